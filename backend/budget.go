@@ -1,0 +1,150 @@
+package backend
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Budget is one account's request budget: a token bucket shared by every
+// call the account makes (polls and actions), plus the pause a 429 asks
+// for. The engine reads it to plan polling; the transport waits on it
+// before every request.
+type Budget struct {
+	mu          sync.Mutex
+	lim         *rate.Limiter
+	perMinute   float64
+	pausedUntil time.Time
+	strikes     int // 429s in a row without a hint from the provider
+	used        int64
+	now         func() time.Time
+}
+
+// budgetSafety keeps the bucket a little under the provider's per-minute
+// limit, so a burst plus a full minute of refill never crosses it.
+const budgetSafety = 0.95
+
+// NewBudget makes a budget of perMinute requests a minute.
+func NewBudget(perMinute float64) *Budget {
+	b := &Budget{now: time.Now}
+	b.lim = rate.NewLimiter(0, 1)
+	b.SetPerMinute(perMinute)
+	return b
+}
+
+// SetPerMinute changes the budget (e.g. from NonVoip's X-RateLimit-Limit).
+func (b *Budget) SetPerMinute(perMinute float64) {
+	if perMinute <= 0 {
+		perMinute = 60
+	}
+	b.mu.Lock()
+	b.perMinute = perMinute
+	b.mu.Unlock()
+	burst := int(perMinute / 20)
+	burst = max(1, min(burst, 5))
+	b.lim.SetBurst(burst)
+	b.lim.SetLimit(rate.Limit(perMinute * budgetSafety / 60))
+}
+
+// PerMinute is the configured budget.
+func (b *Budget) PerMinute() float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.perMinute
+}
+
+// Wait blocks until the account may send one request: past any pause and
+// with a token in the bucket.
+func (b *Budget) Wait(ctx context.Context) error {
+	for {
+		b.mu.Lock()
+		d := b.pausedUntil.Sub(b.now())
+		b.mu.Unlock()
+		if d <= 0 {
+			break
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	if err := b.lim.Wait(ctx); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.used++
+	b.mu.Unlock()
+	return nil
+}
+
+// Used counts requests sent through the budget.
+func (b *Budget) Used() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
+}
+
+// PausedUntil is when a 429 pause ends (zero when none).
+func (b *Budget) PausedUntil() time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pausedUntil.Before(b.now()) {
+		return time.Time{}
+	}
+	return b.pausedUntil
+}
+
+// PauseUntil stops all requests until t (extends, never shortens, a pause).
+func (b *Budget) PauseUntil(t time.Time) {
+	b.mu.Lock()
+	if t.After(b.pausedUntil) {
+		b.pausedUntil = t
+	}
+	b.mu.Unlock()
+}
+
+// maxBackoff caps the pause after repeated 429s that carry no hint.
+const maxBackoff = 5 * time.Minute
+
+// RateLimited records a 429. With a hint from the provider the account
+// pauses exactly that long; without one it backs off exponentially from one
+// second, with jitter, up to five minutes. It returns the pause chosen.
+func (b *Budget) RateLimited(hint time.Duration) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d := hint
+	if d <= 0 {
+		b.strikes++
+		d = time.Second << min(b.strikes-1, 9)
+		d += time.Duration(rand.Int64N(int64(d)/4 + 1))
+		d = min(d, maxBackoff)
+	}
+	if t := b.now().Add(d); t.After(b.pausedUntil) {
+		b.pausedUntil = t
+	}
+	return d
+}
+
+// Succeeded resets the 429 backoff.
+func (b *Budget) Succeeded() {
+	b.mu.Lock()
+	b.strikes = 0
+	b.mu.Unlock()
+}
+
+// Observe takes the provider's own accounting (X-RateLimit-Remaining and
+// -Reset): with nothing left, the account pauses until the window resets.
+func (b *Budget) Observe(limit, remaining int, reset time.Time) {
+	if limit > 0 && float64(limit) < b.PerMinute() {
+		b.SetPerMinute(float64(limit))
+	}
+	if remaining == 0 && !reset.IsZero() {
+		b.PauseUntil(reset)
+	}
+}

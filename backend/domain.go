@@ -1,0 +1,325 @@
+// Package backend holds Switchboard's normalized domain (accounts, lines,
+// messages, leases, jobs, actions), the Provider contract every adapter
+// implements, and the engine that polls providers and carries out actions.
+//
+// Adapters (backend/pivday, fivesim, nonvoip, market) own their wire formats
+// and hand the engine only the types in this file.
+package backend
+
+import (
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// ProviderKind names one of the supported providers. The values are the
+// spellings used in the config file.
+type ProviderKind string
+
+const (
+	PivDay  ProviderKind = "pivday"
+	FiveSim ProviderKind = "fivesim"
+	NonVoip ProviderKind = "nonvoip"
+	Market  ProviderKind = "market"
+)
+
+// Kinds lists every provider in display order.
+var Kinds = []ProviderKind{PivDay, FiveSim, NonVoip, Market}
+
+// Label is the provider's name as operators know it.
+func (k ProviderKind) Label() string {
+	switch k {
+	case PivDay:
+		return "piv.day"
+	case FiveSim:
+		return "5sim"
+	case NonVoip:
+		return "NonVoip"
+	case Market:
+		return "market"
+	}
+	return string(k)
+}
+
+// Valid reports whether k is one of the supported providers.
+func (k ProviderKind) Valid() bool {
+	for _, v := range Kinds {
+		if v == k {
+			return true
+		}
+	}
+	return false
+}
+
+// ItemKind says what a Key points at.
+type ItemKind string
+
+const (
+	ItemAccount ItemKind = "account"
+	ItemLine    ItemKind = "line"
+	ItemLease   ItemKind = "lease"
+	ItemJob     ItemKind = "job"
+)
+
+// Key identifies an item stably across refreshes and restarts:
+// provider/account/kind/id. Panes select by Key, never by row position.
+type Key string
+
+// MakeKey builds the Key of a provider object. The provider id may contain
+// slashes; it is always the last part.
+func MakeKey(p ProviderKind, account string, kind ItemKind, id string) Key {
+	return Key(string(p) + "/" + account + "/" + string(kind) + "/" + id)
+}
+
+// Parts splits a Key into its provider, account, kind and id.
+func (k Key) Parts() (p ProviderKind, account string, kind ItemKind, id string) {
+	s := strings.SplitN(string(k), "/", 4)
+	for len(s) < 4 {
+		s = append(s, "")
+	}
+	return ProviderKind(s[0]), s[1], ItemKind(s[2]), s[3]
+}
+
+// Account returns the account name inside the key.
+func (k Key) Account() string { _, a, _, _ := k.Parts(); return a }
+
+// ID returns the provider's own id inside the key.
+func (k Key) ID() string { _, _, _, id := k.Parts(); return id }
+
+// Money is an amount with the currency the provider names. Currency is
+// empty when the provider does not say (5sim); it is then shown as given,
+// labelled with the provider, and never converted.
+type Money struct {
+	Amount   decimal.Decimal
+	Currency string
+	Known    bool // false when the provider gave no amount
+}
+
+// NewMoney is a known amount.
+func NewMoney(amount decimal.Decimal, currency string) Money {
+	return Money{Amount: amount, Currency: currency, Known: true}
+}
+
+// String renders the amount with two decimals (more when the provider sent
+// more) and the currency, or "?" when unknown.
+func (m Money) String() string {
+	if !m.Known {
+		return "?"
+	}
+	places := int32(2)
+	if e := -m.Amount.Exponent(); e > 2 && !m.Amount.Equal(m.Amount.Round(2)) {
+		places = min(e, 6)
+	}
+	s := m.Amount.StringFixed(places)
+	switch m.Currency {
+	case "":
+		return s
+	case "USD":
+		return "$" + s
+	}
+	return s + " " + m.Currency
+}
+
+// Sub returns m - o when both are known and share a currency.
+func (m Money) Sub(o Money) (Money, bool) {
+	if !m.Known || !o.Known || (m.Currency != o.Currency && o.Currency != "" && m.Currency != "") {
+		return Money{}, false
+	}
+	return NewMoney(m.Amount.Sub(o.Amount), m.Currency), true
+}
+
+// Health is how an account's last polls went.
+type Health int
+
+const (
+	HealthUnknown  Health = iota // nothing polled yet this run (stale cache)
+	HealthOK                     // last poll succeeded
+	HealthDegraded               // some calls failing or paused by a 429
+	HealthFailing                // every recent call failed
+)
+
+func (h Health) String() string {
+	return [...]string{"unknown", "ok", "degraded", "failing"}[h]
+}
+
+// Account is one configured provider account and what the engine knows of
+// it.
+type Account struct {
+	Name     string
+	Provider ProviderKind
+	Balance  Money
+	Frozen   Money    // 5sim frozen balance; unknown elsewhere
+	Rating   *float64 // 5sim rating; nil elsewhere
+	Email    string   // as the provider shows it (often masked)
+
+	Health      Health
+	LastError   string    // operator-facing, secrets redacted
+	LastGood    time.Time // last successful poll of anything
+	PausedUntil time.Time // rate-limit pause asked by the provider
+	LowBalance  decimal.Decimal
+	HasLow      bool // LowBalance configured
+	ReadOnly    bool
+	Demo        bool
+	Version     uint64 // bumped by the engine on every change
+}
+
+// Low reports whether the balance is under the configured warning level.
+func (a Account) Low() bool {
+	return a.HasLow && a.Balance.Known && a.Balance.Amount.LessThan(a.LowBalance)
+}
+
+// LineState is a number's place in its life.
+type LineState string
+
+const (
+	LineWaiting  LineState = "waiting"  // live, no code yet
+	LineReceived LineState = "received" // a code arrived
+	LineActive   LineState = "active"   // a rental that is live (not waiting for a code)
+	LineExpiring LineState = "expiring" // rental close to expiry
+	LineExpired  LineState = "expired"
+	LineFinished LineState = "finished"
+	LineCanceled LineState = "canceled"
+	LineBanned   LineState = "banned"
+	LineTimeout  LineState = "timeout"
+	LinePending  LineState = "pending" // e.g. piv.day restore in progress
+	LineUnknown  LineState = "unknown" // provider word not recognised; see RawState
+)
+
+// Open reports whether the line can still receive SMS.
+func (s LineState) Open() bool {
+	switch s {
+	case LineWaiting, LineReceived, LineActive, LineExpiring, LinePending, LineUnknown:
+		return true
+	}
+	return false
+}
+
+// Line is a number the operator holds: an activation, a hosting order or a
+// rental.
+type Line struct {
+	Key       Key
+	Account   string
+	Provider  ProviderKind
+	ID        string // the provider's order / number id
+	Number    string
+	Service   string // product or service name
+	Country   string
+	Operator  string
+	Kind      string // provider category: activation, hosting, short_term, long_term, rental, ...
+	Name      string // operator's custom name (piv.day)
+	State     LineState
+	RawState  string // the provider's own word
+	Price     Money
+	CreatedAt time.Time
+	ExpiresAt time.Time // zero when the provider gives none
+	AutoRenew bool
+	HasAuto   bool      // the line supports auto-renew at all
+	Allowed   ActionSet // what the operator may do now
+	// Code is the newest code seen on this line and when it came. The
+	// engine fills it from the ledger; adapters may set it from the
+	// provider's own field.
+	Code   string
+	CodeAt time.Time
+	// CooldownUntil is set when the provider refused an early cancel.
+	CooldownUntil time.Time
+	// Extra keeps provider details an action needs later (e.g. NonVoip's
+	// order type), never secrets.
+	Extra   map[string]string
+	Version uint64
+}
+
+// Message is one SMS. Messages are append-only: a code once seen stays.
+type Message struct {
+	ID         string // stable: provider id, else hash of line+date+text
+	Line       Key
+	Sender     string
+	Text       string // sanitized
+	Code       string // provider's code, else extracted
+	ReceivedAt time.Time
+	SeenAt     time.Time // when Switchboard first stored it
+}
+
+// LeaseKind says what a lease is.
+type LeaseKind string
+
+const (
+	LeaseProxy  LeaseKind = "proxy"
+	LeaseDomain LeaseKind = "domain"
+	LeaseNumber LeaseKind = "number"
+	LeaseSSL    LeaseKind = "ssl"
+)
+
+// Lease is anything that expires and may be renewed.
+type Lease struct {
+	Key        Key
+	Account    string
+	Provider   ProviderKind
+	ID         string
+	Kind       LeaseKind
+	Name       string // domain name, "DE ×10", phone number
+	State      string // provider word: active, expired, ...
+	ExpiresAt  time.Time
+	AutoRenew  bool
+	HasAuto    bool
+	RenewPrice Money // per renewal period when known
+	Period     string
+	Allowed    ActionSet
+	Line       Key // the line this lease belongs to, if any
+	Version    uint64
+}
+
+// JobState is where a queued job stands.
+type JobState string
+
+const (
+	JobQueued   JobState = "queued"
+	JobRunning  JobState = "running"
+	JobDone     JobState = "done"
+	JobPartial  JobState = "partial"
+	JobFailed   JobState = "failed"
+	JobCanceled JobState = "canceled"
+	JobUnknown  JobState = "unknown"
+)
+
+// Terminal reports whether the job will not move again.
+func (s JobState) Terminal() bool {
+	switch s {
+	case JobDone, JobPartial, JobFailed, JobCanceled:
+		return true
+	}
+	return false
+}
+
+// JobKind says what a job is.
+type JobKind string
+
+const (
+	JobDomainRegistration JobKind = "domain"
+	JobRestore            JobKind = "restore"
+	JobWhite              JobKind = "white"
+	JobBoost              JobKind = "boost"
+	JobLogs               JobKind = "logs"
+	JobOrder              JobKind = "order" // a number order still waiting
+)
+
+// Job is anything queued that moves through states.
+type Job struct {
+	Key       Key
+	Account   string
+	Provider  ProviderKind
+	ID        string
+	Kind      JobKind
+	Title     string
+	State     JobState
+	RawState  string
+	Detail    string // e.g. "remains 120", a failure reason
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Cost      Money
+	Allowed   ActionSet
+	Version   uint64
+}
+
+// Version is Switchboard's version, sent in every User-Agent.
+var Version = "0.1.0"
