@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -80,7 +81,18 @@ func (b *Budget) Wait(ctx context.Context) error {
 	b.mu.Lock()
 	b.used++
 	b.mu.Unlock()
+	if c, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
+		c.Add(1)
+	}
 	return nil
+}
+
+type counterKey struct{}
+
+// WithCounter returns a context whose requests are counted in c, so the
+// engine learns what each kind of poll costs even with calls in parallel.
+func WithCounter(ctx context.Context, c *atomic.Int64) context.Context {
+	return context.WithValue(ctx, counterKey{}, c)
 }
 
 // Used counts requests sent through the budget.

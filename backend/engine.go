@@ -1,0 +1,507 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// AccountSpec is one configured account as the engine runs it.
+type AccountSpec struct {
+	Provider   Provider
+	Budget     *Budget // the same budget the provider's transport waits on
+	LowBalance *decimal.Decimal
+	ReadOnly   bool
+	// AutoFinishOnCopy finishes a 5sim order once its code is copied.
+	AutoFinishOnCopy bool
+	// AutoCancelAfter cancels (or rejects) a line that got no code after
+	// this long, before the provider's timeout costs rating. 0 = off.
+	AutoCancelAfter time.Duration
+}
+
+// Options configure the engine.
+type Options struct {
+	Store     Store
+	Retention time.Duration // messages kept (default 90 days); live lines always kept
+	Log       *slog.Logger  // never stdout: the terminal belongs to the UI
+	Demo      bool
+	// Headroom is the share of each budget kept for the operator's actions
+	// (default 0.2).
+	Headroom float64
+}
+
+// Engine polls every account, keeps the state, carries out actions and
+// tells the UI what changed. One goroutine (Run) owns all state and all
+// scheduling; provider calls run in worker goroutines and hand their
+// results back to it.
+type Engine struct {
+	opts  Options
+	store Store
+	log   *slog.Logger
+	accts map[string]*acct
+	order []string // account names in config order
+
+	out    *outbox
+	submit chan Action
+	apply  chan func()
+	kick   chan string
+
+	catMu sync.Mutex
+	cat   map[string]catEntry
+
+	initial Event
+	started time.Time
+	now     func() time.Time
+	version uint64
+	flight  map[string]bool // single-flight: account/kind/target
+	ctx     context.Context
+}
+
+// New builds the engine and loads the cached state (no network).
+func New(specs []AccountSpec, opts Options) (*Engine, error) {
+	if opts.Store == nil {
+		return nil, errors.New("engine: no store")
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = 90 * 24 * time.Hour
+	}
+	if opts.Headroom <= 0 || opts.Headroom >= 1 {
+		opts.Headroom = 0.2
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{
+		opts: opts, store: opts.Store, log: opts.Log,
+		accts:  map[string]*acct{},
+		out:    newOutbox(),
+		submit: make(chan Action, 64),
+		apply:  make(chan func(), 256),
+		kick:   make(chan string, 16),
+		cat:    map[string]catEntry{},
+		now:    time.Now,
+		flight: map[string]bool{},
+	}
+	for _, s := range specs {
+		name := s.Provider.Account()
+		if _, dup := e.accts[name]; dup {
+			return nil, fmt.Errorf("engine: account %q configured twice", name)
+		}
+		if s.Budget == nil {
+			s.Budget = NewBudget(s.Provider.Traits().PerMinute)
+		}
+		a := newAcct(s, opts.Demo)
+		e.accts[name] = a
+		e.order = append(e.order, name)
+	}
+	snap, err := e.store.Load()
+	if err != nil {
+		return nil, err
+	}
+	e.adopt(snap)
+	return e, nil
+}
+
+// Initial is the cached state to show before any network call: every
+// account and item, stale until its account's first good poll.
+func (e *Engine) Initial() Event { return e.initial }
+
+// Events is the one channel of changes for the UI.
+func (e *Engine) Events() <-chan Event { return e.out.out }
+
+// Accounts lists the configured account names in config order.
+func (e *Engine) Accounts() []string { return append([]string(nil), e.order...) }
+
+// Submit hands an action to the engine. It never blocks the caller for
+// long: the engine journals and runs it on its own goroutines.
+func (e *Engine) Submit(a Action) {
+	if a.ID == "" {
+		a.ID = NewActionID(a.Kind)
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = e.now()
+	}
+	select {
+	case e.submit <- a:
+	default:
+		go func() { e.submit <- a }()
+	}
+}
+
+// Refresh asks for an immediate poll of one account ("" = all).
+func (e *Engine) Refresh(account string) {
+	select {
+	case e.kick <- account:
+	default:
+	}
+}
+
+// Copied tells the engine the operator copied a line's code (for the
+// auto-finish policy).
+func (e *Engine) Copied(k Key) {
+	e.post(func() { e.onCopied(k) })
+}
+
+// History reads a line's stored SMS, newest first. It does disk I/O: call
+// it from a command goroutine, never from the UI's Update.
+func (e *Engine) History(k Key, limit int) ([]Message, error) {
+	return e.store.Messages(k, limit)
+}
+
+// Journal lists recent actions, newest first (disk I/O, as History).
+func (e *Engine) Journal(limit int) ([]JournalEntry, error) {
+	return e.store.RecentJournal(limit)
+}
+
+// runCtx is the context of Run (background before Run starts).
+func (e *Engine) runCtx() context.Context {
+	if e.ctx == nil {
+		return context.Background()
+	}
+	return e.ctx
+}
+
+// post runs f on the engine goroutine.
+func (e *Engine) post(f func()) {
+	select {
+	case e.apply <- f:
+	default:
+		go func() { e.apply <- f }()
+	}
+}
+
+// Run owns the state until ctx ends. It settles pending journal entries
+// first, then polls.
+func (e *Engine) Run(ctx context.Context) {
+	e.ctx = ctx
+	e.started = e.now()
+	go e.out.run(ctx)
+	pending, err := e.store.Pending()
+	if err != nil {
+		e.notify(Failure, "", "cannot read the action journal: "+err.Error())
+	}
+	for _, p := range pending {
+		e.resume(ctx, p)
+	}
+	pruneAt := e.now().Add(30 * time.Second)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	defer func() { _ = e.store.Flush() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case f := <-e.apply:
+			f()
+		case a := <-e.submit:
+			e.start(ctx, a)
+		case name := <-e.kick:
+			e.refreshNow(name)
+		case <-timer.C:
+		}
+		now := e.now()
+		if now.After(pruneAt) {
+			pruneAt = now.Add(6 * time.Hour)
+			e.prune()
+		}
+		next := e.schedule(ctx, now)
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(max(next.Sub(e.now()), 10*time.Millisecond))
+	}
+}
+
+// adopt takes the cached snapshot as the starting state.
+func (e *Engine) adopt(s Snapshot) {
+	var ev Event
+	for _, a := range s.Accounts {
+		if ac := e.accts[a.Name]; ac != nil && ac.info.Provider == a.Provider {
+			ac.info.Balance, ac.info.Frozen, ac.info.Rating, ac.info.Email = a.Balance, a.Frozen, a.Rating, a.Email
+			ac.info.LastGood = a.LastGood
+		}
+	}
+	for _, l := range s.Lines {
+		if ac := e.accts[l.Account]; ac != nil && ac.info.Provider == l.Provider {
+			l := l
+			ac.lines[l.ID] = &lineState{Line: l}
+		}
+	}
+	for _, l := range s.Leases {
+		if ac := e.accts[l.Account]; ac != nil && ac.info.Provider == l.Provider {
+			ac.leases[l.Key] = l
+		}
+	}
+	for _, j := range s.Jobs {
+		if ac := e.accts[j.Account]; ac != nil && ac.info.Provider == j.Provider {
+			ac.jobs[j.Key] = j
+		}
+	}
+	for _, name := range e.order {
+		ac := e.accts[name]
+		ev.Accounts = append(ev.Accounts, ac.view())
+		for _, l := range ac.lines {
+			ev.Lines = append(ev.Lines, ac.lineView(l))
+		}
+		for _, l := range ac.leases {
+			ev.Leases = append(ev.Leases, ac.leaseView(l))
+		}
+		for _, j := range ac.jobs {
+			ev.Jobs = append(ev.Jobs, ac.jobView(j))
+		}
+	}
+	for _, n := range s.Notes {
+		ev.Notices = append(ev.Notices, Notice{Level: Warning, Text: n, At: e.now()})
+	}
+	sort.Slice(ev.Lines, func(i, j int) bool { return ev.Lines[i].Key < ev.Lines[j].Key })
+	e.initial = ev
+}
+
+// notify queues a notice for the UI.
+func (e *Engine) notify(l Level, k Key, text string) {
+	e.out.push(Event{Notices: []Notice{{Level: l, Key: k, Text: text, At: e.now()}}})
+}
+
+// nextVersion numbers changes so the UI can cache rendered rows.
+func (e *Engine) nextVersion() uint64 {
+	e.version++
+	return e.version
+}
+
+// --- merging provider answers into the state ---------------------------
+
+// mergeLines upserts lines of one account and emits the changed ones.
+func (e *Engine) mergeLines(ac *acct, lines []Line, msgs []Message) {
+	var ev Event
+	var ch StateChange
+	byLine := map[Key][]Message{}
+	for _, m := range msgs {
+		byLine[m.Line] = append(byLine[m.Line], m)
+	}
+	for _, l := range lines {
+		cur := ac.lines[l.ID]
+		if cur == nil {
+			cur = &lineState{}
+			ac.lines[l.ID] = cur
+			cur.pass = ac.minPass()
+		}
+		prev := cur.Line
+		merged := l
+		// The code is the newest one ever seen: a listing that no longer
+		// carries it (provider forgot) does not erase it.
+		if merged.Code == "" || (!prev.CodeAt.IsZero() && prev.CodeAt.After(merged.CodeAt)) {
+			merged.Code, merged.CodeAt = prev.Code, prev.CodeAt
+		}
+		if merged.CooldownUntil.IsZero() || prev.CooldownUntil.After(merged.CooldownUntil) {
+			merged.CooldownUntil = prev.CooldownUntil
+		}
+		if merged.State == LineWaiting && merged.Code != "" && merged.CodeAt.After(merged.CreatedAt.Add(-time.Second)) {
+			merged.State = LineReceived
+		}
+		merged.Version = prev.Version
+		if prev.Key != "" && reflect.DeepEqual(prev, merged) {
+			continue
+		}
+		merged.Version = e.nextVersion()
+		cur.Line = merged
+		ch.Lines = append(ch.Lines, merged)
+		ev.Lines = append(ev.Lines, ac.lineView(cur))
+	}
+	// New messages update their line's code.
+	for k, ms := range byLine {
+		cur := ac.lineByKey(k)
+		if cur == nil {
+			continue
+		}
+		changed := false
+		for _, m := range ms {
+			cur.lastActivity = later(cur.lastActivity, m.ReceivedAt)
+			if m.Code != "" && !m.ReceivedAt.Before(cur.CodeAt) {
+				cur.Code, cur.CodeAt = m.Code, m.ReceivedAt
+				changed = true
+			}
+		}
+		if changed {
+			if cur.State == LineWaiting {
+				cur.State = LineReceived
+			}
+			cur.Version = e.nextVersion()
+			ch.Lines = append(ch.Lines, cur.Line)
+			ev.Lines = append(ev.Lines, ac.lineView(cur))
+		}
+	}
+	ev.Messages = msgs
+	if !ch.Empty() {
+		e.store.Save(ch)
+	}
+	e.out.push(ev)
+}
+
+// replaceLeases sets an account's leases to a fresh listing.
+func (e *Engine) replaceLeases(ac *acct, leases []Lease) {
+	var ev Event
+	var ch StateChange
+	seen := map[Key]bool{}
+	for _, l := range leases {
+		seen[l.Key] = true
+		prev, ok := ac.leases[l.Key]
+		l.Version = prev.Version
+		if ok && reflect.DeepEqual(prev, l) {
+			continue
+		}
+		l.Version = e.nextVersion()
+		ac.leases[l.Key] = l
+		ch.Leases = append(ch.Leases, l)
+		ev.Leases = append(ev.Leases, ac.leaseView(l))
+	}
+	for k := range ac.leases {
+		if !seen[k] {
+			delete(ac.leases, k)
+			ch.DeleteLeases = append(ch.DeleteLeases, k)
+			ev.Removed = append(ev.Removed, k)
+		}
+	}
+	if !ch.Empty() {
+		e.store.Save(ch)
+	}
+	e.out.push(ev)
+}
+
+// upsertLeases changes some leases without touching the others.
+func (e *Engine) upsertLeases(ac *acct, leases []Lease) {
+	var ev Event
+	var ch StateChange
+	for _, l := range leases {
+		l.Version = e.nextVersion()
+		ac.leases[l.Key] = l
+		ch.Leases = append(ch.Leases, l)
+		ev.Leases = append(ev.Leases, ac.leaseView(l))
+	}
+	if !ch.Empty() {
+		e.store.Save(ch)
+	}
+	e.out.push(ev)
+}
+
+// replaceJobs sets an account's jobs to a fresh listing.
+func (e *Engine) replaceJobs(ac *acct, jobs []Job) {
+	var ev Event
+	var ch StateChange
+	seen := map[Key]bool{}
+	for _, j := range jobs {
+		seen[j.Key] = true
+		prev, ok := ac.jobs[j.Key]
+		j.Version = prev.Version
+		if ok && reflect.DeepEqual(prev, j) {
+			continue
+		}
+		j.Version = e.nextVersion()
+		ac.jobs[j.Key] = j
+		ch.Jobs = append(ch.Jobs, j)
+		ev.Jobs = append(ev.Jobs, ac.jobView(j))
+	}
+	for k := range ac.jobs {
+		if !seen[k] {
+			delete(ac.jobs, k)
+			ch.DeleteJobs = append(ch.DeleteJobs, k)
+			ev.Removed = append(ev.Removed, k)
+		}
+	}
+	if !ch.Empty() {
+		e.store.Save(ch)
+	}
+	e.out.push(ev)
+}
+
+// upsertJobs changes some jobs without touching the others.
+func (e *Engine) upsertJobs(ac *acct, jobs []Job) {
+	var ev Event
+	var ch StateChange
+	for _, j := range jobs {
+		j.Version = e.nextVersion()
+		ac.jobs[j.Key] = j
+		ch.Jobs = append(ch.Jobs, j)
+		ev.Jobs = append(ev.Jobs, ac.jobView(j))
+	}
+	if !ch.Empty() {
+		e.store.Save(ch)
+	}
+	e.out.push(ev)
+}
+
+// setBalance records a fresh balance.
+func (e *Engine) setBalance(ac *acct, b Account) {
+	ac.info.Balance, ac.info.Frozen, ac.info.Rating = b.Balance, b.Frozen, b.Rating
+	if b.Email != "" {
+		ac.info.Email = b.Email
+	}
+	e.accountChanged(ac)
+}
+
+// accountChanged emits and saves the account.
+func (e *Engine) accountChanged(ac *acct) {
+	ac.info.Version = e.nextVersion()
+	v := ac.view()
+	e.store.Save(StateChange{Accounts: []Account{v}})
+	e.out.push(Event{Accounts: []Account{v}})
+}
+
+// dropOldLines removes closed lines the operator no longer needs to see
+// from the state (their messages stay in the ledger).
+func (e *Engine) dropOldLines(ac *acct, now time.Time) {
+	var ch StateChange
+	for id, l := range ac.lines {
+		if l.State.Open() {
+			continue
+		}
+		last := later(later(l.CreatedAt, l.CodeAt), l.ExpiresAt)
+		if now.Sub(last) > closedLineKeep {
+			delete(ac.lines, id)
+			ch.DeleteLines = append(ch.DeleteLines, l.Key)
+		}
+	}
+	if !ch.Empty() {
+		e.store.Save(ch)
+		e.out.push(Event{Removed: ch.DeleteLines})
+	}
+}
+
+// closedLineKeep is how long a finished, cancelled or expired line stays on
+// the dashboard.
+const closedLineKeep = 24 * time.Hour
+
+func (e *Engine) prune() {
+	keep := map[Key]bool{}
+	for _, ac := range e.accts {
+		for _, l := range ac.lines {
+			if l.State.Open() {
+				keep[l.Key] = true
+			}
+		}
+	}
+	cutoff := e.now().Add(-e.opts.Retention)
+	go func() {
+		if n, err := e.store.Prune(cutoff, keep); err != nil {
+			e.log.Warn("prune failed", "err", err)
+		} else if n > 0 {
+			e.log.Info("pruned old messages", "count", n)
+		}
+	}()
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

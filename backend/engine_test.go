@@ -1,0 +1,223 @@
+package backend
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// collector gathers engine events in the background.
+type collector struct {
+	ch chan Event
+}
+
+func collect(e *Engine) *collector {
+	c := &collector{ch: make(chan Event, 1024)}
+	go func() {
+		for ev := range e.Events() {
+			c.ch <- ev
+		}
+	}()
+	return c
+}
+
+// waitFor reads events until cond holds or the timeout passes.
+func (c *collector) waitFor(t *testing.T, d time.Duration, cond func(Event) bool) Event {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case ev := <-c.ch:
+			if cond(ev) {
+				return ev
+			}
+		case <-deadline:
+			t.Fatalf("condition not met within %s", d)
+			return Event{}
+		}
+	}
+}
+
+func hasNotice(sub string) func(Event) bool {
+	return func(ev Event) bool {
+		for _, n := range ev.Notices {
+			if strings.Contains(n.Text, sub) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func startEngine(t *testing.T, store Store, specs ...AccountSpec) (*Engine, *collector) {
+	t.Helper()
+	e, err := New(specs, Options{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	c := collect(e)
+	go e.Run(ctx)
+	return e, c
+}
+
+func TestCodeArrivesAndIsStoredBeforeEmitted(t *testing.T) {
+	f := newFake(FiveSim, "5sim-main", true, 600)
+	l := f.addLine("1", LineWaiting, Allow(ActCancel))
+	store := newMemStore()
+	_, c := startEngine(t, store, AccountSpec{Provider: f, Budget: f.budget})
+	f.deliver("1", "482913")
+	ev := c.waitFor(t, 5*time.Second, func(ev Event) bool { return len(ev.Messages) > 0 })
+	if ev.Messages[0].Code != "482913" {
+		t.Fatalf("code %q", ev.Messages[0].Code)
+	}
+	stored, _ := store.Messages(l.Key, 0)
+	if len(stored) != 1 {
+		t.Fatalf("message not in the ledger when emitted: %d", len(stored))
+	}
+	var got *Line
+	for i := range ev.Lines {
+		if ev.Lines[i].Key == l.Key {
+			got = &ev.Lines[i]
+		}
+	}
+	if got == nil || got.Code != "482913" || got.State != LineReceived {
+		t.Fatalf("line not updated with its code: %+v", got)
+	}
+}
+
+func TestCodeSurvivesProviderForgettingIt(t *testing.T) {
+	f := newFake(FiveSim, "a", true, 600)
+	f.addLine("1", LineWaiting, 0)
+	_, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget})
+	f.deliver("1", "1234")
+	c.waitFor(t, 5*time.Second, func(ev Event) bool { return len(ev.Messages) > 0 })
+	// The provider's listing changes (finished), with no SMS attached.
+	f.mu.Lock()
+	l := f.lines["1"]
+	l.State = LineFinished
+	f.lines["1"] = l
+	f.mu.Unlock()
+	ev := c.waitFor(t, 5*time.Second, func(ev Event) bool {
+		return len(ev.Lines) > 0 && ev.Lines[0].State == LineFinished
+	})
+	if ev.Lines[0].Code != "1234" {
+		t.Fatalf("code lost after the provider's answer lost it: %+v", ev.Lines[0])
+	}
+}
+
+func TestPerLineReadsAreSharedFairly(t *testing.T) {
+	f := newFake(PivDay, "piv", false, 600) // 10 requests/s
+	for _, id := range []string{"a", "b", "c", "d"} {
+		f.addLine(id, LineWaiting, 0)
+	}
+	startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget})
+	time.Sleep(3 * time.Second)
+	counts := f.checkCounts()
+	lo, hi := 1<<30, 0
+	for _, id := range []string{"a", "b", "c", "d"} {
+		lo, hi = min(lo, counts[id]), max(hi, counts[id])
+	}
+	if lo < 3 || hi-lo > 1 {
+		t.Fatalf("unfair or too few reads: %v", counts)
+	}
+	// Budget: 600/min * 0.95 * 0.8 headroom = 7.6/s at most for polls, plus
+	// cold reads; 3 s must not exceed the budget's own ceiling.
+	if used := f.budget.Used(); used > int64(3*10+5) {
+		t.Fatalf("%d requests in 3s exceeds the budget", used)
+	}
+}
+
+func TestUnknownOutcomeIsSettledNotResent(t *testing.T) {
+	f := newFake(PivDay, "piv", false, 600)
+	l := f.addLine("1", LineActive, Allow(ActRenew))
+	f.doErr = &Error{Provider: PivDay, Kind: ErrOutcomeUnknown, Message: "timed out"}
+	f.settled = SettledHappened
+	store := newMemStore()
+	e, c := startEngine(t, store, AccountSpec{Provider: f, Budget: f.budget})
+	c.waitFor(t, 5*time.Second, func(ev Event) bool { return len(ev.Lines) > 0 })
+	act := Action{ID: "renew-1", Kind: ActRenew, Account: "piv", Target: l.Key}
+	e.Submit(act)
+	e.Submit(Action{ID: "renew-2", Kind: ActRenew, Account: "piv", Target: l.Key}) // a second press
+	c.waitFor(t, 10*time.Second, hasNotice("confirmed by re-reading"))
+	if n := f.calls(); n != 1 {
+		t.Fatalf("Do called %d times, want 1", n)
+	}
+	if st := store.entry("renew-1").State; st != JournalHappened {
+		t.Fatalf("journal state %s", st)
+	}
+}
+
+func TestDisallowedActionExplains(t *testing.T) {
+	f := newFake(FiveSim, "5sim", true, 600)
+	l := f.addLine("1", LineReceived, Allow(ActFinish, ActBan))
+	e, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget})
+	c.waitFor(t, 5*time.Second, func(ev Event) bool { return len(ev.Lines) > 0 })
+	e.Submit(Action{Kind: ActCancel, Account: "5sim", Target: l.Key})
+	c.waitFor(t, 5*time.Second, hasNotice("press f to finish"))
+	if f.calls() != 0 {
+		t.Fatal("a disallowed action reached the provider")
+	}
+}
+
+func TestPendingJournalSettledAtStart(t *testing.T) {
+	f := newFake(PivDay, "piv", false, 600)
+	store := newMemStore()
+	_ = store.Journal(JournalEntry{Action: Action{ID: "buy-9", Kind: ActBuy, Account: "piv",
+		Buy: &BuyRequest{Category: "number", Country: "SE"}}, State: JournalPending})
+	f.settled = SettledNotDone
+	_, c := startEngine(t, store, AccountSpec{Provider: f, Budget: f.budget})
+	c.waitFor(t, 10*time.Second, hasNotice("did not go through"))
+	if st := store.entry("buy-9").State; st != JournalNotDone {
+		t.Fatalf("journal state %s", st)
+	}
+	if f.calls() != 0 {
+		t.Fatal("a pending buy was re-sent instead of settled")
+	}
+}
+
+func TestFailingAccountDegradesAlone(t *testing.T) {
+	bad := newFake(Market, "m", true, 600)
+	bad.failAll = &Error{Provider: Market, Kind: ErrUnavailable, Message: "server error 500"}
+	good := newFake(FiveSim, "g", true, 600)
+	_, c := startEngine(t, newMemStore(), AccountSpec{Provider: bad, Budget: bad.budget},
+		AccountSpec{Provider: good, Budget: good.budget})
+	seen := map[string]Health{}
+	c.waitFor(t, 10*time.Second, func(ev Event) bool {
+		for _, a := range ev.Accounts {
+			seen[a.Name] = a.Health
+		}
+		return seen["m"] == HealthFailing && seen["g"] == HealthOK
+	})
+}
+
+func TestReadOnlyRefusesActions(t *testing.T) {
+	f := newFake(PivDay, "piv", false, 600)
+	l := f.addLine("1", LineActive, Allow(ActRenew))
+	e, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget, ReadOnly: true})
+	ev := c.waitFor(t, 5*time.Second, func(ev Event) bool { return len(ev.Lines) > 0 })
+	if ev.Lines[0].Allowed != 0 {
+		t.Fatal("read-only account's line still offers actions")
+	}
+	e.Submit(Action{Kind: ActRenew, Account: "piv", Target: l.Key})
+	c.waitFor(t, 5*time.Second, hasNotice("read-only"))
+	if f.calls() != 0 {
+		t.Fatal("read-only account sent an action")
+	}
+}
+
+func TestAutoCancelPolicy(t *testing.T) {
+	f := newFake(FiveSim, "5sim", true, 600)
+	l := f.addLine("1", LineWaiting, Allow(ActCancel))
+	f.mu.Lock()
+	l.CreatedAt = time.Now().Add(-10 * time.Minute)
+	f.lines["1"] = l
+	f.mu.Unlock()
+	_, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget, AutoCancelAfter: 5 * time.Minute})
+	c.waitFor(t, 5*time.Second, hasNotice("cancel"))
+	if f.calls() != 1 || f.doCalls[0].Kind != ActCancel {
+		t.Fatalf("auto-cancel calls: %+v", f.doCalls)
+	}
+}

@@ -1,0 +1,269 @@
+package backend
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// memStore is an in-memory Store for engine tests.
+type memStore struct {
+	mu      sync.Mutex
+	snap    Snapshot
+	state   StateChange
+	msgs    map[Key][]Message
+	journal map[string]JournalEntry
+	order   []string
+}
+
+func newMemStore() *memStore {
+	return &memStore{msgs: map[Key][]Message{}, journal: map[string]JournalEntry{}}
+}
+
+func (s *memStore) Load() (Snapshot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	snap := s.snap
+	for _, e := range s.journal {
+		if !e.State.Settled() {
+			snap.Pending = append(snap.Pending, e)
+		}
+	}
+	return snap, nil
+}
+
+func (s *memStore) Save(ch StateChange) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state.Accounts = append(s.state.Accounts, ch.Accounts...)
+	s.state.Lines = append(s.state.Lines, ch.Lines...)
+	s.state.Leases = append(s.state.Leases, ch.Leases...)
+	s.state.Jobs = append(s.state.Jobs, ch.Jobs...)
+}
+
+func (s *memStore) Flush() error { return nil }
+
+func (s *memStore) AddMessages(msgs []Message) ([]Message, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var fresh []Message
+	for _, m := range msgs {
+		dup := false
+		for _, o := range s.msgs[m.Line] {
+			if o.ID == m.ID {
+				dup = true
+			}
+		}
+		if !dup {
+			s.msgs[m.Line] = append(s.msgs[m.Line], m)
+			fresh = append(fresh, m)
+		}
+	}
+	return fresh, nil
+}
+
+func (s *memStore) Messages(k Key, limit int) ([]Message, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := append([]Message(nil), s.msgs[k]...)
+	sort.Slice(out, func(i, j int) bool { return out[i].ReceivedAt.After(out[j].ReceivedAt) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (s *memStore) Journal(e JournalEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.journal[e.Action.ID]; !ok {
+		s.order = append(s.order, e.Action.ID)
+	}
+	s.journal[e.Action.ID] = e
+	return nil
+}
+
+func (s *memStore) entry(id string) JournalEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.journal[id]
+}
+
+func (s *memStore) Pending() ([]JournalEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []JournalEntry
+	for _, e := range s.journal {
+		if !e.State.Settled() {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (s *memStore) RecentJournal(limit int) ([]JournalEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []JournalEntry
+	for i := len(s.order) - 1; i >= 0 && (limit == 0 || len(out) < limit); i-- {
+		out = append(out, s.journal[s.order[i]])
+	}
+	return out, nil
+}
+
+func (s *memStore) Prune(time.Time, map[Key]bool) (int, error) { return 0, nil }
+func (s *memStore) Close() error                               { return nil }
+
+// fakeProvider is a scriptable provider: lines, per-line SMS queues,
+// action results.
+type fakeProvider struct {
+	mu      sync.Mutex
+	kind    ProviderKind
+	account string
+	traits  Traits
+	budget  *Budget
+	lines   map[string]Line
+	inbox   map[string][]Message // delivered on the next Check of the line
+	checks  map[string]int
+	doCalls []Action
+	doErr   error
+	outcome Outcome
+	settled Settled
+	settles int
+	failAll error
+}
+
+func newFake(kind ProviderKind, account string, batch bool, perMinute float64) *fakeProvider {
+	return &fakeProvider{kind: kind, account: account,
+		traits: Traits{BatchCheck: batch, ListsLines: true, PerMinute: perMinute},
+		budget: NewBudget(perMinute),
+		lines:  map[string]Line{}, inbox: map[string][]Message{}, checks: map[string]int{}}
+}
+
+func (f *fakeProvider) addLine(id string, st LineState, allowed ActionSet) Line {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l := Line{Key: MakeKey(f.kind, f.account, ItemLine, id), Account: f.account, Provider: f.kind, ID: id,
+		Number: "+1555" + id, Service: "telegram", State: st, CreatedAt: time.Now(), Allowed: allowed}
+	f.lines[id] = l
+	return l
+}
+
+func (f *fakeProvider) deliver(id, code string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := MakeKey(f.kind, f.account, ItemLine, id)
+	f.inbox[id] = append(f.inbox[id], Message{ID: "m-" + id + "-" + code, Line: k, Text: "code " + code,
+		Code: code, ReceivedAt: time.Now()})
+}
+
+func (f *fakeProvider) Kind() ProviderKind { return f.kind }
+func (f *fakeProvider) Account() string    { return f.account }
+func (f *fakeProvider) Traits() Traits     { return f.traits }
+
+func (f *fakeProvider) wait(ctx context.Context) error { return f.budget.Wait(ctx) }
+
+func (f *fakeProvider) Balance(ctx context.Context) (Account, error) {
+	if err := f.wait(ctx); err != nil {
+		return Account{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failAll != nil {
+		return Account{}, f.failAll
+	}
+	return Account{Balance: NewMoney(decimal.NewFromInt(100), "USD")}, nil
+}
+
+func (f *fakeProvider) Lines(ctx context.Context) ([]Line, []Message, error) {
+	if err := f.wait(ctx); err != nil {
+		return nil, nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failAll != nil {
+		return nil, nil, f.failAll
+	}
+	var out []Line
+	for _, l := range f.lines {
+		out = append(out, l)
+	}
+	return out, nil, nil
+}
+
+func (f *fakeProvider) Check(ctx context.Context, lines []Line) ([]Line, []Message, error) {
+	if err := f.wait(ctx); err != nil {
+		return nil, nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failAll != nil {
+		return nil, nil, f.failAll
+	}
+	var out []Line
+	var msgs []Message
+	for _, l := range lines {
+		f.checks[l.ID]++
+		msgs = append(msgs, f.inbox[l.ID]...)
+		f.inbox[l.ID] = nil
+		if cur, ok := f.lines[l.ID]; ok {
+			out = append(out, cur)
+		}
+	}
+	return out, msgs, nil
+}
+
+func (f *fakeProvider) Leases(ctx context.Context) ([]Lease, error) {
+	if err := f.wait(ctx); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return nil, f.failAll
+}
+
+func (f *fakeProvider) Jobs(ctx context.Context, known []Job) ([]Job, error) {
+	if err := f.wait(ctx); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return nil, f.failAll
+}
+
+func (f *fakeProvider) Do(ctx context.Context, act Action, t Target) (Outcome, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.doCalls = append(f.doCalls, act)
+	return f.outcome, f.doErr
+}
+
+func (f *fakeProvider) Settle(ctx context.Context, act Action, t Target) (Settled, Outcome, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.settles++
+	return f.settled, f.outcome, nil
+}
+
+func (f *fakeProvider) Catalog(ctx context.Context, req CatalogRequest) ([]CatalogItem, error) {
+	return []CatalogItem{{ID: "x", Label: "X", Stock: -1}}, nil
+}
+
+func (f *fakeProvider) calls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.doCalls)
+}
+
+func (f *fakeProvider) checkCounts() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range f.checks {
+		out[k] = v
+	}
+	return out
+}

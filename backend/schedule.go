@@ -1,0 +1,453 @@
+package backend
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+)
+
+// How the engine spends an account's budget:
+//
+//   - hot: open lines, weighted (a line waiting for a code weighs 1, one
+//     that just got a code less, a quiet rental little). Per-line providers
+//     get one slot per request, shared by stride scheduling so every line
+//     of equal weight is read at the same interval; batch providers read
+//     every line in one call per slot. Slots come as fast as the budget
+//     allows after cold work and the operator's headroom.
+//   - cold: balance, listings, leases and jobs, every minute or few.
+//
+// Time to code is half the interval at which a waiting line is read, so
+// the slot rate is the budget, not a fixed period.
+
+// coldTask is a periodic read.
+type coldTask int
+
+const (
+	taskBalance coldTask = iota
+	taskLines
+	taskLeases
+	taskJobs
+	taskCount
+	taskHot = taskCount // index of hot reads in acct.failing
+)
+
+func (t coldTask) String() string {
+	return [...]string{"balance", "lines", "leases", "jobs", "check"}[t]
+}
+
+type coldState struct {
+	next time.Time
+	cost float64 // requests per run (moving average)
+}
+
+// lineState is a line plus what the scheduler knows about reading it.
+type lineState struct {
+	Line
+	pass         float64 // stride scheduling position
+	lastActivity time.Time
+	checking     bool
+	autoTried    bool // the auto-cancel policy already acted on it
+}
+
+// acct is one account's state, owned by the engine goroutine.
+type acct struct {
+	spec   AccountSpec
+	p      Provider
+	traits Traits
+	budget *Budget
+	info   Account
+	lines  map[string]*lineState // by provider id
+	leases map[Key]Lease
+	jobs   map[Key]Job
+
+	inflight   int
+	nextSlot   time.Time
+	hotCost    float64 // requests per hot check (moving average)
+	cold       [taskCount]coldState
+	failures   int                 // calls failed in a row
+	failing    [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
+	backoff    time.Time
+	goodRun    bool // a poll succeeded this run
+	lastFailAt time.Time
+}
+
+// maxInflight bounds concurrent polls per account (actions are apart).
+const maxInflight = 2
+
+func newAcct(s AccountSpec, demo bool) *acct {
+	a := &acct{
+		spec: s, p: s.Provider, traits: s.Provider.Traits(), budget: s.Budget,
+		lines: map[string]*lineState{}, leases: map[Key]Lease{}, jobs: map[Key]Job{},
+		hotCost: 1,
+	}
+	a.info = Account{Name: s.Provider.Account(), Provider: s.Provider.Kind(), ReadOnly: s.ReadOnly, Demo: demo}
+	if s.LowBalance != nil {
+		a.info.LowBalance, a.info.HasLow = *s.LowBalance, true
+	}
+	for i := range a.cold {
+		a.cold[i].cost = 1
+	}
+	return a
+}
+
+// period is how often a cold task runs.
+func (a *acct) period(t coldTask) time.Duration {
+	switch t {
+	case taskBalance:
+		return time.Minute
+	case taskLines:
+		if a.traits.BatchCheck {
+			return time.Minute
+		}
+		return 2 * time.Minute
+	case taskLeases:
+		return 5 * time.Minute
+	case taskJobs:
+		for _, j := range a.jobs {
+			if !j.State.Terminal() {
+				return 30 * time.Second
+			}
+		}
+		return 5 * time.Minute
+	}
+	return time.Minute
+}
+
+// pollRate is requests per minute the scheduler may spend on hot reads.
+func (a *acct) pollRate(headroom float64) float64 {
+	total := a.budget.PerMinute() * budgetSafety * (1 - headroom)
+	cold := 0.0
+	for t := range taskCount {
+		cold += a.cold[t].cost / a.period(t).Minutes()
+	}
+	return math.Max(total-cold, total*0.2)
+}
+
+// weight is a line's share of hot reads.
+func (a *acct) weight(l *lineState, now time.Time) float64 {
+	if !l.State.Open() || l.State == LinePending {
+		return 0
+	}
+	if l.State == LineWaiting {
+		return 1
+	}
+	recent := later(later(l.CreatedAt, l.CodeAt), l.lastActivity)
+	switch since := now.Sub(recent); {
+	case since < 3*time.Minute:
+		return 0.5 // follow-up SMS are common right after a code
+	case since < 15*time.Minute:
+		return 0.2
+	case since < time.Hour:
+		return 0.05
+	}
+	return 0.01
+}
+
+func (a *acct) minPass() float64 {
+	m := math.Inf(1)
+	for _, l := range a.lines {
+		if l.pass < m && l.State.Open() {
+			m = l.pass
+		}
+	}
+	if math.IsInf(m, 1) {
+		return 0
+	}
+	return m
+}
+
+func (a *acct) lineByKey(k Key) *lineState {
+	return a.lines[k.ID()]
+}
+
+// view is the account as the UI sees it.
+func (a *acct) view() Account {
+	v := a.info
+	v.PausedUntil = a.budget.PausedUntil()
+	return v
+}
+
+func (a *acct) lineView(l *lineState) Line {
+	v := l.Line
+	if a.spec.ReadOnly {
+		v.Allowed = 0
+	}
+	return v
+}
+
+func (a *acct) leaseView(l Lease) Lease {
+	if a.spec.ReadOnly {
+		l.Allowed = 0
+	}
+	return l
+}
+
+func (a *acct) jobView(j Job) Job {
+	if a.spec.ReadOnly {
+		j.Allowed = 0
+	}
+	return j
+}
+
+// schedule launches what is due and returns when to look again.
+func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
+	next := now.Add(time.Second)
+	for _, name := range e.order {
+		a := e.accts[name]
+		e.autoCancel(a, now)
+		if t := a.budget.PausedUntil(); t.After(now) {
+			next = earliest(next, t)
+			continue
+		}
+		if a.backoff.After(now) {
+			next = earliest(next, a.backoff)
+			continue
+		}
+		for t := range taskCount {
+			c := &a.cold[t]
+			if c.next.IsZero() {
+				// Stagger the first reads so start-up is not a burst.
+				c.next = now.Add(time.Duration(t) * 150 * time.Millisecond)
+			}
+			if !now.Before(c.next) && a.inflight < maxInflight {
+				c.next = now.Add(a.period(t))
+				e.runCold(ctx, a, t)
+			}
+			next = earliest(next, c.next)
+		}
+		if t, ok := e.hot(ctx, a, now); ok {
+			next = earliest(next, t)
+		}
+	}
+	return next
+}
+
+// hot launches a hot read when a slot is due; it returns the next slot.
+func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bool) {
+	var best *lineState
+	var batch []Line
+	wmax := 0.0
+	for _, l := range a.lines {
+		w := a.weight(l, now)
+		if w == 0 || l.checking {
+			continue
+		}
+		wmax = math.Max(wmax, w)
+		if a.traits.BatchCheck {
+			batch = append(batch, l.Line)
+		} else if best == nil || l.pass < best.pass {
+			best = l
+		}
+	}
+	if wmax == 0 {
+		return time.Time{}, false
+	}
+	spacing := time.Duration(a.hotCost * float64(time.Minute) / a.pollRate(e.opts.Headroom))
+	if a.traits.BatchCheck {
+		spacing = time.Duration(float64(spacing) / wmax)
+	}
+	if a.nextSlot.Before(now.Add(-spacing)) {
+		a.nextSlot = now // do not burst to catch up on missed slots
+	}
+	if now.Before(a.nextSlot) {
+		return a.nextSlot, true
+	}
+	if a.inflight >= maxInflight {
+		return now.Add(50 * time.Millisecond), true
+	}
+	a.nextSlot = a.nextSlot.Add(spacing)
+	if a.traits.BatchCheck {
+		for _, l := range batch {
+			a.lines[l.ID].checking = true
+		}
+		e.runCheck(ctx, a, batch)
+	} else {
+		best.pass += 1 / a.weight(best, now)
+		best.checking = true
+		e.runCheck(ctx, a, []Line{best.Line})
+	}
+	return a.nextSlot, true
+}
+
+// callTimeout bounds one poll.
+func (a *acct) callTimeout() time.Duration {
+	if a.traits.CheckTimeout > 0 {
+		return a.traits.CheckTimeout
+	}
+	return 30 * time.Second
+}
+
+// runCheck reads some lines in a worker and merges the answer.
+func (e *Engine) runCheck(ctx context.Context, a *acct, lines []Line) {
+	a.inflight++
+	go func() {
+		var n atomic.Int64
+		cctx, cancel := context.WithTimeout(WithCounter(ctx, &n), a.callTimeout())
+		got, msgs, err := a.p.Check(cctx, lines)
+		cancel()
+		var fresh []Message
+		if err == nil && len(msgs) > 0 {
+			fresh, err = e.store.AddMessages(msgs)
+		}
+		e.post(func() {
+			a.inflight--
+			for _, l := range lines {
+				if s := a.lines[l.ID]; s != nil {
+					s.checking = false
+				}
+			}
+			a.hotCost = 0.8*a.hotCost + 0.2*math.Max(float64(n.Load()), 1)
+			if e.callDone(a, taskHot, err) {
+				e.mergeLines(a, got, fresh)
+			}
+		})
+	}()
+}
+
+// runCold runs a periodic read in a worker.
+func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
+	a.inflight++
+	var known []Job
+	if t == taskJobs {
+		for _, j := range a.jobs {
+			known = append(known, j)
+		}
+	}
+	go func() {
+		var n atomic.Int64
+		cctx, cancel := context.WithTimeout(WithCounter(ctx, &n), 2*a.callTimeout())
+		defer cancel()
+		var apply func()
+		var err error
+		switch t {
+		case taskBalance:
+			var b Account
+			b, err = a.p.Balance(cctx)
+			apply = func() { e.setBalance(a, b) }
+		case taskLines:
+			var lines []Line
+			var msgs, fresh []Message
+			lines, msgs, err = a.p.Lines(cctx)
+			if err == nil && len(msgs) > 0 {
+				fresh, err = e.store.AddMessages(msgs)
+			}
+			apply = func() {
+				e.mergeLines(a, lines, fresh)
+				e.dropOldLines(a, e.now())
+			}
+		case taskLeases:
+			var leases []Lease
+			leases, err = a.p.Leases(cctx)
+			apply = func() { e.replaceLeases(a, leases) }
+		case taskJobs:
+			var jobs []Job
+			jobs, err = a.p.Jobs(cctx, known)
+			apply = func() { e.replaceJobs(a, jobs) }
+		}
+		e.post(func() {
+			a.inflight--
+			c := &a.cold[t]
+			c.cost = 0.7*c.cost + 0.3*float64(n.Load())
+			if e.callDone(a, t, err) {
+				apply()
+			}
+		})
+	}()
+}
+
+// callDone updates the account's health after a call and reports whether
+// the answer may be merged.
+func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
+	now := e.now()
+	before := a.info
+	switch {
+	case err == nil:
+		a.failures = 0
+		a.backoff = time.Time{}
+		a.goodRun = true
+		a.info.LastGood = now
+		a.failing[t] = false
+	case KindOf(err) == ErrRateLimited:
+		a.failing[t] = true
+		a.info.LastError = err.Error()
+	case errorsIsCanceled(err):
+		return false
+	default:
+		a.failures++
+		a.failing[t] = true
+		a.lastFailAt = now
+		a.info.LastError = err.Error()
+		d := min(time.Second<<min(a.failures, 8), 2*time.Minute)
+		if KindOf(err) == ErrAuth {
+			d = 5 * time.Minute
+		}
+		a.backoff = now.Add(d/2 + time.Duration(rand.Int64N(int64(d)/2+1)))
+		e.log.Warn("poll failed", "account", a.info.Name, "read", t.String(), "err", err.Error())
+	}
+	failing := false
+	for _, f := range a.failing {
+		failing = failing || f
+	}
+	switch {
+	case !failing:
+		a.info.Health, a.info.LastError = HealthOK, ""
+	case a.failures >= 3 && (!a.goodRun || now.Sub(a.info.LastGood) > 2*time.Minute):
+		a.info.Health = HealthFailing
+	default:
+		a.info.Health = HealthDegraded
+	}
+	if before.Health != a.info.Health || before.LastError != a.info.LastError ||
+		!before.LastGood.Equal(a.info.LastGood) || !before.PausedUntil.Equal(a.budget.PausedUntil()) {
+		a.info.PausedUntil = a.budget.PausedUntil()
+		e.accountChanged(a)
+	}
+	return err == nil
+}
+
+// refreshNow makes every cold read of an account (or all) due now and
+// lifts the error backoff, keeping any 429 pause.
+func (e *Engine) refreshNow(name string) {
+	for n, a := range e.accts {
+		if name != "" && n != name {
+			continue
+		}
+		a.backoff = time.Time{}
+		for t := range taskCount {
+			a.cold[t].next = e.now()
+		}
+		a.nextSlot = time.Time{}
+	}
+}
+
+// autoCancel applies the optional "cancel a line with no code after N
+// minutes" policy.
+func (e *Engine) autoCancel(a *acct, now time.Time) {
+	after := a.spec.AutoCancelAfter
+	if after <= 0 || a.spec.ReadOnly {
+		return
+	}
+	for _, l := range a.lines {
+		if l.autoTried || l.State != LineWaiting || l.Code != "" || now.Sub(l.CreatedAt) < after || l.CooldownUntil.After(now) {
+			continue
+		}
+		kind := ActCancel
+		if !l.Allowed.Has(ActCancel) {
+			kind = ActReject
+		}
+		if !l.Allowed.Has(kind) || e.flight[flightKey(a.info.Name, kind, l.Key)] {
+			continue
+		}
+		l.autoTried = true
+		e.start(e.runCtx(), Action{ID: NewActionID(kind), Kind: kind, Account: a.info.Name,
+			Target: l.Key, Label: "auto-cancel: no code after " + after.String(), CreatedAt: now})
+	}
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.IsZero() || (!a.IsZero() && a.Before(b)) {
+		return a
+	}
+	return b
+}
