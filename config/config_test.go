@@ -1,0 +1,104 @@
+package config
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) Options {
+	return Options{
+		Getenv: func(k string) string { return m[k] },
+		RunCmd: func(ctx context.Context, cmd string) (string, error) {
+			if cmd == "pass show 5sim" {
+				return "fivesim-secret\nsecond line ignored\n", nil
+			}
+			return "", errors.New("exit status 1")
+		},
+	}
+}
+
+func TestExampleConfigParses(t *testing.T) {
+	data, err := os.ReadFile("../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Parse("config.example.yaml", data, 0o600, env(map[string]string{
+		"PIV_KEY": "piv-secret", "NONVOIP_PASSWORD": "pw", "MARKET_KEY": "mk"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Accounts) != 4 {
+		t.Fatalf("accounts: %d", len(cfg.Accounts))
+	}
+	a := cfg.Accounts[1]
+	if a.APIKey != "fivesim-secret" || a.AutoCancelAfter != 8*time.Minute || a.RatePerMinute != 120 {
+		t.Fatalf("5sim account: %+v", a)
+	}
+	if cfg.Accounts[0].LowBalance == nil || cfg.Accounts[0].LowBalance.String() != "10" {
+		t.Fatal("low_balance not read")
+	}
+	if !cfg.Accounts[3].ReadOnly || cfg.Accounts[3].BaseURL == "" {
+		t.Fatal("market account")
+	}
+	if cfg.Keys["copy"][0] != "c" || cfg.Retention != 90*24*time.Hour || cfg.Expiry.Critical != time.Hour {
+		t.Fatalf("globals: %+v", cfg)
+	}
+}
+
+func TestMistakesNameFileLineAndFix(t *testing.T) {
+	cases := []struct {
+		name, text  string
+		perm        os.FileMode
+		line        int
+		msg, fix    string
+		mustNotLeak string
+	}{
+		{"unknown provider", "accounts:\n  - name: a\n    provider: sixsim\n    api_key_env: K\n", 0o600, 3, "unknown provider", "pivday, fivesim", ""},
+		{"typo field", "accounts:\n  - name: a\n    provider: pivday\n    apikey_env: K\n", 0o600, 4, `unknown account field "apikey_env"`, "fix its spelling", ""},
+		{"unset env", "accounts:\n  - name: a\n    provider: pivday\n    api_key_env: NOPE\n", 0o600, 4, "NOPE is not set", "export NOPE", ""},
+		{"literal secret readable", "accounts:\n  - name: a\n    provider: pivday\n    api_key: hunter2hunter2\n", 0o644, 4, "literal API key", "chmod 600", "hunter2hunter2"},
+		{"market needs base", "accounts:\n  - name: m\n    provider: market\n    api_key_env: K\n", 0o600, 2, "no default address", "base_url", ""},
+		{"nonvoip email", "accounts:\n  - name: n\n    provider: nonvoip\n    password_env: K\n", 0o600, 2, "e-mail", "email:", ""},
+		{"duplicate", "accounts:\n  - name: a\n    provider: pivday\n    api_key_env: K\n  - name: a\n    provider: pivday\n    api_key_env: K\n", 0o600, 5, "used twice", "own name", ""},
+		{"bad theme", "theme: neon\naccounts:\n  - name: a\n    provider: pivday\n    api_key_env: K\n", 0o600, 1, "unknown theme", "high-contrast", ""},
+		{"top-level typo", "acounts:\n  - name: a\n", 0o600, 1, `unknown field "acounts"`, "spelling", ""},
+		{"bad rate", "accounts:\n  - name: a\n    provider: pivday\n    api_key_env: K\n    rate_per_minute: fast\n", 0o600, 5, "rate_per_minute", "requests per minute", ""},
+		{"cmd fails", "accounts:\n  - name: a\n    provider: pivday\n    api_key_cmd: pass show nothing\n", 0o600, 4, "api_key_cmd failed", "run the command", ""},
+		{"bad indentation", "accounts:\n  - name: a\n   provider: pivday\n", 0o600, 3, "", "indentation", ""},
+		{"no accounts", "theme: dark\n", 0o600, 1, "no accounts", "demo", ""},
+		{"password on pivday", "accounts:\n  - name: a\n    provider: pivday\n    password_env: K\n", 0o600, 4, "not a password", "api_key_env", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("/home/op/sb.yaml", []byte(c.text), c.perm, env(map[string]string{"K": "secret-k"}))
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("want a config error, got %v", err)
+			}
+			if ce.File != "/home/op/sb.yaml" || ce.Line != c.line {
+				t.Errorf("location %s:%d, want line %d (%v)", ce.File, ce.Line, c.line, err)
+			}
+			if !strings.Contains(ce.Msg, c.msg) || !strings.Contains(ce.Fix, c.fix) {
+				t.Errorf("message %q / fix %q", ce.Msg, ce.Fix)
+			}
+			if c.mustNotLeak != "" && strings.Contains(err.Error(), c.mustNotLeak) {
+				t.Errorf("the error shows the secret: %v", err)
+			}
+			if strings.Contains(err.Error(), "secret-k") {
+				t.Errorf("the error shows a secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"90d": 90 * 24 * time.Hour, "8m": 8 * time.Minute, "1.5d": 36 * time.Hour} {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("%s: %v %v", in, got, err)
+		}
+	}
+}
