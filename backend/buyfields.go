@@ -1,0 +1,127 @@
+package backend
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// BuyField is a value the buy picker asks for after the catalogue steps
+// (months, quantity, a link, ...).
+type BuyField struct {
+	Name     string // months, quantity, link, name, auto_renew, reuse
+	Label    string
+	Kind     string // int, text, bool
+	Default  string
+	Required bool
+	Min, Max int
+}
+
+// BuyFields lists the extra values a purchase needs.
+func BuyFields(p ProviderKind, category string) []BuyField {
+	months := BuyField{Name: "months", Label: "months", Kind: "int", Default: "1", Required: true, Min: 1, Max: 12}
+	switch {
+	case p == PivDay && category == "number":
+		return []BuyField{months,
+			{Name: "auto_renew", Label: "auto-renew", Kind: "bool", Default: "no"},
+			{Name: "name", Label: "name (optional)", Kind: "text"}}
+	case p == PivDay && category == "proxy":
+		return []BuyField{{Name: "quantity", Label: "proxies", Kind: "int", Default: "1", Required: true, Min: 1, Max: 500}, months}
+	case p == FiveSim && category == "activation":
+		return []BuyField{{Name: "reuse", Label: "buy with reuse (same number again later)", Kind: "bool", Default: "no"}}
+	case p == Market && category == "boost":
+		return []BuyField{{Name: "link", Label: "link", Kind: "text", Required: true},
+			{Name: "quantity", Label: "quantity", Kind: "int", Default: "1000", Required: true, Min: 1, Max: 10_000_000}}
+	case p == Market && category == "logs":
+		return []BuyField{{Name: "quantity", Label: "quantity", Kind: "int", Default: "1", Required: true, Min: 1, Max: 1000}}
+	}
+	return nil
+}
+
+// Set checks a value and puts it in the request.
+func (f BuyField) Set(req *BuyRequest, value string) error {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		value = f.Default
+	}
+	if value == "" {
+		if f.Required {
+			return fmt.Errorf("%s is required", f.Label)
+		}
+		return nil
+	}
+	switch f.Kind {
+	case "int":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < f.Min || (f.Max > 0 && n > f.Max) {
+			return fmt.Errorf("%s: a whole number from %d to %d", f.Label, f.Min, f.Max)
+		}
+		switch f.Name {
+		case "months":
+			req.Months = n
+		case "quantity":
+			req.Quantity = n
+		}
+	case "bool":
+		var on bool
+		switch strings.ToLower(value) {
+		case "y", "yes", "on", "true", "1":
+			on = true
+		case "n", "no", "off", "false", "0":
+		default:
+			return fmt.Errorf("%s: yes or no", f.Label)
+		}
+		switch f.Name {
+		case "auto_renew":
+			req.AutoRenew = on
+		case "reuse":
+			req.Reuse = on
+		}
+	case "text":
+		switch f.Name {
+		case "link":
+			if !strings.HasPrefix(value, "https://") && !strings.HasPrefix(value, "http://") {
+				return fmt.Errorf("link: a full URL starting with https://")
+			}
+			req.Link = value
+		case "name":
+			req.Name = value
+		}
+	}
+	return nil
+}
+
+// Chosen puts a picker step's choice in the request.
+func (req *BuyRequest) Chosen(step, id string) {
+	switch step {
+	case StepCountry:
+		req.Country = id
+	case StepOperator:
+		req.Operator = id
+	case StepProduct:
+		req.Product = id
+		if strings.Contains(id, ",") { // several services on one number (NonVoip 30-day)
+			req.Products = strings.Split(id, ",")
+			req.Product = req.Products[0]
+		}
+	case StepAreaCodes:
+		if id != "" {
+			req.AreaCodes = strings.Split(id, ",")
+		}
+	}
+}
+
+// Multiplier is how many units of the listed price a request buys
+// (months × quantity where they apply).
+func (req BuyRequest) Multiplier() decimal.Decimal {
+	n := decimal.NewFromInt(1)
+	if req.Months > 0 {
+		n = n.Mul(decimal.NewFromInt(int64(req.Months)))
+	}
+	if req.Quantity > 0 {
+		n = n.Mul(decimal.NewFromInt(int64(req.Quantity)))
+	}
+	return n
+}

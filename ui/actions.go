@@ -1,0 +1,229 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"switchboard/backend"
+	"switchboard/views"
+)
+
+func matches(msg tea.KeyPressMsg, b key.Binding) bool { return key.Matches(msg, b) }
+
+// selectedKey is the item the operator is pointing at.
+func (m *Model) selectedKey() backend.Key {
+	if m.showDet {
+		return m.detail.Key()
+	}
+	return m.panes[m.focus].SelectedKey()
+}
+
+// selectedLine is the line behind the selection: the line itself, a
+// waiting order in the queues, or a number lease.
+func (m *Model) selectedLine() (backend.Line, bool) {
+	k := m.selectedKey()
+	if l, ok := m.data.Lines[k]; ok {
+		return l, true
+	}
+	if ls, ok := m.data.Leases[k]; ok && ls.Line != "" {
+		l, ok := m.data.Lines[ls.Line]
+		return l, ok
+	}
+	return backend.Line{}, false
+}
+
+// target is what an action key applies to.
+type target struct {
+	key      backend.Key
+	account  string
+	provider backend.ProviderKind
+	label    string
+	state    string
+	allowed  backend.ActionSet
+	price    backend.Money // what the item cost / costs to renew
+	auto     bool
+	hasAuto  bool
+	cooldown time.Duration
+}
+
+func (m *Model) target() (target, bool) {
+	k := m.selectedKey()
+	now := m.clock()
+	if l, ok := m.data.Lines[k]; ok {
+		t := target{key: k, account: l.Account, provider: l.Provider, label: lineLabel(l), state: string(l.State),
+			allowed: l.Allowed, price: l.Price, auto: l.AutoRenew, hasAuto: l.HasAuto, cooldown: l.CooldownUntil.Sub(now)}
+		for _, ls := range m.data.Leases {
+			if ls.Line == k && ls.RenewPrice.Known {
+				t.price = ls.RenewPrice
+			}
+		}
+		return t, true
+	}
+	if ls, ok := m.data.Leases[k]; ok {
+		return target{key: k, account: ls.Account, provider: ls.Provider, label: string(ls.Kind) + " " + ls.Name,
+			state: ls.State, allowed: ls.Allowed, price: ls.RenewPrice, auto: ls.AutoRenew, hasAuto: ls.HasAuto}, true
+	}
+	if j, ok := m.data.Jobs[k]; ok {
+		return target{key: k, account: j.Account, provider: j.Provider, label: string(j.Kind) + " " + j.Title,
+			state: string(j.State), allowed: j.Allowed, price: j.Cost}, true
+	}
+	return target{}, false
+}
+
+func lineLabel(l backend.Line) string {
+	s := views.Number(l.Number)
+	if l.Service != "" {
+		s += " " + l.Service
+	}
+	return s
+}
+
+// actionKey handles the keys that act on the selected item.
+func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := &m.keys
+	switch {
+	case matches(msg, k.Copy):
+		return m.copyCode(), true
+	case matches(msg, k.CopyNumber):
+		l, ok := m.selectedLine()
+		if !ok || l.Number == "" {
+			m.setStatus("no number here to copy")
+			return nil, true
+		}
+		return copyCmd(m.o.Clipboard, l.Number, "number "+views.Number(l.Number)), true
+	case matches(msg, k.Renew):
+		return m.act(backend.ActRenew), true
+	case matches(msg, k.Cancel):
+		t, ok := m.target()
+		if ok && !t.allowed.Has(backend.ActCancel) && t.allowed.Has(backend.ActReject) {
+			return m.act(backend.ActReject), true
+		}
+		return m.act(backend.ActCancel), true
+	case matches(msg, k.Finish):
+		return m.act(backend.ActFinish), true
+	case matches(msg, k.Ban):
+		return m.act(backend.ActBan), true
+	case matches(msg, k.Restore):
+		return m.act(backend.ActRestore), true
+	case matches(msg, k.AutoRenew):
+		t, ok := m.target()
+		if ok && t.auto {
+			return m.act(backend.ActAutoRenewOff), true
+		}
+		return m.act(backend.ActAutoRenewOn), true
+	case matches(msg, k.Buy):
+		return m.openBuy(), true
+	case matches(msg, k.BuyAgain):
+		return m.buyAgain(), true
+	case matches(msg, k.Command):
+		return m.openCommand(), true
+	}
+	return nil, false
+}
+
+// act starts an action on the selected item: it explains why not, asks
+// for confirmation where money moves, or sends it.
+func (m *Model) act(kind backend.ActionKind) tea.Cmd {
+	t, ok := m.target()
+	if !ok {
+		m.setStatus("select a line, lease or job first")
+		return nil
+	}
+	if a := m.data.Accounts[t.account]; a.ReadOnly {
+		m.setStatus(t.account + " is read-only (config)")
+		return nil
+	}
+	if !t.allowed.Has(kind) || (t.cooldown > 0 && (kind == backend.ActCancel || kind == backend.ActReject)) {
+		m.setStatus(backend.Explain(t.provider, t.state, t.allowed, kind, t.cooldown))
+		return nil
+	}
+	act := backend.Action{ID: backend.NewActionID(kind), Kind: kind, Account: t.account, Target: t.key,
+		Label: t.label, CreatedAt: m.clock()}
+	if kind == backend.ActRenew {
+		act.Months = 1
+	}
+	if !kind.Spends() {
+		m.o.Backend.Submit(act)
+		m.toast(backend.Info, kind.Verb()+" "+t.label+" …")
+		return nil
+	}
+	m.dialog = m.confirmFor(act, t)
+	return nil
+}
+
+// confirmFor builds the confirmation naming the item, the price and the
+// balance after.
+func (m *Model) confirmFor(act backend.Action, t target) *confirm {
+	acc := m.data.Accounts[t.account]
+	var rows [][2]string
+	rows = append(rows, [2]string{"account", t.account + " (" + t.provider.Label() + ")"})
+	switch act.Kind {
+	case backend.ActRenew, backend.ActRestore:
+		price := "not given by " + t.provider.Label() + " — see the provider"
+		if t.price.Known {
+			price = t.price.String()
+			if act.Kind == backend.ActRenew {
+				price += " for 1 period"
+			}
+			if after, ok := acc.Balance.Sub(t.price); ok {
+				rows = append(rows, [2]string{"price", price}, [2]string{"balance after", balanceAfter(acc.Balance, after)})
+				break
+			}
+		}
+		rows = append(rows, [2]string{"price", price})
+	case backend.ActCancel, backend.ActReject, backend.ActBan:
+		if t.price.Known {
+			rows = append(rows, [2]string{"paid", t.price.String()})
+			if act.Kind != backend.ActBan {
+				if after, ok := acc.Balance.Sub(backend.NewMoney(t.price.Amount.Neg(), t.price.Currency)); ok {
+					rows = append(rows, [2]string{"balance after", balanceAfter(acc.Balance, after) + " if refunded"})
+				}
+			}
+		}
+		rows = append(rows, [2]string{"note", "the number is given up"})
+	}
+	title := map[backend.ActionKind]string{backend.ActRenew: "Renew", backend.ActRestore: "Restore",
+		backend.ActCancel: "Cancel", backend.ActReject: "Reject", backend.ActBan: "Ban"}[act.Kind]
+	return &confirm{title: title + " " + t.label, rows: rows, act: act, opened: m.clock()}
+}
+
+func balanceAfter(before, after backend.Money) string {
+	return fmt.Sprintf("%s → %s", before.String(), after.String())
+}
+
+// copyCode copies the selected line's latest code, and only the code.
+func (m *Model) copyCode() tea.Cmd {
+	l, ok := m.selectedLine()
+	switch {
+	case !ok:
+		m.setStatus("select a line to copy its code")
+		return nil
+	case l.Code == "":
+		m.setStatus("no code yet on " + lineLabel(l))
+		return nil
+	}
+	m.o.Backend.Copied(l.Key)
+	return copyCmd(m.o.Clipboard, l.Code, "code "+l.Code)
+}
+
+// copyCmd writes the system clipboard in a command; when that is not
+// possible the result asks for OSC 52 instead.
+func copyCmd(write func(string) error, text, what string) tea.Cmd {
+	return func() tea.Msg {
+		native := write != nil && write(text) == nil
+		return copiedMsg{text: text, what: what, native: native}
+	}
+}
+
+// copied reports the copy and falls back to OSC 52 through the terminal.
+func (m *Model) copied(c copiedMsg) tea.Cmd {
+	if c.native {
+		m.toast(backend.Success, "copied "+c.what+" (system clipboard)")
+		return nil
+	}
+	m.toast(backend.Success, "copied "+c.what+" (terminal clipboard, OSC 52)")
+	return tea.SetClipboard(c.text)
+}

@@ -1,0 +1,602 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/sahilm/fuzzy"
+
+	"switchboard/backend"
+	"switchboard/views"
+)
+
+// catalogMsg carries the options of a buy picker step.
+type catalogMsg struct {
+	seq   int
+	items []backend.CatalogItem
+	err   error
+}
+
+// multiSteps allow several choices (space toggles).
+func multiStep(p backend.ProviderKind, category, step string) (bool, int) {
+	switch {
+	case step == backend.StepAreaCodes:
+		return true, 10
+	case p == backend.NonVoip && category == "long_term" && step == backend.StepProduct:
+		return true, 5
+	}
+	return false, 1
+}
+
+// buyPicker walks the operator through a purchase: account, category,
+// the provider's catalogue steps (live price and stock, fuzzy search),
+// the extra values, then a confirmation with the exact price.
+type buyPicker struct {
+	accounts []string // accounts that can buy
+	account  string
+	provider backend.ProviderKind
+	flow     backend.BuyFlow
+	category string
+	steps    []string
+	chosen   map[string]string
+	labels   map[string]string
+	prices   map[string]backend.CatalogItem
+	fields   []backend.BuyField
+	values   map[string]string
+	prefill  string
+
+	page    string // "account", "category", "step", "field"
+	stepIdx int
+	items   []backend.CatalogItem
+	shown   []int
+	cursor  int
+	picked  map[string]bool // multi-select
+	loading bool
+	err     string
+	seq     int
+	input   textinput.Model
+}
+
+// buyAccounts lists accounts whose provider can buy, in config order.
+func (m *Model) buyAccounts() []string {
+	var out []string
+	for _, n := range m.data.Order {
+		if a := m.data.Accounts[n]; a.ReadOnly {
+			continue
+		}
+		if _, ok := m.o.Backend.BuyFlow(n); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// openBuy starts the picker (key n, or `:buy`).
+func (m *Model) openBuy() tea.Cmd { return m.startBuy("", "") }
+
+// startBuy opens the picker at an account (or provider name) with a
+// search prefilled.
+func (m *Model) startBuy(who, search string) tea.Cmd {
+	accs := m.buyAccounts()
+	if len(accs) == 0 {
+		m.setStatus("no account can buy (all read-only or none configured)")
+		return nil
+	}
+	b := &buyPicker{accounts: accs, chosen: map[string]string{}, labels: map[string]string{},
+		prices: map[string]backend.CatalogItem{}, values: map[string]string{}, picked: map[string]bool{}, prefill: search}
+	b.input = textinput.New()
+	b.input.Prompt = "› "
+	b.input.CharLimit = 80
+	m.dialog = b
+	focus := b.input.Focus()
+	if who != "" {
+		for _, a := range accs {
+			if a == who || string(m.data.Accounts[a].Provider) == who || strings.EqualFold(m.data.Accounts[a].Provider.Label(), who) {
+				return tea.Batch(focus, b.pickAccount(m, a))
+			}
+		}
+		m.setStatus("no account or provider named " + who + " can buy")
+	}
+	if len(accs) == 1 {
+		return tea.Batch(focus, b.pickAccount(m, accs[0]))
+	}
+	b.page = "account"
+	b.items = nil
+	for _, a := range accs {
+		b.items = append(b.items, backend.CatalogItem{ID: a, Label: a + "  (" + m.data.Accounts[a].Provider.Label() + ")",
+			Note: m.data.Accounts[a].Balance.String(), Stock: -1})
+	}
+	b.refilter()
+	return focus
+}
+
+func (b *buyPicker) pickAccount(m *Model, name string) tea.Cmd {
+	b.account = name
+	b.provider = m.data.Accounts[name].Provider
+	b.flow, _ = m.o.Backend.BuyFlow(name)
+	cats := b.flow.BuyCategories()
+	if len(cats) == 1 {
+		return b.pickCategory(m, cats[0])
+	}
+	b.page = "category"
+	b.items = nil
+	for _, c := range cats {
+		b.items = append(b.items, backend.CatalogItem{ID: c, Label: c, Stock: -1})
+	}
+	b.setInput("")
+	return nil
+}
+
+func (b *buyPicker) pickCategory(m *Model, c string) tea.Cmd {
+	b.category = c
+	b.steps = b.flow.BuySteps(c)
+	b.fields = backend.BuyFields(b.provider, c)
+	b.stepIdx = 0
+	return b.enterStep(m)
+}
+
+// enterStep loads the options of the current step, or moves on to the
+// fields when the steps are done.
+func (b *buyPicker) enterStep(m *Model) tea.Cmd {
+	if b.stepIdx >= len(b.steps) {
+		return b.enterField(m, 0)
+	}
+	b.page = "step"
+	b.items, b.shown, b.err = nil, nil, ""
+	b.picked = map[string]bool{}
+	b.loading = true
+	b.seq++
+	b.setInput(b.prefill)
+	b.prefill = ""
+	req := backend.CatalogRequest{Category: b.category, Step: b.steps[b.stepIdx], Chosen: copyMap(b.chosen)}
+	seq, acc, be := b.seq, b.account, m.o.Backend
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		items, err := be.Catalog(ctx, acc, req)
+		return catalogMsg{seq: seq, items: items, err: err}
+	}
+}
+
+func (b *buyPicker) enterField(m *Model, i int) tea.Cmd {
+	if i >= len(b.fields) {
+		return b.finish(m)
+	}
+	b.page = "field"
+	b.stepIdx = len(b.steps) + i
+	b.err = ""
+	v := b.values[b.fields[i].Name]
+	if v == "" {
+		v = b.fields[i].Default
+	}
+	b.setInput(v)
+	return nil
+}
+
+func (b *buyPicker) setInput(v string) {
+	b.input.SetValue(v)
+	b.input.CursorEnd()
+	b.cursor = 0
+	b.refilter()
+}
+
+func (b *buyPicker) refilter() {
+	b.shown = b.shown[:0]
+	q := strings.TrimSpace(b.input.Value())
+	if b.page == "field" {
+		return
+	}
+	if q == "" {
+		for i := range b.items {
+			b.shown = append(b.shown, i)
+		}
+	} else {
+		labels := make([]string, len(b.items))
+		for i, it := range b.items {
+			labels[i] = it.Label + " " + it.ID
+		}
+		for _, mt := range fuzzy.Find(q, labels) {
+			b.shown = append(b.shown, mt.Index)
+		}
+	}
+	b.cursor = min(b.cursor, max(len(b.shown)-1, 0))
+}
+
+func (b *buyPicker) update(m *Model, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case catalogMsg:
+		if msg.seq != b.seq {
+			return nil // an older step's answer
+		}
+		b.loading = false
+		if msg.err != nil {
+			b.err = msg.err.Error()
+			return nil
+		}
+		b.items = msg.items
+		if b.steps[b.stepIdx] != backend.StepAreaCodes {
+			// In stock first, then cheapest.
+			sort.SliceStable(b.items, func(i, j int) bool {
+				a, c := b.items[i], b.items[j]
+				if (a.Stock == 0) != (c.Stock == 0) {
+					return c.Stock == 0
+				}
+				return false
+			})
+		}
+		b.refilter()
+	case tea.PasteMsg:
+		var c tea.Cmd
+		b.input, c = b.input.Update(msg)
+		b.refilter()
+		return c
+	}
+	return nil
+}
+
+func (b *buyPicker) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		if b.input.Value() != "" && b.page != "field" {
+			b.setInput("")
+			return nil
+		}
+		m.dialog = nil
+		m.setStatus("buy cancelled: nothing bought")
+		return nil
+	case "up", "ctrl+p":
+		b.cursor = max(b.cursor-1, 0)
+		return nil
+	case "down", "ctrl+n":
+		b.cursor = min(b.cursor+1, max(len(b.shown)-1, 0))
+		return nil
+	case "shift+tab":
+		return b.back(m)
+	case "space", "tab":
+		if multi, limit := multiStep(b.provider, b.category, b.curStep()); multi && b.page == "step" && len(b.shown) > 0 {
+			id := b.items[b.shown[b.cursor]].ID
+			switch {
+			case b.picked[id]:
+				delete(b.picked, id)
+			case len(b.picked) >= limit:
+				b.err = fmt.Sprintf("at most %d", limit)
+			default:
+				b.picked[id] = true
+			}
+			return nil
+		}
+	case "enter":
+		return b.choose(m)
+	}
+	var c tea.Cmd
+	b.input, c = b.input.Update(msg)
+	if b.page != "field" {
+		b.refilter()
+	}
+	return c
+}
+
+func (b *buyPicker) curStep() string {
+	if b.page == "step" && b.stepIdx < len(b.steps) {
+		return b.steps[b.stepIdx]
+	}
+	return ""
+}
+
+// back returns to the previous step.
+func (b *buyPicker) back(m *Model) tea.Cmd {
+	switch {
+	case b.page == "field" && b.stepIdx > len(b.steps):
+		return b.enterField(m, b.stepIdx-len(b.steps)-1)
+	case b.stepIdx > 0:
+		b.stepIdx--
+		if b.stepIdx < len(b.steps) {
+			delete(b.chosen, b.steps[b.stepIdx])
+			return b.enterStep(m)
+		}
+		return b.enterField(m, b.stepIdx-len(b.steps))
+	}
+	return nil
+}
+
+// choose takes the highlighted option or the typed value.
+func (b *buyPicker) choose(m *Model) tea.Cmd {
+	switch b.page {
+	case "account", "category":
+		if len(b.shown) == 0 {
+			return nil
+		}
+		it := b.items[b.shown[b.cursor]]
+		if b.page == "account" {
+			return b.pickAccount(m, it.ID)
+		}
+		return b.pickCategory(m, it.ID)
+	case "step":
+		if b.loading {
+			return nil
+		}
+		step := b.steps[b.stepIdx]
+		multi, _ := multiStep(b.provider, b.category, step)
+		var ids, labels []string
+		if multi && len(b.picked) > 0 {
+			for _, it := range b.items {
+				if b.picked[it.ID] {
+					ids, labels = append(ids, it.ID), append(labels, it.Label)
+					b.prices[step+"/"+it.ID] = it
+				}
+			}
+		} else if len(b.shown) > 0 {
+			it := b.items[b.shown[b.cursor]]
+			if it.Stock == 0 {
+				b.err = it.Label + " is out of stock"
+				return nil
+			}
+			ids, labels = []string{it.ID}, []string{it.Label}
+			b.prices[step] = it
+		} else if step != backend.StepAreaCodes {
+			return nil
+		}
+		b.chosen[step] = strings.Join(ids, ",")
+		b.labels[step] = strings.Join(labels, ", ")
+		if step == backend.StepAreaCodes && len(ids) == 0 {
+			b.labels[step] = "any"
+		}
+		b.stepIdx++
+		return b.enterStep(m)
+	case "field":
+		f := b.fields[b.stepIdx-len(b.steps)]
+		var probe backend.BuyRequest
+		if err := f.Set(&probe, b.input.Value()); err != nil {
+			b.err = err.Error()
+			return nil
+		}
+		b.values[f.Name] = strings.TrimSpace(b.input.Value())
+		return b.enterField(m, b.stepIdx-len(b.steps)+1)
+	}
+	return nil
+}
+
+// request builds the purchase from the choices.
+func (b *buyPicker) request() (backend.BuyRequest, error) {
+	req := backend.BuyRequest{Category: b.category}
+	for _, s := range b.steps {
+		req.Chosen(s, b.chosen[s])
+	}
+	for _, f := range b.fields {
+		if err := f.Set(&req, b.values[f.Name]); err != nil {
+			return req, err
+		}
+	}
+	return req, nil
+}
+
+// price is the listed unit price of the product (or the sum of several).
+func (b *buyPicker) price() (backend.Money, bool) {
+	var total backend.Money
+	found := false
+	for k, it := range b.prices {
+		if !strings.HasPrefix(k, backend.StepProduct) || !it.Price.Known {
+			continue
+		}
+		if !found {
+			total, found = it.Price, true
+			continue
+		}
+		total.Amount = total.Amount.Add(it.Price.Amount)
+	}
+	return total, found
+}
+
+// finish shows the confirmation.
+func (b *buyPicker) finish(m *Model) tea.Cmd {
+	req, err := b.request()
+	if err != nil {
+		b.err = err.Error()
+		return nil
+	}
+	act := backend.Action{ID: backend.NewActionID(backend.ActBuy), Kind: backend.ActBuy, Account: b.account,
+		Buy: &req, CreatedAt: m.clock(), Label: b.summary()}
+	if unit, ok := b.price(); ok {
+		act.Cost = backend.NewMoney(unit.Amount.Mul(req.Multiplier()), unit.Currency)
+	}
+	m.dialog = m.confirmBuy(act, b.details())
+	return nil
+}
+
+// summary names what is bought: "telegram · russia · any operator".
+func (b *buyPicker) summary() string {
+	var parts []string
+	for i := len(b.steps) - 1; i >= 0; i-- {
+		if l := b.labels[b.steps[i]]; l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return b.category + " " + strings.Join(parts, " · ")
+}
+
+func (b *buyPicker) details() [][2]string {
+	var rows [][2]string
+	for _, s := range b.steps {
+		rows = append(rows, [2]string{strings.ReplaceAll(s, "_", " "), b.labels[s]})
+	}
+	for _, f := range b.fields {
+		v := b.values[f.Name]
+		if v == "" {
+			v = f.Default
+		}
+		if v != "" {
+			rows = append(rows, [2]string{f.Label, v})
+		}
+	}
+	return rows
+}
+
+// confirmBuy is the last word before money moves: the exact price, the
+// balance after and what happens next.
+func (m *Model) confirmBuy(act backend.Action, details [][2]string) *confirm {
+	acc := m.data.Accounts[act.Account]
+	rows := [][2]string{{"account", act.Account + " (" + acc.Provider.Label() + ")"}}
+	rows = append(rows, details...)
+	if act.Cost.Known {
+		rows = append(rows, [2]string{"price", act.Cost.String()})
+		if after, ok := acc.Balance.Sub(act.Cost); ok {
+			rows = append(rows, [2]string{"balance after", balanceAfter(acc.Balance, after)})
+			if after.Amount.IsNegative() {
+				rows = append(rows, [2]string{"", "⚠ more than the balance: the provider will refuse"})
+			}
+		}
+	} else {
+		rows = append(rows, [2]string{"price", "set by " + acc.Provider.Label() + " at purchase"})
+	}
+	return &confirm{title: "Buy " + act.Label, rows: rows, act: act, opened: m.clock(),
+		note: nextSteps(acc.Provider, act.Buy),
+		onYes: func(m *Model) tea.Cmd {
+			m.o.Backend.Submit(act)
+			again := act
+			m.lastBuy = &again
+			m.lastBuyRows = details
+			m.toast(backend.Info, "buying "+act.Label+" …")
+			return nil
+		}}
+}
+
+// nextSteps tells the operator what happens after the purchase.
+func nextSteps(p backend.ProviderKind, req *backend.BuyRequest) string {
+	switch p {
+	case backend.FiveSim:
+		return "The number appears at once as waiting and is checked for its code as fast as the budget allows. Cancel is free until an SMS arrives; after it, finish."
+	case backend.NonVoip:
+		return "The order appears at once and is watched for its code; Switchboard keeps it across restarts (NonVoip cannot list orders). Reject refunds it until an SMS arrives."
+	case backend.Market:
+		if req != nil && req.Category != "numbers" {
+			return "The order joins the queues pane and is followed until it completes. The purchase carries an idempotency key, so a retry can never buy twice."
+		}
+		return "The number appears at once as waiting and is checked for its code. The purchase carries an idempotency key, so a retry can never buy twice."
+	case backend.PivDay:
+		return "The new item appears in the dashboard at once with its expiry; renewals show in the expiries pane."
+	}
+	return ""
+}
+
+// buyAgain repeats the last purchase after a confirmation (key .).
+func (m *Model) buyAgain() tea.Cmd {
+	if m.lastBuy == nil {
+		m.setStatus("nothing bought yet this session: press n to buy")
+		return nil
+	}
+	act := *m.lastBuy
+	act.ID = backend.NewActionID(backend.ActBuy)
+	act.CreatedAt = m.clock()
+	if act.Buy != nil {
+		b := *act.Buy
+		b.AcceptedMaxPrice, b.Auction = nil, 0 // a new decision each time
+		act.Buy = &b
+	}
+	m.dialog = m.confirmBuy(act, m.lastBuyRows)
+	return nil
+}
+
+func (b *buyPicker) view(m *Model) string {
+	t := m.theme
+	w := min(max(m.w*2/3, 60), 96)
+	inner := w - t.Dialog.GetHorizontalFrameSize()
+	var out []string
+	crumbs := []string{"Buy"}
+	if b.account != "" {
+		crumbs = append(crumbs, b.account)
+	}
+	if b.category != "" {
+		crumbs = append(crumbs, b.category)
+	}
+	for _, s := range b.steps {
+		if l := b.labels[s]; l != "" && b.chosen[s] != "" || l == "any" {
+			crumbs = append(crumbs, l)
+		}
+	}
+	out = append(out, t.DialogTitle.Render(views.Fit(strings.Join(crumbs, " › "), inner)))
+	question := map[string]string{"account": "Which account?", "category": "What to buy?"}[b.page]
+	if b.page == "step" {
+		question = "Choose " + strings.ReplaceAll(b.steps[b.stepIdx], "_", " ")
+		if multi, limit := multiStep(b.provider, b.category, b.steps[b.stepIdx]); multi {
+			question += fmt.Sprintf(" (space picks up to %d, enter goes on)", limit)
+		}
+	}
+	if b.page == "field" {
+		f := b.fields[b.stepIdx-len(b.steps)]
+		question = f.Label
+		if f.Kind == "bool" {
+			question += " (yes/no)"
+		}
+	}
+	out = append(out, t.Muted.Render(question), b.input.View())
+	if b.err != "" {
+		out = append(out, t.Bad.Render(views.Fit(b.err, inner)))
+	}
+	out = append(out, "")
+	rows := max(min(m.h-14, 14), 3)
+	switch {
+	case b.page == "field":
+	case b.loading:
+		out = append(out, t.Faint.Render("loading live prices and stock…"))
+	case len(b.shown) == 0:
+		out = append(out, t.Faint.Render("nothing matches"))
+	default:
+		start := max(0, min(b.cursor-rows/2, len(b.shown)-rows))
+		for i := start; i < min(start+rows, len(b.shown)); i++ {
+			it := b.items[b.shown[i]]
+			out = append(out, b.itemRow(m, it, i == b.cursor, inner))
+		}
+		if len(b.shown) > rows {
+			out = append(out, t.Faint.Render(fmt.Sprintf("%d of %d", b.cursor+1, len(b.shown))))
+		}
+	}
+	out = append(out, "", t.Faint.Render("enter choose · shift+tab back · esc cancel"))
+	return t.Dialog.Width(w).Render(strings.Join(out, "\n"))
+}
+
+func (b *buyPicker) itemRow(m *Model, it backend.CatalogItem, sel bool, w int) string {
+	t := m.theme
+	mark := "  "
+	if b.picked[it.ID] {
+		mark = "✓ "
+	}
+	var right []string
+	if it.Price.Known {
+		right = append(right, it.Price.String())
+	}
+	switch {
+	case it.Stock == 0:
+		right = append(right, "out of stock")
+	case it.Stock > 0:
+		right = append(right, fmt.Sprintf("%d in stock", it.Stock))
+	}
+	if it.Rate > 0 {
+		right = append(right, fmt.Sprintf("%.0f%% delivered", it.Rate))
+	}
+	if it.Note != "" {
+		right = append(right, it.Note)
+	}
+	r := strings.Join(right, " · ")
+	left := views.Fit(mark+it.Label, max(w-views.Width(r)-2, 10))
+	line := views.Fit(left+"  "+r, w)
+	switch {
+	case sel:
+		return t.Selected.Render(line)
+	case it.Stock == 0:
+		return t.Faint.Render(line)
+	}
+	return t.Text.Render(line)
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,196 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"switchboard/backend"
+	"switchboard/views"
+)
+
+// modal is an open dialog: it gets every key until it closes itself.
+type modal interface {
+	key(m *Model, msg tea.KeyPressMsg) tea.Cmd
+	update(m *Model, msg tea.Msg) tea.Cmd
+	view(m *Model) string
+}
+
+// grace is how long a dialog that opened by itself ignores keys, so a
+// keystroke meant for something else cannot confirm it.
+const grace = 600 * time.Millisecond
+
+// confirm asks before money moves: y/enter sends the action, n/esc
+// drops it.
+type confirm struct {
+	title  string
+	rows   [][2]string
+	note   string
+	act    backend.Action
+	opened time.Time
+	self   bool // opened by itself (an offer), not by a key
+	// onYes, when set, replaces submitting act (offers re-send a buy).
+	onYes func(m *Model) tea.Cmd
+	onNo  func(m *Model)
+}
+
+func (c *confirm) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	if c.self && m.clock().Sub(c.opened) < grace {
+		return nil
+	}
+	switch {
+	case matches(msg, m.keys.Confirm):
+		m.dialog = nil
+		if c.onYes != nil {
+			return c.onYes(m)
+		}
+		m.o.Backend.Submit(c.act)
+		m.toast(backend.Info, c.act.Kind.Verb()+" "+c.act.Label+" — sent")
+	case matches(msg, m.keys.Refuse), msg.String() == "q":
+		m.dialog = nil
+		if c.onNo != nil {
+			c.onNo(m)
+		}
+		m.setStatus("nothing sent")
+	}
+	return nil
+}
+
+func (c *confirm) update(*Model, tea.Msg) tea.Cmd { return nil }
+
+func (c *confirm) view(m *Model) string {
+	t := m.theme
+	w := min(max(m.w/2, 50), 72)
+	inner := w - t.Dialog.GetHorizontalFrameSize()
+	var b []string
+	b = append(b, t.DialogTitle.Render(views.Fit(c.title, inner)), "")
+	for _, r := range c.rows {
+		b = append(b, views.Fit(t.Muted.Render(views.Fit(r[0], 15))+t.Text.Render(r[1]), inner))
+	}
+	if c.note != "" {
+		b = append(b, "")
+		for _, l := range wrapText(c.note, inner, 4) {
+			b = append(b, t.Muted.Render(l))
+		}
+	}
+	b = append(b, "")
+	yes, no := m.keys.Confirm.Help().Key, m.keys.Refuse.Help().Key
+	hint := t.Key.Render(yes) + t.KeyDesc.Render(" confirm   ") + t.Key.Render(no) + t.KeyDesc.Render(" refuse")
+	if c.self && m.clock().Sub(c.opened) < grace {
+		hint = t.Faint.Render("…")
+	}
+	b = append(b, hint)
+	return t.Dialog.Width(w).Render(strings.Join(b, "\n"))
+}
+
+// openOffer shows a provider's question (NonVoip price change, premium
+// bid): accepting re-sends the purchase with the answer, refusing drops
+// it.
+func (m *Model) openOffer(n backend.Notice) {
+	o := *n.Offer
+	act := *n.Action
+	acc := m.data.Accounts[act.Account]
+	rows := [][2]string{{"account", act.Account}}
+	var title string
+	switch o.Kind {
+	case backend.OfferPriceChange:
+		title = "Price changed"
+		rows = append(rows, [2]string{"quoted", o.Quoted.StringFixed(2)}, [2]string{"now", o.Available.StringFixed(2)})
+		price := backend.NewMoney(o.Available, acc.Balance.Currency)
+		if after, ok := acc.Balance.Sub(price); ok {
+			rows = append(rows, [2]string{"balance after", balanceAfter(acc.Balance, after)})
+		}
+	case backend.OfferPremium:
+		title = "No ordinary stock — premium bid?"
+		rows = append(rows, [2]string{"recommended", itoa(o.RecommendedBid) + "% above the price"})
+	}
+	next := act
+	next.ID = backend.NewActionID(backend.ActBuy)
+	if act.Buy != nil {
+		b := *act.Buy
+		switch o.Kind {
+		case backend.OfferPriceChange:
+			v := o.Available
+			b.AcceptedMaxPrice = &v
+		case backend.OfferPremium:
+			b.Auction = o.RecommendedBid
+		}
+		next.Buy = &b
+	}
+	m.dialog = &confirm{title: title, rows: rows, act: next, opened: m.clock(), self: true,
+		note: "Accepting places the order at this price. Refusing leaves nothing bought.",
+		onNo: func(m *Model) { m.toast(backend.Info, "offer refused: nothing bought") }}
+}
+
+// helpView lists every key, filterable.
+type helpView struct {
+	input  textinput.Model
+	offset int
+}
+
+func newHelp(m *Model) *helpView {
+	h := &helpView{input: textinput.New()}
+	h.input.Prompt = "filter: "
+	h.input.Placeholder = "type to find a key"
+	return h
+}
+
+func (h *helpView) focus() tea.Cmd { return h.input.Focus() }
+
+func (h *helpView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc", "?", "q":
+		if msg.String() != "esc" && h.input.Value() != "" {
+			break
+		}
+		m.help = nil
+		return nil
+	case "up":
+		h.offset = max(h.offset-1, 0)
+		return nil
+	case "down":
+		h.offset++
+		return nil
+	}
+	var c tea.Cmd
+	h.input, c = h.input.Update(msg)
+	h.offset = 0
+	return c
+}
+
+func (h *helpView) view(m *Model) string {
+	t := m.theme
+	w := min(m.w-4, 76)
+	inner := w - t.Dialog.GetHorizontalFrameSize()
+	q := strings.ToLower(strings.TrimSpace(h.input.Value()))
+	var lines []string
+	for _, g := range m.keys.Groups() {
+		var rows []string
+		for _, b := range g.Bindings {
+			hk, hd := b.Help().Key, b.Help().Desc
+			if q != "" && !strings.Contains(strings.ToLower(hk+" "+hd+" "+g.Title), q) {
+				continue
+			}
+			rows = append(rows, "  "+t.Key.Render(views.Fit(hk, 12))+" "+t.KeyDesc.Render(hd))
+		}
+		if len(rows) > 0 {
+			lines = append(lines, t.Header.Render(g.Title))
+			lines = append(lines, rows...)
+		}
+	}
+	if len(lines) == 0 {
+		lines = append(lines, t.Faint.Render("no key matches"))
+	}
+	maxRows := max(m.h-10, 4)
+	h.offset = min(h.offset, max(len(lines)-maxRows, 0))
+	lines = lines[h.offset:]
+	if len(lines) > maxRows {
+		lines = append(lines[:maxRows], t.Faint.Render("  ↓ more"))
+	}
+	body := t.DialogTitle.Render("Keys") + t.Faint.Render("   esc closes · keys are set in the config under keys:") + "\n" +
+		h.input.View() + "\n\n" + strings.Join(lines, "\n")
+	_ = inner
+	return t.Dialog.Width(w).Render(body)
+}

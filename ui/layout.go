@@ -1,0 +1,177 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"switchboard/views"
+)
+
+type rect struct{ x, y, w, h int }
+
+// Sizes: all four panes side by side from 120×32; below that, tabs.
+const (
+	wideW, wideH = 120, 32
+	minW, minH   = 40, 10
+)
+
+func (m *Model) narrow() bool { return m.w < wideW || m.h < wideH }
+
+// rects places the panes for the current size, focus and zoom.
+func (m *Model) rects() [4]rect {
+	var r [4]rect
+	body := m.h - 1 // status bar
+	switch {
+	case m.narrow():
+		r[m.focus] = rect{0, 1, m.w, body - 1}
+	case m.zoom:
+		r[m.focus] = rect{0, 0, m.w, body}
+	default:
+		lw := m.w * 3 / 5
+		balH := min(max(len(m.data.Order)+2, 4), body/3)
+		r[paneBalances] = rect{0, 0, lw, balH}
+		r[paneLines] = rect{0, balH, lw, body - balH}
+		expH := body / 2
+		r[paneExpiries] = rect{lw, 0, m.w - lw, expH}
+		r[paneQueues] = rect{lw, expH, m.w - lw, body - expH}
+	}
+	return r
+}
+
+// visible reports whether pane i is on screen.
+func (m *Model) visible(i int) bool {
+	if m.showDet || m.help != nil {
+		return false
+	}
+	return m.rects()[i].w > 0
+}
+
+// layout tells each pane its inner size.
+func (m *Model) layout() {
+	if m.w == 0 {
+		return
+	}
+	for i, r := range m.rects() {
+		if r.w > 0 {
+			m.panes[i].SetSize(r.w-2, r.h-2)
+		}
+	}
+	m.detail.SetSize(m.w-2, m.h-3)
+}
+
+// View renders the whole screen.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	if m.mouse {
+		v.MouseMode = tea.MouseModeCellMotion
+	}
+	v.WindowTitle = "Switchboard"
+	if m.o.Demo {
+		v.WindowTitle = "Switchboard — DEMO"
+	}
+	return v
+}
+
+func (m *Model) render() string {
+	if m.w == 0 || m.h == 0 {
+		return ""
+	}
+	if m.w < minW || m.h < minH {
+		return "Switchboard needs at least 40×10 (this terminal is " + itoa(m.w) + "×" + itoa(m.h) + ")"
+	}
+	now := m.now
+	lines := make([]string, m.h)
+	put := func(r rect, box string) {
+		for i, l := range strings.Split(box, "\n") {
+			y := r.y + i
+			if y >= len(lines) || i >= r.h {
+				break
+			}
+			if r.x == 0 {
+				lines[y] = l + lines[y]
+			} else {
+				lines[y] += l
+			}
+		}
+	}
+	switch {
+	case m.showDet:
+		put(rect{0, 0, m.w, m.h - 1}, views.Box(m.theme, m.detail.Title(), "esc back", m.detail.View(now), m.w, m.h-1, true))
+	default:
+		if m.narrow() {
+			lines[0] = m.tabs()
+		}
+		rs := m.rects()
+		// Left column first so right-column boxes append after it.
+		for _, i := range []int{paneBalances, paneLines, paneExpiries, paneQueues} {
+			r := rs[i]
+			if r.w == 0 {
+				continue
+			}
+			p := m.panes[i]
+			info := p.Info()
+			put(r, views.Box(m.theme, p.Title(), info, p.View(now), r.w, r.h, i == m.focus))
+		}
+	}
+	lines[m.h-1] = m.statusBar()
+	if m.help != nil {
+		box := m.help.view(m)
+		overlay(lines, box, (m.w-views.Width(firstLine(box)))/2, 1)
+	}
+	if m.dialog != nil {
+		box := m.dialog.view(m)
+		bw, bh := views.Width(firstLine(box)), strings.Count(box, "\n")+1
+		overlay(lines, box, (m.w-bw)/2, max((m.h-bh)/2-1, 0))
+	}
+	m.drawToasts(lines)
+	return strings.Join(lines, "\n")
+}
+
+// tabs is the narrow layout's pane switcher.
+func (m *Model) tabs() string {
+	var b strings.Builder
+	for i, p := range m.panes {
+		label := itoa(i+1) + " " + p.Title()
+		if i == m.focus {
+			b.WriteString(m.theme.TabActive.Render(label))
+		} else {
+			b.WriteString(m.theme.Tab.Render(label))
+		}
+	}
+	if m.o.Demo {
+		b.WriteString(" " + m.theme.Badge.Render("DEMO"))
+	}
+	return views.Fit(b.String(), m.w)
+}
+
+// overlay draws box over lines at x, y.
+func overlay(lines []string, box string, x, y int) {
+	x = max(x, 0)
+	for i, bl := range strings.Split(box, "\n") {
+		row := y + i
+		if row < 0 || row >= len(lines) {
+			continue
+		}
+		base := lines[row]
+		bw := ansi.StringWidth(bl)
+		left := ansi.Truncate(base, x, "")
+		if pad := x - ansi.StringWidth(left); pad > 0 {
+			left += strings.Repeat(" ", pad)
+		}
+		right := ansi.TruncateLeft(base, x+bw, "")
+		lines[row] = left + "\x1b[m" + bl + "\x1b[m" + right
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,451 @@
+// Package ui is the dashboard's root Bubble Tea model: layout, focus, the
+// status bar, toasts, dialogs, help, and the routing of engine events to
+// the panes. It never calls HTTP or touches the disk: it sends actions to
+// the engine and receives events; reads (SMS history, catalogues) run in
+// commands.
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"switchboard/backend"
+	"switchboard/keymap"
+	"switchboard/themes"
+	"switchboard/views"
+)
+
+// Backend is what the UI asks of the engine (*backend.Engine).
+type Backend interface {
+	Submit(backend.Action)
+	Refresh(account string)
+	Copied(backend.Key)
+	History(k backend.Key, limit int) ([]backend.Message, error)
+	Catalog(ctx context.Context, account string, req backend.CatalogRequest) ([]backend.CatalogItem, error)
+	BuyFlow(account string) (backend.BuyFlow, bool)
+	Add(account, id string)
+}
+
+// Options configure the dashboard.
+type Options struct {
+	Backend    Backend
+	Initial    backend.Event // cached state, shown stale before any poll
+	Accounts   []string      // in config order
+	Theme      string
+	Keys       keymap.KeyMap
+	Thresholds views.Thresholds
+	Demo       bool
+	// Now is the clock (tests fix it); default time.Now.
+	Now func() time.Time
+	// Clipboard writes the system clipboard; an error means "use OSC 52".
+	Clipboard func(string) error
+	// Mouse starts with mouse reporting on.
+	Mouse bool
+}
+
+// EventMsg carries an engine event into the program.
+type EventMsg struct{ Event backend.Event }
+
+type tickMsg time.Time
+
+type historyMsg struct {
+	key  backend.Key
+	msgs []backend.Message
+	err  error
+}
+
+type copiedMsg struct {
+	text, what string
+	native     bool
+}
+
+// pane indexes.
+const (
+	paneBalances = iota
+	paneLines
+	paneExpiries
+	paneQueues
+)
+
+// Model is the root model.
+type Model struct {
+	o     Options
+	keys  keymap.KeyMap
+	theme themes.Theme
+	data  *views.Data
+
+	bal    *views.Balances
+	lines  *views.Lines
+	exp    *views.Expiries
+	queues *views.Queues
+	detail *views.Detail
+	panes  [4]views.Pane
+
+	w, h    int
+	focus   int
+	zoom    bool
+	showDet bool
+	now     time.Time
+	ticking bool
+
+	toasts   []toast
+	status   string // why a key did not apply, until statusAt+5s
+	statusAt time.Time
+
+	dialog  modal
+	help    *helpView
+	filter  textinput.Model
+	filting bool
+	histReq backend.Key
+	mouse   bool
+	lastKey time.Time
+	quit    bool
+
+	lastBuy     *backend.Action // for "buy the same again"
+	lastBuyRows [][2]string
+	cmdHistory  []string
+}
+
+// New builds the dashboard from the cached state.
+func New(o Options) *Model {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	m := &Model{o: o, keys: o.Keys, theme: themes.New(o.Theme), mouse: o.Mouse}
+	m.now = o.Now()
+	m.data = views.NewData(append([]string(nil), o.Accounts...))
+	m.data.Demo = o.Demo
+	m.data.Started = m.now
+	m.bal = views.NewBalances(m.theme)
+	m.lines = views.NewLines(m.theme)
+	m.exp = views.NewExpiries(m.theme, o.Thresholds)
+	m.queues = views.NewQueues(m.theme)
+	m.detail = views.NewDetail(m.theme)
+	m.panes = [4]views.Pane{m.bal, m.lines, m.exp, m.queues}
+	m.focus = paneLines
+	m.filter = textinput.New()
+	m.filter.Prompt = "/"
+	m.filter.CharLimit = 64
+	for _, n := range o.Initial.Notices {
+		m.toast(n.Level, n.Text)
+	}
+	m.apply(o.Initial)
+	return m
+}
+
+// Init starts the clock if anything on screen counts down.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.ensureTick(), tea.RequestWindowSize, m.loadHistory())
+}
+
+func (m *Model) clock() time.Time { return m.o.Now() }
+
+// apply merges an engine event and refreshes the panes it touched.
+func (m *Model) apply(ev backend.Event) {
+	ch := m.data.Apply(ev)
+	now := m.clock()
+	if ch.Accounts {
+		m.bal.SetData(m.data)
+	}
+	if ch.Lines || ch.Accounts {
+		m.lines.SetData(m.data, now)
+	}
+	if ch.Leases || ch.Accounts {
+		m.exp.SetData(m.data)
+	}
+	if ch.Jobs || ch.Accounts {
+		m.queues.SetData(m.data)
+	}
+	if len(ev.Messages) > 0 {
+		m.lines.AddMessages(ev.Messages)
+		if m.showDet {
+			for _, msg := range ev.Messages {
+				if msg.Line == m.detail.Key() {
+					m.histReq = ""
+				}
+			}
+		}
+		m.codeToast(ev.Messages)
+	}
+	for _, n := range ev.Notices {
+		if n.Offer != nil && n.Action != nil {
+			m.openOffer(n)
+			continue
+		}
+		m.toast(n.Level, n.Text)
+	}
+}
+
+// codeToast announces new codes (the newest one per event).
+func (m *Model) codeToast(msgs []backend.Message) {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		msg := msgs[i]
+		if msg.Code == "" {
+			continue
+		}
+		l, ok := m.data.Lines[msg.Line]
+		if !ok {
+			return
+		}
+		m.toast(backend.Success, "code "+msg.Code+" for "+views.Number(l.Number)+" "+l.Service+" — press c to copy")
+		return
+	}
+}
+
+// Update routes messages: dialogs first, then global keys, then the
+// focused pane. Data goes straight to the panes.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmds []tea.Cmd
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		m.layout()
+	case EventMsg:
+		m.apply(msg.Event)
+		cmds = append(cmds, m.loadHistory())
+	case tickMsg:
+		m.ticking = false
+		m.now = m.clock()
+		m.lines.Tick(m.now)
+		m.expire()
+	case historyMsg:
+		if msg.err != nil {
+			m.toast(backend.Failure, "cannot read SMS history: "+msg.err.Error())
+		} else {
+			m.lines.SetHistory(msg.key, msg.msgs)
+			m.detail.SetHistory(msg.key, msg.msgs)
+		}
+	case copiedMsg:
+		cmds = append(cmds, m.copied(msg))
+	case catalogMsg:
+		if m.dialog != nil {
+			cmds = append(cmds, m.dialog.update(m, msg))
+		}
+	case tea.MouseMsg:
+		cmds = append(cmds, m.mouseMsg(msg))
+	case tea.PasteMsg:
+		if m.filting {
+			var c tea.Cmd
+			m.filter, c = m.filter.Update(msg)
+			cmds = append(cmds, c, m.applyFilter())
+		} else if m.dialog != nil {
+			cmds = append(cmds, m.dialog.update(m, msg))
+		}
+	case tea.KeyPressMsg:
+		cmds = append(cmds, m.key(msg))
+		m.lastKey = m.clock()
+		cmds = append(cmds, m.loadHistory())
+	}
+	m.now = m.clock()
+	cmds = append(cmds, m.ensureTick())
+	if m.quit {
+		return m, tea.Quit
+	}
+	return m, tea.Batch(cmds...)
+}
+
+// key handles a key press.
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := &m.keys
+	if m.dialog != nil {
+		return m.dialog.key(m, msg)
+	}
+	if m.help != nil {
+		return m.help.key(m, msg)
+	}
+	if m.filting {
+		return m.filterKey(msg)
+	}
+	if m.showDet {
+		switch {
+		case matches(msg, k.Back), matches(msg, k.Detail):
+			m.showDet = false
+			return nil
+		case m.detail.HandleKey(msg, k):
+			return nil
+		}
+		if cmd, ok := m.actionKey(msg); ok {
+			return cmd
+		}
+		if matches(msg, k.Quit) {
+			m.quit = true
+		}
+		return nil
+	}
+	switch {
+	case matches(msg, k.Quit):
+		m.quit = true
+		return nil
+	case matches(msg, k.Help):
+		m.help = newHelp(m)
+		return m.help.focus()
+	case matches(msg, k.NextPane):
+		m.setFocus((m.focus + 1) % 4)
+	case matches(msg, k.PrevPane):
+		m.setFocus((m.focus + 3) % 4)
+	case matches(msg, k.Pane1):
+		m.setFocus(paneBalances)
+	case matches(msg, k.Pane2):
+		m.setFocus(paneLines)
+	case matches(msg, k.Pane3):
+		m.setFocus(paneExpiries)
+	case matches(msg, k.Pane4):
+		m.setFocus(paneQueues)
+	case matches(msg, k.Zoom):
+		m.zoom = !m.zoom
+		m.layout()
+	case matches(msg, k.Filter):
+		m.filting = true
+		m.filter.SetValue(m.panes[m.focus].Filter())
+		m.filter.CursorEnd()
+		return m.filter.Focus()
+	case matches(msg, k.Back):
+		switch {
+		case m.panes[m.focus].Filter() != "":
+			m.panes[m.focus].SetFilter("")
+		case m.zoom:
+			m.zoom = false
+			m.layout()
+		}
+	case matches(msg, k.Detail):
+		if key := m.panes[m.focus].SelectedKey(); key != "" {
+			m.detail.Open(key, m.data)
+			m.showDet = true
+			m.histReq = ""
+			m.layout()
+		}
+	case matches(msg, k.Refresh):
+		m.o.Backend.Refresh("")
+		m.toast(backend.Info, "refreshing every account")
+	case matches(msg, k.Mouse):
+		m.mouse = !m.mouse
+		if m.mouse {
+			m.setStatus("mouse on: click to select, wheel to scroll (M to turn off)")
+		} else {
+			m.setStatus("mouse off: the terminal's own selection works again")
+		}
+	case m.panes[m.focus].HandleKey(msg, k):
+	default:
+		if cmd, ok := m.actionKey(msg); ok {
+			return cmd
+		}
+	}
+	return nil
+}
+
+func (m *Model) setFocus(i int) {
+	m.focus = i
+	if m.zoom || m.narrow() {
+		m.layout()
+	}
+}
+
+// setStatus shows a one-line message in the status bar for a while.
+func (m *Model) setStatus(s string) {
+	m.status, m.statusAt = s, m.clock()
+}
+
+// filterKey edits the focused pane's filter.
+func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "enter":
+		m.filting = false
+		m.filter.Blur()
+		p := m.panes[m.focus]
+		if n := p.SetFilter(m.filter.Value()); n == 0 && m.filter.Value() != "" {
+			m.setStatus("no match for /" + m.filter.Value())
+		}
+		p.Scroll(-1 << 30) // keep the filter and select the first match
+		return nil
+	case "esc":
+		m.filting = false
+		m.filter.Blur()
+		m.filter.SetValue("")
+		m.panes[m.focus].SetFilter("")
+		return nil
+	}
+	var c tea.Cmd
+	m.filter, c = m.filter.Update(msg)
+	return tea.Batch(c, m.applyFilter())
+}
+
+// applyFilter narrows the pane as the operator types.
+func (m *Model) applyFilter() tea.Cmd {
+	m.panes[m.focus].SetFilter(strings.TrimSpace(m.filter.Value()))
+	return nil
+}
+
+// loadHistory fetches the selected line's SMS when they are not loaded.
+func (m *Model) loadHistory() tea.Cmd {
+	var k backend.Key
+	switch {
+	case m.showDet:
+		k = m.detail.Key()
+	case m.focus == paneLines || m.focus == paneQueues:
+		k = m.lines.SelectedKey()
+		if m.focus == paneQueues {
+			k = m.queues.SelectedKey()
+		}
+	default:
+		k = m.lines.SelectedKey()
+	}
+	if _, isLine := m.data.Lines[k]; !isLine || k == m.histReq {
+		return nil
+	}
+	if !m.showDet && m.lines.HasHistory(k) {
+		return nil
+	}
+	m.histReq = k
+	b := m.o.Backend
+	return func() tea.Msg {
+		msgs, err := b.History(k, 50)
+		return historyMsg{key: k, msgs: msgs, err: err}
+	}
+}
+
+// ticking: the clock runs once a second only while something on screen
+// counts down (or a toast or status message waits to expire).
+func (m *Model) needsTick() bool {
+	if len(m.toasts) > 0 || m.status != "" {
+		return true
+	}
+	now := m.clock()
+	if m.showDet {
+		return true
+	}
+	for i, p := range m.panes {
+		if m.visible(i) && p.Ticking(now) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) ensureTick() tea.Cmd {
+	if m.ticking || !m.needsTick() {
+		return nil
+	}
+	m.ticking = true
+	now := time.Now()
+	d := now.Truncate(time.Second).Add(time.Second).Sub(now)
+	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// expire drops old toasts and status messages.
+func (m *Model) expire() {
+	now := m.clock()
+	kept := m.toasts[:0]
+	for _, t := range m.toasts {
+		if now.Before(t.until) {
+			kept = append(kept, t)
+		}
+	}
+	m.toasts = kept
+	if m.status != "" && now.Sub(m.statusAt) > 6*time.Second {
+		m.status = ""
+	}
+}

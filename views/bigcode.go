@@ -1,0 +1,53 @@
+package views
+
+import "strings"
+
+// bigDigits is a three-row font for codes, so the code reads at a glance.
+var bigDigits = map[rune][3]string{
+	'0': {"█▀█", "█ █", "▀▀▀"},
+	'1': {"▀█ ", " █ ", "▀▀▀"},
+	'2': {"▀▀█", "█▀▀", "▀▀▀"},
+	'3': {"▀▀█", " ▀█", "▀▀▀"},
+	'4': {"█ █", "▀▀█", "  ▀"},
+	'5': {"█▀▀", "▀▀█", "▀▀▀"},
+	'6': {"█▀▀", "█▀█", "▀▀▀"},
+	'7': {"▀▀█", "  █", "  ▀"},
+	'8': {"█▀█", "█▀█", "▀▀▀"},
+	'9': {"█▀█", "▀▀█", "▀▀▀"},
+}
+
+// BigCode renders a code three rows high when it is all digits (a space
+// between groups of three for codes of six or more), else nil.
+func BigCode(code string) []string {
+	if code == "" || len(code) > 10 {
+		return nil
+	}
+	var rows [3]strings.Builder
+	for i, r := range code {
+		g, ok := bigDigits[r]
+		if !ok {
+			return nil
+		}
+		if i > 0 {
+			sep := " "
+			if len(code) >= 6 && i%3 == 0 {
+				sep = "  "
+			}
+			for k := range rows {
+				rows[k].WriteString(sep)
+			}
+		}
+		for k := range rows {
+			rows[k].WriteString(g[k])
+		}
+	}
+	return []string{rows[0].String(), rows[1].String(), rows[2].String()}
+}
+
+// SpacedCode groups a code for reading: "482913" → "482 913".
+func SpacedCode(code string) string {
+	if len(code) < 6 || strings.ContainsAny(code, " -") {
+		return code
+	}
+	return code[:3] + " " + code[3:]
+}

@@ -1,0 +1,88 @@
+package views
+
+import (
+	"time"
+
+	"switchboard/backend"
+)
+
+// Data is the UI's copy of the engine's state, updated from events.
+type Data struct {
+	Accounts map[string]backend.Account
+	Order    []string // account names in config order
+	Lines    map[backend.Key]backend.Line
+	Leases   map[backend.Key]backend.Lease
+	Jobs     map[backend.Key]backend.Job
+	Demo     bool
+	// Started is when this run began: an account with no good poll since
+	// is shown stale.
+	Started time.Time
+}
+
+// NewData makes empty state for the given accounts.
+func NewData(order []string) *Data {
+	return &Data{Accounts: map[string]backend.Account{}, Order: order,
+		Lines: map[backend.Key]backend.Line{}, Leases: map[backend.Key]backend.Lease{},
+		Jobs: map[backend.Key]backend.Job{}}
+}
+
+// Changed says which kinds of objects an event touched.
+type Changed struct{ Accounts, Lines, Leases, Jobs bool }
+
+// Apply merges an engine event.
+func (d *Data) Apply(ev backend.Event) Changed {
+	var c Changed
+	for _, a := range ev.Accounts {
+		if _, ok := d.Accounts[a.Name]; !ok {
+			d.Order = appendMissing(d.Order, a.Name)
+		}
+		d.Accounts[a.Name] = a
+		c.Accounts = true
+	}
+	for _, k := range ev.Removed {
+		if _, ok := d.Lines[k]; ok {
+			delete(d.Lines, k)
+			c.Lines = true
+		}
+		if _, ok := d.Leases[k]; ok {
+			delete(d.Leases, k)
+			c.Leases = true
+		}
+		if _, ok := d.Jobs[k]; ok {
+			delete(d.Jobs, k)
+			c.Jobs = true
+		}
+	}
+	for _, l := range ev.Lines {
+		d.Lines[l.Key] = l
+		c.Lines = true
+	}
+	for _, l := range ev.Leases {
+		d.Leases[l.Key] = l
+		c.Leases = true
+	}
+	for _, j := range ev.Jobs {
+		d.Jobs[j.Key] = j
+		c.Jobs = true
+	}
+	// Waiting lines show in the queues pane too.
+	if c.Lines {
+		c.Jobs = true
+	}
+	return c
+}
+
+// Stale reports whether an account has had no good poll this run.
+func (d *Data) Stale(account string) bool {
+	a, ok := d.Accounts[account]
+	return !ok || a.Health == backend.HealthUnknown || a.LastGood.Before(d.Started)
+}
+
+func appendMissing(xs []string, x string) []string {
+	for _, v := range xs {
+		if v == x {
+			return xs
+		}
+	}
+	return append(xs, x)
+}

@@ -1,0 +1,169 @@
+package views
+
+import (
+	"sort"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"switchboard/backend"
+	"switchboard/keymap"
+	"switchboard/themes"
+)
+
+// Thresholds colour countdowns by urgency.
+type Thresholds struct{ Warn, Urgent, Critical time.Duration }
+
+// Expiries is pane 3: every lease by time left.
+type Expiries struct {
+	t     themes.Theme
+	w, h  int
+	th    Thresholds
+	list  *List[backend.Lease]
+	cache rowCache
+	data  *Data
+}
+
+// NewExpiries makes the expiries pane.
+func NewExpiries(t themes.Theme, th Thresholds) *Expiries {
+	return &Expiries{t: t, th: th, list: NewList(func(l backend.Lease) backend.Key { return l.Key },
+		func(l backend.Lease) string { return l.Name + " " + string(l.Kind) + " " + l.Account })}
+}
+
+func (p *Expiries) Title() string { return "Expiries" }
+func (p *Expiries) Info() string {
+	i, n := p.list.Position()
+	s := ""
+	if n > 0 {
+		s = itoa(i) + "/" + itoa(n)
+	}
+	if q := p.list.Filter(); q != "" {
+		s += " · /" + q
+	}
+	return s
+}
+func (p *Expiries) SetTheme(t themes.Theme)   { p.t = t; p.cache.reset() }
+func (p *Expiries) SetSize(w, h int)          { p.w, p.h = w, h; p.list.SetHeight(h) }
+func (p *Expiries) SelectedKey() backend.Key  { return p.list.SelectedKey() }
+func (p *Expiries) SetFilter(q string) int    { p.list.SetFilter(q); return p.list.Len() }
+func (p *Expiries) Filter() string            { return p.list.Filter() }
+func (p *Expiries) Click(row int)             { p.list.SelectRow(row) }
+func (p *Expiries) Scroll(d int)              { p.list.Move(d) }
+func (p *Expiries) Select(k backend.Key) bool { return p.list.Select(k) }
+
+// SelectedLease is the lease under the cursor.
+func (p *Expiries) SelectedLease() (backend.Lease, bool) { return p.list.Selected() }
+
+func (p *Expiries) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
+	return navigate(p.list, msg, km)
+}
+
+// SetData sorts leases by expiry, soonest (and expired) first.
+func (p *Expiries) SetData(d *Data) {
+	p.data = d
+	items := make([]backend.Lease, 0, len(d.Leases))
+	for _, l := range d.Leases {
+		items = append(items, l)
+	}
+	sort.Slice(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if a.ExpiresAt.IsZero() != b.ExpiresAt.IsZero() {
+			return b.ExpiresAt.IsZero()
+		}
+		if !a.ExpiresAt.Equal(b.ExpiresAt) {
+			return a.ExpiresAt.Before(b.ExpiresAt)
+		}
+		return a.Key < b.Key
+	})
+	p.list.SetItems(items)
+	p.cache.trim(len(items))
+}
+
+func (p *Expiries) Ticking(now time.Time) bool {
+	for _, l := range p.list.Window() {
+		if !l.ExpiresAt.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+// Urgency picks the style of a countdown.
+func (p *Expiries) Urgency(left time.Duration) lipgloss.Style {
+	switch {
+	case left <= p.th.Critical:
+		return p.t.Bad
+	case left <= p.th.Urgent:
+		return p.t.Hot
+	case left <= p.th.Warn:
+		return p.t.Warn
+	}
+	return p.t.OK
+}
+
+var leaseWord = map[backend.LeaseKind]string{
+	backend.LeaseProxy: "proxy", backend.LeaseDomain: "domain", backend.LeaseNumber: "number", backend.LeaseSSL: "ssl",
+}
+
+func (p *Expiries) View(now time.Time) string {
+	if p.list.Total() == 0 {
+		return empty(p.t, "nothing expires", p.w, p.h)
+	}
+	var lines []string
+	if p.list.Len() == 0 {
+		lines = append(lines, p.t.Faint.Render("no lease matches /"+p.list.Filter()))
+	}
+	tick := tickOf(now)
+	// Seconds matter only in the last hour: rows further out change once
+	// a minute, so they are cached by the minute.
+	for r, l := range p.list.Window() {
+		sel := p.list.IsCursor(r)
+		rt := tick
+		if l.ExpiresAt.Sub(now) > time.Hour {
+			rt = tick / 60
+		}
+		if s, ok := p.cache.get(l.Key, l.Version, p.w, sel, rt); ok {
+			lines = append(lines, s)
+			continue
+		}
+		s := p.row(l, sel, now)
+		p.cache.put(l.Key, l.Version, p.w, sel, rt, s)
+		lines = append(lines, s)
+	}
+	return pad(lines, p.h)
+}
+
+func (p *Expiries) row(l backend.Lease, sel bool, now time.Time) string {
+	t := p.t
+	left, leftSt := "no expiry", t.Faint
+	if !l.ExpiresAt.IsZero() {
+		d := l.ExpiresAt.Sub(now)
+		left, leftSt = Left(l.ExpiresAt, now), p.Urgency(d)
+		if d > time.Hour {
+			left = Span(d.Truncate(time.Minute))
+		}
+	}
+	auto, autoSt := "", t.Faint
+	if l.HasAuto {
+		if l.AutoRenew {
+			auto, autoSt = "↻ auto", t.OK
+		} else {
+			auto = "manual"
+		}
+	}
+	if p.data != nil && p.data.Stale(l.Account) {
+		leftSt = t.Stale
+	}
+	cells := []cell{
+		{text: left, st: leftSt, w: 16, right: true},
+		{text: leaseWord[l.Kind], st: t.Muted, w: 6},
+		{text: l.Name, st: t.Text},
+		{text: l.Account, st: t.Muted, w: 11},
+		{text: auto, st: autoSt, w: 6},
+	}
+	if p.w < 60 {
+		cells = []cell{cells[0], cells[2], cells[4]}
+	}
+	return renderRow(t, cells, p.w, sel)
+}

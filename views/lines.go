@@ -1,0 +1,431 @@
+package views
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"switchboard/backend"
+	"switchboard/keymap"
+	"switchboard/themes"
+)
+
+// freshCode is how long a code counts as just arrived: such lines sit at
+// the top, newest code first, and the code is shown on a bright
+// background.
+const freshCode = 15 * time.Minute
+
+var spinFrames = []string{"◐", "◓", "◑", "◒"}
+
+// Lines is pane 2: the numbers held, codes first, with the selected
+// line's SMS below.
+type Lines struct {
+	t       themes.Theme
+	w, h    int
+	list    *List[backend.Line]
+	cache   rowCache
+	data    *Data
+	hist    map[backend.Key][]backend.Message
+	regroup time.Time // when a fresh code stops being fresh: re-sort then
+	sorted  time.Time
+}
+
+// NewLines makes the lines pane.
+func NewLines(t themes.Theme) *Lines {
+	return &Lines{t: t, hist: map[backend.Key][]backend.Message{},
+		list: NewList(func(l backend.Line) backend.Key { return l.Key }, func(l backend.Line) string {
+			return l.Number + " " + l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code
+		})}
+}
+
+func (p *Lines) Title() string { return "Lines & codes" }
+func (p *Lines) Info() string {
+	waiting := 0
+	for _, l := range p.data.Lines {
+		if l.State == backend.LineWaiting {
+			waiting++
+		}
+	}
+	i, n := p.list.Position()
+	s := ""
+	if n > 0 {
+		s = itoa(i) + "/" + itoa(n)
+	}
+	if waiting > 0 {
+		s += " · " + itoa(waiting) + " waiting"
+	}
+	if q := p.list.Filter(); q != "" {
+		s += " · /" + q
+	}
+	return s
+}
+
+func (p *Lines) SetTheme(t themes.Theme) { p.t = t; p.cache.reset() }
+func (p *Lines) SetSize(w, h int) {
+	p.w, p.h = w, h
+	p.list.SetHeight(p.listHeight())
+}
+
+// listHeight leaves room for the selected line's code and SMS when the
+// pane is tall enough.
+func (p *Lines) listHeight() int {
+	if p.h >= 14 {
+		return p.h - p.stripHeight()
+	}
+	return p.h
+}
+
+func (p *Lines) stripHeight() int {
+	if p.h >= 24 {
+		return 9
+	}
+	return 6
+}
+
+func (p *Lines) SelectedKey() backend.Key { return p.list.SelectedKey() }
+
+// SelectedLine is the line under the cursor.
+func (p *Lines) SelectedLine() (backend.Line, bool) { return p.list.Selected() }
+
+func (p *Lines) SetFilter(q string) int { p.list.SetFilter(q); return p.list.Len() }
+func (p *Lines) Filter() string         { return p.list.Filter() }
+func (p *Lines) Click(row int)          { p.list.SelectRow(row) }
+func (p *Lines) Scroll(d int)           { p.list.Move(d) }
+
+func (p *Lines) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
+	return navigate(p.list, msg, km)
+}
+
+// Select moves the cursor to a line.
+func (p *Lines) Select(k backend.Key) bool { return p.list.Select(k) }
+
+// SetHistory gives the SMS of a line (newest first).
+func (p *Lines) SetHistory(k backend.Key, msgs []backend.Message) {
+	if len(p.hist) > 64 {
+		p.hist = map[backend.Key][]backend.Message{}
+	}
+	p.hist[k] = msgs
+}
+
+// HasHistory reports whether a line's SMS are loaded.
+func (p *Lines) HasHistory(k backend.Key) bool { _, ok := p.hist[k]; return ok }
+
+// AddMessages adds newly arrived SMS to loaded histories.
+func (p *Lines) AddMessages(msgs []backend.Message) {
+	for _, m := range msgs {
+		h, ok := p.hist[m.Line]
+		if !ok {
+			continue
+		}
+		dup := false
+		for _, o := range h {
+			if o.ID == m.ID {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			h = append([]backend.Message{m}, h...)
+			sort.SliceStable(h, func(i, j int) bool { return h[i].ReceivedAt.After(h[j].ReceivedAt) })
+			p.hist[m.Line] = h
+		}
+	}
+}
+
+// group orders lines: fresh codes, waiting lines, other live lines,
+// closed lines.
+func group(l backend.Line, now time.Time) int {
+	switch {
+	case l.State.Open() && l.Code != "" && now.Sub(l.CodeAt) < freshCode:
+		return 0
+	case l.State == backend.LineWaiting:
+		return 1
+	case l.State.Open():
+		return 2
+	}
+	return 3
+}
+
+// SetData re-sorts the lines.
+func (p *Lines) SetData(d *Data, now time.Time) {
+	p.data = d
+	items := make([]backend.Line, 0, len(d.Lines))
+	for _, l := range d.Lines {
+		items = append(items, l)
+	}
+	p.regroup = time.Time{}
+	sort.Slice(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		ga, gb := group(a, now), group(b, now)
+		if ga != gb {
+			return ga < gb
+		}
+		ta, tb := recent(a), recent(b)
+		if !ta.Equal(tb) {
+			return ta.After(tb)
+		}
+		return a.Key < b.Key
+	})
+	for _, l := range items {
+		if group(l, now) == 0 {
+			if t := l.CodeAt.Add(freshCode); p.regroup.IsZero() || t.Before(p.regroup) {
+				p.regroup = t
+			}
+		}
+	}
+	p.sorted = now
+	p.list.SetItems(items)
+	p.list.SetHeight(p.listHeight())
+	p.cache.trim(len(items))
+}
+
+// Tick re-sorts when a fresh code has aged out of the top group.
+func (p *Lines) Tick(now time.Time) {
+	if !p.regroup.IsZero() && !now.Before(p.regroup) && p.data != nil {
+		p.SetData(p.data, now)
+	}
+}
+
+func recent(l backend.Line) time.Time {
+	if l.CodeAt.After(l.CreatedAt) {
+		return l.CodeAt
+	}
+	return l.CreatedAt
+}
+
+// Ticking: spinners and countdowns on live lines.
+func (p *Lines) Ticking(now time.Time) bool {
+	for _, l := range p.list.Window() {
+		if l.State.Open() {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Lines) View(now time.Time) string {
+	if p.list.Total() == 0 {
+		return empty(p.t, "no numbers yet — press n to buy one", p.w, p.h)
+	}
+	var lines []string
+	if p.list.Len() == 0 {
+		lines = append(lines, p.t.Faint.Render("no line matches /"+p.list.Filter()))
+	}
+	tick := tickOf(now)
+	for r, l := range p.list.Window() {
+		sel := p.list.IsCursor(r)
+		if s, ok := p.cache.get(l.Key, l.Version, p.w, sel, tick); ok {
+			lines = append(lines, s)
+			continue
+		}
+		s := p.row(l, sel, now)
+		p.cache.put(l.Key, l.Version, p.w, sel, tick, s)
+		lines = append(lines, s)
+	}
+	body := pad(lines, p.listHeight())
+	if p.h >= 14 {
+		body += "\n" + p.strip(now)
+	}
+	return body
+}
+
+// row renders one line.
+func (p *Lines) row(l backend.Line, sel bool, now time.Time) string {
+	t := p.t
+	stale := p.data.Stale(l.Account)
+	icon, iconSt := "·", t.Faint
+	switch {
+	case l.State == backend.LineWaiting:
+		icon, iconSt = spinFrames[int(now.Unix())%len(spinFrames)], t.Accent
+	case l.State.Open() && l.Code != "":
+		icon, iconSt = "✓", t.OK
+	case l.State.Open():
+		icon, iconSt = "○", t.Muted
+	}
+	code, codeSt := "", t.Code
+	switch {
+	case l.Code != "":
+		code = SpacedCode(l.Code)
+		if l.State.Open() && now.Sub(l.CodeAt) < 2*time.Minute {
+			codeSt = t.CodeOn
+		}
+	case l.State == backend.LineWaiting:
+		code, codeSt = "waiting", t.Faint
+	}
+	state, stateSt := p.stateText(l, now)
+	if stale {
+		stateSt = t.Stale
+		state = "stale · " + state
+	}
+	name := l.Service
+	if l.Name != "" {
+		name = l.Name
+	}
+	numW, svcW, accW := 16, 12, 12
+	if p.w < 90 {
+		svcW, accW = 10, 9
+	}
+	cells := []cell{
+		{text: icon, st: iconSt, w: 1},
+		{text: code, st: codeSt, w: 9},
+		{text: Number(l.Number), st: t.Text, w: numW},
+		{text: name, st: t.Bold, w: svcW},
+		{text: Country(l.Country), st: t.Muted, w: 9},
+		{text: l.Account, st: t.Muted, w: accW},
+		{text: state, st: stateSt, right: true},
+	}
+	if p.w < 70 {
+		cells = []cell{cells[0], cells[1], cells[2], cells[3], cells[6]}
+	}
+	return renderRow(t, cells, p.w, sel)
+}
+
+// stateText is the right-hand column: state and time left.
+func (p *Lines) stateText(l backend.Line, now time.Time) (string, lipgloss.Style) {
+	t := p.t
+	left := ""
+	if !l.ExpiresAt.IsZero() && l.State.Open() {
+		left = Left(l.ExpiresAt, now) + " left"
+	}
+	switch {
+	case l.CooldownUntil.After(now):
+		return "cancel in " + Span(l.CooldownUntil.Sub(now)), t.Warn
+	case l.State == backend.LineWaiting:
+		st := t.Accent
+		if !l.ExpiresAt.IsZero() && l.ExpiresAt.Sub(now) < 2*time.Minute {
+			st = t.Hot
+		}
+		if left == "" {
+			return "waiting", st
+		}
+		return "waiting · " + left, st
+	case l.State.Open() && l.Code != "":
+		s := "code " + Ago(l.CodeAt, now)
+		if left != "" {
+			s += " · " + left
+		}
+		return s, t.OK
+	case l.State.Open():
+		s := StateWord(l.State, l.RawState)
+		if left != "" {
+			s += " · " + left
+		}
+		return s, t.Muted
+	}
+	return StateWord(l.State, l.RawState), t.Faint
+}
+
+// strip is the selected line's big code and latest SMS.
+func (p *Lines) strip(now time.Time) string {
+	t := p.t
+	h := p.stripHeight()
+	rule := t.Faint.Render(strings.Repeat("─", p.w))
+	l, ok := p.list.Selected()
+	if !ok {
+		return pad([]string{rule}, h)
+	}
+	out := []string{rule}
+	meta := strings.Join(nonEmpty(Number(l.Number), l.Service, Country(l.Country), l.Account, l.Kind), " · ")
+	var codeRows []string
+	if big := BigCode(l.Code); big != nil && p.w >= 60 {
+		st := t.CodeBig
+		for _, r := range big {
+			codeRows = append(codeRows, st.Render(r))
+		}
+	} else if l.Code != "" {
+		codeRows = []string{"", t.CodeOn.Render(" " + l.Code + " "), ""}
+	} else if l.State == backend.LineWaiting {
+		codeRows = []string{"", t.Accent.Render(spinFrames[int(now.Unix())%len(spinFrames)] + " waiting for the code…"), ""}
+	} else {
+		codeRows = []string{"", t.Faint.Render("no code on this line"), ""}
+	}
+	codeW := 0
+	for _, r := range codeRows {
+		codeW = max(codeW, Width(r))
+	}
+	right := []string{t.Bold.Render(meta), t.Muted.Render(p.hint(l)), ""}
+	if l.Code != "" {
+		right[2] = t.Faint.Render("code " + Ago(l.CodeAt, now))
+	}
+	for i := range 3 {
+		out = append(out, " "+Fit(codeRows[i], codeW)+"   "+Fit(right[i], max(p.w-codeW-4, 0)))
+	}
+	msgs, loaded := p.hist[l.Key]
+	room := h - len(out)
+	switch {
+	case !loaded:
+		out = append(out, t.Faint.Render(" loading SMS…"))
+	case len(msgs) == 0:
+		out = append(out, t.Faint.Render(" no SMS yet"))
+	}
+	for _, m := range msgs {
+		if room <= 0 {
+			break
+		}
+		out = append(out, p.smsLine(m, now))
+		room--
+	}
+	return pad(out, h)
+}
+
+// hint lists what the operator can do with the selected line.
+func (p *Lines) hint(l backend.Line) string {
+	var parts []string
+	if l.Code != "" {
+		parts = append(parts, "c copy code")
+	}
+	parts = append(parts, "C copy number")
+	for _, k := range l.Allowed.Kinds() {
+		switch k {
+		case backend.ActFinish:
+			parts = append(parts, "f finish")
+		case backend.ActCancel:
+			parts = append(parts, "x cancel")
+		case backend.ActReject:
+			parts = append(parts, "x reject")
+		case backend.ActBan:
+			parts = append(parts, "b ban")
+		case backend.ActRenew:
+			parts = append(parts, "r renew")
+		}
+	}
+	parts = append(parts, "enter details")
+	return strings.Join(parts, " · ")
+}
+
+// smsLine renders one SMS on a line: time, sender, text with the code
+// marked.
+func (p *Lines) smsLine(m backend.Message, now time.Time) string {
+	t := p.t
+	when := m.ReceivedAt.Local().Format("15:04:05")
+	if now.Sub(m.ReceivedAt) > 20*time.Hour {
+		when = m.ReceivedAt.Local().Format("Jan 02")
+	}
+	text := strings.ReplaceAll(m.Text, "\n", " ⏎ ")
+	head := " " + t.Faint.Render(when) + " " + t.Muted.Render(Fit(m.Sender, 10)) + " "
+	avail := max(p.w-Width(head), 0)
+	text = Fit(text, avail)
+	if m.Code != "" {
+		if i := strings.Index(text, m.Code); i >= 0 {
+			text = t.Text.Render(text[:i]) + t.Code.Render(m.Code) + t.Text.Render(text[i+len(m.Code):])
+			return head + text
+		}
+	}
+	return head + t.Text.Render(text)
+}
+
+func nonEmpty(xs ...string) []string {
+	var out []string
+	for _, x := range xs {
+		if x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,118 @@
+package views
+
+import (
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"switchboard/backend"
+	"switchboard/keymap"
+	"switchboard/themes"
+)
+
+// Pane is what the root model needs from each of the four panes.
+type Pane interface {
+	Title() string
+	Info() string // position, counts: shown beside the title
+	SetSize(w, h int)
+	SetTheme(t themes.Theme)
+	HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool
+	View(now time.Time) string // exactly w×h cells
+	SelectedKey() backend.Key
+	SetFilter(q string) int // returns matches
+	Filter() string
+	Ticking(now time.Time) bool // a countdown or spinner is on screen
+	Click(row int)
+	Scroll(delta int)
+}
+
+// navigate applies the list keys every pane shares.
+func navigate[T any](l *List[T], msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
+	switch {
+	case matches(msg, km.Up):
+		l.Move(-1)
+	case matches(msg, km.Down):
+		l.Move(1)
+	case matches(msg, km.Top):
+		l.Top()
+	case matches(msg, km.Bottom):
+		l.Bottom()
+	case matches(msg, km.PageUp):
+		l.Page(-1)
+	case matches(msg, km.PageDown):
+		l.Page(1)
+	default:
+		return false
+	}
+	return true
+}
+
+// Box draws a titled border around body (already w-2 × h-2).
+func Box(t themes.Theme, title, info, body string, w, h int, focused bool) string {
+	if w < 4 || h < 2 {
+		return ""
+	}
+	border := t.Pane
+	ts := t.Title
+	if focused {
+		border, ts = t.PaneFocused, t.TitleFocused
+	}
+	bs := border.GetBorderStyle()
+	bc := border.UnsetBorderStyle().UnsetPadding().Foreground(border.GetBorderTopForeground())
+	inner := w - 2
+	head := " " + title + " "
+	if info != "" {
+		head += info + " "
+	}
+	headW := Width(head)
+	if headW > inner-2 {
+		head = Fit(head, inner-2)
+		headW = inner - 2
+	}
+	var b strings.Builder
+	b.WriteString(bc.Render(bs.TopLeft + bs.Top))
+	if title != "" {
+		b.WriteString(ts.Render(head))
+	} else {
+		b.WriteString(bc.Render(strings.Repeat(bs.Top, headW)))
+	}
+	b.WriteString(bc.Render(strings.Repeat(bs.Top, max(inner-1-headW, 0)) + bs.TopRight))
+	lines := strings.Split(body, "\n")
+	left, right := bc.Render(bs.Left), bc.Render(bs.Right)
+	for i := 0; i < h-2; i++ {
+		b.WriteByte('\n')
+		l := ""
+		if i < len(lines) {
+			l = lines[i]
+		}
+		b.WriteString(left)
+		b.WriteString(Fit(l, inner))
+		b.WriteString(right)
+	}
+	b.WriteByte('\n')
+	b.WriteString(bc.Render(bs.BottomLeft + strings.Repeat(bs.Bottom, inner) + bs.BottomRight))
+	return b.String()
+}
+
+// pad fills a body to h lines.
+func pad(lines []string, h int) string {
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines[:h], "\n")
+}
+
+// empty is a centred hint for a pane with nothing to show.
+func empty(t themes.Theme, msg string, w, h int) string {
+	lines := make([]string, h)
+	if h > 0 {
+		mid := h / 2
+		pad := max((w-Width(msg))/2, 0)
+		lines[mid] = strings.Repeat(" ", pad) + t.Faint.Render(msg)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// tickOf is the render-cache tick for rows that show seconds.
+func tickOf(now time.Time) int64 { return now.Unix() }

@@ -1,0 +1,176 @@
+package views
+
+import (
+	"sort"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"switchboard/backend"
+	"switchboard/keymap"
+	"switchboard/themes"
+)
+
+// QueueItem is a row of the queues pane: a job, or an order still waiting
+// for its code.
+type QueueItem struct {
+	Key      backend.Key
+	Kind     string
+	Title    string
+	State    string
+	Account  string
+	Since    time.Time
+	Detail   string
+	Version  uint64
+	Active   bool
+	Failed   bool
+	Provider backend.ProviderKind
+}
+
+// Queues is pane 4: orders and jobs in motion.
+type Queues struct {
+	t     themes.Theme
+	w, h  int
+	list  *List[QueueItem]
+	cache rowCache
+	data  *Data
+}
+
+// NewQueues makes the queues pane.
+func NewQueues(t themes.Theme) *Queues {
+	return &Queues{t: t, list: NewList(func(q QueueItem) backend.Key { return q.Key },
+		func(q QueueItem) string { return q.Title + " " + q.Kind + " " + q.Account + " " + q.State })}
+}
+
+func (p *Queues) Title() string { return "Queues" }
+func (p *Queues) Info() string {
+	active := 0
+	for _, q := range p.list.all {
+		if q.Active {
+			active++
+		}
+	}
+	s := itoa(active) + " in motion"
+	if q := p.list.Filter(); q != "" {
+		s += " · /" + q
+	}
+	return s
+}
+func (p *Queues) SetTheme(t themes.Theme)  { p.t = t; p.cache.reset() }
+func (p *Queues) SetSize(w, h int)         { p.w, p.h = w, h; p.list.SetHeight(h) }
+func (p *Queues) SelectedKey() backend.Key { return p.list.SelectedKey() }
+func (p *Queues) SetFilter(q string) int   { p.list.SetFilter(q); return p.list.Len() }
+func (p *Queues) Filter() string           { return p.list.Filter() }
+func (p *Queues) Click(row int)            { p.list.SelectRow(row) }
+func (p *Queues) Scroll(d int)             { p.list.Move(d) }
+
+func (p *Queues) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
+	return navigate(p.list, msg, km)
+}
+
+// SetData gathers jobs and waiting orders: in motion first (newest
+// first), then finished ones.
+func (p *Queues) SetData(d *Data) {
+	p.data = d
+	items := make([]QueueItem, 0, len(d.Jobs))
+	for _, j := range d.Jobs {
+		title := j.Title
+		if j.Detail != "" {
+			title += " · " + j.Detail
+		}
+		items = append(items, QueueItem{Key: j.Key, Kind: string(j.Kind), Title: title, State: stateOf(j),
+			Account: j.Account, Since: j.CreatedAt, Version: j.Version, Active: !j.State.Terminal(),
+			Failed: j.State == backend.JobFailed, Provider: j.Provider})
+	}
+	for _, l := range d.Lines {
+		if l.State != backend.LineWaiting {
+			continue
+		}
+		items = append(items, QueueItem{Key: l.Key, Kind: "order", Title: l.Service + " " + Number(l.Number),
+			State: "waiting for code", Account: l.Account, Since: l.CreatedAt, Version: l.Version, Active: true,
+			Provider: l.Provider})
+	}
+	sort.Slice(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if a.Active != b.Active {
+			return a.Active
+		}
+		if !a.Since.Equal(b.Since) {
+			return a.Since.After(b.Since)
+		}
+		return a.Key < b.Key
+	})
+	p.list.SetItems(items)
+	p.cache.trim(len(items))
+}
+
+func stateOf(j backend.Job) string {
+	if j.State == backend.JobUnknown && j.RawState != "" {
+		return j.RawState
+	}
+	return string(j.State)
+}
+
+func (p *Queues) Ticking(now time.Time) bool {
+	for _, q := range p.list.Window() {
+		if q.Active {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Queues) View(now time.Time) string {
+	if p.list.Total() == 0 {
+		return empty(p.t, "no orders or jobs in motion", p.w, p.h)
+	}
+	var lines []string
+	if p.list.Len() == 0 {
+		lines = append(lines, p.t.Faint.Render("nothing matches /"+p.list.Filter()))
+	}
+	tick := tickOf(now)
+	for r, q := range p.list.Window() {
+		sel := p.list.IsCursor(r)
+		if s, ok := p.cache.get(q.Key, q.Version, p.w, sel, tick); ok {
+			lines = append(lines, s)
+			continue
+		}
+		s := p.row(q, sel, now)
+		p.cache.put(q.Key, q.Version, p.w, sel, tick, s)
+		lines = append(lines, s)
+	}
+	return pad(lines, p.h)
+}
+
+func (p *Queues) row(q QueueItem, sel bool, now time.Time) string {
+	t := p.t
+	var st lipgloss.Style
+	icon := "·"
+	switch {
+	case q.Failed:
+		st, icon = t.Bad, "✗"
+	case q.Active && q.Kind == "order":
+		st, icon = t.Accent, spinFrames[int(now.Unix())%len(spinFrames)]
+	case q.Active:
+		st, icon = t.Warn, "▸"
+	default:
+		st, icon = t.Faint, "✓"
+	}
+	age := ""
+	if !q.Since.IsZero() {
+		age = Span(now.Sub(q.Since))
+	}
+	cells := []cell{
+		{text: icon, st: st, w: 1},
+		{text: q.State, st: st, w: 16},
+		{text: q.Kind, st: t.Muted, w: 7},
+		{text: q.Title, st: t.Text},
+		{text: q.Account, st: t.Muted, w: 11},
+		{text: age, st: t.Faint, w: 8, right: true},
+	}
+	if p.w < 60 {
+		cells = []cell{cells[0], cells[1], cells[3], cells[5]}
+	}
+	return renderRow(t, cells, p.w, sel)
+}
