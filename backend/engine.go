@@ -302,6 +302,18 @@ func (e *Engine) mergeLines(ac *acct, lines []Line, msgs []Message) {
 		if merged.Code == "" || (!prev.CodeAt.IsZero() && prev.CodeAt.After(merged.CodeAt)) {
 			merged.Code, merged.CodeAt = prev.Code, prev.CodeAt
 		}
+		// Details only Switchboard knows (e.g. bought with reuse=1) survive
+		// a listing that does not carry them.
+		if len(prev.Extra) > 0 {
+			ex := make(map[string]string, len(prev.Extra)+len(merged.Extra))
+			for k, v := range prev.Extra {
+				ex[k] = v
+			}
+			for k, v := range merged.Extra {
+				ex[k] = v
+			}
+			merged.Extra = ex
+		}
 		if merged.CooldownUntil.IsZero() || prev.CooldownUntil.After(merged.CooldownUntil) {
 			merged.CooldownUntil = prev.CooldownUntil
 		}

@@ -1,0 +1,761 @@
+// Package fivesim is Switchboard's adapter for 5sim (API v1): activation
+// and hosting orders with their SMS, balance with frozen balance and
+// rating, and the buy picker. 5sim answers errors in plain text, may
+// answer a failed purchase with HTTP 200, never sends Retry-After and
+// names no currency; all of that is handled here so the engine sees only
+// the normalized domain.
+package fivesim
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"switchboard/backend"
+	"switchboard/backend/transport"
+)
+
+// Config sets up one 5sim account.
+type Config struct {
+	Account string
+	BaseURL string // default DefaultBaseURL
+	APIKey  string
+	Budget  *backend.Budget // default backend.NewBudget(Traits().PerMinute)
+	HTTP    *http.Client
+	Timeout time.Duration // per attempt; transport default when zero
+}
+
+// Provider is one 5sim account. It implements backend.Provider and
+// backend.BuyFlow and is safe for concurrent use.
+type Provider struct {
+	account string
+	c       *Client
+}
+
+var (
+	_ backend.Provider = (*Provider)(nil)
+	_ backend.BuyFlow  = (*Provider)(nil)
+)
+
+// Paging and matching constants.
+const (
+	// checkPageSize is the one /user/orders page that covers every waiting
+	// line in Check; lines older than it are read with /user/check/{id}.
+	checkPageSize = 100
+	// listPageSize and the max pages bound Lines: open orders and recent
+	// closed ones.
+	listPageSize        = 100
+	listActivationPages = 3
+	listHostingPages    = 2
+	// settlePageSize is how many recent orders Settle reads to find a buy
+	// whose answer was lost.
+	settlePageSize = 50
+	// settleSkew tolerates a clock difference between this machine and
+	// 5sim when comparing an order's created_at with the action's time.
+	settleSkew = 30 * time.Second
+)
+
+// Traits are 5sim's scheduling facts: one orders page covers every
+// waiting line; 120 requests a minute is a comfortable default under the
+// documented per-second limit and the ban for repeated 429s.
+func Traits() backend.Traits {
+	return backend.Traits{BatchCheck: true, ListsLines: true, PerMinute: 120, CheckTimeout: 15 * time.Second}
+}
+
+// New builds a Provider. Account and APIKey are required.
+func New(cfg Config) (*Provider, error) {
+	if strings.TrimSpace(cfg.Account) == "" {
+		return nil, errors.New("5sim: account name is required")
+	}
+	if strings.TrimSpace(cfg.APIKey) == "" {
+		return nil, fmt.Errorf("5sim account %q: API key is required", cfg.Account)
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	if cfg.Budget == nil {
+		cfg.Budget = backend.NewBudget(Traits().PerMinute)
+	}
+	t := transport.New(transport.Config{
+		Provider: backend.FiveSim,
+		BaseURL:  cfg.BaseURL,
+		Budget:   cfg.Budget,
+		HTTP:     cfg.HTTP,
+		Timeout:  cfg.Timeout,
+		Secrets:  []string{cfg.APIKey},
+		Auth:     authorize(cfg.APIKey),
+	})
+	return &Provider{account: cfg.Account, c: NewClient(t)}, nil
+}
+
+// Client is the typed client behind the provider.
+func (p *Provider) Client() *Client { return p.c }
+
+func (p *Provider) Kind() backend.ProviderKind { return backend.FiveSim }
+func (p *Provider) Account() string            { return p.account }
+func (p *Provider) Traits() backend.Traits     { return Traits() }
+
+// Balance reads balance, frozen balance and rating. 5sim never names its
+// currency, so Currency stays empty.
+func (p *Provider) Balance(ctx context.Context) (backend.Account, error) {
+	pr, err := p.c.Profile(ctx)
+	if err != nil {
+		return backend.Account{}, err
+	}
+	a := backend.Account{
+		Name:     p.account,
+		Provider: backend.FiveSim,
+		Balance:  backend.NewMoney(pr.Balance, ""),
+		Frozen:   backend.NewMoney(pr.FrozenBalance, ""),
+		Email:    pr.Email,
+	}
+	if pr.HasRating {
+		r := pr.Rating
+		a.Rating = &r
+	}
+	return a, nil
+}
+
+// Lines lists recent activation and hosting orders with their SMS.
+func (p *Provider) Lines(ctx context.Context) ([]backend.Line, []backend.Message, error) {
+	var lines []backend.Line
+	var msgs []backend.Message
+	for _, cat := range []struct {
+		name  string
+		pages int
+	}{{CategoryActivation, listActivationPages}, {CategoryHosting, listHostingPages}} {
+		orders, err := p.c.AllOrders(ctx, cat.name, listPageSize, cat.pages)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, o := range orders {
+			l, m := p.line(o, cat.name)
+			lines = append(lines, l)
+			msgs = append(msgs, m...)
+		}
+	}
+	return lines, msgs, nil
+}
+
+// Check refreshes lines: one /user/orders page per category covers every
+// line on it; an activation line missing from the page is read with
+// /user/check/{id}, a hosting one with /user/sms/inbox/{id} (its SMS only:
+// the line's state is then left as it was, apart from its code).
+func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.Line, []backend.Message, error) {
+	want := map[string]map[int64]backend.Line{CategoryActivation: {}, CategoryHosting: {}}
+	for _, l := range lines {
+		id, err := strconv.ParseInt(l.ID, 10, 64)
+		if err != nil {
+			continue
+		}
+		want[category(l)][id] = l
+	}
+	var outL []backend.Line
+	var outM []backend.Message
+	for _, cat := range []string{CategoryActivation, CategoryHosting} {
+		pending := want[cat]
+		if len(pending) == 0 {
+			continue
+		}
+		page, err := p.c.Orders(ctx, cat, checkPageSize, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, o := range page.Data {
+			prev, ok := pending[o.ID]
+			if !ok {
+				continue
+			}
+			l, m := p.line(o, cat)
+			keepExtra(&l, prev)
+			outL = append(outL, l)
+			outM = append(outM, m...)
+			delete(pending, o.ID)
+		}
+		for _, id := range sortedIDs(pending) {
+			prev := pending[id]
+			var err error
+			if cat == CategoryActivation {
+				var o Order
+				if o, err = p.c.Check(ctx, id); err == nil {
+					l, m := p.line(o, cat)
+					keepExtra(&l, prev)
+					outL = append(outL, l)
+					outM = append(outM, m...)
+				}
+			} else {
+				var in Inbox
+				if in, err = p.c.Inbox(ctx, id); err == nil {
+					l := prev
+					m := p.messages(l.Key, id, in.Data)
+					if code, at := newestCode(in.Data); code != "" && !at.Before(l.CodeAt) {
+						l.Code, l.CodeAt = code, at
+					}
+					outL = append(outL, l)
+					outM = append(outM, m...)
+				}
+			}
+			if err != nil {
+				switch backend.KindOf(err) {
+				case backend.ErrNotFound, backend.ErrMalformed:
+					continue // this line only; the rest still get read
+				}
+				// Rate limit, auth, outage: stop spending the budget.
+				if len(outL) == 0 {
+					return nil, nil, err
+				}
+				return outL, outM, nil
+			}
+		}
+	}
+	return outL, outM, nil
+}
+
+// Leases: 5sim has nothing that is renewed.
+func (p *Provider) Leases(context.Context) ([]backend.Lease, error) { return nil, nil }
+
+// Jobs: 5sim has no queued work.
+func (p *Provider) Jobs(context.Context, []backend.Job) ([]backend.Job, error) { return nil, nil }
+
+// Do carries out an action on an order or buys one.
+func (p *Provider) Do(ctx context.Context, act backend.Action, t backend.Target) (backend.Outcome, error) {
+	switch act.Kind {
+	case backend.ActCancel, backend.ActFinish, backend.ActBan, backend.ActCheck:
+		id, cat, err := p.target(act, t)
+		if err != nil {
+			return backend.Outcome{}, err
+		}
+		var o Order
+		switch act.Kind {
+		case backend.ActCancel:
+			o, err = p.c.Cancel(ctx, id)
+		case backend.ActFinish:
+			o, err = p.c.Finish(ctx, id)
+		case backend.ActBan:
+			o, err = p.c.Ban(ctx, id)
+		default:
+			o, err = p.c.Check(ctx, id)
+		}
+		if err != nil {
+			return backend.Outcome{}, err
+		}
+		l, m := p.line(o, cat)
+		if t.Line != nil {
+			keepExtra(&l, *t.Line)
+		}
+		return backend.Outcome{Done: true, Note: actionNote(act.Kind, o), Lines: []backend.Line{l}, Messages: m}, nil
+	case backend.ActBuy:
+		return p.buy(ctx, act)
+	case backend.ActReuse:
+		if t.Line == nil || t.Line.Number == "" || t.Line.Service == "" {
+			return backend.Outcome{}, p.c.t.Error("re-buy number", backend.ErrInvalid, 0, "", "no finished line to re-buy")
+		}
+		o, err := p.c.Reuse(ctx, t.Line.Service, t.Line.Number)
+		if err != nil {
+			return backend.Outcome{}, err
+		}
+		return p.bought(o, CategoryActivation, true), nil
+	}
+	return backend.Outcome{}, p.c.t.Error(act.Kind.Verb(), backend.ErrUnsupported, 0, "",
+		"5sim has no "+act.Kind.Verb()+" action")
+}
+
+func (p *Provider) buy(ctx context.Context, act backend.Action) (backend.Outcome, error) {
+	b := act.Buy
+	if b == nil {
+		return backend.Outcome{}, p.c.t.Error("buy", backend.ErrInvalid, 0, "", "nothing to buy")
+	}
+	cat, country, operator, product := buyParams(b)
+	if b.ReuseNumber != "" {
+		if product == "" {
+			return backend.Outcome{}, p.c.t.Error("re-buy number", backend.ErrInvalid, 0, "", "re-buying needs the product")
+		}
+		o, err := p.c.Reuse(ctx, product, b.ReuseNumber)
+		if err != nil {
+			return backend.Outcome{}, err
+		}
+		return p.bought(o, CategoryActivation, true), nil
+	}
+	if product == "" {
+		return backend.Outcome{}, p.c.t.Error("buy", backend.ErrInvalid, 0, "", "choose a product")
+	}
+	switch cat {
+	case CategoryActivation:
+		o, err := p.c.BuyActivation(ctx, country, operator, product, BuyOptions{Reuse: b.Reuse, Voice: b.Voice})
+		if err != nil {
+			return backend.Outcome{}, err
+		}
+		return p.bought(o, cat, b.Reuse), nil
+	case CategoryHosting:
+		if product != "3hours" && product != "1day" {
+			return backend.Outcome{}, p.c.t.Error("rent hosting number", backend.ErrInvalid, 0, "",
+				"hosting is rented for 3hours or 1day, not "+product)
+		}
+		o, err := p.c.BuyHosting(ctx, country, operator, product)
+		if err != nil {
+			return backend.Outcome{}, err
+		}
+		return p.bought(o, cat, false), nil
+	}
+	return backend.Outcome{}, p.c.t.Error("buy", backend.ErrInvalid, 0, "",
+		"5sim sells activation or hosting numbers, not "+b.Category)
+}
+
+func buyParams(b *backend.BuyRequest) (cat, country, operator, product string) {
+	cat = strings.ToLower(strings.TrimSpace(b.Category))
+	if cat == "" {
+		cat = CategoryActivation
+	}
+	country = strings.ToLower(strings.TrimSpace(b.Country))
+	if country == "" {
+		country = "any"
+	}
+	operator = strings.ToLower(strings.TrimSpace(b.Operator))
+	if operator == "" {
+		operator = "any"
+	}
+	return cat, country, operator, strings.TrimSpace(b.Product)
+}
+
+func (p *Provider) bought(o Order, cat string, reusable bool) backend.Outcome {
+	l, m := p.line(o, cat)
+	if reusable {
+		l.Extra["reuse"] = "1"
+		l.Allowed = allowed(o, cat, true)
+	}
+	price := backend.NewMoney(o.Price, "")
+	return backend.Outcome{
+		Done:     true,
+		Note:     fmt.Sprintf("bought %s %s for %s", o.Product, o.Phone, price),
+		Charged:  price,
+		Lines:    []backend.Line{l},
+		Messages: m,
+	}
+}
+
+// Settle re-reads 5sim to learn whether an action whose answer was lost
+// happened: an order action by the order's status now, a purchase by a
+// recent order that was not known before the action, with the same
+// product (and country and number where given), created after it.
+func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
+	switch act.Kind {
+	case backend.ActCancel, backend.ActFinish, backend.ActBan:
+		id, cat, err := p.target(act, t)
+		if err != nil {
+			return backend.SettledUnknown, backend.Outcome{}, err
+		}
+		o, err := p.c.Check(ctx, id)
+		if err != nil {
+			return backend.SettledUnknown, backend.Outcome{}, err
+		}
+		l, m := p.line(o, cat)
+		if t.Line != nil {
+			keepExtra(&l, *t.Line)
+		}
+		out := backend.Outcome{Lines: []backend.Line{l}, Messages: m}
+		want := map[backend.ActionKind]string{backend.ActCancel: StatusCanceled,
+			backend.ActFinish: StatusFinished, backend.ActBan: StatusBanned}[act.Kind]
+		if o.Status == want {
+			out.Done = true
+			out.Note = actionNote(act.Kind, o)
+			return backend.SettledHappened, out, nil
+		}
+		return backend.SettledNotDone, out, nil
+	case backend.ActBuy, backend.ActReuse:
+		return p.settleBuy(ctx, act, t)
+	case backend.ActCheck:
+		return backend.SettledNotDone, backend.Outcome{}, nil // a read changes nothing
+	}
+	return backend.SettledUnknown, backend.Outcome{}, p.c.t.Error(act.Kind.Verb(), backend.ErrUnsupported, 0, "",
+		"5sim has no "+act.Kind.Verb()+" action")
+}
+
+func (p *Provider) settleBuy(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
+	cat, country, product, number := CategoryActivation, "any", "", ""
+	reusable := false
+	switch {
+	case act.Kind == backend.ActReuse && t.Line != nil:
+		product, number = t.Line.Service, t.Line.Number
+		reusable = true
+	case act.Buy != nil:
+		cat, country, _, product = buyParams(act.Buy)
+		number = act.Buy.ReuseNumber
+		if number != "" {
+			cat = CategoryActivation
+		}
+		reusable = act.Buy.Reuse || number != ""
+	default:
+		return backend.SettledUnknown, backend.Outcome{}, p.c.t.Error("settle purchase", backend.ErrInvalid, 0, "",
+			"the journal entry does not say what was bought")
+	}
+	page, err := p.c.Orders(ctx, cat, settlePageSize, 0)
+	if err != nil {
+		return backend.SettledUnknown, backend.Outcome{}, err
+	}
+	var match *Order
+	for i := range page.Data {
+		o := &page.Data[i]
+		if t.KnownIDs[strconv.FormatInt(o.ID, 10)] {
+			continue
+		}
+		if !strings.EqualFold(o.Product, product) {
+			continue
+		}
+		if country != "any" && o.Country != "" && !strings.EqualFold(o.Country, country) {
+			continue
+		}
+		if number != "" && digits(o.Phone) != digits(number) {
+			continue
+		}
+		if !act.CreatedAt.IsZero() && !o.CreatedAt.IsZero() && o.CreatedAt.Before(act.CreatedAt.Add(-settleSkew)) {
+			continue
+		}
+		// Newest first: keep the oldest match, the one closest to the action.
+		match = o
+	}
+	if match == nil {
+		return backend.SettledNotDone, backend.Outcome{}, nil
+	}
+	return backend.SettledHappened, p.bought(*match, cat, reusable), nil
+}
+
+// Catalog answers the buy picker: countries and operators from
+// /guest/countries, products from /guest/products with stock, and the
+// delivery rate from /guest/prices?country= when a country is chosen.
+func (p *Provider) Catalog(ctx context.Context, req backend.CatalogRequest) ([]backend.CatalogItem, error) {
+	cat := strings.ToLower(req.Category)
+	if cat == "" {
+		cat = CategoryActivation
+	}
+	if req.Step != backend.StepCategory && cat != CategoryActivation && cat != CategoryHosting {
+		return nil, p.c.t.Error("read catalogue", backend.ErrInvalid, 0, "", "unknown category "+req.Category)
+	}
+	chosen := func(step string) string {
+		if v := strings.TrimSpace(req.Chosen[step]); v != "" {
+			return v
+		}
+		return "any"
+	}
+	switch req.Step {
+	case backend.StepCategory:
+		return []backend.CatalogItem{
+			{ID: CategoryActivation, Label: "Activation (one code)", Stock: -1},
+			{ID: CategoryHosting, Label: "Hosting (3 hours or 1 day of SMS)", Stock: -1},
+		}, nil
+	case backend.StepCountry:
+		cs, err := p.c.Countries(ctx)
+		if err != nil {
+			return nil, err
+		}
+		items := []backend.CatalogItem{{ID: "any", Label: "Any country", Stock: -1}}
+		for _, c := range cs {
+			if len(operatorsFor(c, cat)) == 0 {
+				continue
+			}
+			label := c.TextEN
+			if label == "" {
+				label = c.Name
+			}
+			items = append(items, backend.CatalogItem{ID: c.Name, Label: label, Stock: -1,
+				Note: strings.Join(append(append([]string{}, c.ISO...), c.Prefixes...), " ")})
+		}
+		sort.SliceStable(items[1:], func(i, j int) bool { return items[1+i].Label < items[1+j].Label })
+		return items, nil
+	case backend.StepOperator:
+		items := []backend.CatalogItem{{ID: "any", Label: "Any operator", Stock: -1}}
+		country := chosen(backend.StepCountry)
+		if country == "any" {
+			return items, nil
+		}
+		cs, err := p.c.Countries(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			if c.Name != country {
+				continue
+			}
+			for _, op := range operatorsFor(c, cat) {
+				items = append(items, backend.CatalogItem{ID: op, Label: op, Stock: -1})
+			}
+		}
+		return items, nil
+	case backend.StepProduct:
+		country, operator := chosen(backend.StepCountry), chosen(backend.StepOperator)
+		ps, err := p.c.Products(ctx, country, operator)
+		if err != nil {
+			return nil, err
+		}
+		var prices Prices
+		if cat == CategoryActivation && country != "any" {
+			// The rate is a nicety: a failure here must not hide products.
+			prices, _ = p.c.Prices(ctx, country, "")
+		}
+		var items []backend.CatalogItem
+		for _, pr := range ps {
+			if pr.Category != cat {
+				continue
+			}
+			it := backend.CatalogItem{ID: pr.Name, Label: productLabel(pr.Name),
+				Price: backend.NewMoney(pr.Price, ""), Stock: int(min(pr.Qty, int64(1<<31-1)))}
+			if prices != nil {
+				it.Rate = rateFor(prices[country][pr.Name], operator)
+			}
+			items = append(items, it)
+		}
+		return items, nil
+	}
+	return nil, p.c.t.Error("read catalogue", backend.ErrInvalid, 0, "", "5sim has no picker step "+req.Step)
+}
+
+// BuyCategories: activation numbers and hosting rentals.
+func (p *Provider) BuyCategories() []string {
+	return []string{CategoryActivation, CategoryHosting}
+}
+
+// BuySteps: both categories pick country, operator, product.
+func (p *Provider) BuySteps(category string) []string {
+	switch strings.ToLower(category) {
+	case CategoryActivation, CategoryHosting:
+		return []string{backend.StepCountry, backend.StepOperator, backend.StepProduct}
+	}
+	return nil
+}
+
+// --- mapping ----------------------------------------------------------------
+
+// line maps an order onto a Line with its messages.
+func (p *Provider) line(o Order, cat string) (backend.Line, []backend.Message) {
+	id := strconv.FormatInt(o.ID, 10)
+	key := backend.MakeKey(backend.FiveSim, p.account, backend.ItemLine, id)
+	code, at := newestCode(o.SMS)
+	l := backend.Line{
+		Key:       key,
+		Account:   p.account,
+		Provider:  backend.FiveSim,
+		ID:        id,
+		Number:    o.Phone,
+		Service:   o.Product,
+		Country:   o.Country,
+		Operator:  o.Operator,
+		Kind:      cat,
+		State:     lineState(o.Status, cat, code != ""),
+		RawState:  o.Status,
+		Price:     backend.NewMoney(o.Price, ""),
+		CreatedAt: o.CreatedAt,
+		ExpiresAt: o.Expires,
+		Allowed:   allowed(o, cat, false),
+		Code:      code,
+		CodeAt:    at,
+		Extra:     map[string]string{"category": cat},
+	}
+	return l, p.messages(key, o.ID, o.SMS)
+}
+
+func (p *Provider) messages(line backend.Key, orderID int64, sms []SMS) []backend.Message {
+	out := make([]backend.Message, 0, len(sms))
+	for _, m := range sms {
+		out = append(out, backend.Message{
+			ID:         messageID(orderID, m),
+			Line:       line,
+			Sender:     m.Sender,
+			Text:       m.Text,
+			Code:       m.BestCode(),
+			ReceivedAt: m.When(),
+		})
+	}
+	return out
+}
+
+// messageID is 5sim's SMS id when it sends one, else a short hash of the
+// order id, the date and the text: stable across polls, so the ledger
+// deduplicates the same SMS coming back every time.
+func messageID(orderID int64, m SMS) string {
+	if m.ID != "" {
+		return m.ID
+	}
+	h := sha256.Sum256([]byte(strconv.FormatInt(orderID, 10) + "\x00" + m.When().Format(time.RFC3339Nano) + "\x00" + m.Text))
+	return "h" + hex.EncodeToString(h[:8])
+}
+
+// newestCode is the code of the newest SMS that carries one (5sim's own
+// code, else an extracted one) and when it came. A later code-less SMS
+// ("welcome") does not hide it.
+func newestCode(sms []SMS) (string, time.Time) {
+	var code string
+	var at time.Time
+	for _, m := range sms {
+		c := m.BestCode()
+		if c == "" {
+			continue
+		}
+		if code == "" || !m.When().Before(at) {
+			code, at = c, m.When()
+		}
+	}
+	return code, at
+}
+
+// lineState maps 5sim's status. PENDING and RECEIVED are both "live":
+// RECEIVED means the number is collecting SMS, not that a code arrived; a
+// code has arrived when an SMS carries one. Hosting is a rental: live
+// hosting lines are active.
+func lineState(status, cat string, hasCode bool) backend.LineState {
+	switch status {
+	case StatusPending, StatusReceived:
+		if cat == CategoryHosting {
+			return backend.LineActive
+		}
+		if hasCode {
+			return backend.LineReceived
+		}
+		return backend.LineWaiting
+	case StatusFinished:
+		return backend.LineFinished
+	case StatusCanceled:
+		return backend.LineCanceled
+	case StatusTimeout:
+		return backend.LineTimeout
+	case StatusBanned:
+		return backend.LineBanned
+	}
+	return backend.LineUnknown
+}
+
+// allowed is what 5sim accepts for an order in its state: a live order
+// without SMS may be cancelled (refund) or banned; once an SMS arrived it
+// can only be finished or banned ("order has sms"). Ban is an activation
+// concept (the service rejected the number). A finished activation can be
+// re-bought only when it was bought with reuse=1, which 5sim's answers do
+// not show: Switchboard remembers it in Extra["reuse"] for its own buys.
+func allowed(o Order, cat string, reusable bool) backend.ActionSet {
+	var s backend.ActionSet
+	switch o.Status {
+	case StatusPending, StatusReceived:
+		s = backend.Allow(backend.ActCheck)
+		if len(o.SMS) > 0 {
+			s = s.With(backend.ActFinish)
+		} else {
+			s = s.With(backend.ActCancel)
+		}
+		if cat == CategoryActivation {
+			s = s.With(backend.ActBan)
+		}
+	case StatusFinished:
+		if reusable && cat == CategoryActivation {
+			s = backend.Allow(backend.ActReuse)
+		}
+	case StatusCanceled, StatusTimeout, StatusBanned:
+	default:
+		s = backend.Allow(backend.ActCheck) // unknown word: reading is always safe
+	}
+	return s
+}
+
+// keepExtra carries what only Switchboard knows (the reuse flag) over a
+// refresh, and recomputes Allowed with it.
+func keepExtra(l *backend.Line, prev backend.Line) {
+	if prev.Extra["reuse"] != "1" {
+		return
+	}
+	l.Extra["reuse"] = "1"
+	if l.State == backend.LineFinished && l.Kind == CategoryActivation {
+		l.Allowed = l.Allowed.With(backend.ActReuse)
+	}
+}
+
+func category(l backend.Line) string {
+	if l.Kind == CategoryHosting || l.Extra["category"] == CategoryHosting {
+		return CategoryHosting
+	}
+	return CategoryActivation
+}
+
+// target finds the order id and category an order action applies to.
+func (p *Provider) target(act backend.Action, t backend.Target) (int64, string, error) {
+	idStr := act.Target.ID()
+	cat := CategoryActivation
+	if t.Line != nil {
+		if idStr == "" {
+			idStr = t.Line.ID
+		}
+		cat = category(*t.Line)
+	}
+	id, err := strconv.ParseInt(idStr, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, "", p.c.t.Error(act.Kind.Verb()+" order", backend.ErrInvalid, 0, "",
+			"no 5sim order id to "+act.Kind.Verb())
+	}
+	return id, cat, nil
+}
+
+func actionNote(k backend.ActionKind, o Order) string {
+	verb := map[backend.ActionKind]string{backend.ActCancel: "cancelled", backend.ActFinish: "finished",
+		backend.ActBan: "banned", backend.ActCheck: "checked"}[k]
+	return fmt.Sprintf("%s order %d (%s, now %s)", verb, o.ID, o.Phone, o.Status)
+}
+
+func productLabel(name string) string {
+	switch name {
+	case "3hours":
+		return "3 hours"
+	case "1day":
+		return "1 day"
+	}
+	return name
+}
+
+// operatorsFor lists a country's operators that sell the category.
+func operatorsFor(c Country, cat string) []string {
+	var out []string
+	for op, cats := range c.Operators {
+		for _, x := range cats {
+			if x == cat {
+				out = append(out, op)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// rateFor is the delivery rate for an operator, or the best rate among
+// operators with stock when any operator will do.
+func rateFor(ops map[string]Price, operator string) float64 {
+	if operator != "any" {
+		return ops[operator].Rate
+	}
+	best := 0.0
+	for _, pr := range ops {
+		if pr.Count > 0 && pr.Rate > best {
+			best = pr.Rate
+		}
+	}
+	return best
+}
+
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+func sortedIDs(m map[int64]backend.Line) []int64 {
+	ids := make([]int64, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
