@@ -133,7 +133,8 @@ type Action struct {
 	Target    Key         // the line, lease or job acted on; empty for buy
 	Targets   []Key       // restore of several numbers
 	Buy       *BuyRequest // for ActBuy
-	Months    int         // renew period where the provider takes one (0 = provider default)
+	Months    int         // renew period in the provider's unit: months (numbers, proxies), years (domains); 0 = one
+	Format    string      // export format: socks5, http or both (piv.day proxies)
 	Cost      Money       // estimate shown in the confirmation
 	Label     string      // what the confirmation named, for the journal
 	CreatedAt time.Time

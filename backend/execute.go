@@ -443,7 +443,12 @@ func (e *Engine) ProviderOf(account string) (ProviderKind, bool) {
 
 // Add looks up an order by id and starts watching it (providers that
 // cannot list orders: `:add nonvoip 146185`).
-func (e *Engine) Add(account, id string) {
+func (e *Engine) Add(account, id string) { e.add(account, id, true) }
+
+// Watch is Add without telling the operator (orders known at start).
+func (e *Engine) Watch(account, id string) { e.add(account, id, false) }
+
+func (e *Engine) add(account, id string, tell bool) {
 	a := e.accts[account]
 	if a == nil {
 		e.notify(Failure, "", "unknown account "+account)
@@ -464,11 +469,17 @@ func (e *Engine) Add(account, id string) {
 		}
 		e.post(func() {
 			if err != nil {
-				e.notify(Failure, "", "add "+id+": "+err.Error())
+				if tell {
+					e.notify(Failure, "", "add "+id+": "+err.Error())
+				} else {
+					e.log.Warn("cannot watch order", "account", account, "id", id, "err", err)
+				}
 				return
 			}
 			e.mergeLines(a, []Line{l}, fresh)
-			e.notify(Success, l.Key, "now watching "+a.p.Kind().Label()+" order "+id)
+			if tell {
+				e.notify(Success, l.Key, "now watching "+a.p.Kind().Label()+" order "+id)
+			}
 		})
 	}()
 }
@@ -500,6 +511,12 @@ func (e *Engine) Webhook(account string, body []byte) error {
 			}
 		}
 		e.mergeLines(a, lines, fresh)
+		// Pushed leases carry only what the event says: keep the rest.
+		for i := range leases {
+			if prev, ok := a.leases[leases[i].Key]; ok {
+				leases[i] = fillLease(leases[i], prev)
+			}
+		}
 		if len(leases) > 0 {
 			e.upsertLeases(a, leases)
 		}
@@ -508,4 +525,33 @@ func (e *Engine) Webhook(account string, body []byte) error {
 		}
 	})
 	return nil
+}
+
+// fillLease completes a partial lease (from a webhook) with what was known.
+func fillLease(l, prev Lease) Lease {
+	if l.Name == "" {
+		l.Name = prev.Name
+	}
+	if l.State == "" {
+		l.State = prev.State
+	}
+	if l.ExpiresAt.IsZero() {
+		l.ExpiresAt = prev.ExpiresAt
+	}
+	if !l.HasAuto {
+		l.HasAuto, l.AutoRenew = prev.HasAuto, prev.AutoRenew
+	}
+	if !l.RenewPrice.Known {
+		l.RenewPrice = prev.RenewPrice
+	}
+	if l.Period == "" {
+		l.Period = prev.Period
+	}
+	if l.Allowed == 0 {
+		l.Allowed = prev.Allowed
+	}
+	if l.Line == "" {
+		l.Line = prev.Line
+	}
+	return l
 }

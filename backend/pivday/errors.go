@@ -1,0 +1,172 @@
+package pivday
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"switchboard/backend"
+	"switchboard/backend/sanitize"
+	"switchboard/backend/transport"
+)
+
+// codeKinds maps piv.day's documented error codes (pivday.md, "Error codes"
+// and the per-endpoint tables) to what the engine and the operator can do
+// about them.
+var codeKinds = map[string]backend.ErrKind{
+	"UNAUTHORIZED":             backend.ErrAuth,
+	"INSUFFICIENT_PERMISSIONS": backend.ErrForbidden,
+	"PERMISSION_DENIED":        backend.ErrForbidden,
+	"VALIDATION_ERROR":         backend.ErrInvalid,
+	"NUMBER_NOT_FOUND":         backend.ErrNotFound,
+	"NOT_FOUND":                backend.ErrNotFound,
+	"NUMBER_EXPIRED":           backend.ErrRefused, // restore it (within 7 days) instead
+	"NUMBER_NOT_ACTIVE":        backend.ErrRefused,
+	"INSUFFICIENT_BALANCE":     backend.ErrNoBalance,
+	"INVALID_MESSAGE_FORMAT":   backend.ErrInvalid,
+	"COUNTRY_NOT_AVAILABLE":    backend.ErrInvalid,
+	"NO_NUMBERS_AVAILABLE":     backend.ErrOutOfStock,
+	"NO_RESTORABLE_NUMBERS":    backend.ErrRefused, // window passed: the numbers exist but cannot come back
+	"RATE_LIMITED":             backend.ErrRateLimited,
+	"INTERNAL_ERROR":           backend.ErrUnavailable,
+	"DOMAIN_NOT_AVAILABLE":     backend.ErrRefused,
+	"INVALID_TIER":             backend.ErrInvalid,
+	"NOT_READY":                backend.ErrRefused,
+	"SMS_DISABLED":             backend.ErrRefused,
+	"PROXY_DEAD":               backend.ErrUnavailable,
+	"QUEUE_FULL":               backend.ErrUnavailable,
+	"SERVER_UNAVAILABLE":       backend.ErrUnavailable,
+}
+
+// codeNotes are operator-facing explanations of codes whose own message
+// may be terse.
+var codeNotes = map[string]string{
+	"UNAUTHORIZED":             "API key missing, expired or revoked",
+	"INSUFFICIENT_PERMISSIONS": "the API key lacks the scope for this action",
+	"PERMISSION_DENIED":        "the account does not allow this action",
+	"NUMBER_NOT_FOUND":         "number not found on this account",
+	"NUMBER_EXPIRED":           "number expired: restore it within 7 days",
+	"NUMBER_NOT_ACTIVE":        "number is not active",
+	"COUNTRY_NOT_AVAILABLE":    "country not available",
+	"NO_NUMBERS_AVAILABLE":     "no free numbers in that country right now",
+	"NO_RESTORABLE_NUMBERS":    "none of these numbers can be restored any more",
+	"NOT_FOUND":                "not found",
+}
+
+// statusKinds classifies an error answer whose code is not documented.
+func statusKind(status int) backend.ErrKind {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return backend.ErrInvalid
+	case http.StatusUnauthorized:
+		return backend.ErrAuth
+	case http.StatusPaymentRequired:
+		return backend.ErrNoBalance
+	case http.StatusForbidden:
+		return backend.ErrForbidden
+	case http.StatusNotFound, http.StatusGone:
+		return backend.ErrNotFound
+	case http.StatusConflict:
+		return backend.ErrRefused
+	case http.StatusTooManyRequests:
+		return backend.ErrRateLimited
+	}
+	if status >= 500 {
+		return backend.ErrUnavailable
+	}
+	return backend.ErrOther
+}
+
+var balanceNeeds = regexp.MustCompile(`(?i)required\s*:?\s*(\$?\s*[0-9]+(?:[.,][0-9]+)*)(?:.*?available\s*:?\s*(\$?\s*[0-9]+(?:[.,][0-9]+)*))?`)
+
+// apiError turns an error answer into a *backend.Error: the documented
+// code decides the kind (the HTTP status when the code is unknown), the
+// provider's message is kept sanitized on one line.
+func (c *Client) apiError(req transport.Request, status int, env *envelope, body []byte) *backend.Error {
+	code, msg := "", ""
+	if env != nil && env.Error != nil {
+		code = strings.ToUpper(strings.TrimSpace(string(env.Error.Code)))
+		msg = string(env.Error.Message)
+	} else if env != nil {
+		msg = string(env.Message)
+	}
+	if env == nil {
+		if transport.LooksHTML(body) {
+			kind := statusKind(status)
+			if kind == backend.ErrOther || kind == backend.ErrInvalid {
+				kind = backend.ErrUnavailable
+			}
+			return c.t.Error(req.Op, kind, status, "", fmt.Sprintf("HTTP %d with an HTML page (%s)", status, transport.Snippet(string(body))))
+		}
+		msg = string(body)
+	}
+	code = errorCode(code)
+	kind, known := codeKinds[code]
+	if !known {
+		kind = statusKind(status)
+	}
+	msg = transport.Snippet(sanitize.Line(msg))
+	text := msg
+	switch {
+	case code == "INSUFFICIENT_BALANCE":
+		text = "not enough balance"
+		if m := balanceNeeds.FindStringSubmatch(msg); m != nil {
+			text += " (needs " + strings.ReplaceAll(m[1], " ", "")
+			if m[2] != "" {
+				text += ", have " + strings.ReplaceAll(m[2], " ", "")
+			}
+			text += ")"
+		} else if msg != "" {
+			text += ": " + msg
+		}
+	case codeNotes[code] != "" && msg == "":
+		text = codeNotes[code]
+	case codeNotes[code] != "" && !strings.EqualFold(msg, codeNotes[code]):
+		text = codeNotes[code] + ": " + msg
+	case text == "":
+		text = fmt.Sprintf("HTTP %d", status)
+		if code != "" {
+			text = code
+		}
+	}
+	return c.t.Error(req.Op, kind, status, code, text)
+}
+
+// badAnswer reports a 2xx answer that could not be read. For a call that
+// may have changed something (spent money) that is not a clear answer: the
+// outcome is unknown and the engine re-reads before anything is sent again.
+func (c *Client) badAnswer(req transport.Request, status int, body []byte, err error) *backend.Error {
+	kind, what := backend.ErrMalformed, "unreadable answer"
+	if transport.LooksHTML(body) {
+		kind, what = backend.ErrUnavailable, "HTML page instead of data"
+	}
+	msg := fmt.Sprintf("%s (%s)", what, transport.Snippet(string(body)))
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		msg = fmt.Sprintf("%s at byte %d (%s)", what, se.Offset, transport.Snippet(string(body)))
+	}
+	if !req.Read {
+		kind = backend.ErrOutcomeUnknown
+		msg += " — outcome unknown, checking before anything is sent again"
+	}
+	return c.t.Error(req.Op, kind, status, "", msg)
+}
+
+// errorCode keeps an error code to the characters codes are made of
+// (A–Z, digits, '_', '-', '.'), at most 64 of them.
+func errorCode(s string) string {
+	out := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-', r == '.':
+			return r
+		}
+		return -1
+	}, strings.ToUpper(s))
+	if len(out) > 64 {
+		out = out[:64]
+	}
+	return out
+}

@@ -1,0 +1,781 @@
+package sim
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"switchboard/backend"
+)
+
+// fsClient never follows redirects: the 302 of an unknown route is part
+// of what is tested.
+var fsClient = &http.Client{
+	Timeout:       10 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+type fsResp struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func fsGet(t *testing.T, s *Sim, path, key string) fsResp {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.URL(backend.FiveSim)+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := fsClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return fsResp{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+func (r fsResp) object(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body is not a JSON object (status %d): %q", r.status, r.body)
+	}
+	return m
+}
+
+func newFiveSimTest(t *testing.T, opts Options) (*Sim, string) {
+	t.Helper()
+	opts.Manual = true
+	if opts.Seed == 0 {
+		opts.Seed = 1
+	}
+	s := New(opts)
+	t.Cleanup(s.Close)
+	return s, s.FiveSim.Key("5sim-main")
+}
+
+// wantText asserts a plain-text refusal.
+func wantText(t *testing.T, r fsResp, status int, text string) {
+	t.Helper()
+	if r.status != status || string(r.body) != text {
+		t.Fatalf("got %d %q, want %d %q", r.status, r.body, status, text)
+	}
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Fatalf("Content-Type %q, want text/plain", ct)
+	}
+}
+
+// wantFields asserts that m has each field with the JSON type named.
+func wantFields(t *testing.T, m map[string]any, fields map[string]string) {
+	t.Helper()
+	for name, typ := range fields {
+		v, ok := m[name]
+		if !ok {
+			t.Errorf("missing field %q in %v", name, m)
+			continue
+		}
+		got := "null"
+		switch v.(type) {
+		case float64:
+			got = "number"
+		case string:
+			got = "string"
+		case bool:
+			got = "bool"
+		case []any:
+			got = "array"
+		case map[string]any:
+			got = "object"
+		}
+		if got != typ {
+			t.Errorf("field %q is %s, want %s", name, got, typ)
+		}
+	}
+}
+
+func fsBuy(t *testing.T, s *Sim, key, path string) map[string]any {
+	t.Helper()
+	r := fsGet(t, s, path, key)
+	if r.status != http.StatusOK {
+		t.Fatalf("buy %s: %d %q", path, r.status, r.body)
+	}
+	return r.object(t)
+}
+
+func fsID(m map[string]any) string { return strconv.Itoa(int(m["id"].(float64))) }
+
+func near(a, b float64) bool { return a-b < 0.001 && b-a < 0.001 }
+
+func TestFiveSimCredentials(t *testing.T) {
+	s, _ := newFiveSimTest(t, Options{Accounts: 3})
+	var got []Credential
+	for _, c := range s.Credentials() {
+		if c.Provider == backend.FiveSim {
+			got = append(got, c)
+		}
+	}
+	want := []string{"5sim-main", "5sim-alt", "5sim-3"}
+	if len(got) != len(want) {
+		t.Fatalf("got %d accounts, want %d", len(got), len(want))
+	}
+	for i, c := range got {
+		env := "SIM_FIVESIM_" + strconv.Itoa(i+1) + "_KEY"
+		if c.Account != want[i] || c.Fields["api_key_env"] != env || c.Env[env] == "" {
+			t.Errorf("credential %d = %+v", i, c)
+		}
+		if c.Env[env] != s.FiveSim.Key(want[i]) {
+			t.Errorf("%s: env key differs from the accepted key", c.Account)
+		}
+	}
+	// The same seed gives the same accounts and state.
+	s2, _ := newFiveSimTest(t, Options{Accounts: 3})
+	if s.FiveSim.Key("5sim-alt") != s2.FiveSim.Key("5sim-alt") || s.FiveSim.Balance("5sim-main") != s2.FiveSim.Balance("5sim-main") {
+		t.Error("the same seed gave different accounts")
+	}
+}
+
+func TestFiveSimAuth(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{})
+	for _, k := range []string{"", "wrong-key"} {
+		r := fsGet(t, s, "/user/profile", k)
+		if r.status != http.StatusUnauthorized || len(r.body) != 0 {
+			t.Errorf("key %q: got %d %q, want 401 with an empty body", k, r.status, r.body)
+		}
+	}
+	if r := fsGet(t, s, "/user/buy/activation/russia/any/telegram", "nope"); r.status != http.StatusUnauthorized {
+		t.Errorf("buy with a bad key: %d", r.status)
+	}
+	// Guest calls need no key.
+	if r := fsGet(t, s, "/guest/countries", ""); r.status != http.StatusOK {
+		t.Errorf("guest call without a key: %d %q", r.status, r.body)
+	}
+	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusOK {
+		t.Errorf("good key: %d", r.status)
+	}
+}
+
+func TestFiveSimUnknownRouteRedirects(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{})
+	for _, path := range []string{"/user/nothing", "/user/check/", "/guest/prices/extra", "/user/payments"} {
+		r := fsGet(t, s, path, key)
+		if r.status != http.StatusFound || r.header.Get("Location") != "/404" {
+			t.Fatalf("%s: got %d Location %q, want 302 to /404", path, r.status, r.header.Get("Location"))
+		}
+	}
+	resp, err := http.Post(s.URL(backend.FiveSim)+"/user/profile", "text/plain", nil)
+	if err == nil {
+		resp.Body.Close()
+		if resp.Request.URL.Path != "/404" {
+			t.Errorf("POST to a GET route ended at %s", resp.Request.URL.Path)
+		}
+	}
+	// Following the redirect lands on an HTML page.
+	resp, err = http.Get(s.URL(backend.FiveSim) + "/user/unknown")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(string(b), "<!DOCTYPE html>") {
+		t.Errorf("404 page: %d %q", resp.StatusCode, b)
+	}
+}
+
+func TestFiveSimProfileShape(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{})
+	m := fsGet(t, s, "/user/profile", key).object(t)
+	wantFields(t, m, map[string]string{
+		"id": "number", "email": "string", "vendor": "string", "default_forwarding_number": "string",
+		"balance": "number", "rating": "number", "default_country": "object",
+		"default_operator": "object", "frozen_balance": "number",
+	})
+	wantFields(t, m["default_country"].(map[string]any), map[string]string{"name": "string", "iso": "string", "prefix": "string"})
+	wantFields(t, m["default_operator"].(map[string]any), map[string]string{"name": "string"})
+	if !near(m["balance"].(float64), s.FiveSim.Balance("5sim-main")) {
+		t.Errorf("balance %v, hook says %v", m["balance"], s.FiveSim.Balance("5sim-main"))
+	}
+	if !near(m["frozen_balance"].(float64), s.FiveSim.Frozen("5sim-main")) || m["frozen_balance"].(float64) <= 0 {
+		t.Errorf("frozen %v: the seeded open orders must be frozen (hook %v)", m["frozen_balance"], s.FiveSim.Frozen("5sim-main"))
+	}
+	if r := m["rating"].(float64); r <= 0 || r > FiveSimRatingMax {
+		t.Errorf("rating %v", r)
+	}
+}
+
+func TestFiveSimBuyActivationAndCancel(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{Quiet: true})
+	fs := s.FiveSim
+	before, frozen0, orders0, rating0 := fs.Balance("5sim-main"), fs.Frozen("5sim-main"), fs.Orders("5sim-main"), fs.Rating("5sim-main")
+
+	m := fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram?reuse=1")
+	wantFields(t, m, map[string]string{
+		"id": "number", "phone": "string", "operator": "string", "product": "string", "price": "number",
+		"status": "string", "expires": "string", "sms": "null", "created_at": "string",
+		"forwarding": "bool", "forwarding_number": "string", "country": "string",
+	})
+	if m["status"] != "PENDING" || m["product"] != "telegram" || m["country"] != "russia" || !strings.HasPrefix(m["phone"].(string), "+7") {
+		t.Errorf("order %v", m)
+	}
+	created, err1 := time.Parse(time.RFC3339Nano, m["created_at"].(string))
+	expires, err2 := time.Parse(time.RFC3339Nano, m["expires"].(string))
+	if err1 != nil || err2 != nil || expires.Sub(created) != FiveSimActivationLife {
+		t.Errorf("created %v expires %v: want +15 min", m["created_at"], m["expires"])
+	}
+	price := m["price"].(float64)
+	if price <= 0 || !near(fs.Balance("5sim-main"), before-price) || !near(fs.Frozen("5sim-main"), frozen0+price) {
+		t.Errorf("price %v: balance %v→%v frozen %v→%v", price, before, fs.Balance("5sim-main"), frozen0, fs.Frozen("5sim-main"))
+	}
+	if fs.Orders("5sim-main") != orders0+1 {
+		t.Errorf("orders %d → %d, want exactly one more", orders0, fs.Orders("5sim-main"))
+	}
+	id := fsID(m)
+
+	// Right after purchase a cancel is refused.
+	wantText(t, fsGet(t, s, "/user/cancel/"+id, key), http.StatusBadRequest, "you need to wait time")
+	s.Advance(FiveSimLiveAfter)
+	if m := fsGet(t, s, "/user/check/"+id, key).object(t); m["status"] != "RECEIVED" || m["sms"] != nil {
+		t.Errorf("after %s: status %v sms %v, want RECEIVED with sms null", FiveSimLiveAfter, m["status"], m["sms"])
+	}
+	s.Advance(FiveSimCancelWait)
+	r := fsGet(t, s, "/user/cancel/"+id, key)
+	if r.status != http.StatusOK || r.object(t)["status"] != "CANCELED" {
+		t.Fatalf("cancel: %d %q", r.status, r.body)
+	}
+	if !near(fs.Balance("5sim-main"), before) || !near(fs.Frozen("5sim-main"), frozen0) {
+		t.Errorf("cancel did not refund: balance %v (was %v), frozen %v (was %v)", fs.Balance("5sim-main"), before, fs.Frozen("5sim-main"), frozen0)
+	}
+	if !near(fs.Rating("5sim-main"), rating0-0.1) {
+		t.Errorf("rating %v → %v, want −0.1", rating0, fs.Rating("5sim-main"))
+	}
+	// A closed order refuses every action.
+	wantText(t, fsGet(t, s, "/user/cancel/"+id, key), http.StatusBadRequest, "order expired")
+	wantText(t, fsGet(t, s, "/user/finish/"+id, key), http.StatusBadRequest, "order expired")
+	wantText(t, fsGet(t, s, "/user/ban/"+id, key), http.StatusBadRequest, "order expired")
+}
+
+func TestFiveSimSMSFinishAndRefusals(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{Quiet: true})
+	fs := s.FiveSim
+	fs.SetRating("5sim-main", 90)
+	m := fsBuy(t, s, key, "/user/buy/activation/russia/beeline/telegram")
+	id, price := fsID(m), m["price"].(float64)
+	after := fs.Balance("5sim-main")
+
+	wantText(t, fsGet(t, s, "/user/finish/"+id, key), http.StatusBadRequest, "order no sms")
+	if err := fs.Deliver(id, "Telegram code 48213. Do not give it to anyone"); err != nil {
+		t.Fatal(err)
+	}
+	c := fsGet(t, s, "/user/check/"+id, key).object(t)
+	sms, _ := c["sms"].([]any)
+	if c["status"] != "RECEIVED" || len(sms) != 1 {
+		t.Fatalf("check after an SMS: %v", c)
+	}
+	wantFields(t, sms[0].(map[string]any), map[string]string{"created_at": "string", "date": "string", "sender": "string", "text": "string", "code": "string"})
+	if sms[0].(map[string]any)["code"] != "48213" {
+		t.Errorf("sms %v", sms[0])
+	}
+	s.Advance(FiveSimCancelWait)
+	wantText(t, fsGet(t, s, "/user/cancel/"+id, key), http.StatusBadRequest, "order has sms")
+	wantText(t, fsGet(t, s, "/user/ban/"+id, key), http.StatusBadRequest, "order has sms")
+
+	r := fsGet(t, s, "/user/finish/"+id, key)
+	if r.status != http.StatusOK || r.object(t)["status"] != "FINISHED" {
+		t.Fatalf("finish: %d %q", r.status, r.body)
+	}
+	if !near(fs.Balance("5sim-main"), after) {
+		t.Errorf("finish changed the spendable balance: %v → %v", after, fs.Balance("5sim-main"))
+	}
+	if got, _ := fs.Order(id); got.Status != "FINISHED" || !near(got.Price, price) {
+		t.Errorf("order %+v", got)
+	}
+	if !near(fs.Rating("5sim-main"), 90.5) {
+		t.Errorf("rating %v, want 90.5 after a finish", fs.Rating("5sim-main"))
+	}
+	// A late SMS after the order closed is still kept; the status stays.
+	if err := fs.Deliver(id, "late"); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := fs.Order(id); o.Status != "FINISHED" || o.SMS != 2 {
+		t.Errorf("late SMS: %+v", o)
+	}
+	if fs.Deliver(1, "x") == nil {
+		t.Error("Deliver to a missing order must fail")
+	}
+}
+
+func TestFiveSimBan(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{Quiet: true})
+	fs := s.FiveSim
+	before, rating0 := fs.Balance("5sim-main"), fs.Rating("5sim-main")
+	id := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
+	r := fsGet(t, s, "/user/ban/"+id, key)
+	if r.status != http.StatusOK || r.object(t)["status"] != "BANNED" {
+		t.Fatalf("ban: %d %q", r.status, r.body)
+	}
+	if !near(fs.Balance("5sim-main"), before) || !near(fs.Rating("5sim-main"), rating0-0.1) {
+		t.Errorf("ban: balance %v (was %v), rating %v (was %v)", fs.Balance("5sim-main"), before, fs.Rating("5sim-main"), rating0)
+	}
+}
+
+func TestFiveSimExpiry(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{Quiet: true})
+	fs := s.FiveSim
+	s.Advance(FiveSimActivationLife) // the seeded activations close first
+	fs.SetRating("5sim-main", 50)
+	before := fs.Balance("5sim-main")
+	quiet := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
+	coded := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
+	price, _ := fs.Order(coded)
+	s.Advance(time.Minute)
+	if err := fs.Deliver(coded, "code 1234"); err != nil {
+		t.Fatal(err)
+	}
+	s.Advance(FiveSimActivationLife - time.Minute - time.Second)
+	if o, _ := fs.Order(quiet); o.Status != "RECEIVED" {
+		t.Fatalf("one second before expiry: %s", o.Status)
+	}
+	s.Advance(time.Second)
+	if o, _ := fs.Order(quiet); o.Status != "TIMEOUT" {
+		t.Errorf("no SMS at expiry: %s, want TIMEOUT", o.Status)
+	}
+	if o, _ := fs.Order(coded); o.Status != "FINISHED" {
+		t.Errorf("SMS at expiry: %s, want FINISHED", o.Status)
+	}
+	if !near(fs.Balance("5sim-main"), before-price.Price) {
+		t.Errorf("balance %v: want %v (timeout refunded, finished debited)", fs.Balance("5sim-main"), before-price.Price)
+	}
+	if !near(fs.Rating("5sim-main"), 50-0.15+0.4) {
+		t.Errorf("rating %v, want 50.25", fs.Rating("5sim-main"))
+	}
+	if m := fsGet(t, s, "/user/check/"+quiet, key).object(t); m["status"] != "TIMEOUT" {
+		t.Errorf("check: %v", m["status"])
+	}
+}
+
+func TestFiveSimPurchaseRefusals(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{Quiet: true})
+	fs := s.FiveSim
+	orders0, balance0 := fs.Orders("5sim-main"), fs.Balance("5sim-main")
+
+	wantText(t, fsGet(t, s, "/user/buy/activation/atlantis/any/telegram", key), http.StatusBadRequest, "bad country")
+	wantText(t, fsGet(t, s, "/user/buy/activation/russia/nocarrier/telegram", key), http.StatusBadRequest, "bad operator")
+	wantText(t, fsGet(t, s, "/user/buy/activation/russia/any/nosuchapp", key), http.StatusBadRequest, "no product")
+	wantText(t, fsGet(t, s, "/user/buy/activation/russia/mts/1day", key), http.StatusBadRequest, "no product")
+
+	for _, op := range []string{"beeline", "megafon", "mts", "tele2", "virtual15", "yota"} {
+		fs.SetStock("russia", op, "telegram", 0)
+	}
+	wantText(t, fsGet(t, s, "/user/buy/activation/russia/any/telegram", key), http.StatusOK, "no free phones")
+	fs.SetStock("russia", "mts", "telegram", 3)
+
+	fs.SetBalance("5sim-main", 0.5)
+	wantText(t, fsGet(t, s, "/user/buy/activation/russia/any/telegram", key), http.StatusBadRequest, "not enough user balance")
+	fs.SetBalance("5sim-main", balance0)
+
+	fs.SetRating("5sim-main", 0)
+	wantText(t, fsGet(t, s, "/user/buy/activation/russia/any/telegram", key), http.StatusBadRequest, "not enough rating")
+	fs.SetRating("5sim-main", 96)
+
+	fs.SetOffline(true)
+	wantText(t, fsGet(t, s, "/user/buy/activation/russia/any/telegram", key), http.StatusServiceUnavailable, "server offline")
+	fs.SetOffline(false)
+
+	if fs.Orders("5sim-main") != orders0 || !near(fs.Balance("5sim-main"), balance0) {
+		t.Errorf("refused purchases changed state: orders %d→%d balance %v→%v", orders0, fs.Orders("5sim-main"), balance0, fs.Balance("5sim-main"))
+	}
+	// The operator with stock is the one sold.
+	if m := fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"); m["operator"] != "mts" {
+		t.Errorf("operator %v, want the only one with stock", m["operator"])
+	}
+	wantText(t, fsGet(t, s, "/user/check/999", key), http.StatusBadRequest, "order not found")
+}
+
+func TestFiveSimOrdersOfOthersAreNotFound(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{Quiet: true, Accounts: 2})
+	id := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
+	alt := s.FiveSim.Key("5sim-alt")
+	wantText(t, fsGet(t, s, "/user/check/"+id, alt), http.StatusBadRequest, "order not found")
+	wantText(t, fsGet(t, s, "/user/cancel/"+id, alt), http.StatusBadRequest, "order not found")
+}
+
+func TestFiveSimHosting(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{Quiet: true})
+	fs := s.FiveSim
+	s.Advance(FiveSimActivationLife) // the seeded activations close first
+	before := fs.Balance("5sim-main")
+	m := fsBuy(t, s, key, "/user/buy/hosting/russia/any/1day")
+	wantFields(t, m, map[string]string{"id": "number", "phone": "string", "product": "string", "price": "number",
+		"status": "string", "expires": "string", "sms": "null", "created_at": "string"})
+	for _, absent := range []string{"operator", "country", "forwarding"} {
+		if _, ok := m[absent]; ok {
+			t.Errorf("hosting purchase carries %q", absent)
+		}
+	}
+	created, _ := time.Parse(time.RFC3339Nano, m["created_at"].(string))
+	expires, _ := time.Parse(time.RFC3339Nano, m["expires"].(string))
+	if expires.Sub(created) != 24*time.Hour {
+		t.Errorf("1day lives %s", expires.Sub(created))
+	}
+	id, price := fsID(m), m["price"].(float64)
+	if !near(fs.Balance("5sim-main"), before-price) {
+		t.Errorf("hosting not paid at purchase")
+	}
+	inbox := fsGet(t, s, "/user/sms/inbox/"+id, key).object(t)
+	if d, _ := inbox["Data"].([]any); len(d) != 0 || inbox["Total"].(float64) != 0 {
+		t.Errorf("empty inbox %v", inbox)
+	}
+	fs.Deliver(id, "Use 415127 as your login code")
+	fs.Deliver(id, "Welcome!")
+	inbox = fsGet(t, s, "/user/sms/inbox/"+id, key).object(t)
+	data := inbox["Data"].([]any)
+	if len(data) != 2 || inbox["Total"].(float64) != 2 {
+		t.Fatalf("inbox %v", inbox)
+	}
+	wantFields(t, data[0].(map[string]any), map[string]string{"ID": "number", "created_at": "string", "date": "string",
+		"sender": "string", "text": "string", "code": "string", "is_wave": "bool", "wave_uuid": "string"})
+	if data[0].(map[string]any)["code"] != "415127" {
+		t.Errorf("inbox sms %v", data[0])
+	}
+	// Hosting SMS carry an id inside the order too.
+	sms := fsGet(t, s, "/user/check/"+id, key).object(t)["sms"].([]any)
+	if _, ok := sms[0].(map[string]any)["id"]; !ok {
+		t.Errorf("hosting order sms without id: %v", sms[0])
+	}
+	wantText(t, fsGet(t, s, "/user/cancel/"+id, key), http.StatusBadRequest, "hosting order")
+
+	act := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
+	wantText(t, fsGet(t, s, "/user/sms/inbox/"+act, key), http.StatusNotFound, "order not found")
+	wantText(t, fsGet(t, s, "/user/buy/hosting/russia/any/telegram", key), http.StatusBadRequest, "no product")
+
+	paid := fs.Balance("5sim-main")
+	s.Advance(24 * time.Hour / 4)
+	if o, _ := fs.Order(id); o.Status != "RECEIVED" {
+		t.Errorf("hosting mid-life: %s", o.Status)
+	}
+	h3 := fsID(fsBuy(t, s, key, "/user/buy/hosting/russia/any/3hours"))
+	h3price, _ := fs.Order(h3)
+	s.Advance(3 * time.Hour)
+	if o, _ := fs.Order(h3); o.Status != "FINISHED" {
+		t.Errorf("3hours after 3h: %s", o.Status)
+	}
+	// The activation timed out (refund); hosting is never refunded.
+	actPrice, _ := fs.Order(act)
+	if !near(fs.Balance("5sim-main"), paid+actPrice.Price-h3price.Price) {
+		t.Errorf("balance %v, want %v", fs.Balance("5sim-main"), paid+actPrice.Price-h3price.Price)
+	}
+}
+
+func TestFiveSimReuse(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{Quiet: true})
+	fs := s.FiveSim
+	m := fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram?reuse=1")
+	id, phone := fsID(m), strings.TrimPrefix(m["phone"].(string), "+")
+	plain := fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram")
+	plainID, plainPhone := fsID(plain), strings.TrimPrefix(plain["phone"].(string), "+")
+
+	wantText(t, fsGet(t, s, "/user/reuse/telegram/"+phone, key), http.StatusBadRequest, "reuse not possible") // still open
+	fs.Deliver(id, "code 5555")
+	fs.Deliver(plainID, "code 6666")
+	fsGet(t, s, "/user/finish/"+id, key)
+	fsGet(t, s, "/user/finish/"+plainID, key)
+
+	orders := fs.Orders("5sim-main")
+	r := fsGet(t, s, "/user/reuse/telegram/"+phone, key)
+	if r.status != http.StatusOK {
+		t.Fatalf("reuse: %d %q", r.status, r.body)
+	}
+	n := r.object(t)
+	if n["phone"] != "+"+phone || n["status"] != "PENDING" || fsID(n) == id {
+		t.Errorf("reused order %v", n)
+	}
+	if fs.Orders("5sim-main") != orders+1 {
+		t.Error("reuse must add exactly one order")
+	}
+	wantText(t, fsGet(t, s, "/user/reuse/telegram/"+plainPhone, key), http.StatusBadRequest, "reuse false")
+	wantText(t, fsGet(t, s, "/user/reuse/whatsapp/"+plainPhone, key), http.StatusBadRequest, "reuse not possible")
+	wantText(t, fsGet(t, s, "/user/reuse/telegram/123", key), http.StatusBadRequest, "reuse not possible")
+}
+
+func TestFiveSimOrdersPaging(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{Quiet: true})
+	for range 3 {
+		fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram")
+	}
+	ids := s.FiveSim.OrderIDs("5sim-main")
+	var all []float64
+	for offset := 0; ; offset += 4 {
+		m := fsGet(t, s, "/user/orders?category=activation&limit=4&offset="+strconv.Itoa(offset)+"&order=id&reverse=true", key).object(t)
+		wantFields(t, m, map[string]string{"Data": "array", "ProductNames": "array", "Statuses": "array", "Total": "number"})
+		data := m["Data"].([]any)
+		for _, d := range data {
+			o := d.(map[string]any)
+			wantFields(t, o, map[string]string{"id": "number", "phone": "string", "operator": "string", "product": "string",
+				"price": "number", "status": "string", "expires": "string", "sms": "array", "created_at": "string", "country": "string"})
+			all = append(all, o["id"].(float64))
+		}
+		if len(data) < 4 {
+			break
+		}
+	}
+	activations := 0
+	for _, id := range ids {
+		if o, _ := s.FiveSim.Order(id); o.Category == "activation" {
+			activations++
+		}
+	}
+	if len(all) != activations {
+		t.Fatalf("paged %d orders, the account has %d activations", len(all), activations)
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i] >= all[i-1] {
+			t.Fatalf("not newest first: %v", all)
+		}
+	}
+	// Total lags behind the newest orders.
+	m := fsGet(t, s, "/user/orders?category=activation", key).object(t)
+	if int(m["Total"].(float64)) != activations-3-1 {
+		t.Errorf("Total %v with %d activations (3 bought now, 1 seeded seconds ago)", m["Total"], activations)
+	}
+	if len(m["Data"].([]any)) > 15 {
+		t.Errorf("default page longer than 15")
+	}
+	// Ascending by default.
+	asc := fsGet(t, s, "/user/orders?category=hosting&order=id", key).object(t)["Data"].([]any)
+	if len(asc) < 2 || asc[0].(map[string]any)["id"].(float64) > asc[1].(map[string]any)["id"].(float64) {
+		t.Errorf("hosting list %v", asc)
+	}
+	wantText(t, fsGet(t, s, "/user/orders", key), http.StatusBadRequest, "bad category")
+}
+
+func TestFiveSimGuestCatalogue(t *testing.T) {
+	s, _ := newFiveSimTest(t, Options{})
+	price := func(t *testing.T, m map[string]any) {
+		t.Helper()
+		wantFields(t, m, map[string]string{"cost": "number", "count": "number"})
+		if r, ok := m["rate"]; ok {
+			if _, ok := r.(float64); !ok {
+				t.Errorf("rate %v", r)
+			}
+		}
+	}
+	byCountry := fsGet(t, s, "/guest/prices?country=russia", "").object(t)
+	if len(byCountry) != 1 || byCountry["russia"] == nil {
+		t.Fatalf("prices by country: keys %v", byCountry)
+	}
+	tg := byCountry["russia"].(map[string]any)["telegram"].(map[string]any)
+	price(t, tg["beeline"].(map[string]any))
+
+	byProduct := fsGet(t, s, "/guest/prices?product=telegram", "").object(t)
+	if len(byProduct) != 1 || byProduct["telegram"] == nil {
+		t.Fatalf("prices by product: keys %v", byProduct)
+	}
+	price(t, byProduct["telegram"].(map[string]any)["afghanistan"].(map[string]any)["virtual18"].(map[string]any))
+
+	both := fsGet(t, s, "/guest/prices?country=russia&product=telegram", "").object(t)
+	ops := both["russia"].(map[string]any)["telegram"].(map[string]any)
+	if len(both) != 1 || len(both["russia"].(map[string]any)) != 1 || len(ops) < 2 {
+		t.Fatalf("prices by country and product: %v", both)
+	}
+	if got := ops["beeline"].(map[string]any)["cost"].(float64); !near(got, s.FiveSim.Price("russia", "beeline", "telegram")) {
+		t.Errorf("cost %v differs from the catalogue", got)
+	}
+	wantText(t, fsGet(t, s, "/guest/prices?country=atlantis", ""), http.StatusBadRequest, "bad country")
+	wantText(t, fsGet(t, s, "/guest/prices?product=nosuchapp", ""), http.StatusBadRequest, "no product")
+
+	products := fsGet(t, s, "/guest/products/russia/any", "").object(t)
+	wantFields(t, products["telegram"].(map[string]any), map[string]string{"Category": "string", "Qty": "number", "Price": "number"})
+	if products["1day"].(map[string]any)["Category"] != "hosting" || products["telegram"].(map[string]any)["Category"] != "activation" {
+		t.Errorf("products %v", products)
+	}
+	wantText(t, fsGet(t, s, "/guest/products/atlantis/any", ""), http.StatusBadRequest, "bad country")
+	wantText(t, fsGet(t, s, "/guest/products/russia/nocarrier", ""), http.StatusBadRequest, "bad operator")
+
+	countries := fsGet(t, s, "/guest/countries", "").object(t)
+	af := countries["afghanistan"].(map[string]any)
+	wantFields(t, af, map[string]string{"iso": "object", "prefix": "object", "text_en": "string", "text_ru": "string", "virtual18": "object"})
+	if af["iso"].(map[string]any)["af"] != float64(1) || af["virtual18"].(map[string]any)["activation"] != float64(1) {
+		t.Errorf("afghanistan %v", af)
+	}
+	for _, lang := range []string{"en", "ru"} {
+		if m := fsGet(t, s, "/guest/flash/"+lang, "").object(t); m["text"] == "" || m["text"] == nil {
+			t.Errorf("flash %s: %v", lang, m)
+		}
+	}
+}
+
+func TestFiveSimRateLimit(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{})
+	for i := range FiveSimPerSecond {
+		if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusOK {
+			t.Fatalf("request %d: %d", i+1, r.status)
+		}
+	}
+	r := fsGet(t, s, "/guest/countries", key) // guest calls with a key count against it
+	wantText(t, r, http.StatusTooManyRequests, "api limit is 100 requests per second")
+	if r.header.Get("Retry-After") != "" {
+		t.Error("5sim never sends Retry-After")
+	}
+	if s.RateLimited(backend.FiveSim) != 1 {
+		t.Errorf("RateLimited = %d", s.RateLimited(backend.FiveSim))
+	}
+	s.Advance(time.Second)
+	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusOK {
+		t.Fatalf("next second: %d", r.status)
+	}
+
+	// Overflowing the window in 5 windows within 10 minutes bans the key.
+	for w := 1; w < FiveSimBanStrikes; w++ {
+		s.Advance(time.Second)
+		for range FiveSimPerSecond + 1 {
+			fsGet(t, s, "/user/profile", key)
+		}
+	}
+	s.Advance(time.Second)
+	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusTooManyRequests {
+		t.Fatalf("banned key answered %d", r.status)
+	}
+	s.Advance(FiveSimBanFor)
+	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusOK {
+		t.Fatalf("after the ban: %d", r.status)
+	}
+}
+
+func TestFiveSimRatesOverrideIsPerMinute(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{Rates: map[backend.ProviderKind]int{backend.FiveSim: 3}})
+	for range 3 {
+		if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusOK {
+			t.Fatal(r.status)
+		}
+	}
+	s.Advance(2 * time.Second)
+	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusTooManyRequests {
+		t.Fatalf("4th request in the minute: %d", r.status)
+	}
+}
+
+func TestFiveSimScenarioDeliversSMS(t *testing.T) {
+	waiting := func(s *Sim) []int {
+		var ids []int
+		for _, id := range s.FiveSim.OrderIDs("5sim-main") {
+			if o, _ := s.FiveSim.Order(id); o.Category == "activation" && o.SMS == 0 && (o.Status == "PENDING" || o.Status == "RECEIVED") {
+				ids = append(ids, id)
+			}
+		}
+		return ids
+	}
+	delay := [2]time.Duration{10 * time.Second, 20 * time.Second}
+	s, key := newFiveSimTest(t, Options{NoSMS: 0.0000001, SMSDelay: delay})
+	bought := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
+	ids := waiting(s)
+	if len(ids) == 0 || ids[len(ids)-1] != mustAtoi(t, bought) {
+		t.Fatalf("waiting lines %v, want the new order %s among them", ids, bought)
+	}
+	s.Advance(delay[1] + time.Second)
+	for _, id := range ids {
+		o, _ := s.FiveSim.Order(id)
+		if o.SMS == 0 || o.Status != "RECEIVED" {
+			t.Errorf("order %d after the SMS delay: %+v", id, o)
+		}
+	}
+	sms := fsGet(t, s, "/user/check/"+bought, key).object(t)["sms"].([]any)
+	if text := sms[0].(map[string]any)["text"].(string); text == "" {
+		t.Error("empty SMS text")
+	}
+
+	q, qkey := newFiveSimTest(t, Options{Quiet: true})
+	fsBuy(t, q, qkey, "/user/buy/activation/russia/any/telegram")
+	ids = waiting(q)
+	q.Advance(2 * time.Minute)
+	for _, id := range ids {
+		if o, _ := q.FiveSim.Order(id); o.SMS != 0 {
+			t.Errorf("Quiet delivered an SMS to %d", id)
+		}
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestFiveSimLivelyKeepsOrdersComing(t *testing.T) {
+	s, _ := newFiveSimTest(t, Options{Lively: true, Accounts: 2})
+	main0, alt0 := s.FiveSim.Orders("5sim-main"), s.FiveSim.Orders("5sim-alt")
+	s.Advance(time.Minute)
+	if s.FiveSim.Orders("5sim-main") <= main0 || s.FiveSim.Orders("5sim-alt") <= alt0 {
+		t.Errorf("Lively: orders main %d→%d alt %d→%d", main0, s.FiveSim.Orders("5sim-main"), alt0, s.FiveSim.Orders("5sim-alt"))
+	}
+	q, _ := newFiveSimTest(t, Options{Quiet: true})
+	n := q.FiveSim.Orders("5sim-main")
+	q.Advance(time.Minute)
+	if q.FiveSim.Orders("5sim-main") != n {
+		t.Error("new orders appeared without Lively")
+	}
+}
+
+func TestFiveSimFaults(t *testing.T) {
+	s, key := newFiveSimTest(t, Options{Quiet: true})
+	s.Inject(backend.FiveSim, Fault{Kind: Fault429, Path: "/user/profile", Times: 1})
+	r := fsGet(t, s, "/user/profile", key)
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "" || string(r.body) != "api limit is 100 requests per second" {
+		t.Errorf("injected 429: %d %q Retry-After %q", r.status, r.body, r.header.Get("Retry-After"))
+	}
+	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusOK {
+		t.Errorf("fault fired twice: %d", r.status)
+	}
+
+	// A lost response still places the order: exactly one more.
+	n := s.FiveSim.Orders("5sim-main")
+	s.Inject(backend.FiveSim, Fault{Kind: FaultLoseResponse, Path: "/user/buy/", Times: 1})
+	req, _ := http.NewRequest(http.MethodGet, s.URL(backend.FiveSim)+"/user/buy/activation/russia/any/telegram", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	// A fresh connection: Go's transport would silently retry a GET that
+	// failed on a reused one.
+	once := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	if resp, err := once.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatal("lost response answered")
+	}
+	if s.FiveSim.Orders("5sim-main") != n+1 {
+		t.Errorf("orders %d → %d, want exactly one more", n, s.FiveSim.Orders("5sim-main"))
+	}
+
+	s.Inject(backend.FiveSim, Fault{Kind: FaultHTML, Times: 1})
+	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusBadGateway || !strings.Contains(string(r.body), "<html>") {
+		t.Errorf("html fault: %d", r.status)
+	}
+}
+
+func TestFiveSimSeedIsDeterministic(t *testing.T) {
+	start := time.Date(2026, 5, 22, 12, 0, 0, 123456789, time.UTC)
+	bodies := func() []string {
+		s, key := newFiveSimTest(t, Options{Seed: 7, Start: start, Accounts: 2})
+		s.Advance(90 * time.Second)
+		var out []string
+		for _, path := range []string{"/user/profile", "/user/orders?category=activation&limit=100", "/user/orders?category=hosting",
+			"/guest/prices?country=russia", "/guest/products/any/any"} {
+			out = append(out, string(fsGet(t, s, path, key).body))
+		}
+		return out
+	}
+	a, b := bodies(), bodies()
+	for i := range a {
+		if a[i] != b[i] {
+			t.Errorf("answer %d differs for one seed:\n%s\n%s", i, a[i], b[i])
+		}
+	}
+}
