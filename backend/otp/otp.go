@@ -1,10 +1,273 @@
 // Package otp picks the verification code out of an SMS when the provider
-// gives none. (Interim version: replaced by the full picker.)
+// gives none (the provider's own code field wins, elsewhere).
+//
+// Extract works on the raw provider text and tries, in order:
+//
+//  1. the origin-bound last line of the WebOTP format, "@example.com #123456"
+//     (an optional trailing "@embedded.example" or "%example" is allowed);
+//  2. a code anchored to a keyword ("code", "OTP", "код", "验证码", …): the
+//     candidate nearest to a keyword wins, before or after it;
+//  3. a plain 4–8 digit number, only when the message holds exactly one.
+//
+// Before matching it masks what is never a code: app-hash tokens ("<#>" and
+// the 11-character SMS Retriever hash at the end), URLs, e-mail addresses,
+// amounts with a currency, dates, times, years that are clearly years,
+// masked card numbers, phone numbers, and numbers labelled as something else
+// (order, ref, balance, account, promo code, …).
+//
+// Decisions where the notes are silent:
+//   - "123-456" and "123 456" are returned as "123456": the dashboard copies
+//     what Extract returns and services take digits only. Only two groups of
+//     three are joined; longer chains of groups are phone numbers.
+//   - Google's "G-123456" yields "123456": Google's form shows the "G-"
+//     itself, and digits are what every other service wants too. The same
+//     goes for "FB-12345".
+//   - Mixed codes ("TF33", "A1B2C3") are accepted only after a keyword and
+//     close to it; letter-only codes only right after a keyword and a colon
+//     or "is" ("code: ABCDEF"), and in capitals. Neither is accepted in a
+//     message that reads like an advert (a percentage, "off", "sale", …),
+//     where "code" is most likely a promo code.
+//   - The plain fallback refuses 1900–2099: in a message without a keyword
+//     such a number is more likely a year than a code.
+//   - Fullwidth, Arabic-Indic, Persian, Devanagari, Bengali and Thai digits
+//     are read as ASCII digits, and the result is ASCII.
+//   - Invisible format characters (bidi marks, zero-width space) are ignored,
+//     so "48\u200b2913" reads "482913"; control characters and escape
+//     sequences end a token, and a token touching an escape sequence is not
+//     trusted.
 package otp
 
-import "regexp"
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
-var digits = regexp.MustCompile(`\b\d{4,8}\b`)
+	"switchboard/backend/sanitize"
+)
 
-// Extract returns the code in text, or "".
-func Extract(text string) string { return digits.FindString(text) }
+const (
+	minLen = 4
+	maxLen = 8
+	// maxInput bounds the work on hostile input; an SMS of ten segments is
+	// about 1600 characters.
+	maxInput = 4096
+	// maxWebOTPLine bounds the last line looked at for the WebOTP format.
+	maxWebOTPLine = 256
+)
+
+// Bytes that replace text in the working copy of the message.
+const (
+	junk = 0x01 // masked text (amount, URL, escape sequence…): a token touching it is part of it
+	hard = 0x02 // a control character: ends a token
+)
+
+// Extract returns the verification code in text, or "" when there is none
+// it can name with confidence. The result is 4–8 ASCII letters and digits.
+func Extract(text string) string {
+	if len(text) > maxInput {
+		if code := webOTP(fold(lastLine(text))); code != "" {
+			return code
+		}
+		cut := maxInput
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+	}
+	w := fold(text)
+	maskAppHash(w)
+	if code := webOTP(lastLineBytes(w)); code != "" {
+		return code
+	}
+	l := lexemes(lex(w))
+	maskJunk(w, l)
+	advert := isAdvert(w, l)
+	keywords := findKeywords(w, l)
+	cands := candidates(w)
+	if code := nearKeyword(w, keywords, cands, advert); code != "" {
+		return code
+	}
+	return fallback(w, cands)
+}
+
+// fold makes the working copy: line breaks become '\n', other white space
+// ' ', control characters hard, escape sequences and C1 controls junk,
+// invisible format characters nothing, and non-ASCII digits ASCII.
+func fold(text string) []byte {
+	w := make([]byte, 0, len(text))
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '\n' || c == '\r' || c == '\v' || c == '\f':
+				w = append(w, '\n')
+			case c == '\t' || c == ' ':
+				w = append(w, ' ')
+			case c == 0x1b:
+				w = append(w, junk)
+				i += escapeLen(text[i:])
+				continue
+			case c < 0x20 || c == 0x7f:
+				w = append(w, hard)
+			default:
+				w = append(w, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			w = append(w, hard)
+		case r < 0xA0:
+			w = append(w, junk)
+			i += c1Len(text[i:], r)
+			continue
+		case r == 0x2028 || r == 0x2029:
+			w = append(w, '\n')
+		case unicode.IsSpace(r):
+			w = append(w, ' ')
+		case unicode.Is(unicode.Cf, r):
+			// invisible: read through it
+		default:
+			if d, ok := sanitize.DigitValue(r); ok {
+				w = append(w, byte('0'+d))
+			} else {
+				w = append(w, text[i:i+size]...)
+			}
+		}
+		i += size
+	}
+	return w
+}
+
+// escapeLen is the length of the escape sequence at the start of s (s[0] is
+// ESC).
+func escapeLen(s string) int {
+	if len(s) < 2 {
+		return len(s)
+	}
+	switch s[1] {
+	case '[':
+		return 2 + csiLen(s[2:])
+	case ']', 'P', 'X', '^', '_':
+		return 2 + stringLen(s[2:])
+	}
+	i := 1
+	for i < len(s) && s[i] >= 0x20 && s[i] <= 0x2f {
+		i++
+	}
+	if i < len(s) && s[i] >= 0x30 && s[i] <= 0x7e {
+		i++
+	}
+	return i
+}
+
+// c1Len is the length of the C1 control r at the start of s, with the
+// sequence it introduces.
+func c1Len(s string, r rune) int {
+	switch r {
+	case 0x9B: // CSI
+		return 2 + csiLen(s[2:])
+	case 0x90, 0x98, 0x9D, 0x9E, 0x9F: // DCS, SOS, OSC, PM, APC
+		return 2 + stringLen(s[2:])
+	}
+	return 2
+}
+
+// csiLen is the length of a CSI sequence's parameters and final byte.
+func csiLen(s string) int {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x40 && c <= 0x7e {
+			return i + 1
+		}
+		if c < 0x20 || c > 0x3f {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// stringLen is the length of a control string's body and terminator (BEL or
+// ST); an unterminated string is left as text.
+func stringLen(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case 0x07:
+			return i + 1
+		case 0x1b:
+			if i+1 < len(s) && s[i+1] == '\\' {
+				return i + 2
+			}
+			return i
+		case 0xc2:
+			if i+1 < len(s) && s[i+1] == 0x9c {
+				return i + 2
+			}
+		}
+	}
+	return 0
+}
+
+// mask replaces w[start:end] with junk, keeping line breaks.
+func mask(w []byte, start, end int) {
+	for k := start; k < end; k++ {
+		if w[k] != '\n' {
+			w[k] = junk
+		}
+	}
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\n' || c == junk || c == hard }
+
+var webOTPLine = regexp.MustCompile(`^@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})? +#([A-Za-z0-9-]+)(?: +[@%][A-Za-z0-9.:-]+)* *$`)
+
+// webOTP reads the code from an origin-bound line "@host #code".
+func webOTP(line []byte) string {
+	m := webOTPLine.FindSubmatch(bytes.Trim(line, " "))
+	if m == nil {
+		return ""
+	}
+	code := strings.ReplaceAll(string(m[1]), "-", "")
+	if len(code) < minLen || len(code) > maxLen {
+		return ""
+	}
+	return code
+}
+
+// lastLineBytes returns the last line of w that holds anything.
+func lastLineBytes(w []byte) []byte {
+	end := len(w)
+	for end > 0 && isBlank(w[end-1]) {
+		end--
+	}
+	start := bytes.LastIndexByte(w[:end], '\n') + 1
+	if end-start > maxWebOTPLine {
+		return nil
+	}
+	return w[start:end]
+}
+
+// lastLine returns the raw last line of a long text.
+func lastLine(text string) string {
+	text = strings.TrimRight(text, " \t\r\n")
+	if len(text) > maxWebOTPLine*2 {
+		text = text[len(text)-maxWebOTPLine*2:]
+	}
+	if i := strings.LastIndexAny(text, "\r\n"); i >= 0 {
+		text = text[i+1:]
+	}
+	if !utf8.ValidString(text) {
+		return ""
+	}
+	return text
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
+}

@@ -917,7 +917,14 @@ func (p *Provider) Do(ctx context.Context, act backend.Action, t backend.Target)
 		if tg.kind != idProxy {
 			return backend.Outcome{}, p.unsupported(act, tg.kind)
 		}
-		ex, err := c.ProxyExport(ctx, tg.id, ExportSOCKS5)
+		format := ExportSOCKS5
+		switch act.Format {
+		case "http":
+			format = ExportHTTP
+		case "both":
+			format = ExportBoth
+		}
+		ex, err := c.ProxyExport(ctx, tg.id, format)
 		if err != nil {
 			return backend.Outcome{}, err
 		}

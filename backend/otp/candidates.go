@@ -1,0 +1,322 @@
+package otp
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+type kind uint8
+
+const (
+	numeric kind = iota // 4–8 digits, or two groups of three
+	mixed               // letters and at least one digit
+	letters             // capitals only
+)
+
+// candidate is a token that could be the code.
+type candidate struct {
+	start, end int // span in the working copy, separators included
+	code       string
+	kind       kind
+	numbered   bool // written "#1234": an order or ticket number if unanchored
+}
+
+// Keyword distances, in characters of the gap between keyword and code.
+const (
+	maxNumericGap = 80
+	maxMixedGap   = 24
+)
+
+// units are what follows the digits of a measure ("10min", "5GB", "2nd").
+var units = setOf("st", "nd", "rd", "th", "h", "hr", "hrs", "m", "min", "mins", "s", "sec", "secs", "d",
+	"day", "days", "am", "pm", "x", "k", "kb", "mb", "gb", "tb", "g", "kg", "km", "ml", "mm", "cm", "fps",
+	"p", "mp", "mah", "gbps", "mbps")
+
+// isMeasure reports digits followed by a unit.
+func isMeasure(tok []byte) bool {
+	k := 0
+	for k < len(tok) && isDigit(tok[k]) {
+		k++
+	}
+	if k == 0 || k == len(tok) {
+		return false
+	}
+	_, ok := units[strings.ToLower(string(tok[k:]))]
+	return ok
+}
+
+// token is a run of ASCII letters and digits.
+type token struct {
+	start, end     int
+	digits, uppers int
+	lowers         int
+}
+
+func (t token) len() int { return t.end - t.start }
+
+func tokens(w []byte) []token {
+	var out []token
+	for i := 0; i < len(w); {
+		if !isAlnum(w[i]) {
+			i++
+			continue
+		}
+		t := token{start: i}
+		for i < len(w) && isAlnum(w[i]) {
+			switch c := w[i]; {
+			case isDigit(c):
+				t.digits++
+			case c >= 'A' && c <= 'Z':
+				t.uppers++
+			default:
+				t.lowers++
+			}
+			i++
+		}
+		t.end = i
+		out = append(out, t)
+	}
+	return out
+}
+
+// candidates lists every token of w that could be a code.
+func candidates(w []byte) []candidate {
+	toks := tokens(w)
+	var out []candidate
+	skip := false // the token was the second group of a joined code
+	for i, t := range toks {
+		if skip {
+			skip = false
+			continue
+		}
+		switch {
+		case t.digits == t.len():
+			if t.len() == 3 && i+1 < len(toks) {
+				if c, ok := joinGroups(w, t, toks[i+1]); ok {
+					out = append(out, c)
+					skip = true
+					continue
+				}
+			}
+			if t.len() >= minLen && t.len() <= maxLen && digitsStandAlone(w, t.start, t.end) {
+				out = append(out, candidate{t.start, t.end, string(w[t.start:t.end]), numeric, t.start > 0 && w[t.start-1] == '#'})
+			}
+		case t.digits > 0:
+			if c, ok := keywordGlued(w, t); ok {
+				out = append(out, c)
+				continue
+			}
+			if t.len() >= minLen && t.len() <= maxLen && mixedStandsAlone(w, t) {
+				out = append(out, candidate{t.start, t.end, string(w[t.start:t.end]), mixed, false})
+			}
+		case t.uppers == t.len() && t.len() >= minLen && t.len() <= maxLen:
+			if !touchesJunk(w, t.start, t.end) {
+				out = append(out, candidate{t.start, t.end, string(w[t.start:t.end]), letters, false})
+			}
+		}
+	}
+	return out
+}
+
+// joinGroups reads "123 456" and "123-456" as one code.
+func joinGroups(w []byte, a, b token) (candidate, bool) {
+	if b.len() != 3 || b.digits != 3 || b.start != a.end+1 {
+		return candidate{}, false
+	}
+	if sep := w[a.end]; sep != ' ' && sep != '-' {
+		return candidate{}, false
+	}
+	if !digitsStandAlone(w, a.start, b.end) {
+		return candidate{}, false
+	}
+	return candidate{a.start, b.end, string(w[a.start:a.end]) + string(w[b.start:b.end]), numeric, a.start > 0 && w[a.start-1] == '#'}, true
+}
+
+// digitsStandAlone reports whether the digits w[start:end] are a number of
+// their own: not part of a decimal, a fraction, a time, a phone number or a
+// chain of digit groups, and not touching masked text.
+func digitsStandAlone(w []byte, start, end int) bool {
+	if touchesJunk(w, start, end) {
+		return false
+	}
+	before, after := byte(0), byte(0)
+	if start > 0 {
+		before = w[start-1]
+	}
+	if end < len(w) {
+		after = w[end]
+	}
+	digitBefore := start >= 2 && isDigit(w[start-2])
+	digitAfter := end+1 < len(w) && isDigit(w[end+1])
+	switch {
+	case before == '/' || after == '/' || before == '+' || after == '%':
+		return false
+	case digitBefore && (before == '.' || before == ',' || before == ':' || before == '-'):
+		return false
+	case digitAfter && (after == '.' || after == ',' || after == ':' || after == '-'):
+		return false
+	case digitBefore && digitAfter && before == ' ' && after == ' ':
+		return false // the middle of "8 800 555 35 35"
+	}
+	return true
+}
+
+// mixedStandsAlone reports whether a letters-and-digits token can be a code:
+// not a measure ("10min", "5GB"), not part of an address or identifier.
+func mixedStandsAlone(w []byte, t token) bool {
+	if touchesJunk(w, t.start, t.end) || isMeasure(w[t.start:t.end]) {
+		return false
+	}
+	for _, at := range []int{t.start - 1, t.end} {
+		if at < 0 || at >= len(w) {
+			continue
+		}
+		switch w[at] {
+		case '@', '_', '/', '\\', '.', '%', '&', '=', '+':
+			if at == t.end && w[at] == '.' && (at+1 == len(w) || !isAlnum(w[at+1])) {
+				continue // end of sentence
+			}
+			return false
+		}
+	}
+	return true
+}
+
+// keywordGlued reads "OTP482913" as the digits after the keyword.
+func keywordGlued(w []byte, t token) (candidate, bool) {
+	k := t.start
+	for k < t.end && !isDigit(w[k]) {
+		k++
+	}
+	if k == t.start || t.end-k != t.digits || t.digits < minLen || t.digits > maxLen {
+		return candidate{}, false
+	}
+	if classify(strings.ToLower(string(w[t.start:k]))) != isKeyword {
+		return candidate{}, false
+	}
+	if touchesJunk(w, t.start, t.end) {
+		return candidate{}, false
+	}
+	return candidate{k, t.end, string(w[k:t.end]), numeric, false}, true
+}
+
+func touchesJunk(w []byte, start, end int) bool {
+	return start > 0 && w[start-1] == junk || end < len(w) && w[end] == junk
+}
+
+// nearKeyword returns the candidate nearest to a keyword; on a tie, the
+// one after the keyword, then the earlier one. In an advert, only digit
+// codes count.
+func nearKeyword(w []byte, keywords []span, cands []candidate, advert bool) string {
+	if len(keywords) == 0 || len(cands) == 0 {
+		return ""
+	}
+	// A rune is at most 4 bytes: past this many bytes no gap is short
+	// enough. Candidates are in text order, so each keyword looks only at
+	// those within reach.
+	const reach = maxNumericGap * utf8.UTFMax
+	runes := runeOffsets(w)
+	best, bestGap, bestAfter := -1, 0, false
+	for _, kw := range keywords {
+		// The token right after the keyword, for letter-only codes.
+		valueStart, valueEnd, strong := valueAfter(w, kw.end)
+		first := sort.Search(len(cands), func(i int) bool { return cands[i].end >= kw.start-reach })
+		for ci := first; ci < len(cands) && cands[ci].start <= kw.end+reach; ci++ {
+			c := cands[ci]
+			after := c.start >= kw.end
+			var gap int
+			switch {
+			case after:
+				gap = runes.between(kw.end, c.start)
+			case c.end <= kw.start:
+				gap = runes.between(c.end, kw.start)
+			default:
+				continue
+			}
+			switch c.kind {
+			case numeric:
+				if gap > maxNumericGap {
+					continue
+				}
+			case mixed:
+				if advert || !after || gap > maxMixedGap {
+					continue
+				}
+			case letters:
+				if advert || !after {
+					continue
+				}
+				if !strong || valueStart != c.start || valueEnd != c.end {
+					continue
+				}
+			}
+			better := best < 0 || gap < bestGap ||
+				gap == bestGap && after && !bestAfter ||
+				gap == bestGap && after == bestAfter && c.start < cands[best].start
+			if better {
+				best, bestGap, bestAfter = ci, gap, after
+			}
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	return cands[best].code
+}
+
+// runeOffsets32 counts the characters before each byte offset; nil when
+// every character is one byte.
+type runeOffsets32 []int32
+
+func runeOffsets(w []byte) runeOffsets32 {
+	if !hasMultibyte(w) {
+		return nil
+	}
+	offsets := make(runeOffsets32, len(w)+1)
+	n := int32(0)
+	for i, c := range w {
+		offsets[i] = n
+		if utf8.RuneStart(c) {
+			n++
+		}
+	}
+	offsets[len(w)] = n
+	return offsets
+}
+
+// between is the number of characters in w[from:to].
+func (o runeOffsets32) between(from, to int) int {
+	if o == nil {
+		return to - from
+	}
+	return int(o[to] - o[from])
+}
+
+func hasMultibyte(w []byte) bool {
+	for _, c := range w {
+		if c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
+
+// fallback returns the only plain number of the message, if there is one.
+func fallback(w []byte, cands []candidate) string {
+	code := ""
+	for _, c := range cands {
+		if c.kind != numeric || c.numbered || looksLikeYear(c.code) {
+			continue
+		}
+		if code != "" && code != c.code {
+			return ""
+		}
+		code = c.code
+	}
+	return code
+}
+
+func looksLikeYear(code string) bool {
+	return len(code) == 4 && (strings.HasPrefix(code, "19") || strings.HasPrefix(code, "20"))
+}
