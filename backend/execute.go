@@ -50,6 +50,10 @@ func (e *Engine) start(ctx context.Context, act Action) {
 		e.notify(Warning, act.Target, why)
 		return
 	}
+	if a.info.Balance.Known {
+		b := a.info.Balance
+		t.Balance = &b
+	}
 	fk := flightKey(a.info.Name, act.Kind, act.Target)
 	if act.Kind == ActBuy {
 		fk = flightKey(a.info.Name, act.Kind, Key(act.ID))
@@ -504,10 +508,10 @@ func (e *Engine) Webhook(account string, body []byte) error {
 		return err
 	}
 	e.post(func() {
-		// A pushed message may belong to a line we know only by id.
+		// Pushed lines carry only what the event says: keep the rest.
 		for i := range lines {
-			if cur := a.lines[lines[i].ID]; cur != nil && lines[i].Number == "" {
-				lines[i] = cur.Line
+			if cur := a.lines[lines[i].ID]; cur != nil {
+				lines[i] = fillLine(lines[i], cur.Line)
 			}
 		}
 		e.mergeLines(a, lines, fresh)
@@ -552,6 +556,44 @@ func fillLease(l, prev Lease) Lease {
 	}
 	if l.Line == "" {
 		l.Line = prev.Line
+	}
+	return l
+}
+
+// fillLine completes a partial line (from a webhook) with what was known.
+func fillLine(l, prev Line) Line {
+	if l.Number == "" {
+		return prev
+	}
+	if l.Service == "" {
+		l.Service = prev.Service
+	}
+	if l.Country == "" {
+		l.Country = prev.Country
+	}
+	if l.Kind == "" {
+		l.Kind = prev.Kind
+	}
+	if l.Name == "" {
+		l.Name = prev.Name
+	}
+	if l.State == "" {
+		l.State, l.RawState = prev.State, prev.RawState
+	}
+	if !l.Price.Known {
+		l.Price = prev.Price
+	}
+	if l.CreatedAt.IsZero() {
+		l.CreatedAt = prev.CreatedAt
+	}
+	if l.ExpiresAt.IsZero() {
+		l.ExpiresAt = prev.ExpiresAt
+	}
+	if !l.HasAuto {
+		l.HasAuto, l.AutoRenew = prev.HasAuto, prev.AutoRenew
+	}
+	if l.Allowed == 0 {
+		l.Allowed = prev.Allowed
 	}
 	return l
 }

@@ -55,6 +55,7 @@ type Target struct {
 	Job      *Job
 	Lines    []Line          // several numbers (piv.day restore)
 	KnownIDs map[string]bool // line / order ids the account had before a buy
+	Balance  *Money          // the account's balance when the action was journaled
 }
 
 // Traits tell the scheduler how to spend an account's rate budget.
