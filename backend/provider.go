@@ -107,6 +107,7 @@ type CatalogItem struct {
 	ID    string
 	Label string
 	Price Money   // unit price, when the step carries one
+	Per   int     // units the price is for (1000 for "price per 1000"); 0 means 1
 	Stock int     // -1 when unknown
 	Rate  float64 // delivery rate in percent, 0 when unknown
 	Note  string
