@@ -30,7 +30,7 @@ func BuyFields(p ProviderKind, category string) []BuyField {
 	case p == PivDay && category == "proxy":
 		return []BuyField{{Name: "quantity", Label: "proxies", Kind: "int", Default: "1", Required: true, Min: 1, Max: 500}, months}
 	case p == FiveSim && category == "activation":
-		return []BuyField{{Name: "reuse", Label: "buy with reuse (same number again later)", Kind: "bool", Default: "no"}}
+		return []BuyField{{Name: "reuse", Label: "reusable", Kind: "bool", Default: "no"}}
 	case p == Market && category == "boost":
 		return []BuyField{{Name: "link", Label: "link", Kind: "text", Required: true},
 			{Name: "quantity", Label: "quantity", Kind: "int", Default: "1000", Required: true, Min: 1, Max: 10_000_000}}

@@ -111,7 +111,7 @@ func (m Money) String() string {
 	if e := -m.Amount.Exponent(); e > 2 && !m.Amount.Equal(m.Amount.Round(2)) {
 		places = min(e, 6)
 	}
-	s := m.Amount.StringFixed(places)
+	s := group(m.Amount.StringFixed(places))
 	switch m.Currency {
 	case "":
 		return s
@@ -119,6 +119,29 @@ func (m Money) String() string {
 		return "$" + s
 	}
 	return s + " " + m.Currency
+}
+
+// group puts thousands separators in a fixed-point number: 58,000.00.
+func group(s string) string {
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	intPart, frac := s, ""
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		intPart, frac = s[:i], s[i:]
+	}
+	if len(intPart) <= 4 {
+		return sign + s
+	}
+	var b strings.Builder
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return sign + b.String() + frac
 }
 
 // Sub returns m - o when both are known and share a currency.

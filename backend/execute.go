@@ -226,7 +226,11 @@ func (e *Engine) actionDone(a *acct, entry JournalEntry, out Outcome, fresh []Me
 		if entry.State == JournalHappened {
 			text += " (confirmed by re-reading after a lost answer)"
 		}
-		e.out.push(Event{Notices: []Notice{{Level: Success, Key: act.Target, Action: &act, Text: text, At: e.now()}}})
+		key := act.Target
+		if act.Kind == ActBuy && len(out.Lines) > 0 {
+			key = out.Lines[0].Key // the UI selects what was just bought
+		}
+		e.out.push(Event{Notices: []Notice{{Level: Success, Key: key, Action: &act, Text: text, At: e.now()}}})
 		if act.Kind == ActExport && out.Export != "" {
 			e.out.push(Event{Notices: []Notice{{Level: Info, Key: act.Target, Action: &act, Text: "export ready", At: e.now()}}})
 		}

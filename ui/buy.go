@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/sahilm/fuzzy"
+	"github.com/shopspring/decimal"
 
 	"switchboard/backend"
 	"switchboard/views"
@@ -375,7 +376,8 @@ func (b *buyPicker) request() (backend.BuyRequest, error) {
 	return req, nil
 }
 
-// price is the listed unit price of the product (or the sum of several).
+// price is the product's listed price for one unit (or the sum of
+// several products on one number).
 func (b *buyPicker) price() (backend.Money, bool) {
 	var total backend.Money
 	found := false
@@ -383,11 +385,15 @@ func (b *buyPicker) price() (backend.Money, bool) {
 		if !strings.HasPrefix(k, backend.StepProduct) || !it.Price.Known {
 			continue
 		}
+		unit := it.Price
+		if it.Per > 1 {
+			unit.Amount = unit.Amount.Div(decimal.NewFromInt(int64(it.Per)))
+		}
 		if !found {
-			total, found = it.Price, true
+			total, found = unit, true
 			continue
 		}
-		total.Amount = total.Amount.Add(it.Price.Amount)
+		total.Amount = total.Amount.Add(unit.Amount)
 	}
 	return total, found
 }

@@ -155,7 +155,7 @@ func (m *Model) apply(ev backend.Event) {
 		m.lines.SetData(m.data, now)
 	}
 	if ch.Leases || ch.Accounts {
-		m.exp.SetData(m.data)
+		m.exp.SetData(m.data, now)
 	}
 	if ch.Jobs || ch.Accounts {
 		m.queues.SetData(m.data)
@@ -176,24 +176,47 @@ func (m *Model) apply(ev backend.Event) {
 			m.openOffer(n)
 			continue
 		}
+		if n.Level == backend.Success && n.Action != nil && n.Action.Kind == backend.ActBuy && n.Key != "" {
+			m.lines.SetFilter("")
+			if m.lines.Select(n.Key) {
+				m.setFocus(paneLines)
+			}
+		}
+		if n.Action != nil && n.Action.Kind == backend.ActExport && n.Text == "export ready" {
+			continue // the export's own notice (with its content) is handled by the export flow
+		}
 		m.toast(n.Level, n.Text)
 	}
 }
 
-// codeToast announces new codes (the newest one per event).
+// codeToast announces codes that just arrived, one toast per event: the
+// lines pane already shows every code, so history found by a first sync
+// stays quiet.
 func (m *Model) codeToast(msgs []backend.Message) {
-	for i := len(msgs) - 1; i >= 0; i-- {
-		msg := msgs[i]
-		if msg.Code == "" {
-			continue
+	now := m.clock()
+	var fresh []backend.Message
+	for _, msg := range msgs {
+		if msg.Code != "" && now.Sub(msg.ReceivedAt) < time.Minute {
+			if _, ok := m.data.Lines[msg.Line]; ok {
+				fresh = append(fresh, msg)
+			}
 		}
-		l, ok := m.data.Lines[msg.Line]
-		if !ok {
-			return
-		}
-		m.toast(backend.Success, "code "+msg.Code+" for "+views.Number(l.Number)+" "+l.Service+" — press c to copy")
+	}
+	if len(fresh) == 0 {
 		return
 	}
+	newest := fresh[0]
+	for _, f := range fresh {
+		if f.ReceivedAt.After(newest.ReceivedAt) {
+			newest = f
+		}
+	}
+	l := m.data.Lines[newest.Line]
+	text := "code " + newest.Code + " · " + lineLabel(l)
+	if len(fresh) > 1 {
+		text = itoa(len(fresh)) + " new codes · newest " + text
+	}
+	m.tagToast(backend.Success, "code", text+" — c copies")
 }
 
 // Update routes messages: dialogs first, then global keys, then the

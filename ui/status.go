@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"time"
 
@@ -11,19 +12,33 @@ import (
 type toast struct {
 	level backend.Level
 	text  string
+	tag   string // a new toast with the same tag replaces the old one
 	until time.Time
 }
 
 // maxToasts keeps the corner readable.
-const maxToasts = 4
+const maxToasts = 3
 
-// toast shows a short message in the top-right corner.
-func (m *Model) toast(l backend.Level, text string) {
+// toast shows a short message above the status bar.
+func (m *Model) toast(l backend.Level, text string) { m.tagToast(l, "", text) }
+
+// tagToast replaces any toast with the same tag (codes arrive often: one
+// line says the latest).
+func (m *Model) tagToast(l backend.Level, tag, text string) {
 	d := 5 * time.Second
 	if l == backend.Failure || l == backend.Warning {
 		d = 9 * time.Second
 	}
-	m.toasts = append(m.toasts, toast{level: l, text: text, until: m.clock().Add(d)})
+	if tag != "" {
+		kept := m.toasts[:0]
+		for _, t := range m.toasts {
+			if t.tag != tag {
+				kept = append(kept, t)
+			}
+		}
+		m.toasts = kept
+	}
+	m.toasts = append(m.toasts, toast{level: l, text: text, tag: tag, until: m.clock().Add(d)})
 	if n := len(m.toasts); n > maxToasts {
 		m.toasts = append([]toast(nil), m.toasts[n-maxToasts:]...)
 	}
@@ -31,21 +46,19 @@ func (m *Model) toast(l backend.Level, text string) {
 
 var levelIcon = map[backend.Level]string{backend.Info: "•", backend.Success: "✓", backend.Warning: "!", backend.Failure: "✗"}
 
-// drawToasts stacks toasts in the top-right corner, newest at the bottom.
+// drawToasts stacks one-line toasts at the bottom right, just above the
+// status bar, newest lowest, so they cover as little as possible.
 func (m *Model) drawToasts(lines []string) {
-	y := 1
-	w := min(max(m.w/3, 36), 64)
-	for _, t := range m.toasts {
-		st := m.theme.Toast[t.level]
-		inner := w - st.GetHorizontalFrameSize()
-		text := levelIcon[t.level] + " " + t.text
-		wrapped := wrapText(text, inner, 3)
-		box := st.Width(w).Render(strings.Join(wrapped, "\n"))
-		overlay(lines, box, m.w-w-1, y)
-		y += strings.Count(box, "\n") + 1
-		if y >= len(lines)-4 {
-			break
-		}
+	y := len(lines) - 2
+	w := min(max(m.w/2, 40), 90)
+	for i := len(m.toasts) - 1; i >= 0 && y >= 1; i-- {
+		t := m.toasts[i]
+		icon := m.theme.Toast[t.level].GetBorderTopForeground()
+		st := m.theme.Toast[t.level].UnsetBorderStyle().UnsetPadding().Foreground(icon).Bold(true)
+		text := ansi.Truncate(t.text, w-4, "…")
+		box := st.Render(" "+levelIcon[t.level]+" ") + m.theme.Bold.Render(text+" ")
+		overlay(lines, box, m.w-views.Width(box)-1, y)
+		y--
 	}
 }
 

@@ -60,18 +60,32 @@ func (p *Expiries) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
 }
 
 // SetData sorts leases by expiry, soonest (and expired) first.
-func (p *Expiries) SetData(d *Data) {
+func (p *Expiries) SetData(d *Data, now time.Time) {
 	p.data = d
 	items := make([]backend.Lease, 0, len(d.Leases))
 	for _, l := range d.Leases {
 		items = append(items, l)
 	}
+	// Soonest first; then what has already expired (most recent first,
+	// often still restorable); then what never expires.
+	rank := func(l backend.Lease) int {
+		switch {
+		case l.ExpiresAt.IsZero():
+			return 2
+		case l.ExpiresAt.Before(now):
+			return 1
+		}
+		return 0
+	}
 	sort.Slice(items, func(i, j int) bool {
 		a, b := items[i], items[j]
-		if a.ExpiresAt.IsZero() != b.ExpiresAt.IsZero() {
-			return b.ExpiresAt.IsZero()
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra < rb
 		}
 		if !a.ExpiresAt.Equal(b.ExpiresAt) {
+			if rank(a) == 1 {
+				return a.ExpiresAt.After(b.ExpiresAt)
+			}
 			return a.ExpiresAt.Before(b.ExpiresAt)
 		}
 		return a.Key < b.Key
@@ -140,7 +154,10 @@ func (p *Expiries) row(l backend.Lease, sel bool, now time.Time) string {
 	if !l.ExpiresAt.IsZero() {
 		d := l.ExpiresAt.Sub(now)
 		left, leftSt = Left(l.ExpiresAt, now), p.Urgency(d)
-		if d > time.Hour {
+		switch {
+		case d < 0:
+			left, leftSt = "expired "+Ago(l.ExpiresAt, now), t.Faint
+		case d > time.Hour:
 			left = Span(d.Truncate(time.Minute))
 		}
 	}
@@ -156,7 +173,7 @@ func (p *Expiries) row(l backend.Lease, sel bool, now time.Time) string {
 		leftSt = t.Stale
 	}
 	cells := []cell{
-		{text: left, st: leftSt, w: 16, right: true},
+		{text: left, st: leftSt, w: 14, right: true},
 		{text: leaseWord[l.Kind], st: t.Muted, w: 6},
 		{text: l.Name, st: t.Text},
 		{text: l.Account, st: t.Muted, w: 11},

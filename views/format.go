@@ -93,12 +93,39 @@ func Width(s string) int { return ansi.StringWidth(s) }
 // ShortAccount keeps account names readable in narrow columns.
 func ShortAccount(name string, w int) string { return ansi.Truncate(name, w, "…") }
 
-// Country shortens long country names ("united states" → "united st…").
+// Country shows a country as its two-letter code where it is known
+// ("russia", "United Kingdom", "england" → RU, GB, GB), else as given.
 func Country(c string) string {
+	if iso, ok := countryISO[strings.ToLower(strings.TrimSpace(c))]; ok {
+		return iso
+	}
 	if len(c) <= 3 {
 		return strings.ToUpper(c)
 	}
 	return c
+}
+
+// countryISO maps the country names providers use (5sim's lowercase
+// names, the marketplace's English names) to ISO 3166 codes.
+var countryISO = map[string]string{
+	"afghanistan": "AF", "albania": "AL", "algeria": "DZ", "argentina": "AR", "armenia": "AM",
+	"australia": "AU", "austria": "AT", "azerbaijan": "AZ", "bangladesh": "BD", "belarus": "BY",
+	"belgium": "BE", "bolivia": "BO", "brazil": "BR", "bulgaria": "BG", "cambodia": "KH",
+	"cameroon": "CM", "canada": "CA", "chile": "CL", "china": "CN", "colombia": "CO",
+	"croatia": "HR", "cyprus": "CY", "czech": "CZ", "czech republic": "CZ", "denmark": "DK",
+	"egypt": "EG", "england": "GB", "estonia": "EE", "ethiopia": "ET", "finland": "FI",
+	"france": "FR", "georgia": "GE", "germany": "DE", "ghana": "GH", "greece": "GR",
+	"hongkong": "HK", "hong kong": "HK", "hungary": "HU", "india": "IN", "indonesia": "ID",
+	"ireland": "IE", "israel": "IL", "italy": "IT", "japan": "JP", "kazakhstan": "KZ",
+	"kenya": "KE", "kyrgyzstan": "KG", "latvia": "LV", "lithuania": "LT", "malaysia": "MY",
+	"mexico": "MX", "moldova": "MD", "morocco": "MA", "netherlands": "NL", "new zealand": "NZ",
+	"nigeria": "NG", "norway": "NO", "pakistan": "PK", "peru": "PE", "philippines": "PH",
+	"poland": "PL", "portugal": "PT", "romania": "RO", "russia": "RU", "russian federation": "RU",
+	"saudiarabia": "SA", "saudi arabia": "SA", "serbia": "RS", "singapore": "SG", "slovakia": "SK",
+	"slovenia": "SI", "southafrica": "ZA", "south africa": "ZA", "spain": "ES", "sweden": "SE",
+	"switzerland": "CH", "taiwan": "TW", "tajikistan": "TJ", "thailand": "TH", "turkey": "TR",
+	"ukraine": "UA", "united kingdom": "GB", "uk": "GB", "united states": "US", "usa": "US",
+	"uzbekistan": "UZ", "vietnam": "VN", "any": "any",
 }
 
 // Number prettifies a phone number for display (the copied value is the

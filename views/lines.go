@@ -265,6 +265,9 @@ func (p *Lines) row(l backend.Line, sel bool, now time.Time) string {
 	if l.Name != "" {
 		name = l.Name
 	}
+	if name == "" {
+		name = l.Kind
+	}
 	numW, svcW, accW := 16, 12, 12
 	if p.w < 90 {
 		svcW, accW = 10, 9
@@ -274,7 +277,7 @@ func (p *Lines) row(l backend.Line, sel bool, now time.Time) string {
 		{text: code, st: codeSt, w: 9},
 		{text: Number(l.Number), st: t.Text, w: numW},
 		{text: name, st: t.Bold, w: svcW},
-		{text: Country(l.Country), st: t.Muted, w: 9},
+		{text: Country(l.Country), st: t.Muted, w: 3},
 		{text: l.Account, st: t.Muted, w: accW},
 		{text: state, st: stateSt, right: true},
 	}
@@ -288,7 +291,11 @@ func (p *Lines) row(l backend.Line, sel bool, now time.Time) string {
 func (p *Lines) stateText(l backend.Line, now time.Time) (string, lipgloss.Style) {
 	t := p.t
 	left := ""
-	if !l.ExpiresAt.IsZero() && l.State.Open() {
+	switch {
+	case l.ExpiresAt.IsZero() || !l.State.Open():
+	case l.ExpiresAt.Before(now):
+		left = "expired " + Ago(l.ExpiresAt, now)
+	default:
 		left = Left(l.ExpiresAt, now) + " left"
 	}
 	switch {
@@ -305,6 +312,10 @@ func (p *Lines) stateText(l backend.Line, now time.Time) (string, lipgloss.Style
 		return "waiting · " + left, st
 	case l.State.Open() && l.Code != "":
 		s := "code " + Ago(l.CodeAt, now)
+		if p.w < 100 { // narrow: keep both figures, drop the words
+			s = Ago(l.CodeAt, now)
+			left = strings.TrimSuffix(left, " left")
+		}
 		if left != "" {
 			s += " · " + left
 		}

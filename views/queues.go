@@ -88,7 +88,7 @@ func (p *Queues) SetData(d *Data) {
 			continue
 		}
 		items = append(items, QueueItem{Key: l.Key, Kind: "order", Title: l.Service + " " + Number(l.Number),
-			State: "waiting for code", Account: l.Account, Since: l.CreatedAt, Version: l.Version, Active: true,
+			State: "waiting", Account: l.Account, Since: l.CreatedAt, Version: l.Version, Active: true,
 			Provider: l.Provider})
 	}
 	sort.Slice(items, func(i, j int) bool {
@@ -163,11 +163,11 @@ func (p *Queues) row(q QueueItem, sel bool, now time.Time) string {
 	}
 	cells := []cell{
 		{text: icon, st: st, w: 1},
-		{text: q.State, st: st, w: 16},
-		{text: q.Kind, st: t.Muted, w: 7},
+		{text: q.State, st: st, w: 10},
+		{text: q.Kind, st: t.Muted, w: 6},
 		{text: q.Title, st: t.Text},
 		{text: q.Account, st: t.Muted, w: 11},
-		{text: age, st: t.Faint, w: 8, right: true},
+		{text: age, st: t.Faint, w: 7, right: true},
 	}
 	if p.w < 60 {
 		cells = []cell{cells[0], cells[1], cells[3], cells[5]}

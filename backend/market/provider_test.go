@@ -53,7 +53,7 @@ func TestBalanceUsesTheWalletCurrency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Balance.String() != "15000.50 NGN" || a.Name != "shop" || a.Provider != backend.Market {
+	if a.Balance.String() != "15,000.50 NGN" || a.Name != "shop" || a.Provider != backend.Market {
 		t.Fatalf("account = %+v (%s)", a, a.Balance)
 	}
 	// An order naming no currency is priced in the wallet's.

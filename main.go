@@ -1,0 +1,309 @@
+// Switchboard is a terminal dashboard for operators who rent phone
+// numbers, proxies and domains from several providers: balances, live
+// numbers with their codes (one key copies), countdowns to every expiry,
+// queues, and one-key renew / cancel / finish / ban / buy.
+//
+//	switchboard                      the dashboard (the demo when no config exists)
+//	switchboard --config FILE        against the configured providers
+//	switchboard --demo               the demo, even with a config
+//	switchboard sim                  serve the simulator and print a config for it
+//	switchboard bench                measure time to code against the simulator
+//	switchboard version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/atotto/clipboard"
+
+	"switchboard/backend"
+	"switchboard/backend/sim"
+	"switchboard/cache"
+	"switchboard/config"
+	"switchboard/keymap"
+	"switchboard/ui"
+	"switchboard/views"
+	"switchboard/wiring"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "sim":
+			return runSim(args[1:], stdout, stderr)
+		case "bench":
+			return runBench(args[1:], stdout, stderr)
+		case "version", "--version":
+			fmt.Fprintln(stdout, "switchboard", backend.Version)
+			return 0
+		}
+	}
+	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "config file (default $XDG_CONFIG_HOME/switchboard/config.yaml)")
+	stateDir := fs.String("state-dir", "", "where state.db and ledger.db live (default $XDG_STATE_HOME/switchboard)")
+	demo := fs.Bool("demo", false, "run the built-in demo against the simulated providers")
+	theme := fs.String("theme", "", "dark, light, high-contrast or plain (overrides the config)")
+	mouse := fs.Bool("mouse", false, "start with mouse reporting on (M toggles)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: switchboard [flags]\n       switchboard sim [flags]   serve the simulator, print a config\n       switchboard bench [flags] time-to-code benchmark\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "switchboard: unexpected argument %q (sub-commands: sim, bench, version)\n", fs.Arg(0))
+		return 2
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer cancel()
+
+	app, err := setup(ctx, *cfgPath, *stateDir, *demo)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard:", err)
+		return 1
+	}
+	defer app.close()
+	if *theme != "" {
+		app.theme = *theme
+	}
+	if os.Getenv("NO_COLOR") != "" && *theme == "" {
+		app.theme = "plain"
+	}
+	model := ui.New(ui.Options{
+		Backend: app.engine, Initial: app.engine.Initial(), Accounts: app.engine.Accounts(),
+		Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
+		Clipboard: systemClipboard,
+	})
+	p := tea.NewProgram(model, tea.WithContext(ctx))
+	go app.engine.Run(ctx)
+	go func() {
+		for ev := range app.engine.Events() {
+			p.Send(ui.EventMsg{Event: ev})
+		}
+	}()
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "switchboard:", err)
+		return 1
+	}
+	return 0
+}
+
+// systemClipboard writes the OS clipboard when one is reachable; over SSH
+// without a display it reports failure so the UI falls back to OSC 52.
+func systemClipboard(s string) error {
+	if clipboard.Unsupported {
+		return errors.New("no clipboard tool")
+	}
+	if os.Getenv("SSH_CONNECTION") != "" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return errors.New("remote session")
+	}
+	return clipboard.WriteAll(s)
+}
+
+// app is everything wired for one run.
+type app struct {
+	engine     *backend.Engine
+	store      *cache.Store
+	sim        *sim.Sim
+	demo       bool
+	theme      string
+	keys       keymap.KeyMap
+	thresholds views.Thresholds
+	tmpDir     string
+	closers    []func()
+}
+
+func (a *app) close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}
+
+// setup loads the config (or starts the demo), opens the cache and builds
+// the engine. Nothing here touches the network except the demo's own
+// loopback simulator.
+func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool) (*app, error) {
+	a := &app{keys: keymap.Default(), thresholds: views.Thresholds(config.DefaultThresholds), theme: "dark"}
+	var accounts []config.Account
+	retention := 90 * 24 * time.Hour
+	webhook := ""
+	explicit := cfgPath != ""
+	if cfgPath == "" {
+		cfgPath = config.DefaultPath()
+	}
+	_, statErr := os.Stat(cfgPath)
+	switch {
+	case forceDemo || (!explicit && errors.Is(statErr, os.ErrNotExist)):
+		a.demo = true
+	default:
+		cfg, err := config.Load(cfgPath, config.Options{})
+		if err != nil {
+			return nil, err
+		}
+		accounts = cfg.Accounts
+		if cfg.Theme != "" {
+			a.theme = cfg.Theme
+		}
+		if err := a.keys.Apply(cfg.Keys); err != nil {
+			line := 0
+			for name := range cfg.Keys {
+				if strings.Contains(err.Error(), name) {
+					line = cfg.KeyLines[name]
+				}
+			}
+			return nil, &config.Error{File: cfgPath, Line: line, Msg: err.Error(),
+				Fix: "use the names shown by ? in the dashboard, and give each action its own key"}
+		}
+		a.thresholds = views.Thresholds(cfg.Expiry)
+		retention = cfg.Retention
+		webhook = cfg.WebhookListen
+	}
+	if a.demo {
+		// The demo's NonVoip accounts get a roomier limit so watching the
+		// seeded orders at start does not leave them stale for long.
+		a.sim = sim.New(sim.Options{Seed: uint64(time.Now().UnixNano()), Lively: true, Accounts: 2,
+			Rates: map[backend.ProviderKind]int{backend.NonVoip: 180}})
+		a.closers = append(a.closers, a.sim.Close)
+		accounts = demoAccounts(a.sim)
+		for i := range accounts {
+			if accounts[i].Provider == backend.NonVoip {
+				accounts[i].RatePerMinute = 180
+			}
+		}
+		if stateDir == "" {
+			dir, err := os.MkdirTemp("", "switchboard-demo-")
+			if err != nil {
+				return nil, err
+			}
+			stateDir, a.tmpDir = dir, dir
+			a.closers = append(a.closers, func() { os.RemoveAll(dir) })
+		}
+	}
+	if stateDir == "" {
+		dir, err := cache.DefaultDir()
+		if err != nil {
+			return nil, err
+		}
+		stateDir = dir
+	}
+	store, err := cache.Open(stateDir, cache.Options{Retention: retention})
+	if err != nil {
+		return nil, err
+	}
+	a.store = store
+	a.closers = append(a.closers, func() { _ = store.Close() })
+	logger, closeLog := openLog(stateDir)
+	a.closers = append(a.closers, closeLog)
+	var specs []backend.AccountSpec
+	for _, acc := range accounts {
+		spec, err := wiring.BuildAccount(acc)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, spec)
+	}
+	eng, err := backend.New(specs, backend.Options{Store: store, Retention: retention, Log: logger, Demo: a.demo})
+	if err != nil {
+		return nil, err
+	}
+	a.engine = eng
+	if a.demo {
+		// NonVoip cannot list orders: the demo watches the simulator's by id.
+		for _, c := range a.sim.Credentials() {
+			if c.Provider == backend.NonVoip {
+				for _, id := range a.sim.NonVoip.OrderIDs(c.Account) {
+					eng.Watch(c.Account, id)
+				}
+			}
+		}
+	}
+	if webhook != "" {
+		stop, err := serveWebhooks(ctx, webhook, eng, logger)
+		if err != nil {
+			return nil, fmt.Errorf("webhook_listen %s: %w", webhook, err)
+		}
+		a.closers = append(a.closers, stop)
+	}
+	return a, nil
+}
+
+// demoAccounts turns the simulator's credentials into accounts.
+func demoAccounts(s *sim.Sim) []config.Account {
+	var out []config.Account
+	for _, c := range s.Credentials() {
+		acc := config.Account{Name: c.Account, Provider: c.Provider, BaseURL: s.URL(c.Provider), Email: c.Fields["email"]}
+		for env, secret := range c.Env {
+			if strings.HasSuffix(env, "_PASSWORD") {
+				acc.Password = secret
+			} else {
+				acc.APIKey = secret
+			}
+		}
+		out = append(out, acc)
+	}
+	return out
+}
+
+// openLog writes warnings to switchboard.log in the state dir (never the
+// terminal, which belongs to the dashboard).
+func openLog(dir string) (*slog.Logger, func()) {
+	path := filepath.Join(dir, "switchboard.log")
+	if st, err := os.Stat(path); err == nil && st.Size() > 10<<20 {
+		_ = os.Rename(path, path+".1")
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return slog.New(slog.DiscardHandler), func() {}
+	}
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), func() { f.Close() }
+}
+
+// serveWebhooks receives provider pushes at /hooks/<account>.
+func serveWebhooks(ctx context.Context, addr string, eng *backend.Engine, log *slog.Logger) (func(), error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /hooks/{account}", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			http.Error(w, "bad body", http.StatusBadRequest)
+			return
+		}
+		if err := eng.Webhook(r.PathValue("account"), body); err != nil {
+			log.Warn("webhook refused", "account", r.PathValue("account"), "err", err)
+			http.Error(w, "refused", http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	return func() {
+		c, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(c)
+	}, nil
+}
