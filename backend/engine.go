@@ -61,6 +61,7 @@ type Engine struct {
 	now     func() time.Time
 	version uint64
 	flight  map[string]bool // single-flight: account/kind/target
+	ctxMu   sync.Mutex
 	ctx     context.Context
 }
 
@@ -162,6 +163,8 @@ func (e *Engine) Journal(limit int) ([]JournalEntry, error) {
 
 // runCtx is the context of Run (background before Run starts).
 func (e *Engine) runCtx() context.Context {
+	e.ctxMu.Lock()
+	defer e.ctxMu.Unlock()
 	if e.ctx == nil {
 		return context.Background()
 	}
@@ -180,7 +183,9 @@ func (e *Engine) post(f func()) {
 // Run owns the state until ctx ends. It settles pending journal entries
 // first, then polls.
 func (e *Engine) Run(ctx context.Context) {
+	e.ctxMu.Lock()
 	e.ctx = ctx
+	e.ctxMu.Unlock()
 	e.started = e.now()
 	go e.out.run(ctx)
 	pending, err := e.store.Pending()

@@ -38,8 +38,9 @@ func (t coldTask) String() string {
 }
 
 type coldState struct {
-	next time.Time
-	cost float64 // requests per run (moving average)
+	next  time.Time
+	cost  float64 // requests per run (moving average)
+	fails int     // runs failed in a row
 }
 
 // lineState is a line plus what the scheduler knows about reading it.
@@ -62,16 +63,22 @@ type acct struct {
 	leases map[Key]Lease
 	jobs   map[Key]Job
 
-	inflight   int
-	nextSlot   time.Time
-	hotCost    float64 // requests per hot check (moving average)
-	cold       [taskCount]coldState
-	failures   int                 // calls failed in a row
-	failing    [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
-	backoff    time.Time
-	goodRun    bool // a poll succeeded this run
-	lastFailAt time.Time
+	inflight int
+	nextSlot time.Time
+	hotCost  float64 // requests per hot check (moving average)
+	cold     [taskCount]coldState
+	failures int                 // calls failed in a row
+	failing  [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
+	backoff  time.Time
+	goodRun  bool // a poll succeeded this run
+	// announcedGood is the LastGood the UI last heard of.
+	announcedGood time.Time
+	lastFailAt    time.Time
 }
+
+// syncAnnounce is how stale "synced … ago" may get before a good poll is
+// announced on its own.
+const syncAnnounce = 5 * time.Second
 
 // maxInflight bounds concurrent polls per account (actions are apart).
 const maxInflight = 2
@@ -117,23 +124,38 @@ func (a *acct) period(t coldTask) time.Duration {
 
 // pollRate is requests per minute the scheduler may spend on hot reads.
 func (a *acct) pollRate(headroom float64) float64 {
-	total := a.budget.PerMinute() * budgetSafety * (1 - headroom)
 	cold := 0.0
 	for t := range taskCount {
 		cold += a.cold[t].cost / a.period(t).Minutes()
 	}
-	return math.Max(total-cold, total*0.2)
+	return HotRate(a.budget.PerMinute(), headroom, cold)
+}
+
+// HotRate is the requests per minute a budget of perMinute leaves for hot
+// reads once the safety margin, the operator's headroom and cold reads
+// (coldPerMinute) are set aside; never below a fifth of the share. The
+// benchmark computes its time-to-code bound from it.
+func HotRate(perMinute, headroom, coldPerMinute float64) float64 {
+	total := perMinute * budgetSafety * (1 - headroom)
+	return math.Max(total-coldPerMinute, total*0.2)
 }
 
 // weight is a line's share of hot reads.
 func (a *acct) weight(l *lineState, now time.Time) float64 {
+	return LineWeight(l.Line, l.lastActivity, now)
+}
+
+// LineWeight is a line's share of hot reads: 1 while waiting for a code,
+// less after one (follow-ups are common at first, then rare), 0 when it
+// cannot receive. lastActivity is its newest SMS.
+func LineWeight(l Line, lastActivity, now time.Time) float64 {
 	if !l.State.Open() || l.State == LinePending {
 		return 0
 	}
 	if l.State == LineWaiting {
 		return 1
 	}
-	recent := later(later(l.CreatedAt, l.CodeAt), l.lastActivity)
+	recent := later(later(l.CreatedAt, l.CodeAt), lastActivity)
 	switch since := now.Sub(recent); {
 	case since < 3*time.Minute:
 		return 0.5 // follow-up SMS are common right after a code
@@ -237,7 +259,12 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 		wmax = math.Max(wmax, w)
 		if a.traits.BatchCheck {
 			batch = append(batch, l.Line)
-		} else if best == nil || l.pass < best.pass {
+		} else if best == nil || l.pass < best.pass || (l.pass == best.pass && l.ID < best.ID) {
+			// Ties go to the lower id, so lines of equal weight are read
+			// in the same order every round and each one exactly a
+			// round apart. (Map order would shuffle every round: a line
+			// read first, then last, waits two rounds, and a code's
+			// average wait grows by a sixth.)
 			best = l
 		}
 	}
@@ -350,6 +377,22 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 			a.inflight--
 			c := &a.cold[t]
 			c.cost = 0.7*c.cost + 0.3*float64(n.Load())
+			if err == nil && n.Load() == 0 {
+				// Nothing was asked of the provider (it has no such
+				// listing): no news about the account's health.
+				apply()
+				return
+			}
+			switch {
+			case err == nil:
+				c.fails = 0
+			case !errorsIsCanceled(err):
+				// Try a failed read again once the backoff or pause
+				// allows, not a whole period later: until it succeeds
+				// the account cannot be ok again.
+				c.fails++
+				c.next = earliest(c.next, e.now().Add(min(time.Second<<min(c.fails, 7), a.period(t))))
+			}
 			if e.callDone(a, t, err) {
 				apply()
 			}
@@ -375,7 +418,11 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 	case errorsIsCanceled(err):
 		return false
 	default:
-		a.failures++
+		if !a.backoff.After(now) {
+			// Calls already in flight when another failed are the same
+			// outage: counting each would double the backoff per round.
+			a.failures++
+		}
 		a.failing[t] = true
 		a.lastFailAt = now
 		a.info.LastError = err.Error()
@@ -383,7 +430,7 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 		if KindOf(err) == ErrAuth {
 			d = 5 * time.Minute
 		}
-		a.backoff = now.Add(d/2 + time.Duration(rand.Int64N(int64(d)/2+1)))
+		a.backoff = later(a.backoff, now.Add(d/2+time.Duration(rand.Int64N(int64(d)/2+1))))
 		e.log.Warn("poll failed", "account", a.info.Name, "read", t.String(), "err", err.Error())
 	}
 	failing := false
@@ -398,9 +445,13 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 	default:
 		a.info.Health = HealthDegraded
 	}
+	// "synced 3s ago" may lag a little: a good poll alone re-announces the
+	// account at most every few seconds, so a busy account does not make
+	// the UI re-render the balances on every read.
 	if before.Health != a.info.Health || before.LastError != a.info.LastError ||
-		!before.LastGood.Equal(a.info.LastGood) || !before.PausedUntil.Equal(a.budget.PausedUntil()) {
+		!before.PausedUntil.Equal(a.budget.PausedUntil()) || a.info.LastGood.Sub(a.announcedGood) >= syncAnnounce {
 		a.info.PausedUntil = a.budget.PausedUntil()
+		a.announcedGood = a.info.LastGood
 		e.accountChanged(a)
 	}
 	return err == nil

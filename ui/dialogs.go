@@ -162,7 +162,7 @@ func (h *helpView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 
 func (h *helpView) view(m *Model) string {
 	t := m.theme
-	w := min(m.w-4, 76)
+	w := m.w - 4
 	inner := w - t.Dialog.GetHorizontalFrameSize()
 	q := strings.ToLower(strings.TrimSpace(h.input.Value()))
 	var lines []string
@@ -183,7 +183,7 @@ func (h *helpView) view(m *Model) string {
 	if len(lines) == 0 {
 		lines = append(lines, t.Faint.Render("no key matches"))
 	}
-	maxRows := max(m.h-10, 4)
+	maxRows := max(m.h-12, 4)
 	h.offset = min(h.offset, max(len(lines)-maxRows, 0))
 	lines = lines[h.offset:]
 	if len(lines) > maxRows {
@@ -192,5 +192,5 @@ func (h *helpView) view(m *Model) string {
 	body := t.DialogTitle.Render("Keys") + t.Faint.Render("   esc closes · keys are set in the config under keys:") + "\n" +
 		h.input.View() + "\n\n" + strings.Join(lines, "\n")
 	_ = inner
-	return t.Dialog.Width(w).Render(body)
+	return t.Dialog.Width(w).Height(m.h - 2).Render(body)
 }

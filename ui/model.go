@@ -134,6 +134,9 @@ func New(o Options) *Model {
 		m.toast(n.Level, n.Text)
 	}
 	m.apply(o.Initial)
+	m.lines.SetData(m.data, m.now)
+	m.exp.SetData(m.data, m.now)
+	m.queues.SetData(m.data)
 	return m
 }
 
@@ -150,15 +153,19 @@ func (m *Model) apply(ev backend.Event) {
 	now := m.clock()
 	if ch.Accounts {
 		m.bal.SetData(m.data)
+		// Stale marks depend on the accounts: redraw, without re-sorting.
+		m.lines.Redraw()
+		m.exp.Redraw()
+		m.queues.Redraw()
 	}
-	if ch.Lines || ch.Accounts {
-		m.lines.SetData(m.data, now)
+	if ch.Lines {
+		m.lines.Update(m.data, ev.Lines, ev.Removed, now)
 	}
-	if ch.Leases || ch.Accounts {
+	if ch.Leases {
 		m.exp.SetData(m.data, now)
 	}
-	if ch.Jobs || ch.Accounts {
-		m.queues.SetData(m.data)
+	if ch.Jobs {
+		m.queues.Update(m.data, ev.Lines, ev.Jobs, ev.Removed)
 	}
 	if len(ev.Messages) > 0 {
 		m.lines.AddMessages(ev.Messages)
@@ -207,7 +214,7 @@ func (m *Model) codeToast(msgs []backend.Message) {
 	}
 	newest := fresh[0]
 	for _, f := range fresh {
-		if f.ReceivedAt.After(newest.ReceivedAt) {
+		if f.ReceivedAt.After(newest.ReceivedAt) || (f.ReceivedAt.Equal(newest.ReceivedAt) && f.Line > newest.Line) {
 			newest = f
 		}
 	}

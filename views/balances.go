@@ -18,10 +18,11 @@ func matches(msg tea.KeyPressMsg, b key.Binding) bool { return key.Matches(msg, 
 
 // Balances is pane 1: one row per account.
 type Balances struct {
-	t    themes.Theme
-	w, h int
-	list *List[backend.Account]
-	data *Data
+	t     themes.Theme
+	w, h  int
+	list  *List[backend.Account]
+	data  *Data
+	cache rowCache
 }
 
 // NewBalances makes the balances pane.
@@ -55,7 +56,7 @@ func (p *Balances) Info() string {
 	return strings.Join(parts, " · ")
 }
 
-func (p *Balances) SetTheme(t themes.Theme) { p.t = t }
+func (p *Balances) SetTheme(t themes.Theme) { p.t = t; p.cache.reset() }
 func (p *Balances) SetSize(w, h int)        { p.w, p.h = w, h; p.list.SetHeight(h) }
 func (p *Balances) SelectedKey() backend.Key {
 	a, ok := p.list.Selected()
@@ -101,8 +102,16 @@ func (p *Balances) View(now time.Time) string {
 		nameW, balW = 10, 12
 	}
 	var lines []string
+	tick := tickOf(now)
 	for r, a := range p.list.Window() {
+		sel := p.list.IsCursor(r)
 		stale := p.data.Stale(a.Name)
+		// "synced 12s ago" changes every second; the rest with the account.
+		ver := a.Version<<1 | boolBit(stale)
+		if s, ok := p.cache.get(backend.Key(a.Name), ver, p.w, sel, tick); ok {
+			lines = append(lines, s)
+			continue
+		}
 		balStyle := p.t.Bold
 		switch {
 		case stale:
@@ -133,7 +142,9 @@ func (p *Balances) View(now time.Time) string {
 			{text: strings.Join(extra, " · "), st: p.t.Muted},
 			{text: statusText, st: statusStyle, w: min(max(Width(statusText), 14), p.w/2), right: true},
 		}
-		lines = append(lines, renderRow(p.t, cells, p.w, p.list.IsCursor(r)))
+		row := renderRow(p.t, cells, p.w, sel)
+		p.cache.put(backend.Key(a.Name), ver, p.w, sel, tick, row)
+		lines = append(lines, row)
 	}
 	return pad(lines, p.h)
 }
@@ -180,4 +191,11 @@ func shortErr(s string) string {
 		return s[i+2:]
 	}
 	return s
+}
+
+func boolBit(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -169,6 +169,12 @@ func (d *Detail) View(now time.Time) string {
 	if d.offset < len(out) {
 		out = out[d.offset:]
 	}
+	if len(out) > d.h {
+		out = out[:d.h]
+	}
+	for i := range out {
+		out[i] = Fit(out[i], d.w)
+	}
 	return pad(out, d.h)
 }
 

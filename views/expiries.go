@@ -126,7 +126,7 @@ func (p *Expiries) View(now time.Time) string {
 	}
 	var lines []string
 	if p.list.Len() == 0 {
-		lines = append(lines, p.t.Faint.Render("no lease matches /"+p.list.Filter()))
+		lines = append(lines, Fit(p.t.Faint.Render("no lease matches /"+p.list.Filter()), p.w))
 	}
 	tick := tickOf(now)
 	// Seconds matter only in the last hour: rows further out change once
@@ -184,3 +184,6 @@ func (p *Expiries) row(l backend.Lease, sel bool, now time.Time) string {
 	}
 	return renderRow(t, cells, p.w, sel)
 }
+
+// Redraw forgets rendered rows (account health changed: stale marks move).
+func (p *Expiries) Redraw() { p.cache.reset() }

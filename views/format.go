@@ -29,7 +29,7 @@ func Left(t, now time.Time) string {
 
 // Span formats a duration coarsely, two units at most.
 func Span(d time.Duration) string {
-	d = d.Round(time.Second)
+	d = max(d, 0).Round(time.Second)
 	switch {
 	case d < time.Minute:
 		return fmt.Sprintf("%ds", int(d.Seconds()))

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,30 +27,26 @@ var spinFrames = []string{"◐", "◓", "◑", "◒"}
 type Lines struct {
 	t       themes.Theme
 	w, h    int
-	list    *List[backend.Line]
+	list    *List[*backend.Line]
+	items   []*backend.Line // display order
 	cache   rowCache
 	data    *Data
 	hist    map[backend.Key][]backend.Message
 	regroup time.Time // when a fresh code stops being fresh: re-sort then
-	sorted  time.Time
+	waiting int
 }
 
 // NewLines makes the lines pane.
 func NewLines(t themes.Theme) *Lines {
 	return &Lines{t: t, hist: map[backend.Key][]backend.Message{},
-		list: NewList(func(l backend.Line) backend.Key { return l.Key }, func(l backend.Line) string {
+		list: NewList(func(l *backend.Line) backend.Key { return l.Key }, func(l *backend.Line) string {
 			return l.Number + " " + l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code
 		})}
 }
 
 func (p *Lines) Title() string { return "Lines & codes" }
 func (p *Lines) Info() string {
-	waiting := 0
-	for _, l := range p.data.Lines {
-		if l.State == backend.LineWaiting {
-			waiting++
-		}
-	}
+	waiting := p.waiting
 	i, n := p.list.Position()
 	s := ""
 	if n > 0 {
@@ -89,7 +86,13 @@ func (p *Lines) stripHeight() int {
 func (p *Lines) SelectedKey() backend.Key { return p.list.SelectedKey() }
 
 // SelectedLine is the line under the cursor.
-func (p *Lines) SelectedLine() (backend.Line, bool) { return p.list.Selected() }
+func (p *Lines) SelectedLine() (backend.Line, bool) {
+	l, ok := p.list.Selected()
+	if !ok {
+		return backend.Line{}, false
+	}
+	return *l, true
+}
 
 func (p *Lines) SetFilter(q string) int { p.list.SetFilter(q); return p.list.Len() }
 func (p *Lines) Filter() string         { return p.list.Filter() }
@@ -150,37 +153,100 @@ func group(l backend.Line, now time.Time) int {
 	return 3
 }
 
-// SetData re-sorts the lines.
+// lineLess orders lines: group, then most recent first, then key.
+func lineLess(a, b *backend.Line, now time.Time) bool {
+	ga, gb := group(*a, now), group(*b, now)
+	if ga != gb {
+		return ga < gb
+	}
+	ta, tb := recent(*a), recent(*b)
+	if !ta.Equal(tb) {
+		return ta.After(tb)
+	}
+	return a.Key < b.Key
+}
+
+// SetData re-sorts every line.
 func (p *Lines) SetData(d *Data, now time.Time) {
 	p.data = d
-	items := make([]backend.Line, 0, len(d.Lines))
-	for _, l := range d.Lines {
-		items = append(items, l)
+	type keyed struct {
+		g int
+		t int64
+		l *backend.Line
 	}
-	p.regroup = time.Time{}
-	sort.Slice(items, func(i, j int) bool {
-		a, b := items[i], items[j]
-		ga, gb := group(a, now), group(b, now)
-		if ga != gb {
-			return ga < gb
+	ks := make([]keyed, 0, len(d.Lines))
+	for _, l := range d.Lines {
+		l := l
+		ks = append(ks, keyed{group(l, now), recent(l).UnixNano(), &l})
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if a.g != b.g {
+			return a.g - b.g
 		}
-		ta, tb := recent(a), recent(b)
-		if !ta.Equal(tb) {
-			return ta.After(tb)
+		if a.t != b.t {
+			if a.t > b.t {
+				return -1
+			}
+			return 1
 		}
-		return a.Key < b.Key
+		return strings.Compare(string(a.l.Key), string(b.l.Key))
 	})
-	for _, l := range items {
-		if group(l, now) == 0 {
+	p.items = make([]*backend.Line, len(ks))
+	for i := range ks {
+		p.items[i] = ks[i].l
+	}
+	p.publish(now)
+}
+
+// Update applies a few changed or removed lines without re-sorting the
+// rest (an engine event usually touches a handful of 10,000 lines).
+func (p *Lines) Update(d *Data, changed []backend.Line, removed []backend.Key, now time.Time) {
+	if p.data == nil || len(changed)+len(removed) > 64 {
+		p.SetData(d, now)
+		return
+	}
+	p.data = d
+	drop := map[backend.Key]bool{}
+	for _, k := range removed {
+		drop[k] = true
+	}
+	for _, l := range changed {
+		drop[l.Key] = true
+	}
+	kept := p.items[:0]
+	for _, l := range p.items {
+		if !drop[l.Key] {
+			kept = append(kept, l)
+		}
+	}
+	p.items = kept
+	for _, l := range changed {
+		if cur, ok := d.Lines[l.Key]; !ok || cur.Version != l.Version {
+			continue // a later event replaced or removed it
+		}
+		l := l
+		i := sort.Search(len(p.items), func(i int) bool { return !lineLess(p.items[i], &l, now) })
+		p.items = slices.Insert(p.items, i, &l)
+	}
+	p.publish(now)
+}
+
+// publish hands the ordered lines to the list and notes the counters.
+func (p *Lines) publish(now time.Time) {
+	p.regroup, p.waiting = time.Time{}, 0
+	for _, l := range p.items {
+		if group(*l, now) == 0 {
 			if t := l.CodeAt.Add(freshCode); p.regroup.IsZero() || t.Before(p.regroup) {
 				p.regroup = t
 			}
 		}
+		if l.State == backend.LineWaiting {
+			p.waiting++
+		}
 	}
-	p.sorted = now
-	p.list.SetItems(items)
+	p.list.SetItems(p.items)
 	p.list.SetHeight(p.listHeight())
-	p.cache.trim(len(items))
+	p.cache.trim(len(p.items))
 }
 
 // Tick re-sorts when a fresh code has aged out of the top group.
@@ -213,7 +279,7 @@ func (p *Lines) View(now time.Time) string {
 	}
 	var lines []string
 	if p.list.Len() == 0 {
-		lines = append(lines, p.t.Faint.Render("no line matches /"+p.list.Filter()))
+		lines = append(lines, Fit(p.t.Faint.Render("no line matches /"+p.list.Filter()), p.w))
 	}
 	tick := tickOf(now)
 	for r, l := range p.list.Window() {
@@ -222,7 +288,7 @@ func (p *Lines) View(now time.Time) string {
 			lines = append(lines, s)
 			continue
 		}
-		s := p.row(l, sel, now)
+		s := p.row(*l, sel, now)
 		p.cache.put(l.Key, l.Version, p.w, sel, tick, s)
 		lines = append(lines, s)
 	}
@@ -312,7 +378,7 @@ func (p *Lines) stateText(l backend.Line, now time.Time) (string, lipgloss.Style
 		return "waiting · " + left, st
 	case l.State.Open() && l.Code != "":
 		s := "code " + Ago(l.CodeAt, now)
-		if p.w < 100 { // narrow: keep both figures, drop the words
+		if p.w < 86 { // narrow: keep both figures, drop the words
 			s = Ago(l.CodeAt, now)
 			left = strings.TrimSuffix(left, " left")
 		}
@@ -335,10 +401,11 @@ func (p *Lines) strip(now time.Time) string {
 	t := p.t
 	h := p.stripHeight()
 	rule := t.Faint.Render(strings.Repeat("─", p.w))
-	l, ok := p.list.Selected()
+	lp, ok := p.list.Selected()
 	if !ok {
 		return pad([]string{rule}, h)
 	}
+	l := *lp
 	out := []string{rule}
 	meta := strings.Join(nonEmpty(Number(l.Number), l.Service, Country(l.Country), l.Account, l.Kind), " · ")
 	var codeRows []string
@@ -363,21 +430,21 @@ func (p *Lines) strip(now time.Time) string {
 		right[2] = t.Faint.Render("code " + Ago(l.CodeAt, now))
 	}
 	for i := range 3 {
-		out = append(out, " "+Fit(codeRows[i], codeW)+"   "+Fit(right[i], max(p.w-codeW-4, 0)))
+		out = append(out, Fit(" "+Fit(codeRows[i], codeW)+"   "+Fit(right[i], max(p.w-codeW-4, 0)), p.w))
 	}
 	msgs, loaded := p.hist[l.Key]
 	room := h - len(out)
 	switch {
 	case !loaded:
-		out = append(out, t.Faint.Render(" loading SMS…"))
+		out = append(out, Fit(t.Faint.Render(" loading SMS…"), p.w))
 	case len(msgs) == 0:
-		out = append(out, t.Faint.Render(" no SMS yet"))
+		out = append(out, Fit(t.Faint.Render(" no SMS yet"), p.w))
 	}
 	for _, m := range msgs {
 		if room <= 0 {
 			break
 		}
-		out = append(out, p.smsLine(m, now))
+		out = append(out, Fit(p.smsLine(m, now), p.w))
 		room--
 	}
 	return pad(out, h)
@@ -440,3 +507,6 @@ func nonEmpty(xs ...string) []string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Redraw forgets rendered rows (account health changed: stale marks move).
+func (p *Lines) Redraw() { p.cache.reset() }

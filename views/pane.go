@@ -87,13 +87,27 @@ func Box(t themes.Theme, title, info, body string, w, h int, focused bool) strin
 			l = lines[i]
 		}
 		b.WriteString(left)
-		b.WriteString(Fit(l, inner))
+		if l == "" {
+			b.WriteString(blank(inner))
+		} else {
+			b.WriteString(l) // panes hand over lines exactly inner wide
+		}
 		b.WriteString(right)
 	}
 	b.WriteByte('\n')
 	b.WriteString(bc.Render(bs.BottomLeft + strings.Repeat(bs.Bottom, inner) + bs.BottomRight))
 	return b.String()
 }
+
+// blank is n spaces (cached: every frame needs a few).
+func blank(n int) string {
+	if n < len(blanks) {
+		return blanks[:n]
+	}
+	return strings.Repeat(" ", n)
+}
+
+var blanks = strings.Repeat(" ", 512)
 
 // pad fills a body to h lines.
 func pad(lines []string, h int) string {
@@ -109,7 +123,7 @@ func empty(t themes.Theme, msg string, w, h int) string {
 	if h > 0 {
 		mid := h / 2
 		pad := max((w-Width(msg))/2, 0)
-		lines[mid] = strings.Repeat(" ", pad) + t.Faint.Render(msg)
+		lines[mid] = Fit(strings.Repeat(" ", pad)+t.Faint.Render(msg), w)
 	}
 	return strings.Join(lines, "\n")
 }

@@ -1,7 +1,9 @@
 package views
 
 import (
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -30,11 +32,12 @@ type QueueItem struct {
 
 // Queues is pane 4: orders and jobs in motion.
 type Queues struct {
-	t     themes.Theme
-	w, h  int
-	list  *List[QueueItem]
-	cache rowCache
-	data  *Data
+	active int
+	t      themes.Theme
+	w, h   int
+	list   *List[QueueItem]
+	cache  rowCache
+	data   *Data
 }
 
 // NewQueues makes the queues pane.
@@ -45,13 +48,7 @@ func NewQueues(t themes.Theme) *Queues {
 
 func (p *Queues) Title() string { return "Queues" }
 func (p *Queues) Info() string {
-	active := 0
-	for _, q := range p.list.all {
-		if q.Active {
-			active++
-		}
-	}
-	s := itoa(active) + " in motion"
+	s := itoa(p.active) + " in motion"
 	if q := p.list.Filter(); q != "" {
 		s += " · /" + q
 	}
@@ -69,40 +66,124 @@ func (p *Queues) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
 	return navigate(p.list, msg, km)
 }
 
+func jobItem(j backend.Job) QueueItem {
+	title := j.Title
+	if j.Detail != "" {
+		title += " · " + j.Detail
+	}
+	return QueueItem{Key: j.Key, Kind: string(j.Kind), Title: title, State: stateOf(j),
+		Account: j.Account, Since: j.CreatedAt, Version: j.Version, Active: !j.State.Terminal(),
+		Failed: j.State == backend.JobFailed, Provider: j.Provider}
+}
+
+func orderItem(l backend.Line) QueueItem {
+	return QueueItem{Key: l.Key, Kind: "order", Title: l.Service + " " + Number(l.Number),
+		State: "waiting", Account: l.Account, Since: l.CreatedAt, Version: l.Version, Active: true,
+		Provider: l.Provider}
+}
+
+// queueLess: in motion first, newest first, then key.
+func queueLess(a, b QueueItem) bool {
+	if a.Active != b.Active {
+		return a.Active
+	}
+	if !a.Since.Equal(b.Since) {
+		return a.Since.After(b.Since)
+	}
+	return a.Key < b.Key
+}
+
+// Update applies changed jobs and lines without rebuilding the rest.
+func (p *Queues) Update(d *Data, lines []backend.Line, jobs []backend.Job, removed []backend.Key) {
+	if p.data == nil || len(lines)+len(jobs)+len(removed) > 64 {
+		p.SetData(d)
+		return
+	}
+	p.data = d
+	drop := map[backend.Key]bool{}
+	for _, k := range removed {
+		drop[k] = true
+	}
+	var add []QueueItem
+	for _, l := range lines {
+		drop[l.Key] = true
+		if cur, ok := d.Lines[l.Key]; ok && cur.State == backend.LineWaiting && cur.Version == l.Version {
+			add = append(add, orderItem(cur))
+		}
+	}
+	for _, j := range jobs {
+		drop[j.Key] = true
+		if cur, ok := d.Jobs[j.Key]; ok && cur.Version == j.Version {
+			add = append(add, jobItem(cur))
+		}
+	}
+	items := make([]QueueItem, 0, len(p.list.all)+len(add))
+	for _, q := range p.list.all {
+		if !drop[q.Key] {
+			items = append(items, q)
+		}
+	}
+	for _, q := range add {
+		i := sort.Search(len(items), func(i int) bool { return !queueLess(items[i], q) })
+		items = slices.Insert(items, i, q)
+	}
+	p.publish(items)
+}
+
+func (p *Queues) publish(items []QueueItem) {
+	p.active = 0
+	for _, q := range items {
+		if q.Active {
+			p.active++
+		}
+	}
+	p.list.SetItems(items)
+	p.cache.trim(len(items))
+}
+
 // SetData gathers jobs and waiting orders: in motion first (newest
 // first), then finished ones.
 func (p *Queues) SetData(d *Data) {
 	p.data = d
 	items := make([]QueueItem, 0, len(d.Jobs))
 	for _, j := range d.Jobs {
-		title := j.Title
-		if j.Detail != "" {
-			title += " · " + j.Detail
-		}
-		items = append(items, QueueItem{Key: j.Key, Kind: string(j.Kind), Title: title, State: stateOf(j),
-			Account: j.Account, Since: j.CreatedAt, Version: j.Version, Active: !j.State.Terminal(),
-			Failed: j.State == backend.JobFailed, Provider: j.Provider})
+		items = append(items, jobItem(j))
 	}
 	for _, l := range d.Lines {
-		if l.State != backend.LineWaiting {
-			continue
+		if l.State == backend.LineWaiting {
+			items = append(items, orderItem(l))
 		}
-		items = append(items, QueueItem{Key: l.Key, Kind: "order", Title: l.Service + " " + Number(l.Number),
-			State: "waiting", Account: l.Account, Since: l.CreatedAt, Version: l.Version, Active: true,
-			Provider: l.Provider})
 	}
-	sort.Slice(items, func(i, j int) bool {
-		a, b := items[i], items[j]
-		if a.Active != b.Active {
-			return a.Active
+	// Sort indexes on precomputed keys: items are large to swap.
+	type keyed struct {
+		active bool
+		since  int64
+		i      int
+	}
+	ks := make([]keyed, len(items))
+	for i, q := range items {
+		ks[i] = keyed{q.Active, q.Since.UnixNano(), i}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		switch {
+		case a.active != b.active:
+			if a.active {
+				return -1
+			}
+			return 1
+		case a.since != b.since:
+			if a.since > b.since {
+				return -1
+			}
+			return 1
 		}
-		if !a.Since.Equal(b.Since) {
-			return a.Since.After(b.Since)
-		}
-		return a.Key < b.Key
+		return strings.Compare(string(items[a.i].Key), string(items[b.i].Key))
 	})
-	p.list.SetItems(items)
-	p.cache.trim(len(items))
+	ordered := make([]QueueItem, len(items))
+	for i, k := range ks {
+		ordered[i] = items[k.i]
+	}
+	p.publish(ordered)
 }
 
 func stateOf(j backend.Job) string {
@@ -127,7 +208,7 @@ func (p *Queues) View(now time.Time) string {
 	}
 	var lines []string
 	if p.list.Len() == 0 {
-		lines = append(lines, p.t.Faint.Render("nothing matches /"+p.list.Filter()))
+		lines = append(lines, Fit(p.t.Faint.Render("nothing matches /"+p.list.Filter()), p.w))
 	}
 	tick := tickOf(now)
 	for r, q := range p.list.Window() {
@@ -174,3 +255,6 @@ func (p *Queues) row(q QueueItem, sel bool, now time.Time) string {
 	}
 	return renderRow(t, cells, p.w, sel)
 }
+
+// Redraw forgets rendered rows (account health changed: stale marks move).
+func (p *Queues) Redraw() { p.cache.reset() }

@@ -4,6 +4,7 @@ package wiring
 
 import (
 	"fmt"
+	"time"
 
 	"switchboard/backend"
 	"switchboard/backend/fivesim"
@@ -24,6 +25,12 @@ var DefaultRate = map[backend.ProviderKind]float64{
 // BuildAccount makes the adapter for one configured account, sharing one
 // budget between the adapter's transport and the engine's scheduler.
 func BuildAccount(acc config.Account) (backend.AccountSpec, error) {
+	return BuildAccountClock(acc, nil)
+}
+
+// BuildAccountClock is BuildAccount with the clock adapters use for times
+// a provider does not state (tests pass the simulator's clock).
+func BuildAccountClock(acc config.Account, now func() time.Time) (backend.AccountSpec, error) {
 	rate := acc.RatePerMinute
 	if rate <= 0 {
 		rate = DefaultRate[acc.Provider]
@@ -33,13 +40,13 @@ func BuildAccount(acc config.Account) (backend.AccountSpec, error) {
 	var err error
 	switch acc.Provider {
 	case backend.PivDay:
-		p, err = pivday.New(pivday.Config{Account: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey, Budget: budget})
+		p, err = pivday.New(pivday.Config{Account: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey, Budget: budget, Now: now})
 	case backend.FiveSim:
 		p, err = fivesim.New(fivesim.Config{Account: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey, Budget: budget})
 	case backend.NonVoip:
-		p, err = nonvoip.New(nonvoip.Config{Account: acc.Name, BaseURL: acc.BaseURL, Email: acc.Email, Password: acc.Password, Budget: budget})
+		p, err = nonvoip.New(nonvoip.Config{Account: acc.Name, BaseURL: acc.BaseURL, Email: acc.Email, Password: acc.Password, Budget: budget, Now: now})
 	case backend.Market:
-		p, err = market.New(market.Config{Account: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey, Budget: budget, PerMinute: rate})
+		p, err = market.New(market.Config{Account: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey, Budget: budget, PerMinute: rate, Now: now})
 	default:
 		err = fmt.Errorf("unknown provider %q", acc.Provider)
 	}

@@ -33,7 +33,7 @@ var textErrors = map[string]textError{
 	"not enough user balance": {backend.ErrNoBalance, "not enough balance"},
 	"not enough rating":       {backend.ErrForbidden, "rating too low to buy (at rating 0 5sim blocks purchases for 24 h)"},
 	"order not found":         {backend.ErrNotFound, "order not found"},
-	"order has sms":           {backend.ErrRefused, "the order already has an SMS: finish it instead of cancelling"},
+	"order has sms":           {backend.ErrRefused, "the order already has an SMS: finish it instead"},
 	"order expired":           {backend.ErrRefused, "the order has expired"},
 	"you need to wait time":   {backend.ErrRefused, "too early to cancel this order"},
 	"bad country":             {backend.ErrInvalid, "unknown country"},

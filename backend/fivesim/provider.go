@@ -87,10 +87,10 @@ func New(cfg Config) (*Provider, error) {
 		Provider: backend.FiveSim,
 		BaseURL:  cfg.BaseURL,
 		Budget:   cfg.Budget,
-		HTTP:     cfg.HTTP,
 		Timeout:  cfg.Timeout,
 		Secrets:  []string{cfg.APIKey},
 		Auth:     authorize(cfg.APIKey),
+		HTTP:     cfg.HTTP,
 	})
 	return &Provider{account: cfg.Account, c: NewClient(t)}, nil
 }
@@ -629,12 +629,15 @@ func lineState(status, cat string, hasCode bool) backend.LineState {
 	return backend.LineUnknown
 }
 
-// allowed is what 5sim accepts for an order in its state: a live order
-// without SMS may be cancelled (refund) or banned; once an SMS arrived it
-// can only be finished or banned ("order has sms"). Ban is an activation
-// concept (the service rejected the number). A finished activation can be
-// re-bought only when it was bought with reuse=1, which 5sim's answers do
-// not show: Switchboard remembers it in Extra["reuse"] for its own buys.
+// allowed is what 5sim accepts for an order in its state: a live
+// activation without SMS may be cancelled (refund) or banned; once an SMS
+// arrived it can only be finished or banned ("order has sms"). Ban is an
+// activation concept (the service rejected the number). A hosting number
+// is a rental paid for its time: the documents show no cancel for one and
+// the simulator refuses it (`hosting order`), so it is only finished. A
+// finished activation can be re-bought only when it was bought with
+// reuse=1, which 5sim's answers do not show: Switchboard remembers it in
+// Extra["reuse"] for its own buys.
 func allowed(o Order, cat string, reusable bool) backend.ActionSet {
 	var s backend.ActionSet
 	switch o.Status {
@@ -642,7 +645,7 @@ func allowed(o Order, cat string, reusable bool) backend.ActionSet {
 		s = backend.Allow(backend.ActCheck)
 		if len(o.SMS) > 0 {
 			s = s.With(backend.ActFinish)
-		} else {
+		} else if cat == CategoryActivation {
 			s = s.With(backend.ActCancel)
 		}
 		if cat == CategoryActivation {
@@ -659,9 +662,17 @@ func allowed(o Order, cat string, reusable bool) backend.ActionSet {
 	return s
 }
 
-// keepExtra carries what only Switchboard knows (the reuse flag) over a
-// refresh, and recomputes Allowed with it.
+// keepExtra carries over a refresh what the answer does not say: the
+// operator and country (5sim's check, finish, cancel and ban answers carry
+// no operator in the document's examples, and the simulator follows them),
+// and the reuse flag only Switchboard knows, with Allowed recomputed.
 func keepExtra(l *backend.Line, prev backend.Line) {
+	if l.Operator == "" {
+		l.Operator = prev.Operator
+	}
+	if l.Country == "" {
+		l.Country = prev.Country
+	}
 	if prev.Extra["reuse"] != "1" {
 		return
 	}

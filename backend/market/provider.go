@@ -31,6 +31,7 @@ type Config struct {
 	Budget    *backend.Budget
 	HTTP      *http.Client
 	Timeout   time.Duration
+	Now       func() time.Time // clock for times the provider does not give; default time.Now
 }
 
 // Buy categories.
@@ -103,6 +104,9 @@ func New(cfg Config) (*Provider, error) {
 	}
 	p := &Provider{cfg: cfg, now: time.Now, progressWait: 1500 * time.Millisecond, progressTries: 3,
 		pulled: map[string]time.Time{}, forbidden: map[string]time.Time{}}
+	if cfg.Now != nil {
+		p.now = cfg.Now
+	}
 	if cfg.Budget == nil {
 		cfg.Budget = backend.NewBudget(p.Traits().PerMinute)
 		p.cfg.Budget = cfg.Budget

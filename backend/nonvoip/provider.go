@@ -44,6 +44,7 @@ type Config struct {
 	Budget   *backend.Budget
 	HTTP     *http.Client
 	Timeout  time.Duration
+	Now      func() time.Time // clock for times the provider does not give; default time.Now
 }
 
 // Provider is one NonVoip account. It implements backend.Provider,
@@ -85,6 +86,9 @@ func New(cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("nonvoip %s: base URL must be an http(s) URL", cfg.Account)
 	}
 	p := &Provider{account: cfg.Account, now: time.Now, before: map[string]decimal.Decimal{}}
+	if cfg.Now != nil {
+		p.now = cfg.Now
+	}
 	if cfg.Budget == nil {
 		cfg.Budget = backend.NewBudget(p.Traits().PerMinute)
 	}
@@ -898,12 +902,18 @@ func (p *Provider) ParseWebhook(body []byte) ([]backend.Line, []backend.Message,
 					Text: it.Text, Code: it.Code, ReceivedAt: now})
 			}
 			p.settleState(&l, now)
+			if it.Coarse {
+				// State and actions follow the class the word names; the
+				// type stays unknown so the engine keeps the one it holds
+				// (getsms fills it for a line it does not hold).
+				l.Kind = ""
+			}
 			lines = append(lines, l)
 		}
 	case "auctionwining", "auctionwinning":
 		for _, it := range cb.Items {
 			l := p.callbackLine(it, now)
-			if l.Kind == "" {
+			if l.Kind == "" || it.Coarse {
 				l.Kind, l.Extra[ExtraType] = TypeShortTerm, TypeShortTerm // premium bids are for 10-minute numbers
 			}
 			l.ExpiresAt = it.ExpiresAt
@@ -924,7 +934,7 @@ func (p *Provider) callbackLine(it CallbackItem, now time.Time) backend.Line {
 		Number: displayNumber(it.Number), Service: it.Service, Kind: it.Type,
 		Extra: map[string]string{ExtraNumber: it.Number, ExtraService: it.Service},
 	}
-	if it.Type != "" {
+	if it.Type != "" && !it.Coarse {
 		l.Extra[ExtraType] = it.Type
 	}
 	return l

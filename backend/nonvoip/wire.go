@@ -701,10 +701,13 @@ type Callback struct {
 // CallbackItem is one order a callback speaks of; SMS fields are set for
 // incoming_message.
 type CallbackItem struct {
-	OrderID   string
-	Number    string
-	Service   string
-	Type      string
+	OrderID string
+	Number  string
+	Service string
+	Type    string
+	// Coarse: Type came as an abbreviation (see coarseType), a class
+	// rather than the order's type.
+	Coarse    bool
 	Sender    string
 	Text      string // sanitized
 	Code      string
@@ -736,6 +739,7 @@ func decodeCallback(body []byte, now time.Time) (Callback, error) {
 			Number:  sanitize.Line(strings.TrimSpace(string(it.Number))),
 			Service: sanitize.Line(strings.TrimSpace(string(it.Service))),
 			Type:    normalType(string(it.Type)),
+			Coarse:  coarseType(string(it.Type)),
 			Sender:  sanitize.Line(strings.TrimSpace(string(it.Sender))),
 		}
 		if raw := clipText(string(it.SMS)); strings.TrimSpace(raw) != "" {
@@ -749,6 +753,21 @@ func decodeCallback(body []byte, now time.Time) (Callback, error) {
 		cb.Items = append(cb.Items, ci)
 	}
 	return cb, nil
+}
+
+// coarseType reports the callbacks' abbreviated type words. The document's
+// only example sends "str" (short-term rental) and defines no list; "ltr"
+// is its plausible long-term counterpart. Such a word tells a 10-minute
+// number from a rental but not the order's type (a country-wise order, a
+// 1-day or a 3-day rental are not 30-day numbers), so it must not replace
+// the type Switchboard knows: a 1-day line retyped long_term would renew
+// for 30 days.
+func coarseType(s string) bool {
+	switch infoKey(s) {
+	case "str", "ltr":
+		return true
+	}
+	return false
 }
 
 // --- order types ------------------------------------------------------------

@@ -72,6 +72,7 @@ type Config struct {
 	Budget  *backend.Budget // default backend.NewBudget(Traits().PerMinute)
 	HTTP    *http.Client
 	Timeout time.Duration
+	Now     func() time.Time // clock for times the provider does not give; default time.Now
 }
 
 // Provider is one piv.day account. It is safe for concurrent use.
@@ -126,7 +127,11 @@ func New(cfg Config) (*Provider, error) {
 		Secrets:  []string{key},
 		Auth:     func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) },
 	})
-	return &Provider{account: cfg.Account, c: &Client{t: t}, now: time.Now}, nil
+	now := time.Now
+	if cfg.Now != nil {
+		now = cfg.Now
+	}
+	return &Provider{account: cfg.Account, c: &Client{t: t}, now: now}, nil
 }
 
 // Client exposes every documented call.

@@ -40,8 +40,10 @@ import (
 //   - cancel: `order expired` once the order is closed, `hosting order` for
 //     a hosting order, `order has sms` once an SMS arrived, `you need to
 //     wait time` within FiveSimCancelWait of the purchase. ban follows the
-//     same rules minus the wait. finish of an activation without an SMS is
-//     refused with `order no sms`; a hosting order may be finished early.
+//     same rules minus the wait and minus `order has sms`: the document's
+//     ban example is an order with an SMS, and NOTES restricts only cancel.
+//     finish of an activation without an SMS is refused with `order no
+//     sms`; a hosting order may be finished early.
 //   - Reuse: only a closed, non-banned order bought with reuse=1, same
 //     product, within FiveSimReuseWindow. No such order → `reuse not
 //     possible`; bought without reuse=1 → `reuse false`; too old → `reuse
@@ -1032,8 +1034,6 @@ func (p *FiveSim) handleBan(r *http.Request, a *fsAccount, now time.Time) fsRepl
 		return fsRefuse(fsOrderExpired)
 	case o.category == "hosting":
 		return fsRefuse(fsHostingOrder)
-	case len(o.sms) > 0:
-		return fsRefuse(fsOrderHasSMS)
 	}
 	o.status = fsStatusBanned
 	a.balance += o.price
@@ -1311,6 +1311,12 @@ type FiveSimOrder struct {
 	Expires  time.Time
 	SMS      int
 	Reuse    bool
+	// The purchase's query options as the simulator understood them.
+	Voice            bool
+	Forwarding       bool
+	ForwardingNumber string
+	Operator         string
+	Country          string
 }
 
 func fsOrderID(id any) (int, bool) {
@@ -1361,7 +1367,8 @@ func (p *FiveSim) Order(orderID any) (FiveSimOrder, bool) {
 	p.advance(o, p.s.clock())
 	return FiveSimOrder{ID: o.id, Account: o.acct.name, Category: o.category, Phone: o.phone,
 		Product: o.product, Status: o.status, Price: fsAmount(o.price), Created: o.created,
-		Expires: o.expires, SMS: len(o.sms), Reuse: o.reuse}, true
+		Expires: o.expires, SMS: len(o.sms), Reuse: o.reuse, Voice: o.voice, Forwarding: o.forwarding,
+		ForwardingNumber: o.forwardingNumber, Operator: o.operator, Country: o.country}, true
 }
 
 func (p *FiveSim) account(name string) *fsAccount {

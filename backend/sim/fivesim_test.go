@@ -286,7 +286,6 @@ func TestFiveSimSMSFinishAndRefusals(t *testing.T) {
 	}
 	s.Advance(FiveSimCancelWait)
 	wantText(t, fsGet(t, s, "/user/cancel/"+id, key), http.StatusBadRequest, "order has sms")
-	wantText(t, fsGet(t, s, "/user/ban/"+id, key), http.StatusBadRequest, "order has sms")
 
 	r := fsGet(t, s, "/user/finish/"+id, key)
 	if r.status != http.StatusOK || r.object(t)["status"] != "FINISHED" {

@@ -51,7 +51,8 @@ package sim
 //     requests a minute per key (MarketPerMinute; Options.Rates overrides)
 //     in fixed windows of the scenario clock; every authenticated answer
 //     carries X-RateLimit-Limit and X-RateLimit-Remaining; a 429 adds
-//     Retry-After (seconds) and X-RateLimit-Reset (Unix seconds) and the
+//     Retry-After (seconds) and X-RateLimit-Reset (Unix seconds, on the real
+//     clock so a client can wait for it) and the
 //     error body with code TOO_MANY_REQUESTS. Requests with a bad key are
 //     not counted.
 //   - Idempotency: purchases require "idempotency_key" in the body (≤ 255
@@ -1068,7 +1069,10 @@ func (p *Market) handle(r *http.Request, body []byte, h mkHandler) mkResp {
 		s.countLimited(backend.Market)
 		retry := int(math.Ceil(reset.Sub(now).Seconds()))
 		hdr["Retry-After"] = strconv.Itoa(max(retry, 1))
-		hdr["X-RateLimit-Reset"] = strconv.FormatInt(reset.Unix(), 10)
+		// On the real clock, as the NonVoip simulator does: a client takes
+		// the reset as an absolute time, and the scenario clock may run
+		// ahead of it (Advance), which would make it wait that gap too.
+		hdr["X-RateLimit-Reset"] = strconv.FormatInt(time.Now().Add(reset.Sub(now)).Unix(), 10)
 		resp := mkErr(http.StatusTooManyRequests, "TOO_MANY_REQUESTS", "Too Many Attempts.")
 		resp.header = hdr
 		return resp
@@ -1093,7 +1097,6 @@ func (p *Market) handle(r *http.Request, body []byte, h mkHandler) mkResp {
 
 func (p *Market) tooMany(w http.ResponseWriter, retry time.Duration, hint bool) {
 	p.s.mu.Lock()
-	now := p.s.clock()
 	limit := p.s.rateFor(backend.Market, MarketPerMinute)
 	p.s.mu.Unlock()
 	w.Header().Set("X-RateLimit-Limit", strconv.Itoa(limit))
@@ -1101,7 +1104,7 @@ func (p *Market) tooMany(w http.ResponseWriter, retry time.Duration, hint bool) 
 	if hint {
 		secs := max(int(math.Ceil(retry.Seconds())), 1)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(now.Add(time.Duration(secs)*time.Second).Unix(), 10))
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Duration(secs)*time.Second).Unix(), 10))
 	}
 	mkErr(http.StatusTooManyRequests, "TOO_MANY_REQUESTS", "Too Many Attempts.").write(w)
 }

@@ -172,19 +172,22 @@ type nvSMS struct {
 }
 
 type nvOrder struct {
-	id          string
-	acct        *nvAccount
-	kind        string
-	products    []int
-	service     string
-	number      string
-	country     string // ISO code for country orders
-	status      string
-	created     time.Time
-	expires     time.Time
-	lastCharge  int64 // refunded by a reject or an SMS-less expiry
-	sms         []nvSMS
-	since       time.Time // start of the current window (reuse restarts it)
+	id         string
+	acct       *nvAccount
+	kind       string
+	products   []int
+	service    string
+	number     string
+	country    string // ISO code for country orders
+	status     string
+	created    time.Time
+	expires    time.Time
+	lastCharge int64 // refunded by a reject or an SMS-less expiry
+	sms        []nvSMS
+	// first is the index in sms where the current window starts (reuse
+	// restarts it). An index, not a time: an SMS and a reuse at the same
+	// instant (a manual clock) must not leak the old SMS into the new window.
+	first       int
 	plan        SMSPlan
 	planned     [2]bool // plan.First / plan.Second delivered
 	onlineUntil time.Time
@@ -194,13 +197,7 @@ func (o *nvOrder) rental() bool { return o.kind == nvLong || o.kind == nvOneDay 
 
 // windowSMS is the SMS of the current window.
 func (o *nvOrder) windowSMS() []nvSMS {
-	var out []nvSMS
-	for _, m := range o.sms {
-		if !m.at.Before(o.since) {
-			out = append(out, m)
-		}
-	}
-	return out
+	return o.sms[min(o.first, len(o.sms)):]
 }
 
 // receiving reports whether an SMS sent to the number now would arrive.
@@ -377,7 +374,7 @@ func (p *NonVoip) newOrder(a *nvAccount, kind string, products []int, service, n
 		p.nextID += 1 + p.s.rng.IntN(3)
 	}
 	o := &nvOrder{id: id, acct: a, kind: kind, products: products, service: service, number: number,
-		created: created, expires: created.Add(life), lastCharge: cost, since: created}
+		created: created, expires: created.Add(life), lastCharge: cost}
 	if o.rental() {
 		o.expires = created.Add(time.Duration(nvPeriodDays(kind)) * 24 * time.Hour)
 		o.onlineUntil = created.Add(nvOnlineWindow)
@@ -1062,7 +1059,7 @@ func (p *NonVoip) reuse(a *nvAccount, q nvReq, now time.Time) (int, any) {
 	a.purchases++
 	o.lastCharge = cost
 	o.status = nvReserved
-	o.since = now
+	o.first = len(o.sms)
 	o.expires = now.Add(nvShortLife)
 	o.plan = p.s.planSMS(now)
 	o.planned = [2]bool{}

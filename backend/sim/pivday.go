@@ -1871,3 +1871,93 @@ func (p *PivDay) White(id string) (status int, ok bool) {
 	}
 	return 0, false
 }
+
+// PivDayNumber is what the NumberDetail hook reports about one number.
+type PivDayNumber struct {
+	ID, Phone, Country, Status, CustomName string
+	Expires                                time.Time
+	AutoRenew                              bool
+	SMS                                    int // inbound and outbound
+}
+
+// NumberDetail reports everything a contract test compares about a number.
+func (p *PivDay) NumberDetail(id string) (PivDayNumber, bool) {
+	p.s.mu.Lock()
+	defer p.s.mu.Unlock()
+	_, n := p.findNumber(id)
+	if n == nil {
+		return PivDayNumber{}, false
+	}
+	return PivDayNumber{ID: n.id, Phone: n.phone, Country: n.country, Status: n.status, CustomName: n.customName,
+		Expires: n.expiresAt, AutoRenew: n.autoRenew, SMS: len(n.sms)}, true
+}
+
+// PivDayDomain is what the DomainDetail hook reports about one domain.
+type PivDayDomain struct {
+	ID, Name, Status    string
+	Expires, SSLExpires time.Time
+	AutoRenew           bool
+}
+
+// DomainDetail reports a domain's name, status, expiries and auto-renew flag.
+func (p *PivDay) DomainDetail(id string) (PivDayDomain, bool) {
+	p.s.mu.Lock()
+	defer p.s.mu.Unlock()
+	for _, a := range p.accounts {
+		if d := p.domain(a, id); d != nil {
+			return PivDayDomain{ID: d.id, Name: d.name, Status: d.status, Expires: d.expiresAt,
+				SSLExpires: d.sslExpiresAt, AutoRenew: d.autoRenew}, true
+		}
+	}
+	return PivDayDomain{}, false
+}
+
+// ProxyOrderIDs lists an account's proxy order ids, oldest first.
+func (p *PivDay) ProxyOrderIDs(account string) []string {
+	return p.ids(account, func(a *pivAccount) (out []string) {
+		for _, o := range a.proxies {
+			out = append(out, o.id)
+		}
+		return out
+	})
+}
+
+// DomainIDs lists an account's domain ids (pending registrations
+// included), oldest first.
+func (p *PivDay) DomainIDs(account string) []string {
+	return p.ids(account, func(a *pivAccount) (out []string) {
+		for _, d := range a.domains {
+			out = append(out, d.id)
+		}
+		return out
+	})
+}
+
+// QueueIDs lists an account's domain queue entries, oldest first.
+func (p *PivDay) QueueIDs(account string) []string {
+	return p.ids(account, func(a *pivAccount) (out []string) {
+		for _, q := range a.queue {
+			out = append(out, q.id)
+		}
+		return out
+	})
+}
+
+// WhiteIDs lists an account's white jobs, oldest first.
+func (p *PivDay) WhiteIDs(account string) []string {
+	return p.ids(account, func(a *pivAccount) (out []string) {
+		for _, w := range a.whites {
+			out = append(out, w.id)
+		}
+		return out
+	})
+}
+
+func (p *PivDay) ids(account string, list func(*pivAccount) []string) []string {
+	p.s.mu.Lock()
+	defer p.s.mu.Unlock()
+	if a := p.account(account); a != nil {
+		return list(a)
+	}
+	return nil
+}

@@ -70,6 +70,12 @@ type Response struct {
 type Client struct {
 	cfg  Config
 	http *http.Client
+	// single sends calls that may spend money, each on a fresh connection:
+	// net/http silently re-sends an idempotent-looking request (5sim buys
+	// with GET) when a kept-alive connection closes before the answer,
+	// after the provider may have acted on it — a lost answer would become
+	// a second purchase. It never re-sends on a connection of its own.
+	single *http.Client
 }
 
 // UserAgent names Switchboard and its version.
@@ -97,7 +103,17 @@ func New(cfg Config) *Client {
 		*hc = *cfg.HTTP
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Client{cfg: cfg, http: hc}
+	once := *hc
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	if t, ok := rt.(*http.Transport); ok {
+		fresh := t.Clone()
+		fresh.DisableKeepAlives = true
+		once.Transport = fresh
+	}
+	return &Client{cfg: cfg, http: hc, single: &once}
 }
 
 // Budget is the account's rate budget.
@@ -209,7 +225,11 @@ func (c *Client) once(ctx context.Context, req Request, body []byte, ctype strin
 	if c.cfg.Auth != nil {
 		c.cfg.Auth(hr)
 	}
-	hresp, err := c.http.Do(hr)
+	hc := c.http
+	if !req.Read {
+		hc = c.single
+	}
+	hresp, err := hc.Do(hr)
 	if err != nil {
 		return nil, !neverSent(err), err
 	}

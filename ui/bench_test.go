@@ -1,0 +1,143 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/shopspring/decimal"
+
+	"switchboard/backend"
+	"switchboard/keymap"
+	"switchboard/ui"
+	"switchboard/views"
+)
+
+// nullBackend answers the UI without I/O (benchmarks, unit tests).
+type nullBackend struct{ submitted []backend.Action }
+
+func (b *nullBackend) Submit(a backend.Action)                             { b.submitted = append(b.submitted, a) }
+func (b *nullBackend) Refresh(string)                                      {}
+func (b *nullBackend) Copied(backend.Key)                                  {}
+func (b *nullBackend) History(backend.Key, int) ([]backend.Message, error) { return nil, nil }
+func (b *nullBackend) Catalog(context.Context, string, backend.CatalogRequest) ([]backend.CatalogItem, error) {
+	return nil, nil
+}
+func (b *nullBackend) BuyFlow(string) (backend.BuyFlow, bool) { return nil, false }
+func (b *nullBackend) Add(string, string)                     {}
+
+// bigState is the benchmark's account size: 10,000 lines, 1,000 leases,
+// 1,000 jobs over 20 accounts.
+func bigState(now time.Time) (backend.Event, []string) {
+	var ev backend.Event
+	var names []string
+	kinds := backend.Kinds
+	for i := range 20 {
+		k := kinds[i%4]
+		name := fmt.Sprintf("%s-%02d", k, i)
+		names = append(names, name)
+		ev.Accounts = append(ev.Accounts, backend.Account{Name: name, Provider: k, Health: backend.HealthOK,
+			Balance: backend.NewMoney(decimal.NewFromInt(int64(100+i)), "USD"), LastGood: now})
+	}
+	for i := range 10_000 {
+		acc := ev.Accounts[i%20]
+		l := backend.Line{Key: backend.MakeKey(acc.Provider, acc.Name, backend.ItemLine, fmt.Sprint(i)), Account: acc.Name,
+			Provider: acc.Provider, ID: fmt.Sprint(i), Number: fmt.Sprintf("+7900%07d", i), Service: "telegram",
+			Country: "russia", State: backend.LineWaiting, CreatedAt: now.Add(-time.Duration(i) * time.Second),
+			ExpiresAt: now.Add(15 * time.Minute), Version: uint64(i + 1), Allowed: backend.Allow(backend.ActCancel)}
+		if i%3 == 0 {
+			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i), now.Add(-time.Duration(i)*time.Second)
+		}
+		ev.Lines = append(ev.Lines, l)
+	}
+	for i := range 1000 {
+		acc := ev.Accounts[i%20]
+		ev.Leases = append(ev.Leases, backend.Lease{Key: backend.MakeKey(acc.Provider, acc.Name, backend.ItemLease, fmt.Sprint(i)),
+			Account: acc.Name, Provider: acc.Provider, Kind: backend.LeaseProxy, Name: fmt.Sprintf("proxy DE ×%d", i),
+			ExpiresAt: now.Add(time.Duration(i) * time.Hour), HasAuto: true, Version: uint64(i + 1)})
+		ev.Jobs = append(ev.Jobs, backend.Job{Key: backend.MakeKey(acc.Provider, acc.Name, backend.ItemJob, fmt.Sprint(i)),
+			Account: acc.Name, Provider: acc.Provider, Kind: backend.JobBoost, Title: fmt.Sprintf("Instagram followers ×%d", i),
+			State: backend.JobRunning, CreatedAt: now.Add(-time.Duration(i) * time.Minute), Version: uint64(i + 1)})
+	}
+	return ev, names
+}
+
+func bigModel(b testing.TB, w, h int) (*ui.Model, time.Time) {
+	now := time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
+	ev, names := bigState(now)
+	m := ui.New(ui.Options{Backend: &nullBackend{}, Initial: ev, Accounts: names, Theme: "dark", Keys: keymap.Default(),
+		Thresholds: views.Thresholds{Warn: 7 * 24 * time.Hour, Urgent: 24 * time.Hour, Critical: time.Hour},
+		Now:        func() time.Time { return now }})
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	return m, now
+}
+
+// BenchmarkView is the frame cost at 200×60 with 10,000 lines, 1,000
+// leases and 1,000 jobs: only visible rows render, unchanged rows come
+// from the cache.
+func BenchmarkView(b *testing.B) {
+	m, _ := bigModel(b, 200, 60)
+	m.View()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = m.View()
+	}
+}
+
+// BenchmarkViewAfterKey is a cursor move plus the frame it causes.
+func BenchmarkViewAfterKey(b *testing.B) {
+	m, _ := bigModel(b, 200, 60)
+	down := tea.KeyPressMsg{Code: 'j', Text: "j"}
+	up := tea.KeyPressMsg{Code: 'k', Text: "k"}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			m.Update(down)
+		} else {
+			m.Update(up)
+		}
+		i++
+		_ = m.View()
+	}
+}
+
+// BenchmarkEventAndView is one changed line arriving from the engine
+// (the pane re-sorts its 10,000 lines) plus the frame.
+func BenchmarkEventAndView(b *testing.B) {
+	m, now := bigModel(b, 200, 60)
+	ev, _ := bigState(now)
+	l := ev.Lines[5000]
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		l.Version = uint64(100000 + i)
+		l.Code, l.CodeAt, l.State = fmt.Sprintf("%06d", i%999999), now, backend.LineReceived
+		m.Update(ui.EventMsg{Event: backend.Event{Lines: []backend.Line{l}}})
+		_ = m.View()
+	}
+}
+
+// TestBigStateMemory reports the heap the UI holds for the benchmark's
+// size (the whole process figure is in BENCHMARKS.md).
+func TestBigStateMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("memory report")
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	m, _ := bigModel(t, 200, 60)
+	_ = m.View()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("UI heap for 10k lines, 1k leases, 1k jobs: %.1f MB", float64(heap)/(1<<20))
+	if heap > 60<<20 {
+		t.Fatalf("the UI holds %d MB for the benchmark state", heap>>20)
+	}
+	runtime.KeepAlive(m)
+}
