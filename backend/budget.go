@@ -121,8 +121,12 @@ func (b *Budget) PauseUntil(t time.Time) {
 	b.mu.Unlock()
 }
 
-// maxBackoff caps the pause after repeated 429s that carry no hint.
-const maxBackoff = 5 * time.Minute
+// maxBackoff caps the pause after repeated 429s that carry no hint;
+// maxHint caps a pause the provider asks for.
+const (
+	maxBackoff = 5 * time.Minute
+	maxHint    = 30 * time.Minute
+)
 
 // RateLimited records a 429. With a hint from the provider the account
 // pauses exactly that long; without one it backs off exponentially from one
@@ -130,7 +134,9 @@ const maxBackoff = 5 * time.Minute
 func (b *Budget) RateLimited(hint time.Duration) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	d := hint
+	// A provider's own hint is honoured up to maxHint: a wild header must
+	// not freeze an account for a day; after it, a 429 pauses again.
+	d := min(hint, maxHint)
 	if d <= 0 {
 		b.strikes++
 		d = time.Second << min(b.strikes-1, 9)
@@ -157,6 +163,9 @@ func (b *Budget) Observe(limit, remaining int, reset time.Time) {
 		b.SetPerMinute(float64(limit))
 	}
 	if remaining == 0 && !reset.IsZero() {
+		if limit := b.now().Add(maxHint); reset.After(limit) {
+			reset = limit
+		}
 		b.PauseUntil(reset)
 	}
 }

@@ -61,6 +61,7 @@ type Engine struct {
 	now     func() time.Time
 	version uint64
 	flight  map[string]bool // single-flight: account/kind/target
+	sent    map[string]bool // action ids already carried out this run
 	ctxMu   sync.Mutex
 	ctx     context.Context
 }

@@ -44,6 +44,7 @@ type Notice struct {
 	Key    Key    // the item concerned, if any
 	Action *Action
 	Offer  *Offer // set when the operator must accept or refuse
+	Data   string // what a read-type action returned (a proxy export); never shown, only copied or saved
 	At     time.Time
 }
 

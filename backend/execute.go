@@ -62,6 +62,17 @@ func (e *Engine) start(ctx context.Context, act Action) {
 		e.notify(Info, act.Target, act.Kind.Verb()+" already in progress")
 		return
 	}
+	// An action id is one operator decision: the same action handed over
+	// again after it finished (a UI that re-sends) must not spend twice
+	// where the provider has no idempotency key of its own.
+	if e.sent[act.ID] {
+		e.notify(Info, act.Target, describeAction(act, t)+" was already sent: not sent again")
+		return
+	}
+	if e.sent == nil {
+		e.sent = map[string]bool{}
+	}
+	e.sent[act.ID] = true
 	e.flight[fk] = true
 	go e.execute(ctx, a, act, t, fk)
 }
@@ -107,7 +118,8 @@ func (e *Engine) targetFor(a *acct, act Action) (Target, string) {
 	}
 	if l := a.lineByKey(act.Target); l != nil && l.Key == act.Target {
 		line := l.Line
-		if !line.Allowed.Has(act.Kind) {
+		cooling := (act.Kind == ActCancel || act.Kind == ActReject) && line.CooldownUntil.After(e.now())
+		if !line.Allowed.Has(act.Kind) || cooling {
 			return Target{}, Explain(line.Provider, string(line.State), line.Allowed, act.Kind, line.CooldownUntil.Sub(e.now()))
 		}
 		t := Target{Line: &line}
@@ -230,10 +242,7 @@ func (e *Engine) actionDone(a *acct, entry JournalEntry, out Outcome, fresh []Me
 		if act.Kind == ActBuy && len(out.Lines) > 0 {
 			key = out.Lines[0].Key // the UI selects what was just bought
 		}
-		e.out.push(Event{Notices: []Notice{{Level: Success, Key: key, Action: &act, Text: text, At: e.now()}}})
-		if act.Kind == ActExport && out.Export != "" {
-			e.out.push(Event{Notices: []Notice{{Level: Info, Key: act.Target, Action: &act, Text: "export ready", At: e.now()}}})
-		}
+		e.out.push(Event{Notices: []Notice{{Level: Success, Key: key, Action: &act, Text: text, Data: out.Export, At: e.now()}}})
 	case JournalUnknown:
 		e.notify(Warning, act.Target, what+": no clear answer — checking with "+a.p.Kind().Label()+" before anything is sent again")
 	case JournalNotDone:
@@ -245,6 +254,7 @@ func (e *Engine) actionDone(a *acct, entry JournalEntry, out Outcome, fresh []Me
 				l.CooldownUntil = e.now().Add(pe.RetryAfter)
 				l.autoTried = false // the auto-cancel policy may try again after the cooldown
 				l.Version = e.nextVersion()
+				e.store.Save(StateChange{Lines: []Line{l.Line}}) // the cooldown survives a restart
 				e.out.push(Event{Lines: []Line{a.lineView(l)}})
 			}
 		}

@@ -28,6 +28,7 @@ type KeyMap struct {
 	Renew, Cancel, Finish  key.Binding
 	Ban, AutoRenew         key.Binding
 	Buy, BuyAgain, Restore key.Binding
+	Export                 key.Binding
 
 	// Dialogs
 	Confirm, Refuse key.Binding
@@ -66,6 +67,7 @@ func (k *KeyMap) entries() []entry {
 		{"ban", "Act", &k.Ban},
 		{"auto_renew", "Act", &k.AutoRenew},
 		{"restore", "Act", &k.Restore},
+		{"export", "Act", &k.Export},
 		{"buy", "Act", &k.Buy},
 		{"buy_again", "Act", &k.BuyAgain},
 		{"refresh", "General", &k.Refresh},
@@ -108,6 +110,7 @@ func Default() KeyMap {
 		Ban:        b([]string{"b"}, "b", "ban"),
 		AutoRenew:  b([]string{"a"}, "a", "auto-renew on/off"),
 		Restore:    b([]string{"u"}, "u", "restore"),
+		Export:     b([]string{"e"}, "e", "export proxies"),
 		Buy:        b([]string{"n"}, "n", "buy"),
 		BuyAgain:   b([]string{"."}, ".", "buy same again"),
 		Refresh:    b([]string{"R"}, "R", "refresh now"),
@@ -156,7 +159,7 @@ func (k *KeyMap) Apply(over map[string][]string) error {
 	for _, g := range [][]string{
 		{"next_pane", "prev_pane", "pane1", "pane2", "pane3", "pane4", "up", "down", "top", "bottom",
 			"page_up", "page_down", "detail", "back", "filter", "zoom", "copy", "copy_number", "renew",
-			"cancel", "finish", "ban", "auto_renew", "restore", "buy", "buy_again", "refresh", "command",
+			"cancel", "finish", "ban", "auto_renew", "restore", "export", "buy", "buy_again", "refresh", "command",
 			"help", "mouse", "quit"},
 		{"confirm", "refuse"},
 	} {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -63,7 +64,11 @@ func (m *Model) target() (target, bool) {
 		return t, true
 	}
 	if ls, ok := m.data.Leases[k]; ok {
-		return target{key: k, account: ls.Account, provider: ls.Provider, label: string(ls.Kind) + " " + ls.Name,
+		label := ls.Name
+		if !strings.HasPrefix(strings.ToLower(label), string(ls.Kind)) {
+			label = string(ls.Kind) + " " + label
+		}
+		return target{key: k, account: ls.Account, provider: ls.Provider, label: label,
 			state: ls.State, allowed: ls.Allowed, price: ls.RenewPrice, auto: ls.AutoRenew, hasAuto: ls.HasAuto}, true
 	}
 	if j, ok := m.data.Jobs[k]; ok {
@@ -107,7 +112,9 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case matches(msg, k.Ban):
 		return m.act(backend.ActBan), true
 	case matches(msg, k.Restore):
-		return m.act(backend.ActRestore), true
+		return m.openRestore(), true
+	case matches(msg, k.Export):
+		return m.openExport(), true
 	case matches(msg, k.AutoRenew):
 		t, ok := m.target()
 		if ok && t.auto {
@@ -161,7 +168,12 @@ func (m *Model) confirmFor(act backend.Action, t target) *confirm {
 	var rows [][2]string
 	rows = append(rows, [2]string{"account", t.account + " (" + t.provider.Label() + ")"})
 	switch act.Kind {
-	case backend.ActRenew, backend.ActRestore:
+	case backend.ActRestore:
+		if t.price.Known {
+			rows = append(rows, [2]string{"monthly rent", t.price.String() + ", before the restore multiplier"})
+		}
+		rows = append(rows, [2]string{"note", t.provider.Label() + " charges the exact total; a failed restore is refunded"})
+	case backend.ActRenew:
 		price := "not given by " + t.provider.Label() + " — see the provider"
 		if t.price.Known {
 			price = t.price.String()

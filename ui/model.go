@@ -105,7 +105,9 @@ type Model struct {
 	lastKey time.Time
 	quit    bool
 
-	lastBuy     *backend.Action // for "buy the same again"
+	exports     map[string]exportDest // export action id → where its content goes
+	pending     []tea.Cmd             // commands an event asked for (exports to deliver)
+	lastBuy     *backend.Action       // for "buy the same again"
 	lastBuyRows [][2]string
 	cmdHistory  []string
 }
@@ -189,8 +191,9 @@ func (m *Model) apply(ev backend.Event) {
 				m.setFocus(paneLines)
 			}
 		}
-		if n.Action != nil && n.Action.Kind == backend.ActExport && n.Text == "export ready" {
-			continue // the export's own notice (with its content) is handled by the export flow
+		if n.Action != nil && n.Action.Kind == backend.ActExport && n.Data != "" {
+			m.pending = append(m.pending, m.deliverExport(*n.Action, n.Data))
+			continue
 		}
 		m.toast(n.Level, n.Text)
 	}
@@ -237,6 +240,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case EventMsg:
 		m.apply(msg.Event)
 		cmds = append(cmds, m.loadHistory())
+		cmds = append(cmds, m.pending...)
+		m.pending = nil
+	case savedMsg:
+		if msg.err != nil {
+			m.toast(backend.Failure, "cannot save the export: "+msg.err.Error())
+		} else {
+			m.toast(backend.Success, "saved "+msg.what+" to "+msg.path)
+		}
 	case tickMsg:
 		m.ticking = false
 		m.now = m.clock()

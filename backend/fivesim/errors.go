@@ -65,7 +65,7 @@ func (c *Client) answerError(op string, r *transport.Response, write bool) error
 		return c.t.Error(op, backend.ErrAuth, r.Status, "401", "API key rejected")
 	}
 	if transport.LooksHTML(r.Body) {
-		excerpt := transport.Snippet(sanitize.Line(string(r.Body)))
+		excerpt := c.t.Snippet(sanitize.Line(string(r.Body)))
 		switch {
 		case r.Status == http.StatusNotFound:
 			return c.t.Error(op, backend.ErrNotFound, r.Status, "html",
@@ -84,7 +84,7 @@ func (c *Client) answerError(op string, r *transport.Response, write bool) error
 		}
 		return e
 	}
-	excerpt := transport.Snippet(sanitize.Line(text))
+	excerpt := c.t.Snippet(sanitize.Line(text))
 	if excerpt == "" {
 		excerpt = "empty answer"
 	}
@@ -108,7 +108,7 @@ func (c *Client) answerError(op string, r *transport.Response, write bool) error
 // decodeError is a 2xx JSON body that did not decode into what the call
 // answers.
 func (c *Client) decodeError(op string, r *transport.Response, err error, write bool) error {
-	excerpt := transport.Snippet(sanitize.Line(string(r.Body)))
+	excerpt := c.t.Snippet(sanitize.Line(string(r.Body)))
 	if write {
 		return c.t.Error(op, backend.ErrOutcomeUnknown, r.Status, "",
 			"unreadable answer ("+err.Error()+": "+excerpt+") — outcome unknown, checking before anything is sent again")

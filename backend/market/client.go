@@ -62,15 +62,15 @@ func (c *Client) call(ctx context.Context, req transport.Request) (any, error) {
 			return nil, c.unknownOutcome(req.Op, "the answer was a web page")
 		}
 		return nil, c.t.Error(req.Op, backend.ErrUnavailable, resp.Status, "html",
-			"the marketplace answered with a web page instead of data: "+transport.Snippet(string(body)))
+			"the marketplace answered with a web page instead of data: "+c.t.Snippet(string(body)))
 	}
 	v, err := parseJSON(body)
 	if err != nil {
 		if !req.Read {
-			return nil, c.unknownOutcome(req.Op, "the answer could not be read: "+transport.Snippet(string(body)))
+			return nil, c.unknownOutcome(req.Op, "the answer could not be read: "+c.t.Snippet(string(body)))
 		}
 		return nil, c.t.Error(req.Op, backend.ErrMalformed, resp.Status, "",
-			"the answer is not JSON: "+transport.Snippet(string(body)))
+			"the answer is not JSON: "+c.t.Snippet(string(body)))
 	}
 	if f := decodeFailure(v); f.Failed {
 		return nil, c.failureError(req.Op, resp.Status, f)

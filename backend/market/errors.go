@@ -108,7 +108,7 @@ func (c *Client) statusError(op string, r *transport.Response) *backend.Error {
 	v, err := parseJSON(body)
 	if err != nil {
 		return c.t.Error(op, kindForStatus(r.Status), r.Status, strconv.Itoa(r.Status),
-			fmt.Sprintf("HTTP %d: %s", r.Status, transport.Snippet(string(body))))
+			fmt.Sprintf("HTTP %d: %s", r.Status, c.t.Snippet(string(body))))
 	}
 	f := decodeFailure(v)
 	if f.Status == 0 {

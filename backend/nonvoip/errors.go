@@ -91,7 +91,7 @@ func (c *Client) mapError(op string, resp *transport.Response) *backend.Error {
 				"the provider answered with an HTML 404 page (unknown route or wrong base URL)")
 		}
 		return c.t.Error(op, backend.ErrUnavailable, resp.Status, "html",
-			"the provider answered with an HTML page: "+sanitize.Line(transport.Snippet(string(resp.Body))))
+			"the provider answered with an HTML page: "+sanitize.Line(c.t.Snippet(string(resp.Body))))
 	}
 	text := ""
 	if w, ok := decodeError(resp.Body); ok {
@@ -111,7 +111,7 @@ func (c *Client) mapError(op string, resp *transport.Response) *backend.Error {
 // undecodable is a 2xx answer that could not be read. For a call that may
 // have spent money this is ErrOutcomeUnknown: the provider may have acted.
 func (c *Client) undecodable(op string, resp *transport.Response, read bool, err error) *backend.Error {
-	excerpt := sanitize.Line(transport.Snippet(string(resp.Body)))
+	excerpt := sanitize.Line(c.t.Snippet(string(resp.Body)))
 	switch {
 	case !read:
 		e := c.t.Error(op, backend.ErrOutcomeUnknown, resp.Status, "",

@@ -99,7 +99,7 @@ func (c *Client) apiError(req transport.Request, status int, env *envelope, body
 			if kind == backend.ErrOther || kind == backend.ErrInvalid {
 				kind = backend.ErrUnavailable
 			}
-			return c.t.Error(req.Op, kind, status, "", fmt.Sprintf("HTTP %d with an HTML page (%s)", status, transport.Snippet(string(body))))
+			return c.t.Error(req.Op, kind, status, "", fmt.Sprintf("HTTP %d with an HTML page (%s)", status, c.t.Snippet(string(body))))
 		}
 		msg = string(body)
 	}
@@ -108,7 +108,7 @@ func (c *Client) apiError(req transport.Request, status int, env *envelope, body
 	if !known {
 		kind = statusKind(status)
 	}
-	msg = transport.Snippet(sanitize.Line(msg))
+	msg = c.t.Snippet(sanitize.Line(msg))
 	text := msg
 	switch {
 	case code == "INSUFFICIENT_BALANCE":
@@ -143,10 +143,10 @@ func (c *Client) badAnswer(req transport.Request, status int, body []byte, err e
 	if transport.LooksHTML(body) {
 		kind, what = backend.ErrUnavailable, "HTML page instead of data"
 	}
-	msg := fmt.Sprintf("%s (%s)", what, transport.Snippet(string(body)))
+	msg := fmt.Sprintf("%s (%s)", what, c.t.Snippet(string(body)))
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		msg = fmt.Sprintf("%s at byte %d (%s)", what, se.Offset, transport.Snippet(string(body)))
+		msg = fmt.Sprintf("%s at byte %d (%s)", what, se.Offset, c.t.Snippet(string(body)))
 	}
 	if !req.Read {
 		kind = backend.ErrOutcomeUnknown

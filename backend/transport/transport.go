@@ -28,8 +28,11 @@ type Config struct {
 	Provider backend.ProviderKind
 	BaseURL  string // everything before the documented paths
 	Budget   *backend.Budget
-	HTTP     *http.Client  // optional; redirects are never followed
-	Timeout  time.Duration // per attempt; default 20s
+	// HTTP is optional; redirects are never followed. Calls that may spend
+	// money go out on fresh connections only when its Transport is nil or
+	// an *http.Transport: a custom RoundTripper keeps its own pooling.
+	HTTP    *http.Client
+	Timeout time.Duration // per attempt; default 20s
 	// Secrets are redacted from every error and message this client
 	// produces (API keys, passwords, e-mail addresses).
 	Secrets []string
@@ -125,6 +128,10 @@ func (c *Client) BaseURL() string { return c.cfg.BaseURL }
 // Redact removes every configured secret from s.
 func (c *Client) Redact(s string) string { return Redact(s, c.cfg.Secrets) }
 
+// Snippet is the package Snippet of s with this client's secrets removed
+// first, so a secret cut at the excerpt's end cannot half-survive.
+func (c *Client) Snippet(s string) string { return Snippet(c.Redact(s)) }
+
 // Redact removes each secret (and its URL-encoded forms) from s.
 func Redact(s string, secrets []string) string {
 	for _, sec := range secrets {
@@ -187,6 +194,9 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			// state before anything is sent again.
 			return nil, c.unknown(req, err)
 		}
+		if e, ok := err.(*backend.Error); ok {
+			return nil, e // an oversized or unusable answer: asking again repeats it
+		}
 		if ctx.Err() != nil {
 			break
 		}
@@ -240,7 +250,7 @@ func (c *Client) once(ctx context.Context, req Request, body []byte, ctype strin
 	}
 	if int64(len(data)) > c.cfg.MaxBody {
 		return nil, true, c.Error(req.Op, backend.ErrMalformed, hresp.StatusCode, "",
-			fmt.Sprintf("answer larger than %d MiB", c.cfg.MaxBody>>20))
+			fmt.Sprintf("answer larger than %d KiB", c.cfg.MaxBody>>10))
 	}
 	c.observe(hresp.Header)
 	return &Response{Status: hresp.StatusCode, Header: hresp.Header, Body: data}, true, nil
@@ -263,10 +273,11 @@ func (c *Client) judge(req Request, r *Response) (*Response, bool, error) {
 	case r.Status >= 300 && r.Status < 400:
 		loc := r.Header.Get("Location")
 		return nil, false, c.Error(req.Op, backend.ErrNotFound, r.Status, "redirect",
-			"unexpected redirect to "+Snippet(loc)+" (unknown route or wrong base URL)")
+			"unexpected redirect to "+Snippet(c.Redact(loc))+" (unknown route or wrong base URL)")
 	case r.Status >= 500:
 		msg := fmt.Sprintf("server error %d", r.Status)
-		if s := Snippet(string(r.Body)); s != "" && !LooksHTML(r.Body) {
+		// Redact before cutting: a cut secret no longer matches.
+		if s := Snippet(c.Redact(string(r.Body))); s != "" && !LooksHTML(r.Body) {
 			msg += ": " + s
 		}
 		if !req.Read {
@@ -329,7 +340,9 @@ func encodeBody(req Request) ([]byte, string, error) {
 // X-RateLimit-Reset (date-time or Unix seconds).
 func RetryAfter(h http.Header, now time.Time) time.Duration {
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
+		// Bounded: a float beyond int64 nanoseconds (Inf, 1e300) converts
+		// to an implementation-defined Duration (negative on amd64).
+		if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 && n < 1e9 {
 			return time.Duration(n * float64(time.Second))
 		}
 		if t, err := http.ParseTime(v); err == nil {
@@ -355,8 +368,11 @@ func ParseReset(v string, now time.Time) time.Time {
 		}
 	}
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
-		if n < 1e9 { // a delta in seconds
+		switch {
+		case n < 1e9: // a delta in seconds
 			return now.Add(time.Duration(n) * time.Second)
+		case n >= 1e12: // Unix milliseconds
+			return time.UnixMilli(n)
 		}
 		return time.Unix(n, 0)
 	}

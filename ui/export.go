@@ -1,0 +1,224 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"switchboard/backend"
+	"switchboard/views"
+)
+
+// exportDest is where an export's content goes: the clipboard, or a file.
+type exportDest struct {
+	path  string // "" = clipboard
+	label string
+}
+
+type savedMsg struct {
+	path, what string
+	err        error
+}
+
+var exportFormats = []string{"socks5", "http", "both"}
+
+// exportDialog asks for the format and the destination of a proxy
+// order's credentials (piv.day), then asks the engine for them.
+type exportDialog struct {
+	item    backend.Key
+	account string
+	label   string
+	format  int
+	toFile  bool
+	path    textinput.Model
+	focus   int // 0 format, 1 destination, 2 path
+}
+
+// openExport starts an export of the selected proxy order (key e).
+func (m *Model) openExport() tea.Cmd {
+	t, ok := m.target()
+	if !ok || !t.allowed.Has(backend.ActExport) {
+		if ok {
+			m.setStatus(backend.Explain(t.provider, t.state, t.allowed, backend.ActExport, 0))
+		} else {
+			m.setStatus("select a proxy order to export")
+		}
+		return nil
+	}
+	d := &exportDialog{item: t.key, account: t.account, label: t.label, path: textinput.New()}
+	d.path.Prompt = "file: "
+	d.path.CharLimit = 240
+	d.setDefaultPath()
+	m.dialog = d
+	return nil
+}
+
+func (d *exportDialog) setDefaultPath() {
+	id := d.item.ID()
+	if i := strings.LastIndexByte(id, '/'); i >= 0 {
+		id = id[i+1:]
+	}
+	d.path.SetValue(fmt.Sprintf("proxies-%s-%s.txt", safeName(id), exportFormats[d.format]))
+	d.path.CursorEnd()
+}
+
+// safeName keeps a file name to letters, digits, '-' and '_'.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+func (d *exportDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		m.dialog = nil
+		return nil
+	case "tab", "down":
+		d.focus = (d.focus + 1) % d.fields()
+		return d.focusPath()
+	case "shift+tab", "up":
+		d.focus = (d.focus + d.fields() - 1) % d.fields()
+		return d.focusPath()
+	case "left", "right", "space":
+		switch d.focus {
+		case 0:
+			step := 1
+			if msg.String() == "left" {
+				step = len(exportFormats) - 1
+			}
+			d.format = (d.format + step) % len(exportFormats)
+			d.setDefaultPath()
+			return nil
+		case 1:
+			d.toFile = !d.toFile
+			return nil
+		}
+	case "enter":
+		return d.send(m)
+	}
+	if d.focus == 2 {
+		var c tea.Cmd
+		d.path, c = d.path.Update(msg)
+		return c
+	}
+	return nil
+}
+
+func (d *exportDialog) fields() int {
+	if d.toFile {
+		return 3
+	}
+	return 2
+}
+
+func (d *exportDialog) focusPath() tea.Cmd {
+	if d.focus == 2 {
+		return d.path.Focus()
+	}
+	d.path.Blur()
+	return nil
+}
+
+func (d *exportDialog) send(m *Model) tea.Cmd {
+	act := backend.Action{ID: backend.NewActionID(backend.ActExport), Kind: backend.ActExport, Account: d.account,
+		Target: d.item, Format: exportFormats[d.format], Label: d.label, CreatedAt: m.clock()}
+	dest := exportDest{label: d.label}
+	if d.toFile {
+		p := strings.TrimSpace(d.path.Value())
+		if p == "" {
+			m.setStatus("give a file name, or choose the clipboard")
+			return nil
+		}
+		dest.path = p
+	}
+	if m.exports == nil {
+		m.exports = map[string]exportDest{}
+	}
+	m.exports[act.ID] = dest
+	m.o.Backend.Submit(act)
+	m.dialog = nil
+	m.toast(backend.Info, "exporting "+d.label+" ("+act.Format+") …")
+	return nil
+}
+
+func (d *exportDialog) update(m *Model, msg tea.Msg) tea.Cmd {
+	if p, ok := msg.(tea.PasteMsg); ok && d.focus == 2 {
+		var c tea.Cmd
+		d.path, c = d.path.Update(p)
+		return c
+	}
+	return nil
+}
+
+func (d *exportDialog) view(m *Model) string {
+	t := m.theme
+	w := min(max(m.w/2, 56), 84)
+	choice := func(focused bool, opts []string, sel int) string {
+		var parts []string
+		for i, o := range opts {
+			if i == sel {
+				parts = append(parts, t.TabActive.Render(o))
+			} else {
+				parts = append(parts, t.Tab.Render(o))
+			}
+		}
+		s := strings.Join(parts, " ")
+		if focused {
+			s = t.Key.Render("› ") + s
+		} else {
+			s = "  " + s
+		}
+		return s
+	}
+	dest := 0
+	if d.toFile {
+		dest = 1
+	}
+	lines := []string{
+		t.DialogTitle.Render("Export " + d.label), "",
+		t.Muted.Render("format"), choice(d.focus == 0, exportFormats, d.format), "",
+		t.Muted.Render("to"), choice(d.focus == 1, []string{"clipboard", "file"}, dest),
+	}
+	if d.toFile {
+		prefix := "  "
+		if d.focus == 2 {
+			prefix = t.Key.Render("› ")
+		}
+		lines = append(lines, "", prefix+d.path.View())
+	}
+	lines = append(lines, "", t.Faint.Render("tab next · ←/→ change · enter export · esc cancel"),
+		t.Faint.Render(views.Fit("the credentials are never shown on screen", w-6)))
+	return t.Dialog.Width(w).Render(strings.Join(lines, "\n"))
+}
+
+// deliverExport copies or saves an export's content once the engine has
+// it. The content holds logins and passwords: it never reaches the screen.
+func (m *Model) deliverExport(act backend.Action, data string) tea.Cmd {
+	dest, ok := m.exports[act.ID]
+	if !ok {
+		return nil
+	}
+	delete(m.exports, act.ID)
+	n := strings.Count(strings.TrimSpace(data), "\n") + 1
+	what := fmt.Sprintf("%d proxies (%s)", n, act.Format)
+	if dest.path == "" {
+		return copyCmd(m.o.Clipboard, data, what)
+	}
+	path := dest.path
+	return func() tea.Msg {
+		abs, err := filepath.Abs(path)
+		if err == nil {
+			err = os.WriteFile(abs, []byte(strings.TrimRight(data, "\n")+"\n"), 0o600)
+		}
+		return savedMsg{path: abs, what: what, err: err}
+	}
+}
