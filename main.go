@@ -185,7 +185,7 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool) (*app,
 		a.sim = sim.New(sim.Options{Seed: uint64(time.Now().UnixNano()), Lively: true, Accounts: 2,
 			Rates: map[backend.ProviderKind]int{backend.NonVoip: 180}})
 		a.closers = append(a.closers, a.sim.Close)
-		accounts = demoAccounts(a.sim)
+		accounts = wiring.SimAccounts(a.sim)
 		for i := range accounts {
 			if accounts[i].Provider == backend.NonVoip {
 				accounts[i].RatePerMinute = 180
@@ -246,23 +246,6 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool) (*app,
 		a.closers = append(a.closers, stop)
 	}
 	return a, nil
-}
-
-// demoAccounts turns the simulator's credentials into accounts.
-func demoAccounts(s *sim.Sim) []config.Account {
-	var out []config.Account
-	for _, c := range s.Credentials() {
-		acc := config.Account{Name: c.Account, Provider: c.Provider, BaseURL: s.URL(c.Provider), Email: c.Fields["email"]}
-		for env, secret := range c.Env {
-			if strings.HasSuffix(env, "_PASSWORD") {
-				acc.Password = secret
-			} else {
-				acc.APIKey = secret
-			}
-		}
-		out = append(out, acc)
-	}
-	return out
 }
 
 // openLog writes warnings to switchboard.log in the state dir (never the

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"sort"
 	"sync"
 	"time"
 )
@@ -166,4 +167,27 @@ func (o *outbox) run(ctx context.Context) {
 		case o.out <- ev:
 		}
 	}
+}
+
+// Merge folds a later event into e: the latest version of each item
+// wins, removed items go, messages and notices accumulate.
+func (e *Event) Merge(later Event) {
+	o := newOutbox()
+	o.push(*e)
+	o.push(later)
+	msgs := append(append([]Message(nil), e.Messages...), later.Messages...)
+	notes := append(append([]Notice(nil), e.Notices...), later.Notices...)
+	*e = o.take()
+	e.Messages, e.Notices = msgs, notes
+	sortEvent(e)
+}
+
+// sortEvent orders an event's items by key, so a merged event reads the
+// same on every run.
+func sortEvent(e *Event) {
+	sort.Slice(e.Accounts, func(i, j int) bool { return e.Accounts[i].Name < e.Accounts[j].Name })
+	sort.Slice(e.Lines, func(i, j int) bool { return e.Lines[i].Key < e.Lines[j].Key })
+	sort.Slice(e.Leases, func(i, j int) bool { return e.Leases[i].Key < e.Leases[j].Key })
+	sort.Slice(e.Jobs, func(i, j int) bool { return e.Jobs[i].Key < e.Jobs[j].Key })
+	sort.Slice(e.Removed, func(i, j int) bool { return e.Removed[i] < e.Removed[j] })
 }

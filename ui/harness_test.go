@@ -100,17 +100,9 @@ func (st *stack) start() {
 	}
 	st.store = store
 	var specs []backend.AccountSpec
-	for _, c := range st.sim.Credentials() {
-		acc := config.Account{Name: c.Account, Provider: c.Provider, BaseURL: st.sim.URL(c.Provider), Email: c.Fields["email"],
-			RatePerMinute: 1200}
-		for env, secret := range c.Env {
-			if strings.HasSuffix(env, "_PASSWORD") {
-				acc.Password = secret
-			} else {
-				acc.APIKey = secret
-			}
-		}
-		spec, err := wiring.BuildAccountClock(acc, st.sim.Now)
+	for _, acc := range wiring.SimAccounts(st.sim) {
+		acc.RatePerMinute = 1200
+		spec, err := wiring.Build(acc, wiring.Options{Now: st.sim.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +153,7 @@ func (st *stack) settle() backend.Event {
 	for {
 		select {
 		case ev := <-st.evs:
-			mergeEvent(&all, ev)
+			all.Merge(ev)
 			for _, a := range ev.Accounts {
 				ok[a.Name] = a.Health == backend.HealthOK
 			}
@@ -183,30 +175,6 @@ func allTrue(m map[string]bool) bool {
 		}
 	}
 	return true
-}
-
-// mergeEvent folds ev into all, latest version of each item winning.
-func mergeEvent(all *backend.Event, ev backend.Event) {
-	all.Accounts = upsert(all.Accounts, ev.Accounts, func(a backend.Account) string { return a.Name })
-	all.Lines = upsert(all.Lines, ev.Lines, func(l backend.Line) string { return string(l.Key) })
-	all.Leases = upsert(all.Leases, ev.Leases, func(l backend.Lease) string { return string(l.Key) })
-	all.Jobs = upsert(all.Jobs, ev.Jobs, func(j backend.Job) string { return string(j.Key) })
-	all.Messages = append(all.Messages, ev.Messages...)
-}
-
-func upsert[T any](have, more []T, key func(T) string) []T {
-	for _, m := range more {
-		found := false
-		for i := range have {
-			if key(have[i]) == key(m) {
-				have[i], found = m, true
-			}
-		}
-		if !found {
-			have = append(have, m)
-		}
-	}
-	return have
 }
 
 // probe asks the running model for its screen, in message order.

@@ -164,7 +164,7 @@ func (p *Expiries) row(l backend.Lease, sel bool, now time.Time) string {
 	auto, autoSt := "", t.Faint
 	if l.HasAuto {
 		if l.AutoRenew {
-			auto, autoSt = "↻ auto", t.OK
+			auto, autoSt = "auto", t.OK
 		} else {
 			auto = "manual"
 		}

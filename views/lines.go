@@ -20,7 +20,9 @@ import (
 // background.
 const freshCode = 15 * time.Minute
 
-var spinFrames = []string{"◐", "◓", "◑", "◒"}
+// spinFrames turn once a second with the clock (braille: in every
+// programming font).
+var spinFrames = []string{"⠋", "⠙", "⠸", "⠴", "⠦", "⠇"}
 
 // Lines is pane 2: the numbers held, codes first, with the selected
 // line's SMS below.
@@ -312,12 +314,12 @@ func (p *Lines) row(l backend.Line, sel bool, now time.Time) string {
 	case l.State.Open():
 		icon, iconSt = "○", t.Muted
 	}
-	code, codeSt := "", t.Code
+	code, codeSt, fresh := "", t.Code, false
 	switch {
 	case l.Code != "":
 		code = SpacedCode(l.Code)
 		if l.State.Open() && now.Sub(l.CodeAt) < 2*time.Minute {
-			codeSt = t.CodeOn
+			codeSt, fresh = t.CodeOn, true
 		}
 	case l.State == backend.LineWaiting:
 		code, codeSt = "waiting", t.Faint
@@ -340,7 +342,7 @@ func (p *Lines) row(l backend.Line, sel bool, now time.Time) string {
 	}
 	cells := []cell{
 		{text: icon, st: iconSt, w: 1},
-		{text: code, st: codeSt, w: 9},
+		{text: code, st: codeSt, w: 9, keepBg: fresh},
 		{text: Number(l.Number), st: t.Text, w: numW},
 		{text: name, st: t.Bold, w: svcW},
 		{text: Country(l.Country), st: t.Muted, w: 3},

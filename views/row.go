@@ -12,10 +12,11 @@ import (
 // cell is one column of a row: plain text, its style, its width (0 = take
 // what is left), and its alignment.
 type cell struct {
-	text  string
-	st    lipgloss.Style
-	w     int
-	right bool
+	text   string
+	st     lipgloss.Style
+	w      int
+	right  bool
+	keepBg bool // a highlight (a fresh code) that stays on the cursor row
 }
 
 // renderRow lays cells out in exactly width cells, one space between
@@ -61,7 +62,7 @@ func renderRow(t themes.Theme, cells []cell, width int, selected bool) string {
 			txt += strings.Repeat(" ", padN)
 		}
 		st := c.st
-		if selected {
+		if selected && !c.keepBg {
 			st = selectedOn(t, st)
 		}
 		b.WriteString(st.Render(txt))

@@ -4,6 +4,7 @@ package wiring
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"switchboard/backend"
@@ -11,6 +12,7 @@ import (
 	"switchboard/backend/market"
 	"switchboard/backend/nonvoip"
 	"switchboard/backend/pivday"
+	"switchboard/backend/sim"
 	"switchboard/config"
 )
 
@@ -25,12 +27,18 @@ var DefaultRate = map[backend.ProviderKind]float64{
 // BuildAccount makes the adapter for one configured account, sharing one
 // budget between the adapter's transport and the engine's scheduler.
 func BuildAccount(acc config.Account) (backend.AccountSpec, error) {
-	return BuildAccountClock(acc, nil)
+	return Build(acc, Options{})
 }
 
-// BuildAccountClock is BuildAccount with the clock adapters use for times
-// a provider does not state (tests pass the simulator's clock).
-func BuildAccountClock(acc config.Account, now func() time.Time) (backend.AccountSpec, error) {
+// Options adjust what the config does not say (tests and benchmarks).
+type Options struct {
+	Now     func() time.Time // the adapters' clock for times a provider does not state
+	Timeout time.Duration    // per HTTP attempt; 0 = the transport's default
+}
+
+// Build is BuildAccount with options.
+func Build(acc config.Account, o Options) (backend.AccountSpec, error) {
+	now, timeout := o.Now, o.Timeout
 	rate := acc.RatePerMinute
 	if rate <= 0 {
 		rate = DefaultRate[acc.Provider]
@@ -40,13 +48,13 @@ func BuildAccountClock(acc config.Account, now func() time.Time) (backend.Accoun
 	var err error
 	switch acc.Provider {
 	case backend.PivDay:
-		p, err = pivday.New(pivday.Config{Account: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey, Budget: budget, Now: now})
+		p, err = pivday.New(pivday.Config{Account: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey, Budget: budget, Now: now, Timeout: timeout})
 	case backend.FiveSim:
-		p, err = fivesim.New(fivesim.Config{Account: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey, Budget: budget})
+		p, err = fivesim.New(fivesim.Config{Account: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey, Budget: budget, Timeout: timeout})
 	case backend.NonVoip:
-		p, err = nonvoip.New(nonvoip.Config{Account: acc.Name, BaseURL: acc.BaseURL, Email: acc.Email, Password: acc.Password, Budget: budget, Now: now})
+		p, err = nonvoip.New(nonvoip.Config{Account: acc.Name, BaseURL: acc.BaseURL, Email: acc.Email, Password: acc.Password, Budget: budget, Now: now, Timeout: timeout})
 	case backend.Market:
-		p, err = market.New(market.Config{Account: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey, Budget: budget, PerMinute: rate, Now: now})
+		p, err = market.New(market.Config{Account: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey, Budget: budget, PerMinute: rate, Now: now, Timeout: timeout})
 	default:
 		err = fmt.Errorf("unknown provider %q", acc.Provider)
 	}
@@ -55,4 +63,30 @@ func BuildAccountClock(acc config.Account, now func() time.Time) (backend.Accoun
 	}
 	return backend.AccountSpec{Provider: p, Budget: budget, LowBalance: acc.LowBalance, ReadOnly: acc.ReadOnly,
 		AutoFinishOnCopy: acc.AutoFinishOnCopy, AutoCancelAfter: acc.AutoCancelAfter}, nil
+}
+
+// SimAccounts turns a simulator's credentials into configured accounts, as
+// the config `switchboard sim` prints would (only the kinds given; all
+// when none).
+func SimAccounts(s *sim.Sim, kinds ...backend.ProviderKind) []config.Account {
+	want := map[backend.ProviderKind]bool{}
+	for _, k := range kinds {
+		want[k] = true
+	}
+	var out []config.Account
+	for _, c := range s.Credentials() {
+		if len(want) > 0 && !want[c.Provider] {
+			continue
+		}
+		acc := config.Account{Name: c.Account, Provider: c.Provider, BaseURL: s.URL(c.Provider), Email: c.Fields["email"]}
+		for env, secret := range c.Env {
+			if strings.HasSuffix(env, "_PASSWORD") {
+				acc.Password = secret
+			} else {
+				acc.APIKey = secret
+			}
+		}
+		out = append(out, acc)
+	}
+	return out
 }

@@ -1,0 +1,189 @@
+// Command capture renders the real dashboard — real engine, cache and
+// adapters against the simulator on a fixed clock — and writes its frames
+// as ANSI files for screenshots/make.sh to turn into SVG:
+//
+//	go run ./screenshots/capture -out screenshots
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"switchboard/backend"
+	"switchboard/backend/sim"
+	"switchboard/cache"
+	"switchboard/config"
+	"switchboard/keymap"
+	"switchboard/ui"
+	"switchboard/views"
+	"switchboard/wiring"
+)
+
+func main() {
+	out := flag.String("out", "screenshots", "directory for the .ansi frames")
+	flag.Parse()
+	if err := run(*out); err != nil {
+		fmt.Fprintln(os.Stderr, "capture:", err)
+		os.Exit(1)
+	}
+}
+
+// start is the scenario clock's start: screenshots are the same on every
+// run.
+var start = time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
+
+func run(out string) error {
+	rates := map[backend.ProviderKind]int{}
+	for _, k := range backend.Kinds {
+		rates[k] = 1200
+	}
+	s := sim.New(sim.Options{Manual: true, Quiet: true, Seed: 11, Start: start, Accounts: 2, Rates: rates})
+	defer s.Close()
+	dir, err := os.MkdirTemp("", "switchboard-capture-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	store, err := cache.Open(dir, cache.Options{FlushInterval: 20 * time.Millisecond})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var specs []backend.AccountSpec
+	for _, acc := range wiring.SimAccounts(s) {
+		acc.RatePerMinute = 1200
+		spec, err := wiring.Build(acc, wiring.Options{Now: s.Now})
+		if err != nil {
+			return err
+		}
+		specs = append(specs, spec)
+	}
+	eng, err := backend.New(specs, backend.Options{Store: store, Demo: true})
+	if err != nil {
+		return err
+	}
+	for _, c := range s.Credentials() {
+		if c.Provider == backend.NonVoip {
+			for _, id := range s.NonVoip.OrderIDs(c.Account) {
+				eng.Watch(c.Account, id)
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go eng.Run(ctx)
+
+	all := settle(eng, 2*time.Second)
+	// Codes arrive a minute later on two waiting lines.
+	s.Advance(time.Minute)
+	n := 0
+	for _, l := range all.Lines {
+		if l.State == backend.LineWaiting && l.Provider == backend.FiveSim && n < 2 {
+			_ = s.FiveSim.Deliver(l.ID, []string{"Telegram code: 48213. Do not share it.", "Your WhatsApp code 602-117"}[n])
+			n++
+		}
+	}
+	all.Merge(settle(eng, 1500*time.Millisecond))
+	now := s.Now().Add(5 * time.Second)
+
+	scenes := []struct {
+		name string
+		w, h int
+		keys []string
+	}{
+		{"wide", 160, 48, nil},
+		{"narrow", 80, 24, nil},
+		{"detail", 120, 36, []string{"enter"}},
+		{"help", 120, 36, []string{"?"}},
+	}
+	for _, sc := range scenes {
+		m := ui.New(ui.Options{Backend: eng, Initial: all, Accounts: eng.Accounts(), Theme: "dark", Keys: keymap.Default(),
+			Thresholds: views.Thresholds(config.DefaultThresholds), Demo: true, Now: func() time.Time { return now }})
+		runCmd(m, m.Init())
+		step(m, tea.WindowSizeMsg{Width: sc.w, Height: sc.h})
+		for _, k := range sc.keys {
+			step(m, key(k))
+		}
+		frame := m.View().Content
+		if err := os.WriteFile(filepath.Join(out, sc.name+".ansi"), []byte(frame+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// step runs one message and the commands it returns that answer quickly
+// (SMS history reads); clock ticks are left alone.
+func step(m *ui.Model, msg tea.Msg) {
+	_, cmd := m.Update(msg)
+	runCmd(m, cmd)
+}
+
+// runCmd runs a command (and a batch's parts) and feeds back the answers
+// that come within a moment.
+func runCmd(m *ui.Model, cmd tea.Cmd) {
+	run := func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		done := make(chan tea.Msg, 1)
+		go func() { done <- c() }()
+		select {
+		case r := <-done:
+			if b, ok := r.(tea.BatchMsg); ok {
+				for _, sub := range b {
+					if sub != nil {
+						ch := make(chan tea.Msg, 1)
+						go func() { ch <- sub() }()
+						select {
+						case rr := <-ch:
+							if rr != nil {
+								m.Update(rr)
+							}
+						case <-time.After(300 * time.Millisecond):
+						}
+					}
+				}
+				return
+			}
+			if r != nil {
+				m.Update(r)
+			}
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	run(cmd)
+}
+
+func key(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	}
+	r := []rune(k)[0]
+	return tea.KeyPressMsg{Code: r, Text: k}
+}
+
+// settle merges engine events until nothing changes for quiet.
+func settle(eng *backend.Engine, quiet time.Duration) backend.Event {
+	var all backend.Event
+	t := time.NewTimer(quiet)
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case ev := <-eng.Events():
+			all.Merge(ev)
+			t.Reset(quiet)
+		case <-t.C:
+			return all
+		case <-deadline:
+			return all
+		}
+	}
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Regenerates the README's screenshots from the real program: the
+# dashboard (real engine, cache and adapters) against the simulator on a
+# fixed clock, rendered to ANSI by ./screenshots/capture, then to SVG by
+# freeze (github.com/charmbracelet/freeze, installed here if missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:$(go env GOPATH)/bin"
+command -v freeze >/dev/null || go install github.com/charmbracelet/freeze@v0.2.2
+go run ./screenshots/capture -out screenshots
+for f in screenshots/*.ansi; do
+  svg="${f%.ansi}.svg"
+  freeze --language ansi --window --padding 20 --margin 0 --font.size 13 --line-height 1.25 \
+    --background "#1a1b26" -o "$svg" < "$f"
+  rm -f "$f"
+  echo "wrote $svg"
+done
