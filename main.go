@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -40,7 +41,15 @@ import (
 	"switchboard/wiring"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	// A dashboard should stay small beside the operator's browsers: the
+	// garbage collector works harder before the heap passes this, unless
+	// GOMEMLIMIT says otherwise.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(48 << 20)
+	}
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
@@ -61,6 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	demo := fs.Bool("demo", false, "run the built-in demo against the simulated providers")
 	theme := fs.String("theme", "", "dark, light, high-contrast or plain (overrides the config)")
 	mouse := fs.Bool("mouse", false, "start with mouse reporting on (M toggles)")
+	print := fs.String("print", "", "print one frame from the cache at WxH (e.g. 160x48) and exit; no network")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: switchboard [flags]\n       switchboard sim [flags]   serve the simulator, print a config\n       switchboard bench [flags] time-to-code benchmark\n\nflags:\n")
 		fs.PrintDefaults()
@@ -95,6 +105,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
 		Clipboard: systemClipboard,
 	})
+	if *print != "" {
+		return printFrame(model, *print, stdout, stderr)
+	}
 	p := tea.NewProgram(model, tea.WithContext(ctx))
 	go app.engine.Run(ctx)
 	go func() {
@@ -106,6 +119,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
 	}
+	return 0
+}
+
+// printFrame renders the dashboard once, from the cache alone, and exits
+// (a snapshot for scripts; also how the first-frame time is measured).
+func printFrame(m *ui.Model, size string, stdout, stderr io.Writer) int {
+	var w, h int
+	if _, err := fmt.Sscanf(size, "%dx%d", &w, &h); err != nil || w < 40 || h < 10 {
+		fmt.Fprintf(stderr, "switchboard: --print wants a size like 160x48 (at least 40x10), not %q\n", size)
+		return 2
+	}
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	fmt.Fprintln(stdout, m.View().Content)
 	return 0
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
-	"sort"
 	"sync"
 	"time"
 
@@ -112,8 +111,13 @@ func New(specs []AccountSpec, opts Options) (*Engine, error) {
 }
 
 // Initial is the cached state to show before any network call: every
-// account and item, stale until its account's first good poll.
-func (e *Engine) Initial() Event { return e.initial }
+// account and item, stale until its account's first good poll. It is
+// handed over once (the engine keeps no second copy of a large state).
+func (e *Engine) Initial() Event {
+	ev := e.initial
+	e.initial = Event{Accounts: ev.Accounts}
+	return ev
+}
 
 // Events is the one channel of changes for the UI.
 func (e *Engine) Events() <-chan Event { return e.out.out }
@@ -253,6 +257,9 @@ func (e *Engine) adopt(s Snapshot) {
 			ac.jobs[j.Key] = j
 		}
 	}
+	ev.Lines = make([]Line, 0, len(s.Lines))
+	ev.Leases = make([]Lease, 0, len(s.Leases))
+	ev.Jobs = make([]Job, 0, len(s.Jobs))
 	for _, name := range e.order {
 		ac := e.accts[name]
 		ev.Accounts = append(ev.Accounts, ac.view())
@@ -269,7 +276,6 @@ func (e *Engine) adopt(s Snapshot) {
 	for _, n := range s.Notes {
 		ev.Notices = append(ev.Notices, Notice{Level: Warning, Text: n, At: e.now()})
 	}
-	sort.Slice(ev.Lines, func(i, j int) bool { return ev.Lines[i].Key < ev.Lines[j].Key })
 	e.initial = ev
 }
 
@@ -288,6 +294,7 @@ func (e *Engine) nextVersion() uint64 {
 
 // mergeLines upserts lines of one account and emits the changed ones.
 func (e *Engine) mergeLines(ac *acct, lines []Line, msgs []Message) {
+	ac.linesChanged = true
 	var ev Event
 	var ch StateChange
 	byLine := map[Key][]Message{}

@@ -65,14 +65,21 @@ type acct struct {
 
 	inflight int
 	nextSlot time.Time
-	hotCost  float64 // requests per hot check (moving average)
-	cold     [taskCount]coldState
-	failures int                 // calls failed in a row
-	failing  [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
-	backoff  time.Time
-	goodRun  bool // a poll succeeded this run
-	// announcedGood is the LastGood the UI last heard of.
+	// hotKnown: the last look found lines to read (nextSlot is theirs);
+	// hotIdleUntil: it found none, so do not look again before then
+	// unless linesChanged.
+	hotKnown     bool
+	hotIdleUntil time.Time
+	linesChanged bool
+	hotCost      float64 // requests per hot check (moving average)
+	cold         [taskCount]coldState
+	failures     int                 // calls failed in a row
+	failing      [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
+	backoff      time.Time
+	goodRun      bool // a poll succeeded this run
+	// announcedGood is the LastGood the UI last heard of, at announcedAt.
 	announcedGood time.Time
+	announcedAt   time.Time
 	lastFailAt    time.Time
 }
 
@@ -248,8 +255,20 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 
 // hot launches a hot read when a slot is due; it returns the next slot.
 func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bool) {
+	// The scheduler runs after every event and timer: leave before
+	// looking at every line when nothing can be launched anyway.
+	if !a.linesChanged && now.Before(a.hotIdleUntil) {
+		return time.Time{}, false // no line wanted reading a moment ago
+	}
+	if a.hotKnown && now.Before(a.nextSlot) {
+		return a.nextSlot, true
+	}
+	if a.inflight >= maxInflight {
+		return now.Add(50 * time.Millisecond), true
+	}
+	a.linesChanged = false
 	var best *lineState
-	var batch []Line
+	var batch []*lineState
 	wmax := 0.0
 	for _, l := range a.lines {
 		w := a.weight(l, now)
@@ -258,7 +277,7 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 		}
 		wmax = math.Max(wmax, w)
 		if a.traits.BatchCheck {
-			batch = append(batch, l.Line)
+			batch = append(batch, l)
 		} else if best == nil || l.pass < best.pass || (l.pass == best.pass && l.ID < best.ID) {
 			// Ties go to the lower id, so lines of equal weight are read
 			// in the same order every round and each one exactly a
@@ -269,8 +288,11 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 		}
 	}
 	if wmax == 0 {
+		a.hotKnown = false
+		a.hotIdleUntil = now.Add(time.Second) // weights change with time: look again soon
 		return time.Time{}, false
 	}
+	a.hotKnown = true
 	spacing := time.Duration(a.hotCost * float64(time.Minute) / a.pollRate(e.opts.Headroom))
 	if a.traits.BatchCheck {
 		spacing = time.Duration(float64(spacing) / wmax)
@@ -281,15 +303,14 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 	if now.Before(a.nextSlot) {
 		return a.nextSlot, true
 	}
-	if a.inflight >= maxInflight {
-		return now.Add(50 * time.Millisecond), true
-	}
 	a.nextSlot = a.nextSlot.Add(spacing)
 	if a.traits.BatchCheck {
-		for _, l := range batch {
-			a.lines[l.ID].checking = true
+		lines := make([]Line, len(batch))
+		for i, l := range batch {
+			l.checking = true
+			lines[i] = l.Line
 		}
-		e.runCheck(ctx, a, batch)
+		e.runCheck(ctx, a, lines)
 	} else {
 		best.pass += 1 / a.weight(best, now)
 		best.checking = true
@@ -446,12 +467,14 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 		a.info.Health = HealthDegraded
 	}
 	// "synced 3s ago" may lag a little: a good poll alone re-announces the
-	// account at most every few seconds, so a busy account does not make
-	// the UI re-render the balances on every read.
-	if before.Health != a.info.Health || before.LastError != a.info.LastError ||
-		!before.PausedUntil.Equal(a.budget.PausedUntil()) || a.info.LastGood.Sub(a.announcedGood) >= syncAnnounce {
+	// account at most every few seconds, and so does a new error text in
+	// the same trouble (each failing read words it differently), so a
+	// busy or failing account does not make the UI redraw on every read.
+	changed := before.Health != a.info.Health || !before.PausedUntil.Equal(a.budget.PausedUntil())
+	due := now.Sub(a.announcedAt) >= syncAnnounce
+	if changed || (due && (before.LastError != a.info.LastError || a.info.LastGood.Sub(a.announcedGood) >= syncAnnounce)) {
 		a.info.PausedUntil = a.budget.PausedUntil()
-		a.announcedGood = a.info.LastGood
+		a.announcedGood, a.announcedAt = a.info.LastGood, now
 		e.accountChanged(a)
 	}
 	return err == nil

@@ -132,13 +132,13 @@ func New(o Options) *Model {
 	m.filter = textinput.New()
 	m.filter.Prompt = "/"
 	m.filter.CharLimit = 64
-	for _, n := range o.Initial.Notices {
-		m.toast(n.Level, n.Text)
-	}
-	m.apply(o.Initial)
+	// The first picture: every pane built once from the cached state.
+	m.data.Apply(o.Initial)
+	m.bal.SetData(m.data)
 	m.lines.SetData(m.data, m.now)
 	m.exp.SetData(m.data, m.now)
 	m.queues.SetData(m.data)
+	m.announce(o.Initial)
 	return m
 }
 
@@ -155,7 +155,9 @@ func (m *Model) apply(ev backend.Event) {
 	now := m.clock()
 	if ch.Accounts {
 		m.bal.SetData(m.data)
-		// Stale marks depend on the accounts: redraw, without re-sorting.
+	}
+	if ch.Stale {
+		// Rows show stale marks: redraw them, without re-sorting.
 		m.lines.Redraw()
 		m.exp.Redraw()
 		m.queues.Redraw()
@@ -169,6 +171,12 @@ func (m *Model) apply(ev backend.Event) {
 	if ch.Jobs {
 		m.queues.Update(m.data, ev.Lines, ev.Jobs, ev.Removed)
 	}
+	m.announce(ev)
+}
+
+// announce shows what an event tells the operator: new codes, notices,
+// offers, results.
+func (m *Model) announce(ev backend.Event) {
 	if len(ev.Messages) > 0 {
 		m.lines.AddMessages(ev.Messages)
 		if m.showDet {

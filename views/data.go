@@ -26,18 +26,22 @@ func NewData(order []string) *Data {
 		Jobs: map[backend.Key]backend.Job{}}
 }
 
-// Changed says which kinds of objects an event touched.
-type Changed struct{ Accounts, Lines, Leases, Jobs bool }
+// Changed says which kinds of objects an event touched; Stale that an
+// account's stale or health mark moved (rows show it).
+type Changed struct{ Accounts, Lines, Leases, Jobs, Stale bool }
 
 // Apply merges an engine event.
 func (d *Data) Apply(ev backend.Event) Changed {
 	var c Changed
 	for _, a := range ev.Accounts {
-		if _, ok := d.Accounts[a.Name]; !ok {
+		prev, ok := d.Accounts[a.Name]
+		if !ok {
 			d.Order = appendMissing(d.Order, a.Name)
 		}
+		wasStale := d.Stale(a.Name)
 		d.Accounts[a.Name] = a
 		c.Accounts = true
+		c.Stale = c.Stale || !ok || wasStale != d.Stale(a.Name) || prev.Health != a.Health
 	}
 	for _, k := range ev.Removed {
 		if _, ok := d.Lines[k]; ok {

@@ -236,6 +236,11 @@ func (p *Lines) Update(d *Data, changed []backend.Line, removed []backend.Key, n
 // publish hands the ordered lines to the list and notes the counters.
 func (p *Lines) publish(now time.Time) {
 	p.regroup, p.waiting = time.Time{}, 0
+	defer func() {
+		if !p.regroup.IsZero() && p.regroup.Before(now.Add(regroupEvery)) {
+			p.regroup = now.Add(regroupEvery)
+		}
+	}()
 	for _, l := range p.items {
 		if group(*l, now) == 0 {
 			if t := l.CodeAt.Add(freshCode); p.regroup.IsZero() || t.Before(p.regroup) {
@@ -250,6 +255,11 @@ func (p *Lines) publish(now time.Time) {
 	p.list.SetHeight(p.listHeight())
 	p.cache.trim(len(p.items))
 }
+
+// regroupEvery bounds how often aging codes re-sort the pane: a code
+// leaving the top group a few seconds late does no harm, a re-sort of
+// thousands of lines every second does.
+const regroupEvery = 15 * time.Second
 
 // Tick re-sorts when a fresh code has aged out of the top group.
 func (p *Lines) Tick(now time.Time) {
