@@ -372,93 +372,63 @@ func (e *Engine) mergeLines(ac *acct, lines []Line, msgs []Message) {
 	e.out.push(ev)
 }
 
-// replaceLeases sets an account's leases to a fresh listing.
-func (e *Engine) replaceLeases(ac *acct, leases []Lease) {
-	var ev Event
-	var ch StateChange
+// syncItems merges items (leases or jobs) into have: every given item is
+// stored with a new version unless unchanged; with full, items missing
+// from the listing are removed. It returns what changed and what went.
+func syncItems[T any](e *Engine, have map[Key]T, items []T, full bool, key func(T) Key, ver func(*T) *uint64) ([]T, []Key) {
+	var changed []T
+	var removed []Key
 	seen := map[Key]bool{}
-	for _, l := range leases {
-		seen[l.Key] = true
-		prev, ok := ac.leases[l.Key]
-		l.Version = prev.Version
-		if ok && reflect.DeepEqual(prev, l) {
+	for _, it := range items {
+		k := key(it)
+		seen[k] = true
+		prev, ok := have[k]
+		*ver(&it) = *ver(&prev)
+		if full && ok && reflect.DeepEqual(prev, it) {
 			continue
 		}
-		l.Version = e.nextVersion()
-		ac.leases[l.Key] = l
-		ch.Leases = append(ch.Leases, l)
+		*ver(&it) = e.nextVersion()
+		have[k] = it
+		changed = append(changed, it)
+	}
+	if full {
+		for k := range have {
+			if !seen[k] {
+				delete(have, k)
+				removed = append(removed, k)
+			}
+		}
+	}
+	return changed, removed
+}
+
+func leaseKey(l Lease) Key      { return l.Key }
+func leaseVer(l *Lease) *uint64 { return &l.Version }
+func jobKey(j Job) Key          { return j.Key }
+func jobVer(j *Job) *uint64     { return &j.Version }
+
+// setLeases merges an account's leases: a full listing replaces them, a
+// partial one (an action's answer, a webhook) changes only those given.
+func (e *Engine) setLeases(ac *acct, leases []Lease, full bool) {
+	changed, removed := syncItems(e, ac.leases, leases, full, leaseKey, leaseVer)
+	ev := Event{Removed: removed}
+	for _, l := range changed {
 		ev.Leases = append(ev.Leases, ac.leaseView(l))
 	}
-	for k := range ac.leases {
-		if !seen[k] {
-			delete(ac.leases, k)
-			ch.DeleteLeases = append(ch.DeleteLeases, k)
-			ev.Removed = append(ev.Removed, k)
-		}
-	}
-	if !ch.Empty() {
+	if ch := (StateChange{Leases: changed, DeleteLeases: removed}); !ch.Empty() {
 		e.store.Save(ch)
 	}
 	e.out.push(ev)
 }
 
-// upsertLeases changes some leases without touching the others.
-func (e *Engine) upsertLeases(ac *acct, leases []Lease) {
-	var ev Event
-	var ch StateChange
-	for _, l := range leases {
-		l.Version = e.nextVersion()
-		ac.leases[l.Key] = l
-		ch.Leases = append(ch.Leases, l)
-		ev.Leases = append(ev.Leases, ac.leaseView(l))
-	}
-	if !ch.Empty() {
-		e.store.Save(ch)
-	}
-	e.out.push(ev)
-}
-
-// replaceJobs sets an account's jobs to a fresh listing.
-func (e *Engine) replaceJobs(ac *acct, jobs []Job) {
-	var ev Event
-	var ch StateChange
-	seen := map[Key]bool{}
-	for _, j := range jobs {
-		seen[j.Key] = true
-		prev, ok := ac.jobs[j.Key]
-		j.Version = prev.Version
-		if ok && reflect.DeepEqual(prev, j) {
-			continue
-		}
-		j.Version = e.nextVersion()
-		ac.jobs[j.Key] = j
-		ch.Jobs = append(ch.Jobs, j)
+// setJobs is setLeases for jobs.
+func (e *Engine) setJobs(ac *acct, jobs []Job, full bool) {
+	changed, removed := syncItems(e, ac.jobs, jobs, full, jobKey, jobVer)
+	ev := Event{Removed: removed}
+	for _, j := range changed {
 		ev.Jobs = append(ev.Jobs, ac.jobView(j))
 	}
-	for k := range ac.jobs {
-		if !seen[k] {
-			delete(ac.jobs, k)
-			ch.DeleteJobs = append(ch.DeleteJobs, k)
-			ev.Removed = append(ev.Removed, k)
-		}
-	}
-	if !ch.Empty() {
-		e.store.Save(ch)
-	}
-	e.out.push(ev)
-}
-
-// upsertJobs changes some jobs without touching the others.
-func (e *Engine) upsertJobs(ac *acct, jobs []Job) {
-	var ev Event
-	var ch StateChange
-	for _, j := range jobs {
-		j.Version = e.nextVersion()
-		ac.jobs[j.Key] = j
-		ch.Jobs = append(ch.Jobs, j)
-		ev.Jobs = append(ev.Jobs, ac.jobView(j))
-	}
-	if !ch.Empty() {
+	if ch := (StateChange{Jobs: changed, DeleteJobs: removed}); !ch.Empty() {
 		e.store.Save(ch)
 	}
 	e.out.push(ev)

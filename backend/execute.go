@@ -278,10 +278,10 @@ func (e *Engine) applyOutcome(a *acct, out Outcome, fresh []Message) {
 		e.mergeLines(a, out.Lines, fresh)
 	}
 	if len(out.Leases) > 0 {
-		e.upsertLeases(a, out.Leases)
+		e.setLeases(a, out.Leases, false)
 	}
 	if len(out.Jobs) > 0 {
-		e.upsertJobs(a, out.Jobs)
+		e.setJobs(a, out.Jobs, false)
 	}
 	if out.Balance != nil {
 		b := a.info
@@ -536,10 +536,10 @@ func (e *Engine) Webhook(account string, body []byte) error {
 			}
 		}
 		if len(leases) > 0 {
-			e.upsertLeases(a, leases)
+			e.setLeases(a, leases, false)
 		}
 		if len(jobs) > 0 {
-			e.upsertJobs(a, jobs)
+			e.setJobs(a, jobs, false)
 		}
 	})
 	return nil

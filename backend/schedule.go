@@ -388,11 +388,11 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 		case taskLeases:
 			var leases []Lease
 			leases, err = a.p.Leases(cctx)
-			apply = func() { e.replaceLeases(a, leases) }
+			apply = func() { e.setLeases(a, leases, true) }
 		case taskJobs:
 			var jobs []Job
 			jobs, err = a.p.Jobs(cctx, known)
-			apply = func() { e.replaceJobs(a, jobs) }
+			apply = func() { e.setJobs(a, jobs, true) }
 		}
 		e.post(func() {
 			a.inflight--

@@ -128,23 +128,19 @@ func (p *Expiries) View(now time.Time) string {
 	if p.list.Len() == 0 {
 		lines = append(lines, Fit(p.t.Faint.Render("no lease matches /"+p.list.Filter()), p.w))
 	}
-	tick := tickOf(now)
-	// Seconds matter only in the last hour: rows further out change once
-	// a minute, so they are cached by the minute.
-	for r, l := range p.list.Window() {
-		sel := p.list.IsCursor(r)
-		rt := tick
-		if l.ExpiresAt.Sub(now) > time.Hour {
-			rt = tick / 60
-		}
-		if s, ok := p.cache.get(l.Key, l.Version, p.w, sel, rt); ok {
-			lines = append(lines, s)
-			continue
-		}
-		s := p.row(l, sel, now)
-		p.cache.put(l.Key, l.Version, p.w, sel, rt, s)
-		lines = append(lines, s)
-	}
+	lines = append(lines, visibleRows(p.list, &p.cache, p.w, rowSpec[backend.Lease]{
+		key: func(l backend.Lease) backend.Key { return l.Key },
+		ver: func(l backend.Lease) uint64 { return l.Version },
+		// Seconds matter only in the last hour: rows further out change
+		// once a minute, so they are cached by the minute.
+		tick: func(l backend.Lease) int64 {
+			if l.ExpiresAt.Sub(now) > time.Hour {
+				return tickOf(now) / 60
+			}
+			return tickOf(now)
+		},
+		render: func(l backend.Lease, sel bool) string { return p.row(l, sel, now) },
+	})...)
 	return pad(lines, p.h)
 }
 

@@ -293,17 +293,12 @@ func (p *Lines) View(now time.Time) string {
 	if p.list.Len() == 0 {
 		lines = append(lines, Fit(p.t.Faint.Render("no line matches /"+p.list.Filter()), p.w))
 	}
-	tick := tickOf(now)
-	for r, l := range p.list.Window() {
-		sel := p.list.IsCursor(r)
-		if s, ok := p.cache.get(l.Key, l.Version, p.w, sel, tick); ok {
-			lines = append(lines, s)
-			continue
-		}
-		s := p.row(*l, sel, now)
-		p.cache.put(l.Key, l.Version, p.w, sel, tick, s)
-		lines = append(lines, s)
-	}
+	lines = append(lines, visibleRows(p.list, &p.cache, p.w, rowSpec[*backend.Line]{
+		key:    func(l *backend.Line) backend.Key { return l.Key },
+		ver:    func(l *backend.Line) uint64 { return l.Version },
+		tick:   func(*backend.Line) int64 { return tickOf(now) },
+		render: func(l *backend.Line, sel bool) string { return p.row(*l, sel, now) },
+	})...)
 	body := pad(lines, p.listHeight())
 	if p.h >= 14 {
 		body += "\n" + p.strip(now)

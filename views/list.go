@@ -225,3 +225,28 @@ func (c *rowCache) trim(n int) {
 		c.reset()
 	}
 }
+
+// rowSpec says how to cache and draw one kind of row.
+type rowSpec[T any] struct {
+	key    func(T) backend.Key
+	ver    func(T) uint64
+	tick   func(T) int64 // the row's clock resolution: it redraws when this changes
+	render func(T, bool) string
+}
+
+// visibleRows renders the list's visible window, reusing cached rows.
+func visibleRows[T any](l *List[T], c *rowCache, w int, spec rowSpec[T]) []string {
+	var out []string
+	for r, it := range l.Window() {
+		sel := l.IsCursor(r)
+		k, v, t := spec.key(it), spec.ver(it), spec.tick(it)
+		if s, ok := c.get(k, v, w, sel, t); ok {
+			out = append(out, s)
+			continue
+		}
+		s := spec.render(it, sel)
+		c.put(k, v, w, sel, t, s)
+		out = append(out, s)
+	}
+	return out
+}

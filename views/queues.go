@@ -210,17 +210,12 @@ func (p *Queues) View(now time.Time) string {
 	if p.list.Len() == 0 {
 		lines = append(lines, Fit(p.t.Faint.Render("nothing matches /"+p.list.Filter()), p.w))
 	}
-	tick := tickOf(now)
-	for r, q := range p.list.Window() {
-		sel := p.list.IsCursor(r)
-		if s, ok := p.cache.get(q.Key, q.Version, p.w, sel, tick); ok {
-			lines = append(lines, s)
-			continue
-		}
-		s := p.row(q, sel, now)
-		p.cache.put(q.Key, q.Version, p.w, sel, tick, s)
-		lines = append(lines, s)
-	}
+	lines = append(lines, visibleRows(p.list, &p.cache, p.w, rowSpec[QueueItem]{
+		key:    func(q QueueItem) backend.Key { return q.Key },
+		ver:    func(q QueueItem) uint64 { return q.Version },
+		tick:   func(QueueItem) int64 { return tickOf(now) },
+		render: func(q QueueItem, sel bool) string { return p.row(q, sel, now) },
+	})...)
 	return pad(lines, p.h)
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"switchboard/backend"
+	"switchboard/backend/transport"
 )
 
 // Config is one marketplace account.
@@ -743,7 +744,7 @@ func (p *Provider) buy(ctx context.Context, act backend.Action, t backend.Target
 		return out, err
 	}
 	for range p.progressTries {
-		if serr := sleepCtx(ctx, p.progressWait); serr != nil {
+		if serr := transport.Sleep(ctx, p.progressWait); serr != nil {
 			break
 		}
 		s, rerr := p.findPurchase(ctx, act, t)
@@ -1261,17 +1262,6 @@ func (p *Provider) logsItem(c LogCategory) backend.CatalogItem {
 		label = "category " + c.ID
 	}
 	return backend.CatalogItem{ID: c.ID, Label: label, Price: p.money(c.Price, c.HasPrice, c.Currency), Stock: c.Stock}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 var (

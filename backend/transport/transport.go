@@ -172,7 +172,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	var last error
 	for try := 0; try < attempts; try++ {
 		if try > 0 {
-			if err := sleep(ctx, backoff(try)); err != nil {
+			if err := Sleep(ctx, backoff(try)); err != nil {
 				return nil, c.ctxError(req, err, false)
 			}
 		}
@@ -412,7 +412,8 @@ func backoff(try int) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d)/2+1))
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx ends.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
