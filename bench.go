@@ -1,12 +1,66 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"switchboard/bench"
 )
 
-// runBench is filled in by the engine benchmark.
+// runBench measures time to code against the simulator: Switchboard's
+// scheduler and a naive poller side by side (see BENCHMARKS.md).
 func runBench(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "bench: see BENCHMARKS.md")
-	return 2
+	fs := flag.NewFlagSet("switchboard bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	duration := fs.Duration("duration", 100*time.Second, "how long codes keep arriving (setup and the last codes add about a minute)")
+	lines := fs.Int("lines", 25, "waiting lines per account")
+	seed := fs.Uint64("seed", 1, "simulator and delivery-schedule seed")
+	scale := fs.Float64("scale", 1, "multiply every simulated limit and account budget (1 = the documented limits)")
+	markdown := fs.Bool("markdown", false, "print the figures as Markdown tables")
+	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: switchboard bench [flags]\n\n"+
+			"Delivers codes at random times to waiting lines on simulated piv.day, 5sim, NonVoip and\n"+
+			"marketplace accounts, and measures the delay until Switchboard's engine emits each one,\n"+
+			"next to a naive poller reading every line every 5 s under the same limits.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "switchboard bench: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *duration < 10*time.Second || *lines < 1 || *scale <= 0 {
+		fmt.Fprintln(stderr, "switchboard bench: --duration must be at least 10s, --lines at least 1, --scale positive")
+		return 2
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	opts := bench.Options{Duration: *duration, Lines: *lines, Seed: *seed, Scale: *scale}
+	if !*quiet {
+		opts.Progress = stderr
+	}
+	rep, err := bench.Run(ctx, opts)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard bench:", err)
+		return 1
+	}
+	if *markdown {
+		fmt.Fprint(stdout, rep.Markdown())
+	} else {
+		fmt.Fprint(stdout, rep.Text())
+	}
+	return 0
 }

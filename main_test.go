@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"switchboard/backend"
+	"switchboard/backend/sim"
 	"switchboard/cache"
 )
 
@@ -149,4 +151,30 @@ func TestMakeWarmState(t *testing.T) {
 	}
 	cfg, state := warm(t, dir)
 	t.Logf("hyperfine 'switchboard --config %s --state-dir %s --print 200x60'", cfg, state)
+}
+
+// TestSimConfigExportsEvalInAShell: the printed exports survive a shell
+// (the marketplace's tokens hold a '|').
+func TestSimConfigExportsEvalInAShell(t *testing.T) {
+	s := sim.New(sim.Options{Manual: true, Quiet: true, Seed: 3})
+	defer s.Close()
+	cfg := SimConfig(s)
+	var exports []string
+	for _, l := range strings.Split(cfg, "\n") {
+		if strings.HasPrefix(l, "#   export ") {
+			exports = append(exports, strings.TrimPrefix(l, "#   "))
+		}
+	}
+	script := strings.Join(exports, "\n") + "\nenv | grep '^SIM_' | sort\n"
+	out, err := exec.Command("sh", "-c", script).CombinedOutput()
+	if err != nil {
+		t.Fatalf("the exports do not run in sh: %v\n%s", err, out)
+	}
+	for _, c := range s.Credentials() {
+		for k, v := range c.Env {
+			if !strings.Contains(string(out), k+"="+v+"\n") {
+				t.Errorf("%s did not survive the shell", k)
+			}
+		}
+	}
 }

@@ -49,7 +49,7 @@ func SimConfig(s *sim.Sim) string {
 	var envs []string
 	for _, c := range creds {
 		for k, v := range c.Env {
-			envs = append(envs, fmt.Sprintf("#   export %s=%s\n", k, v))
+			envs = append(envs, fmt.Sprintf("#   export %s=%s\n", k, shellQuote(v)))
 		}
 	}
 	sort.Strings(envs)
@@ -83,4 +83,10 @@ func SimConfig(s *sim.Sim) string {
 		}
 	}
 	return b.String()
+}
+
+// shellQuote makes a value safe to paste into a shell (tokens may hold
+// '|' or '$').
+func shellQuote(v string) string {
+	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
 }
