@@ -28,7 +28,7 @@ type KeyMap struct {
 	Renew, Cancel, Finish  key.Binding
 	Ban, AutoRenew         key.Binding
 	Buy, BuyAgain, Restore key.Binding
-	Export                 key.Binding
+	Export, Reuse          key.Binding
 
 	// Dialogs
 	Confirm, Refuse key.Binding
@@ -68,6 +68,7 @@ func (k *KeyMap) entries() []entry {
 		{"auto_renew", "Act", &k.AutoRenew},
 		{"restore", "Act", &k.Restore},
 		{"export", "Act", &k.Export},
+		{"reuse", "Act", &k.Reuse},
 		{"buy", "Act", &k.Buy},
 		{"buy_again", "Act", &k.BuyAgain},
 		{"refresh", "General", &k.Refresh},
@@ -111,6 +112,7 @@ func Default() KeyMap {
 		AutoRenew:  b([]string{"a"}, "a", "auto-renew on/off"),
 		Restore:    b([]string{"u"}, "u", "restore"),
 		Export:     b([]string{"e"}, "e", "export proxies"),
+		Reuse:      b([]string{"N"}, "N", "buy this number again"),
 		Buy:        b([]string{"n"}, "n", "buy"),
 		BuyAgain:   b([]string{"."}, ".", "buy same again"),
 		Refresh:    b([]string{"R"}, "R", "refresh now"),
@@ -159,7 +161,7 @@ func (k *KeyMap) Apply(over map[string][]string) error {
 	for _, g := range [][]string{
 		{"next_pane", "prev_pane", "pane1", "pane2", "pane3", "pane4", "up", "down", "top", "bottom",
 			"page_up", "page_down", "detail", "back", "filter", "zoom", "copy", "copy_number", "renew",
-			"cancel", "finish", "ban", "auto_renew", "restore", "export", "buy", "buy_again", "refresh", "command",
+			"cancel", "finish", "ban", "auto_renew", "restore", "export", "reuse", "buy", "buy_again", "refresh", "command",
 			"help", "mouse", "quit"},
 		{"confirm", "refuse"},
 	} {

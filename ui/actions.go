@@ -115,6 +115,8 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.openRestore(), true
 	case matches(msg, k.Export):
 		return m.openExport(), true
+	case matches(msg, k.Reuse):
+		return m.act(backend.ActReuse), true
 	case matches(msg, k.AutoRenew):
 		t, ok := m.target()
 		if ok && t.auto {
@@ -173,6 +175,14 @@ func (m *Model) confirmFor(act backend.Action, t target) *confirm {
 			rows = append(rows, [2]string{"monthly rent", t.price.String() + ", before the restore multiplier"})
 		}
 		rows = append(rows, [2]string{"note", t.provider.Label() + " charges the exact total; a failed restore is refunded"})
+	case backend.ActReuse:
+		if t.price.Known {
+			rows = append(rows, [2]string{"last price", t.price.String()})
+			if after, ok := acc.Balance.Sub(t.price); ok {
+				rows = append(rows, [2]string{"balance after", balanceAfter(acc.Balance, after) + " at that price"})
+			}
+		}
+		rows = append(rows, [2]string{"note", "the same number, bought again; it is then watched for a new code"})
 	case backend.ActRenew:
 		price := "not given by " + t.provider.Label() + " — see the provider"
 		if t.price.Known {
@@ -197,7 +207,7 @@ func (m *Model) confirmFor(act backend.Action, t target) *confirm {
 		}
 		rows = append(rows, [2]string{"note", "the number is given up"})
 	}
-	title := map[backend.ActionKind]string{backend.ActRenew: "Renew", backend.ActRestore: "Restore",
+	title := map[backend.ActionKind]string{backend.ActRenew: "Renew", backend.ActRestore: "Restore", backend.ActReuse: "Buy again",
 		backend.ActCancel: "Cancel", backend.ActReject: "Reject", backend.ActBan: "Ban"}[act.Kind]
 	return &confirm{title: title + " " + t.label, rows: rows, act: act, opened: m.clock()}
 }

@@ -26,8 +26,9 @@ func (b *nullBackend) History(backend.Key, int) ([]backend.Message, error) { ret
 func (b *nullBackend) Catalog(context.Context, string, backend.CatalogRequest) ([]backend.CatalogItem, error) {
 	return nil, nil
 }
-func (b *nullBackend) BuyFlow(string) (backend.BuyFlow, bool) { return nil, false }
-func (b *nullBackend) Add(string, string)                     {}
+func (b *nullBackend) BuyFlow(string) (backend.BuyFlow, bool)      { return nil, false }
+func (b *nullBackend) Journal(int) ([]backend.JournalEntry, error) { return nil, nil }
+func (b *nullBackend) Add(string, string)                          {}
 
 // bigState is the benchmark's account size: 10,000 lines, 1,000 leases,
 // 1,000 jobs over 20 accounts.

@@ -51,6 +51,8 @@ type buyPicker struct {
 	values   map[string]string
 	prefill  string
 
+	prefillStep string // the step the prefill searches (products, where there is one)
+
 	page    string // "account", "category", "step", "field"
 	stepIdx int
 	items   []backend.CatalogItem
@@ -113,6 +115,7 @@ func (m *Model) startBuy(who, search string) tea.Cmd {
 			Note: m.data.Accounts[a].Balance.String(), Stock: -1})
 	}
 	b.refilter()
+	b.recall(m, "account")
 	return focus
 }
 
@@ -130,7 +133,33 @@ func (b *buyPicker) pickAccount(m *Model, name string) tea.Cmd {
 		b.items = append(b.items, backend.CatalogItem{ID: c, Label: c, Stock: -1})
 	}
 	b.setInput("")
+	b.recall(m, b.account+"|category")
 	return nil
+}
+
+// memKey names a step's last choice.
+func (b *buyPicker) memKey(step string) string { return b.account + "|" + b.category + "|" + step }
+
+// recall puts the cursor on the choice made last time at this step.
+func (b *buyPicker) recall(m *Model, key string) {
+	id, ok := m.buyMemory[key]
+	if !ok || strings.TrimSpace(b.input.Value()) != "" {
+		return
+	}
+	for i, idx := range b.shown {
+		if b.items[idx].ID == id {
+			b.cursor = i
+			return
+		}
+	}
+}
+
+// remember notes a choice for next time.
+func (m *Model) remember(key, id string) {
+	if m.buyMemory == nil {
+		m.buyMemory = map[string]string{}
+	}
+	m.buyMemory[key] = id
 }
 
 func (b *buyPicker) pickCategory(m *Model, c string) tea.Cmd {
@@ -138,6 +167,15 @@ func (b *buyPicker) pickCategory(m *Model, c string) tea.Cmd {
 	b.steps = b.flow.BuySteps(c)
 	b.fields = backend.BuyFields(b.provider, c)
 	b.stepIdx = 0
+	b.prefillStep = ""
+	if len(b.steps) > 0 {
+		b.prefillStep = b.steps[0]
+	}
+	for _, st := range b.steps {
+		if st == backend.StepProduct {
+			b.prefillStep = st // ":buy 5sim telegram" searches the products
+		}
+	}
 	return b.enterStep(m)
 }
 
@@ -152,8 +190,12 @@ func (b *buyPicker) enterStep(m *Model) tea.Cmd {
 	b.picked = map[string]bool{}
 	b.loading = true
 	b.seq++
-	b.setInput(b.prefill)
-	b.prefill = ""
+	if b.steps[b.stepIdx] == b.prefillStep {
+		b.setInput(b.prefill)
+		b.prefill = ""
+	} else {
+		b.setInput("")
+	}
 	req := backend.CatalogRequest{Category: b.category, Step: b.steps[b.stepIdx], Chosen: copyMap(b.chosen)}
 	seq, acc, be := b.seq, b.account, m.o.Backend
 	return func() tea.Msg {
@@ -231,6 +273,7 @@ func (b *buyPicker) update(m *Model, msg tea.Msg) tea.Cmd {
 			})
 		}
 		b.refilter()
+		b.recall(m, b.memKey(b.steps[b.stepIdx]))
 	case tea.PasteMsg:
 		var c tea.Cmd
 		b.input, c = b.input.Update(msg)
@@ -314,8 +357,10 @@ func (b *buyPicker) choose(m *Model) tea.Cmd {
 		}
 		it := b.items[b.shown[b.cursor]]
 		if b.page == "account" {
+			m.remember("account", it.ID)
 			return b.pickAccount(m, it.ID)
 		}
+		m.remember(b.account+"|category", it.ID)
 		return b.pickCategory(m, it.ID)
 	case "step":
 		if b.loading {
@@ -344,6 +389,9 @@ func (b *buyPicker) choose(m *Model) tea.Cmd {
 		}
 		b.chosen[step] = strings.Join(ids, ",")
 		b.labels[step] = strings.Join(labels, ", ")
+		if len(ids) == 1 {
+			m.remember(b.memKey(step), ids[0])
+		}
 		if step == backend.StepAreaCodes && len(ids) == 0 {
 			b.labels[step] = "any"
 		}

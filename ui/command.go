@@ -24,6 +24,7 @@ var commands = []command{
 	{"add", "<account|provider> <order id>", "watch an order placed elsewhere (NonVoip)"},
 	{"theme", "<dark|light|high-contrast|plain>", "switch colours"},
 	{"refresh", "[account]", "poll now"},
+	{"journal", "", "every action sent, and how it ended"},
 	{"filter", "<text>", "filter the focused pane"},
 	{"go", "<balances|lines|expiries|queues>", "focus a pane"},
 	{"help", "", "show every key"},
@@ -186,7 +187,14 @@ func (c *commandLine) view(m *Model) string {
 		out = append(out, views.Fit(t.Text.Render(s)+"  "+t.Faint.Render(help), inner))
 	}
 	if len(sug) == 0 {
-		out = append(out, t.Faint.Render("no such command — try buy, renew, add, theme, go, refresh"))
+		verb := strings.Fields(c.input.Value() + " ")[0]
+		msg := "no such command — try buy, renew, add, theme, go, refresh, journal"
+		for _, cmd := range commands {
+			if cmd.name == verb {
+				msg = ":" + cmd.name + " " + cmd.args + " — " + cmd.help
+			}
+		}
+		out = append(out, t.Faint.Render(views.Fit(msg, inner)))
 	}
 	out = append(out, "", t.Faint.Render("enter run · tab complete · ↑/↓ history · esc close"))
 	return t.Dialog.Width(w).Padding(0, 1).Render(strings.Join(out, "\n"))
@@ -259,6 +267,8 @@ func (m *Model) run(line string) tea.Cmd {
 			}
 		}
 		m.setStatus("panes: balances, lines, expiries, queues")
+	case "journal":
+		return m.openJournal()
 	case "help":
 		m.help = newHelp(m)
 		return m.help.focus()

@@ -25,6 +25,7 @@ type Backend interface {
 	Refresh(account string)
 	Copied(backend.Key)
 	History(k backend.Key, limit int) ([]backend.Message, error)
+	Journal(limit int) ([]backend.JournalEntry, error)
 	Catalog(ctx context.Context, account string, req backend.CatalogRequest) ([]backend.CatalogItem, error)
 	BuyFlow(account string) (backend.BuyFlow, bool)
 	Add(account, id string)
@@ -110,6 +111,7 @@ type Model struct {
 	lastBuy     *backend.Action       // for "buy the same again"
 	lastBuyRows [][2]string
 	cmdHistory  []string
+	buyMemory   map[string]string // the buy picker's last choice per account, category and step
 }
 
 // New builds the dashboard from the cached state.
@@ -270,6 +272,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case copiedMsg:
 		cmds = append(cmds, m.copied(msg))
+	case journalMsg:
+		if msg.err != nil {
+			m.toast(backend.Failure, "cannot read the journal: "+msg.err.Error())
+		} else {
+			m.dialog = &journalView{entries: msg.entries}
+		}
 	case catalogMsg:
 		if m.dialog != nil {
 			cmds = append(cmds, m.dialog.update(m, msg))

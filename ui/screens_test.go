@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -84,7 +85,7 @@ func TestCodeArrivesThenCopy(t *testing.T) {
 	if err := st.sim.FiveSim.Deliver(line.ID, "Your Telegram code is 734102. Do not give it to anyone."); err != nil {
 		t.Fatal(err)
 	}
-	s := d.waitFor("the new code", contains("734 102"))
+	s := d.waitFor("the new code", contains("734102"))
 	// The line moved to the top of the pane, newest code first.
 	rows := strings.Split(s, "\n")
 	var top string
@@ -94,7 +95,7 @@ func TestCodeArrivesThenCopy(t *testing.T) {
 			break
 		}
 	}
-	if !strings.Contains(top, "734 102") {
+	if !strings.Contains(top, "734102") {
 		t.Fatalf("the line with the new code is not on top: %q", top)
 	}
 	// Select it (the code's arrival does not move the cursor) and copy.
@@ -119,7 +120,7 @@ func TestCopyFallsBackToOSC52(t *testing.T) {
 	d := st.open(160, 48, ev)
 	st.later(time.Minute)
 	_ = st.sim.FiveSim.Deliver(line.ID, "Code: 550133")
-	d.waitFor("the code", contains("550 133"))
+	d.waitFor("the code", contains("550133"))
 	d.key("g", "c")
 	d.waitFor("the OSC 52 toast", contains("(terminal clipboard, OSC 52)"))
 }
@@ -150,7 +151,7 @@ func TestRefusedCancelSaysWhy(t *testing.T) {
 	d := st.open(160, 48, ev)
 	st.later(time.Minute)
 	_ = st.sim.FiveSim.Deliver(line.ID, "Your code is 880123")
-	d.waitFor("the code", contains("880 123"))
+	d.waitFor("the code", contains("880123"))
 	d.key("g", "x")
 	d.waitFor("the reason", contains("5sim: cancel not allowed after an SMS — press f to finish"))
 	golden.RequireEqual(t, []byte(d.still()))
@@ -174,6 +175,8 @@ func TestFilterKeepsMatchesAndSelectsFirst(t *testing.T) {
 	d.key("esc")
 	d.waitFor("the filter cleared", func(s string) bool { return !strings.Contains(s, "/nonvoip-main") })
 }
+
+var troubleText = regexp.MustCompile(`(degraded|failing): [^│]*?(\s*│)`)
 
 // paneRows returns the rows of a pane in the left column (160 wide).
 func paneRows(s, title string) []string {
@@ -212,11 +215,9 @@ func TestAccountFailingShowsAlone(t *testing.T) {
 			t.Fatalf("only the market account should be in trouble: %q", r)
 		}
 	}
-	// Which read fails first varies, so the screen is checked, not
-	// compared with a golden file.
-	if !strings.Contains(s, "●") || strings.Contains(s, "market-main     39,400.00 NGN        synced") {
-		t.Fatalf("the market account still looks healthy:\n%s", s)
-	}
+	// Which read fails first varies: the error's wording is masked.
+	masked := troubleText.ReplaceAllString(s, "$1: <error>$2")
+	golden.RequireEqual(t, []byte(masked))
 	st.sim.SetDown(backend.Market, false)
 }
 

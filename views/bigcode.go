@@ -16,8 +16,9 @@ var bigDigits = map[rune][3]string{
 	'9': {"█▀█", "▀▀█", "▀▀▀"},
 }
 
-// BigCode renders a code three rows high when it is all digits (a space
-// between groups of three for codes of six or more), else nil.
+// BigCode renders a code three rows high when it is all digits, else
+// nil. Digits are evenly spaced: the code shown is exactly the code that
+// is copied, with no grouping an operator might type.
 func BigCode(code string) []string {
 	if code == "" || len(code) > 10 {
 		return nil
@@ -29,12 +30,8 @@ func BigCode(code string) []string {
 			return nil
 		}
 		if i > 0 {
-			sep := " "
-			if len(code) >= 6 && i%3 == 0 {
-				sep = "  "
-			}
 			for k := range rows {
-				rows[k].WriteString(sep)
+				rows[k].WriteString(" ")
 			}
 		}
 		for k := range rows {
@@ -44,10 +41,3 @@ func BigCode(code string) []string {
 	return []string{rows[0].String(), rows[1].String(), rows[2].String()}
 }
 
-// SpacedCode groups a code for reading: "482913" → "482 913".
-func SpacedCode(code string) string {
-	if len(code) < 6 || strings.ContainsAny(code, " -") {
-		return code
-	}
-	return code[:3] + " " + code[3:]
-}

@@ -322,7 +322,7 @@ func (p *Lines) row(l backend.Line, sel bool, now time.Time) string {
 	code, codeSt, fresh := "", t.Code, false
 	switch {
 	case l.Code != "":
-		code = SpacedCode(l.Code)
+		code = l.Code // exactly what c copies
 		if l.State.Open() && now.Sub(l.CodeAt) < 2*time.Minute {
 			codeSt, fresh = t.CodeOn, true
 		}
