@@ -40,4 +40,3 @@ func BigCode(code string) []string {
 	}
 	return []string{rows[0].String(), rows[1].String(), rows[2].String()}
 }
-
