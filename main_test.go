@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +20,7 @@ import (
 	"switchboard/backend"
 	"switchboard/backend/sim"
 	"switchboard/cache"
+	"switchboard/wiring"
 )
 
 // warm writes a config of 20 accounts and a cache of the size the
@@ -175,6 +179,69 @@ func TestSimConfigExportsEvalInAShell(t *testing.T) {
 			if !strings.Contains(string(out), k+"="+v+"\n") {
 				t.Errorf("%s did not survive the shell", k)
 			}
+		}
+	}
+}
+
+// TestWebhooksReachTheEngine: a piv.day sms.received push arrives at
+// /hooks/<account> and its code is stored and announced without a poll.
+func TestWebhooksReachTheEngine(t *testing.T) {
+	s := sim.New(sim.Options{Manual: true, Quiet: true, Seed: 5})
+	defer s.Close()
+	accs := wiring.SimAccounts(s, backend.PivDay)
+	// A budget too small to poll SMS within the test: the code must come
+	// by the webhook.
+	accs[0].RatePerMinute = 1
+	spec, err := wiring.BuildAccount(accs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := cache.Open(t.TempDir(), cache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	eng, err := backend.New([]backend.AccountSpec{spec}, backend.Options{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go eng.Run(ctx)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	stop, err := serveWebhooks(ctx, addr, eng, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	s.SetWebhook(backend.PivDay, "http://"+addr+"/hooks/"+accs[0].Name)
+	ids := s.PivDay.NumberIDs(accs[0].Name)
+	if len(ids) == 0 {
+		t.Fatal("the simulator has no numbers")
+	}
+	if err := s.PivDay.Deliver(ids[0], "Your code is 771204"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-eng.Events():
+			for _, m := range ev.Messages {
+				if m.Code == "771204" {
+					stored, _ := store.Messages(m.Line, 0)
+					if len(stored) == 0 {
+						t.Fatal("the pushed SMS was announced before it was stored")
+					}
+					return
+				}
+			}
+		case <-deadline:
+			t.Fatal("the webhook's code never reached the engine")
 		}
 	}
 }
