@@ -21,6 +21,10 @@ type List[T any] struct {
 	offset int
 	height int
 	query  string
+	// moved: the operator has chosen a row. Until then the cursor stays
+	// on the first row as items arrive, instead of following whatever
+	// item happened to be first when the pane opened.
+	moved bool
 }
 
 // NewList makes a list.
@@ -71,6 +75,9 @@ func (l *List[T]) refilter() {
 	}
 	// Follow the selected item.
 	found := false
+	if !l.moved {
+		l.cursor, l.sel = 0, ""
+	}
 	if l.sel != "" {
 		for i, idx := range l.shown {
 			if l.keyOf(l.all[idx]) == l.sel {
@@ -109,6 +116,7 @@ func (l *List[T]) Move(delta int) {
 	if len(l.shown) == 0 {
 		return
 	}
+	l.moved = true
 	l.cursor = max(0, min(l.cursor+delta, len(l.shown)-1))
 	l.remember()
 	l.scroll()
@@ -127,6 +135,7 @@ func (l *List[T]) Select(k backend.Key) bool {
 		if l.keyOf(l.all[idx]) == k {
 			l.cursor = i
 			l.sel = k
+			l.moved = true
 			l.scroll()
 			return true
 		}
@@ -138,6 +147,7 @@ func (l *List[T]) Select(k backend.Key) bool {
 func (l *List[T]) SelectRow(row int) {
 	if i := l.offset + row; i >= 0 && i < len(l.shown) {
 		l.cursor = i
+		l.moved = true
 		l.remember()
 	}
 }
