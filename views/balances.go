@@ -10,7 +10,6 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"switchboard/backend"
-	"switchboard/keymap"
 	"switchboard/themes"
 )
 
@@ -18,20 +17,17 @@ func matches(msg tea.KeyPressMsg, b key.Binding) bool { return key.Matches(msg, 
 
 // Balances is pane 1: one row per account.
 type Balances struct {
-	t     themes.Theme
-	w, h  int
-	list  *List[backend.Account]
-	data  *Data
-	cache rowCache
+	listPane[backend.Account]
+	data *Data
 }
 
 // NewBalances makes the balances pane.
 func NewBalances(t themes.Theme) *Balances {
-	return &Balances{t: t, list: NewList(func(a backend.Account) backend.Key {
+	return &Balances{listPane: listPane[backend.Account]{t: t, list: NewList(func(a backend.Account) backend.Key {
 		return backend.Key(a.Name)
 	}, func(a backend.Account) string {
 		return a.Name + " " + a.Provider.Label()
-	})}
+	})}}
 }
 
 func (p *Balances) Title() string { return "Balances" }
@@ -56,8 +52,6 @@ func (p *Balances) Info() string {
 	return strings.Join(parts, " · ")
 }
 
-func (p *Balances) SetTheme(t themes.Theme) { p.t = t; p.cache.reset() }
-func (p *Balances) SetSize(w, h int)        { p.w, p.h = w, h; p.list.SetHeight(h) }
 func (p *Balances) SelectedKey() backend.Key {
 	a, ok := p.list.Selected()
 	if !ok {
@@ -69,11 +63,6 @@ func (p *Balances) SelectedKey() backend.Key {
 // SelectedAccount is the account under the cursor.
 func (p *Balances) SelectedAccount() (backend.Account, bool) { return p.list.Selected() }
 
-func (p *Balances) SetFilter(q string) int { p.list.SetFilter(q); return p.list.Len() }
-func (p *Balances) Filter() string         { return p.list.Filter() }
-func (p *Balances) Click(row int)          { p.list.SelectRow(row) }
-func (p *Balances) Scroll(d int)           { p.list.Move(d) }
-
 // SetData takes the accounts in config order.
 func (p *Balances) SetData(d *Data) {
 	p.data = d
@@ -84,10 +73,6 @@ func (p *Balances) SetData(d *Data) {
 		}
 	}
 	p.list.SetItems(items)
-}
-
-func (p *Balances) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
-	return navigate(p.list, msg, km)
 }
 
 // Ticking: "synced 12s ago" counts up.

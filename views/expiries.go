@@ -4,11 +4,9 @@ import (
 	"sort"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
 	"switchboard/backend"
-	"switchboard/keymap"
 	"switchboard/themes"
 )
 
@@ -17,47 +15,22 @@ type Thresholds struct{ Warn, Urgent, Critical time.Duration }
 
 // Expiries is pane 3: every lease by time left.
 type Expiries struct {
-	t     themes.Theme
-	w, h  int
-	th    Thresholds
-	list  *List[backend.Lease]
-	cache rowCache
-	data  *Data
+	listPane[backend.Lease]
+	th   Thresholds
+	data *Data
 }
 
 // NewExpiries makes the expiries pane.
 func NewExpiries(t themes.Theme, th Thresholds) *Expiries {
-	return &Expiries{t: t, th: th, list: NewList(func(l backend.Lease) backend.Key { return l.Key },
-		func(l backend.Lease) string { return l.Name + " " + string(l.Kind) + " " + l.Account })}
+	return &Expiries{th: th, listPane: listPane[backend.Lease]{t: t, list: NewList(func(l backend.Lease) backend.Key { return l.Key },
+		func(l backend.Lease) string { return l.Name + " " + string(l.Kind) + " " + l.Account })}}
 }
 
 func (p *Expiries) Title() string { return "Expiries" }
-func (p *Expiries) Info() string {
-	i, n := p.list.Position()
-	s := ""
-	if n > 0 {
-		s = itoa(i) + "/" + itoa(n)
-	}
-	if q := p.list.Filter(); q != "" {
-		s += " · /" + q
-	}
-	return s
-}
-func (p *Expiries) SetTheme(t themes.Theme)   { p.t = t; p.cache.reset() }
-func (p *Expiries) SetSize(w, h int)          { p.w, p.h = w, h; p.list.SetHeight(h) }
-func (p *Expiries) SelectedKey() backend.Key  { return p.list.SelectedKey() }
-func (p *Expiries) SetFilter(q string) int    { p.list.SetFilter(q); return p.list.Len() }
-func (p *Expiries) Filter() string            { return p.list.Filter() }
-func (p *Expiries) Click(row int)             { p.list.SelectRow(row) }
-func (p *Expiries) Scroll(d int)              { p.list.Move(d) }
-func (p *Expiries) Select(k backend.Key) bool { return p.list.Select(k) }
+func (p *Expiries) Info() string  { return p.position() }
 
 // SelectedLease is the lease under the cursor.
 func (p *Expiries) SelectedLease() (backend.Lease, bool) { return p.list.Selected() }
-
-func (p *Expiries) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
-	return navigate(p.list, msg, km)
-}
 
 // SetData sorts leases by expiry, soonest (and expired) first.
 func (p *Expiries) SetData(d *Data, now time.Time) {
@@ -124,10 +97,7 @@ func (p *Expiries) View(now time.Time) string {
 	if p.list.Total() == 0 {
 		return empty(p.t, "nothing expires", p.w, p.h)
 	}
-	var lines []string
-	if p.list.Len() == 0 {
-		lines = append(lines, Fit(p.t.Faint.Render("no lease matches /"+p.list.Filter()), p.w))
-	}
+	lines := p.noMatch("lease")
 	lines = append(lines, visibleRows(p.list, &p.cache, p.w, rowSpec[backend.Lease]{
 		key: func(l backend.Lease) backend.Key { return l.Key },
 		ver: func(l backend.Lease) uint64 { return l.Version },
@@ -180,6 +150,3 @@ func (p *Expiries) row(l backend.Lease, sel bool, now time.Time) string {
 	}
 	return renderRow(t, cells, p.w, sel)
 }
-
-// Redraw forgets rendered rows (account health changed: stale marks move).
-func (p *Expiries) Redraw() { p.cache.reset() }

@@ -7,11 +7,9 @@ import (
 	"strings"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
 	"switchboard/backend"
-	"switchboard/keymap"
 	"switchboard/themes"
 )
 
@@ -27,11 +25,8 @@ var spinFrames = []string{"⠋", "⠙", "⠸", "⠴", "⠦", "⠇"}
 // Lines is pane 2: the numbers held, codes first, with the selected
 // line's SMS below.
 type Lines struct {
-	t       themes.Theme
-	w, h    int
-	list    *List[*backend.Line]
+	listPane[*backend.Line]
 	items   []*backend.Line // display order
-	cache   rowCache
 	data    *Data
 	hist    map[backend.Key][]backend.Message
 	regroup time.Time // when a fresh code stops being fresh: re-sort then
@@ -40,30 +35,25 @@ type Lines struct {
 
 // NewLines makes the lines pane.
 func NewLines(t themes.Theme) *Lines {
-	return &Lines{t: t, hist: map[backend.Key][]backend.Message{},
+	return &Lines{hist: map[backend.Key][]backend.Message{}, listPane: listPane[*backend.Line]{t: t,
 		list: NewList(func(l *backend.Line) backend.Key { return l.Key }, func(l *backend.Line) string {
 			return l.Number + " " + l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code
-		})}
+		})}}
 }
 
 func (p *Lines) Title() string { return "Lines & codes" }
 func (p *Lines) Info() string {
-	waiting := p.waiting
 	i, n := p.list.Position()
 	s := ""
 	if n > 0 {
 		s = itoa(i) + "/" + itoa(n)
 	}
-	if waiting > 0 {
-		s += " · " + itoa(waiting) + " waiting"
+	if p.waiting > 0 {
+		s += " · " + itoa(p.waiting) + " waiting"
 	}
-	if q := p.list.Filter(); q != "" {
-		s += " · /" + q
-	}
-	return s
+	return s + p.filterNote()
 }
 
-func (p *Lines) SetTheme(t themes.Theme) { p.t = t; p.cache.reset() }
 func (p *Lines) SetSize(w, h int) {
 	p.w, p.h = w, h
 	p.list.SetHeight(p.listHeight())
@@ -85,8 +75,6 @@ func (p *Lines) stripHeight() int {
 	return 6
 }
 
-func (p *Lines) SelectedKey() backend.Key { return p.list.SelectedKey() }
-
 // SelectedLine is the line under the cursor.
 func (p *Lines) SelectedLine() (backend.Line, bool) {
 	l, ok := p.list.Selected()
@@ -96,17 +84,7 @@ func (p *Lines) SelectedLine() (backend.Line, bool) {
 	return *l, true
 }
 
-func (p *Lines) SetFilter(q string) int { p.list.SetFilter(q); return p.list.Len() }
-func (p *Lines) Filter() string         { return p.list.Filter() }
-func (p *Lines) Click(row int)          { p.list.SelectRow(row) }
-func (p *Lines) Scroll(d int)           { p.list.Move(d) }
-
-func (p *Lines) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
-	return navigate(p.list, msg, km)
-}
-
 // Select moves the cursor to a line.
-func (p *Lines) Select(k backend.Key) bool { return p.list.Select(k) }
 
 // SetHistory gives the SMS of a line (newest first).
 func (p *Lines) SetHistory(k backend.Key, msgs []backend.Message) {
@@ -289,10 +267,7 @@ func (p *Lines) View(now time.Time) string {
 	if p.list.Total() == 0 {
 		return empty(p.t, "no numbers yet — press n to buy one", p.w, p.h)
 	}
-	var lines []string
-	if p.list.Len() == 0 {
-		lines = append(lines, Fit(p.t.Faint.Render("no line matches /"+p.list.Filter()), p.w))
-	}
+	lines := p.noMatch("line")
 	lines = append(lines, visibleRows(p.list, &p.cache, p.w, rowSpec[*backend.Line]{
 		key:    func(l *backend.Line) backend.Key { return l.Key },
 		ver:    func(l *backend.Line) uint64 { return l.Version },
@@ -514,6 +489,3 @@ func nonEmpty(xs ...string) []string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-// Redraw forgets rendered rows (account health changed: stale marks move).
-func (p *Lines) Redraw() { p.cache.reset() }

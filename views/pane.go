@@ -27,6 +27,56 @@ type Pane interface {
 	Scroll(delta int)
 }
 
+// listPane is what the list panes share: a themed, sized list of items
+// with a cache of rendered rows.
+type listPane[T any] struct {
+	t     themes.Theme
+	w, h  int
+	list  *List[T]
+	cache rowCache
+}
+
+func (p *listPane[T]) SetTheme(t themes.Theme)   { p.t = t; p.cache.reset() }
+func (p *listPane[T]) SetSize(w, h int)          { p.w, p.h = w, h; p.list.SetHeight(h) }
+func (p *listPane[T]) SelectedKey() backend.Key  { return p.list.SelectedKey() }
+func (p *listPane[T]) SetFilter(q string) int    { p.list.SetFilter(q); return p.list.Len() }
+func (p *listPane[T]) Filter() string            { return p.list.Filter() }
+func (p *listPane[T]) Click(row int)             { p.list.SelectRow(row) }
+func (p *listPane[T]) Scroll(d int)              { p.list.Move(d) }
+func (p *listPane[T]) Select(k backend.Key) bool { return p.list.Select(k) }
+
+// Redraw forgets rendered rows (account health changed: stale marks move).
+func (p *listPane[T]) Redraw() { p.cache.reset() }
+
+func (p *listPane[T]) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
+	return navigate(p.list, msg, km)
+}
+
+// position is "3/120" and the filter, for the pane's title.
+func (p *listPane[T]) position() string {
+	i, n := p.list.Position()
+	s := ""
+	if n > 0 {
+		s = itoa(i) + "/" + itoa(n)
+	}
+	return s + p.filterNote()
+}
+
+func (p *listPane[T]) filterNote() string {
+	if q := p.list.Filter(); q != "" {
+		return " · /" + q
+	}
+	return ""
+}
+
+// noMatch is the line shown when the filter hides every item.
+func (p *listPane[T]) noMatch(what string) []string {
+	if p.list.Len() > 0 {
+		return nil
+	}
+	return []string{Fit(p.t.Faint.Render("no "+what+" matches /"+p.list.Filter()), p.w)}
+}
+
 // navigate applies the list keys every pane shares.
 func navigate[T any](l *List[T], msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
 	switch {

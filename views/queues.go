@@ -6,11 +6,9 @@ import (
 	"strings"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
 	"switchboard/backend"
-	"switchboard/keymap"
 	"switchboard/themes"
 )
 
@@ -32,38 +30,20 @@ type QueueItem struct {
 
 // Queues is pane 4: orders and jobs in motion.
 type Queues struct {
+	listPane[QueueItem]
 	active int
-	t      themes.Theme
-	w, h   int
-	list   *List[QueueItem]
-	cache  rowCache
 	data   *Data
 }
 
 // NewQueues makes the queues pane.
 func NewQueues(t themes.Theme) *Queues {
-	return &Queues{t: t, list: NewList(func(q QueueItem) backend.Key { return q.Key },
-		func(q QueueItem) string { return q.Title + " " + q.Kind + " " + q.Account + " " + q.State })}
+	return &Queues{listPane: listPane[QueueItem]{t: t, list: NewList(func(q QueueItem) backend.Key { return q.Key },
+		func(q QueueItem) string { return q.Title + " " + q.Kind + " " + q.Account + " " + q.State })}}
 }
 
 func (p *Queues) Title() string { return "Queues" }
 func (p *Queues) Info() string {
-	s := itoa(p.active) + " in motion"
-	if q := p.list.Filter(); q != "" {
-		s += " · /" + q
-	}
-	return s
-}
-func (p *Queues) SetTheme(t themes.Theme)  { p.t = t; p.cache.reset() }
-func (p *Queues) SetSize(w, h int)         { p.w, p.h = w, h; p.list.SetHeight(h) }
-func (p *Queues) SelectedKey() backend.Key { return p.list.SelectedKey() }
-func (p *Queues) SetFilter(q string) int   { p.list.SetFilter(q); return p.list.Len() }
-func (p *Queues) Filter() string           { return p.list.Filter() }
-func (p *Queues) Click(row int)            { p.list.SelectRow(row) }
-func (p *Queues) Scroll(d int)             { p.list.Move(d) }
-
-func (p *Queues) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
-	return navigate(p.list, msg, km)
+	return itoa(p.active) + " in motion" + p.filterNote()
 }
 
 func jobItem(j backend.Job) QueueItem {
@@ -206,10 +186,7 @@ func (p *Queues) View(now time.Time) string {
 	if p.list.Total() == 0 {
 		return empty(p.t, "no orders or jobs in motion", p.w, p.h)
 	}
-	var lines []string
-	if p.list.Len() == 0 {
-		lines = append(lines, Fit(p.t.Faint.Render("nothing matches /"+p.list.Filter()), p.w))
-	}
+	lines := p.noMatch("order or job")
 	lines = append(lines, visibleRows(p.list, &p.cache, p.w, rowSpec[QueueItem]{
 		key:    func(q QueueItem) backend.Key { return q.Key },
 		ver:    func(q QueueItem) uint64 { return q.Version },
@@ -250,6 +227,3 @@ func (p *Queues) row(q QueueItem, sel bool, now time.Time) string {
 	}
 	return renderRow(t, cells, p.w, sel)
 }
-
-// Redraw forgets rendered rows (account health changed: stale marks move).
-func (p *Queues) Redraw() { p.cache.reset() }
