@@ -52,14 +52,6 @@ func (p *Balances) Info() string {
 	return strings.Join(parts, " · ")
 }
 
-func (p *Balances) SelectedKey() backend.Key {
-	a, ok := p.list.Selected()
-	if !ok {
-		return ""
-	}
-	return backend.Key(a.Name)
-}
-
 // SelectedAccount is the account under the cursor.
 func (p *Balances) SelectedAccount() (backend.Account, bool) { return p.list.Selected() }
 
