@@ -20,6 +20,7 @@ import (
 	"switchboard/backend"
 	"switchboard/backend/fivesim"
 	"switchboard/backend/sim"
+	"switchboard/wiring"
 )
 
 type fsEnv struct {
@@ -39,11 +40,8 @@ func newFsEnv(t *testing.T, rates map[backend.ProviderKind]int) *fsEnv {
 		Start: time.Now().UTC().Truncate(time.Minute), Rates: rates})
 	t.Cleanup(s.Close)
 	e := &fsEnv{s: s}
-	for _, c := range s.Credentials() {
-		if c.Provider == backend.FiveSim {
-			e.acct, e.key = c.Account, c.Env[c.Fields["api_key_env"]]
-			break
-		}
+	if accs := wiring.SimAccounts(s, backend.FiveSim); len(accs) > 0 {
+		e.acct, e.key = accs[0].Name, accs[0].APIKey
 	}
 	if e.key == "" {
 		t.Fatal("the simulator offers no 5sim account")

@@ -23,6 +23,7 @@ import (
 	"switchboard/backend"
 	"switchboard/backend/market"
 	"switchboard/backend/sim"
+	"switchboard/wiring"
 )
 
 // contractRate is the simulator's per-minute limit in these tests: high, so
@@ -66,11 +67,8 @@ func newEnvWith(t *testing.T, opts sim.Options) *mkEnv {
 	s := sim.New(opts)
 	t.Cleanup(s.Close)
 	e := &mkEnv{s: s}
-	for _, c := range s.Credentials() {
-		if c.Provider == backend.Market {
-			e.acct, e.key = c.Account, c.Env[c.Fields["api_key_env"]]
-			break
-		}
+	if accs := wiring.SimAccounts(s, backend.Market); len(accs) > 0 {
+		e.acct, e.key = accs[0].Name, accs[0].APIKey
 	}
 	if e.key == "" {
 		t.Fatal("the simulator has no marketplace credentials")

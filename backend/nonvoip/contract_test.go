@@ -25,6 +25,7 @@ import (
 	"switchboard/backend"
 	"switchboard/backend/nonvoip"
 	"switchboard/backend/sim"
+	"switchboard/wiring"
 )
 
 // contractRate is the simulator's per-minute limit in these tests: high, so
@@ -68,11 +69,8 @@ func newEnvWith(t *testing.T, opts sim.Options) *nvEnv {
 	s := sim.New(opts)
 	t.Cleanup(s.Close)
 	e := &nvEnv{s: s}
-	for _, c := range s.Credentials() {
-		if c.Provider == backend.NonVoip {
-			e.acct, e.email, e.password = c.Account, c.Fields["email"], c.Env[c.Fields["password_env"]]
-			break
-		}
+	if accs := wiring.SimAccounts(s, backend.NonVoip); len(accs) > 0 {
+		e.acct, e.email, e.password = accs[0].Name, accs[0].Email, accs[0].Password
 	}
 	if e.email == "" || e.password == "" {
 		t.Fatal("the simulator has no NonVoip credentials")

@@ -25,6 +25,7 @@ import (
 	"switchboard/backend"
 	"switchboard/backend/pivday"
 	"switchboard/backend/sim"
+	"switchboard/wiring"
 )
 
 type pivEnv struct {
@@ -45,11 +46,8 @@ func newPivEnv(t *testing.T, rates map[backend.ProviderKind]int) *pivEnv {
 		Start: time.Now().UTC().Truncate(time.Minute), Rates: rates})
 	t.Cleanup(s.Close)
 	e := &pivEnv{s: s}
-	for _, c := range s.Credentials() {
-		if c.Provider == backend.PivDay {
-			e.acct, e.key = c.Account, c.Env[c.Fields["api_key_env"]]
-			break
-		}
+	if accs := wiring.SimAccounts(s, backend.PivDay); len(accs) > 0 {
+		e.acct, e.key = accs[0].Name, accs[0].APIKey
 	}
 	if e.key == "" {
 		t.Fatal("the simulator offers no piv.day account")
