@@ -32,6 +32,7 @@ import (
 	"github.com/atotto/clipboard"
 
 	"switchboard/backend"
+	"switchboard/backend/engine"
 	"switchboard/backend/sim"
 	"switchboard/cache"
 	"switchboard/config"
@@ -149,7 +150,7 @@ func systemClipboard(s string) error {
 
 // app is everything wired for one run.
 type app struct {
-	engine     *backend.Engine
+	engine     *engine.Engine
 	store      *cache.Store
 	sim        *sim.Sim
 	demo       bool
@@ -241,7 +242,7 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool) (*app,
 	a.closers = append(a.closers, func() { _ = store.Close() })
 	logger, closeLog := openLog(stateDir)
 	a.closers = append(a.closers, closeLog)
-	var specs []backend.AccountSpec
+	var specs []engine.AccountSpec
 	for _, acc := range accounts {
 		spec, err := wiring.BuildAccount(acc)
 		if err != nil {
@@ -249,7 +250,7 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool) (*app,
 		}
 		specs = append(specs, spec)
 	}
-	eng, err := backend.New(specs, backend.Options{Store: store, Retention: retention, Log: logger, Demo: a.demo})
+	eng, err := engine.New(specs, engine.Options{Store: store, Retention: retention, Log: logger, Demo: a.demo})
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +290,7 @@ func openLog(dir string) (*slog.Logger, func()) {
 }
 
 // serveWebhooks receives provider pushes at /hooks/<account>.
-func serveWebhooks(ctx context.Context, addr string, eng *backend.Engine, log *slog.Logger) (func(), error) {
+func serveWebhooks(ctx context.Context, addr string, eng *engine.Engine, log *slog.Logger) (func(), error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /hooks/{account}", func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))

@@ -18,6 +18,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"switchboard/backend"
+	"switchboard/backend/engine"
 	"switchboard/backend/sim"
 	"switchboard/cache"
 	"switchboard/wiring"
@@ -201,7 +202,7 @@ func TestWebhooksReachTheEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	eng, err := backend.New([]backend.AccountSpec{spec}, backend.Options{Store: store})
+	eng, err := engine.New([]engine.AccountSpec{spec}, engine.Options{Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}

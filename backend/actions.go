@@ -1,6 +1,9 @@
 package backend
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"strings"
 	"time"
 
@@ -183,3 +186,10 @@ const (
 	SettledHappened                // the provider shows the effect
 	SettledNotDone                 // the provider shows no effect: safe to offer again
 )
+
+// NewActionID makes a fresh idempotency key for one operator action.
+func NewActionID(k ActionKind) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%s-%s", k, time.Now().UTC().Format("20060102T150405"), hex.EncodeToString(b[:]))
+}

@@ -24,9 +24,9 @@ type Budget struct {
 	now         func() time.Time
 }
 
-// budgetSafety keeps the bucket a little under the provider's per-minute
+// BudgetSafety keeps the bucket a little under the provider's per-minute
 // limit, so a burst plus a full minute of refill never crosses it.
-const budgetSafety = 0.95
+const BudgetSafety = 0.95
 
 // NewBudget makes a budget of perMinute requests a minute.
 func NewBudget(perMinute float64) *Budget {
@@ -47,7 +47,7 @@ func (b *Budget) SetPerMinute(perMinute float64) {
 	burst := int(perMinute / 20)
 	burst = max(1, min(burst, 5))
 	b.lim.SetBurst(burst)
-	b.lim.SetLimit(rate.Limit(perMinute * budgetSafety / 60))
+	b.lim.SetLimit(rate.Limit(perMinute * BudgetSafety / 60))
 }
 
 // PerMinute is the configured budget.

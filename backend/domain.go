@@ -1,9 +1,11 @@
 // Package backend holds Switchboard's normalized domain (accounts, lines,
-// messages, leases, jobs, actions), the Provider contract every adapter
-// implements, and the engine that polls providers and carries out actions.
+// messages, leases, jobs, actions, events), the Provider contract every
+// adapter implements, the Store contract the cache implements and the rate
+// budget both sides share. The engine that polls and acts lives in
+// backend/engine.
 //
 // Adapters (backend/pivday, fivesim, nonvoip, market) own their wire formats
-// and hand the engine only the types in this file.
+// and see only this package.
 package backend
 
 import (

@@ -1,7 +1,6 @@
 package backend
 
 import (
-	"context"
 	"sort"
 	"sync"
 	"time"
@@ -45,16 +44,23 @@ type Notice struct {
 	Key    Key    // the item concerned, if any
 	Action *Action
 	Offer  *Offer // set when the operator must accept or refuse
-	Data   string // what a read-type action returned (a proxy export); never shown, only copied or saved
-	At     time.Time
+	// Refusal is set when an action did not apply: the UI words it with
+	// its own key bindings (Text is the wording without keys).
+	Refusal *Refusal
+	Data    string // what a read-type action returned (a proxy export); never shown, only copied or saved
+	At      time.Time
 }
 
-// maxPendingMessages bounds what a stalled UI can make the outbox hold;
-// messages are in the ledger regardless.
+// maxPendingMessages bounds what a stalled reader can make a Coalescer
+// hold; messages are in the ledger regardless.
 const maxPendingMessages = 2000
 
-// outbox coalesces events per item until the UI takes them.
-type outbox struct {
+// Coalescer merges events per item until a reader takes them: the latest
+// version of each item wins, removed items go, messages and notices
+// accumulate (messages bounded). The engine's outbox and every subscriber
+// of a fan-out use one, so a slow reader costs memory bounded by the
+// number of items, never a stalled poller.
+type Coalescer struct {
 	mu       sync.Mutex
 	accounts map[string]Account
 	lines    map[Key]Line
@@ -63,121 +69,97 @@ type outbox struct {
 	removed  map[Key]bool
 	messages []Message
 	notices  []Notice
-	signal   chan struct{}
-	out      chan Event
 }
 
-func newOutbox() *outbox {
-	o := &outbox{signal: make(chan struct{}, 1), out: make(chan Event)}
-	o.reset()
-	return o
+// NewCoalescer makes an empty coalescer.
+func NewCoalescer() *Coalescer {
+	c := &Coalescer{}
+	c.reset()
+	return c
 }
 
-func (o *outbox) reset() {
-	o.accounts = map[string]Account{}
-	o.lines = map[Key]Line{}
-	o.leases = map[Key]Lease{}
-	o.jobs = map[Key]Job{}
-	o.removed = map[Key]bool{}
-	o.messages = nil
-	o.notices = nil
+func (c *Coalescer) reset() {
+	c.accounts = map[string]Account{}
+	c.lines = map[Key]Line{}
+	c.leases = map[Key]Lease{}
+	c.jobs = map[Key]Job{}
+	c.removed = map[Key]bool{}
+	c.messages = nil
+	c.notices = nil
 }
 
-// push merges ev into the pending event.
-func (o *outbox) push(ev Event) {
+// Push merges ev into the pending event. It reports whether ev carried
+// anything.
+func (c *Coalescer) Push(ev Event) bool {
 	if ev.Empty() {
-		return
+		return false
 	}
-	o.mu.Lock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, a := range ev.Accounts {
-		o.accounts[a.Name] = a
+		c.accounts[a.Name] = a
 	}
 	for _, k := range ev.Removed {
-		delete(o.lines, k)
-		delete(o.leases, k)
-		delete(o.jobs, k)
-		o.removed[k] = true
+		delete(c.lines, k)
+		delete(c.leases, k)
+		delete(c.jobs, k)
+		c.removed[k] = true
 	}
 	for _, l := range ev.Lines {
-		o.lines[l.Key] = l
-		delete(o.removed, l.Key)
+		c.lines[l.Key] = l
+		delete(c.removed, l.Key)
 	}
 	for _, l := range ev.Leases {
-		o.leases[l.Key] = l
-		delete(o.removed, l.Key)
+		c.leases[l.Key] = l
+		delete(c.removed, l.Key)
 	}
 	for _, j := range ev.Jobs {
-		o.jobs[j.Key] = j
-		delete(o.removed, j.Key)
+		c.jobs[j.Key] = j
+		delete(c.removed, j.Key)
 	}
-	o.messages = append(o.messages, ev.Messages...)
-	if n := len(o.messages); n > maxPendingMessages {
-		o.messages = append([]Message(nil), o.messages[n-maxPendingMessages:]...)
+	c.messages = append(c.messages, ev.Messages...)
+	if n := len(c.messages); n > maxPendingMessages {
+		c.messages = append([]Message(nil), c.messages[n-maxPendingMessages:]...)
 	}
-	o.notices = append(o.notices, ev.Notices...)
-	o.mu.Unlock()
-	select {
-	case o.signal <- struct{}{}:
-	default:
-	}
+	c.notices = append(c.notices, ev.Notices...)
+	return true
 }
 
-// take returns the pending event and clears it.
-func (o *outbox) take() Event {
-	o.mu.Lock()
-	defer o.mu.Unlock()
+// Take returns the pending event and clears it.
+func (c *Coalescer) Take() Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var ev Event
-	for _, a := range o.accounts {
+	for _, a := range c.accounts {
 		ev.Accounts = append(ev.Accounts, a)
 	}
-	for _, l := range o.lines {
+	for _, l := range c.lines {
 		ev.Lines = append(ev.Lines, l)
 	}
-	for _, l := range o.leases {
+	for _, l := range c.leases {
 		ev.Leases = append(ev.Leases, l)
 	}
-	for _, j := range o.jobs {
+	for _, j := range c.jobs {
 		ev.Jobs = append(ev.Jobs, j)
 	}
-	for k := range o.removed {
+	for k := range c.removed {
 		ev.Removed = append(ev.Removed, k)
 	}
-	ev.Messages = o.messages
-	ev.Notices = o.notices
-	o.reset()
+	ev.Messages = c.messages
+	ev.Notices = c.notices
+	c.reset()
 	return ev
-}
-
-// run hands merged events to the UI until ctx ends.
-func (o *outbox) run(ctx context.Context) {
-	defer close(o.out)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-o.signal:
-		}
-		ev := o.take()
-		if ev.Empty() {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case o.out <- ev:
-		}
-	}
 }
 
 // Merge folds a later event into e: the latest version of each item
 // wins, removed items go, messages and notices accumulate.
 func (e *Event) Merge(later Event) {
-	o := newOutbox()
-	o.push(*e)
-	o.push(later)
+	c := NewCoalescer()
+	c.Push(*e)
+	c.Push(later)
 	msgs := append(append([]Message(nil), e.Messages...), later.Messages...)
 	notes := append(append([]Notice(nil), e.Notices...), later.Notices...)
-	*e = o.take()
+	*e = c.Take()
 	e.Messages, e.Notices = msgs, notes
 	sortEvent(e)
 }

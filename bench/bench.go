@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/engine"
 	"switchboard/backend/sim"
 	"switchboard/cache"
 	"switchboard/config"
@@ -97,14 +98,14 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		acc     string
 		budget  float64
 		sbMeter *meter
-		sbSpec  backend.AccountSpec
+		sbSpec  engine.AccountSpec
 		sbKeys  []backend.Key
 		nvLines []backend.Line
 		plan    []delivery
 		recs    []*codeRec
 	}
 	var runs []*acctRun
-	var specs []backend.AccountSpec
+	var specs []engine.AccountSpec
 	for _, p := range providers {
 		rate := wiring.DefaultRate[p.Kind] * o.Scale
 		acc, err := account(sbSim, p.Kind, rate)
@@ -137,7 +138,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return rep, err
 	}
 	defer store.Close()
-	eng, err := backend.New(specs, backend.Options{Store: store, Headroom: Headroom, Log: slog.New(slog.DiscardHandler)})
+	eng, err := engine.New(specs, engine.Options{Store: store, Headroom: Headroom, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return rep, err
 	}
@@ -246,7 +247,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		used := float64(after.used[i] - before.used[i])
 		cold := max(used-hot, 0) / minutes
 		perMinute := r.sbSpec.Budget.PerMinute()
-		hotRate := backend.HotRate(perMinute, Headroom, cold)
+		hotRate := engine.HotRate(perMinute, Headroom, cold)
 		batch := r.sbMeter.Traits().BatchCheck
 		ar := AccountReport{
 			Provider: r.p.Kind, Account: r.acc, Batch: batch, Lines: o.Lines, Limit: scaledLimit(r.p, o.Scale),
@@ -380,7 +381,7 @@ func readInterval(batch bool, hotPerMin, cost float64, s situation) time.Duratio
 }
 
 // buyViaEngine buys n lines through the engine and returns their keys.
-func buyViaEngine(ctx context.Context, eng *backend.Engine, w *watcher, acct string, req backend.BuyRequest, n int) ([]backend.Key, error) {
+func buyViaEngine(ctx context.Context, eng *engine.Engine, w *watcher, acct string, req backend.BuyRequest, n int) ([]backend.Key, error) {
 	ids := make([]string, n)
 	for i := range ids {
 		r := req

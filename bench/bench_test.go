@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/engine"
 )
 
 func TestPlanIsSeededUniqueAndPaced(t *testing.T) {
@@ -115,7 +116,7 @@ func TestReadInterval(t *testing.T) {
 	}
 	// The budget split the bound relies on: 100/min leaves 76 for hot
 	// reads before cold ones.
-	if got := backend.HotRate(100, Headroom, 6); math.Abs(got-70) > 1e-9 {
+	if got := engine.HotRate(100, Headroom, 6); math.Abs(got-70) > 1e-9 {
 		t.Errorf("HotRate(100, 0.2, 6) = %v, want 70", got)
 	}
 }

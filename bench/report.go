@@ -29,7 +29,7 @@ type AccountReport struct {
 	Budget   float64
 	// What Switchboard's budget left for hot reads while codes arrived:
 	// cold reads per minute (measured), the hot-read rate
-	// backend.HotRate gives for them, and requests per hot read.
+	// engine.HotRate gives for them, and requests per hot read.
 	ColdPerMin, HotPerMin, CheckCost float64
 	// HotUsedPerMin is what Switchboard spent on hot reads.
 	HotUsedPerMin float64
@@ -262,7 +262,7 @@ const formulaText = `Bound: half the interval at which the budget lets the sched
   hot   = budget/min × 0.95 (safety) × 0.8 (operator headroom) − cold reads/min (measured)
   slot  = requests per read × 60 s / hot
   per-line providers: interval = slot × W / w  (W: weight of all open lines, w: this line's;
-    waiting 1, 0.5 within 3 min of a code, less later — backend.LineWeight)
+    waiting 1, 0.5 within 3 min of a code, less later — engine.LineWeight)
   batch providers:    interval = slot / heaviest weight
   computed when each code arrives. A code waits for the next read of its line, uniformly
   between 0 and the interval: the bound row is that ideal (mean = half the interval);

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/engine"
 )
 
 // codeRec is one delivered code and when each side saw it.
@@ -204,13 +205,13 @@ func (w *watcher) failureText() string {
 }
 
 // situation weighs an account's lines at now with the scheduler's own
-// rule (backend.LineWeight).
+// rule (engine.LineWeight).
 func (w *watcher) situation(acct string, k backend.Key, now time.Time) situation {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var s situation
 	for key, l := range w.lines[acct] {
-		x := backend.LineWeight(l.line, l.lastActivity, now)
+		x := engine.LineWeight(l.line, l.lastActivity, now)
 		s.Total += x
 		s.Max = max(s.Max, x)
 		if key == k {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/engine"
 	"switchboard/backend/sim"
 	"switchboard/config"
 )
@@ -167,7 +168,7 @@ func (h *harness) take(ev backend.Event) {
 	}
 }
 
-func (h *harness) eng() *backend.Engine { return h.stack.Engine }
+func (h *harness) eng() *engine.Engine { return h.stack.Engine }
 
 // use makes a subtest's t the one the harness reports to (subtests that
 // share a harness run one after another); the returned func restores it.

@@ -30,7 +30,7 @@ func TestFiveSimCancelRefusedAfterSMS(t *testing.T) {
 		}
 		balance := h.sim.FiveSim.Balance(acct)
 		act := h.submit(backend.Action{Kind: backend.ActCancel, Account: acct, Target: l.Key})
-		n := h.waitNotice("cancel not allowed after an SMS", "press f to finish")
+		n := h.waitNotice("an SMS has arrived", "finish it instead")
 		if n.Level != backend.Warning || n.Key != l.Key {
 			t.Errorf("notice level %d key %s", n.Level, n.Key)
 		}

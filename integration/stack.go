@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/engine"
 	"switchboard/backend/sim"
 	"switchboard/cache"
 	"switchboard/config"
@@ -22,7 +23,7 @@ func Accounts(s *sim.Sim, kinds ...backend.ProviderKind) []config.Account {
 
 // Spec builds one account's adapter and budget exactly as the program
 // does; a positive timeout bounds each HTTP attempt.
-func Spec(acc config.Account, timeout time.Duration) (backend.AccountSpec, error) {
+func Spec(acc config.Account, timeout time.Duration) (engine.AccountSpec, error) {
 	return wiring.Build(acc, wiring.Options{Timeout: timeout})
 }
 
@@ -31,7 +32,7 @@ func Spec(acc config.Account, timeout time.Duration) (backend.AccountSpec, error
 type Stack struct {
 	Dir    string
 	Store  *cache.Store
-	Engine *backend.Engine
+	Engine *engine.Engine
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -40,7 +41,7 @@ type Stack struct {
 // Open opens the store in dir and builds the engine (no network yet: the
 // engine's Initial event is the cached state).
 func Open(dir string, accounts []config.Account, timeout time.Duration) (*Stack, error) {
-	var specs []backend.AccountSpec
+	var specs []engine.AccountSpec
 	for _, acc := range accounts {
 		spec, err := Spec(acc, timeout)
 		if err != nil {
@@ -52,7 +53,7 @@ func Open(dir string, accounts []config.Account, timeout time.Duration) (*Stack,
 	if err != nil {
 		return nil, err
 	}
-	eng, err := backend.New(specs, backend.Options{Store: store})
+	eng, err := engine.New(specs, engine.Options{Store: store})
 	if err != nil {
 		_ = store.Close()
 		return nil, err

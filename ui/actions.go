@@ -146,7 +146,7 @@ func (m *Model) act(kind backend.ActionKind) tea.Cmd {
 		return nil
 	}
 	if !t.allowed.Has(kind) || (t.cooldown > 0 && (kind == backend.ActCancel || kind == backend.ActReject)) {
-		m.setStatus(backend.Explain(t.provider, t.state, t.allowed, kind, t.cooldown))
+		m.setStatus(backend.Explain(t.provider, t.state, t.allowed, kind, t.cooldown).Text(m.keyFor))
 		return nil
 	}
 	act := backend.Action{ID: backend.NewActionID(kind), Kind: kind, Account: t.account, Target: t.key,
@@ -248,4 +248,36 @@ func (m *Model) copied(c copiedMsg) tea.Cmd {
 	}
 	m.toast(backend.Success, "copied "+c.what+" (terminal clipboard, OSC 52)")
 	return tea.SetClipboard(c.text)
+}
+
+// keyFor names the first key bound to an action, for wording refusals
+// with the operator's own bindings.
+func (m *Model) keyFor(k backend.ActionKind) string {
+	var b key.Binding
+	switch k {
+	case backend.ActRenew:
+		b = m.keys.Renew
+	case backend.ActCancel, backend.ActReject:
+		b = m.keys.Cancel
+	case backend.ActFinish:
+		b = m.keys.Finish
+	case backend.ActBan:
+		b = m.keys.Ban
+	case backend.ActAutoRenewOn, backend.ActAutoRenewOff:
+		b = m.keys.AutoRenew
+	case backend.ActRestore:
+		b = m.keys.Restore
+	case backend.ActExport:
+		b = m.keys.Export
+	case backend.ActReuse:
+		b = m.keys.Reuse
+	case backend.ActBuy:
+		b = m.keys.Buy
+	default:
+		return ""
+	}
+	if keys := b.Keys(); len(keys) > 0 && b.Enabled() {
+		return keys[0]
+	}
+	return ""
 }

@@ -43,7 +43,7 @@ func (m *Model) openExport() tea.Cmd {
 	t, ok := m.target()
 	if !ok || !t.allowed.Has(backend.ActExport) {
 		if ok {
-			m.setStatus(backend.Explain(t.provider, t.state, t.allowed, backend.ActExport, 0))
+			m.setStatus(backend.Explain(t.provider, t.state, t.allowed, backend.ActExport, 0).Text(m.keyFor))
 		} else {
 			m.setStatus("select a proxy order to export")
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"switchboard/backend"
+	"switchboard/backend/engine"
 	"switchboard/backend/sim"
 	"switchboard/cache"
 	"switchboard/config"
@@ -31,7 +32,7 @@ var t0 = time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
 type stack struct {
 	t     *testing.T
 	sim   *sim.Sim
-	eng   *backend.Engine
+	eng   *engine.Engine
 	store *cache.Store
 	dir   string
 	clock atomic.Int64 // the UI's clock, unix nanos
@@ -99,7 +100,7 @@ func (st *stack) start() {
 		t.Fatal(err)
 	}
 	st.store = store
-	var specs []backend.AccountSpec
+	var specs []engine.AccountSpec
 	for _, acc := range wiring.SimAccounts(st.sim) {
 		acc.RatePerMinute = 1200
 		spec, err := wiring.Build(acc, wiring.Options{Now: st.sim.Now})
@@ -108,7 +109,7 @@ func (st *stack) start() {
 		}
 		specs = append(specs, spec)
 	}
-	eng, err := backend.New(specs, backend.Options{Store: store})
+	eng, err := engine.New(specs, engine.Options{Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 	"switchboard/views"
 )
 
-// Backend is what the UI asks of the engine (*backend.Engine).
+// Backend is what the UI asks of the engine (*engine.Engine).
 type Backend interface {
 	Submit(backend.Action)
 	Refresh(account string)
@@ -205,7 +205,11 @@ func (m *Model) announce(ev backend.Event) {
 			m.pending = append(m.pending, m.deliverExport(*n.Action, n.Data))
 			continue
 		}
-		m.toast(n.Level, n.Text)
+		text := n.Text
+		if n.Refusal != nil {
+			text = n.Refusal.Text(m.keyFor) // worded with this operator's keys
+		}
+		m.toast(n.Level, text)
 	}
 }
 

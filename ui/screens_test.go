@@ -153,7 +153,7 @@ func TestRefusedCancelSaysWhy(t *testing.T) {
 	_ = st.sim.FiveSim.Deliver(line.ID, "Your code is 880123")
 	d.waitFor("the code", contains("880123"))
 	d.key("g", "x")
-	d.waitFor("the reason", contains("5sim: cancel not allowed after an SMS — press f to finish"))
+	d.waitFor("the reason", contains("5sim: an SMS has arrived, so it cannot be cancelled — press f to finish"))
 	golden.RequireEqual(t, []byte(d.still()))
 }
 

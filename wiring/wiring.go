@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/engine"
 	"switchboard/backend/fivesim"
 	"switchboard/backend/market"
 	"switchboard/backend/nonvoip"
@@ -26,7 +27,7 @@ var DefaultRate = map[backend.ProviderKind]float64{
 
 // BuildAccount makes the adapter for one configured account, sharing one
 // budget between the adapter's transport and the engine's scheduler.
-func BuildAccount(acc config.Account) (backend.AccountSpec, error) {
+func BuildAccount(acc config.Account) (engine.AccountSpec, error) {
 	return Build(acc, Options{})
 }
 
@@ -37,7 +38,7 @@ type Options struct {
 }
 
 // Build is BuildAccount with options.
-func Build(acc config.Account, o Options) (backend.AccountSpec, error) {
+func Build(acc config.Account, o Options) (engine.AccountSpec, error) {
 	now, timeout := o.Now, o.Timeout
 	rate := acc.RatePerMinute
 	if rate <= 0 {
@@ -59,9 +60,9 @@ func Build(acc config.Account, o Options) (backend.AccountSpec, error) {
 		err = fmt.Errorf("unknown provider %q", acc.Provider)
 	}
 	if err != nil {
-		return backend.AccountSpec{}, fmt.Errorf("account %s: %w", acc.Name, err)
+		return engine.AccountSpec{}, fmt.Errorf("account %s: %w", acc.Name, err)
 	}
-	return backend.AccountSpec{Provider: p, Budget: budget, LowBalance: acc.LowBalance, ReadOnly: acc.ReadOnly,
+	return engine.AccountSpec{Provider: p, Budget: budget, LowBalance: acc.LowBalance, ReadOnly: acc.ReadOnly,
 		AutoFinishOnCopy: acc.AutoFinishOnCopy, AutoCancelAfter: acc.AutoCancelAfter}, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"switchboard/backend"
+	"switchboard/backend/engine"
 	"switchboard/backend/sim"
 	"switchboard/cache"
 	"switchboard/config"
@@ -55,7 +56,7 @@ func run(out string) error {
 		return err
 	}
 	defer store.Close()
-	var specs []backend.AccountSpec
+	var specs []engine.AccountSpec
 	for _, acc := range wiring.SimAccounts(s) {
 		acc.RatePerMinute = 1200
 		spec, err := wiring.Build(acc, wiring.Options{Now: s.Now})
@@ -64,7 +65,7 @@ func run(out string) error {
 		}
 		specs = append(specs, spec)
 	}
-	eng, err := backend.New(specs, backend.Options{Store: store, Demo: true})
+	eng, err := engine.New(specs, engine.Options{Store: store, Demo: true})
 	if err != nil {
 		return err
 	}
@@ -171,7 +172,7 @@ func key(k string) tea.KeyPressMsg {
 }
 
 // settle merges engine events until nothing changes for quiet.
-func settle(eng *backend.Engine, quiet time.Duration) backend.Event {
+func settle(eng *engine.Engine, quiet time.Duration) backend.Event {
 	var all backend.Event
 	t := time.NewTimer(quiet)
 	deadline := time.After(30 * time.Second)

@@ -1,6 +1,8 @@
-package backend
+package engine
 
 import (
+	"switchboard/backend"
+
 	"context"
 	"strings"
 	"testing"
@@ -9,11 +11,11 @@ import (
 
 // collector gathers engine events in the background.
 type collector struct {
-	ch chan Event
+	ch chan backend.Event
 }
 
 func collect(e *Engine) *collector {
-	c := &collector{ch: make(chan Event, 1024)}
+	c := &collector{ch: make(chan backend.Event, 1024)}
 	go func() {
 		for ev := range e.Events() {
 			c.ch <- ev
@@ -23,7 +25,7 @@ func collect(e *Engine) *collector {
 }
 
 // waitFor reads events until cond holds or the timeout passes.
-func (c *collector) waitFor(t *testing.T, d time.Duration, cond func(Event) bool) Event {
+func (c *collector) waitFor(t *testing.T, d time.Duration, cond func(backend.Event) bool) backend.Event {
 	t.Helper()
 	deadline := time.After(d)
 	for {
@@ -34,13 +36,13 @@ func (c *collector) waitFor(t *testing.T, d time.Duration, cond func(Event) bool
 			}
 		case <-deadline:
 			t.Fatalf("condition not met within %s", d)
-			return Event{}
+			return backend.Event{}
 		}
 	}
 }
 
-func hasNotice(sub string) func(Event) bool {
-	return func(ev Event) bool {
+func hasNotice(sub string) func(backend.Event) bool {
+	return func(ev backend.Event) bool {
 		for _, n := range ev.Notices {
 			if strings.Contains(n.Text, sub) {
 				return true
@@ -50,7 +52,7 @@ func hasNotice(sub string) func(Event) bool {
 	}
 }
 
-func startEngine(t *testing.T, store Store, specs ...AccountSpec) (*Engine, *collector) {
+func startEngine(t *testing.T, store backend.Store, specs ...AccountSpec) (*Engine, *collector) {
 	t.Helper()
 	e, err := New(specs, Options{Store: store})
 	if err != nil {
@@ -64,12 +66,12 @@ func startEngine(t *testing.T, store Store, specs ...AccountSpec) (*Engine, *col
 }
 
 func TestCodeArrivesAndIsStoredBeforeEmitted(t *testing.T) {
-	f := newFake(FiveSim, "5sim-main", true, 600)
-	l := f.addLine("1", LineWaiting, Allow(ActCancel))
+	f := newFake(backend.FiveSim, "5sim-main", true, 600)
+	l := f.addLine("1", backend.LineWaiting, backend.Allow(backend.ActCancel))
 	store := newMemStore()
 	_, c := startEngine(t, store, AccountSpec{Provider: f, Budget: f.budget})
 	f.deliver("1", "482913")
-	ev := c.waitFor(t, 5*time.Second, func(ev Event) bool { return len(ev.Messages) > 0 })
+	ev := c.waitFor(t, 5*time.Second, func(ev backend.Event) bool { return len(ev.Messages) > 0 })
 	if ev.Messages[0].Code != "482913" {
 		t.Fatalf("code %q", ev.Messages[0].Code)
 	}
@@ -77,31 +79,31 @@ func TestCodeArrivesAndIsStoredBeforeEmitted(t *testing.T) {
 	if len(stored) != 1 {
 		t.Fatalf("message not in the ledger when emitted: %d", len(stored))
 	}
-	var got *Line
+	var got *backend.Line
 	for i := range ev.Lines {
 		if ev.Lines[i].Key == l.Key {
 			got = &ev.Lines[i]
 		}
 	}
-	if got == nil || got.Code != "482913" || got.State != LineReceived {
+	if got == nil || got.Code != "482913" || got.State != backend.LineReceived {
 		t.Fatalf("line not updated with its code: %+v", got)
 	}
 }
 
 func TestCodeSurvivesProviderForgettingIt(t *testing.T) {
-	f := newFake(FiveSim, "a", true, 600)
-	f.addLine("1", LineWaiting, 0)
+	f := newFake(backend.FiveSim, "a", true, 600)
+	f.addLine("1", backend.LineWaiting, 0)
 	_, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget})
 	f.deliver("1", "1234")
-	c.waitFor(t, 5*time.Second, func(ev Event) bool { return len(ev.Messages) > 0 })
+	c.waitFor(t, 5*time.Second, func(ev backend.Event) bool { return len(ev.Messages) > 0 })
 	// The provider's listing changes (finished), with no SMS attached.
 	f.mu.Lock()
 	l := f.lines["1"]
-	l.State = LineFinished
+	l.State = backend.LineFinished
 	f.lines["1"] = l
 	f.mu.Unlock()
-	ev := c.waitFor(t, 5*time.Second, func(ev Event) bool {
-		return len(ev.Lines) > 0 && ev.Lines[0].State == LineFinished
+	ev := c.waitFor(t, 5*time.Second, func(ev backend.Event) bool {
+		return len(ev.Lines) > 0 && ev.Lines[0].State == backend.LineFinished
 	})
 	if ev.Lines[0].Code != "1234" {
 		t.Fatalf("code lost after the provider's answer lost it: %+v", ev.Lines[0])
@@ -109,9 +111,9 @@ func TestCodeSurvivesProviderForgettingIt(t *testing.T) {
 }
 
 func TestPerLineReadsAreSharedFairly(t *testing.T) {
-	f := newFake(PivDay, "piv", false, 600) // 10 requests/s
+	f := newFake(backend.PivDay, "piv", false, 600) // 10 requests/s
 	for _, id := range []string{"a", "b", "c", "d"} {
-		f.addLine(id, LineWaiting, 0)
+		f.addLine(id, backend.LineWaiting, 0)
 	}
 	startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget})
 	time.Sleep(3 * time.Second)
@@ -131,46 +133,46 @@ func TestPerLineReadsAreSharedFairly(t *testing.T) {
 }
 
 func TestUnknownOutcomeIsSettledNotResent(t *testing.T) {
-	f := newFake(PivDay, "piv", false, 600)
-	l := f.addLine("1", LineActive, Allow(ActRenew))
-	f.doErr = &Error{Provider: PivDay, Kind: ErrOutcomeUnknown, Message: "timed out"}
-	f.settled = SettledHappened
+	f := newFake(backend.PivDay, "piv", false, 600)
+	l := f.addLine("1", backend.LineActive, backend.Allow(backend.ActRenew))
+	f.doErr = &backend.Error{Provider: backend.PivDay, Kind: backend.ErrOutcomeUnknown, Message: "timed out"}
+	f.settled = backend.SettledHappened
 	store := newMemStore()
 	e, c := startEngine(t, store, AccountSpec{Provider: f, Budget: f.budget})
-	c.waitFor(t, 5*time.Second, func(ev Event) bool { return len(ev.Lines) > 0 })
-	act := Action{ID: "renew-1", Kind: ActRenew, Account: "piv", Target: l.Key}
+	c.waitFor(t, 5*time.Second, func(ev backend.Event) bool { return len(ev.Lines) > 0 })
+	act := backend.Action{ID: "renew-1", Kind: backend.ActRenew, Account: "piv", Target: l.Key}
 	e.Submit(act)
-	e.Submit(Action{ID: "renew-2", Kind: ActRenew, Account: "piv", Target: l.Key}) // a second press
+	e.Submit(backend.Action{ID: "renew-2", Kind: backend.ActRenew, Account: "piv", Target: l.Key}) // a second press
 	c.waitFor(t, 10*time.Second, hasNotice("confirmed by re-reading"))
 	if n := f.calls(); n != 1 {
 		t.Fatalf("Do called %d times, want 1", n)
 	}
-	if st := store.entry("renew-1").State; st != JournalHappened {
+	if st := store.entry("renew-1").State; st != backend.JournalHappened {
 		t.Fatalf("journal state %s", st)
 	}
 }
 
 func TestDisallowedActionExplains(t *testing.T) {
-	f := newFake(FiveSim, "5sim", true, 600)
-	l := f.addLine("1", LineReceived, Allow(ActFinish, ActBan))
+	f := newFake(backend.FiveSim, "5sim", true, 600)
+	l := f.addLine("1", backend.LineReceived, backend.Allow(backend.ActFinish, backend.ActBan))
 	e, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget})
-	c.waitFor(t, 5*time.Second, func(ev Event) bool { return len(ev.Lines) > 0 })
-	e.Submit(Action{Kind: ActCancel, Account: "5sim", Target: l.Key})
-	c.waitFor(t, 5*time.Second, hasNotice("press f to finish"))
+	c.waitFor(t, 5*time.Second, func(ev backend.Event) bool { return len(ev.Lines) > 0 })
+	e.Submit(backend.Action{Kind: backend.ActCancel, Account: "5sim", Target: l.Key})
+	c.waitFor(t, 5*time.Second, hasNotice("an SMS has arrived, so it cannot be cancelled — finish it instead"))
 	if f.calls() != 0 {
 		t.Fatal("a disallowed action reached the provider")
 	}
 }
 
 func TestPendingJournalSettledAtStart(t *testing.T) {
-	f := newFake(PivDay, "piv", false, 600)
+	f := newFake(backend.PivDay, "piv", false, 600)
 	store := newMemStore()
-	_ = store.Journal(JournalEntry{Action: Action{ID: "buy-9", Kind: ActBuy, Account: "piv",
-		Buy: &BuyRequest{Category: "number", Country: "SE"}}, State: JournalPending})
-	f.settled = SettledNotDone
+	_ = store.Journal(backend.JournalEntry{Action: backend.Action{ID: "buy-9", Kind: backend.ActBuy, Account: "piv",
+		Buy: &backend.BuyRequest{Category: "number", Country: "SE"}}, State: backend.JournalPending})
+	f.settled = backend.SettledNotDone
 	_, c := startEngine(t, store, AccountSpec{Provider: f, Budget: f.budget})
 	c.waitFor(t, 10*time.Second, hasNotice("did not go through"))
-	if st := store.entry("buy-9").State; st != JournalNotDone {
+	if st := store.entry("buy-9").State; st != backend.JournalNotDone {
 		t.Fatalf("journal state %s", st)
 	}
 	if f.calls() != 0 {
@@ -179,29 +181,29 @@ func TestPendingJournalSettledAtStart(t *testing.T) {
 }
 
 func TestFailingAccountDegradesAlone(t *testing.T) {
-	bad := newFake(Market, "m", true, 600)
-	bad.failAll = &Error{Provider: Market, Kind: ErrUnavailable, Message: "server error 500"}
-	good := newFake(FiveSim, "g", true, 600)
+	bad := newFake(backend.Market, "m", true, 600)
+	bad.failAll = &backend.Error{Provider: backend.Market, Kind: backend.ErrUnavailable, Message: "server error 500"}
+	good := newFake(backend.FiveSim, "g", true, 600)
 	_, c := startEngine(t, newMemStore(), AccountSpec{Provider: bad, Budget: bad.budget},
 		AccountSpec{Provider: good, Budget: good.budget})
-	seen := map[string]Health{}
-	c.waitFor(t, 10*time.Second, func(ev Event) bool {
+	seen := map[string]backend.Health{}
+	c.waitFor(t, 10*time.Second, func(ev backend.Event) bool {
 		for _, a := range ev.Accounts {
 			seen[a.Name] = a.Health
 		}
-		return seen["m"] == HealthFailing && seen["g"] == HealthOK
+		return seen["m"] == backend.HealthFailing && seen["g"] == backend.HealthOK
 	})
 }
 
 func TestReadOnlyRefusesActions(t *testing.T) {
-	f := newFake(PivDay, "piv", false, 600)
-	l := f.addLine("1", LineActive, Allow(ActRenew))
+	f := newFake(backend.PivDay, "piv", false, 600)
+	l := f.addLine("1", backend.LineActive, backend.Allow(backend.ActRenew))
 	e, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget, ReadOnly: true})
-	ev := c.waitFor(t, 5*time.Second, func(ev Event) bool { return len(ev.Lines) > 0 })
+	ev := c.waitFor(t, 5*time.Second, func(ev backend.Event) bool { return len(ev.Lines) > 0 })
 	if ev.Lines[0].Allowed != 0 {
 		t.Fatal("read-only account's line still offers actions")
 	}
-	e.Submit(Action{Kind: ActRenew, Account: "piv", Target: l.Key})
+	e.Submit(backend.Action{Kind: backend.ActRenew, Account: "piv", Target: l.Key})
 	c.waitFor(t, 5*time.Second, hasNotice("read-only"))
 	if f.calls() != 0 {
 		t.Fatal("read-only account sent an action")
@@ -209,15 +211,15 @@ func TestReadOnlyRefusesActions(t *testing.T) {
 }
 
 func TestAutoCancelPolicy(t *testing.T) {
-	f := newFake(FiveSim, "5sim", true, 600)
-	l := f.addLine("1", LineWaiting, Allow(ActCancel))
+	f := newFake(backend.FiveSim, "5sim", true, 600)
+	l := f.addLine("1", backend.LineWaiting, backend.Allow(backend.ActCancel))
 	f.mu.Lock()
 	l.CreatedAt = time.Now().Add(-10 * time.Minute)
 	f.lines["1"] = l
 	f.mu.Unlock()
 	_, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget, AutoCancelAfter: 5 * time.Minute})
 	c.waitFor(t, 5*time.Second, hasNotice("cancel"))
-	if f.calls() != 1 || f.doCalls[0].Kind != ActCancel {
+	if f.calls() != 1 || f.doCalls[0].Kind != backend.ActCancel {
 		t.Fatalf("auto-cancel calls: %+v", f.doCalls)
 	}
 }

@@ -1,6 +1,12 @@
-package backend
+// Package engine polls every configured account within its rate budget,
+// keeps the state (one goroutine owns it), carries out the operator's
+// actions (journaled before the call, settled by re-reading, never re-sent)
+// and tells the UI what changed through one coalescing event channel.
+package engine
 
 import (
+	"switchboard/backend"
+
 	"context"
 	"errors"
 	"fmt"
@@ -14,8 +20,8 @@ import (
 
 // AccountSpec is one configured account as the engine runs it.
 type AccountSpec struct {
-	Provider   Provider
-	Budget     *Budget // the same budget the provider's transport waits on
+	Provider   backend.Provider
+	Budget     *backend.Budget // the same budget the provider's transport waits on
 	LowBalance *decimal.Decimal
 	ReadOnly   bool
 	// AutoFinishOnCopy finishes a 5sim order once its code is copied.
@@ -27,7 +33,7 @@ type AccountSpec struct {
 
 // Options configure the engine.
 type Options struct {
-	Store     Store
+	Store     backend.Store
 	Retention time.Duration // messages kept (default 90 days); live lines always kept
 	Log       *slog.Logger  // never stdout: the terminal belongs to the UI
 	Demo      bool
@@ -42,20 +48,20 @@ type Options struct {
 // results back to it.
 type Engine struct {
 	opts  Options
-	store Store
+	store backend.Store
 	log   *slog.Logger
 	accts map[string]*acct
 	order []string // account names in config order
 
 	out    *outbox
-	submit chan Action
+	submit chan backend.Action
 	apply  chan func()
 	kick   chan string
 
 	catMu sync.Mutex
 	cat   map[string]catEntry
 
-	initial Event
+	initial backend.Event
 	started time.Time
 	now     func() time.Time
 	version uint64
@@ -83,7 +89,7 @@ func New(specs []AccountSpec, opts Options) (*Engine, error) {
 		opts: opts, store: opts.Store, log: opts.Log,
 		accts:  map[string]*acct{},
 		out:    newOutbox(),
-		submit: make(chan Action, 64),
+		submit: make(chan backend.Action, 64),
 		apply:  make(chan func(), 256),
 		kick:   make(chan string, 16),
 		cat:    map[string]catEntry{},
@@ -96,7 +102,7 @@ func New(specs []AccountSpec, opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("engine: account %q configured twice", name)
 		}
 		if s.Budget == nil {
-			s.Budget = NewBudget(s.Provider.Traits().PerMinute)
+			s.Budget = backend.NewBudget(s.Provider.Traits().PerMinute)
 		}
 		a := newAcct(s, opts.Demo)
 		e.accts[name] = a
@@ -113,23 +119,23 @@ func New(specs []AccountSpec, opts Options) (*Engine, error) {
 // Initial is the cached state to show before any network call: every
 // account and item, stale until its account's first good poll. It is
 // handed over once (the engine keeps no second copy of a large state).
-func (e *Engine) Initial() Event {
+func (e *Engine) Initial() backend.Event {
 	ev := e.initial
-	e.initial = Event{Accounts: ev.Accounts}
+	e.initial = backend.Event{Accounts: ev.Accounts}
 	return ev
 }
 
 // Events is the one channel of changes for the UI.
-func (e *Engine) Events() <-chan Event { return e.out.out }
+func (e *Engine) Events() <-chan backend.Event { return e.out.out }
 
 // Accounts lists the configured account names in config order.
 func (e *Engine) Accounts() []string { return append([]string(nil), e.order...) }
 
 // Submit hands an action to the engine. It never blocks the caller for
 // long: the engine journals and runs it on its own goroutines.
-func (e *Engine) Submit(a Action) {
+func (e *Engine) Submit(a backend.Action) {
 	if a.ID == "" {
-		a.ID = NewActionID(a.Kind)
+		a.ID = backend.NewActionID(a.Kind)
 	}
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = e.now()
@@ -151,18 +157,18 @@ func (e *Engine) Refresh(account string) {
 
 // Copied tells the engine the operator copied a line's code (for the
 // auto-finish policy).
-func (e *Engine) Copied(k Key) {
+func (e *Engine) Copied(k backend.Key) {
 	e.post(func() { e.onCopied(k) })
 }
 
 // History reads a line's stored SMS, newest first. It does disk I/O: call
 // it from a command goroutine, never from the UI's Update.
-func (e *Engine) History(k Key, limit int) ([]Message, error) {
+func (e *Engine) History(k backend.Key, limit int) ([]backend.Message, error) {
 	return e.store.Messages(k, limit)
 }
 
 // Journal lists recent actions, newest first (disk I/O, as History).
-func (e *Engine) Journal(limit int) ([]JournalEntry, error) {
+func (e *Engine) Journal(limit int) ([]backend.JournalEntry, error) {
 	return e.store.RecentJournal(limit)
 }
 
@@ -195,7 +201,7 @@ func (e *Engine) Run(ctx context.Context) {
 	go e.out.run(ctx)
 	pending, err := e.store.Pending()
 	if err != nil {
-		e.notify(Failure, "", "cannot read the action journal: "+err.Error())
+		e.notify(backend.Failure, "", "cannot read the action journal: "+err.Error())
 	}
 	for _, p := range pending {
 		e.resume(ctx, p)
@@ -233,8 +239,8 @@ func (e *Engine) Run(ctx context.Context) {
 }
 
 // adopt takes the cached snapshot as the starting state.
-func (e *Engine) adopt(s Snapshot) {
-	var ev Event
+func (e *Engine) adopt(s backend.Snapshot) {
+	var ev backend.Event
 	for _, a := range s.Accounts {
 		if ac := e.accts[a.Name]; ac != nil && ac.info.Provider == a.Provider {
 			ac.info.Balance, ac.info.Frozen, ac.info.Rating, ac.info.Email = a.Balance, a.Frozen, a.Rating, a.Email
@@ -257,9 +263,9 @@ func (e *Engine) adopt(s Snapshot) {
 			ac.jobs[j.Key] = j
 		}
 	}
-	ev.Lines = make([]Line, 0, len(s.Lines))
-	ev.Leases = make([]Lease, 0, len(s.Leases))
-	ev.Jobs = make([]Job, 0, len(s.Jobs))
+	ev.Lines = make([]backend.Line, 0, len(s.Lines))
+	ev.Leases = make([]backend.Lease, 0, len(s.Leases))
+	ev.Jobs = make([]backend.Job, 0, len(s.Jobs))
 	for _, name := range e.order {
 		ac := e.accts[name]
 		ev.Accounts = append(ev.Accounts, ac.view())
@@ -274,14 +280,14 @@ func (e *Engine) adopt(s Snapshot) {
 		}
 	}
 	for _, n := range s.Notes {
-		ev.Notices = append(ev.Notices, Notice{Level: Warning, Text: n, At: e.now()})
+		ev.Notices = append(ev.Notices, backend.Notice{Level: backend.Warning, Text: n, At: e.now()})
 	}
 	e.initial = ev
 }
 
 // notify queues a notice for the UI.
-func (e *Engine) notify(l Level, k Key, text string) {
-	e.out.push(Event{Notices: []Notice{{Level: l, Key: k, Text: text, At: e.now()}}})
+func (e *Engine) notify(l backend.Level, k backend.Key, text string) {
+	e.out.push(backend.Event{Notices: []backend.Notice{{Level: l, Key: k, Text: text, At: e.now()}}})
 }
 
 // nextVersion numbers changes so the UI can cache rendered rows.
@@ -293,11 +299,11 @@ func (e *Engine) nextVersion() uint64 {
 // --- merging provider answers into the state ---------------------------
 
 // mergeLines upserts lines of one account and emits the changed ones.
-func (e *Engine) mergeLines(ac *acct, lines []Line, msgs []Message) {
+func (e *Engine) mergeLines(ac *acct, lines []backend.Line, msgs []backend.Message) {
 	ac.linesChanged = true
-	var ev Event
-	var ch StateChange
-	byLine := map[Key][]Message{}
+	var ev backend.Event
+	var ch backend.StateChange
+	byLine := map[backend.Key][]backend.Message{}
 	for _, m := range msgs {
 		byLine[m.Line] = append(byLine[m.Line], m)
 	}
@@ -330,8 +336,8 @@ func (e *Engine) mergeLines(ac *acct, lines []Line, msgs []Message) {
 		if merged.CooldownUntil.IsZero() || prev.CooldownUntil.After(merged.CooldownUntil) {
 			merged.CooldownUntil = prev.CooldownUntil
 		}
-		if merged.State == LineWaiting && merged.Code != "" && merged.CodeAt.After(merged.CreatedAt.Add(-time.Second)) {
-			merged.State = LineReceived
+		if merged.State == backend.LineWaiting && merged.Code != "" && merged.CodeAt.After(merged.CreatedAt.Add(-time.Second)) {
+			merged.State = backend.LineReceived
 		}
 		merged.Version = prev.Version
 		if prev.Key != "" && reflect.DeepEqual(prev, merged) {
@@ -357,8 +363,8 @@ func (e *Engine) mergeLines(ac *acct, lines []Line, msgs []Message) {
 			}
 		}
 		if changed {
-			if cur.State == LineWaiting {
-				cur.State = LineReceived
+			if cur.State == backend.LineWaiting {
+				cur.State = backend.LineReceived
 			}
 			cur.Version = e.nextVersion()
 			ch.Lines = append(ch.Lines, cur.Line)
@@ -375,10 +381,10 @@ func (e *Engine) mergeLines(ac *acct, lines []Line, msgs []Message) {
 // syncItems merges items (leases or jobs) into have: every given item is
 // stored with a new version unless unchanged; with full, items missing
 // from the listing are removed. It returns what changed and what went.
-func syncItems[T any](e *Engine, have map[Key]T, items []T, full bool, key func(T) Key, ver func(*T) *uint64) ([]T, []Key) {
+func syncItems[T any](e *Engine, have map[backend.Key]T, items []T, full bool, key func(T) backend.Key, ver func(*T) *uint64) ([]T, []backend.Key) {
 	var changed []T
-	var removed []Key
-	seen := map[Key]bool{}
+	var removed []backend.Key
+	seen := map[backend.Key]bool{}
 	for _, it := range items {
 		k := key(it)
 		seen[k] = true
@@ -402,40 +408,40 @@ func syncItems[T any](e *Engine, have map[Key]T, items []T, full bool, key func(
 	return changed, removed
 }
 
-func leaseKey(l Lease) Key      { return l.Key }
-func leaseVer(l *Lease) *uint64 { return &l.Version }
-func jobKey(j Job) Key          { return j.Key }
-func jobVer(j *Job) *uint64     { return &j.Version }
+func leaseKey(l backend.Lease) backend.Key { return l.Key }
+func leaseVer(l *backend.Lease) *uint64    { return &l.Version }
+func jobKey(j backend.Job) backend.Key     { return j.Key }
+func jobVer(j *backend.Job) *uint64        { return &j.Version }
 
 // setLeases merges an account's leases: a full listing replaces them, a
 // partial one (an action's answer, a webhook) changes only those given.
-func (e *Engine) setLeases(ac *acct, leases []Lease, full bool) {
+func (e *Engine) setLeases(ac *acct, leases []backend.Lease, full bool) {
 	changed, removed := syncItems(e, ac.leases, leases, full, leaseKey, leaseVer)
-	ev := Event{Removed: removed}
+	ev := backend.Event{Removed: removed}
 	for _, l := range changed {
 		ev.Leases = append(ev.Leases, ac.leaseView(l))
 	}
-	if ch := (StateChange{Leases: changed, DeleteLeases: removed}); !ch.Empty() {
+	if ch := (backend.StateChange{Leases: changed, DeleteLeases: removed}); !ch.Empty() {
 		e.store.Save(ch)
 	}
 	e.out.push(ev)
 }
 
 // setJobs is setLeases for jobs.
-func (e *Engine) setJobs(ac *acct, jobs []Job, full bool) {
+func (e *Engine) setJobs(ac *acct, jobs []backend.Job, full bool) {
 	changed, removed := syncItems(e, ac.jobs, jobs, full, jobKey, jobVer)
-	ev := Event{Removed: removed}
+	ev := backend.Event{Removed: removed}
 	for _, j := range changed {
 		ev.Jobs = append(ev.Jobs, ac.jobView(j))
 	}
-	if ch := (StateChange{Jobs: changed, DeleteJobs: removed}); !ch.Empty() {
+	if ch := (backend.StateChange{Jobs: changed, DeleteJobs: removed}); !ch.Empty() {
 		e.store.Save(ch)
 	}
 	e.out.push(ev)
 }
 
 // setBalance records a fresh balance.
-func (e *Engine) setBalance(ac *acct, b Account) {
+func (e *Engine) setBalance(ac *acct, b backend.Account) {
 	ac.info.Balance, ac.info.Frozen, ac.info.Rating = b.Balance, b.Frozen, b.Rating
 	if b.Email != "" {
 		ac.info.Email = b.Email
@@ -447,14 +453,14 @@ func (e *Engine) setBalance(ac *acct, b Account) {
 func (e *Engine) accountChanged(ac *acct) {
 	ac.info.Version = e.nextVersion()
 	v := ac.view()
-	e.store.Save(StateChange{Accounts: []Account{v}})
-	e.out.push(Event{Accounts: []Account{v}})
+	e.store.Save(backend.StateChange{Accounts: []backend.Account{v}})
+	e.out.push(backend.Event{Accounts: []backend.Account{v}})
 }
 
 // dropOldLines removes closed lines the operator no longer needs to see
 // from the state (their messages stay in the ledger).
 func (e *Engine) dropOldLines(ac *acct, now time.Time) {
-	var ch StateChange
+	var ch backend.StateChange
 	for id, l := range ac.lines {
 		if l.State.Open() {
 			continue
@@ -467,7 +473,7 @@ func (e *Engine) dropOldLines(ac *acct, now time.Time) {
 	}
 	if !ch.Empty() {
 		e.store.Save(ch)
-		e.out.push(Event{Removed: ch.DeleteLines})
+		e.out.push(backend.Event{Removed: ch.DeleteLines})
 	}
 }
 
@@ -476,7 +482,7 @@ func (e *Engine) dropOldLines(ac *acct, now time.Time) {
 const closedLineKeep = 24 * time.Hour
 
 func (e *Engine) prune() {
-	keep := map[Key]bool{}
+	keep := map[backend.Key]bool{}
 	for _, ac := range e.accts {
 		for _, l := range ac.lines {
 			if l.State.Open() {

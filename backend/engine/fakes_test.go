@@ -1,6 +1,8 @@
-package backend
+package engine
 
 import (
+	"switchboard/backend"
+
 	"context"
 	"sort"
 	"sync"
@@ -12,18 +14,18 @@ import (
 // memStore is an in-memory Store for engine tests.
 type memStore struct {
 	mu      sync.Mutex
-	snap    Snapshot
-	state   StateChange
-	msgs    map[Key][]Message
-	journal map[string]JournalEntry
+	snap    backend.Snapshot
+	state   backend.StateChange
+	msgs    map[backend.Key][]backend.Message
+	journal map[string]backend.JournalEntry
 	order   []string
 }
 
 func newMemStore() *memStore {
-	return &memStore{msgs: map[Key][]Message{}, journal: map[string]JournalEntry{}}
+	return &memStore{msgs: map[backend.Key][]backend.Message{}, journal: map[string]backend.JournalEntry{}}
 }
 
-func (s *memStore) Load() (Snapshot, error) {
+func (s *memStore) Load() (backend.Snapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	snap := s.snap
@@ -35,7 +37,7 @@ func (s *memStore) Load() (Snapshot, error) {
 	return snap, nil
 }
 
-func (s *memStore) Save(ch StateChange) {
+func (s *memStore) Save(ch backend.StateChange) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.state.Accounts = append(s.state.Accounts, ch.Accounts...)
@@ -46,10 +48,10 @@ func (s *memStore) Save(ch StateChange) {
 
 func (s *memStore) Flush() error { return nil }
 
-func (s *memStore) AddMessages(msgs []Message) ([]Message, error) {
+func (s *memStore) AddMessages(msgs []backend.Message) ([]backend.Message, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var fresh []Message
+	var fresh []backend.Message
 	for _, m := range msgs {
 		dup := false
 		for _, o := range s.msgs[m.Line] {
@@ -65,10 +67,10 @@ func (s *memStore) AddMessages(msgs []Message) ([]Message, error) {
 	return fresh, nil
 }
 
-func (s *memStore) Messages(k Key, limit int) ([]Message, error) {
+func (s *memStore) Messages(k backend.Key, limit int) ([]backend.Message, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := append([]Message(nil), s.msgs[k]...)
+	out := append([]backend.Message(nil), s.msgs[k]...)
 	sort.Slice(out, func(i, j int) bool { return out[i].ReceivedAt.After(out[j].ReceivedAt) })
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
@@ -76,7 +78,7 @@ func (s *memStore) Messages(k Key, limit int) ([]Message, error) {
 	return out, nil
 }
 
-func (s *memStore) Journal(e JournalEntry) error {
+func (s *memStore) Journal(e backend.JournalEntry) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.journal[e.Action.ID]; !ok {
@@ -86,16 +88,16 @@ func (s *memStore) Journal(e JournalEntry) error {
 	return nil
 }
 
-func (s *memStore) entry(id string) JournalEntry {
+func (s *memStore) entry(id string) backend.JournalEntry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.journal[id]
 }
 
-func (s *memStore) Pending() ([]JournalEntry, error) {
+func (s *memStore) Pending() ([]backend.JournalEntry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []JournalEntry
+	var out []backend.JournalEntry
 	for _, e := range s.journal {
 		if !e.State.Settled() {
 			out = append(out, e)
@@ -104,49 +106,49 @@ func (s *memStore) Pending() ([]JournalEntry, error) {
 	return out, nil
 }
 
-func (s *memStore) RecentJournal(limit int) ([]JournalEntry, error) {
+func (s *memStore) RecentJournal(limit int) ([]backend.JournalEntry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []JournalEntry
+	var out []backend.JournalEntry
 	for i := len(s.order) - 1; i >= 0 && (limit == 0 || len(out) < limit); i-- {
 		out = append(out, s.journal[s.order[i]])
 	}
 	return out, nil
 }
 
-func (s *memStore) Prune(time.Time, map[Key]bool) (int, error) { return 0, nil }
-func (s *memStore) Close() error                               { return nil }
+func (s *memStore) Prune(time.Time, map[backend.Key]bool) (int, error) { return 0, nil }
+func (s *memStore) Close() error                                       { return nil }
 
 // fakeProvider is a scriptable provider: lines, per-line SMS queues,
 // action results.
 type fakeProvider struct {
 	mu      sync.Mutex
-	kind    ProviderKind
+	kind    backend.ProviderKind
 	account string
-	traits  Traits
-	budget  *Budget
-	lines   map[string]Line
-	inbox   map[string][]Message // delivered on the next Check of the line
+	traits  backend.Traits
+	budget  *backend.Budget
+	lines   map[string]backend.Line
+	inbox   map[string][]backend.Message // delivered on the next Check of the line
 	checks  map[string]int
-	doCalls []Action
+	doCalls []backend.Action
 	doErr   error
-	outcome Outcome
-	settled Settled
+	outcome backend.Outcome
+	settled backend.Settled
 	settles int
 	failAll error
 }
 
-func newFake(kind ProviderKind, account string, batch bool, perMinute float64) *fakeProvider {
+func newFake(kind backend.ProviderKind, account string, batch bool, perMinute float64) *fakeProvider {
 	return &fakeProvider{kind: kind, account: account,
-		traits: Traits{BatchCheck: batch, ListsLines: true, PerMinute: perMinute},
-		budget: NewBudget(perMinute),
-		lines:  map[string]Line{}, inbox: map[string][]Message{}, checks: map[string]int{}}
+		traits: backend.Traits{BatchCheck: batch, ListsLines: true, PerMinute: perMinute},
+		budget: backend.NewBudget(perMinute),
+		lines:  map[string]backend.Line{}, inbox: map[string][]backend.Message{}, checks: map[string]int{}}
 }
 
-func (f *fakeProvider) addLine(id string, st LineState, allowed ActionSet) Line {
+func (f *fakeProvider) addLine(id string, st backend.LineState, allowed backend.ActionSet) backend.Line {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	l := Line{Key: MakeKey(f.kind, f.account, ItemLine, id), Account: f.account, Provider: f.kind, ID: id,
+	l := backend.Line{Key: backend.MakeKey(f.kind, f.account, backend.ItemLine, id), Account: f.account, Provider: f.kind, ID: id,
 		Number: "+1555" + id, Service: "telegram", State: st, CreatedAt: time.Now(), Allowed: allowed}
 	f.lines[id] = l
 	return l
@@ -155,30 +157,30 @@ func (f *fakeProvider) addLine(id string, st LineState, allowed ActionSet) Line 
 func (f *fakeProvider) deliver(id, code string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	k := MakeKey(f.kind, f.account, ItemLine, id)
-	f.inbox[id] = append(f.inbox[id], Message{ID: "m-" + id + "-" + code, Line: k, Text: "code " + code,
+	k := backend.MakeKey(f.kind, f.account, backend.ItemLine, id)
+	f.inbox[id] = append(f.inbox[id], backend.Message{ID: "m-" + id + "-" + code, Line: k, Text: "code " + code,
 		Code: code, ReceivedAt: time.Now()})
 }
 
-func (f *fakeProvider) Kind() ProviderKind { return f.kind }
-func (f *fakeProvider) Account() string    { return f.account }
-func (f *fakeProvider) Traits() Traits     { return f.traits }
+func (f *fakeProvider) Kind() backend.ProviderKind { return f.kind }
+func (f *fakeProvider) Account() string            { return f.account }
+func (f *fakeProvider) Traits() backend.Traits     { return f.traits }
 
 func (f *fakeProvider) wait(ctx context.Context) error { return f.budget.Wait(ctx) }
 
-func (f *fakeProvider) Balance(ctx context.Context) (Account, error) {
+func (f *fakeProvider) Balance(ctx context.Context) (backend.Account, error) {
 	if err := f.wait(ctx); err != nil {
-		return Account{}, err
+		return backend.Account{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.failAll != nil {
-		return Account{}, f.failAll
+		return backend.Account{}, f.failAll
 	}
-	return Account{Balance: NewMoney(decimal.NewFromInt(100), "USD")}, nil
+	return backend.Account{Balance: backend.NewMoney(decimal.NewFromInt(100), "USD")}, nil
 }
 
-func (f *fakeProvider) Lines(ctx context.Context) ([]Line, []Message, error) {
+func (f *fakeProvider) Lines(ctx context.Context) ([]backend.Line, []backend.Message, error) {
 	if err := f.wait(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -187,14 +189,14 @@ func (f *fakeProvider) Lines(ctx context.Context) ([]Line, []Message, error) {
 	if f.failAll != nil {
 		return nil, nil, f.failAll
 	}
-	var out []Line
+	var out []backend.Line
 	for _, l := range f.lines {
 		out = append(out, l)
 	}
 	return out, nil, nil
 }
 
-func (f *fakeProvider) Check(ctx context.Context, lines []Line) ([]Line, []Message, error) {
+func (f *fakeProvider) Check(ctx context.Context, lines []backend.Line) ([]backend.Line, []backend.Message, error) {
 	if err := f.wait(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -203,8 +205,8 @@ func (f *fakeProvider) Check(ctx context.Context, lines []Line) ([]Line, []Messa
 	if f.failAll != nil {
 		return nil, nil, f.failAll
 	}
-	var out []Line
-	var msgs []Message
+	var out []backend.Line
+	var msgs []backend.Message
 	for _, l := range lines {
 		f.checks[l.ID]++
 		msgs = append(msgs, f.inbox[l.ID]...)
@@ -216,7 +218,7 @@ func (f *fakeProvider) Check(ctx context.Context, lines []Line) ([]Line, []Messa
 	return out, msgs, nil
 }
 
-func (f *fakeProvider) Leases(ctx context.Context) ([]Lease, error) {
+func (f *fakeProvider) Leases(ctx context.Context) ([]backend.Lease, error) {
 	if err := f.wait(ctx); err != nil {
 		return nil, err
 	}
@@ -225,7 +227,7 @@ func (f *fakeProvider) Leases(ctx context.Context) ([]Lease, error) {
 	return nil, f.failAll
 }
 
-func (f *fakeProvider) Jobs(ctx context.Context, known []Job) ([]Job, error) {
+func (f *fakeProvider) Jobs(ctx context.Context, known []backend.Job) ([]backend.Job, error) {
 	if err := f.wait(ctx); err != nil {
 		return nil, err
 	}
@@ -234,22 +236,22 @@ func (f *fakeProvider) Jobs(ctx context.Context, known []Job) ([]Job, error) {
 	return nil, f.failAll
 }
 
-func (f *fakeProvider) Do(ctx context.Context, act Action, t Target) (Outcome, error) {
+func (f *fakeProvider) Do(ctx context.Context, act backend.Action, t backend.Target) (backend.Outcome, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.doCalls = append(f.doCalls, act)
 	return f.outcome, f.doErr
 }
 
-func (f *fakeProvider) Settle(ctx context.Context, act Action, t Target) (Settled, Outcome, error) {
+func (f *fakeProvider) Settle(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.settles++
 	return f.settled, f.outcome, nil
 }
 
-func (f *fakeProvider) Catalog(ctx context.Context, req CatalogRequest) ([]CatalogItem, error) {
-	return []CatalogItem{{ID: "x", Label: "X", Stock: -1}}, nil
+func (f *fakeProvider) Catalog(ctx context.Context, req backend.CatalogRequest) ([]backend.CatalogItem, error) {
+	return []backend.CatalogItem{{ID: "x", Label: "X", Stock: -1}}, nil
 }
 
 func (f *fakeProvider) calls() int {

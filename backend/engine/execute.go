@@ -1,9 +1,9 @@
-package backend
+package engine
 
 import (
+	"switchboard/backend"
+
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -11,14 +11,7 @@ import (
 	"time"
 )
 
-// NewActionID makes a fresh idempotency key for one operator action.
-func NewActionID(k ActionKind) string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s-%s-%s", k, time.Now().UTC().Format("20060102T150405"), hex.EncodeToString(b[:]))
-}
-
-func flightKey(account string, k ActionKind, target Key) string {
+func flightKey(account string, k backend.ActionKind, target backend.Key) string {
 	return account + "|" + string(k) + "|" + string(target)
 }
 
@@ -31,23 +24,24 @@ func errorsIsCanceled(err error) bool {
 const actionTimeout = 45 * time.Second
 
 // start validates an action on the engine goroutine and runs it.
-func (e *Engine) start(ctx context.Context, act Action) {
+func (e *Engine) start(ctx context.Context, act backend.Action) {
 	a := e.accts[act.Account]
 	if a == nil {
 		a = e.accountOf(act.Target)
 	}
 	if a == nil {
-		e.notify(Failure, act.Target, "unknown account "+act.Account)
+		e.notify(backend.Failure, act.Target, "unknown account "+act.Account)
 		return
 	}
 	act.Account = a.info.Name
 	if a.spec.ReadOnly {
-		e.notify(Warning, act.Target, a.info.Name+" is read-only (config): "+act.Kind.Verb()+" not sent")
+		e.refuse(act, backend.Refusal{Reason: backend.RefuseReadOnly, Account: a.info.Name, Action: act.Kind})
 		return
 	}
 	t, why := e.targetFor(a, act)
-	if why != "" {
-		e.notify(Warning, act.Target, why)
+	if why != nil {
+		why.Account = a.info.Name
+		e.refuse(act, *why)
 		return
 	}
 	if a.info.Balance.Known {
@@ -55,18 +49,18 @@ func (e *Engine) start(ctx context.Context, act Action) {
 		t.Balance = &b
 	}
 	fk := flightKey(a.info.Name, act.Kind, act.Target)
-	if act.Kind == ActBuy {
-		fk = flightKey(a.info.Name, act.Kind, Key(act.ID))
+	if act.Kind == backend.ActBuy {
+		fk = flightKey(a.info.Name, act.Kind, backend.Key(act.ID))
 	}
 	if e.flight[fk] {
-		e.notify(Info, act.Target, act.Kind.Verb()+" already in progress")
+		e.notify(backend.Info, act.Target, act.Kind.Verb()+" already in progress")
 		return
 	}
 	// An action id is one operator decision: the same action handed over
 	// again after it finished (a UI that re-sends) must not spend twice
 	// where the provider has no idempotency key of its own.
 	if e.sent[act.ID] {
-		e.notify(Info, act.Target, describeAction(act, t)+" was already sent: not sent again")
+		e.notify(backend.Info, act.Target, describeAction(act, t)+" was already sent: not sent again")
 		return
 	}
 	if e.sent == nil {
@@ -78,7 +72,7 @@ func (e *Engine) start(ctx context.Context, act Action) {
 }
 
 // accountOf finds the account a key belongs to.
-func (e *Engine) accountOf(k Key) *acct {
+func (e *Engine) accountOf(k backend.Key) *acct {
 	if k == "" {
 		return nil
 	}
@@ -87,12 +81,13 @@ func (e *Engine) accountOf(k Key) *acct {
 
 // targetFor snapshots the item an action applies to and says why the
 // action cannot apply, if it cannot.
-func (e *Engine) targetFor(a *acct, act Action) (Target, string) {
-	label := a.p.Kind().Label()
+func (e *Engine) targetFor(a *acct, act backend.Action) (backend.Target, *backend.Refusal) {
+	refuse := func(r backend.Refusal) (backend.Target, *backend.Refusal) { return backend.Target{}, &r }
+	kind := a.p.Kind()
 	switch act.Kind {
-	case ActBuy:
+	case backend.ActBuy:
 		if act.Buy == nil {
-			return Target{}, "buy: nothing chosen"
+			return refuse(backend.Refusal{Reason: backend.RefuseNothing, Provider: kind, Action: act.Kind})
 		}
 		known := map[string]bool{}
 		for id := range a.lines {
@@ -101,87 +96,69 @@ func (e *Engine) targetFor(a *acct, act Action) (Target, string) {
 		for _, j := range a.jobs {
 			known[j.ID] = true
 		}
-		return Target{KnownIDs: known}, ""
-	case ActRestore:
+		return backend.Target{KnownIDs: known}, nil
+	case backend.ActRestore:
 		if len(act.Targets) > 0 {
-			var t Target
+			var t backend.Target
 			for _, k := range act.Targets {
 				if l := a.lineByKey(k); l != nil {
 					t.Lines = append(t.Lines, l.Line)
 				}
 			}
 			if len(t.Lines) == 0 {
-				return t, label + ": nothing to restore"
+				return refuse(backend.Refusal{Reason: backend.RefuseNothing, Provider: kind, Action: act.Kind})
 			}
-			return t, ""
+			return t, nil
 		}
 	}
 	if l := a.lineByKey(act.Target); l != nil && l.Key == act.Target {
 		line := l.Line
-		cooling := (act.Kind == ActCancel || act.Kind == ActReject) && line.CooldownUntil.After(e.now())
+		cooling := (act.Kind == backend.ActCancel || act.Kind == backend.ActReject) && line.CooldownUntil.After(e.now())
 		if !line.Allowed.Has(act.Kind) || cooling {
-			return Target{}, Explain(line.Provider, string(line.State), line.Allowed, act.Kind, line.CooldownUntil.Sub(e.now()))
+			return refuse(backend.Explain(line.Provider, string(line.State), line.Allowed, act.Kind, line.CooldownUntil.Sub(e.now())))
 		}
-		t := Target{Line: &line}
+		t := backend.Target{Line: &line}
 		for _, ls := range a.leases {
 			if ls.Line == line.Key {
 				ls := ls
 				t.Lease = &ls
 			}
 		}
-		return t, ""
+		return t, nil
 	}
 	if l, ok := a.leases[act.Target]; ok {
 		if !l.Allowed.Has(act.Kind) {
-			return Target{}, Explain(l.Provider, l.State, l.Allowed, act.Kind, 0)
+			return refuse(backend.Explain(l.Provider, l.State, l.Allowed, act.Kind, 0))
 		}
-		t := Target{Lease: &l}
+		t := backend.Target{Lease: &l}
 		if ls := a.lineByKey(l.Line); ls != nil && l.Line != "" {
 			line := ls.Line
 			t.Line = &line
 		}
-		return t, ""
+		return t, nil
 	}
 	if j, ok := a.jobs[act.Target]; ok {
 		if !j.Allowed.Has(act.Kind) {
-			return Target{}, Explain(j.Provider, string(j.State), j.Allowed, act.Kind, 0)
+			return refuse(backend.Explain(j.Provider, string(j.State), j.Allowed, act.Kind, 0))
 		}
-		return Target{Job: &j}, ""
+		return backend.Target{Job: &j}, nil
 	}
-	return Target{}, label + ": that item is gone"
+	return refuse(backend.Refusal{Reason: backend.RefuseGone, Provider: kind, Action: act.Kind})
 }
 
-// Explain says why an action does not apply to an item, with the key that
-// would help, for the status bar.
-func Explain(p ProviderKind, state string, allowed ActionSet, k ActionKind, cooldown time.Duration) string {
-	label := p.Label()
-	if state == "" {
-		state = "this"
-	}
-	switch {
-	case (k == ActCancel || k == ActReject) && cooldown > 0:
-		return fmt.Sprintf("%s: cancel refused so soon after purchase — try again in %s", label, cooldown.Round(time.Second))
-	case k == ActCancel && allowed.Has(ActFinish):
-		return label + ": cancel not allowed after an SMS — press f to finish"
-	case (k == ActCancel || k == ActReject) && allowed.Has(ActBan):
-		return label + ": cancel not allowed now — press b to ban the number"
-	case k == ActRenew && allowed.Has(ActRestore):
-		return label + ": expired — restore it instead"
-	}
-	hint := ""
-	if len(allowed.Kinds()) > 0 {
-		hint = " (allowed: " + allowed.String() + ")"
-	}
-	return fmt.Sprintf("%s: %s not available for a %s item%s", label, k.Verb(), strings.ToLower(state), hint)
+// refuse tells the operator why an action was not sent.
+func (e *Engine) refuse(act backend.Action, r backend.Refusal) {
+	e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Warning, Key: act.Target, Action: &act,
+		Refusal: &r, Text: r.Text(nil), At: e.now()}}})
 }
 
 // execute journals, calls and records one action (worker goroutine).
-func (e *Engine) execute(ctx context.Context, a *acct, act Action, t Target, fk string) {
-	entry := JournalEntry{Action: act, Target: t, State: JournalPending, UpdatedAt: e.now()}
+func (e *Engine) execute(ctx context.Context, a *acct, act backend.Action, t backend.Target, fk string) {
+	entry := backend.JournalEntry{Action: act, Target: t, State: backend.JournalPending, UpdatedAt: e.now()}
 	if err := e.store.Journal(entry); err != nil {
 		e.post(func() {
 			delete(e.flight, fk)
-			e.notify(Failure, act.Target, "not sent: cannot write the action journal: "+err.Error())
+			e.notify(backend.Failure, act.Target, "not sent: cannot write the action journal: "+err.Error())
 		})
 		return
 	}
@@ -190,90 +167,90 @@ func (e *Engine) execute(ctx context.Context, a *acct, act Action, t Target, fk 
 	cancel()
 	entry.Attempts++
 	entry.UpdatedAt = e.now()
-	var fresh []Message
+	var fresh []backend.Message
 	switch {
 	case err == nil && out.Offer != nil:
-		entry.State, entry.Note = JournalOffer, describeOffer(*out.Offer)
+		entry.State, entry.Note = backend.JournalOffer, describeOffer(*out.Offer)
 	case err == nil:
-		entry.State, entry.Note = JournalDone, out.Note
+		entry.State, entry.Note = backend.JournalDone, out.Note
 		if len(out.Messages) > 0 {
 			fresh, _ = e.store.AddMessages(out.Messages)
 		}
-	case KindOf(err) == ErrOutcomeUnknown:
-		entry.State, entry.Note = JournalUnknown, err.Error()
+	case backend.KindOf(err) == backend.ErrOutcomeUnknown:
+		entry.State, entry.Note = backend.JournalUnknown, err.Error()
 	case errorsIsCanceled(err):
-		entry.State, entry.Note = JournalUnknown, "interrupted: will be checked at next start"
+		entry.State, entry.Note = backend.JournalUnknown, "interrupted: will be checked at next start"
 	default:
-		entry.State, entry.Note = JournalFailed, err.Error()
+		entry.State, entry.Note = backend.JournalFailed, err.Error()
 	}
 	if jerr := e.store.Journal(entry); jerr != nil {
 		e.log.Error("journal write failed", "action", act.ID, "err", jerr)
 	}
 	e.post(func() {
 		e.actionDone(a, entry, out, fresh, err)
-		if entry.State != JournalUnknown {
+		if entry.State != backend.JournalUnknown {
 			delete(e.flight, fk)
 		}
 	})
-	if entry.State == JournalUnknown && ctx.Err() == nil {
+	if entry.State == backend.JournalUnknown && ctx.Err() == nil {
 		e.settleLoop(ctx, a, entry, fk)
 	}
 }
 
 // actionDone applies an action's result on the engine goroutine.
-func (e *Engine) actionDone(a *acct, entry JournalEntry, out Outcome, fresh []Message, err error) {
+func (e *Engine) actionDone(a *acct, entry backend.JournalEntry, out backend.Outcome, fresh []backend.Message, err error) {
 	act := entry.Action
 	what := describeAction(act, entry.Target)
 	switch entry.State {
-	case JournalOffer:
-		e.out.push(Event{Notices: []Notice{{Level: Warning, Key: act.Target, Action: &act, Offer: out.Offer,
+	case backend.JournalOffer:
+		e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Warning, Key: act.Target, Action: &act, Offer: out.Offer,
 			Text: a.p.Kind().Label() + ": " + entry.Note, At: e.now()}}})
 		return
-	case JournalDone, JournalHappened:
+	case backend.JournalDone, backend.JournalHappened:
 		e.applyOutcome(a, out, fresh)
 		text := what + " — done"
 		if out.Note != "" {
 			text = what + " — " + out.Note
 		}
-		if entry.State == JournalHappened {
+		if entry.State == backend.JournalHappened {
 			text += " (confirmed by re-reading after a lost answer)"
 		}
 		key := act.Target
-		if act.Kind == ActBuy && len(out.Lines) > 0 {
+		if act.Kind == backend.ActBuy && len(out.Lines) > 0 {
 			key = out.Lines[0].Key // the UI selects what was just bought
 		}
-		e.out.push(Event{Notices: []Notice{{Level: Success, Key: key, Action: &act, Text: text, Data: out.Export, At: e.now()}}})
-	case JournalUnknown:
-		e.notify(Warning, act.Target, what+": no clear answer — checking with "+a.p.Kind().Label()+" before anything is sent again")
-	case JournalNotDone:
-		e.notify(Warning, act.Target, what+" did not go through (checked with the provider); nothing was charged for it")
-	case JournalFailed:
+		e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Success, Key: key, Action: &act, Text: text, Data: out.Export, At: e.now()}}})
+	case backend.JournalUnknown:
+		e.notify(backend.Warning, act.Target, what+": no clear answer — checking with "+a.p.Kind().Label()+" before anything is sent again")
+	case backend.JournalNotDone:
+		e.notify(backend.Warning, act.Target, what+" did not go through (checked with the provider); nothing was charged for it")
+	case backend.JournalFailed:
 		msg := err.Error()
-		if pe, ok := AsError(err); ok && pe.Kind == ErrRefused && pe.RetryAfter > 0 {
+		if pe, ok := backend.AsError(err); ok && pe.Kind == backend.ErrRefused && pe.RetryAfter > 0 {
 			if l := a.lineByKey(act.Target); l != nil {
 				l.CooldownUntil = e.now().Add(pe.RetryAfter)
 				l.autoTried = false // the auto-cancel policy may try again after the cooldown
 				l.Version = e.nextVersion()
-				e.store.Save(StateChange{Lines: []Line{l.Line}}) // the cooldown survives a restart
-				e.out.push(Event{Lines: []Line{a.lineView(l)}})
+				e.store.Save(backend.StateChange{Lines: []backend.Line{l.Line}}) // the cooldown survives a restart
+				e.out.push(backend.Event{Lines: []backend.Line{a.lineView(l)}})
 			}
 		}
-		e.notify(Failure, act.Target, msg)
+		e.notify(backend.Failure, act.Target, msg)
 	}
 	// Re-read what the action touched soon.
 	now := e.now()
 	a.cold[taskBalance].next = now.Add(time.Second)
-	if act.Kind == ActBuy || act.Kind == ActRestore || act.Kind == ActReuse {
+	if act.Kind == backend.ActBuy || act.Kind == backend.ActRestore || act.Kind == backend.ActReuse {
 		a.cold[taskLines].next = now.Add(time.Second)
 		a.cold[taskJobs].next = now.Add(2 * time.Second)
 	}
-	if entry.Target.Lease != nil || act.Kind == ActRestore {
+	if entry.Target.Lease != nil || act.Kind == backend.ActRestore {
 		a.cold[taskLeases].next = now.Add(2 * time.Second)
 	}
 }
 
 // applyOutcome merges the objects an action returned.
-func (e *Engine) applyOutcome(a *acct, out Outcome, fresh []Message) {
+func (e *Engine) applyOutcome(a *acct, out backend.Outcome, fresh []backend.Message) {
 	if len(out.Lines) > 0 || len(fresh) > 0 {
 		e.mergeLines(a, out.Lines, fresh)
 	}
@@ -292,7 +269,7 @@ func (e *Engine) applyOutcome(a *acct, out Outcome, fresh []Message) {
 
 // settleLoop re-reads the provider until it can tell whether an action
 // with an unknown outcome happened (worker goroutine).
-func (e *Engine) settleLoop(ctx context.Context, a *acct, entry JournalEntry, fk string) {
+func (e *Engine) settleLoop(ctx context.Context, a *acct, entry backend.JournalEntry, fk string) {
 	delay := 2 * time.Second
 	deadline := e.now().Add(10 * time.Minute)
 	for {
@@ -304,16 +281,16 @@ func (e *Engine) settleLoop(ctx context.Context, a *acct, entry JournalEntry, fk
 		cctx, cancel := context.WithTimeout(ctx, actionTimeout)
 		st, out, err := a.p.Settle(cctx, entry.Action, entry.Target)
 		cancel()
-		if err == nil && st != SettledUnknown {
+		if err == nil && st != backend.SettledUnknown {
 			entry.UpdatedAt = e.now()
-			var fresh []Message
-			if st == SettledHappened {
-				entry.State, entry.Note = JournalHappened, out.Note
+			var fresh []backend.Message
+			if st == backend.SettledHappened {
+				entry.State, entry.Note = backend.JournalHappened, out.Note
 				if len(out.Messages) > 0 {
 					fresh, _ = e.store.AddMessages(out.Messages)
 				}
 			} else {
-				entry.State, entry.Note = JournalNotDone, "the provider shows no effect"
+				entry.State, entry.Note = backend.JournalNotDone, "the provider shows no effect"
 			}
 			if jerr := e.store.Journal(entry); jerr != nil {
 				e.log.Error("journal write failed", "action", entry.Action.ID, "err", jerr)
@@ -327,7 +304,7 @@ func (e *Engine) settleLoop(ctx context.Context, a *acct, entry JournalEntry, fk
 		if e.now().After(deadline) {
 			e.post(func() {
 				delete(e.flight, fk)
-				e.notify(Warning, entry.Action.Target, describeAction(entry.Action, entry.Target)+
+				e.notify(backend.Warning, entry.Action.Target, describeAction(entry.Action, entry.Target)+
 					": still cannot tell whether it happened; it will be checked again at next start — check the provider's site before retrying")
 			})
 			return
@@ -337,24 +314,24 @@ func (e *Engine) settleLoop(ctx context.Context, a *acct, entry JournalEntry, fk
 }
 
 // resume settles a journal entry left pending by an earlier run.
-func (e *Engine) resume(ctx context.Context, entry JournalEntry) {
+func (e *Engine) resume(ctx context.Context, entry backend.JournalEntry) {
 	a := e.accts[entry.Action.Account]
 	if a == nil {
-		e.notify(Warning, "", "unfinished "+entry.Action.Kind.Verb()+" for account "+entry.Action.Account+
+		e.notify(backend.Warning, "", "unfinished "+entry.Action.Kind.Verb()+" for account "+entry.Action.Account+
 			" which is no longer configured: left in the journal")
 		return
 	}
 	fk := flightKey(a.info.Name, entry.Action.Kind, entry.Action.Target)
-	if entry.Action.Kind == ActBuy {
-		fk = flightKey(a.info.Name, entry.Action.Kind, Key(entry.Action.ID))
+	if entry.Action.Kind == backend.ActBuy {
+		fk = flightKey(a.info.Name, entry.Action.Kind, backend.Key(entry.Action.ID))
 	}
 	e.flight[fk] = true
-	e.notify(Info, entry.Action.Target, "checking an unfinished action from the last session: "+describeAction(entry.Action, entry.Target))
+	e.notify(backend.Info, entry.Action.Target, "checking an unfinished action from the last session: "+describeAction(entry.Action, entry.Target))
 	go e.settleLoop(ctx, a, entry, fk)
 }
 
 // onCopied records activity and applies the auto-finish policy.
-func (e *Engine) onCopied(k Key) {
+func (e *Engine) onCopied(k backend.Key) {
 	a := e.accountOf(k)
 	if a == nil {
 		return
@@ -364,13 +341,13 @@ func (e *Engine) onCopied(k Key) {
 		return
 	}
 	l.lastActivity = e.now()
-	if a.spec.AutoFinishOnCopy && !a.spec.ReadOnly && l.Allowed.Has(ActFinish) {
-		e.start(e.runCtx(), Action{ID: NewActionID(ActFinish), Kind: ActFinish, Account: a.info.Name,
+	if a.spec.AutoFinishOnCopy && !a.spec.ReadOnly && l.Allowed.Has(backend.ActFinish) {
+		e.start(e.runCtx(), backend.Action{ID: backend.NewActionID(backend.ActFinish), Kind: backend.ActFinish, Account: a.info.Name,
 			Target: k, Label: "auto-finish after copy", CreatedAt: e.now()})
 	}
 }
 
-func describeAction(a Action, t Target) string {
+func describeAction(a backend.Action, t backend.Target) string {
 	what := a.Label
 	if what == "" {
 		switch {
@@ -390,12 +367,12 @@ func describeAction(a Action, t Target) string {
 	return a.Kind.Verb() + " " + what
 }
 
-func describeOffer(o Offer) string {
+func describeOffer(o backend.Offer) string {
 	switch o.Kind {
-	case OfferPriceChange:
+	case backend.OfferPriceChange:
 		return fmt.Sprintf("price changed: quoted %s, now %s — accept the new price?",
 			o.Quoted.StringFixed(2), o.Available.StringFixed(2))
-	case OfferPremium:
+	case backend.OfferPremium:
 		return fmt.Sprintf("no ordinary stock — a premium bid of %d%% is recommended", o.RecommendedBid)
 	}
 	return "the provider needs a decision"
@@ -404,7 +381,7 @@ func describeOffer(o Offer) string {
 // --- catalogue and lookups for the buy flow -----------------------------
 
 type catEntry struct {
-	items []CatalogItem
+	items []backend.CatalogItem
 	at    time.Time
 }
 
@@ -413,7 +390,7 @@ const catalogTTL = 60 * time.Second
 
 // Catalog answers a buy picker step, cached briefly. It does network I/O:
 // call it from a command goroutine.
-func (e *Engine) Catalog(ctx context.Context, account string, req CatalogRequest) ([]CatalogItem, error) {
+func (e *Engine) Catalog(ctx context.Context, account string, req backend.CatalogRequest) ([]backend.CatalogItem, error) {
 	a := e.accts[account]
 	if a == nil {
 		return nil, fmt.Errorf("unknown account %q", account)
@@ -441,17 +418,17 @@ func (e *Engine) Catalog(ctx context.Context, account string, req CatalogRequest
 }
 
 // BuyFlow returns an account's purchase steps, when it has any.
-func (e *Engine) BuyFlow(account string) (BuyFlow, bool) {
+func (e *Engine) BuyFlow(account string) (backend.BuyFlow, bool) {
 	a := e.accts[account]
 	if a == nil {
 		return nil, false
 	}
-	f, ok := a.p.(BuyFlow)
+	f, ok := a.p.(backend.BuyFlow)
 	return f, ok
 }
 
 // ProviderOf returns an account's provider kind.
-func (e *Engine) ProviderOf(account string) (ProviderKind, bool) {
+func (e *Engine) ProviderOf(account string) (backend.ProviderKind, bool) {
 	a := e.accts[account]
 	if a == nil {
 		return "", false
@@ -469,34 +446,34 @@ func (e *Engine) Watch(account, id string) { e.add(account, id, false) }
 func (e *Engine) add(account, id string, tell bool) {
 	a := e.accts[account]
 	if a == nil {
-		e.notify(Failure, "", "unknown account "+account)
+		e.notify(backend.Failure, "", "unknown account "+account)
 		return
 	}
-	ad, ok := a.p.(Adder)
+	ad, ok := a.p.(backend.Adder)
 	if !ok {
-		e.notify(Warning, "", a.p.Kind().Label()+" lists its orders itself: nothing to add")
+		e.notify(backend.Warning, "", a.p.Kind().Label()+" lists its orders itself: nothing to add")
 		return
 	}
 	go func() {
 		ctx, cancel := context.WithTimeout(e.runCtx(), actionTimeout)
 		defer cancel()
 		l, msgs, err := ad.Lookup(ctx, id)
-		var fresh []Message
+		var fresh []backend.Message
 		if err == nil && len(msgs) > 0 {
 			fresh, err = e.store.AddMessages(msgs)
 		}
 		e.post(func() {
 			if err != nil {
 				if tell {
-					e.notify(Failure, "", "add "+id+": "+err.Error())
+					e.notify(backend.Failure, "", "add "+id+": "+err.Error())
 				} else {
 					e.log.Warn("cannot watch order", "account", account, "id", id, "err", err)
 				}
 				return
 			}
-			e.mergeLines(a, []Line{l}, fresh)
+			e.mergeLines(a, []backend.Line{l}, fresh)
 			if tell {
-				e.notify(Success, l.Key, "now watching "+a.p.Kind().Label()+" order "+id)
+				e.notify(backend.Success, l.Key, "now watching "+a.p.Kind().Label()+" order "+id)
 			}
 		})
 	}()
@@ -509,7 +486,7 @@ func (e *Engine) Webhook(account string, body []byte) error {
 	if a == nil {
 		return fmt.Errorf("unknown account %q", account)
 	}
-	wp, ok := a.p.(WebhookParser)
+	wp, ok := a.p.(backend.WebhookParser)
 	if !ok {
 		return fmt.Errorf("%s sends no webhooks", a.p.Kind().Label())
 	}
@@ -546,7 +523,7 @@ func (e *Engine) Webhook(account string, body []byte) error {
 }
 
 // fillLease completes a partial lease (from a webhook) with what was known.
-func fillLease(l, prev Lease) Lease {
+func fillLease(l, prev backend.Lease) backend.Lease {
 	if l.Name == "" {
 		l.Name = prev.Name
 	}
@@ -575,7 +552,7 @@ func fillLease(l, prev Lease) Lease {
 }
 
 // fillLine completes a partial line (from a webhook) with what was known.
-func fillLine(l, prev Line) Line {
+func fillLine(l, prev backend.Line) backend.Line {
 	if l.Number == "" {
 		return prev
 	}

@@ -1,6 +1,8 @@
-package backend
+package engine
 
 import (
+	"switchboard/backend"
+
 	"context"
 	"math"
 	"sync"
@@ -15,7 +17,7 @@ type orderRecorder struct {
 	reads []string
 }
 
-func (r *orderRecorder) Check(ctx context.Context, lines []Line) ([]Line, []Message, error) {
+func (r *orderRecorder) Check(ctx context.Context, lines []backend.Line) ([]backend.Line, []backend.Message, error) {
 	r.mu.Lock()
 	for _, l := range lines {
 		r.reads = append(r.reads, l.ID)
@@ -34,10 +36,10 @@ func (r *orderRecorder) sequence() []string {
 // is read exactly one round apart and a code waits half a round on
 // average.
 func TestEqualLinesAreReadInAFixedRound(t *testing.T) {
-	f := newFake(PivDay, "piv", false, 1200) // about 15 hot reads a second
+	f := newFake(backend.PivDay, "piv", false, 1200) // about 15 hot reads a second
 	ids := []string{"e", "b", "d", "a", "c", "f"}
 	for _, id := range ids {
-		f.addLine(id, LineWaiting, 0)
+		f.addLine(id, backend.LineWaiting, 0)
 	}
 	rec := &orderRecorder{fakeProvider: f}
 	startEngine(t, newMemStore(), AccountSpec{Provider: rec, Budget: f.budget})
@@ -67,17 +69,17 @@ func TestEqualLinesAreReadInAFixedRound(t *testing.T) {
 func TestLineWeightAndHotRate(t *testing.T) {
 	now := time.Now()
 	cases := []struct {
-		l    Line
+		l    backend.Line
 		last time.Time
 		want float64
 	}{
-		{Line{State: LineWaiting}, time.Time{}, 1},
-		{Line{State: LineReceived, CodeAt: now.Add(-time.Minute)}, time.Time{}, 0.5},
-		{Line{State: LineReceived, CodeAt: now.Add(-10 * time.Minute)}, time.Time{}, 0.2},
-		{Line{State: LineActive, CreatedAt: now.Add(-30 * 24 * time.Hour)}, now.Add(-time.Minute), 0.5},
-		{Line{State: LineActive, CreatedAt: now.Add(-30 * 24 * time.Hour)}, time.Time{}, 0.01},
-		{Line{State: LinePending}, time.Time{}, 0},
-		{Line{State: LineFinished}, time.Time{}, 0},
+		{backend.Line{State: backend.LineWaiting}, time.Time{}, 1},
+		{backend.Line{State: backend.LineReceived, CodeAt: now.Add(-time.Minute)}, time.Time{}, 0.5},
+		{backend.Line{State: backend.LineReceived, CodeAt: now.Add(-10 * time.Minute)}, time.Time{}, 0.2},
+		{backend.Line{State: backend.LineActive, CreatedAt: now.Add(-30 * 24 * time.Hour)}, now.Add(-time.Minute), 0.5},
+		{backend.Line{State: backend.LineActive, CreatedAt: now.Add(-30 * 24 * time.Hour)}, time.Time{}, 0.01},
+		{backend.Line{State: backend.LinePending}, time.Time{}, 0},
+		{backend.Line{State: backend.LineFinished}, time.Time{}, 0},
 	}
 	for _, c := range cases {
 		if got := LineWeight(c.l, c.last, now); got != c.want {

@@ -1,6 +1,8 @@
-package backend
+package engine
 
 import (
+	"switchboard/backend"
+
 	"context"
 	"math"
 	"math/rand/v2"
@@ -45,7 +47,7 @@ type coldState struct {
 
 // lineState is a line plus what the scheduler knows about reading it.
 type lineState struct {
-	Line
+	backend.Line
 	pass         float64 // stride scheduling position
 	lastActivity time.Time
 	checking     bool
@@ -55,13 +57,13 @@ type lineState struct {
 // acct is one account's state, owned by the engine goroutine.
 type acct struct {
 	spec   AccountSpec
-	p      Provider
-	traits Traits
-	budget *Budget
-	info   Account
+	p      backend.Provider
+	traits backend.Traits
+	budget *backend.Budget
+	info   backend.Account
 	lines  map[string]*lineState // by provider id
-	leases map[Key]Lease
-	jobs   map[Key]Job
+	leases map[backend.Key]backend.Lease
+	jobs   map[backend.Key]backend.Job
 
 	inflight int
 	nextSlot time.Time
@@ -93,10 +95,10 @@ const maxInflight = 2
 func newAcct(s AccountSpec, demo bool) *acct {
 	a := &acct{
 		spec: s, p: s.Provider, traits: s.Provider.Traits(), budget: s.Budget,
-		lines: map[string]*lineState{}, leases: map[Key]Lease{}, jobs: map[Key]Job{},
+		lines: map[string]*lineState{}, leases: map[backend.Key]backend.Lease{}, jobs: map[backend.Key]backend.Job{},
 		hotCost: 1,
 	}
-	a.info = Account{Name: s.Provider.Account(), Provider: s.Provider.Kind(), ReadOnly: s.ReadOnly, Demo: demo}
+	a.info = backend.Account{Name: s.Provider.Account(), Provider: s.Provider.Kind(), ReadOnly: s.ReadOnly, Demo: demo}
 	if s.LowBalance != nil {
 		a.info.LowBalance, a.info.HasLow = *s.LowBalance, true
 	}
@@ -143,7 +145,7 @@ func (a *acct) pollRate(headroom float64) float64 {
 // (coldPerMinute) are set aside; never below a fifth of the share. The
 // benchmark computes its time-to-code bound from it.
 func HotRate(perMinute, headroom, coldPerMinute float64) float64 {
-	total := perMinute * budgetSafety * (1 - headroom)
+	total := perMinute * backend.BudgetSafety * (1 - headroom)
 	return math.Max(total-coldPerMinute, total*0.2)
 }
 
@@ -155,11 +157,11 @@ func (a *acct) weight(l *lineState, now time.Time) float64 {
 // LineWeight is a line's share of hot reads: 1 while waiting for a code,
 // less after one (follow-ups are common at first, then rare), 0 when it
 // cannot receive. lastActivity is its newest SMS.
-func LineWeight(l Line, lastActivity, now time.Time) float64 {
-	if !l.State.Open() || l.State == LinePending {
+func LineWeight(l backend.Line, lastActivity, now time.Time) float64 {
+	if !l.State.Open() || l.State == backend.LinePending {
 		return 0
 	}
-	if l.State == LineWaiting {
+	if l.State == backend.LineWaiting {
 		return 1
 	}
 	recent := later(later(l.CreatedAt, l.CodeAt), lastActivity)
@@ -187,18 +189,18 @@ func (a *acct) minPass() float64 {
 	return m
 }
 
-func (a *acct) lineByKey(k Key) *lineState {
+func (a *acct) lineByKey(k backend.Key) *lineState {
 	return a.lines[k.ID()]
 }
 
 // view is the account as the UI sees it.
-func (a *acct) view() Account {
+func (a *acct) view() backend.Account {
 	v := a.info
 	v.PausedUntil = a.budget.PausedUntil()
 	return v
 }
 
-func (a *acct) lineView(l *lineState) Line {
+func (a *acct) lineView(l *lineState) backend.Line {
 	v := l.Line
 	if a.spec.ReadOnly {
 		v.Allowed = 0
@@ -206,14 +208,14 @@ func (a *acct) lineView(l *lineState) Line {
 	return v
 }
 
-func (a *acct) leaseView(l Lease) Lease {
+func (a *acct) leaseView(l backend.Lease) backend.Lease {
 	if a.spec.ReadOnly {
 		l.Allowed = 0
 	}
 	return l
 }
 
-func (a *acct) jobView(j Job) Job {
+func (a *acct) jobView(j backend.Job) backend.Job {
 	if a.spec.ReadOnly {
 		j.Allowed = 0
 	}
@@ -305,7 +307,7 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 	}
 	a.nextSlot = a.nextSlot.Add(spacing)
 	if a.traits.BatchCheck {
-		lines := make([]Line, len(batch))
+		lines := make([]backend.Line, len(batch))
 		for i, l := range batch {
 			l.checking = true
 			lines[i] = l.Line
@@ -314,7 +316,7 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 	} else {
 		best.pass += 1 / a.weight(best, now)
 		best.checking = true
-		e.runCheck(ctx, a, []Line{best.Line})
+		e.runCheck(ctx, a, []backend.Line{best.Line})
 	}
 	return a.nextSlot, true
 }
@@ -328,14 +330,14 @@ func (a *acct) callTimeout() time.Duration {
 }
 
 // runCheck reads some lines in a worker and merges the answer.
-func (e *Engine) runCheck(ctx context.Context, a *acct, lines []Line) {
+func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line) {
 	a.inflight++
 	go func() {
 		var n atomic.Int64
-		cctx, cancel := context.WithTimeout(WithCounter(ctx, &n), a.callTimeout())
+		cctx, cancel := context.WithTimeout(backend.WithCounter(ctx, &n), a.callTimeout())
 		got, msgs, err := a.p.Check(cctx, lines)
 		cancel()
-		var fresh []Message
+		var fresh []backend.Message
 		if err == nil && len(msgs) > 0 {
 			fresh, err = e.store.AddMessages(msgs)
 		}
@@ -357,7 +359,7 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []Line) {
 // runCold runs a periodic read in a worker.
 func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 	a.inflight++
-	var known []Job
+	var known []backend.Job
 	if t == taskJobs {
 		for _, j := range a.jobs {
 			known = append(known, j)
@@ -365,18 +367,18 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 	}
 	go func() {
 		var n atomic.Int64
-		cctx, cancel := context.WithTimeout(WithCounter(ctx, &n), 2*a.callTimeout())
+		cctx, cancel := context.WithTimeout(backend.WithCounter(ctx, &n), 2*a.callTimeout())
 		defer cancel()
 		var apply func()
 		var err error
 		switch t {
 		case taskBalance:
-			var b Account
+			var b backend.Account
 			b, err = a.p.Balance(cctx)
 			apply = func() { e.setBalance(a, b) }
 		case taskLines:
-			var lines []Line
-			var msgs, fresh []Message
+			var lines []backend.Line
+			var msgs, fresh []backend.Message
 			lines, msgs, err = a.p.Lines(cctx)
 			if err == nil && len(msgs) > 0 {
 				fresh, err = e.store.AddMessages(msgs)
@@ -386,11 +388,11 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 				e.dropOldLines(a, e.now())
 			}
 		case taskLeases:
-			var leases []Lease
+			var leases []backend.Lease
 			leases, err = a.p.Leases(cctx)
 			apply = func() { e.setLeases(a, leases, true) }
 		case taskJobs:
-			var jobs []Job
+			var jobs []backend.Job
 			jobs, err = a.p.Jobs(cctx, known)
 			apply = func() { e.setJobs(a, jobs, true) }
 		}
@@ -433,7 +435,7 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 		a.goodRun = true
 		a.info.LastGood = now
 		a.failing[t] = false
-	case KindOf(err) == ErrRateLimited:
+	case backend.KindOf(err) == backend.ErrRateLimited:
 		a.failing[t] = true
 		a.info.LastError = err.Error()
 	case errorsIsCanceled(err):
@@ -448,7 +450,7 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 		a.lastFailAt = now
 		a.info.LastError = err.Error()
 		d := min(time.Second<<min(a.failures, 8), 2*time.Minute)
-		if KindOf(err) == ErrAuth {
+		if backend.KindOf(err) == backend.ErrAuth {
 			d = 5 * time.Minute
 		}
 		a.backoff = later(a.backoff, now.Add(d/2+time.Duration(rand.Int64N(int64(d)/2+1))))
@@ -460,11 +462,11 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 	}
 	switch {
 	case !failing:
-		a.info.Health, a.info.LastError = HealthOK, ""
+		a.info.Health, a.info.LastError = backend.HealthOK, ""
 	case a.failures >= 3 && (!a.goodRun || now.Sub(a.info.LastGood) > 2*time.Minute):
-		a.info.Health = HealthFailing
+		a.info.Health = backend.HealthFailing
 	default:
-		a.info.Health = HealthDegraded
+		a.info.Health = backend.HealthDegraded
 	}
 	// "synced 3s ago" may lag a little: a good poll alone re-announces the
 	// account at most every few seconds, and so does a new error text in
@@ -503,18 +505,18 @@ func (e *Engine) autoCancel(a *acct, now time.Time) {
 		return
 	}
 	for _, l := range a.lines {
-		if l.autoTried || l.State != LineWaiting || l.Code != "" || now.Sub(l.CreatedAt) < after || l.CooldownUntil.After(now) {
+		if l.autoTried || l.State != backend.LineWaiting || l.Code != "" || now.Sub(l.CreatedAt) < after || l.CooldownUntil.After(now) {
 			continue
 		}
-		kind := ActCancel
-		if !l.Allowed.Has(ActCancel) {
-			kind = ActReject
+		kind := backend.ActCancel
+		if !l.Allowed.Has(backend.ActCancel) {
+			kind = backend.ActReject
 		}
 		if !l.Allowed.Has(kind) || e.flight[flightKey(a.info.Name, kind, l.Key)] {
 			continue
 		}
 		l.autoTried = true
-		e.start(e.runCtx(), Action{ID: NewActionID(kind), Kind: kind, Account: a.info.Name,
+		e.start(e.runCtx(), backend.Action{ID: backend.NewActionID(kind), Kind: kind, Account: a.info.Name,
 			Target: l.Key, Label: "auto-cancel: no code after " + after.String(), CreatedAt: now})
 	}
 }
