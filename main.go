@@ -110,11 +110,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return printFrame(model, *print, stdout, stderr)
 	}
 	p := tea.NewProgram(model, tea.WithContext(ctx))
-	go app.engine.Run(ctx)
+	// Quitting is cancel → wait for the engine (and its workers) → close
+	// the store (app.close, deferred above, runs after this).
+	engCtx, stopEngine := context.WithCancel(ctx)
+	engineDone := make(chan struct{})
 	go func() {
+		defer close(engineDone)
+		app.engine.Run(engCtx)
+	}()
+	relayDone := make(chan struct{})
+	go func() {
+		defer close(relayDone)
 		for ev := range app.engine.Events() {
 			p.Send(ui.EventMsg{Event: ev})
 		}
+	}()
+	defer func() {
+		stopEngine()
+		<-engineDone
+		<-relayDone
 	}()
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "switchboard:", err)

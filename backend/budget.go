@@ -2,11 +2,13 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"golang.org/x/time/rate"
 )
 
@@ -21,20 +23,29 @@ type Budget struct {
 	pausedUntil time.Time
 	strikes     int // 429s in a row without a hint from the provider
 	used        int64
-	now         func() time.Time
+	clock       clockwork.Clock
 }
 
 // BudgetSafety keeps the bucket a little under the provider's per-minute
 // limit, so a burst plus a full minute of refill never crosses it.
 const BudgetSafety = 0.95
 
-// NewBudget makes a budget of perMinute requests a minute.
+// NewBudget makes a budget of perMinute requests a minute on the real
+// clock.
 func NewBudget(perMinute float64) *Budget {
-	b := &Budget{now: time.Now}
+	return NewBudgetClock(perMinute, clockwork.NewRealClock())
+}
+
+// NewBudgetClock makes a budget that reads the given clock (tests pass
+// a fake one): refills, pauses and waits all follow it.
+func NewBudgetClock(perMinute float64, clock clockwork.Clock) *Budget {
+	b := &Budget{clock: clock}
 	b.lim = rate.NewLimiter(0, 1)
 	b.SetPerMinute(perMinute)
 	return b
 }
+
+func (b *Budget) now() time.Time { return b.clock.Now() }
 
 // SetPerMinute changes the budget (e.g. from NonVoip's X-RateLimit-Limit).
 func (b *Budget) SetPerMinute(perMinute float64) {
@@ -46,8 +57,9 @@ func (b *Budget) SetPerMinute(perMinute float64) {
 	b.mu.Unlock()
 	burst := int(perMinute / 20)
 	burst = max(1, min(burst, 5))
-	b.lim.SetBurst(burst)
-	b.lim.SetLimit(rate.Limit(perMinute * BudgetSafety / 60))
+	now := b.now()
+	b.lim.SetBurstAt(now, burst)
+	b.lim.SetLimitAt(now, rate.Limit(perMinute*BudgetSafety/60))
 }
 
 // PerMinute is the configured budget.
@@ -67,15 +79,17 @@ func (b *Budget) Wait(ctx context.Context) error {
 		if d <= 0 {
 			break
 		}
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := b.sleep(ctx, d); err != nil {
+			return err
 		}
 	}
-	if err := b.lim.Wait(ctx); err != nil {
+	now := b.now()
+	r := b.lim.ReserveN(now, 1)
+	if !r.OK() {
+		return errors.New("budget: no token can ever be granted")
+	}
+	if err := b.sleep(ctx, r.DelayFrom(now)); err != nil {
+		r.CancelAt(b.now())
 		return err
 	}
 	b.mu.Lock()
@@ -85,6 +99,21 @@ func (b *Budget) Wait(ctx context.Context) error {
 		c.Add(1)
 	}
 	return nil
+}
+
+// sleep waits d on the budget's clock, or until ctx ends.
+func (b *Budget) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := b.clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.Chan():
+		return nil
+	}
 }
 
 type counterKey struct{}

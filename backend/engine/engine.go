@@ -5,6 +5,8 @@
 package engine
 
 import (
+	"github.com/jonboulle/clockwork"
+
 	"switchboard/backend"
 
 	"context"
@@ -40,6 +42,9 @@ type Options struct {
 	// Headroom is the share of each budget kept for the operator's actions
 	// (default 0.2).
 	Headroom float64
+	// Clock is the engine's time (tests pass a fake one); default the
+	// real clock.
+	Clock clockwork.Clock
 }
 
 // Engine polls every account, keeps the state, carries out actions and
@@ -53,22 +58,19 @@ type Engine struct {
 	accts map[string]*acct
 	order []string // account names in config order
 
-	out    *outbox
-	submit chan backend.Action
-	apply  chan func()
-	kick   chan string
+	out     *outbox
+	inbox   inbox          // work for the engine goroutine
+	workers sync.WaitGroup // every goroutine Run starts; Run waits for them
 
 	catMu sync.Mutex
 	cat   map[string]catEntry
 
 	initial backend.Event
 	started time.Time
-	now     func() time.Time
+	clock   clockwork.Clock
 	version uint64
 	flight  map[string]bool // single-flight: account/kind/target
 	sent    map[string]bool // action ids already carried out this run
-	ctxMu   sync.Mutex
-	ctx     context.Context
 }
 
 // New builds the engine and loads the cached state (no network).
@@ -85,16 +87,18 @@ func New(specs []AccountSpec, opts Options) (*Engine, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	if opts.Clock == nil {
+		opts.Clock = clockwork.NewRealClock()
+	}
 	e := &Engine{
 		opts: opts, store: opts.Store, log: opts.Log,
 		accts:  map[string]*acct{},
 		out:    newOutbox(),
-		submit: make(chan backend.Action, 64),
-		apply:  make(chan func(), 256),
-		kick:   make(chan string, 16),
+		inbox:  newInbox(),
 		cat:    map[string]catEntry{},
-		now:    time.Now,
+		clock:  opts.Clock,
 		flight: map[string]bool{},
+		sent:   map[string]bool{},
 	}
 	for _, s := range specs {
 		name := s.Provider.Account()
@@ -102,7 +106,7 @@ func New(specs []AccountSpec, opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("engine: account %q configured twice", name)
 		}
 		if s.Budget == nil {
-			s.Budget = backend.NewBudget(s.Provider.Traits().PerMinute)
+			s.Budget = backend.NewBudgetClock(s.Provider.Traits().PerMinute, opts.Clock)
 		}
 		a := newAcct(s, opts.Demo)
 		e.accts[name] = a
@@ -131,8 +135,8 @@ func (e *Engine) Events() <-chan backend.Event { return e.out.out }
 // Accounts lists the configured account names in config order.
 func (e *Engine) Accounts() []string { return append([]string(nil), e.order...) }
 
-// Submit hands an action to the engine. It never blocks the caller for
-// long: the engine journals and runs it on its own goroutines.
+// Submit hands an action to the engine. It never blocks: the engine
+// journals and runs it on its own goroutines.
 func (e *Engine) Submit(a backend.Action) {
 	if a.ID == "" {
 		a.ID = backend.NewActionID(a.Kind)
@@ -140,25 +144,18 @@ func (e *Engine) Submit(a backend.Action) {
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = e.now()
 	}
-	select {
-	case e.submit <- a:
-	default:
-		go func() { e.submit <- a }()
-	}
+	e.inbox.push(func(ctx context.Context) { e.start(ctx, a) })
 }
 
 // Refresh asks for an immediate poll of one account ("" = all).
 func (e *Engine) Refresh(account string) {
-	select {
-	case e.kick <- account:
-	default:
-	}
+	e.post(func() { e.refreshNow(account) })
 }
 
 // Copied tells the engine the operator copied a line's code (for the
 // auto-finish policy).
 func (e *Engine) Copied(k backend.Key) {
-	e.post(func() { e.onCopied(k) })
+	e.inbox.push(func(ctx context.Context) { e.onCopied(ctx, k) })
 }
 
 // History reads a line's stored SMS, newest first. It does disk I/O: call
@@ -172,33 +169,37 @@ func (e *Engine) Journal(limit int) ([]backend.JournalEntry, error) {
 	return e.store.RecentJournal(limit)
 }
 
-// runCtx is the context of Run (background before Run starts).
-func (e *Engine) runCtx() context.Context {
-	e.ctxMu.Lock()
-	defer e.ctxMu.Unlock()
-	if e.ctx == nil {
-		return context.Background()
-	}
-	return e.ctx
+// now is the engine's clock reading.
+func (e *Engine) now() time.Time { return e.clock.Now() }
+
+// post runs f on the engine goroutine. It never blocks; after Run has
+// returned, f is never run.
+func (e *Engine) post(f func()) {
+	e.inbox.push(func(context.Context) { f() })
 }
 
-// post runs f on the engine goroutine.
-func (e *Engine) post(f func()) {
-	select {
-	case e.apply <- f:
-	default:
-		go func() { e.apply <- f }()
-	}
+// spawn runs f on a worker goroutine that Run waits for before it
+// returns. Only the engine goroutine spawns, so no worker starts after
+// Run has begun to wait.
+func (e *Engine) spawn(f func()) {
+	e.workers.Add(1)
+	go func() {
+		defer e.workers.Done()
+		f()
+	}()
 }
 
 // Run owns the state until ctx ends. It settles pending journal entries
-// first, then polls.
+// first, then polls. When ctx ends it waits for every worker it started
+// (their calls end with ctx) and flushes the store, so the caller may
+// close the store as soon as Run returns: cancel, wait, close.
 func (e *Engine) Run(ctx context.Context) {
-	e.ctxMu.Lock()
-	e.ctx = ctx
-	e.ctxMu.Unlock()
 	e.started = e.now()
-	go e.out.run(ctx)
+	defer func() {
+		e.workers.Wait()
+		_ = e.store.Flush()
+	}()
+	e.spawn(func() { e.out.run(ctx) })
 	pending, err := e.store.Pending()
 	if err != nil {
 		e.notify(backend.Failure, "", "cannot read the action journal: "+err.Error())
@@ -207,20 +208,17 @@ func (e *Engine) Run(ctx context.Context) {
 		e.resume(ctx, p)
 	}
 	pruneAt := e.now().Add(30 * time.Second)
-	timer := time.NewTimer(0)
+	timer := e.clock.NewTimer(0)
 	defer timer.Stop()
-	defer func() { _ = e.store.Flush() }()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case f := <-e.apply:
-			f()
-		case a := <-e.submit:
-			e.start(ctx, a)
-		case name := <-e.kick:
-			e.refreshNow(name)
-		case <-timer.C:
+		case <-e.inbox.wake:
+			for _, f := range e.inbox.take() {
+				f(ctx)
+			}
+		case <-timer.Chan():
 		}
 		now := e.now()
 		if now.After(pruneAt) {
@@ -228,14 +226,37 @@ func (e *Engine) Run(ctx context.Context) {
 			e.prune()
 		}
 		next := e.schedule(ctx, now)
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
 		timer.Reset(max(next.Sub(e.now()), 10*time.Millisecond))
 	}
+}
+
+// inbox queues work for the engine goroutine: actions, requests from the
+// UI and the results of workers. Pushing never blocks and starts no
+// goroutine, so nothing waits forever once Run has returned.
+type inbox struct {
+	mu    sync.Mutex
+	items []func(context.Context)
+	wake  chan struct{}
+}
+
+func newInbox() inbox { return inbox{wake: make(chan struct{}, 1)} }
+
+func (q *inbox) push(f func(context.Context)) {
+	q.mu.Lock()
+	q.items = append(q.items, f)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (q *inbox) take() []func(context.Context) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	items := q.items
+	q.items = nil
+	return items
 }
 
 // adopt takes the cached snapshot as the starting state.
@@ -491,13 +512,13 @@ func (e *Engine) prune() {
 		}
 	}
 	cutoff := e.now().Add(-e.opts.Retention)
-	go func() {
+	e.spawn(func() {
 		if n, err := e.store.Prune(cutoff, keep); err != nil {
 			e.log.Warn("prune failed", "err", err)
 		} else if n > 0 {
 			e.log.Info("pruned old messages", "count", n)
 		}
-	}()
+	})
 }
 
 func later(a, b time.Time) time.Time {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/jonboulle/clockwork"
 	"switchboard/backend"
 
 	"context"
@@ -52,17 +53,66 @@ func hasNotice(sub string) func(backend.Event) bool {
 	}
 }
 
+// startEngine runs an engine over fake providers on the first one's fake
+// clock, which a pacer moves 20× faster than real time (so waits of
+// seconds take milliseconds, and no test depends on the wall clock).
+// Cleanup stops the engine and waits for Run to return.
 func startEngine(t *testing.T, store backend.Store, specs ...AccountSpec) (*Engine, *collector) {
 	t.Helper()
-	e, err := New(specs, Options{Store: store})
+	clock := fakeOf(specs[0].Provider).clock
+	e, err := New(specs, Options{Store: store, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
 	c := collect(e)
-	go e.Run(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(ctx)
+	}()
+	go pace(ctx, clock)
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
 	return e, c
+}
+
+// fakeOf finds the fake under a wrapping provider.
+func fakeOf(p backend.Provider) *fakeProvider {
+	switch f := p.(type) {
+	case *fakeProvider:
+		return f
+	case *orderRecorder:
+		return f.fakeProvider
+	}
+	panic("not a fake provider")
+}
+
+// pace moves a fake clock 20 ms every real millisecond until ctx ends.
+func pace(ctx context.Context, clock *clockwork.FakeClock) {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			clock.Advance(20 * time.Millisecond)
+		}
+	}
+}
+
+// sleepFake waits until the fake clock has moved d.
+func sleepFake(t *testing.T, clock clockwork.Clock, d time.Duration) {
+	t.Helper()
+	until := clock.Now().Add(d)
+	for real := time.Now(); clock.Now().Before(until); time.Sleep(time.Millisecond) {
+		if time.Since(real) > 10*time.Second {
+			t.Fatal("the fake clock does not move")
+		}
+	}
 }
 
 func TestCodeArrivesAndIsStoredBeforeEmitted(t *testing.T) {
@@ -116,7 +166,7 @@ func TestPerLineReadsAreSharedFairly(t *testing.T) {
 		f.addLine(id, backend.LineWaiting, 0)
 	}
 	startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget})
-	time.Sleep(3 * time.Second)
+	sleepFake(t, f.clock, 3*time.Second)
 	counts := f.checkCounts()
 	lo, hi := 1<<30, 0
 	for _, id := range []string{"a", "b", "c", "d"} {
@@ -184,6 +234,7 @@ func TestFailingAccountDegradesAlone(t *testing.T) {
 	bad := newFake(backend.Market, "m", true, 600)
 	bad.failAll = &backend.Error{Provider: backend.Market, Kind: backend.ErrUnavailable, Message: "server error 500"}
 	good := newFake(backend.FiveSim, "g", true, 600)
+	bad.shareClock(good)
 	_, c := startEngine(t, newMemStore(), AccountSpec{Provider: bad, Budget: bad.budget},
 		AccountSpec{Provider: good, Budget: good.budget})
 	seen := map[string]backend.Health{}
@@ -214,7 +265,7 @@ func TestAutoCancelPolicy(t *testing.T) {
 	f := newFake(backend.FiveSim, "5sim", true, 600)
 	l := f.addLine("1", backend.LineWaiting, backend.Allow(backend.ActCancel))
 	f.mu.Lock()
-	l.CreatedAt = time.Now().Add(-10 * time.Minute)
+	l.CreatedAt = f.clock.Now().Add(-10 * time.Minute)
 	f.lines["1"] = l
 	f.mu.Unlock()
 	_, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget, AutoCancelAfter: 5 * time.Minute})

@@ -63,12 +63,9 @@ func (e *Engine) start(ctx context.Context, act backend.Action) {
 		e.notify(backend.Info, act.Target, describeAction(act, t)+" was already sent: not sent again")
 		return
 	}
-	if e.sent == nil {
-		e.sent = map[string]bool{}
-	}
 	e.sent[act.ID] = true
 	e.flight[fk] = true
-	go e.execute(ctx, a, act, t, fk)
+	e.spawn(func() { e.execute(ctx, a, act, t, fk) })
 }
 
 // accountOf finds the account a key belongs to.
@@ -276,7 +273,7 @@ func (e *Engine) settleLoop(ctx context.Context, a *acct, entry backend.JournalE
 		select {
 		case <-ctx.Done():
 			return // still Unknown in the journal: settled at next start
-		case <-time.After(delay):
+		case <-e.clock.After(delay):
 		}
 		cctx, cancel := context.WithTimeout(ctx, actionTimeout)
 		st, out, err := a.p.Settle(cctx, entry.Action, entry.Target)
@@ -327,11 +324,11 @@ func (e *Engine) resume(ctx context.Context, entry backend.JournalEntry) {
 	}
 	e.flight[fk] = true
 	e.notify(backend.Info, entry.Action.Target, "checking an unfinished action from the last session: "+describeAction(entry.Action, entry.Target))
-	go e.settleLoop(ctx, a, entry, fk)
+	e.spawn(func() { e.settleLoop(ctx, a, entry, fk) })
 }
 
 // onCopied records activity and applies the auto-finish policy.
-func (e *Engine) onCopied(k backend.Key) {
+func (e *Engine) onCopied(ctx context.Context, k backend.Key) {
 	a := e.accountOf(k)
 	if a == nil {
 		return
@@ -342,7 +339,7 @@ func (e *Engine) onCopied(k backend.Key) {
 	}
 	l.lastActivity = e.now()
 	if a.spec.AutoFinishOnCopy && !a.spec.ReadOnly && l.Allowed.Has(backend.ActFinish) {
-		e.start(e.runCtx(), backend.Action{ID: backend.NewActionID(backend.ActFinish), Kind: backend.ActFinish, Account: a.info.Name,
+		e.start(ctx, backend.Action{ID: backend.NewActionID(backend.ActFinish), Kind: backend.ActFinish, Account: a.info.Name,
 			Target: k, Label: "auto-finish after copy", CreatedAt: e.now()})
 	}
 }
@@ -404,7 +401,7 @@ func (e *Engine) Catalog(ctx context.Context, account string, req backend.Catalo
 	e.catMu.Lock()
 	c, ok := e.cat[ck]
 	e.catMu.Unlock()
-	if ok && time.Since(c.at) < catalogTTL {
+	if ok && e.clock.Since(c.at) < catalogTTL {
 		return c.items, nil
 	}
 	items, err := a.p.Catalog(ctx, req)
@@ -412,7 +409,7 @@ func (e *Engine) Catalog(ctx context.Context, account string, req backend.Catalo
 		return nil, err
 	}
 	e.catMu.Lock()
-	e.cat[ck] = catEntry{items: items, at: time.Now()}
+	e.cat[ck] = catEntry{items: items, at: e.now()}
 	e.catMu.Unlock()
 	return items, nil
 }
@@ -438,12 +435,17 @@ func (e *Engine) ProviderOf(account string) (backend.ProviderKind, bool) {
 
 // Add looks up an order by id and starts watching it (providers that
 // cannot list orders: `:add nonvoip 146185`).
-func (e *Engine) Add(account, id string) { e.add(account, id, true) }
+func (e *Engine) Add(account, id string) {
+	e.inbox.push(func(ctx context.Context) { e.add(ctx, account, id, true) })
+}
 
 // Watch is Add without telling the operator (orders known at start).
-func (e *Engine) Watch(account, id string) { e.add(account, id, false) }
+func (e *Engine) Watch(account, id string) {
+	e.inbox.push(func(ctx context.Context) { e.add(ctx, account, id, false) })
+}
 
-func (e *Engine) add(account, id string, tell bool) {
+// add looks an order up in a worker (engine goroutine).
+func (e *Engine) add(ctx context.Context, account, id string, tell bool) {
 	a := e.accts[account]
 	if a == nil {
 		e.notify(backend.Failure, "", "unknown account "+account)
@@ -454,8 +456,8 @@ func (e *Engine) add(account, id string, tell bool) {
 		e.notify(backend.Warning, "", a.p.Kind().Label()+" lists its orders itself: nothing to add")
 		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(e.runCtx(), actionTimeout)
+	e.spawn(func() {
+		ctx, cancel := context.WithTimeout(ctx, actionTimeout)
 		defer cancel()
 		l, msgs, err := ad.Lookup(ctx, id)
 		var fresh []backend.Message
@@ -476,7 +478,7 @@ func (e *Engine) add(account, id string, tell bool) {
 				e.notify(backend.Success, l.Key, "now watching "+a.p.Kind().Label()+" order "+id)
 			}
 		})
-	}()
+	})
 }
 
 // Webhook takes a provider push for an account: the body is parsed and

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/jonboulle/clockwork"
 	"switchboard/backend"
 
 	"context"
@@ -136,20 +137,32 @@ type fakeProvider struct {
 	settled backend.Settled
 	settles int
 	failAll error
+	clock   *clockwork.FakeClock
+	block   bool // Do and Check wait for their context to end (in-flight calls at shutdown)
 }
 
+// testStart is where every test's fake clock starts.
+var testStart = time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+
 func newFake(kind backend.ProviderKind, account string, batch bool, perMinute float64) *fakeProvider {
+	clock := clockwork.NewFakeClockAt(testStart)
 	return &fakeProvider{kind: kind, account: account,
 		traits: backend.Traits{BatchCheck: batch, ListsLines: true, PerMinute: perMinute},
-		budget: backend.NewBudget(perMinute),
-		lines:  map[string]backend.Line{}, inbox: map[string][]backend.Message{}, checks: map[string]int{}}
+		budget: backend.NewBudgetClock(perMinute, clock), clock: clock,
+		lines: map[string]backend.Line{}, inbox: map[string][]backend.Message{}, checks: map[string]int{}}
+}
+
+// shareClock puts g on f's clock (several accounts in one engine).
+func (f *fakeProvider) shareClock(g *fakeProvider) {
+	g.clock = f.clock
+	g.budget = backend.NewBudgetClock(g.traits.PerMinute, f.clock)
 }
 
 func (f *fakeProvider) addLine(id string, st backend.LineState, allowed backend.ActionSet) backend.Line {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	l := backend.Line{Key: backend.MakeKey(f.kind, f.account, backend.ItemLine, id), Account: f.account, Provider: f.kind, ID: id,
-		Number: "+1555" + id, Service: "telegram", State: st, CreatedAt: time.Now(), Allowed: allowed}
+		Number: "+1555" + id, Service: "telegram", State: st, CreatedAt: f.clock.Now(), Allowed: allowed}
 	f.lines[id] = l
 	return l
 }
@@ -159,7 +172,7 @@ func (f *fakeProvider) deliver(id, code string) {
 	defer f.mu.Unlock()
 	k := backend.MakeKey(f.kind, f.account, backend.ItemLine, id)
 	f.inbox[id] = append(f.inbox[id], backend.Message{ID: "m-" + id + "-" + code, Line: k, Text: "code " + code,
-		Code: code, ReceivedAt: time.Now()})
+		Code: code, ReceivedAt: f.clock.Now()})
 }
 
 func (f *fakeProvider) Kind() backend.ProviderKind { return f.kind }
@@ -238,8 +251,15 @@ func (f *fakeProvider) Jobs(ctx context.Context, known []backend.Job) ([]backend
 
 func (f *fakeProvider) Do(ctx context.Context, act backend.Action, t backend.Target) (backend.Outcome, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.doCalls = append(f.doCalls, act)
+	block := f.block
+	f.mu.Unlock()
+	if block {
+		<-ctx.Done()
+		return backend.Outcome{}, ctx.Err()
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	return f.outcome, f.doErr
 }
 

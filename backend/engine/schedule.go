@@ -227,7 +227,7 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 	next := now.Add(time.Second)
 	for _, name := range e.order {
 		a := e.accts[name]
-		e.autoCancel(a, now)
+		e.autoCancel(ctx, a, now)
 		if t := a.budget.PausedUntil(); t.After(now) {
 			next = earliest(next, t)
 			continue
@@ -332,7 +332,7 @@ func (a *acct) callTimeout() time.Duration {
 // runCheck reads some lines in a worker and merges the answer.
 func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line) {
 	a.inflight++
-	go func() {
+	e.spawn(func() {
 		var n atomic.Int64
 		cctx, cancel := context.WithTimeout(backend.WithCounter(ctx, &n), a.callTimeout())
 		got, msgs, err := a.p.Check(cctx, lines)
@@ -353,7 +353,7 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line) {
 				e.mergeLines(a, got, fresh)
 			}
 		})
-	}()
+	})
 }
 
 // runCold runs a periodic read in a worker.
@@ -365,7 +365,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 			known = append(known, j)
 		}
 	}
-	go func() {
+	e.spawn(func() {
 		var n atomic.Int64
 		cctx, cancel := context.WithTimeout(backend.WithCounter(ctx, &n), 2*a.callTimeout())
 		defer cancel()
@@ -420,7 +420,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 				apply()
 			}
 		})
-	}()
+	})
 }
 
 // callDone updates the account's health after a call and reports whether
@@ -499,7 +499,7 @@ func (e *Engine) refreshNow(name string) {
 
 // autoCancel applies the optional "cancel a line with no code after N
 // minutes" policy.
-func (e *Engine) autoCancel(a *acct, now time.Time) {
+func (e *Engine) autoCancel(ctx context.Context, a *acct, now time.Time) {
 	after := a.spec.AutoCancelAfter
 	if after <= 0 || a.spec.ReadOnly {
 		return
@@ -516,7 +516,7 @@ func (e *Engine) autoCancel(a *acct, now time.Time) {
 			continue
 		}
 		l.autoTried = true
-		e.start(e.runCtx(), backend.Action{ID: backend.NewActionID(kind), Kind: kind, Account: a.info.Name,
+		e.start(ctx, backend.Action{ID: backend.NewActionID(kind), Kind: kind, Account: a.info.Name,
 			Target: l.Key, Label: "auto-cancel: no code after " + after.String(), CreatedAt: now})
 	}
 }

@@ -45,7 +45,7 @@ func TestEqualLinesAreReadInAFixedRound(t *testing.T) {
 	startEngine(t, newMemStore(), AccountSpec{Provider: rec, Budget: f.budget})
 	deadline := time.Now().Add(10 * time.Second)
 	for len(rec.sequence()) < 4*len(ids) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 	seq := rec.sequence()
 	if len(seq) < 4*len(ids) {
