@@ -30,6 +30,11 @@ import (
 // Options shape a simulation (see simcore.Options).
 type Options = simcore.Options
 
+// DefaultStart is where a manual clock starts when Options.Start is zero:
+// a fixed instant, so tests on a manual clock are the same at any second
+// of the minute. Treat it as a constant.
+var DefaultStart = simcore.DefaultStart
+
 // Credential is one simulated account as the config file names it.
 type Credential = simcore.Credential
 

@@ -17,11 +17,19 @@ import (
 	"switchboard/backend"
 )
 
+// DefaultStart is where a manual clock starts when Options.Start is zero:
+// a fixed instant (a Monday, on a minute boundary), so tests on a manual
+// clock see the same rate windows and expiries at any second of the
+// minute. Treat it as a constant.
+var DefaultStart = time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+
 // Options shape a simulation.
 type Options struct {
-	Seed   uint64
-	Start  time.Time // the scenario clock's start; zero = now
-	Manual bool      // the clock moves only with Advance (tests)
+	Seed uint64
+	// Start is the scenario clock's start; zero = DefaultStart on a manual
+	// clock, now on a real one.
+	Start  time.Time
+	Manual bool // the clock moves only with Advance (tests)
 	// Lively makes the demo scenario: new waiting orders keep appearing so
 	// codes arrive every few seconds.
 	Lively bool
@@ -131,12 +139,12 @@ func New(opts Options) *Core {
 		stop:     make(chan struct{}),
 	}
 	start := opts.Start
-	if start.IsZero() {
-		start = time.Now()
-	}
 	if opts.Manual {
+		if start.IsZero() {
+			start = DefaultStart
+		}
 		c.now = start.UTC()
-	} else {
+	} else if !start.IsZero() {
 		c.off = time.Until(start)
 	}
 	return c
