@@ -110,11 +110,11 @@ type Sim struct {
 
 // New builds a simulation and starts its servers.
 func New(opts Options) *Sim {
-	c := simcore.New(opts)
-	// The order is the seed's: each provider draws its catalogue and
-	// accounts from the shared random source in turn.
-	s := &Sim{core: c, PivDay: pivday.New(c), FiveSim: fivesim.New(c), NonVoip: nonvoip.New(c), Market: market.New(c)}
-	c.Start()
+	_, s := simcore.Run(opts, func(c *simcore.Core) *Sim {
+		// The order is the seed's: each provider draws its catalogue and
+		// accounts from the shared random source in turn.
+		return &Sim{core: c, PivDay: pivday.New(c), FiveSim: fivesim.New(c), NonVoip: nonvoip.New(c), Market: market.New(c)}
+	})
 	return s
 }
 

@@ -13,21 +13,13 @@ import (
 	"switchboard/backend/sim/simcore"
 )
 
-// Sim is this package's test simulation: the shared core (clock, faults,
-// servers, webhooks) with the FiveSim simulator alone on it.
+// Sim is the 5sim simulator alone on a started core (sim.New runs all four).
 type Sim struct {
 	*simcore.Core
 	FiveSim *FiveSim
 }
 
-// newSim builds and starts a simulation, as sim.New does for all four
-// providers.
-func newSim(opts simcore.Options) *Sim {
-	c := simcore.New(opts)
-	s := &Sim{Core: c, FiveSim: New(c)}
-	c.Start()
-	return s
-}
+func newSim(opts simcore.Options) *Sim { c, p := simcore.Run(opts, New); return &Sim{c, p} }
 
 // fsClient never follows redirects: the 302 of an unknown route is part
 // of what is tested.

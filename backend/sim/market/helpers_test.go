@@ -16,21 +16,13 @@ import (
 	"switchboard/backend/sim/simcore"
 )
 
-// Sim is this package's test simulation: the shared core (clock, faults,
-// servers, webhooks) with the Market simulator alone on it.
+// Sim is the marketplace simulator alone on a started core (sim.New runs all four).
 type Sim struct {
 	*simcore.Core
 	Market *Market
 }
 
-// newSim builds and starts a simulation, as sim.New does for all four
-// providers.
-func newSim(opts simcore.Options) *Sim {
-	c := simcore.New(opts)
-	s := &Sim{Core: c, Market: New(c)}
-	c.Start()
-	return s
-}
+func newSim(opts simcore.Options) *Sim { c, p := simcore.Run(opts, New); return &Sim{c, p} }
 
 // mkClient talks raw HTTP to the simulated marketplace.
 type mkClient struct {

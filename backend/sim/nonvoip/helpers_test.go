@@ -14,21 +14,13 @@ import (
 	"switchboard/backend/sim/simcore"
 )
 
-// Sim is this package's test simulation: the shared core (clock, faults,
-// servers, webhooks) with the NonVoip simulator alone on it.
+// Sim is the NonVoip simulator alone on a started core (sim.New runs all four).
 type Sim struct {
 	*simcore.Core
 	NonVoip *NonVoip
 }
 
-// newSim builds and starts a simulation, as sim.New does for all four
-// providers.
-func newSim(opts simcore.Options) *Sim {
-	c := simcore.New(opts)
-	s := &Sim{Core: c, NonVoip: New(c)}
-	c.Start()
-	return s
-}
+func newSim(opts simcore.Options) *Sim { c, p := simcore.Run(opts, New); return &Sim{c, p} }
 
 type nvResp struct {
 	status int

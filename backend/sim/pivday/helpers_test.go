@@ -16,21 +16,13 @@ import (
 	"switchboard/backend/sim/simcore"
 )
 
-// Sim is this package's test simulation: the shared core (clock, faults,
-// servers, webhooks) with the PivDay simulator alone on it.
+// Sim is the piv.day simulator alone on a started core (sim.New runs all four).
 type Sim struct {
 	*simcore.Core
 	PivDay *PivDay
 }
 
-// newSim builds and starts a simulation, as sim.New does for all four
-// providers.
-func newSim(opts simcore.Options) *Sim {
-	c := simcore.New(opts)
-	s := &Sim{Core: c, PivDay: New(c)}
-	c.Start()
-	return s
-}
+func newSim(opts simcore.Options) *Sim { c, p := simcore.Run(opts, New); return &Sim{c, p} }
 
 var pivStart = time.Date(2026, 5, 20, 12, 0, 0, 0, time.UTC)
 

@@ -150,6 +150,16 @@ func New(opts Options) *Core {
 	return c
 }
 
+// Run builds a core from opts, lets build put providers on it and starts
+// it. Package sim runs the four providers this way; each provider
+// package's tests run theirs alone.
+func Run[T any](opts Options, build func(c *Core) T) (*Core, T) {
+	c := New(opts)
+	t := build(c)
+	c.Start()
+	return c, t
+}
+
 // Register adds a provider. Providers tick and list their credentials in
 // the order they registered.
 func (c *Core) Register(p Provider) {

@@ -35,14 +35,15 @@ func (f *fake) provider() Provider {
 
 func start(t *testing.T, opts Options, kinds ...backend.ProviderKind) (*Core, []*fake) {
 	t.Helper()
-	c := New(opts)
-	var fs []*fake
-	for _, k := range kinds {
-		f := &fake{kind: k}
-		c.Register(f.provider())
-		fs = append(fs, f)
-	}
-	c.Start()
+	c, fs := Run(opts, func(c *Core) []*fake {
+		var fs []*fake
+		for _, k := range kinds {
+			f := &fake{kind: k}
+			c.Register(f.provider())
+			fs = append(fs, f)
+		}
+		return fs
+	})
 	t.Cleanup(c.Close)
 	return c, fs
 }
