@@ -52,8 +52,11 @@ type mkEnv struct {
 	key    string
 }
 
+// simOptions starts the scenario clock at the wall clock rather than at
+// sim.DefaultStart: the adapter judges a line's expiry against its own
+// clock, and the tests compare line states with the simulator's.
 func simOptions(seed uint64) sim.Options {
-	return sim.Options{Manual: true, Seed: seed, Quiet: true,
+	return sim.Options{Manual: true, Seed: seed, Quiet: true, Start: time.Now().UTC(),
 		Rates: map[backend.ProviderKind]int{backend.NonVoip: contractRate, backend.Market: contractRate}}
 }
 

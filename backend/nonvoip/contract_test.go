@@ -54,8 +54,11 @@ type nvEnv struct {
 	password string
 }
 
+// simOptions starts the scenario clock at the wall clock rather than at
+// sim.DefaultStart: the adapter dates short-term orders from its own clock
+// (the API gives their time left), and the tests compare the two.
 func simOptions(seed uint64) sim.Options {
-	return sim.Options{Manual: true, Seed: seed, Quiet: true,
+	return sim.Options{Manual: true, Seed: seed, Quiet: true, Start: time.Now().UTC(),
 		Rates: map[backend.ProviderKind]int{backend.NonVoip: contractRate, backend.Market: contractRate}}
 }
 

@@ -1,219 +1,17 @@
-package sim
+package fivesim
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"switchboard/backend"
+	"switchboard/backend/sim/simcore"
 )
 
-// fsClient never follows redirects: the 302 of an unknown route is part
-// of what is tested.
-var fsClient = &http.Client{
-	Timeout:       10 * time.Second,
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
-
-type fsResp struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func fsGet(t *testing.T, s *Sim, path, key string) fsResp {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.URL(backend.FiveSim)+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := fsClient.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return fsResp{status: resp.StatusCode, header: resp.Header, body: b}
-}
-
-func (r fsResp) object(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("body is not a JSON object (status %d): %q", r.status, r.body)
-	}
-	return m
-}
-
-func newFiveSimTest(t *testing.T, opts Options) (*Sim, string) {
-	t.Helper()
-	opts.Manual = true
-	if opts.Seed == 0 {
-		opts.Seed = 1
-	}
-	s := New(opts)
-	t.Cleanup(s.Close)
-	return s, s.FiveSim.Key("5sim-main")
-}
-
-// wantText asserts a plain-text refusal.
-func wantText(t *testing.T, r fsResp, status int, text string) {
-	t.Helper()
-	if r.status != status || string(r.body) != text {
-		t.Fatalf("got %d %q, want %d %q", r.status, r.body, status, text)
-	}
-	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
-		t.Fatalf("Content-Type %q, want text/plain", ct)
-	}
-}
-
-// wantFields asserts that m has each field with the JSON type named.
-func wantFields(t *testing.T, m map[string]any, fields map[string]string) {
-	t.Helper()
-	for name, typ := range fields {
-		v, ok := m[name]
-		if !ok {
-			t.Errorf("missing field %q in %v", name, m)
-			continue
-		}
-		got := "null"
-		switch v.(type) {
-		case float64:
-			got = "number"
-		case string:
-			got = "string"
-		case bool:
-			got = "bool"
-		case []any:
-			got = "array"
-		case map[string]any:
-			got = "object"
-		}
-		if got != typ {
-			t.Errorf("field %q is %s, want %s", name, got, typ)
-		}
-	}
-}
-
-func fsBuy(t *testing.T, s *Sim, key, path string) map[string]any {
-	t.Helper()
-	r := fsGet(t, s, path, key)
-	if r.status != http.StatusOK {
-		t.Fatalf("buy %s: %d %q", path, r.status, r.body)
-	}
-	return r.object(t)
-}
-
-func fsID(m map[string]any) string { return strconv.Itoa(int(m["id"].(float64))) }
-
-func near(a, b float64) bool { return a-b < 0.001 && b-a < 0.001 }
-
-func TestFiveSimCredentials(t *testing.T) {
-	s, _ := newFiveSimTest(t, Options{Accounts: 3})
-	var got []Credential
-	for _, c := range s.Credentials() {
-		if c.Provider == backend.FiveSim {
-			got = append(got, c)
-		}
-	}
-	want := []string{"5sim-main", "5sim-alt", "5sim-3"}
-	if len(got) != len(want) {
-		t.Fatalf("got %d accounts, want %d", len(got), len(want))
-	}
-	for i, c := range got {
-		env := "SIM_FIVESIM_" + strconv.Itoa(i+1) + "_KEY"
-		if c.Account != want[i] || c.Fields["api_key_env"] != env || c.Env[env] == "" {
-			t.Errorf("credential %d = %+v", i, c)
-		}
-		if c.Env[env] != s.FiveSim.Key(want[i]) {
-			t.Errorf("%s: env key differs from the accepted key", c.Account)
-		}
-	}
-	// The same seed gives the same accounts and state.
-	s2, _ := newFiveSimTest(t, Options{Accounts: 3})
-	if s.FiveSim.Key("5sim-alt") != s2.FiveSim.Key("5sim-alt") || s.FiveSim.Balance("5sim-main") != s2.FiveSim.Balance("5sim-main") {
-		t.Error("the same seed gave different accounts")
-	}
-}
-
-func TestFiveSimAuth(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{})
-	for _, k := range []string{"", "wrong-key"} {
-		r := fsGet(t, s, "/user/profile", k)
-		if r.status != http.StatusUnauthorized || len(r.body) != 0 {
-			t.Errorf("key %q: got %d %q, want 401 with an empty body", k, r.status, r.body)
-		}
-	}
-	if r := fsGet(t, s, "/user/buy/activation/russia/any/telegram", "nope"); r.status != http.StatusUnauthorized {
-		t.Errorf("buy with a bad key: %d", r.status)
-	}
-	// Guest calls need no key.
-	if r := fsGet(t, s, "/guest/countries", ""); r.status != http.StatusOK {
-		t.Errorf("guest call without a key: %d %q", r.status, r.body)
-	}
-	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusOK {
-		t.Errorf("good key: %d", r.status)
-	}
-}
-
-func TestFiveSimUnknownRouteRedirects(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{})
-	for _, path := range []string{"/user/nothing", "/user/check/", "/guest/prices/extra", "/user/payments"} {
-		r := fsGet(t, s, path, key)
-		if r.status != http.StatusFound || r.header.Get("Location") != "/404" {
-			t.Fatalf("%s: got %d Location %q, want 302 to /404", path, r.status, r.header.Get("Location"))
-		}
-	}
-	resp, err := http.Post(s.URL(backend.FiveSim)+"/user/profile", "text/plain", nil)
-	if err == nil {
-		resp.Body.Close()
-		if resp.Request.URL.Path != "/404" {
-			t.Errorf("POST to a GET route ended at %s", resp.Request.URL.Path)
-		}
-	}
-	// Following the redirect lands on an HTML page.
-	resp, err = http.Get(s.URL(backend.FiveSim) + "/user/unknown")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(string(b), "<!DOCTYPE html>") {
-		t.Errorf("404 page: %d %q", resp.StatusCode, b)
-	}
-}
-
-func TestFiveSimProfileShape(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{})
-	m := fsGet(t, s, "/user/profile", key).object(t)
-	wantFields(t, m, map[string]string{
-		"id": "number", "email": "string", "vendor": "string", "default_forwarding_number": "string",
-		"balance": "number", "rating": "number", "default_country": "object",
-		"default_operator": "object", "frozen_balance": "number",
-	})
-	wantFields(t, m["default_country"].(map[string]any), map[string]string{"name": "string", "iso": "string", "prefix": "string"})
-	wantFields(t, m["default_operator"].(map[string]any), map[string]string{"name": "string"})
-	if !near(m["balance"].(float64), s.FiveSim.Balance("5sim-main")) {
-		t.Errorf("balance %v, hook says %v", m["balance"], s.FiveSim.Balance("5sim-main"))
-	}
-	if !near(m["frozen_balance"].(float64), s.FiveSim.Frozen("5sim-main")) || m["frozen_balance"].(float64) <= 0 {
-		t.Errorf("frozen %v: the seeded open orders must be frozen (hook %v)", m["frozen_balance"], s.FiveSim.Frozen("5sim-main"))
-	}
-	if r := m["rating"].(float64); r <= 0 || r > FiveSimRatingMax {
-		t.Errorf("rating %v", r)
-	}
-}
-
 func TestFiveSimBuyActivationAndCancel(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{Quiet: true})
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
 	fs := s.FiveSim
 	before, frozen0, orders0, rating0 := fs.Balance("5sim-main"), fs.Frozen("5sim-main"), fs.Orders("5sim-main"), fs.Rating("5sim-main")
 
@@ -264,7 +62,7 @@ func TestFiveSimBuyActivationAndCancel(t *testing.T) {
 }
 
 func TestFiveSimSMSFinishAndRefusals(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{Quiet: true})
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
 	fs := s.FiveSim
 	fs.SetRating("5sim-main", 90)
 	m := fsBuy(t, s, key, "/user/buy/activation/russia/beeline/telegram")
@@ -313,7 +111,7 @@ func TestFiveSimSMSFinishAndRefusals(t *testing.T) {
 }
 
 func TestFiveSimBan(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{Quiet: true})
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
 	fs := s.FiveSim
 	before, rating0 := fs.Balance("5sim-main"), fs.Rating("5sim-main")
 	id := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
@@ -327,7 +125,7 @@ func TestFiveSimBan(t *testing.T) {
 }
 
 func TestFiveSimExpiry(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{Quiet: true})
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
 	fs := s.FiveSim
 	s.Advance(FiveSimActivationLife) // the seeded activations close first
 	fs.SetRating("5sim-main", 50)
@@ -362,7 +160,7 @@ func TestFiveSimExpiry(t *testing.T) {
 }
 
 func TestFiveSimPurchaseRefusals(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{Quiet: true})
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
 	fs := s.FiveSim
 	orders0, balance0 := fs.Orders("5sim-main"), fs.Balance("5sim-main")
 
@@ -400,7 +198,7 @@ func TestFiveSimPurchaseRefusals(t *testing.T) {
 }
 
 func TestFiveSimOrdersOfOthersAreNotFound(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{Quiet: true, Accounts: 2})
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true, Accounts: 2})
 	id := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
 	alt := s.FiveSim.Key("5sim-alt")
 	wantText(t, fsGet(t, s, "/user/check/"+id, alt), http.StatusBadRequest, "order not found")
@@ -408,7 +206,7 @@ func TestFiveSimOrdersOfOthersAreNotFound(t *testing.T) {
 }
 
 func TestFiveSimHosting(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{Quiet: true})
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
 	fs := s.FiveSim
 	s.Advance(FiveSimActivationLife) // the seeded activations close first
 	before := fs.Balance("5sim-main")
@@ -475,7 +273,7 @@ func TestFiveSimHosting(t *testing.T) {
 }
 
 func TestFiveSimReuse(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{Quiet: true})
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
 	fs := s.FiveSim
 	m := fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram?reuse=1")
 	id, phone := fsID(m), strings.TrimPrefix(m["phone"].(string), "+")
@@ -506,7 +304,7 @@ func TestFiveSimReuse(t *testing.T) {
 }
 
 func TestFiveSimOrdersPaging(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{Quiet: true})
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
 	for range 3 {
 		fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram")
 	}
@@ -556,112 +354,6 @@ func TestFiveSimOrdersPaging(t *testing.T) {
 	wantText(t, fsGet(t, s, "/user/orders", key), http.StatusBadRequest, "bad category")
 }
 
-func TestFiveSimGuestCatalogue(t *testing.T) {
-	s, _ := newFiveSimTest(t, Options{})
-	price := func(t *testing.T, m map[string]any) {
-		t.Helper()
-		wantFields(t, m, map[string]string{"cost": "number", "count": "number"})
-		if r, ok := m["rate"]; ok {
-			if _, ok := r.(float64); !ok {
-				t.Errorf("rate %v", r)
-			}
-		}
-	}
-	byCountry := fsGet(t, s, "/guest/prices?country=russia", "").object(t)
-	if len(byCountry) != 1 || byCountry["russia"] == nil {
-		t.Fatalf("prices by country: keys %v", byCountry)
-	}
-	tg := byCountry["russia"].(map[string]any)["telegram"].(map[string]any)
-	price(t, tg["beeline"].(map[string]any))
-
-	byProduct := fsGet(t, s, "/guest/prices?product=telegram", "").object(t)
-	if len(byProduct) != 1 || byProduct["telegram"] == nil {
-		t.Fatalf("prices by product: keys %v", byProduct)
-	}
-	price(t, byProduct["telegram"].(map[string]any)["afghanistan"].(map[string]any)["virtual18"].(map[string]any))
-
-	both := fsGet(t, s, "/guest/prices?country=russia&product=telegram", "").object(t)
-	ops := both["russia"].(map[string]any)["telegram"].(map[string]any)
-	if len(both) != 1 || len(both["russia"].(map[string]any)) != 1 || len(ops) < 2 {
-		t.Fatalf("prices by country and product: %v", both)
-	}
-	if got := ops["beeline"].(map[string]any)["cost"].(float64); !near(got, s.FiveSim.Price("russia", "beeline", "telegram")) {
-		t.Errorf("cost %v differs from the catalogue", got)
-	}
-	wantText(t, fsGet(t, s, "/guest/prices?country=atlantis", ""), http.StatusBadRequest, "bad country")
-	wantText(t, fsGet(t, s, "/guest/prices?product=nosuchapp", ""), http.StatusBadRequest, "no product")
-
-	products := fsGet(t, s, "/guest/products/russia/any", "").object(t)
-	wantFields(t, products["telegram"].(map[string]any), map[string]string{"Category": "string", "Qty": "number", "Price": "number"})
-	if products["1day"].(map[string]any)["Category"] != "hosting" || products["telegram"].(map[string]any)["Category"] != "activation" {
-		t.Errorf("products %v", products)
-	}
-	wantText(t, fsGet(t, s, "/guest/products/atlantis/any", ""), http.StatusBadRequest, "bad country")
-	wantText(t, fsGet(t, s, "/guest/products/russia/nocarrier", ""), http.StatusBadRequest, "bad operator")
-
-	countries := fsGet(t, s, "/guest/countries", "").object(t)
-	af := countries["afghanistan"].(map[string]any)
-	wantFields(t, af, map[string]string{"iso": "object", "prefix": "object", "text_en": "string", "text_ru": "string", "virtual18": "object"})
-	if af["iso"].(map[string]any)["af"] != float64(1) || af["virtual18"].(map[string]any)["activation"] != float64(1) {
-		t.Errorf("afghanistan %v", af)
-	}
-	for _, lang := range []string{"en", "ru"} {
-		if m := fsGet(t, s, "/guest/flash/"+lang, "").object(t); m["text"] == "" || m["text"] == nil {
-			t.Errorf("flash %s: %v", lang, m)
-		}
-	}
-}
-
-func TestFiveSimRateLimit(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{})
-	for i := range FiveSimPerSecond {
-		if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusOK {
-			t.Fatalf("request %d: %d", i+1, r.status)
-		}
-	}
-	r := fsGet(t, s, "/guest/countries", key) // guest calls with a key count against it
-	wantText(t, r, http.StatusTooManyRequests, "api limit is 100 requests per second")
-	if r.header.Get("Retry-After") != "" {
-		t.Error("5sim never sends Retry-After")
-	}
-	if s.RateLimited(backend.FiveSim) != 1 {
-		t.Errorf("RateLimited = %d", s.RateLimited(backend.FiveSim))
-	}
-	s.Advance(time.Second)
-	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusOK {
-		t.Fatalf("next second: %d", r.status)
-	}
-
-	// Overflowing the window in 5 windows within 10 minutes bans the key.
-	for w := 1; w < FiveSimBanStrikes; w++ {
-		s.Advance(time.Second)
-		for range FiveSimPerSecond + 1 {
-			fsGet(t, s, "/user/profile", key)
-		}
-	}
-	s.Advance(time.Second)
-	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusTooManyRequests {
-		t.Fatalf("banned key answered %d", r.status)
-	}
-	s.Advance(FiveSimBanFor)
-	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusOK {
-		t.Fatalf("after the ban: %d", r.status)
-	}
-}
-
-func TestFiveSimRatesOverrideIsPerMinute(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{Rates: map[backend.ProviderKind]int{backend.FiveSim: 3}})
-	for range 3 {
-		if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusOK {
-			t.Fatal(r.status)
-		}
-	}
-	s.Advance(2 * time.Second)
-	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusTooManyRequests {
-		t.Fatalf("4th request in the minute: %d", r.status)
-	}
-}
-
 func TestFiveSimScenarioDeliversSMS(t *testing.T) {
 	waiting := func(s *Sim) []int {
 		var ids []int
@@ -673,7 +365,7 @@ func TestFiveSimScenarioDeliversSMS(t *testing.T) {
 		return ids
 	}
 	delay := [2]time.Duration{10 * time.Second, 20 * time.Second}
-	s, key := newFiveSimTest(t, Options{NoSMS: 0.0000001, SMSDelay: delay})
+	s, key := newFiveSimTest(t, simcore.Options{NoSMS: 0.0000001, SMSDelay: delay})
 	bought := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
 	ids := waiting(s)
 	if len(ids) == 0 || ids[len(ids)-1] != mustAtoi(t, bought) {
@@ -691,7 +383,7 @@ func TestFiveSimScenarioDeliversSMS(t *testing.T) {
 		t.Error("empty SMS text")
 	}
 
-	q, qkey := newFiveSimTest(t, Options{Quiet: true})
+	q, qkey := newFiveSimTest(t, simcore.Options{Quiet: true})
 	fsBuy(t, q, qkey, "/user/buy/activation/russia/any/telegram")
 	ids = waiting(q)
 	q.Advance(2 * time.Minute)
@@ -702,79 +394,17 @@ func TestFiveSimScenarioDeliversSMS(t *testing.T) {
 	}
 }
 
-func mustAtoi(t *testing.T, s string) int {
-	t.Helper()
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 func TestFiveSimLivelyKeepsOrdersComing(t *testing.T) {
-	s, _ := newFiveSimTest(t, Options{Lively: true, Accounts: 2})
+	s, _ := newFiveSimTest(t, simcore.Options{Lively: true, Accounts: 2})
 	main0, alt0 := s.FiveSim.Orders("5sim-main"), s.FiveSim.Orders("5sim-alt")
 	s.Advance(time.Minute)
 	if s.FiveSim.Orders("5sim-main") <= main0 || s.FiveSim.Orders("5sim-alt") <= alt0 {
 		t.Errorf("Lively: orders main %d→%d alt %d→%d", main0, s.FiveSim.Orders("5sim-main"), alt0, s.FiveSim.Orders("5sim-alt"))
 	}
-	q, _ := newFiveSimTest(t, Options{Quiet: true})
+	q, _ := newFiveSimTest(t, simcore.Options{Quiet: true})
 	n := q.FiveSim.Orders("5sim-main")
 	q.Advance(time.Minute)
 	if q.FiveSim.Orders("5sim-main") != n {
 		t.Error("new orders appeared without Lively")
-	}
-}
-
-func TestFiveSimFaults(t *testing.T) {
-	s, key := newFiveSimTest(t, Options{Quiet: true})
-	s.Inject(backend.FiveSim, Fault{Kind: Fault429, Path: "/user/profile", Times: 1})
-	r := fsGet(t, s, "/user/profile", key)
-	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "" || string(r.body) != "api limit is 100 requests per second" {
-		t.Errorf("injected 429: %d %q Retry-After %q", r.status, r.body, r.header.Get("Retry-After"))
-	}
-	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusOK {
-		t.Errorf("fault fired twice: %d", r.status)
-	}
-
-	// A lost response still places the order: exactly one more.
-	n := s.FiveSim.Orders("5sim-main")
-	s.Inject(backend.FiveSim, Fault{Kind: FaultLoseResponse, Path: "/user/buy/", Times: 1})
-	req, _ := http.NewRequest(http.MethodGet, s.URL(backend.FiveSim)+"/user/buy/activation/russia/any/telegram", nil)
-	req.Header.Set("Authorization", "Bearer "+key)
-	// A fresh connection: Go's transport would silently retry a GET that
-	// failed on a reused one.
-	once := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	if resp, err := once.Do(req); err == nil {
-		resp.Body.Close()
-		t.Fatal("lost response answered")
-	}
-	if s.FiveSim.Orders("5sim-main") != n+1 {
-		t.Errorf("orders %d → %d, want exactly one more", n, s.FiveSim.Orders("5sim-main"))
-	}
-
-	s.Inject(backend.FiveSim, Fault{Kind: FaultHTML, Times: 1})
-	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusBadGateway || !strings.Contains(string(r.body), "<html>") {
-		t.Errorf("html fault: %d", r.status)
-	}
-}
-
-func TestFiveSimSeedIsDeterministic(t *testing.T) {
-	start := time.Date(2026, 5, 22, 12, 0, 0, 123456789, time.UTC)
-	bodies := func() []string {
-		s, key := newFiveSimTest(t, Options{Seed: 7, Start: start, Accounts: 2})
-		s.Advance(90 * time.Second)
-		var out []string
-		for _, path := range []string{"/user/profile", "/user/orders?category=activation&limit=100", "/user/orders?category=hosting",
-			"/guest/prices?country=russia", "/guest/products/any/any"} {
-			out = append(out, string(fsGet(t, s, path, key).body))
-		}
-		return out
-	}
-	a, b := bodies(), bodies()
-	for i := range a {
-		if a[i] != b[i] {
-			t.Errorf("answer %d differs for one seed:\n%s\n%s", i, a[i], b[i])
-		}
 	}
 }
