@@ -246,6 +246,22 @@ func TestPurchaseSuccessIsAnObjectWithID(t *testing.T) {
 	wantKind(t, err, backend.ErrMalformed)
 }
 
+// A web page in place of a purchase's answer is no clear answer: the
+// purchase may have happened, so it is settled, not re-sent (as with every
+// other adapter).
+func TestHTMLAnswerToAPurchaseIsOutcomeUnknown(t *testing.T) {
+	f := newFake(t)
+	f.on("/user/buy/activation/russia/any/tg", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<!DOCTYPE html><html><head><title>Just a moment</title></head></html>"))
+	})
+	_, err := newTestProvider(t, f).Client().BuyActivation(ctx, "russia", "any", "tg", BuyOptions{})
+	wantKind(t, err, backend.ErrOutcomeUnknown)
+	if n := f.count("/user/buy/activation/russia/any/tg"); n != 1 {
+		t.Errorf("%d purchases sent", n)
+	}
+}
+
 func TestSecretsRedacted(t *testing.T) {
 	f := newFake(t)
 	f.text("/user/profile", 400, "bad key "+testKey)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"switchboard/backend"
-	"switchboard/backend/sanitize"
 	"switchboard/backend/transport"
 )
 
@@ -56,24 +55,15 @@ func bodyText(b []byte) string {
 }
 
 // answerError turns an answer that is not the expected JSON object into a
-// *backend.Error. write marks a call that changes state at 5sim (buy,
-// finish, cancel, ban, reuse): a 2xx answer that cannot be read there may
-// hide a success, so it is ErrOutcomeUnknown and never re-sent.
+// *backend.Error: 5sim's plain-text errors by their text, a 2xx that is
+// none of them as unreadable, anything else by the shared default.
+// write marks a call that changes state at 5sim (buy, finish, cancel, ban,
+// reuse): a 2xx answer that cannot be read there may hide a success, so it
+// is ErrOutcomeUnknown and never re-sent.
 func (c *Client) answerError(op string, r *transport.Response, write bool) error {
 	if r.Status == http.StatusUnauthorized {
 		// 5sim answers a bad key with 401 and an empty body.
 		return c.t.Error(op, backend.ErrAuth, r.Status, "401", "API key rejected")
-	}
-	if transport.LooksHTML(r.Body) {
-		excerpt := c.t.Snippet(sanitize.Line(string(r.Body)))
-		switch {
-		case r.Status == http.StatusNotFound:
-			return c.t.Error(op, backend.ErrNotFound, r.Status, "html",
-				"unknown route (HTML 404 page): "+excerpt)
-		default:
-			return c.t.Error(op, backend.ErrUnavailable, r.Status, "html",
-				fmt.Sprintf("HTML page instead of data (HTTP %d): %s", r.Status, excerpt))
-		}
 	}
 	text := bodyText(r.Body)
 	if te, ok := textErrors[strings.ToLower(text)]; ok {
@@ -84,34 +74,15 @@ func (c *Client) answerError(op string, r *transport.Response, write bool) error
 		}
 		return e
 	}
-	excerpt := c.t.Snippet(sanitize.Line(text))
-	if excerpt == "" {
-		excerpt = "empty answer"
+	if r.Status >= 200 && r.Status < 300 {
+		// "no free phones" comes with a 200 too: success is a JSON object.
+		return c.t.Unreadable(op, !write, r.Status, r.Body, "")
 	}
-	switch {
-	case r.Status >= 200 && r.Status < 300:
-		if write {
-			return c.t.Error(op, backend.ErrOutcomeUnknown, r.Status, "",
-				"unreadable answer ("+excerpt+") — outcome unknown, checking before anything is sent again")
-		}
-		return c.t.Error(op, backend.ErrMalformed, r.Status, "", "unreadable answer: "+excerpt)
-	case r.Status == http.StatusBadRequest:
-		return c.t.Error(op, backend.ErrInvalid, r.Status, excerpt, excerpt)
-	case r.Status == http.StatusForbidden:
-		return c.t.Error(op, backend.ErrForbidden, r.Status, excerpt, excerpt)
-	case r.Status == http.StatusNotFound:
-		return c.t.Error(op, backend.ErrNotFound, r.Status, excerpt, excerpt)
-	}
-	return c.t.Error(op, backend.ErrOther, r.Status, excerpt, fmt.Sprintf("HTTP %d: %s", r.Status, excerpt))
+	return c.t.ErrorForStatus(op, r.Status, []byte(text))
 }
 
 // decodeError is a 2xx JSON body that did not decode into what the call
 // answers.
 func (c *Client) decodeError(op string, r *transport.Response, err error, write bool) error {
-	excerpt := c.t.Snippet(sanitize.Line(string(r.Body)))
-	if write {
-		return c.t.Error(op, backend.ErrOutcomeUnknown, r.Status, "",
-			"unreadable answer ("+err.Error()+": "+excerpt+") — outcome unknown, checking before anything is sent again")
-	}
-	return c.t.Error(op, backend.ErrMalformed, r.Status, "", "unreadable answer ("+err.Error()+"): "+excerpt)
+	return c.t.Unreadable(op, !write, r.Status, r.Body, err.Error())
 }

@@ -57,32 +57,14 @@ func (c *Client) call(ctx context.Context, req transport.Request) (any, error) {
 	if len(body) == 0 {
 		return nil, nil
 	}
-	if transport.LooksHTML(body) {
-		if !req.Read {
-			return nil, c.unknownOutcome(req.Op, "the answer was a web page")
-		}
-		return nil, c.t.Error(req.Op, backend.ErrUnavailable, resp.Status, "html",
-			"the marketplace answered with a web page instead of data: "+c.t.Snippet(string(body)))
-	}
 	v, err := parseJSON(body)
 	if err != nil {
-		if !req.Read {
-			return nil, c.unknownOutcome(req.Op, "the answer could not be read: "+c.t.Snippet(string(body)))
-		}
-		return nil, c.t.Error(req.Op, backend.ErrMalformed, resp.Status, "",
-			"the answer is not JSON: "+c.t.Snippet(string(body)))
+		return nil, c.t.Unreadable(req.Op, req.Read, resp.Status, body, "not JSON")
 	}
 	if f := decodeFailure(v); f.Failed {
 		return nil, c.failureError(req.Op, resp.Status, f)
 	}
 	return v, nil
-}
-
-// unknownOutcome is a 2xx to a call that may have spent money whose body
-// cannot be read: the call may have happened.
-func (c *Client) unknownOutcome(op, why string) *backend.Error {
-	return c.t.Error(op, backend.ErrOutcomeUnknown, 0, "",
-		why+" — outcome unknown, checking before anything is sent again")
 }
 
 func (c *Client) malformed(op, what string) *backend.Error {

@@ -330,6 +330,18 @@ func TestUndecodableAnswers(t *testing.T) {
 	}
 }
 
+// A web page with a 403 is a proxy's or a challenge page, not the
+// marketplace refusing the key an ability: it must not read as forbidden
+// (which hides a listing).
+func TestHTMLForbiddenPageIsUnavailable(t *testing.T) {
+	f := newFake(t)
+	f.answer("GET", "/boost/categories", 403, "<!DOCTYPE html><html><title>Access denied</title></html>")
+	_, err := f.provider(t).Client().BoostCategories(context.Background())
+	if k := kindOf(t, err); k != backend.ErrUnavailable || !strings.Contains(err.Error(), "Access denied") {
+		t.Fatalf("HTML 403: %s %v", k, err)
+	}
+}
+
 func TestSecretsNeverInErrors(t *testing.T) {
 	f := newFake(t)
 	f.answer("GET", "/wallet", 401, `{"success":false,"status":401,"message":"Token `+testKey+` revoked","code":"UNAUTHENTICATED_X"}`)

@@ -65,50 +65,17 @@ var known = map[string]struct {
 	codeBoostCancelRejected: {backend.ErrRefused, "the marketplace refused to cancel this boost order", true},
 }
 
-// kindForStatus classifies an answer without a known code.
-func kindForStatus(status int) backend.ErrKind {
-	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusMethodNotAllowed:
-		return backend.ErrInvalid
-	case http.StatusUnauthorized:
-		return backend.ErrAuth
-	case http.StatusPaymentRequired:
-		return backend.ErrNoBalance
-	case http.StatusForbidden:
-		return backend.ErrForbidden
-	case http.StatusNotFound, http.StatusGone:
-		return backend.ErrNotFound
-	case http.StatusConflict, http.StatusLocked, http.StatusTooEarly:
-		return backend.ErrRefused
-	case http.StatusTooManyRequests:
-		return backend.ErrRateLimited
-	}
-	if status >= 500 {
-		return backend.ErrUnavailable
-	}
-	return backend.ErrOther
-}
-
-// statusError turns a non-2xx answer into an error.
+// statusError turns a non-2xx answer into an error: the marketplace's
+// {success:false, code} body by its code, anything else (a web page, an
+// empty body, text) by the shared default.
 func (c *Client) statusError(op string, r *transport.Response) *backend.Error {
-	body := bytes.TrimSpace(r.Body)
-	if transport.LooksHTML(body) || len(body) == 0 {
-		kind := kindForStatus(r.Status)
-		msg := fmt.Sprintf("HTTP %d", r.Status)
-		switch {
-		case r.Status == http.StatusNotFound && len(body) > 0:
-			msg = "unknown route (HTTP 404 web page) — check base_url: it normally ends in /api/v1"
-		case r.Status == http.StatusUnauthorized:
-			msg = "API key rejected (HTTP 401)"
-		case len(body) > 0:
-			msg += " with a web page instead of data"
-		}
-		return c.t.Error(op, kind, r.Status, strconv.Itoa(r.Status), msg)
-	}
-	v, err := parseJSON(body)
+	v, err := parseJSON(bytes.TrimSpace(r.Body))
 	if err != nil {
-		return c.t.Error(op, kindForStatus(r.Status), r.Status, strconv.Itoa(r.Status),
-			fmt.Sprintf("HTTP %d: %s", r.Status, c.t.Snippet(string(body))))
+		e := c.t.ErrorForStatus(op, r.Status, r.Body)
+		if e.Code == transport.CodeRoute {
+			e.Message += " (base_url normally ends in /api/v1)"
+		}
+		return e
 	}
 	f := decodeFailure(v)
 	if f.Status == 0 {
@@ -144,7 +111,7 @@ func (c *Client) failureError(op string, httpStatus int, f failure) *backend.Err
 			msg += ": " + provider
 		}
 	} else {
-		kind = kindForStatus(status)
+		kind = transport.KindForStatus(status)
 		msg = provider
 		if msg == "" {
 			msg = code

@@ -11,7 +11,7 @@ import (
 
 // CodeRoute is the Error.Code of an HTML 404 page: the path does not exist
 // at the configured base URL (not an order that is gone).
-const CodeRoute = "route not found"
+const CodeRoute = transport.CodeRoute
 
 // errorRule maps provider sentences to a kind. The API publishes no error
 // codes, only sentences ("Wrong Auth", "Insufficient balance."), so the
@@ -42,9 +42,11 @@ var errorRules = []errorRule{
 		"unknown product", "maximum"}, "invalid request"},
 }
 
-// classify picks the kind of an error sentence, falling back on the HTTP
-// status (the API answers 400 for every documented error, so an unknown
-// sentence at 400 is a plain refusal).
+// classify picks the kind of an error sentence, falling back on the shared
+// default for the HTTP status. The API answers 400 for every documented
+// error ("Wrong Auth", "Insufficient balance.") and a 2xx envelope can say
+// "error" too, so an unknown sentence there is a plain refusal, not a bad
+// request.
 func classify(status int, text string) (backend.ErrKind, string) {
 	l := strings.ToLower(text)
 	for _, r := range errorRules {
@@ -54,19 +56,16 @@ func classify(status int, text string) (backend.ErrKind, string) {
 			}
 		}
 	}
-	switch status {
-	case http.StatusUnauthorized:
-		return backend.ErrAuth, "wrong e-mail or password"
-	case http.StatusPaymentRequired:
-		return backend.ErrNoBalance, "not enough balance"
-	case http.StatusForbidden:
-		return backend.ErrForbidden, "the account may not do this"
-	case http.StatusNotFound:
-		return backend.ErrNotFound, "not found"
-	case http.StatusUnprocessableEntity:
-		return backend.ErrInvalid, "invalid request"
+	kind := transport.KindForStatus(status)
+	if status == http.StatusBadRequest || (status >= 200 && status < 300) {
+		kind = backend.ErrRefused
 	}
-	return backend.ErrRefused, "refused"
+	for _, r := range errorRules {
+		if r.kind == kind {
+			return kind, r.say
+		}
+	}
+	return kind, kind.String()
 }
 
 // noSMSYet reports an error sentence that only means "no SMS has arrived
@@ -86,12 +85,7 @@ func noSMSYet(text string) bool {
 // an HTML page, or anything else) into a *backend.Error for the operator.
 func (c *Client) mapError(op string, resp *transport.Response) *backend.Error {
 	if transport.LooksHTML(resp.Body) {
-		if resp.Status == http.StatusNotFound {
-			return c.t.Error(op, backend.ErrNotFound, resp.Status, CodeRoute,
-				"the provider answered with an HTML 404 page (unknown route or wrong base URL)")
-		}
-		return c.t.Error(op, backend.ErrUnavailable, resp.Status, "html",
-			"the provider answered with an HTML page: "+sanitize.Line(c.t.Snippet(string(resp.Body))))
+		return c.t.ErrorForStatus(op, resp.Status, resp.Body)
 	}
 	text := ""
 	if w, ok := decodeError(resp.Body); ok {
@@ -111,17 +105,7 @@ func (c *Client) mapError(op string, resp *transport.Response) *backend.Error {
 // undecodable is a 2xx answer that could not be read. For a call that may
 // have spent money this is ErrOutcomeUnknown: the provider may have acted.
 func (c *Client) undecodable(op string, resp *transport.Response, read bool, err error) *backend.Error {
-	excerpt := sanitize.Line(c.t.Snippet(string(resp.Body)))
-	switch {
-	case !read:
-		e := c.t.Error(op, backend.ErrOutcomeUnknown, resp.Status, "",
-			"the answer could not be read ("+excerpt+") — outcome unknown, checking before anything is sent again")
-		return e
-	case transport.LooksHTML(resp.Body):
-		return c.t.Error(op, backend.ErrUnavailable, resp.Status, "html",
-			"the provider answered with an HTML page: "+excerpt)
-	}
-	return c.t.Error(op, backend.ErrMalformed, resp.Status, "", "the answer could not be read: "+err.Error()+": "+excerpt)
+	return c.t.Unreadable(op, read, resp.Status, resp.Body, err.Error())
 }
 
 func clip(s string, n int) string {

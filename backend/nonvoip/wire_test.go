@@ -348,8 +348,15 @@ func TestClassify(t *testing.T) {
 		{400, "Invalid product_id", backend.ErrInvalid},
 		{400, "Your account is suspended", backend.ErrForbidden},
 		{400, "Something odd", backend.ErrRefused},
+		{200, "Something odd", backend.ErrRefused}, // a 2xx envelope saying "error"
 		{401, "", backend.ErrAuth},
 		{404, "", backend.ErrNotFound},
+		// Statuses the document does not use: the shared default.
+		{402, "", backend.ErrNoBalance},
+		{405, "", backend.ErrInvalid},
+		{410, "", backend.ErrNotFound},
+		{409, "", backend.ErrRefused},
+		{418, "Something odd", backend.ErrOther},
 	}
 	for _, c := range cases {
 		if k, _ := classify(c.status, c.text); k != c.want {

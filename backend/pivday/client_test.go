@@ -422,6 +422,8 @@ func TestClientBadAnswers(t *testing.T) {
 	f.on("GET", "/account", 200, "<!DOCTYPE html><html><body>Maintenance</body></html>")
 	f.on("GET", "/numbers/countries", 200, `{"success": true, "data": [{"country_code": "SE",`)
 	f.on("GET", "/proxy/servers", 200, `{"success": true}`)
+	f.on("GET", "/domains", 403, "<html><head><title>Access denied</title></head></html>")
+	f.on("GET", "/numbers/n1", 404, "<!DOCTYPE html><html><body>Not Found</body></html>")
 	f.handle("GET", "/whites/w", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusFound)
 	})
@@ -437,6 +439,16 @@ func TestClientBadAnswers(t *testing.T) {
 	}
 	if _, err := c.White(ctx(t), "w"); backend.KindOf(err) != backend.ErrNotFound {
 		t.Errorf("redirect: %v", err)
+	}
+	// A web page is not piv.day's API talking: a 403 page is no scope
+	// refusal, a 404 page a wrong route, not a missing number.
+	if _, err := c.Domains(ctx(t), ListFilter{}); backend.KindOf(err) != backend.ErrUnavailable || !strings.Contains(err.Error(), "Access denied") {
+		t.Errorf("HTML 403: %v", err)
+	}
+	if _, err := c.Number(ctx(t), "n1"); backend.KindOf(err) != backend.ErrNotFound {
+		t.Errorf("HTML 404: %v", err)
+	} else if e, _ := backend.AsError(err); e.Code != transport.CodeRoute {
+		t.Errorf("HTML 404 code %q", e.Code)
 	}
 	if _, err := c.ProxyExport(ctx(t), "o", "csv"); backend.KindOf(err) != backend.ErrInvalid {
 		t.Errorf("bad export format: %v", err)

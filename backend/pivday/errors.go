@@ -1,10 +1,7 @@
 package pivday
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
 
@@ -56,30 +53,6 @@ var codeNotes = map[string]string{
 	"NOT_FOUND":                "not found",
 }
 
-// statusKinds classifies an error answer whose code is not documented.
-func statusKind(status int) backend.ErrKind {
-	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity:
-		return backend.ErrInvalid
-	case http.StatusUnauthorized:
-		return backend.ErrAuth
-	case http.StatusPaymentRequired:
-		return backend.ErrNoBalance
-	case http.StatusForbidden:
-		return backend.ErrForbidden
-	case http.StatusNotFound, http.StatusGone:
-		return backend.ErrNotFound
-	case http.StatusConflict:
-		return backend.ErrRefused
-	case http.StatusTooManyRequests:
-		return backend.ErrRateLimited
-	}
-	if status >= 500 {
-		return backend.ErrUnavailable
-	}
-	return backend.ErrOther
-}
-
 var balanceNeeds = regexp.MustCompile(`(?i)required\s*:?\s*(\$?\s*[0-9]+(?:[.,][0-9]+)*)(?:.*?available\s*:?\s*(\$?\s*[0-9]+(?:[.,][0-9]+)*))?`)
 
 // apiError turns an error answer into a *backend.Error: the documented
@@ -94,19 +67,12 @@ func (c *Client) apiError(req transport.Request, status int, env *envelope, body
 		msg = string(env.Message)
 	}
 	if env == nil {
-		if transport.LooksHTML(body) {
-			kind := statusKind(status)
-			if kind == backend.ErrOther || kind == backend.ErrInvalid {
-				kind = backend.ErrUnavailable
-			}
-			return c.t.Error(req.Op, kind, status, "", fmt.Sprintf("HTTP %d with an HTML page (%s)", status, c.t.Snippet(string(body))))
-		}
-		msg = string(body)
+		return c.t.ErrorForStatus(req.Op, status, body)
 	}
 	code = errorCode(code)
 	kind, known := codeKinds[code]
 	if !known {
-		kind = statusKind(status)
+		kind = transport.KindForStatus(status)
 	}
 	msg = c.t.Snippet(sanitize.Line(msg))
 	text := msg
@@ -139,20 +105,11 @@ func (c *Client) apiError(req transport.Request, status int, env *envelope, body
 // may have changed something (spent money) that is not a clear answer: the
 // outcome is unknown and the engine re-reads before anything is sent again.
 func (c *Client) badAnswer(req transport.Request, status int, body []byte, err error) *backend.Error {
-	kind, what := backend.ErrMalformed, "unreadable answer"
-	if transport.LooksHTML(body) {
-		kind, what = backend.ErrUnavailable, "HTML page instead of data"
+	why := ""
+	if err != nil {
+		why = err.Error()
 	}
-	msg := fmt.Sprintf("%s (%s)", what, c.t.Snippet(string(body)))
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		msg = fmt.Sprintf("%s at byte %d (%s)", what, se.Offset, c.t.Snippet(string(body)))
-	}
-	if !req.Read {
-		kind = backend.ErrOutcomeUnknown
-		msg += " — outcome unknown, checking before anything is sent again"
-	}
-	return c.t.Error(req.Op, kind, status, "", msg)
+	return c.t.Unreadable(req.Op, req.Read, status, body, why)
 }
 
 // errorCode keeps an error code to the characters codes are made of

@@ -282,7 +282,7 @@ func (c *Client) judge(req Request, r *Response) (*Response, bool, error) {
 		}
 		if !req.Read {
 			e := c.Error(req.Op, backend.ErrOutcomeUnknown, r.Status, strconv.Itoa(r.Status),
-				msg+" — outcome unknown, checking before anything is sent again")
+				msg+outcomeUnknown)
 			return nil, false, e
 		}
 		return nil, true, c.Error(req.Op, backend.ErrUnavailable, r.Status, strconv.Itoa(r.Status), msg)
@@ -293,7 +293,7 @@ func (c *Client) judge(req Request, r *Response) (*Response, bool, error) {
 
 func (c *Client) unknown(req Request, err error) error {
 	e := c.Error(req.Op, backend.ErrOutcomeUnknown, 0, "",
-		"no clear answer ("+describe(err)+") — outcome unknown, checking before anything is sent again")
+		"no clear answer ("+describe(err)+")"+outcomeUnknown)
 	e.Err = errors.New(c.Redact(err.Error()))
 	return e
 }

@@ -1,0 +1,222 @@
+package pivday
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"switchboard/backend"
+)
+
+// --- settling -------------------------------------------------------------------
+
+// Settle re-reads piv.day to learn whether an action whose answer was lost
+// happened: the expiry moved (renew), the status left "expired" (restore),
+// the flag flipped (auto-renew), a new order not in Target.KnownIDs
+// appeared (buy).
+func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
+	if act.Kind == backend.ActBuy {
+		return p.settleBuy(ctx, act, t)
+	}
+	tg, err := p.resolve(act, t)
+	if act.Kind == backend.ActRestore && (err != nil || tg.kind != idProxy) {
+		return p.settleRestore(ctx, act, t)
+	}
+	if err != nil {
+		return backend.SettledUnknown, backend.Outcome{}, err
+	}
+	now := p.now()
+	before := time.Time{}
+	switch {
+	case tg.line != nil:
+		before = tg.line.ExpiresAt
+	case tg.lease != nil:
+		before = tg.lease.ExpiresAt
+	}
+	switch act.Kind {
+	case backend.ActRenew:
+		switch tg.kind {
+		case idNumber:
+			n, err := p.c.Number(ctx, tg.id)
+			if err != nil {
+				return backend.SettledUnknown, backend.Outcome{}, err
+			}
+			l := p.line(n, p.prices(ctx, false)[strings.ToUpper(string(n.Country))], now)
+			out := backend.Outcome{Lines: []backend.Line{l}, Leases: []backend.Lease{p.numberLease(l)}}
+			return moved(before, l.ExpiresAt), out, nil
+		case idProxy:
+			o, err := p.c.ProxyOrder(ctx, tg.id)
+			if err != nil {
+				return backend.SettledUnknown, backend.Outcome{}, err
+			}
+			l := p.proxyLease(o)
+			return moved(before, l.ExpiresAt), backend.Outcome{Leases: []backend.Lease{l}}, nil
+		case idDomain:
+			d, err := p.c.Domain(ctx, tg.id)
+			if err != nil {
+				return backend.SettledUnknown, backend.Outcome{}, err
+			}
+			out := backend.Outcome{Leases: p.domainLeases(d)}
+			if !before.IsZero() && d.ExpiresAt.After(before) {
+				return backend.SettledHappened, out, nil
+			}
+			// Domain renewals go through a queue whose id the lost answer
+			// carried: an unmoved expiry cannot prove it was not queued.
+			return backend.SettledUnknown, out, nil
+		}
+	case backend.ActRestore: // proxy order
+		o, err := p.c.ProxyOrder(ctx, tg.id)
+		if err != nil {
+			return backend.SettledUnknown, backend.Outcome{}, err
+		}
+		l := p.proxyLease(o)
+		out := backend.Outcome{Leases: []backend.Lease{l}}
+		if l.State == "active" || (!before.IsZero() && l.ExpiresAt.After(before)) {
+			return backend.SettledHappened, out, nil
+		}
+		return backend.SettledNotDone, out, nil
+	case backend.ActAutoRenewOn, backend.ActAutoRenewOff:
+		want := act.Kind == backend.ActAutoRenewOn
+		switch tg.kind {
+		case idNumber:
+			n, err := p.c.Number(ctx, tg.id)
+			if err != nil {
+				return backend.SettledUnknown, backend.Outcome{}, err
+			}
+			l := p.line(n, p.prices(ctx, false)[strings.ToUpper(string(n.Country))], now)
+			return flag(bool(n.AutoRenew) == want), backend.Outcome{Lines: []backend.Line{l}, Leases: []backend.Lease{p.numberLease(l)}}, nil
+		case idDomain:
+			d, err := p.c.Domain(ctx, tg.id)
+			if err != nil {
+				return backend.SettledUnknown, backend.Outcome{}, err
+			}
+			return flag(bool(d.AutoRenew) == want), backend.Outcome{Leases: p.domainLeases(d)}, nil
+		}
+	case backend.ActExport, backend.ActCheck:
+		return backend.SettledNotDone, backend.Outcome{}, nil // reads: nothing to settle
+	}
+	return backend.SettledUnknown, backend.Outcome{}, p.unsupported(act, tg.kind)
+}
+
+func flag(happened bool) backend.Settled {
+	if happened {
+		return backend.SettledHappened
+	}
+	return backend.SettledNotDone
+}
+
+// moved: the expiry after the action is later than before it.
+func moved(before, after time.Time) backend.Settled {
+	if before.IsZero() {
+		return backend.SettledUnknown
+	}
+	return flag(after.After(before))
+}
+
+func (p *Provider) settleRestore(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
+	ids, snap := p.restoreIDs(act, t)
+	if len(ids) == 0 {
+		return backend.SettledUnknown, backend.Outcome{}, p.c.t.Error("restore numbers", backend.ErrInvalid, 0, "", "no numbers to settle")
+	}
+	now := p.now()
+	status := map[string]string{}
+	var out backend.Outcome
+	happened := false
+	for _, id := range ids {
+		n, err := p.c.Number(ctx, id)
+		if backend.KindOf(err) == backend.ErrNotFound {
+			continue
+		}
+		if err != nil {
+			return backend.SettledUnknown, backend.Outcome{}, err
+		}
+		s := lower(n.Status)
+		status[id] = s
+		l := p.line(n, p.prices(ctx, false)[strings.ToUpper(string(n.Country))], now)
+		out.Lines = append(out.Lines, l)
+		prev, known := snap[id]
+		switch {
+		case s == "pending_restore" || s == "pending" || s == "restoring":
+			happened = true
+		case s == "active" && (!known || prev.State == backend.LineExpired || l.ExpiresAt.After(prev.ExpiresAt)):
+			happened = true
+		}
+	}
+	if !happened {
+		return backend.SettledNotDone, out, nil
+	}
+	id := restoreID(ids)
+	out.Jobs = []backend.Job{p.restoreJob(backend.Job{ID: id, CreatedAt: act.CreatedAt}, ids, status)}
+	return backend.SettledHappened, out, nil
+}
+
+// isNew reports an order created by the action: not among the ids known
+// before it, and not older than the action (give or take clock skew).
+func isNew(id string, created time.Time, act backend.Action, known map[string]bool, prefixed string) bool {
+	if known[id] || known[prefixed] {
+		return false
+	}
+	return created.IsZero() || act.CreatedAt.IsZero() || !created.Before(act.CreatedAt.Add(-settleSkew))
+}
+
+func (p *Provider) settleBuy(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
+	b := act.Buy
+	if b == nil {
+		return backend.SettledUnknown, backend.Outcome{}, p.c.t.Error("buy", backend.ErrInvalid, 0, "", "nothing was bought")
+	}
+	now := p.now()
+	switch b.Category {
+	case CategoryNumber:
+		country := strings.ToUpper(strings.TrimSpace(b.Country))
+		nums, err := p.c.Numbers(ctx, NumberFilter{Country: country})
+		if err != nil {
+			return backend.SettledUnknown, backend.Outcome{}, err
+		}
+		var out backend.Outcome
+		for _, n := range nums {
+			created := n.PurchasedAt.Time
+			if created.IsZero() {
+				created = n.CreatedAt.Time
+			}
+			if !isNew(ident(n.ID), created, act, t.KnownIDs, kindID(idNumber, ident(n.ID))) {
+				continue
+			}
+			if b.Name != "" && string(n.CustomName) != b.Name {
+				continue
+			}
+			l := p.line(n, p.prices(ctx, false)[country], now)
+			out.Lines = append(out.Lines, l)
+			out.Leases = append(out.Leases, p.numberLease(l))
+		}
+		if len(out.Lines) == 0 {
+			return backend.SettledNotDone, out, nil
+		}
+		out.Note = "the purchase went through: " + out.Lines[0].Number
+		return backend.SettledHappened, out, nil
+	case CategoryProxy:
+		orders, err := p.c.ProxyOrders(ctx, ListFilter{})
+		if err != nil {
+			return backend.SettledUnknown, backend.Outcome{}, err
+		}
+		var out backend.Outcome
+		for _, o := range orders {
+			created := o.PurchasedAt.Time
+			if created.IsZero() {
+				created = o.CreatedAt.Time
+			}
+			if !isNew(ident(o.ID), created, act, t.KnownIDs, kindID(idProxy, ident(o.ID))) {
+				continue
+			}
+			if qty := max(b.Quantity, 1); int(o.Quantity) != 0 && int(o.Quantity) != qty {
+				continue
+			}
+			out.Leases = append(out.Leases, p.proxyLease(o))
+		}
+		if len(out.Leases) == 0 {
+			return backend.SettledNotDone, out, nil
+		}
+		out.Note = "the purchase went through: " + out.Leases[0].Name
+		return backend.SettledHappened, out, nil
+	}
+	return backend.SettledUnknown, backend.Outcome{}, p.c.t.Error("buy", backend.ErrInvalid, 0, "", "unknown category")
+}
