@@ -9,6 +9,16 @@
 //     candidate nearest to a keyword wins, before or after it;
 //  3. a plain 4–8 digit number, only when the message holds exactly one.
 //
+// Pick does the same and also says when a message offers several codes
+// equally well: two or more different candidates that tie for the best
+// anchor (each the value right after its own keyword, "Your code is 1234.
+// Your code is 5678."), or that are offered as alternatives of the best
+// one ("code 1234 or 5678", "код: 1234 или 5678", "1234 / 5678", "use 4821
+// or 9934"). Such a message is Ambiguous: Pick lists the candidates and
+// names no code, and Extract returns "". The same code twice is not
+// ambiguous, and numbers masked as something else (a phone number, an
+// amount, an order number…) are never candidates.
+//
 // Before matching it masks what is never a code: app-hash tokens ("<#>" and
 // the 11-character SMS Retriever hash at the end), URLs, e-mail addresses,
 // amounts with a currency, dates, times, years that are clearly years,
@@ -40,6 +50,7 @@ package otp
 import (
 	"bytes"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -63,12 +74,34 @@ const (
 	hard = 0x02 // a control character: ends a token
 )
 
+// Result is what Pick found in a message.
+type Result struct {
+	// Code is the code to use, as Extract returns it; "" when the message
+	// holds none or is Ambiguous.
+	Code string
+	// Candidates are the different codes that rank best, in the order of
+	// the text: just Code when the pick is clear, two or more when the
+	// message is Ambiguous, none when it holds no code.
+	Candidates []string
+	// Ambiguous reports two or more different codes anchored equally well
+	// ("code 1234 or 5678"): the caller shows Candidates and copies none
+	// until the operator chooses.
+	Ambiguous bool
+}
+
 // Extract returns the verification code in text, or "" when there is none
-// it can name with confidence. The result is 4–8 ASCII letters and digits.
+// it can name with confidence, or when the message offers several (see
+// Pick). It is Pick(text).Code.
 func Extract(text string) string {
+	return Pick(text).Code
+}
+
+// Pick finds the verification code in text, and says when the message
+// offers several equally well.
+func Pick(text string) Result {
 	if len(text) > maxInput {
 		if code := webOTP(fold(lastLine(text))); code != "" {
-			return code
+			return found(code)
 		}
 		cut := maxInput
 		for cut > 0 && !utf8.RuneStart(text[cut]) {
@@ -79,17 +112,37 @@ func Extract(text string) string {
 	w := fold(text)
 	maskAppHash(w)
 	if code := webOTP(lastLineBytes(w)); code != "" {
-		return code
+		return found(code)
 	}
 	l := lexemes(lex(w))
 	maskJunk(w, l)
 	advert := isAdvert(w, l)
 	keywords := findKeywords(w, l)
 	cands := candidates(w)
-	if code := nearKeyword(w, keywords, cands, advert); code != "" {
-		return code
+	best := byKeyword(w, keywords, cands, advert)
+	if len(best) == 0 {
+		best = fallback(w, cands)
 	}
-	return fallback(w, cands)
+	return result(cands, best)
+}
+
+func found(code string) Result { return Result{Code: code, Candidates: []string{code}} }
+
+// result names the chosen candidates: one code, or several and ambiguous.
+func result(cands []candidate, chosen []int) Result {
+	var codes []string
+	for _, ci := range chosen {
+		if !slices.Contains(codes, cands[ci].code) {
+			codes = append(codes, cands[ci].code)
+		}
+	}
+	switch len(codes) {
+	case 0:
+		return Result{}
+	case 1:
+		return found(codes[0])
+	}
+	return Result{Candidates: codes, Ambiguous: true}
 }
 
 // fold makes the working copy: line breaks become '\n', other white space
