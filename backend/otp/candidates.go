@@ -18,6 +18,7 @@ type candidate struct {
 	code       string
 	kind       kind
 	numbered   bool // written "#1234": an order or ticket number if unanchored
+	fresh      bool // called new or current ("new code 2222")
 }
 
 // Keyword distances, in characters of the gap between keyword and code.
@@ -42,6 +43,11 @@ func isMeasure(tok []byte) bool {
 	}
 	_, ok := units[strings.ToLower(string(tok[k:]))]
 	return ok
+}
+
+// newCandidate is the candidate written as w[start:end].
+func newCandidate(w []byte, start, end int, k kind) candidate {
+	return candidate{start: start, end: end, code: string(w[start:end]), kind: k, numbered: start > 0 && w[start-1] == '#'}
 }
 
 // token is a run of ASCII letters and digits.
@@ -98,7 +104,7 @@ func candidates(w []byte) []candidate {
 				}
 			}
 			if t.len() >= minLen && t.len() <= maxLen && digitsStandAlone(w, t.start, t.end) {
-				out = append(out, candidate{t.start, t.end, string(w[t.start:t.end]), numeric, t.start > 0 && w[t.start-1] == '#'})
+				out = append(out, newCandidate(w, t.start, t.end, numeric))
 			}
 		case t.digits > 0:
 			if c, ok := keywordGlued(w, t); ok {
@@ -106,11 +112,11 @@ func candidates(w []byte) []candidate {
 				continue
 			}
 			if t.len() >= minLen && t.len() <= maxLen && mixedStandsAlone(w, t) {
-				out = append(out, candidate{t.start, t.end, string(w[t.start:t.end]), mixed, false})
+				out = append(out, newCandidate(w, t.start, t.end, mixed))
 			}
 		case t.uppers == t.len() && t.len() >= minLen && t.len() <= maxLen:
 			if !touchesJunk(w, t.start, t.end) {
-				out = append(out, candidate{t.start, t.end, string(w[t.start:t.end]), letters, false})
+				out = append(out, newCandidate(w, t.start, t.end, letters))
 			}
 		}
 	}
@@ -128,7 +134,7 @@ func joinGroups(w []byte, a, b token) (candidate, bool) {
 	if !digitsStandAlone(w, a.start, b.end) {
 		return candidate{}, false
 	}
-	return candidate{a.start, b.end, string(w[a.start:a.end]) + string(w[b.start:b.end]), numeric, a.start > 0 && w[a.start-1] == '#'}, true
+	return candidate{start: a.start, end: b.end, code: string(w[a.start:a.end]) + string(w[b.start:b.end]), kind: numeric, numbered: a.start > 0 && w[a.start-1] == '#'}, true
 }
 
 // digitsStandAlone reports whether the digits w[start:end] are a number of
@@ -196,7 +202,7 @@ func keywordGlued(w []byte, t token) (candidate, bool) {
 	if touchesJunk(w, t.start, t.end) {
 		return candidate{}, false
 	}
-	return candidate{k, t.end, string(w[k:t.end]), numeric, false}, true
+	return newCandidate(w, k, t.end, numeric), true
 }
 
 func touchesJunk(w []byte, start, end int) bool {

@@ -19,6 +19,11 @@
 // ambiguous, and numbers masked as something else (a phone number, an
 // amount, an order number…) are never candidates.
 //
+// A code that the message calls old, previous or expired ("Your old code
+// 1111 has expired", "Предыдущий код 1234 недействителен", "代码 1234
+// 已失效") is never picked, and one it calls new or current ("new code",
+// "nouveau code", "新验证码") wins over the others.
+//
 // Before matching it masks what is never a code: app-hash tokens ("<#>" and
 // the 11-character SMS Retriever hash at the end), URLs, e-mail addresses,
 // amounts with a currency, dates, times, years that are clearly years,
@@ -118,7 +123,7 @@ func Pick(text string) Result {
 	maskJunk(w, l)
 	advert := isAdvert(w, l)
 	keywords := findKeywords(w, l)
-	cands := candidates(w)
+	cands := markFreshness(w, l, keywords, candidates(w))
 	best := byKeyword(w, keywords, cands, advert)
 	if len(best) == 0 {
 		best = fallback(w, cands)

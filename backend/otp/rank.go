@@ -74,10 +74,15 @@ func byKeyword(w []byte, keywords []span, cands []candidate, advert bool) []int 
 			}
 		}
 	}
+	// A code called new or current wins over the others.
+	freshOnly := false
+	for ci, c := range cands {
+		freshOnly = freshOnly || ranked[ci] && c.fresh
+	}
 	var best []int
-	for ci := range cands {
+	for ci, c := range cands {
 		switch {
-		case !ranked[ci]:
+		case !ranked[ci] || freshOnly && !c.fresh:
 		case len(best) == 0 || ranks[ci].less(ranks[best[0]]):
 			best = append(best[:0], ci)
 		case !ranks[best[0]].less(ranks[ci]):
