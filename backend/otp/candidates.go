@@ -10,6 +10,8 @@ const (
 	numeric kind = iota // 4–8 digits, or two groups of three
 	mixed               // letters and at least one digit
 	letters             // capitals only
+	grouped             // groups of two or four digits ("48 21 93")
+	spaced              // single digits ("1 2 3 4")
 )
 
 // candidate is a token that could be the code.
@@ -88,20 +90,14 @@ func tokens(w []byte) []token {
 func candidates(w []byte) []candidate {
 	toks := tokens(w)
 	var out []candidate
-	skip := false // the token was the second group of a joined code
-	for i, t := range toks {
-		if skip {
-			skip = false
-			continue
-		}
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
 		switch {
 		case t.digits == t.len():
-			if t.len() == 3 && i+1 < len(toks) {
-				if c, ok := joinGroups(w, t, toks[i+1]); ok {
-					out = append(out, c)
-					skip = true
-					continue
-				}
+			if c, next, ok := digitGroups(w, toks, i); ok {
+				out = append(out, c)
+				i = next - 1
+				continue
 			}
 			if t.len() >= minLen && t.len() <= maxLen && digitsStandAlone(w, t.start, t.end) {
 				out = append(out, newCandidate(w, t.start, t.end, numeric))
@@ -121,20 +117,6 @@ func candidates(w []byte) []candidate {
 		}
 	}
 	return out
-}
-
-// joinGroups reads "123 456" and "123-456" as one code.
-func joinGroups(w []byte, a, b token) (candidate, bool) {
-	if b.len() != 3 || b.digits != 3 || b.start != a.end+1 {
-		return candidate{}, false
-	}
-	if sep := w[a.end]; sep != ' ' && sep != '-' {
-		return candidate{}, false
-	}
-	if !digitsStandAlone(w, a.start, b.end) {
-		return candidate{}, false
-	}
-	return candidate{start: a.start, end: b.end, code: string(w[a.start:a.end]) + string(w[b.start:b.end]), kind: numeric, numbered: a.start > 0 && w[a.start-1] == '#'}, true
 }
 
 // digitsStandAlone reports whether the digits w[start:end] are a number of

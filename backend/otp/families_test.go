@@ -36,12 +36,56 @@ var replaced = []sample{
 	{"new device", "Code for your new device: 4821", "4821"},
 }
 
+// digitGroupCodes are codes written in digit groups of one width, returned
+// without the separators; groups of mixed widths are not one code.
+var digitGroupCodes = []sample{
+	{"2-2-2 english", "Your code: 48 21 93", "482193"},
+	{"2-2-2 french", "Votre code : 48 21 93", "482193"},
+	{"2-2-2 french words between", "Votre code de vérification : 48 21 93", "482193"},
+	{"2-2-2-2 russian", "Ваш код: 48 21 93 17", "48219317"},
+	{"4-4 english", "Your verification code is 4821 9301. Valid 5 minutes.", "48219301"},
+	{"4-4 hyphen spanish", "Tu código es 4821-9301", "48219301"},
+	{"2-2 italian", "Il tuo codice è 12 34", "1234"},
+	{"3-3 german", "Ihr Code lautet 482 193", "482193"},
+	{"2-2-2 before keyword", "48 21 93 is your Uber code", "482193"},
+	{"2-2-2 chinese", "验证码：48 21 93，5分钟内有效", "482193"},
+	{"4-4 turkish", "Doğrulama kodunuz: 4821 9301", "48219301"},
+	{"2-2-2 hebrew", "הקוד שלך: 48 21 93", "482193"},
+	{"2-2-2 hyphen polish", "Twój kod: 48-21-93", ""}, // read as a date, 48-21-93
+	{"mixed widths 4-2", "Your code: 4821 93", "4821"},
+	{"mixed widths 3-3-2", "Your code is 482 913 77", ""},
+	{"minutes after code", "Ваш код 4821 10 минут", "4821"},
+	{"groups far from keyword", "Your code will follow. Call 48 21 93 now", ""},
+	{"groups without keyword", "Meeting 12 30 45", ""},
+	{"scores", "Scores: 48 21 93 17", ""},
+}
+
+// spacedDigitCodes are codes written as single digits, CJK style, right after a
+// keyword.
+var spacedDigitCodes = []sample{
+	{"chinese colon", "验证码：1 2 3 4 5 6", "123456"},
+	{"japanese wa", "認証番号は 4 8 2 1 です", "4821"},
+	{"korean brackets", "인증번호 [1 2 3 4]", "1234"},
+	{"korean neun", "인증번호는 4 8 2 1 9 3 입니다", "482193"},
+	{"chinese shi", "您的验证码是 4 8 2 1 9 3，请勿泄露", "482193"},
+	{"taobao", "【淘宝】验证码 8 2 9 1，5分钟内有效", "8291"},
+	{"traditional", "驗證碼：7 7 1 2 0 4", "771204"},
+	{"japanese code", "確認コード：5 5 2 1", "5521"},
+	{"english", "Your code is 1 2 3 4 5 6", "123456"},
+	{"russian", "Код: 4 8 2 1", "4821"},
+	{"not right after keyword", "Code steps: follow 1 2 3 4", ""},
+	{"no keyword", "Rate us 1 2 3 4 5 stars", ""},
+	{"too many digits", "验证码：1 2 3 4 5 6 7 8 9", ""},
+}
+
 func TestFamilies(t *testing.T) {
 	for _, family := range []struct {
 		name string
 		set  []sample
 	}{
 		{"replaced", replaced},
+		{"grouped", digitGroupCodes},
+		{"spaced", spacedDigitCodes},
 	} {
 		for _, tc := range family.set {
 			t.Run(family.name+"/"+tc.name, func(t *testing.T) {

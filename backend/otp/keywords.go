@@ -298,7 +298,8 @@ func maskValueAfter(w []byte, at int) {
 }
 
 // copulas may stand between a keyword and its value ("code is ABCDEF").
-var copulas = setOf("is", "es", "est", "ist", "lautet", "è", "é", "är", "er", "on", "jest", "je", "là", "la", "это", "为", "是", "為")
+var copulas = setOf("is", "es", "est", "ist", "lautet", "è", "é", "är", "er", "on", "jest", "je", "là", "la", "это", "为", "是", "為",
+	"は", "が", "는", "은")
 
 // valueAfter finds the ASCII token that follows position at, past
 // separators and at most one copula; strong reports a colon, an equals sign,

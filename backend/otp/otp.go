@@ -31,9 +31,15 @@
 // (order, ref, balance, account, promo code, …).
 //
 // Decisions where the notes are silent:
-//   - "123-456" and "123 456" are returned as "123456": the dashboard copies
-//     what Extract returns and services take digits only. Only two groups of
-//     three are joined; longer chains of groups are phone numbers.
+//   - Digit groups of one width joined by single spaces or hyphens are one
+//     code, returned without the separators: the dashboard copies what
+//     Extract returns and services take digits only. "123-456" and
+//     "123 456" count wherever they stand; groups of two or four ("48 21
+//     93", "4821 9301") only near a keyword, in the same sentence; single
+//     digits ("验证码：1 2 3 4 5 6", "인증번호 [1 2 3 4]") only right after
+//     one. Groups of mixed widths ("4821 93", "482 913 77") are not joined
+//     (the 4821 of "4821 93" is read on its own), and chains of nine digits
+//     or more are phone numbers.
 //   - Google's "G-123456" yields "123456": Google's form shows the "G-"
 //     itself, and digits are what every other service wants too. The same
 //     goes for "FB-12345".

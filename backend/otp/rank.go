@@ -64,6 +64,14 @@ func byKeyword(w []byte, keywords []span, cands []candidate, advert bool) []int 
 				if advert || !value || !strong || valueEnd != c.end {
 					continue
 				}
+			case grouped:
+				if !value && (gap > maxMixedGap || !sameClause(w, min(c.end, kw.end), max(c.start, kw.start))) {
+					continue
+				}
+			case spaced:
+				if !value {
+					continue
+				}
 			}
 			if value {
 				gap = 0
@@ -90,6 +98,18 @@ func byKeyword(w []byte, keywords []span, cands []candidate, advert bool) []int 
 		}
 	}
 	return withAlternatives(w, cands, best)
+}
+
+// sameClause reports whether w[from:to] holds no end of a sentence.
+func sameClause(w []byte, from, to int) bool {
+	if from >= to {
+		return true
+	}
+	between := w[from:to]
+	if bytes.ContainsAny(between, ".!?;\n") {
+		return false
+	}
+	return !hasWideScript(between) || !bytes.ContainsAny(between, "。！？；")
 }
 
 // fallback returns the plain numbers of a message without an anchored

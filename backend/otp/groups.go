@@ -1,0 +1,65 @@
+package otp
+
+// Codes written in groups: "482 913", "48 21 93", "4821 9301", "1 2 3 4"
+// (read without their separators).
+
+// joined reports whether tokens a and b are joined by one sep and nothing
+// else.
+func joined(w []byte, a, b token, sep byte) bool {
+	return b.start == a.end+1 && w[a.end] == sep
+}
+
+// digitGroups reads the chain of digit groups that starts at token i,
+// joined by single spaces or single hyphens. A chain of 2 to 8 groups of
+// one width holding 4 to 8 digits in all is one code:
+//
+//   - two groups of three ("482 913", "482-913"), the common way to write a
+//     six-digit code, are a numeric candidate like any other;
+//   - groups of two or four ("48 21 93", "4821 9301") are grouped: a code
+//     only right after a keyword or shortly before one;
+//   - single digits ("1 2 3 4 5 6", common in CJK text) are spaced: a code
+//     only right after a keyword.
+//
+// Groups of mixed widths ("4821 93", "12 345") are not joined; their
+// tokens are read one by one. next is the token after the chain; ok is
+// false when token i starts no chain.
+func digitGroups(w []byte, toks []token, i int) (c candidate, next int, ok bool) {
+	t := toks[i]
+	for _, sep := range []byte{' ', '-'} {
+		if i > 0 && toks[i-1].digits == toks[i-1].len() && joined(w, toks[i-1], t, sep) {
+			return candidate{}, i + 1, false // inside a chain
+		}
+		last := i
+		for last+1 < len(toks) && toks[last+1].digits == toks[last+1].len() && joined(w, toks[last], toks[last+1], sep) {
+			last++
+		}
+		if last == i {
+			continue
+		}
+		next = last + 1
+		width, groups := t.len(), last-i+1
+		for _, g := range toks[i+1 : next] {
+			if g.len() != width {
+				return candidate{}, i + 1, false
+			}
+		}
+		digits := width * groups
+		if width > 4 || digits < minLen || digits > maxLen || !digitsStandAlone(w, t.start, toks[last].end) {
+			return candidate{}, i + 1, false
+		}
+		code := make([]byte, 0, digits)
+		for _, g := range toks[i:next] {
+			code = append(code, w[g.start:g.end]...)
+		}
+		c = candidate{start: t.start, end: toks[last].end, code: string(code), kind: grouped,
+			numbered: t.start > 0 && w[t.start-1] == '#'}
+		switch {
+		case width == 3:
+			c.kind = numeric
+		case width == 1:
+			c.kind = spaced
+		}
+		return c, next, true
+	}
+	return candidate{}, i + 1, false
+}
