@@ -8,7 +8,7 @@ type kind uint8
 
 const (
 	numeric kind = iota // 4–8 digits, or two groups of three
-	mixed               // letters and at least one digit
+	mixed               // letters and at least one digit, maybe in hyphenated groups
 	letters             // capitals only
 	grouped             // groups of two or four digits ("48 21 93")
 	spaced              // single digits ("1 2 3 4")
@@ -92,6 +92,11 @@ func candidates(w []byte) []candidate {
 	var out []candidate
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
+		if c, next, ok := hyphenated(w, toks, i); ok {
+			out = append(out, c)
+			i = next - 1
+			continue
+		}
 		switch {
 		case t.digits == t.len():
 			if c, next, ok := digitGroups(w, toks, i); ok {

@@ -78,6 +78,26 @@ var spacedDigitCodes = []sample{
 	{"too many digits", "验证码：1 2 3 4 5 6 7 8 9", ""},
 }
 
+// hyphenatedCodes are letter-and-digit codes in hyphenated groups,
+// returned as written.
+var hyphenatedCodes = []sample{
+	{"english", "Your code: 8H4K-2M9P", "8H4K-2M9P"},
+	{"end of sentence", "Your verification code is AB12-CD34.", "AB12-CD34"},
+	{"french", "Votre code : 8H4K-2M9P", "8H4K-2M9P"},
+	{"spanish 3-3", "Tu código de acceso: X7K-9QP", "X7K-9QP"},
+	{"russian", "Код подтверждения: AB12-CD34", "AB12-CD34"},
+	{"chinese", "验证码：AB12-CD34，10分钟内有效", "AB12-CD34"},
+	{"german", "Dein Bestätigungscode lautet 4KX9-P2M7", "4KX9-P2M7"},
+	{"letters then digits", "Your recovery code: ABCD-1234", "ABCD-1234"},
+	{"three groups lowercase", "Your code: ab12-cd34-ef56", "ab12-cd34-ef56"},
+	{"italian", "Il tuo codice è A1B2-C3D4", "A1B2-C3D4"},
+	{"turkish", "Kodunuz: 9F3K-7QZ2", "9F3K-7QZ2"},
+	{"brand prefix stays a prefix", "FB-48291 is your Facebook code", "48291"},
+	{"name with a number", "Your code for the COVID-19 test: 4821", "4821"},
+	{"promo", "Use promo code SAVE-20OFF for 20% off", ""},
+	{"measures", "Your code plan: 5GB-10GB", ""},
+}
+
 func TestFamilies(t *testing.T) {
 	for _, family := range []struct {
 		name string
@@ -86,6 +106,7 @@ func TestFamilies(t *testing.T) {
 		{"replaced", replaced},
 		{"grouped", digitGroupCodes},
 		{"spaced", spacedDigitCodes},
+		{"hyphenated", hyphenatedCodes},
 	} {
 		for _, tc := range family.set {
 			t.Run(family.name+"/"+tc.name, func(t *testing.T) {

@@ -28,7 +28,7 @@ func normalize(s string) string {
 
 // seeds are the table messages, the corpus both fuzz targets start from.
 func seeds(f *testing.F) {
-	for _, set := range [][]sample{codes, traps, replaced, digitGroupCodes, spacedDigitCodes} {
+	for _, set := range [][]sample{codes, traps, replaced, digitGroupCodes, spacedDigitCodes, hyphenatedCodes} {
 		for _, tc := range set {
 			f.Add(tc.text)
 		}
@@ -41,7 +41,8 @@ func seeds(f *testing.F) {
 }
 
 // checkCode fails unless code is a well-formed code found in text: 4–8
-// letters and digits; present in the text once separators are removed; unchanged by
+// letters and digits, or letter-and-digit groups joined by single hyphens;
+// present in the text once separators are removed; unchanged by
 // sanitize.Code, which the adapters apply.
 func checkCode(t *testing.T, text, code string) {
 	t.Helper()
@@ -50,8 +51,10 @@ func checkCode(t *testing.T, text, code string) {
 	switch {
 	case hyphens == 0 && (len(code) < minLen || len(code) > maxLen):
 		t.Fatalf("%q from %q: length %d", code, text, len(code))
-	case hyphens > 0:
-		t.Fatalf("%q from %q: hyphen", code, text)
+	case hyphens > 0 && (len(plain) < minLen || len(plain) > maxHyphenated):
+		t.Fatalf("%q from %q: length %d", code, text, len(plain))
+	case strings.HasPrefix(code, "-") || strings.HasSuffix(code, "-") || strings.Contains(code, "--"):
+		t.Fatalf("%q from %q: misplaced hyphen", code, text)
 	}
 	for i := 0; i < len(plain); i++ {
 		if !isAlnum(plain[i]) {

@@ -63,3 +63,49 @@ func digitGroups(w []byte, toks []token, i int) (c candidate, next int, ok bool)
 	}
 	return candidate{}, i + 1, false
 }
+
+// hyphenated reads a code of letter-and-digit groups joined by single
+// hyphens, "8H4K-2M9P", "AB12-CD34", "X7K-9QP", returned as written. It
+// needs 2 to 4 groups of at least two characters, 4 to maxHyphenated
+// letters and digits in all, at least one of each, letters of one case,
+// and groups of one width unless a group mixes letters and digits
+// ("COVID-19" is a name). A short letter prefix before a digit code
+// ("FB-48291", "MIR-1234") is not one: the digits are read on their own.
+// next is the token after the chain; ok is false when token i starts no
+// such code.
+func hyphenated(w []byte, toks []token, i int) (c candidate, next int, ok bool) {
+	if i > 0 && joined(w, toks[i-1], toks[i], '-') {
+		return candidate{}, i + 1, false
+	}
+	last := i
+	for last+1 < len(toks) && joined(w, toks[last], toks[last+1], '-') {
+		last++
+	}
+	groups := toks[i : last+1]
+	if len(groups) < 2 || len(groups) > 4 {
+		return candidate{}, i + 1, false
+	}
+	var digits, uppers, lowers, total int
+	uniform, mixedGroup := true, false
+	for _, g := range groups {
+		if g.len() < 2 || isMeasure(w[g.start:g.end]) {
+			return candidate{}, i + 1, false
+		}
+		digits, uppers, lowers, total = digits+g.digits, uppers+g.uppers, lowers+g.lowers, total+g.len()
+		uniform = uniform && g.len() == groups[0].len()
+		mixedGroup = mixedGroup || g.digits > 0 && g.digits < g.len()
+	}
+	switch {
+	case digits == 0 || digits == total || uppers > 0 && lowers > 0:
+		return candidate{}, i + 1, false
+	case total < minLen || total > maxHyphenated || !uniform && !mixedGroup:
+		return candidate{}, i + 1, false
+	case groups[0].len() <= 3 && groups[0].digits == 0 && digits == total-groups[0].len() && digits >= minLen && digits <= maxLen:
+		return candidate{}, i + 1, false // a prefix: "FB-48291"
+	}
+	chain := token{start: groups[0].start, end: toks[last].end}
+	if !mixedStandsAlone(w, chain) {
+		return candidate{}, i + 1, false
+	}
+	return newCandidate(w, chain.start, chain.end, mixed), last + 1, true
+}

@@ -43,6 +43,12 @@
 //   - Google's "G-123456" yields "123456": Google's form shows the "G-"
 //     itself, and digits are what every other service wants too. The same
 //     goes for "FB-12345".
+//   - Letter-and-digit codes in hyphenated groups ("8H4K-2M9P", "AB12-CD34")
+//     are returned as written, hyphen included: the hyphen is part of how
+//     the service prints the code, sanitize.Code keeps it, and the operator
+//     sees what the message shows. A short letter prefix before a digit code
+//     ("G-", "FB-") is not part of the code, and the WebOTP line's code is
+//     returned without hyphens as before.
 //   - Mixed codes ("TF33", "A1B2C3") are accepted only after a keyword and
 //     close to it; letter-only codes only right after a keyword and a colon
 //     or "is" ("code: ABCDEF"), and in capitals. Neither is accepted in a
@@ -72,6 +78,9 @@ import (
 const (
 	minLen = 4
 	maxLen = 8
+	// maxHyphenated bounds the letters and digits of a hyphenated code
+	// ("AB12-CD34-EF56").
+	maxHyphenated = 12
 	// maxInput bounds the work on hostile input; an SMS of ten segments is
 	// about 1600 characters.
 	maxInput = 4096
