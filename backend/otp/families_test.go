@@ -98,6 +98,44 @@ var hyphenatedCodes = []sample{
 	{"measures", "Your code plan: 5GB-10GB", ""},
 }
 
+// notCodes hold only numbers that are something else: prize, lottery and
+// ticket numbers, postal codes, parcels, bookings, bills, long bare
+// numbers. Some hold a keyword, whose nearest number is still not a code.
+var notCodes = []sample{
+	{"prize number", "You won! Prize number 4829173, claim at prizes.example/claim", ""},
+	{"lottery drawn", "Congratulations! Your lottery number 4829173 has been drawn", ""},
+	{"lucky draw", "Lucky draw winner: 4829173", ""},
+	{"raffle ticket", "Your raffle ticket 482917 is in the draw", ""},
+	{"spanish prize", "¡Felicidades! Ganaste un premio. Número 4829173", ""},
+	{"russian prize", "Поздравляем! Вы выиграли приз, номер участника 4829173", ""},
+	{"chinese lottery", "恭喜您中奖！中奖号码 4829173", ""},
+	{"prize after keyword", "Code sent! Your prize number is 4829173", ""},
+	{"zip", "Delivery to ZIP 90210", ""},
+	{"plz", "PLZ 10115 Berlin", ""},
+	{"postcode", "postcode 2000", ""},
+	{"australian postcode", "Your postcode is 3051", ""},
+	{"cep", "Entrega para o CEP 01310", ""},
+	{"cap", "Indirizzo: CAP 00100 Roma", ""},
+	{"russian index", "Ваш индекс 101000", ""},
+	{"chinese postcode", "邮编 100000", ""},
+	{"zip after keyword", "Your code will arrive soon. Delivery to ZIP 90210", ""},
+	{"parcel", "Your parcel 48291734 is out for delivery", ""},
+	{"shipment", "Shipment 48291 delivered", ""},
+	{"colis", "Votre colis 48291 est en route", ""},
+	{"posylka", "Посылка 48291734 прибыла", ""},
+	{"kuaidi", "您的快递 482913 已送达", ""},
+	{"parcel after keyword", "Verification complete. Your parcel 482913 ships today", ""},
+	{"pnr", "PNR 4821", ""},
+	{"policy", "Policy 48213957 renewed", ""},
+	{"flight", "Flight BA 2490 departs at 14:30", ""},
+	{"room", "Room 4821 is ready", ""},
+	{"bill", "Your bill of 4821 is due", ""},
+	{"transfer", "Transfer of 4821 received", ""},
+	{"ride", "Your ride 4821 has arrived", ""},
+	{"compact date", "Today is 20260512", ""},
+	{"bare long number", "Reminder: 48213957", ""},
+}
+
 func TestFamilies(t *testing.T) {
 	for _, family := range []struct {
 		name string
@@ -107,6 +145,7 @@ func TestFamilies(t *testing.T) {
 		{"grouped", digitGroupCodes},
 		{"spaced", spacedDigitCodes},
 		{"hyphenated", hyphenatedCodes},
+		{"not codes", notCodes},
 	} {
 		for _, tc := range family.set {
 			t.Run(family.name+"/"+tc.name, func(t *testing.T) {

@@ -88,10 +88,30 @@ var labelWords = setOf(
 	"total", "sum", "price", "points", "miles", "saldo", "solde", "importe", "montant", "pedido",
 	"commande", "bestellung", "ordine", "остаток", "сумма", "итого", "заказ", "заказа", "счет", "счёт",
 	"баланс", "договор", "номер",
+	// prizes and draws
+	"prize", "lottery", "lotto", "draw", "raffle", "jackpot", "winning", "lucky", "coupon", "serial",
+	"premio", "sorteo", "lotería", "loterie", "tirage", "lotterie", "verlosung", "prêmio", "sorteio",
+	"lotteria", "приз", "розыгрыш", "билет", "лотерея", "лотереи",
+	// post and parcels
+	"zip", "plz", "postcode", "postleitzahl", "cep", "cap", "pincode", "postal", "индекс", "parcel", "package",
+	"shipment", "consignment", "waybill", "pnr", "colis", "paquete", "envío", "envio", "paket",
+	"sendung", "pacco", "spedizione", "encomenda", "посылка", "посылки", "отправление", "трек",
+	// places, travel, and other numbered things
+	"flight", "seat", "gate", "train", "bus", "room", "platform", "policy", "case", "bill",
+	"transfer", "version", "model", "store", "shop",
+	"branch", "score", "step", "extension", "ext", "apt", "suite", "unit", "floor", "building",
+	"vuelo", "vol", "flug", "volo", "voo", "рейс", "billet", "boleto", "biglietto",
 )
 
 // labelPrefixes start inflected label words ("заказу", "счета").
-var labelPrefixes = []string{"заказ", "счет", "счёт", "баланс", "договор"}
+var labelPrefixes = []string{"заказ", "счет", "счёт", "баланс", "договор", "посылк", "билет"}
+
+// labelSuffixes end a CJK run that labels the number after it ("您的邮编",
+// "订单号").
+var labelSuffixes = []string{
+	"邮编", "郵編", "邮政编码", "郵便番号", "우편번호", "订单号", "訂單號", "单号", "單號", "快递", "快遞",
+	"包裹", "注文番号", "お問い合わせ番号", "주문번호", "송장번호", "운송장", "奖号", "中奖号码", "彩票",
+}
 
 // labelFillers may stand between a label and its number.
 var labelFillers = setOf("no", "number", "num", "nr", "id", "is", "was", "of")
@@ -432,6 +452,13 @@ func isLabel(l lexemes, i int, word string) bool {
 			return true
 		}
 	}
+	if len(word) > 3 && word[0] >= 0xE0 {
+		for _, suffix := range labelSuffixes {
+			if strings.HasSuffix(word, suffix) {
+				return true
+			}
+		}
+	}
 	return false
 }
 
@@ -532,15 +559,21 @@ func maskAppHash(w []byte) {
 	mask(w, start, end)
 }
 
-// advertWords mark a message in which "code" is most likely a promo code.
+// advertWords mark a message in which "code" is most likely a promo code,
+// and a number most likely a prize or ticket number.
 var advertWords = setOf(
 	"off", "discount", "sale", "promo", "coupon", "voucher", "deal", "offer", "cashback",
 	"descuento", "oferta", "rabatt", "réduction", "sconto", "promoção", "desconto",
+	"won", "win", "winner", "winners", "prize", "prizes", "lottery", "lotto", "jackpot", "raffle",
+	"sweepstakes", "giveaway", "congratulations", "congrats", "ganador", "ganaste", "premio",
+	"sorteo", "gagné", "gagnant", "loterie", "gewonnen", "gewinner", "gewinn", "lotterie",
+	"prêmio", "sorteio", "ganhou", "vinto", "lotteria", "приз", "розыгрыш",
 )
 
-var advertPrefixes = []string{"скидк", "акци", "распродаж"}
+var advertPrefixes = []string{"скидк", "акци", "распродаж", "выигр", "лотере", "поздравля"}
 
-var advertPhrases = [][]byte{[]byte("优惠"), []byte("折扣"), []byte("할인"), []byte("割引")}
+var advertPhrases = [][]byte{[]byte("优惠"), []byte("折扣"), []byte("할인"), []byte("割引"), []byte("中奖"),
+	[]byte("抽奖"), []byte("奖品"), []byte("당첨"), []byte("当選"), []byte("恭喜")}
 
 func isAdvert(w []byte, l lexemes) bool {
 	for i, lx := range l {

@@ -6,8 +6,14 @@
 //  1. the origin-bound last line of the WebOTP format, "@example.com #123456"
 //     (an optional trailing "@embedded.example" or "%example" is allowed);
 //  2. a code anchored to a keyword ("code", "OTP", "код", "验证码", …): the
-//     candidate nearest to a keyword wins, before or after it;
-//  3. a plain 4–8 digit number, only when the message holds exactly one.
+//     candidate nearest to a keyword wins, before or after it, and the
+//     value right after a keyword ("code: 4821") counts as nearest;
+//  3. a plain number of 4–6 digits, only when the message holds exactly
+//     one, reads like a verification message (it says what the number is
+//     for: verify, log in, enter, do not share, expires…, or it is little
+//     more than the number, "Bolt: 4821"), and is no advert or prize
+//     notice. A longer number standing alone is a ticket, prize, account or
+//     tracking number, and "Your ride 4821 has arrived" holds no code.
 //
 // Pick does the same and also says when a message offers several codes
 // equally well: two or more different candidates that tie for the best
@@ -28,7 +34,8 @@
 // the 11-character SMS Retriever hash at the end), URLs, e-mail addresses,
 // amounts with a currency, dates, times, years that are clearly years,
 // masked card numbers, phone numbers, and numbers labelled as something else
-// (order, ref, balance, account, promo code, …).
+// (order, ref, balance, account, promo code, prize, ticket, ZIP, PLZ,
+// postcode, parcel, flight, room, bill, …).
 //
 // Decisions where the notes are silent:
 //   - Digit groups of one width joined by single spaces or hyphens are one
@@ -141,7 +148,7 @@ func Pick(text string) Result {
 	cands := markFreshness(w, l, keywords, candidates(w))
 	best := byKeyword(w, keywords, cands, advert)
 	if len(best) == 0 {
-		best = fallback(w, cands)
+		best = fallback(w, l, cands, advert)
 	}
 	return result(cands, best)
 }

@@ -112,13 +112,21 @@ func sameClause(w []byte, from, to int) bool {
 	return !hasWideScript(between) || !bytes.ContainsAny(between, "。！？；")
 }
 
+// maxPlainLen bounds a code found without a keyword: a longer number
+// standing alone is a ticket, prize, account or tracking number.
+const maxPlainLen = 6
+
 // fallback returns the plain numbers of a message without an anchored
 // code: all of them if they are one and the same code, or alternatives of
-// one another ("use 4821 or 9934"); nil otherwise.
-func fallback(w []byte, cands []candidate) []int {
+// one another ("use 4821 or 9934"); nil otherwise, and nil in an advert or
+// a message that does not read like a verification message.
+func fallback(w []byte, l lexemes, cands []candidate, advert bool) []int {
+	if advert || !readsLikeVerification(w, l) {
+		return nil
+	}
 	var plain []int
 	for ci, c := range cands {
-		if c.kind != numeric || c.numbered || looksLikeYear(c.code) {
+		if c.kind != numeric || c.numbered || len(c.code) > maxPlainLen || looksLikeYear(c.code) {
 			continue
 		}
 		plain = append(plain, ci)
