@@ -28,7 +28,7 @@ func normalize(s string) string {
 
 // seeds are the table messages, the corpus both fuzz targets start from.
 func seeds(f *testing.F) {
-	for _, set := range [][]sample{codes, traps, replaced, digitGroupCodes, spacedDigitCodes, hyphenatedCodes, notCodes} {
+	for _, set := range [][]sample{codes, traps, replaced, digitGroupCodes, spacedDigitCodes, hyphenatedCodes, notCodes, guards} {
 		for _, tc := range set {
 			f.Add(tc.text)
 		}

@@ -140,7 +140,7 @@ func maskJunk(w []byte, l lexemes) {
 		}
 		switch l[i].kind {
 		case lexNum:
-			if end := dateAt(l, i); end >= 0 {
+			if end := dateAt(w, l, i); end >= 0 {
 				mask(w, l[i].start, l[end].end)
 				i = end
 				continue
@@ -230,7 +230,7 @@ func isCurrencyCode(w []byte, lx lexeme) bool {
 
 // dateAt returns the last lexeme of a date or time starting at i
 // ("2026-05-12", "12/05/2026", "12.05.", "14:32", "14:32:05"), or -1.
-func dateAt(l lexemes, i int) int {
+func dateAt(w []byte, l lexemes, i int) int {
 	numLen := func(j int) int {
 		if !l.isNum(j) {
 			return 0
@@ -244,7 +244,8 @@ func dateAt(l lexemes, i int) int {
 			continue
 		}
 		if l.isSign(i+3, string(sep)) && c > 0 &&
-			(a == 4 && within(b, 1, 2) && within(c, 1, 2) || within(a, 1, 2) && within(b, 1, 2) && (c == 2 || c == 4)) {
+			(a == 4 && within(b, 1, 2) && within(c, 1, 2) ||
+				within(a, 1, 2) && within(b, 1, 2) && (c == 2 || c == 4) && dayAndMonth(w, l[i], l[i+2])) {
 			return i + 4
 		}
 		if sep == '.' && within(a, 1, 2) && within(b, 1, 2) && l.isSign(i+3, ".") && c == 0 {
@@ -261,6 +262,20 @@ func dateAt(l lexemes, i int) int {
 		return i + 2
 	}
 	return -1
+}
+
+// dayAndMonth reports whether two numbers of one or two digits can be a
+// day and a month, in either order: "48-21-93" is no date.
+func dayAndMonth(w []byte, x, y lexeme) bool {
+	value := func(lx lexeme) int {
+		n := 0
+		for _, c := range w[lx.start:lx.end] {
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	a, b := value(x), value(y)
+	return a >= 1 && b >= 1 && min(a, b) <= 12 && max(a, b) <= 31
 }
 
 // isCJKDatePart reports a number followed by a CJK date or time unit.
