@@ -78,6 +78,7 @@ var hyphenatedCodes = []sample{
 	{"three groups lowercase", "Your code: ab12-cd34-ef56", "ab12-cd34-ef56"},
 	{"italian", "Il tuo codice è A1B2-C3D4", "A1B2-C3D4"},
 	{"turkish", "Kodunuz: 9F3K-7QZ2", "9F3K-7QZ2"},
+	{"group ending like a unit", "Código de verificación: 7KX-92P", "7KX-92P"},
 }
 
 // notCodes hold only numbers that are something else: prize, lottery and
@@ -91,6 +92,7 @@ var notCodes = []sample{
 	{"russian prize", "Поздравляем! Вы выиграли приз, номер участника 4829173", ""},
 	{"chinese lottery", "恭喜您中奖！中奖号码 4829173", ""},
 	{"prize after keyword", "Code sent! Your prize number is 4829173", ""},
+	{"prize code", "Claim your prize with code 4829173", ""},
 	{"zip", "Delivery to ZIP 90210", ""},
 	{"plz", "PLZ 10115 Berlin", ""},
 	{"zip colon", "ZIP: 30510", ""},

@@ -69,7 +69,7 @@ func digitGroups(w []byte, toks []token, i int) (c candidate, next int, ok bool)
 // needs 2 to 4 groups of at least two characters, 4 to maxHyphenated
 // letters and digits in all, at least one of each, letters of one case,
 // and groups of one width unless a group mixes letters and digits
-// ("COVID-19" is a name). A short letter prefix before a digit code
+// ("COVID-19" is a name), and not only measures ("5GB-10GB"). A short letter prefix before a digit code
 // ("FB-48291", "MIR-1234") is not one: the digits are read on their own.
 // next is the token after the chain; ok is false when token i starts no
 // such code.
@@ -86,10 +86,13 @@ func hyphenated(w []byte, toks []token, i int) (c candidate, next int, ok bool) 
 		return candidate{}, i + 1, false
 	}
 	var digits, uppers, lowers, total int
-	uniform, mixedGroup := true, false
+	uniform, mixedGroup, measures := true, false, 0
 	for _, g := range groups {
-		if g.len() < 2 || isMeasure(w[g.start:g.end]) {
+		if g.len() < 2 {
 			return candidate{}, i + 1, false
+		}
+		if isMeasure(w[g.start:g.end]) {
+			measures++
 		}
 		digits, uppers, lowers, total = digits+g.digits, uppers+g.uppers, lowers+g.lowers, total+g.len()
 		uniform = uniform && g.len() == groups[0].len()
@@ -98,7 +101,7 @@ func hyphenated(w []byte, toks []token, i int) (c candidate, next int, ok bool) 
 	switch {
 	case digits == 0 || digits == total || uppers > 0 && lowers > 0:
 		return candidate{}, i + 1, false
-	case total < minLen || total > maxHyphenated || !uniform && !mixedGroup:
+	case total < minLen || total > maxHyphenated || !uniform && !mixedGroup || measures == len(groups):
 		return candidate{}, i + 1, false
 	case groups[0].len() <= 3 && groups[0].digits == 0 && digits == total-groups[0].len() && digits >= minLen && digits <= maxLen:
 		return candidate{}, i + 1, false // a prefix: "FB-48291"

@@ -31,6 +31,10 @@ var ambiguous = []choice{
 	{"two sentences tie", "Your code is 1234. Your code is 5678.", []string{"1234", "5678"}},
 	{"two lines tie", "Login code: 48291\nLogin code: 77120", []string{"48291", "77120"}},
 	{"mixed or digits", "Your code is TF33 or 4821", []string{"TF33", "4821"}},
+	{"comma or use", "Your code: 1234, or use 5678", []string{"1234", "5678"}},
+	{"chinese huozhe after comma", "您的验证码是1234，或者5678", []string{"1234", "5678"}},
+	{"polish lub", "Kod: 1234 lub 5678", []string{"1234", "5678"}},
+	{"portuguese ou", "Seu código: 482913 ou 771204", []string{"482913", "771204"}},
 }
 
 // unambiguous look like ambiguous messages but name one code: the same

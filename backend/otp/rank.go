@@ -53,7 +53,8 @@ func byKeyword(w []byte, keywords []span, cands []candidate, advert bool) []int 
 			value := after && valueStart == c.start
 			switch c.kind {
 			case numeric:
-				if gap > maxNumericGap {
+				// In an advert, a long number is a prize or ticket number.
+				if gap > maxNumericGap || advert && len(c.code) > maxPlainLen {
 					continue
 				}
 			case mixed:
@@ -229,15 +230,27 @@ func connector(between []byte) link {
 	case len(between) == 1 && between[0] == ',':
 		return commaLink
 	}
-	between = bytes.TrimPrefix(between, []byte(","))
-	// "ya da" (Turkish) is the one two-word connector.
+	for _, comma := range []string{",", "，", "、"} {
+		between = bytes.TrimPrefix(between, []byte(comma))
+	}
+	// "ya da" (Turkish) is a two-word connector; "or use" says the same.
+	sawOr := false
 	for _, word := range strings.Fields(strings.ToLower(string(between))) {
-		if _, ok := orWords[word]; !ok {
+		_, isOr := orWords[word]
+		_, isFiller := altFillers[word]
+		if !isOr && !isFiller {
 			return noLink
 		}
+		sawOr = sawOr || isOr
+	}
+	if !sawOr {
+		return noLink
 	}
 	return orLink
 }
+
+// altFillers may follow the connector: "1234, or use 5678".
+var altFillers = setOf("use", "enter", "type", "try", "just", "the", "code", "codes")
 
 // runeOffsets32 counts the characters before each byte offset; nil when
 // every character is one byte.
