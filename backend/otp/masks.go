@@ -101,6 +101,10 @@ var labelWords = setOf(
 	"transfer", "version", "model", "store", "shop",
 	"branch", "score", "step", "extension", "ext", "apt", "suite", "unit", "floor", "building",
 	"vuelo", "vol", "flug", "volo", "voo", "рейс", "billet", "boleto", "biglietto",
+	// money moving
+	"paid", "pay", "payment", "charged", "debited", "credited", "spent", "withdrawn", "deposited",
+	"deposit", "refund", "refunded", "received", "pago", "paiement", "zahlung", "pagamento",
+	"списано", "зачислено", "оплата", "оплачено", "перевод", "поступление",
 )
 
 // labelPrefixes start inflected label words ("заказу", "счета").
