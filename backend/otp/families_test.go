@@ -135,6 +135,7 @@ var guards = []sample{
 	{"previous before keyword", "Tu código anterior 1234 ha caducado. Tu nuevo código es 5678", "5678"},
 	{"precedente", "Il codice precedente 1234 non è più valido. Nuovo codice: 5678", "5678"},
 	{"future expiry is not stale", "Your code 4821 will be invalid after 10 minutes.", "4821"},
+	{"warning is not stale", "OTP 482913 invalid after 3 wrong attempts", "482913"},
 	{"chinese future expiry", "验证码4821，5分钟后失效。", "4821"},
 	{"korean future expiry", "인증번호 4821 5분 후 만료", "4821"},
 	{"old word elsewhere", "Your old phone number was removed. Your code is 4821.", "4821"},

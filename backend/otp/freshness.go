@@ -193,12 +193,11 @@ func staleFollows(w []byte, l lexemes, c candidate) bool {
 		switch {
 		case l.isWord(j, notYet):
 			return false
-		case l.isWord(j, staleAfter):
-			return true
+		case l.isWord(j, staleAfter), negated && l.isWord(j, noLongerWith):
+			// "invalid after 3 attempts" is a warning, not a statement.
+			return !l.isWord(nextWord(l, j), notYet)
 		case l.isWord(j, negations):
 			negated = true
-		case negated && l.isWord(j, noLongerWith):
-			return true
 		}
 		if lx.end-lx.start > 3 && hasWideScript(w[lx.start:lx.end]) && staleCJKWord(w[lx.start:lx.end]) {
 			return true

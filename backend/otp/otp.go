@@ -37,6 +37,12 @@
 // (order, ref, balance, account, promo code, prize, ticket, ZIP, PLZ,
 // postcode, parcel, flight, room, bill, …).
 //
+// Where this departs from the notes: they name "a plain 4–8 digit
+// fallback"; the fallback here takes 4–6 digits and only from a message
+// that reads like a verification message (see 3 above), because a lone 7-
+// or 8-digit number, or a number in a delivery, payment or prize notice, is
+// far more often something else. A keyword still anchors 4–8 digits.
+//
 // Decisions where the notes are silent:
 //   - Digit groups of one width joined by single spaces or hyphens are one
 //     code, returned without the separators: the dashboard copies what
@@ -108,7 +114,9 @@ type Result struct {
 	Code string
 	// Candidates are the different codes that rank best, in the order of
 	// the text: just Code when the pick is clear, two or more when the
-	// message is Ambiguous, none when it holds no code.
+	// message is Ambiguous, none when it holds no code. Each is 4–8 ASCII
+	// letters and digits, or letter-and-digit groups joined by hyphens as
+	// written ("AB12-CD34").
 	Candidates []string
 	// Ambiguous reports two or more different codes anchored equally well
 	// ("code 1234 or 5678"): the caller shows Candidates and copies none
@@ -124,7 +132,7 @@ func Extract(text string) string {
 }
 
 // Pick finds the verification code in text, and says when the message
-// offers several equally well.
+// offers several equally well. Extract(text) is always Pick(text).Code.
 func Pick(text string) Result {
 	if len(text) > maxInput {
 		if code := webOTP(fold(lastLine(text))); code != "" {

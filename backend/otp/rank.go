@@ -9,7 +9,7 @@ import (
 
 // rank is how well a candidate is anchored to a keyword: the gap in
 // characters (0 for the value right after the keyword, "code: 4821"), then
-// after the keyword before before it. Lower is better.
+// after the keyword over before it. Lower is better.
 type rank struct {
 	gap    int
 	before bool
