@@ -34,6 +34,7 @@ var ambiguous = []choice{
 	{"comma or use", "Your code: 1234, or use 5678", []string{"1234", "5678"}},
 	{"chinese huozhe after comma", "您的验证码是1234，或者5678", []string{"1234", "5678"}},
 	{"polish lub", "Kod: 1234 lub 5678", []string{"1234", "5678"}},
+	{"italian oppure", "Il tuo codice è 1234 oppure 5678", []string{"1234", "5678"}},
 	{"portuguese ou", "Seu código: 482913 ou 771204", []string{"482913", "771204"}},
 }
 
@@ -53,6 +54,9 @@ var unambiguous = []choice{
 	{"nearer wins", "Code: 4821. Ticket 5567 or 5568.", []string{"4821"}},
 	{"no keyword two numbers", "Bus 4821 leaves at 9, bus 4822 at 10", nil},
 }
+
+// Checks from outside the project call Extract with exactly this signature.
+var _ func(string) string = Extract
 
 func TestPickAmbiguous(t *testing.T) {
 	for _, set := range [][]choice{ambiguous, unambiguous} {

@@ -213,7 +213,7 @@ const (
 
 // orWords join alternatives.
 var orWords = setOf(
-	"or", "или", "либо", "o", "ou", "oder", "of", "lub", "albo", "veya", "ya", "da", "atau", "hoặc",
+	"or", "или", "либо", "o", "ou", "oder", "oppure", "ossia", "bzw", "of", "lub", "albo", "veya", "ya", "da", "atau", "hoặc",
 	"eller", "tai", "sau", "vagy", "nebo", "alebo", "ili", "ή", "או", "یا", "أو", "या",
 	"and", "и", "y", "e", "et", "und", "en", "oraz", "ve", "và", "dan", "och", "og",
 	"或", "或者", "或是", "及", "和", "または", "か", "또는", "혹은", "및",
