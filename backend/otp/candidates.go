@@ -1,17 +1,17 @@
 package otp
 
 import (
-	"sort"
 	"strings"
-	"unicode/utf8"
 )
 
 type kind uint8
 
 const (
 	numeric kind = iota // 4–8 digits, or two groups of three
-	mixed               // letters and at least one digit
+	mixed               // letters and at least one digit, maybe in hyphenated groups
 	letters             // capitals only
+	grouped             // groups of two or four digits ("48 21 93")
+	spaced              // single digits ("1 2 3 4")
 )
 
 // candidate is a token that could be the code.
@@ -20,6 +20,7 @@ type candidate struct {
 	code       string
 	kind       kind
 	numbered   bool // written "#1234": an order or ticket number if unanchored
+	fresh      bool // called new or current ("new code 2222")
 }
 
 // Keyword distances, in characters of the gap between keyword and code.
@@ -44,6 +45,11 @@ func isMeasure(tok []byte) bool {
 	}
 	_, ok := units[strings.ToLower(string(tok[k:]))]
 	return ok
+}
+
+// newCandidate is the candidate written as w[start:end].
+func newCandidate(w []byte, start, end int, k kind) candidate {
+	return candidate{start: start, end: end, code: string(w[start:end]), kind: k, numbered: start > 0 && w[start-1] == '#'}
 }
 
 // token is a run of ASCII letters and digits.
@@ -84,23 +90,22 @@ func tokens(w []byte) []token {
 func candidates(w []byte) []candidate {
 	toks := tokens(w)
 	var out []candidate
-	skip := false // the token was the second group of a joined code
-	for i, t := range toks {
-		if skip {
-			skip = false
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if c, next, ok := hyphenated(w, toks, i); ok {
+			out = append(out, c)
+			i = next - 1
 			continue
 		}
 		switch {
 		case t.digits == t.len():
-			if t.len() == 3 && i+1 < len(toks) {
-				if c, ok := joinGroups(w, t, toks[i+1]); ok {
-					out = append(out, c)
-					skip = true
-					continue
-				}
+			if c, next, ok := digitGroups(w, toks, i); ok {
+				out = append(out, c)
+				i = next - 1
+				continue
 			}
 			if t.len() >= minLen && t.len() <= maxLen && digitsStandAlone(w, t.start, t.end) {
-				out = append(out, candidate{t.start, t.end, string(w[t.start:t.end]), numeric, t.start > 0 && w[t.start-1] == '#'})
+				out = append(out, newCandidate(w, t.start, t.end, numeric))
 			}
 		case t.digits > 0:
 			if c, ok := keywordGlued(w, t); ok {
@@ -108,29 +113,15 @@ func candidates(w []byte) []candidate {
 				continue
 			}
 			if t.len() >= minLen && t.len() <= maxLen && mixedStandsAlone(w, t) {
-				out = append(out, candidate{t.start, t.end, string(w[t.start:t.end]), mixed, false})
+				out = append(out, newCandidate(w, t.start, t.end, mixed))
 			}
 		case t.uppers == t.len() && t.len() >= minLen && t.len() <= maxLen:
 			if !touchesJunk(w, t.start, t.end) {
-				out = append(out, candidate{t.start, t.end, string(w[t.start:t.end]), letters, false})
+				out = append(out, newCandidate(w, t.start, t.end, letters))
 			}
 		}
 	}
 	return out
-}
-
-// joinGroups reads "123 456" and "123-456" as one code.
-func joinGroups(w []byte, a, b token) (candidate, bool) {
-	if b.len() != 3 || b.digits != 3 || b.start != a.end+1 {
-		return candidate{}, false
-	}
-	if sep := w[a.end]; sep != ' ' && sep != '-' {
-		return candidate{}, false
-	}
-	if !digitsStandAlone(w, a.start, b.end) {
-		return candidate{}, false
-	}
-	return candidate{a.start, b.end, string(w[a.start:a.end]) + string(w[b.start:b.end]), numeric, a.start > 0 && w[a.start-1] == '#'}, true
 }
 
 // digitsStandAlone reports whether the digits w[start:end] are a number of
@@ -198,125 +189,9 @@ func keywordGlued(w []byte, t token) (candidate, bool) {
 	if touchesJunk(w, t.start, t.end) {
 		return candidate{}, false
 	}
-	return candidate{k, t.end, string(w[k:t.end]), numeric, false}, true
+	return newCandidate(w, k, t.end, numeric), true
 }
 
 func touchesJunk(w []byte, start, end int) bool {
 	return start > 0 && w[start-1] == junk || end < len(w) && w[end] == junk
-}
-
-// nearKeyword returns the candidate nearest to a keyword; on a tie, the
-// one after the keyword, then the earlier one. In an advert, only digit
-// codes count.
-func nearKeyword(w []byte, keywords []span, cands []candidate, advert bool) string {
-	if len(keywords) == 0 || len(cands) == 0 {
-		return ""
-	}
-	// A rune is at most 4 bytes: past this many bytes no gap is short
-	// enough. Candidates are in text order, so each keyword looks only at
-	// those within reach.
-	const reach = maxNumericGap * utf8.UTFMax
-	runes := runeOffsets(w)
-	best, bestGap, bestAfter := -1, 0, false
-	for _, kw := range keywords {
-		// The token right after the keyword, for letter-only codes.
-		valueStart, valueEnd, strong := valueAfter(w, kw.end)
-		first := sort.Search(len(cands), func(i int) bool { return cands[i].end >= kw.start-reach })
-		for ci := first; ci < len(cands) && cands[ci].start <= kw.end+reach; ci++ {
-			c := cands[ci]
-			after := c.start >= kw.end
-			var gap int
-			switch {
-			case after:
-				gap = runes.between(kw.end, c.start)
-			case c.end <= kw.start:
-				gap = runes.between(c.end, kw.start)
-			default:
-				continue
-			}
-			switch c.kind {
-			case numeric:
-				if gap > maxNumericGap {
-					continue
-				}
-			case mixed:
-				if advert || !after || gap > maxMixedGap {
-					continue
-				}
-			case letters:
-				if advert || !after {
-					continue
-				}
-				if !strong || valueStart != c.start || valueEnd != c.end {
-					continue
-				}
-			}
-			better := best < 0 || gap < bestGap ||
-				gap == bestGap && after && !bestAfter ||
-				gap == bestGap && after == bestAfter && c.start < cands[best].start
-			if better {
-				best, bestGap, bestAfter = ci, gap, after
-			}
-		}
-	}
-	if best < 0 {
-		return ""
-	}
-	return cands[best].code
-}
-
-// runeOffsets32 counts the characters before each byte offset; nil when
-// every character is one byte.
-type runeOffsets32 []int32
-
-func runeOffsets(w []byte) runeOffsets32 {
-	if !hasMultibyte(w) {
-		return nil
-	}
-	offsets := make(runeOffsets32, len(w)+1)
-	n := int32(0)
-	for i, c := range w {
-		offsets[i] = n
-		if utf8.RuneStart(c) {
-			n++
-		}
-	}
-	offsets[len(w)] = n
-	return offsets
-}
-
-// between is the number of characters in w[from:to].
-func (o runeOffsets32) between(from, to int) int {
-	if o == nil {
-		return to - from
-	}
-	return int(o[to] - o[from])
-}
-
-func hasMultibyte(w []byte) bool {
-	for _, c := range w {
-		if c >= utf8.RuneSelf {
-			return true
-		}
-	}
-	return false
-}
-
-// fallback returns the only plain number of the message, if there is one.
-func fallback(w []byte, cands []candidate) string {
-	code := ""
-	for _, c := range cands {
-		if c.kind != numeric || c.numbered || looksLikeYear(c.code) {
-			continue
-		}
-		if code != "" && code != c.code {
-			return ""
-		}
-		code = c.code
-	}
-	return code
-}
-
-func looksLikeYear(code string) bool {
-	return len(code) == 4 && (strings.HasPrefix(code, "19") || strings.HasPrefix(code, "20"))
 }

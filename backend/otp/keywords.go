@@ -67,6 +67,7 @@ var denyBefore = setOf(
 	"member", "customer", "client", "store", "shop", "department", "course", "class", "color",
 	"colour", "morse", "machine", "html", "css", "bug", "response", "http", "reason", "tax",
 	"fiscal", "event", "room", "game", "friend", "share", "sharing", "unicode", "zipcode",
+	"prize", "lottery", "ticket", "draw", "raffle", "claim", "winning", "lucky", "post", "postal",
 	"промо", "скидочный", "подарочный", "бонусный", "реферальный", "пригласительный", "почтовый", "штрих",
 )
 
@@ -298,7 +299,8 @@ func maskValueAfter(w []byte, at int) {
 }
 
 // copulas may stand between a keyword and its value ("code is ABCDEF").
-var copulas = setOf("is", "es", "est", "ist", "lautet", "è", "é", "är", "er", "on", "jest", "je", "là", "la", "это", "为", "是", "為")
+var copulas = setOf("is", "es", "est", "ist", "lautet", "è", "é", "är", "er", "on", "jest", "je", "là", "la", "это", "为", "是", "為",
+	"は", "が", "는", "은")
 
 // valueAfter finds the ASCII token that follows position at, past
 // separators and at most one copula; strong reports a colon, an equals sign,
@@ -354,4 +356,66 @@ func valueAfter(w []byte, at int) (start, end int, strong bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// A message without a keyword yields its one plain number only if it reads
+// like a verification message: it says what the number is for (verify,
+// log in, confirm, do not share, expires…), or it is little more than the
+// number ("Bolt: 4821"). "Your ride 4821 has arrived" is not one.
+
+// contextWords and contextStems are (the starts of) words of a
+// verification message.
+var contextWords = setOf("log", "sign", "signin", "enter", "use", "2fa", "mfa")
+
+var contextStems = []string{
+	"verif", "confirm", "login", "logg", "authent", "authori", "access", "activat", "validat",
+	"secur", "passw", "share", "expir", "valid", "one-time", "onetime",
+	"подтвер", "вход", "войт", "актив", "авториз", "введите", "сообща", "действ",
+	"verific", "acceso", "acced", "ingres", "inici", "introduc", "compart", "válid", "caduc",
+	"acess", "entrar", "digite", "vérif", "connex", "connect", "identif", "saisi", "partag",
+	"bestätig", "anmeld", "verifiz", "freischalt", "eingeb", "gültig",
+	"conferm", "inserisc", "condivid", "doğrula", "giriş", "onay", "paylaş",
+	"weryfik", "potwierdz", "logow", "wpisz", "masuk", "bagikan", "berlaku", "xác",
+	"تحقق", "تأكيد", "אימות", "सत्यापन",
+}
+
+// contextPhrases are the same in scripts written without spaces.
+var contextPhrases = [][]byte{
+	[]byte("验证"), []byte("驗證"), []byte("登录"), []byte("登錄"), []byte("确认"), []byte("確認"),
+	[]byte("認証"), []byte("인증"), []byte("로그인"), []byte("ログイン"), []byte("有效"), []byte("泄露"),
+}
+
+// maxBareWords is how many words a message may hold beside its number and
+// still read as just the number ("Bolt: 4821", "Tinder 482913").
+const maxBareWords = 2
+
+// readsLikeVerification reports whether a message without a keyword may
+// hand its plain number over as the code.
+func readsLikeVerification(w []byte, l lexemes) bool {
+	words := 0
+	for i, lx := range l {
+		if lx.kind != lexWord || w[lx.start] == junk {
+			continue
+		}
+		words++
+		if l.isWord(i, contextWords) {
+			return true
+		}
+		for _, stem := range contextStems {
+			if strings.HasPrefix(lx.lower, stem) {
+				return true
+			}
+		}
+	}
+	if words <= maxBareWords {
+		return true
+	}
+	if hasWideScript(w) {
+		for _, p := range contextPhrases {
+			if bytes.Contains(w, p) {
+				return true
+			}
+		}
+	}
+	return false
 }

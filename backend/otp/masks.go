@@ -88,10 +88,34 @@ var labelWords = setOf(
 	"total", "sum", "price", "points", "miles", "saldo", "solde", "importe", "montant", "pedido",
 	"commande", "bestellung", "ordine", "остаток", "сумма", "итого", "заказ", "заказа", "счет", "счёт",
 	"баланс", "договор", "номер",
+	// prizes and draws
+	"prize", "lottery", "lotto", "draw", "raffle", "jackpot", "winning", "lucky", "coupon", "serial",
+	"premio", "sorteo", "lotería", "loterie", "tirage", "lotterie", "verlosung", "prêmio", "sorteio",
+	"lotteria", "приз", "розыгрыш", "билет", "лотерея", "лотереи",
+	// post and parcels
+	"zip", "plz", "postcode", "postleitzahl", "cep", "cap", "pincode", "postal", "индекс", "parcel", "package",
+	"shipment", "consignment", "waybill", "pnr", "colis", "paquete", "envío", "envio", "paket",
+	"sendung", "pacco", "spedizione", "encomenda", "посылка", "посылки", "отправление", "трек",
+	// places, travel, and other numbered things
+	"flight", "seat", "gate", "train", "bus", "room", "platform", "policy", "case", "bill",
+	"transfer", "version", "model", "store", "shop",
+	"branch", "score", "step", "extension", "ext", "apt", "suite", "unit", "floor", "building",
+	"vuelo", "vol", "flug", "volo", "voo", "рейс", "billet", "boleto", "biglietto",
+	// money moving
+	"paid", "pay", "payment", "charged", "debited", "credited", "spent", "withdrawn", "deposited",
+	"deposit", "refund", "refunded", "received", "pago", "paiement", "zahlung", "pagamento",
+	"списано", "зачислено", "оплата", "оплачено", "перевод", "поступление",
 )
 
 // labelPrefixes start inflected label words ("заказу", "счета").
-var labelPrefixes = []string{"заказ", "счет", "счёт", "баланс", "договор"}
+var labelPrefixes = []string{"заказ", "счет", "счёт", "баланс", "договор", "посылк", "билет"}
+
+// labelSuffixes end a CJK run that labels the number after it ("您的邮编",
+// "订单号").
+var labelSuffixes = []string{
+	"邮编", "郵編", "邮政编码", "郵便番号", "우편번호", "订单号", "訂單號", "单号", "單號", "快递", "快遞",
+	"包裹", "注文番号", "お問い合わせ番号", "주문번호", "송장번호", "운송장", "奖号", "中奖号码", "彩票",
+}
 
 // labelFillers may stand between a label and its number.
 var labelFillers = setOf("no", "number", "num", "nr", "id", "is", "was", "of")
@@ -120,7 +144,7 @@ func maskJunk(w []byte, l lexemes) {
 		}
 		switch l[i].kind {
 		case lexNum:
-			if end := dateAt(l, i); end >= 0 {
+			if end := dateAt(w, l, i); end >= 0 {
 				mask(w, l[i].start, l[end].end)
 				i = end
 				continue
@@ -210,7 +234,7 @@ func isCurrencyCode(w []byte, lx lexeme) bool {
 
 // dateAt returns the last lexeme of a date or time starting at i
 // ("2026-05-12", "12/05/2026", "12.05.", "14:32", "14:32:05"), or -1.
-func dateAt(l lexemes, i int) int {
+func dateAt(w []byte, l lexemes, i int) int {
 	numLen := func(j int) int {
 		if !l.isNum(j) {
 			return 0
@@ -224,7 +248,8 @@ func dateAt(l lexemes, i int) int {
 			continue
 		}
 		if l.isSign(i+3, string(sep)) && c > 0 &&
-			(a == 4 && within(b, 1, 2) && within(c, 1, 2) || within(a, 1, 2) && within(b, 1, 2) && (c == 2 || c == 4)) {
+			(a == 4 && within(b, 1, 2) && within(c, 1, 2) ||
+				within(a, 1, 2) && within(b, 1, 2) && (c == 2 || c == 4) && dayAndMonth(w, l[i], l[i+2])) {
 			return i + 4
 		}
 		if sep == '.' && within(a, 1, 2) && within(b, 1, 2) && l.isSign(i+3, ".") && c == 0 {
@@ -241,6 +266,20 @@ func dateAt(l lexemes, i int) int {
 		return i + 2
 	}
 	return -1
+}
+
+// dayAndMonth reports whether two numbers of one or two digits can be a
+// day and a month, in either order: "48-21-93" is no date.
+func dayAndMonth(w []byte, x, y lexeme) bool {
+	value := func(lx lexeme) int {
+		n := 0
+		for _, c := range w[lx.start:lx.end] {
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	a, b := value(x), value(y)
+	return a >= 1 && b >= 1 && min(a, b) <= 12 && max(a, b) <= 31
 }
 
 // isCJKDatePart reports a number followed by a CJK date or time unit.
@@ -432,6 +471,13 @@ func isLabel(l lexemes, i int, word string) bool {
 			return true
 		}
 	}
+	if len(word) > 3 && word[0] >= 0xE0 {
+		for _, suffix := range labelSuffixes {
+			if strings.HasSuffix(word, suffix) {
+				return true
+			}
+		}
+	}
 	return false
 }
 
@@ -532,15 +578,21 @@ func maskAppHash(w []byte) {
 	mask(w, start, end)
 }
 
-// advertWords mark a message in which "code" is most likely a promo code.
+// advertWords mark a message in which "code" is most likely a promo code,
+// and a number most likely a prize or ticket number.
 var advertWords = setOf(
 	"off", "discount", "sale", "promo", "coupon", "voucher", "deal", "offer", "cashback",
 	"descuento", "oferta", "rabatt", "réduction", "sconto", "promoção", "desconto",
+	"won", "win", "winner", "winners", "prize", "prizes", "lottery", "lotto", "jackpot", "raffle",
+	"sweepstakes", "giveaway", "congratulations", "congrats", "ganador", "ganaste", "premio",
+	"sorteo", "gagné", "gagnant", "loterie", "gewonnen", "gewinner", "gewinn", "lotterie",
+	"prêmio", "sorteio", "ganhou", "vinto", "lotteria", "приз", "розыгрыш",
 )
 
-var advertPrefixes = []string{"скидк", "акци", "распродаж"}
+var advertPrefixes = []string{"скидк", "акци", "распродаж", "выигр", "лотере", "поздравля"}
 
-var advertPhrases = [][]byte{[]byte("优惠"), []byte("折扣"), []byte("할인"), []byte("割引")}
+var advertPhrases = [][]byte{[]byte("优惠"), []byte("折扣"), []byte("할인"), []byte("割引"), []byte("中奖"),
+	[]byte("抽奖"), []byte("奖品"), []byte("당첨"), []byte("当選"), []byte("恭喜")}
 
 func isAdvert(w []byte, l lexemes) bool {
 	for i, lx := range l {

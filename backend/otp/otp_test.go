@@ -3,7 +3,6 @@ package otp
 import (
 	"strings"
 	"testing"
-	"unicode"
 
 	"switchboard/backend/sanitize"
 )
@@ -214,54 +213,6 @@ func TestExtractLongInput(t *testing.T) {
 	if got := Extract(webotp); got != "778899" {
 		t.Errorf("long input with WebOTP line: %q", got)
 	}
-}
-
-// normalize is the input as the fuzz property reads it: the digits Extract
-// reads as ASCII made ASCII, and the separators it reads through removed.
-func normalize(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsSpace(r) || r == '-' || unicode.Is(unicode.Cf, r) {
-			continue
-		}
-		if d, ok := sanitize.DigitValue(r); ok {
-			b.WriteByte(byte('0' + d))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func FuzzExtract(f *testing.F) {
-	for _, set := range [][]sample{codes, traps} {
-		for _, tc := range set {
-			f.Add(tc.text)
-		}
-	}
-	f.Fuzz(func(t *testing.T, text string) {
-		got := Extract(text)
-		if got != Extract(text) {
-			t.Fatalf("not deterministic on %q", text)
-		}
-		if got == "" {
-			return
-		}
-		if len(got) < minLen || len(got) > maxLen {
-			t.Fatalf("Extract(%q) = %q: length %d", text, got, len(got))
-		}
-		for i := 0; i < len(got); i++ {
-			if !isAlnum(got[i]) {
-				t.Fatalf("Extract(%q) = %q: byte %q", text, got, got[i])
-			}
-		}
-		if !strings.Contains(normalize(text), got) {
-			t.Fatalf("Extract(%q) = %q, which is not in the text", text, got)
-		}
-		if sanitize.Code(got) != got {
-			t.Fatalf("sanitize.Code changes %q", got)
-		}
-	})
 }
 
 func BenchmarkExtract(b *testing.B) {
