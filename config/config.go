@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -312,10 +313,12 @@ func parseAccount(path string, n *yaml.Node, perm os.FileMode, o Options) (Accou
 			"add base_url: https://<your marketplace>/api/v1")
 	}
 	if ra.RatePerMinuteRaw.Kind != 0 {
+		// NaN and ±Inf parse, and NaN slips past every comparison: left
+		// in, it would remove the account's rate limit.
 		f, err := strconv.ParseFloat(ra.RatePerMinuteRaw.Value, 64)
-		if err != nil || f <= 0 || f > 6000 {
-			return fail(ra.RatePerMinuteRaw.Line, fmt.Sprintf("account %s: rate_per_minute %q is not a positive number", a.Name, ra.RatePerMinuteRaw.Value),
-				"write requests per minute, e.g. rate_per_minute: 60")
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f <= 0 || f > 6000 {
+			return fail(ra.RatePerMinuteRaw.Line, fmt.Sprintf("account %s: rate_per_minute %q is not a number of requests above 0", a.Name, ra.RatePerMinuteRaw.Value),
+				"write requests per minute, more than 0 and at most 6000, e.g. rate_per_minute: 60")
 		}
 		a.RatePerMinute = f
 	}
@@ -476,15 +479,28 @@ func findLine(data []byte, prefix string) int {
 	return 0
 }
 
+// daysRe is a number of days: digits with an optional fraction (no NaN,
+// Inf, exponent or hexadecimal, which strconv.ParseFloat would take).
+var daysRe = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)d$`)
+
 // ParseDuration accepts Go durations plus days ("90d").
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if strings.HasSuffix(s, "d") {
+		if !daysRe.MatchString(s) {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
 		n, err := strconv.ParseFloat(strings.TrimSuffix(s, "d"), 64)
 		if err != nil {
 			return 0, err
 		}
-		return time.Duration(n * float64(24*time.Hour)), nil
+		// Converting an out-of-range float to an integer gives a value
+		// that depends on the processor: refuse it rather than wrap.
+		ns := n * float64(24*time.Hour)
+		if !(ns > math.MinInt64 && ns < math.MaxInt64) {
+			return 0, fmt.Errorf("duration %q is too long", s)
+		}
+		return time.Duration(ns), nil
 	}
 	return time.ParseDuration(s)
 }

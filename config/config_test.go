@@ -102,3 +102,56 @@ func TestParseDuration(t *testing.T) {
 		}
 	}
 }
+
+// Numbers that YAML or strconv accept but that are not amounts: NaN
+// compares false with everything, so a NaN rate once passed the range check
+// and removed the account's rate limit.
+func TestNonFiniteNumbersAreRefused(t *testing.T) {
+	const head = "accounts:\n  - name: a\n    provider: pivday\n    api_key_env: K\n"
+	bad := []string{"NaN", "nan", ".nan", ".NaN", "Inf", "+Inf", "-Inf", "inf", "Infinity", "-infinity",
+		".inf", "+.inf", "-.inf", ".Inf", "-.INF", "1e400", "0", "-0", "-5", "6001", `"NaN"`, "0x7p-2000"}
+	cases := []struct {
+		field, fix string
+		line       int
+		values     []string
+		text       func(v string) string
+	}{
+		{"rate_per_minute", "more than 0", 5, bad, func(v string) string { return head + "    rate_per_minute: " + v + "\n" }},
+		{"low_balance", "amount", 5, []string{"NaN", ".nan", "Inf", ".inf", "-.inf", "-Infinity", "-1", "1e400x"},
+			func(v string) string { return head + "    low_balance: " + v + "\n" }},
+		{"auto_cancel_after", "at least a minute", 5, []string{"NaNd", "Infd", "-Infd", ".infd", "1e300d", "0x1p10d", "200000d", ".inf", "-.inf", ".nan"},
+			func(v string) string { return head + "    auto_cancel_after: " + v + "\n" }},
+		{"retention", "at least a day", 1, []string{"NaNd", "Infd", "+Infd", "1e300d", "106752d", ".inf", ".nan"},
+			func(v string) string { return "retention: " + v + "\n" + head }},
+		{"expiry.warn", "duration", 2, []string{"NaNd", "Infd", "-Infd", "1e300d", ".inf", "-.inf", ".nan", "0d"},
+			func(v string) string { return "expiry:\n  warn: " + v + "\n" + head }},
+	}
+	for _, c := range cases {
+		for _, v := range c.values {
+			t.Run(c.field+"="+v, func(t *testing.T) {
+				cfg, err := Parse("/home/op/sb.yaml", []byte(c.text(v)), 0o600, env(map[string]string{"K": "k"}))
+				var ce *Error
+				if !errors.As(err, &ce) {
+					t.Fatalf("accepted (%+v), want a config error", cfg)
+				}
+				if ce.Line != c.line || !strings.Contains(ce.Error(), c.field) || !strings.Contains(ce.Fix, c.fix) {
+					t.Errorf("got line %d: %v; want line %d naming %s with a fix about %q", ce.Line, err, c.line, c.field, c.fix)
+				}
+			})
+		}
+	}
+}
+
+func TestParseDurationRefusesWhatIsNotADuration(t *testing.T) {
+	for _, in := range []string{"NaNd", "nand", "Infd", "+Infd", "-Infd", "infinityd", "1e300d", "1e3d", "0x10d",
+		"106752d", "-106752d", "d", ".d", "1_0d", ".inf", ".nan"} {
+		if got, err := ParseDuration(in); err == nil {
+			t.Errorf("%s: accepted as %v", in, got)
+		}
+	}
+	for in, want := range map[string]time.Duration{"106751d": 106751 * 24 * time.Hour, ".5d": 12 * time.Hour, "2.d": 48 * time.Hour, "-1d": -24 * time.Hour} {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("%s: %v %v, want %v", in, got, err, want)
+		}
+	}
+}
