@@ -24,7 +24,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"syscall"
 	"time"
 
@@ -191,15 +190,8 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool) (*app,
 		if cfg.Theme != "" {
 			a.theme = cfg.Theme
 		}
-		if err := a.keys.Apply(cfg.Keys); err != nil {
-			line := 0
-			for name := range cfg.Keys {
-				if strings.Contains(err.Error(), name) {
-					line = cfg.KeyLines[name]
-				}
-			}
-			return nil, &config.Error{File: cfgPath, Line: line, Msg: err.Error(),
-				Fix: "use the names shown by ? in the dashboard, and give each action its own key"}
+		if err := cfg.ApplyKeys(&a.keys); err != nil {
+			return nil, err
 		}
 		a.thresholds = views.Thresholds(cfg.Expiry)
 		retention = cfg.Retention

@@ -30,8 +30,9 @@ type Config struct {
 	Path          string
 	Accounts      []Account
 	Theme         string
-	Keys          map[string][]string // action name → keys
-	KeyLines      map[string]int      // action name → line, for errors found later
+	Keys          map[string][]string       // action name → keys
+	KeyLines      map[string]int            // action name → line, for errors found later
+	keyAt         map[string]map[string]int // action name → key → line of that key
 	Expiry        Thresholds
 	Retention     time.Duration
 	WebhookListen string // address for provider webhooks ("" = off)
@@ -128,12 +129,12 @@ func errText(err error) string {
 
 // raw mirrors the file; unknown fields are errors.
 type rawConfig struct {
-	Accounts      []yaml.Node          `yaml:"accounts"`
-	Theme         string               `yaml:"theme"`
-	Keys          map[string]yaml.Node `yaml:"keys"`
-	Expiry        map[string]string    `yaml:"expiry"`
-	Retention     string               `yaml:"retention"`
-	WebhookListen string               `yaml:"webhook_listen"`
+	Accounts      []yaml.Node       `yaml:"accounts"`
+	Theme         string            `yaml:"theme"`
+	Keys          yaml.Node         `yaml:"keys"`
+	Expiry        map[string]string `yaml:"expiry"`
+	Retention     string            `yaml:"retention"`
+	WebhookListen string            `yaml:"webhook_listen"`
 }
 
 type rawAccount struct {
@@ -184,7 +185,7 @@ func Parse(path string, data []byte, perm os.FileMode, o Options) (*Config, erro
 		}
 		return nil, e
 	}
-	cfg := &Config{Path: path, Theme: raw.Theme, KeyLines: map[string]int{}, Keys: map[string][]string{},
+	cfg := &Config{Path: path, Theme: raw.Theme, KeyLines: map[string]int{}, Keys: map[string][]string{}, keyAt: map[string]map[string]int{},
 		Expiry: DefaultThresholds, Retention: 90 * 24 * time.Hour, WebhookListen: raw.WebhookListen}
 	if cfg.Theme != "" && !contains(themeOK, cfg.Theme) {
 		return nil, &Error{File: path, Line: findLine(data, "theme:"), Msg: fmt.Sprintf("unknown theme %q", cfg.Theme),
@@ -217,27 +218,8 @@ func Parse(path string, data []byte, perm os.FileMode, o Options) (*Config, erro
 				Fix: "use warn, urgent and critical"}
 		}
 	}
-	for name, n := range raw.Keys {
-		var keys []string
-		switch n.Kind {
-		case yaml.ScalarNode:
-			keys = []string{n.Value}
-		case yaml.SequenceNode:
-			if err := n.Decode(&keys); err != nil {
-				return nil, &Error{File: path, Line: n.Line, Msg: "keys." + name + " must be a key or a list of keys"}
-			}
-		default:
-			return nil, &Error{File: path, Line: n.Line, Msg: "keys." + name + " must be a key or a list of keys",
-				Fix: "e.g. keys: { copy: c } or keys: { copy: [c, y] }"}
-		}
-		for _, k := range keys {
-			if strings.TrimSpace(k) == "" || k == " " {
-				return nil, &Error{File: path, Line: n.Line, Msg: "keys." + name + ": empty key",
-					Fix: `write the key name, e.g. "c", "ctrl+y" or "space"`}
-			}
-		}
-		cfg.Keys[name] = keys
-		cfg.KeyLines[name] = n.Line
+	if err := cfg.parseKeys(&raw.Keys); err != nil {
+		return nil, err
 	}
 	seen := map[string]int{}
 	for i := range raw.Accounts {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"switchboard/keymap"
 )
 
 func env(m map[string]string) Options {
@@ -153,5 +155,70 @@ func TestParseDurationRefusesWhatIsNotADuration(t *testing.T) {
 		if got, err := ParseDuration(in); err != nil || got != want {
 			t.Errorf("%s: %v %v, want %v", in, got, err, want)
 		}
+	}
+}
+
+// A mistake under keys: is reported on its own line, whatever the order in
+// which the overrides are read.
+func TestKeyMistakesPointAtTheirLine(t *testing.T) {
+	const accounts = "accounts:\n  - name: a\n    provider: pivday\n    api_key_env: K\n"
+	cases := []struct {
+		name, keys string
+		line       int
+		msg, fix   string
+	}{
+		{"clash with a default", "keys:\n  up: w\n  down: s\n  zoom: z\n  copy: r\n  quit: [q, ctrl+c]\n", 5,
+			`keys.copy: "r" is also the key of renew (by default)`, "choose another key for copy"},
+		{"unknown name", "keys:\n  up: w\n  down: s\n  cpy: y\n  zoom: z\n  quit: Q\n", 4,
+			`there is no action "cpy"`, "copy_number"},
+		{"clash inside a block list", "keys:\n  up: w\n  copy:\n    - y\n    - x\n  down: s\n", 5,
+			`keys.copy: "x" is also the key of cancel`, "move cancel"},
+		{"clash inside a flow list", "keys:\n  up: w\n  down: s\n  quit: [Q, x]\n  zoom: z\n", 4,
+			`keys.quit: "x" is also the key of cancel`, ""},
+		{"both overridden", "keys:\n  copy: v\n  up: w\n  down: s\n  renew: v\n  zoom: z\n", 5,
+			`keys.renew: "v" is also the key of copy (on line 2)`, ""},
+		{"flow mapping", "keys: { up: w, copy: r, down: s }\n", 1, `keys.copy: "r"`, ""},
+		{"dialog keys", "keys:\n  up: w\n  confirm: [y, n]\n  down: s\n", 3, `keys.confirm: "n" is also the key of refuse`, ""},
+		{"empty key", "keys:\n  up: w\n  copy: [c, \" \"]\n", 3, "keys.copy: empty key", "space"},
+		{"not a mapping", "keys: c\n", 1, "keys must map", "copy: c"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for range 50 {
+				_, err := Parse("/home/op/sb.yaml", []byte(c.keys+accounts), 0o600, env(map[string]string{"K": "k"}))
+				var ce *Error
+				if !errors.As(err, &ce) {
+					t.Fatalf("want a config error, got %v", err)
+				}
+				if ce.File != "/home/op/sb.yaml" || ce.Line != c.line || !strings.Contains(ce.Msg, c.msg) || !strings.Contains(ce.Fix, c.fix) {
+					t.Fatalf("got %v\nwant line %d, %q, fix with %q", err, c.line, c.msg, c.fix)
+				}
+			}
+		})
+	}
+}
+
+func TestApplyKeys(t *testing.T) {
+	cfg, err := Parse("sb.yaml", []byte("keys:\n  copy: y\n  renew: [r, ctrl+r]\naccounts:\n  - name: a\n    provider: pivday\n    api_key_env: K\n"),
+		0o600, env(map[string]string{"K": "k"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	km := keymap.Default()
+	if err := cfg.ApplyKeys(&km); err != nil {
+		t.Fatal(err)
+	}
+	if got := km.Copy.Keys(); len(got) != 1 || got[0] != "y" {
+		t.Fatalf("copy: %v", got)
+	}
+	if got := km.Renew.Keys(); len(got) != 2 || got[1] != "ctrl+r" {
+		t.Fatalf("renew: %v", got)
+	}
+	// A Config built by hand (no lines known) still gets a config error.
+	bare := &Config{Path: "sb.yaml", Keys: map[string][]string{"cpy": {"y"}}}
+	km = keymap.Default()
+	var ce *Error
+	if err := bare.ApplyKeys(&km); !errors.As(err, &ce) || ce.Line != 0 {
+		t.Fatalf("bare config: %v", err)
 	}
 }
