@@ -87,7 +87,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer cancel()
 
-	app, err := setup(ctx, *cfgPath, *stateDir, *demo)
+	app, err := setup(ctx, *cfgPath, *stateDir, *demo, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
@@ -168,7 +168,7 @@ func (a *app) close() {
 // setup loads the config (or starts the demo), opens the cache and builds
 // the engine. Nothing here touches the network except the demo's own
 // loopback simulator.
-func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool) (*app, error) {
+func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr io.Writer) (*app, error) {
 	a := &app{keys: keymap.Default(), thresholds: views.Thresholds(config.DefaultThresholds), theme: "dark"}
 	var accounts []config.Account
 	retention := 90 * 24 * time.Hour
@@ -182,7 +182,7 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool) (*app,
 	case forceDemo || (!explicit && errors.Is(statErr, os.ErrNotExist)):
 		a.demo = true
 	default:
-		cfg, err := config.Load(cfgPath, config.Options{})
+		cfg, err := config.Load(cfgPath, config.Options{Progress: func(m string) { fmt.Fprintln(stderr, "switchboard:", m) }})
 		if err != nil {
 			return nil, err
 		}

@@ -12,7 +12,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -102,6 +101,13 @@ func DefaultPath() string {
 type Options struct {
 	Getenv func(string) string
 	RunCmd func(ctx context.Context, cmd string) (string, error)
+	// CmdTimeout bounds each *_cmd; past it the command (and everything
+	// it started) is killed. Default DefaultCmdTimeout.
+	CmdTimeout time.Duration
+	// Progress, when set, is told what Load is waiting for before each
+	// *_cmd runs ("waiting for api_key_cmd of piv-main…"), so a slow
+	// password manager does not look like a hung program.
+	Progress func(msg string)
 }
 
 // Load reads and validates a config file.
@@ -169,6 +175,12 @@ func Parse(path string, data []byte, perm os.FileMode, o Options) (*Config, erro
 	}
 	if o.RunCmd == nil {
 		o.RunCmd = runCmd
+	}
+	if o.CmdTimeout <= 0 {
+		o.CmdTimeout = DefaultCmdTimeout
+	}
+	if o.Progress == nil {
+		o.Progress = func(string) {}
 	}
 	var raw rawConfig
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -358,16 +370,16 @@ func parseAccount(path string, n *yaml.Node, perm os.FileMode, o Options) (Accou
 			}
 			return strings.TrimSpace(v), nil
 		default:
-			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			o.Progress(fmt.Sprintf("waiting for %s_cmd of %s…", field, a.Name))
+			ctx, cancel := context.WithTimeout(context.Background(), o.CmdTimeout)
 			defer cancel()
 			v, err := o.RunCmd(ctx, cmd)
-			if err != nil || strings.TrimSpace(v) == "" {
-				why := "printed nothing"
-				if err != nil {
-					why = "failed: " + err.Error()
-				}
-				_, e := fail(line(field+"_cmd"), fmt.Sprintf("account %s: %s_cmd %s", a.Name, field, why),
-					"run the command by hand and check it prints the secret on its first line")
+			if err == nil && strings.TrimSpace(v) == "" {
+				err = errNoOutput
+			}
+			if err != nil {
+				_, e := fail(line(field+"_cmd"), fmt.Sprintf("account %s: %s_cmd %s", a.Name, field, cmdFailure(err, o.CmdTimeout)),
+					"run the command by hand and check it prints the secret on its first line, without asking anything")
 				return "", e
 			}
 			return strings.TrimSpace(strings.SplitN(v, "\n", 2)[0]), nil
@@ -485,21 +497,6 @@ func ParseDuration(s string) (time.Duration, error) {
 		return time.Duration(ns), nil
 	}
 	return time.ParseDuration(s)
-}
-
-func runCmd(ctx context.Context, cmd string) (string, error) {
-	c := exec.CommandContext(ctx, "sh", "-c", cmd)
-	c.Stderr = nil
-	out, err := c.Output()
-	if err != nil {
-		// The command's output may hold the secret: never echo it.
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return "", fmt.Errorf("exit status %d", ee.ExitCode())
-		}
-		return "", err
-	}
-	return string(out), nil
 }
 
 func contains(xs []string, x string) bool {
