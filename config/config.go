@@ -110,16 +110,27 @@ type Options struct {
 	Progress func(msg string)
 }
 
-// Load reads and validates a config file.
+// Load reads and validates a config file. A file that someone else could
+// have written is refused before anything in it is used (see checkTrust).
 func Load(path string, o Options) (*Config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Msg: "cannot read the config file: " + errText(err),
 			Fix: "check the path given to --config"}
 	}
-	st, err := os.Stat(path)
+	defer f.Close()
+	// The checks and the read are of the same open file.
+	st, err := f.Stat()
 	if err != nil {
 		return nil, &Error{File: path, Msg: errText(err)}
+	}
+	if err := checkTrust(path, st); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, &Error{File: path, Msg: "cannot read the config file: " + errText(err),
+			Fix: "check the path given to --config"}
 	}
 	return Parse(path, data, st.Mode().Perm(), o)
 }
