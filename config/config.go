@@ -179,7 +179,8 @@ var (
 )
 
 // Parse validates config text. perm is the file's permission bits (a
-// literal secret in a file others can read is refused).
+// literal secret in a file others can read is refused); who owns and can
+// write the file is Load's to check, before Parse runs any command.
 func Parse(path string, data []byte, perm os.FileMode, o Options) (*Config, error) {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
