@@ -24,7 +24,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"syscall"
 	"time"
 
@@ -89,7 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer cancel()
 
-	app, err := setup(ctx, *cfgPath, *stateDir, *demo)
+	app, err := setup(ctx, *cfgPath, *stateDir, *demo, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
@@ -184,7 +183,7 @@ func (a *app) close() {
 // setup loads the config (or starts the demo), opens the cache and builds
 // the engine. Nothing here touches the network except the demo's own
 // loopback simulator.
-func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool) (*app, error) {
+func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr io.Writer) (*app, error) {
 	a := &app{keys: keymap.Default(), thresholds: views.Thresholds(config.DefaultThresholds), theme: "dark"}
 	var accounts []config.Account
 	retention := 90 * 24 * time.Hour
@@ -198,7 +197,7 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool) (*app,
 	case forceDemo || (!explicit && errors.Is(statErr, os.ErrNotExist)):
 		a.demo = true
 	default:
-		cfg, err := config.Load(cfgPath, config.Options{})
+		cfg, err := config.Load(cfgPath, config.Options{Progress: func(m string) { fmt.Fprintln(stderr, "switchboard:", m) }})
 		if err != nil {
 			return nil, err
 		}
@@ -206,15 +205,8 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool) (*app,
 		if cfg.Theme != "" {
 			a.theme = cfg.Theme
 		}
-		if err := a.keys.Apply(cfg.Keys); err != nil {
-			line := 0
-			for name := range cfg.Keys {
-				if strings.Contains(err.Error(), name) {
-					line = cfg.KeyLines[name]
-				}
-			}
-			return nil, &config.Error{File: cfgPath, Line: line, Msg: err.Error(),
-				Fix: "use the names shown by ? in the dashboard, and give each action its own key"}
+		if err := cfg.ApplyKeys(&a.keys); err != nil {
+			return nil, err
 		}
 		a.thresholds = views.Thresholds(cfg.Expiry)
 		retention = cfg.Retention

@@ -6,7 +6,6 @@ import (
 	"hash/crc32"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -58,9 +57,24 @@ func protect(file string, fn func() error) (err error) {
 	return fn()
 }
 
+// ErrNotYours is returned (wrapped) when the state directory, state.db or
+// ledger.db belongs to another user.
+var ErrNotYours = errors.New("belongs to another user")
+
+// currentUID is the user Switchboard runs as (tests pretend to be another).
+var currentUID = os.Geteuid
+
+// ensureDir creates the state directory, or makes an existing one private.
 func ensureDir(dir string) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
+	fi, err := os.Stat(dir)
+	if err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("cache: state directory %s is not a directory", dir)
+		}
+		return makePrivate(dir, fi, 0o700)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cache: state directory: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("cache: creating state directory: %w", err)
@@ -68,6 +82,26 @@ func ensureDir(dir string) error {
 	// MkdirAll's mode passes through the umask; say exactly what we mean.
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return fmt.Errorf("cache: state directory: %w", err)
+	}
+	return nil
+}
+
+// makePrivate refuses a file or directory of another user (it could read
+// the codes or rewrite the journal) and takes group and others' access
+// away from one of ours.
+func makePrivate(path string, fi os.FileInfo, mode os.FileMode) error {
+	if owner, ok := fileOwner(fi); ok && owner != currentUID() {
+		what := "the state directory " + path
+		if !fi.IsDir() {
+			what = path
+		}
+		return fmt.Errorf("cache: %s %w (uid %d, not you: uid %d), who could read your codes and change your journal; "+
+			"choose another --state-dir, or if it is yours: sudo chown -R $USER %s", what, ErrNotYours, owner, currentUID(), path)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(path, mode); err != nil {
+			return fmt.Errorf("cache: making %s private: %w", path, err)
+		}
 	}
 	return nil
 }
@@ -84,6 +118,12 @@ func openFile(path string, layout fileLayout, lockTimeout time.Duration) (*bolt.
 			file = f
 			return f, err
 		},
+	}
+	// An existing file is checked before bbolt reads a byte of it.
+	if fi, err := os.Stat(path); err == nil {
+		if err := makePrivate(path, fi, 0o600); err != nil {
+			return nil, err
+		}
 	}
 	var db *bolt.DB
 	err := protect(layout.name, func() error {
@@ -103,9 +143,6 @@ func openFile(path string, layout fileLayout, lockTimeout time.Duration) (*bolt.
 	fail := func(err error) (*bolt.DB, error) {
 		_ = protect(layout.name, db.Close)
 		return nil, err
-	}
-	if err := tightenMode(path); err != nil {
-		return fail(err)
 	}
 	if err := protect(layout.name, func() error { return migrate(db, layout) }); err != nil {
 		if errors.Is(err, errRecord) {
@@ -137,20 +174,6 @@ func classifyOpenError(name string, err error) error {
 	// Everything else bbolt says on open is about the contents: invalid
 	// or mismatched meta pages, a file too small for its own header.
 	return &damageError{file: name, cause: err}
-}
-
-// tightenMode makes the file private if it is readable by others.
-func tightenMode(path string) error {
-	info, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("cache: %w", err)
-	}
-	if info.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(path, 0o600); err != nil {
-			return fmt.Errorf("cache: making %s private: %w", filepath.Base(path), err)
-		}
-	}
-	return nil
 }
 
 // check reads every record the layout asks for, verifying checksums, and

@@ -10,8 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"switchboard/backend"
 )
@@ -29,8 +29,9 @@ type Config struct {
 	Path          string
 	Accounts      []Account
 	Theme         string
-	Keys          map[string][]string // action name → keys
-	KeyLines      map[string]int      // action name → line, for errors found later
+	Keys          map[string][]string       // action name → keys
+	KeyLines      map[string]int            // action name → line, for errors found later
+	keyAt         map[string]map[string]int // action name → key → line of that key
 	Expiry        Thresholds
 	Retention     time.Duration
 	WebhookListen string // address for provider webhooks ("" = off)
@@ -100,18 +101,36 @@ func DefaultPath() string {
 type Options struct {
 	Getenv func(string) string
 	RunCmd func(ctx context.Context, cmd string) (string, error)
+	// CmdTimeout bounds each *_cmd; past it the command (and everything
+	// it started) is killed. Default DefaultCmdTimeout.
+	CmdTimeout time.Duration
+	// Progress, when set, is told what Load is waiting for before each
+	// *_cmd runs ("waiting for api_key_cmd of piv-main…"), so a slow
+	// password manager does not look like a hung program.
+	Progress func(msg string)
 }
 
-// Load reads and validates a config file.
+// Load reads and validates a config file. A file that someone else could
+// have written is refused before anything in it is used (see checkTrust).
 func Load(path string, o Options) (*Config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Msg: "cannot read the config file: " + errText(err),
 			Fix: "check the path given to --config"}
 	}
-	st, err := os.Stat(path)
+	defer f.Close()
+	// The checks and the read are of the same open file.
+	st, err := f.Stat()
 	if err != nil {
 		return nil, &Error{File: path, Msg: errText(err)}
+	}
+	if err := checkTrust(path, st); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, &Error{File: path, Msg: "cannot read the config file: " + errText(err),
+			Fix: "check the path given to --config"}
 	}
 	return Parse(path, data, st.Mode().Perm(), o)
 }
@@ -127,12 +146,12 @@ func errText(err error) string {
 
 // raw mirrors the file; unknown fields are errors.
 type rawConfig struct {
-	Accounts      []yaml.Node          `yaml:"accounts"`
-	Theme         string               `yaml:"theme"`
-	Keys          map[string]yaml.Node `yaml:"keys"`
-	Expiry        map[string]string    `yaml:"expiry"`
-	Retention     string               `yaml:"retention"`
-	WebhookListen string               `yaml:"webhook_listen"`
+	Accounts      []yaml.Node       `yaml:"accounts"`
+	Theme         string            `yaml:"theme"`
+	Keys          yaml.Node         `yaml:"keys"`
+	Expiry        map[string]string `yaml:"expiry"`
+	Retention     string            `yaml:"retention"`
+	WebhookListen string            `yaml:"webhook_listen"`
 }
 
 type rawAccount struct {
@@ -160,13 +179,20 @@ var (
 )
 
 // Parse validates config text. perm is the file's permission bits (a
-// literal secret in a file others can read is refused).
+// literal secret in a file others can read is refused); who owns and can
+// write the file is Load's to check, before Parse runs any command.
 func Parse(path string, data []byte, perm os.FileMode, o Options) (*Config, error) {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
 	if o.RunCmd == nil {
 		o.RunCmd = runCmd
+	}
+	if o.CmdTimeout <= 0 {
+		o.CmdTimeout = DefaultCmdTimeout
+	}
+	if o.Progress == nil {
+		o.Progress = func(string) {}
 	}
 	var raw rawConfig
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -183,7 +209,7 @@ func Parse(path string, data []byte, perm os.FileMode, o Options) (*Config, erro
 		}
 		return nil, e
 	}
-	cfg := &Config{Path: path, Theme: raw.Theme, KeyLines: map[string]int{}, Keys: map[string][]string{},
+	cfg := &Config{Path: path, Theme: raw.Theme, KeyLines: map[string]int{}, Keys: map[string][]string{}, keyAt: map[string]map[string]int{},
 		Expiry: DefaultThresholds, Retention: 90 * 24 * time.Hour, WebhookListen: raw.WebhookListen}
 	if cfg.Theme != "" && !contains(themeOK, cfg.Theme) {
 		return nil, &Error{File: path, Line: findLine(data, "theme:"), Msg: fmt.Sprintf("unknown theme %q", cfg.Theme),
@@ -216,27 +242,8 @@ func Parse(path string, data []byte, perm os.FileMode, o Options) (*Config, erro
 				Fix: "use warn, urgent and critical"}
 		}
 	}
-	for name, n := range raw.Keys {
-		var keys []string
-		switch n.Kind {
-		case yaml.ScalarNode:
-			keys = []string{n.Value}
-		case yaml.SequenceNode:
-			if err := n.Decode(&keys); err != nil {
-				return nil, &Error{File: path, Line: n.Line, Msg: "keys." + name + " must be a key or a list of keys"}
-			}
-		default:
-			return nil, &Error{File: path, Line: n.Line, Msg: "keys." + name + " must be a key or a list of keys",
-				Fix: "e.g. keys: { copy: c } or keys: { copy: [c, y] }"}
-		}
-		for _, k := range keys {
-			if strings.TrimSpace(k) == "" || k == " " {
-				return nil, &Error{File: path, Line: n.Line, Msg: "keys." + name + ": empty key",
-					Fix: `write the key name, e.g. "c", "ctrl+y" or "space"`}
-			}
-		}
-		cfg.Keys[name] = keys
-		cfg.KeyLines[name] = n.Line
+	if err := cfg.parseKeys(&raw.Keys); err != nil {
+		return nil, err
 	}
 	seen := map[string]int{}
 	for i := range raw.Accounts {
@@ -312,10 +319,12 @@ func parseAccount(path string, n *yaml.Node, perm os.FileMode, o Options) (Accou
 			"add base_url: https://<your marketplace>/api/v1")
 	}
 	if ra.RatePerMinuteRaw.Kind != 0 {
+		// NaN and ±Inf parse, and NaN slips past every comparison: left
+		// in, it would remove the account's rate limit.
 		f, err := strconv.ParseFloat(ra.RatePerMinuteRaw.Value, 64)
-		if err != nil || f <= 0 || f > 6000 {
-			return fail(ra.RatePerMinuteRaw.Line, fmt.Sprintf("account %s: rate_per_minute %q is not a positive number", a.Name, ra.RatePerMinuteRaw.Value),
-				"write requests per minute, e.g. rate_per_minute: 60")
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f <= 0 || f > 6000 {
+			return fail(ra.RatePerMinuteRaw.Line, fmt.Sprintf("account %s: rate_per_minute %q is not a number of requests above 0", a.Name, ra.RatePerMinuteRaw.Value),
+				"write requests per minute, more than 0 and at most 6000, e.g. rate_per_minute: 60")
 		}
 		a.RatePerMinute = f
 	}
@@ -373,16 +382,16 @@ func parseAccount(path string, n *yaml.Node, perm os.FileMode, o Options) (Accou
 			}
 			return strings.TrimSpace(v), nil
 		default:
-			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			o.Progress(fmt.Sprintf("waiting for %s_cmd of %s…", field, a.Name))
+			ctx, cancel := context.WithTimeout(context.Background(), o.CmdTimeout)
 			defer cancel()
 			v, err := o.RunCmd(ctx, cmd)
-			if err != nil || strings.TrimSpace(v) == "" {
-				why := "printed nothing"
-				if err != nil {
-					why = "failed: " + err.Error()
-				}
-				_, e := fail(line(field+"_cmd"), fmt.Sprintf("account %s: %s_cmd %s", a.Name, field, why),
-					"run the command by hand and check it prints the secret on its first line")
+			if err == nil && strings.TrimSpace(v) == "" {
+				err = errNoOutput
+			}
+			if err != nil {
+				_, e := fail(line(field+"_cmd"), fmt.Sprintf("account %s: %s_cmd %s", a.Name, field, cmdFailure(err, o.CmdTimeout)),
+					"run the command by hand and check it prints the secret on its first line, without asking anything")
 				return "", e
 			}
 			return strings.TrimSpace(strings.SplitN(v, "\n", 2)[0]), nil
@@ -476,32 +485,30 @@ func findLine(data []byte, prefix string) int {
 	return 0
 }
 
+// daysRe is a number of days: digits with an optional fraction (no NaN,
+// Inf, exponent or hexadecimal, which strconv.ParseFloat would take).
+var daysRe = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)d$`)
+
 // ParseDuration accepts Go durations plus days ("90d").
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if strings.HasSuffix(s, "d") {
+		if !daysRe.MatchString(s) {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
 		n, err := strconv.ParseFloat(strings.TrimSuffix(s, "d"), 64)
 		if err != nil {
 			return 0, err
 		}
-		return time.Duration(n * float64(24*time.Hour)), nil
+		// Converting an out-of-range float to an integer gives a value
+		// that depends on the processor: refuse it rather than wrap.
+		ns := n * float64(24*time.Hour)
+		if !(ns > math.MinInt64 && ns < math.MaxInt64) {
+			return 0, fmt.Errorf("duration %q is too long", s)
+		}
+		return time.Duration(ns), nil
 	}
 	return time.ParseDuration(s)
-}
-
-func runCmd(ctx context.Context, cmd string) (string, error) {
-	c := exec.CommandContext(ctx, "sh", "-c", cmd)
-	c.Stderr = nil
-	out, err := c.Output()
-	if err != nil {
-		// The command's output may hold the secret: never echo it.
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return "", fmt.Errorf("exit status %d", ee.ExitCode())
-		}
-		return "", err
-	}
-	return string(out), nil
 }
 
 func contains(xs []string, x string) bool {

@@ -135,8 +135,34 @@ func Names() []string {
 	return out
 }
 
+// Error is a mistake in the overrides. Name is the binding the overrides
+// set that is wrong: an unknown name (Key and Other empty), or a binding
+// given Key, which Other, read at the same time, also has.
+type Error struct {
+	Name  string
+	Key   string
+	Other string
+}
+
+func (e *Error) Error() string {
+	if e.Other == "" {
+		return fmt.Sprintf("keys.%s: no such action (known: %s)", e.Name, strings.Join(Names(), ", "))
+	}
+	return fmt.Sprintf("keys.%s: %q is also bound to %s", e.Name, e.Key, e.Other)
+}
+
+// scope says which bindings are read together and so must not share a
+// key: a dialog reads only its own.
+func scope(group string) string {
+	if group == "Dialogs" {
+		return "dialog"
+	}
+	return "main"
+}
+
 // Apply overrides bindings by config name. An unknown name, or two
-// bindings of the same group sharing a key, is an error naming them.
+// bindings read together sharing a key, is an *Error; k is then left
+// half-changed and should be dropped.
 func (k *KeyMap) Apply(over map[string][]string) error {
 	entries := k.entries()
 	byName := map[string]*key.Binding{}
@@ -151,28 +177,30 @@ func (k *KeyMap) Apply(over map[string][]string) error {
 	for _, n := range names {
 		b, ok := byName[n]
 		if !ok {
-			return fmt.Errorf("keys.%s: no such action (known: %s)", n, strings.Join(Names(), ", "))
+			return &Error{Name: n}
 		}
 		keys := over[n]
 		b.SetKeys(keys...)
 		b.SetHelp(strings.Join(keys, "/"), b.Help().Desc)
 	}
-	// Keys must stay unambiguous where they are read together.
-	for _, g := range [][]string{
-		{"next_pane", "prev_pane", "pane1", "pane2", "pane3", "pane4", "up", "down", "top", "bottom",
-			"page_up", "page_down", "detail", "back", "filter", "zoom", "copy", "copy_number", "renew",
-			"cancel", "finish", "ban", "auto_renew", "restore", "export", "reuse", "buy", "buy_again", "refresh", "command",
-			"help", "mouse", "quit"},
-		{"confirm", "refuse"},
-	} {
-		owner := map[string]string{}
-		for _, n := range g {
-			for _, kk := range byName[n].Keys() {
-				if o, dup := owner[kk]; dup {
-					return fmt.Errorf("keys: %q is bound to both %s and %s", kk, o, n)
-				}
-				owner[kk] = n
+	// Keys must stay unambiguous where they are read together. The error
+	// names a binding the overrides set (the later one when both are).
+	owner := map[[2]string]string{} // scope, key → binding
+	for _, e := range entries {
+		for _, kk := range e.b.Keys() {
+			at := [2]string{scope(e.group), kk}
+			o, dup := owner[at]
+			if !dup {
+				owner[at] = e.name
+				continue
 			}
+			if o == e.name {
+				continue
+			}
+			if _, set := over[e.name]; !set {
+				return &Error{Name: o, Key: kk, Other: e.name}
+			}
+			return &Error{Name: e.name, Key: kk, Other: o}
 		}
 	}
 	return nil
