@@ -241,11 +241,29 @@ type Line struct {
 	AutoRenew bool
 	HasAuto   bool      // the line supports auto-renew at all
 	Allowed   ActionSet // what the operator may do now
-	// Code is the newest code seen on this line and when it came. The
-	// engine fills it from the ledger; adapters may set it from the
+	// Code is the newest code of the line's current receiving window and
+	// when Switchboard first saw it (its own clock: a provider's timestamp
+	// can be wrong or forged, so it orders nothing). The engine fills it
+	// from the messages it stores; adapters may set it from the
 	// provider's own field.
 	Code   string
 	CodeAt time.Time
+	// Candidates holds the codes of an ambiguous newest SMS ("1234 or
+	// 5678"); Code is then empty and nothing is copied until the operator
+	// chooses.
+	Candidates []string
+	// CodeUnsaved: the code could not be written to the ledger (a full
+	// disk); it is shown, marked, and written when the disk allows.
+	CodeUnsaved bool
+	// WindowAt is when the current receiving window opened (Switchboard's
+	// clock): a reuse, or a renewal that re-arms the number, starts a new
+	// one. Codes seen before it belong to the line's history, never to
+	// Code.
+	WindowAt time.Time
+	// NewWindow is set by an adapter on a line it returns from an action
+	// (reuse, re-arming renewal): this answer opened a new receiving
+	// window. The engine acts on it and never stores it.
+	NewWindow bool
 	// CooldownUntil is set when the provider refused an early cancel.
 	CooldownUntil time.Time
 	// Extra keeps provider details an action needs later (e.g. NonVoip's
@@ -260,9 +278,15 @@ type Message struct {
 	Line       Key
 	Sender     string
 	Text       string // sanitized
-	Code       string // provider's code, else extracted
-	ReceivedAt time.Time
-	SeenAt     time.Time // when Switchboard first stored it
+	Code       string // provider's code, else extracted; "" when ambiguous
+	// Candidates are the codes of an ambiguous SMS ("1234 or 5678"),
+	// shown side by side; neither is copied without the operator's choice.
+	Candidates []string
+	ReceivedAt time.Time // the provider's time, for display only (clamped to Switchboard's now)
+	SeenAt     time.Time // when Switchboard first stored it: what orders codes
+	// Unsaved: the ledger could not store it (full disk); it is still
+	// shown, marked "not saved".
+	Unsaved bool
 }
 
 // LeaseKind says what a lease is.

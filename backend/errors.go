@@ -43,7 +43,11 @@ type Error struct {
 	Status     int    // HTTP status, 0 when none
 	Message    string // operator-facing detail
 	RetryAfter time.Duration
-	Err        error // underlying cause (already redacted)
+	// State is set when the refusal says what the item has become ("order
+	// already rejected", "expired"): the engine updates the item instead
+	// of leaving it waiting.
+	State LineState
+	Err   error // underlying cause (already redacted)
 }
 
 func (e *Error) Error() string {

@@ -18,12 +18,25 @@ type Event struct {
 	Removed  []Key
 	Messages []Message // new SMS, oldest first
 	Notices  []Notice
+	// Actions are journal entries that changed (sent, unsettled, settled):
+	// the latest state of each action, by id.
+	Actions []JournalEntry
+	// Storage is set when the ledger's health changed: failing (a full
+	// disk: codes are shown but not saved) or recovered.
+	Storage *StorageHealth
+}
+
+// StorageHealth says whether the ledger can write.
+type StorageHealth struct {
+	Failing bool
+	Error   string    // what the disk said, when failing
+	Since   time.Time // when it started failing / recovered
 }
 
 // Empty reports whether the event carries nothing.
 func (e Event) Empty() bool {
 	return len(e.Accounts)+len(e.Lines)+len(e.Leases)+len(e.Jobs)+len(e.Removed)+
-		len(e.Messages)+len(e.Notices) == 0
+		len(e.Messages)+len(e.Notices)+len(e.Actions) == 0 && e.Storage == nil
 }
 
 // Level is a notice's severity.
@@ -69,6 +82,8 @@ type Coalescer struct {
 	removed  map[Key]bool
 	messages []Message
 	notices  []Notice
+	actions  map[string]JournalEntry
+	storage  *StorageHealth
 }
 
 // NewCoalescer makes an empty coalescer.
@@ -86,6 +101,8 @@ func (c *Coalescer) reset() {
 	c.removed = map[Key]bool{}
 	c.messages = nil
 	c.notices = nil
+	c.actions = map[string]JournalEntry{}
+	c.storage = nil
 }
 
 // Push merges ev into the pending event. It reports whether ev carried
@@ -122,6 +139,12 @@ func (c *Coalescer) Push(ev Event) bool {
 		c.messages = append([]Message(nil), c.messages[n-maxPendingMessages:]...)
 	}
 	c.notices = append(c.notices, ev.Notices...)
+	for _, a := range ev.Actions {
+		c.actions[a.Action.ID] = a
+	}
+	if ev.Storage != nil {
+		c.storage = ev.Storage
+	}
 	return true
 }
 
@@ -147,6 +170,10 @@ func (c *Coalescer) Take() Event {
 	}
 	ev.Messages = c.messages
 	ev.Notices = c.notices
+	for _, a := range c.actions {
+		ev.Actions = append(ev.Actions, a)
+	}
+	ev.Storage = c.storage
 	c.reset()
 	return ev
 }
@@ -172,4 +199,5 @@ func sortEvent(e *Event) {
 	sort.Slice(e.Leases, func(i, j int) bool { return e.Leases[i].Key < e.Leases[j].Key })
 	sort.Slice(e.Jobs, func(i, j int) bool { return e.Jobs[i].Key < e.Jobs[j].Key })
 	sort.Slice(e.Removed, func(i, j int) bool { return e.Removed[i] < e.Removed[j] })
+	sort.Slice(e.Actions, func(i, j int) bool { return e.Actions[i].Action.ID < e.Actions[j].Action.ID })
 }

@@ -55,7 +55,11 @@ type Target struct {
 	Job      *Job
 	Lines    []Line          // several numbers (piv.day restore)
 	KnownIDs map[string]bool // line / order ids the account had before a buy
-	Balance  *Money          // the account's balance when the action was journaled
+	// Claimed holds provider order ids that other journal entries already
+	// settled onto: a buy's Settle must never match one of them, so two
+	// identical lost buys are matched to two orders, never to the same one.
+	Claimed map[string]bool
+	Balance *Money // the account's balance when the action was journaled
 }
 
 // Traits tell the scheduler how to spend an account's rate budget.
@@ -76,6 +80,14 @@ type Traits struct {
 // because the provider cannot list them (NonVoip: `:add nonvoip 146185`).
 type Adder interface {
 	Lookup(ctx context.Context, id string) (Line, []Message, error)
+}
+
+// Refiner is implemented by providers whose rules depend on what only
+// Switchboard remembers of a line (Extra: bought with reuse=1): after the
+// engine merges a listing with what it knew, Refine re-derives what the
+// line allows. It must be pure and cheap.
+type Refiner interface {
+	Refine(l Line) Line
 }
 
 // WebhookParser is implemented by providers that push events (piv.day

@@ -102,5 +102,8 @@ type JournalEntry struct {
 	State     JournalState
 	Note      string // outcome or error, operator-facing
 	Attempts  int    // calls sent (a buy re-sent with the same idempotency key counts)
+	// Claimed lists the provider order ids a settled buy was matched to;
+	// no other entry may be matched to them.
+	Claimed   []string
 	UpdatedAt time.Time
 }
