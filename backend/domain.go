@@ -274,11 +274,11 @@ type Line struct {
 
 // Message is one SMS. Messages are append-only: a code once seen stays.
 type Message struct {
-	ID         string // stable: provider id, else hash of line+date+text
-	Line       Key
-	Sender     string
-	Text       string // sanitized
-	Code       string // provider's code, else extracted; "" when ambiguous
+	ID     string // stable: provider id, else hash of line+date+text
+	Line   Key
+	Sender string
+	Text   string // sanitized
+	Code   string // provider's code, else extracted; "" when ambiguous
 	// Candidates are the codes of an ambiguous SMS ("1234 or 5678"),
 	// shown side by side; neither is copied without the operator's choice.
 	Candidates []string

@@ -97,11 +97,11 @@ func (s JournalState) Settled() bool {
 
 // JournalEntry is one action in the journal.
 type JournalEntry struct {
-	Action    Action
-	Target    Target
-	State     JournalState
-	Note      string // outcome or error, operator-facing
-	Attempts  int    // calls sent (a buy re-sent with the same idempotency key counts)
+	Action   Action
+	Target   Target
+	State    JournalState
+	Note     string // outcome or error, operator-facing
+	Attempts int    // calls sent (a buy re-sent with the same idempotency key counts)
 	// Claimed lists the provider order ids a settled buy was matched to;
 	// no other entry may be matched to them.
 	Claimed   []string

@@ -22,8 +22,16 @@ import (
 //
 // The checksum makes a damaged page an error rather than silently wrong
 // data (bbolt does not checksum its pages). A change to the layout is a
-// schema migration (schema.go) that rewrites the records.
-const recordLayout = 1
+// schema migration (schema.go) that rewrites the records, or, for fields
+// appended to a record, a new layout number: records keep the layout they
+// were written with and the decoder reads appended fields only from
+// layouts that have them, so a large ledger needs no rewrite.
+//
+// Layout 2 appends: to a line, its ambiguous candidates, the unsaved
+// mark and the receiving window; to a message, its candidates and the
+// unsaved mark; to a target, the claimed order ids; to a journal entry,
+// its claimed order ids.
+const recordLayout = 2
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -116,6 +124,9 @@ type decoder struct {
 	s   string
 	i   int
 	err error
+	// layout is the record's layout: fields appended in a later layout
+	// are read only from records that have them.
+	layout byte
 }
 
 // openRecord checks a record's checksum and layout and returns a decoder
@@ -128,10 +139,10 @@ func openRecord(v []byte) (*decoder, error) {
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(v[len(v)-4:]) {
 		return nil, fmt.Errorf("%w: checksum mismatch", errRecord)
 	}
-	if body[0] != recordLayout {
+	if body[0] == 0 || body[0] > recordLayout {
 		return nil, fmt.Errorf("%w: unknown layout %d", errRecord, body[0])
 	}
-	return &decoder{s: string(body), i: 1}, nil
+	return &decoder{s: string(body), i: 1, layout: body[0]}, nil
 }
 
 // checkRecord verifies a record without decoding it.
@@ -143,7 +154,7 @@ func checkRecord(v []byte) error {
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(v[len(v)-4:]) {
 		return fmt.Errorf("%w: checksum mismatch", errRecord)
 	}
-	if body[0] != recordLayout {
+	if body[0] == 0 || body[0] > recordLayout {
 		return fmt.Errorf("%w: unknown layout %d", errRecord, body[0])
 	}
 	return nil
@@ -415,6 +426,10 @@ func (e *encoder) lineFields(l backend.Line) {
 		e.str(l.Extra[k])
 	}
 	e.uint(l.Version)
+	// layout 2 (NewWindow is a signal between adapter and engine, never stored)
+	e.strs(l.Candidates)
+	e.bool(l.CodeUnsaved)
+	e.time(l.WindowAt)
 }
 
 func decodeLine(v []byte) (backend.Line, error) {
@@ -457,6 +472,11 @@ func (d *decoder) lineFields() backend.Line {
 		}
 	}
 	l.Version = d.uint()
+	if d.layout >= 2 {
+		l.Candidates = d.strs()
+		l.CodeUnsaved = d.bool()
+		l.WindowAt = d.time()
+	}
 	return l
 }
 
@@ -582,6 +602,9 @@ func encodeMessage(m backend.Message) []byte {
 	e.str(m.Code)
 	e.time(m.ReceivedAt)
 	e.time(m.SeenAt)
+	// layout 2
+	e.strs(m.Candidates)
+	e.bool(m.Unsaved)
 	return e.seal()
 }
 
@@ -598,6 +621,10 @@ func decodeMessage(v []byte) (backend.Message, error) {
 	m.Code = d.str()
 	m.ReceivedAt = d.time()
 	m.SeenAt = d.time()
+	if d.layout >= 2 {
+		m.Candidates = d.strs()
+		m.Unsaved = d.bool()
+	}
 	return m, d.done()
 }
 
@@ -609,6 +636,8 @@ func encodeJournal(j backend.JournalEntry) []byte {
 	e.str(j.Note)
 	e.int(int64(j.Attempts))
 	e.time(j.UpdatedAt)
+	// layout 2
+	e.strs(j.Claimed)
 	return e.seal()
 }
 
@@ -624,6 +653,9 @@ func decodeJournal(v []byte) (backend.JournalEntry, error) {
 	j.Note = d.str()
 	j.Attempts = int(d.int())
 	j.UpdatedAt = d.time()
+	if d.layout >= 2 {
+		j.Claimed = d.strs()
+	}
 	return j, d.done()
 }
 
@@ -742,6 +774,13 @@ func (e *encoder) target(t backend.Target) {
 	if t.Balance != nil {
 		e.money(*t.Balance)
 	}
+	// layout 2
+	claimed := make([]string, 0, len(t.Claimed))
+	for id := range t.Claimed {
+		claimed = append(claimed, id)
+	}
+	slices.Sort(claimed)
+	e.strs(claimed)
 }
 
 func (d *decoder) target() backend.Target {
@@ -777,6 +816,14 @@ func (d *decoder) target() backend.Target {
 	if d.bool() {
 		b := d.money()
 		t.Balance = &b
+	}
+	if d.layout >= 2 {
+		if ids := d.strs(); len(ids) > 0 {
+			t.Claimed = make(map[string]bool, len(ids))
+			for _, id := range ids {
+				t.Claimed[id] = true
+			}
+		}
 	}
 	return t
 }
