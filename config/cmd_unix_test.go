@@ -17,7 +17,7 @@ import (
 // run runs runCmd with a timeout, failing the test if it does not return
 // soon after (the old runner waited on the output pipe that a child of
 // the shell kept open, long after the timeout).
-func run(t *testing.T, timeout time.Duration, cmd string) (string, error, time.Duration) {
+func run(t *testing.T, timeout time.Duration, cmd string) (string, time.Duration, error) {
 	t.Helper()
 	type result struct {
 		out string
@@ -33,10 +33,10 @@ func run(t *testing.T, timeout time.Duration, cmd string) (string, error, time.D
 	}()
 	select {
 	case r := <-done:
-		return r.out, r.err, time.Since(start)
+		return r.out, time.Since(start), r.err
 	case <-time.After(timeout + 3*time.Second):
 		t.Fatalf("%q: still waiting %s after a timeout of %s", cmd, timeout+3*time.Second, timeout)
-		return "", nil, 0
+		return "", 0, nil
 	}
 }
 
@@ -68,7 +68,7 @@ func TestCmdTimeoutKillsEverythingTheShellStarted(t *testing.T) {
 		t.Run(cmd, func(t *testing.T) {
 			pidFile := filepath.Join(dir, strconv.Itoa(i))
 			cmd := strings.ReplaceAll(cmd, "PID", "'"+pidFile+"'")
-			_, err, took := run(t, 200*time.Millisecond, cmd)
+			_, took, err := run(t, 200*time.Millisecond, cmd)
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("err = %v, want a timeout", err)
 			}
@@ -93,7 +93,7 @@ func TestCmdTimeoutWithAnEscapedProcess(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/setsid"); err != nil {
 		t.Skip("no setsid")
 	}
-	_, err, _ := run(t, 200*time.Millisecond, "/usr/bin/setsid sleep 3 & wait")
+	_, _, err := run(t, 200*time.Millisecond, "/usr/bin/setsid sleep 3 & wait")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want a timeout", err)
 	}
@@ -123,7 +123,7 @@ func TestCmdOutputAndErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.cmd, func(t *testing.T) {
-			out, err, took := run(t, 5*time.Second, c.cmd)
+			out, took, err := run(t, 5*time.Second, c.cmd)
 			if took > 3*time.Second {
 				t.Errorf("took %s", took)
 			}

@@ -34,9 +34,8 @@ var commands = []command{
 // commandLine is the `:` prompt: a fuzzy list of commands and
 // destinations, with history.
 type commandLine struct {
-	input  textinput.Model
-	hist   int // position in history while browsing with ↑/↓
-	cursor int
+	input textinput.Model
+	hist  int // position in history while browsing with ↑/↓
 }
 
 func (m *Model) openCommand() tea.Cmd {

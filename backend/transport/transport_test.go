@@ -200,10 +200,6 @@ func answer(c net.Conn, status int, body string) {
 
 // Connection behaviours after the request has been read.
 var (
-	answerOK = func(_ *rawServer, c net.Conn, _ *http.Request, _ int) bool {
-		answer(c, 200, `{"ok":true}`)
-		return true
-	}
 	answer502 = func(_ *rawServer, c net.Conn, _ *http.Request, _ int) bool {
 		answer(c, 502, "bad gateway")
 		return true
@@ -1169,7 +1165,7 @@ func TestBudgetPauseExtendsNeverShortens(t *testing.T) {
 	if err := b.Wait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if early := now.Add(250 * time.Millisecond).Sub(time.Now()); early > 0 {
+	if early := time.Until(now.Add(250 * time.Millisecond)); early > 0 {
 		t.Errorf("Wait returned %v before the pause ended", early)
 	}
 }
