@@ -54,11 +54,11 @@ type nvEnv struct {
 	password string
 }
 
-// simOptions starts the scenario clock at the wall clock rather than at
-// sim.DefaultStart: the adapter dates short-term orders from its own clock
-// (the API gives their time left), and the tests compare the two.
+// simOptions starts the scenario clock at sim.DefaultStart; the adapter
+// reads the same clock (see provider), so the times it derives from the
+// API's seconds-left match the simulator's to the second.
 func simOptions(seed uint64) sim.Options {
-	return sim.Options{Manual: true, Seed: seed, Quiet: true, Start: time.Now().UTC(),
+	return sim.Options{Manual: true, Seed: seed, Quiet: true, Start: sim.DefaultStart,
 		Rates: map[backend.ProviderKind]int{backend.NonVoip: contractRate, backend.Market: contractRate}}
 }
 
@@ -88,7 +88,7 @@ func (e *nvEnv) provider(t *testing.T, email, password string) (*nonvoip.Provide
 	t.Helper()
 	b := backend.NewBudget(100000)
 	p, err := nonvoip.New(nonvoip.Config{Account: e.acct, BaseURL: e.s.URL(backend.NonVoip), Email: email,
-		Password: password, Budget: b, Timeout: 5 * time.Second})
+		Password: password, Budget: b, Timeout: 5 * time.Second, Now: e.s.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1160,9 +1160,6 @@ func TestContractShortTermExpiryAndRejectMessage(t *testing.T) {
 	if got := e.balance().Sub(before); !got.Equal(dec("0.36")) {
 		t.Fatalf("expiry refunded %s, want 0.36", got)
 	}
-	// The adapter runs on the real clock, the simulator's moved 901 s: shift
-	// the line's times back by as much, as if the engine held it that long.
-	l.CreatedAt, l.ExpiresAt = l.CreatedAt.Add(-901*time.Second), l.ExpiresAt.Add(-901*time.Second)
 	lines, msgs, err := e.p.Check(ctx(t), []backend.Line{l})
 	if err != nil || len(lines) != 1 || len(msgs) != 0 || lines[0].State != backend.LineExpired || lines[0].Allowed != 0 {
 		t.Fatalf("expired line %+v %v", lines, err)
