@@ -188,18 +188,11 @@ func (p *Provider) reject(ctx context.Context, act backend.Action, l backend.Lin
 		return backend.Outcome{}, err
 	}
 	p.forget(act.ID)
-	nl := rejected(l, p.clock())
+	nl := p.closeAs(l, backend.LineCanceled)
 	if msg == "" {
 		msg = "rejected and refunded"
 	}
 	return backend.Outcome{Done: true, Note: msg, Lines: []backend.Line{nl}}, nil
-}
-
-func rejected(l backend.Line, now time.Time) backend.Line {
-	nl := cloneLine(l)
-	nl.State, nl.RawState = backend.LineCanceled, "rejected"
-	nl.Allowed = allowed(nl, now)
-	return nl
 }
 
 // renewDuration is the duration field for a renewal: Months of 30 days

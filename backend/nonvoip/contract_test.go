@@ -1180,3 +1180,66 @@ func TestContractRateLimitPauseAfterTheClockMoved(t *testing.T) {
 		t.Fatalf("budget paused for %s, want the 1s the provider asked for", left)
 	}
 }
+
+// A refusal that says what the order has become carries Error.State, so
+// the engine closes the line instead of leaving it waiting.
+func TestContractRefusalsStateTheOrder(t *testing.T) {
+	e := newEnv(t, 26)
+	wantState := func(what string, err error, want backend.LineState) {
+		t.Helper()
+		if got := wantKind(t, err, backend.ErrRefused).State; got != want {
+			t.Fatalf("%s: error %v states %q, want %q", what, err, got, want)
+		}
+	}
+	// Rejected twice.
+	l := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeShortTerm, Product: pTelegram10m})
+	if _, err := e.act(t, backend.ActReject, l, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.act(t, backend.ActReject, l, 0)
+	wantState("reject a rejected order", err, backend.LineCanceled)
+
+	// After an SMS the refusal says nothing about the order's state.
+	s := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeShortTerm, Product: pInstagram10m})
+	if err := e.s.NonVoip.Deliver(s.ID, "Instagram code 404404"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.act(t, backend.ActReject, s, 0)
+	wantState("reject after an SMS", err, "")
+
+	// A short-term order that expired without an SMS.
+	x := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeShortTerm, Product: pInstagram10m})
+	e.s.Advance(901 * time.Second)
+	if st := e.order(t, x.ID).Status; st != "Expired" {
+		t.Fatalf("simulator status %q after the window", st)
+	}
+	_, err = e.act(t, backend.ActReject, x, 0)
+	wantState("reject an expired order", err, backend.LineExpired)
+
+	// A rental rejected before its SMS: renew and activate say so.
+	r := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeOneDay, Product: pTelegram1d})
+	if _, err := e.act(t, backend.ActReject, r, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.act(t, backend.ActRenew, r, 0)
+	wantState("renew a rejected rental", err, backend.LineCanceled)
+	_, err = e.act(t, backend.ActActivate, r, 0)
+	wantState("activate a rejected rental", err, backend.LineCanceled)
+
+	// The seeded 30-day rental that ended two days before the start (and
+	// is now past the renewal grace): activate and renew say it expired.
+	var old string
+	for _, id := range e.s.NonVoip.OrderIDs(e.acct) {
+		if so := e.order(t, id); so.Type == "long_term" && so.Status == "Expired" {
+			old = id
+		}
+	}
+	ol, _, err := e.p.Lookup(ctx(t), old)
+	if err != nil {
+		t.Fatalf("lookup of the expired rental %q: %v", old, err)
+	}
+	_, err = e.act(t, backend.ActActivate, ol, 0)
+	wantState("activate an expired rental", err, backend.LineExpired)
+	_, err = e.act(t, backend.ActRenew, ol, 1)
+	wantState("renew a rental past its grace", err, backend.LineExpired)
+}

@@ -15,11 +15,13 @@ const noListNote = "NonVoip cannot list orders, so Switchboard cannot see whethe
 // Settle re-reads the provider after an action whose answer was lost.
 //   - buy / reuse: NonVoip has no order listing, so it stays unknown
 //     (the engine may still learn of the order from a callback).
-//   - reject: getsms 404 or a rejected/refunded status word → happened;
+//   - reject: getsms 404, or a status word or refusal saying rejected →
+//     happened;
 //     an SMS on the order → not done (reject is refused after an SMS);
 //     otherwise the balance read before the call decides (up → refunded,
 //     same → not done).
-//   - renew: an expiry later than the journaled one → happened; the same
+//   - renew: getsms saying the order is gone, rejected or expired → not
+//     done; an expiry later than the journaled one → happened; the same
 //     expiry → not done; without an expiry on getsms, the balance read
 //     before the call decides (down by the cost → happened, same → not
 //     done).
@@ -42,13 +44,12 @@ func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Tar
 }
 
 func (p *Provider) settleReject(ctx context.Context, act backend.Action, l backend.Line) (backend.Settled, backend.Outcome, error) {
-	now := p.clock()
 	s, err := p.c.GetSMS(ctx, refOf(l))
 	switch {
-	case err != nil && orderGone(err):
+	case orderGone(err) || stateOf(err) == backend.LineCanceled:
 		p.forget(act.ID)
-		nl := rejected(l, now)
-		return backend.SettledHappened, backend.Outcome{Note: "the order is gone: rejected", Lines: []backend.Line{nl}}, nil
+		nl := p.closeAs(l, backend.LineCanceled)
+		return backend.SettledHappened, backend.Outcome{Note: "the order is gone or rejected: rejected", Lines: []backend.Line{nl}}, nil
 	case err != nil:
 		return backend.SettledUnknown, backend.Outcome{}, err
 	}
@@ -56,7 +57,7 @@ func (p *Provider) settleReject(ctx context.Context, act backend.Action, l backe
 	switch {
 	case nl.State == backend.LineCanceled:
 		p.forget(act.ID)
-		nl = rejected(nl, now)
+		nl = p.closeAs(nl, backend.LineCanceled)
 		return backend.SettledHappened, backend.Outcome{Note: "rejected (" + s.OrderStatus + ")", Lines: []backend.Line{nl}}, nil
 	case !s.Waiting:
 		p.forget(act.ID)
@@ -74,7 +75,7 @@ func (p *Provider) settleReject(ctx context.Context, act backend.Action, l backe
 	p.forget(act.ID)
 	money := backend.NewMoney(bal, Currency)
 	if bal.GreaterThan(before) {
-		nl = rejected(nl, now)
+		nl = p.closeAs(nl, backend.LineCanceled)
 		return backend.SettledHappened, backend.Outcome{Note: "refund visible in the balance: rejected",
 			Lines: []backend.Line{nl}, Balance: &money}, nil
 	}
@@ -84,10 +85,12 @@ func (p *Provider) settleReject(ctx context.Context, act backend.Action, l backe
 
 func (p *Provider) settleRenew(ctx context.Context, act backend.Action, l backend.Line) (backend.Settled, backend.Outcome, error) {
 	s, err := p.c.GetSMS(ctx, refOf(l))
-	switch {
-	case err != nil && orderGone(err):
+	if nl, closed := p.closedBy(l, err); closed {
 		p.forget(act.ID)
-		return backend.SettledNotDone, backend.Outcome{Note: "the number is gone: it was not renewed", Lines: []backend.Line{p.gone(l)}}, nil
+		return backend.SettledNotDone, backend.Outcome{Note: "the number is " + string(nl.State) + ": it was not renewed",
+			Lines: []backend.Line{nl}}, nil
+	}
+	switch {
 	case err != nil:
 		return backend.SettledUnknown, backend.Outcome{}, err
 	}

@@ -328,7 +328,7 @@ func (p *NonVoip) renew(a *nvAccount, q nvReq, now time.Time) (int, any) {
 	case o.status == nvRejected:
 		return nvFail(http.StatusBadRequest, "This number has been rejected.")
 	case now.Sub(o.expires) > nvRenewGrace:
-		return nvFail(http.StatusBadRequest, "This number can no longer be renewed.")
+		return nvFail(http.StatusBadRequest, "This number has expired and can no longer be renewed.")
 	}
 	period := nvPeriodDays(o.kind)
 	days := period
