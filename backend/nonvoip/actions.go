@@ -221,6 +221,9 @@ func (p *Provider) renew(ctx context.Context, act backend.Action, l backend.Line
 	p.forget(act.ID)
 	now := p.clock()
 	nl := cloneLine(l)
+	if !nl.State.Open() {
+		nl.RawState = "" // the word that closed it ("expired") no longer holds
+	}
 	note := "renewed"
 	if !r.ExpiresAt.IsZero() {
 		nl.ExpiresAt = r.ExpiresAt

@@ -407,10 +407,17 @@ func TestCheckClosesALineTheProviderSaysIsClosed(t *testing.T) {
 			t.Errorf("getsms %q: %+v %v, want one %s line allowing nothing", message, ls, err, want)
 		}
 	}
-	// A rental the provider says expired: closed.
+	// A rental the provider says expired: closed, still offered a
+	// renewal, and live again once renewed.
 	f.answer("/api/getsms", 400, []byte(`{"status":"error","message":"This number has expired."}`))
 	ls, _, err := p.Check(context.Background(), []backend.Line{rentalLine(p)})
-	if err != nil || len(ls) != 1 || ls[0].State != backend.LineExpired {
-		t.Errorf("expired rental: %+v %v", ls, err)
+	if err != nil || len(ls) != 1 || ls[0].State != backend.LineExpired || ls[0].Allowed != backend.Allow(backend.ActRenew) {
+		t.Fatalf("expired rental: %+v %v", ls, err)
+	}
+	f.answer("/api/balance", 200, example(t, "balance"))
+	f.answer("/api/renew", 200, example(t, "renew"))
+	out, err := p.Do(context.Background(), backend.Action{ID: "ren", Kind: backend.ActRenew, Target: ls[0].Key}, backend.Target{Line: &ls[0]})
+	if err != nil || len(out.Lines) != 1 || out.Lines[0].State != backend.LineActive || !out.Lines[0].Allowed.Has(backend.ActCheck) {
+		t.Errorf("renewed expired rental: %+v %v", out, err)
 	}
 }

@@ -518,8 +518,8 @@ func TestContractRentalActivateRenew(t *testing.T) {
 		l.Number != "+"+so.Number || l.Service != so.Service {
 		t.Fatalf("line %+v, simulator %+v", l, so)
 	}
-	if !l.Allowed.Has(backend.ActRenew) || !l.Allowed.Has(backend.ActActivate) || l.Allowed.Has(backend.ActReject) {
-		t.Fatalf("rental allows %s", l.Allowed)
+	if !l.Allowed.Has(backend.ActRenew) || !l.Allowed.Has(backend.ActActivate) || !l.Allowed.Has(backend.ActReject) {
+		t.Fatalf("rental before its SMS allows %s", l.Allowed)
 	}
 
 	// Activate: online until the simulator's window end.
@@ -549,6 +549,9 @@ func TestContractRentalActivateRenew(t *testing.T) {
 	lines, msgs, err := e.p.Check(ctx(t), []backend.Line{al})
 	if err != nil || len(msgs) != 1 || msgs[0].Code != "551203" || lines[0].State != backend.LineActive {
 		t.Fatalf("rental check: %+v %+v %v", lines, msgs, err)
+	}
+	if lines[0].Allowed.Has(backend.ActReject) {
+		t.Fatalf("rental after its SMS allows %s", lines[0].Allowed)
 	}
 
 	// Renew one month: +30 days, charged the product price.
@@ -1242,4 +1245,73 @@ func TestContractRefusalsStateTheOrder(t *testing.T) {
 	wantState("activate an expired rental", err, backend.LineExpired)
 	_, err = e.act(t, backend.ActRenew, ol, 1)
 	wantState("renew a rental past its grace", err, backend.LineExpired)
+}
+
+// Reject is offered for every order type before its SMS, as the
+// document's /api/reject allows, and the simulator stops and refunds the
+// order; after an SMS it is neither offered nor accepted.
+func TestContractRejectAnyOrderBeforeItsSMS(t *testing.T) {
+	e := newEnv(t, 27)
+	for _, b := range []backend.BuyRequest{
+		{Category: nonvoip.TypeShortTerm, Product: pInstagram10m},
+		{Category: nonvoip.TypeLongTerm, Product: pWhatsApp30d},
+		{Category: nonvoip.TypeOneDay, Product: pTelegram1d},
+		{Category: nonvoip.TypeThreeDays, Product: pGoogle3d},
+		{Category: nonvoip.TypeCountry, Product: pCountryTG},
+	} {
+		before := e.balance()
+		l := e.mustBuy(t, b)
+		if !l.Allowed.Has(backend.ActReject) {
+			t.Fatalf("%s line before its SMS allows %s", b.Category, l.Allowed)
+		}
+		out, err := e.act(t, backend.ActReject, l, 0)
+		if err != nil {
+			t.Fatalf("reject %s: %v", b.Category, err)
+		}
+		if !e.balance().Equal(before) {
+			t.Fatalf("reject %s: balance %s, want the refund back to %s", b.Category, e.balance(), before)
+		}
+		if st := e.order(t, l.ID).Status; st != "Rejected" || len(out.Lines) != 1 ||
+			out.Lines[0].State != backend.LineCanceled || out.Lines[0].Allowed != 0 {
+			t.Fatalf("reject %s: simulator %q, outcome %+v", b.Category, st, out)
+		}
+	}
+	r := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeOneDay, Product: pTelegram1d})
+	if err := e.s.NonVoip.Deliver(r.ID, "Telegram code 31337"); err != nil {
+		t.Fatal(err)
+	}
+	lines, _, err := e.p.Check(ctx(t), []backend.Line{r})
+	if err != nil || len(lines) != 1 || lines[0].Allowed.Has(backend.ActReject) {
+		t.Fatalf("rental after its SMS: %+v %v", lines, err)
+	}
+	before := e.balance()
+	_, err = e.act(t, backend.ActReject, lines[0], 0)
+	wantKind(t, err, backend.ErrRefused)
+	if !e.balance().Equal(before) || e.order(t, r.ID).Status == "Rejected" {
+		t.Fatal("the simulator rejected a rental that had an SMS")
+	}
+}
+
+// An expired rental is still offered a renewal (the document sets no
+// limit); the simulator renews it within its grace and the line is live
+// again.
+func TestContractRenewAnExpiredRental(t *testing.T) {
+	e := newEnv(t, 28)
+	l := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeOneDay, Product: pTelegram1d})
+	e.s.Advance(24*time.Hour + time.Minute)
+	lines, _, err := e.p.Check(ctx(t), []backend.Line{l})
+	if err != nil || len(lines) != 1 || lines[0].State != backend.LineExpired || lines[0].Allowed != backend.Allow(backend.ActRenew) {
+		t.Fatalf("expired rental: %+v %v", lines, err)
+	}
+	before := e.balance()
+	out, err := e.act(t, backend.ActRenew, lines[0], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDebit(t, before, e.balance(), "1.25")
+	so := e.order(t, l.ID)
+	if so.Status != "Active" || len(out.Lines) != 1 || out.Lines[0].State != backend.LineActive ||
+		!out.Lines[0].ExpiresAt.Equal(so.Expires.Truncate(time.Second)) || !out.Lines[0].Allowed.Has(backend.ActCheck) {
+		t.Fatalf("renewed line %+v, simulator %+v", out.Lines, so)
+	}
 }

@@ -214,28 +214,36 @@ func expiringWindow(kind string) time.Duration {
 	return 2 * time.Hour
 }
 
-// allowed states what NonVoip accepts for a line now: reject only for a
-// short-term number before its SMS; reuse for a short-term number once it
-// has been used; renew and activate for rentals (30-day, 1-day, 3-day)
-// while they live, activate only when not known to be online; check while
-// open.
+// allowed states what NonVoip accepts for a line now:
+//   - reject for any open order before its SMS: the document's /api/reject
+//     is "Reject a reserved number before receiving SMS" for every order
+//     type (its example answer stops a "rental"), and NOTES.md says it
+//     works only before an SMS;
+//   - reuse for a short-term number once it has been used;
+//   - renew for rentals (30-day, 1-day, 3-day) while they live and once
+//     expired (the document sets no limit; the provider says when it is
+//     too late), not once rejected;
+//   - activate for live rentals not known to be online;
+//   - check while open.
 func allowed(l backend.Line, now time.Time) backend.ActionSet {
 	var s backend.ActionSet
 	open := l.State.Open()
 	if open {
 		s = s.With(backend.ActCheck)
+		if !used(l) {
+			s = s.With(backend.ActReject)
+		}
 	}
 	switch {
 	case l.Kind == TypeShortTerm:
-		if l.State == backend.LineWaiting {
-			s = s.With(backend.ActReject)
-		}
 		if used(l) && (l.State == backend.LineReceived || l.State == backend.LineFinished) {
 			s = s.With(backend.ActReuse)
 		}
 	case isRental(l.Kind):
-		if open {
+		if open || l.State == backend.LineExpired {
 			s = s.With(backend.ActRenew)
+		}
+		if open {
 			if until, err := time.Parse(time.RFC3339, l.Extra[ExtraOnlineUntil]); err != nil || !now.Before(until) {
 				s = s.With(backend.ActActivate)
 			}

@@ -129,7 +129,7 @@ func TestBuyLongTermMultiService(t *testing.T) {
 	if l.Kind != TypeLongTerm || l.State != backend.LineActive || l.RawState != "Active" || !l.ExpiresAt.Equal(utc("2100-12-31 23:59:59")) {
 		t.Errorf("line = %+v", l)
 	}
-	if l.Allowed != backend.Allow(backend.ActCheck, backend.ActRenew, backend.ActActivate) {
+	if l.Allowed != backend.Allow(backend.ActCheck, backend.ActReject, backend.ActRenew, backend.ActActivate) {
 		t.Errorf("allowed = %s", l.Allowed)
 	}
 
@@ -162,7 +162,7 @@ func TestBuyCountryWise(t *testing.T) {
 	if out.Charged.String() != "$0.45" {
 		t.Errorf("charged %s", out.Charged)
 	}
-	if l.Allowed != backend.Allow(backend.ActCheck) {
+	if l.Allowed != backend.Allow(backend.ActCheck, backend.ActReject) {
 		t.Errorf("allowed = %s", l.Allowed)
 	}
 }
@@ -497,11 +497,18 @@ func TestAllowedMatrix(t *testing.T) {
 		{mk(TypeShortTerm, backend.LineFinished, "1"), A(backend.ActReuse)},
 		{mk(TypeShortTerm, backend.LineExpired, ""), 0},
 		{mk(TypeShortTerm, backend.LineCanceled, ""), 0},
-		{mk(TypeLongTerm, backend.LineActive, ""), A(backend.ActCheck, backend.ActRenew, backend.ActActivate)},
+		// Reject for any order before its SMS (the document's /api/reject).
+		{mk(TypeLongTerm, backend.LineActive, ""), A(backend.ActCheck, backend.ActReject, backend.ActRenew, backend.ActActivate)},
+		{mk(TypeLongTerm, backend.LineActive, "1"), A(backend.ActCheck, backend.ActRenew, backend.ActActivate)},
 		{mk(TypeOneDay, backend.LineExpiring, "1"), A(backend.ActCheck, backend.ActRenew, backend.ActActivate)},
-		{mk(TypeThreeDays, backend.LineActive, ""), A(backend.ActCheck, backend.ActRenew, backend.ActActivate)},
-		{mk(TypeLongTerm, backend.LineExpired, ""), 0},
-		{mk(TypeCountry, backend.LineWaiting, ""), A(backend.ActCheck)},
+		{mk(TypeThreeDays, backend.LineActive, ""), A(backend.ActCheck, backend.ActReject, backend.ActRenew, backend.ActActivate)},
+		{mk(TypeCountry, backend.LineWaiting, ""), A(backend.ActCheck, backend.ActReject)},
+		{mk(TypeCountry, backend.LineReceived, "1"), A(backend.ActCheck)},
+		{mk("", backend.LineUnknown, ""), A(backend.ActCheck, backend.ActReject)},
+		// An expired rental may still be renewed (the provider says when
+		// it is too late); a rejected one may not.
+		{mk(TypeLongTerm, backend.LineExpired, ""), A(backend.ActRenew)},
+		{mk(TypeOneDay, backend.LineCanceled, ""), 0},
 	}
 	for _, c := range cases {
 		if got := allowed(c.l, now); got != c.want {

@@ -354,6 +354,7 @@ func (p *NonVoip) renew(a *nvAccount, q nvReq, now time.Time) (int, any) {
 		return nvFail(http.StatusBadRequest, "Insufficient balance.")
 	}
 	a.balance -= cost
+	o.lastCharge = cost // what a reject refunds from now on
 	base := o.expires
 	if now.After(base) {
 		base = now

@@ -50,7 +50,9 @@ package nonvoip
 //     window; it needs a short-term order that has received an SMS and is
 //     not waiting. getsms then answers only SMS of the new window.
 //   - /api/reject works before any SMS of the current window, for any
-//     order type, refunding the last charge; after an SMS it is refused.
+//     order type (the document: "Reject a reserved number before
+//     receiving SMS"; its example stops "the rental"), refunding the last
+//     charge (the order, reuse or renewal); after an SMS it is refused.
 //   - /api/renew renews rentals only; duration "30d" style (also "30",
 //     "1m"), a positive multiple of the product's period (default: one
 //     period), charged pro rata; an expired rental can be renewed within

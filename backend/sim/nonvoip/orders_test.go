@@ -247,6 +247,43 @@ func TestNonVoipReject(t *testing.T) {
 	s.NonVoip.Deliver(id, "Telegram code 77881")
 	nvWant(t, nvCall(t, s, 0, "/api/reject", map[string]any{"order_id": id}), 400, "An SMS has already been received for this number; it can no longer be rejected.")
 	nvWant(t, nvCall(t, s, 0, "/api/reject", map[string]any{"order_id": "1"}), 400, "Order not found.")
+
+	// Any order type before its SMS: a rental, a renewed rental (the
+	// renewal is refunded), a country-wise order.
+	s.NonVoip.SetBalance("nonvoip-main", 20)
+	for _, c := range []struct {
+		path    string
+		product int
+		renew   bool
+		refund  float64
+	}{
+		{"/api/order", 9441, false, 1.25},
+		{"/api/order", 9044, true, 4.00},
+		{"/api/country/order", 502, false, 0.80},
+	} {
+		r := nvCall(t, s, 0, c.path, map[string]any{"product_id": c.product})
+		var id string
+		if m, ok := r.obj(t)["message"].(map[string]any); ok {
+			id = nvOrderID(t, m["order_id"])
+		} else {
+			id = nvOrderID(t, nvFirst(t, r)["order_id"])
+		}
+		if c.renew {
+			if r := nvCall(t, s, 0, "/api/renew", map[string]any{"order_id": id, "duration": "60d"}); r.status != 200 {
+				t.Fatalf("renew: %s", r.body)
+			}
+		}
+		before := s.NonVoip.Balance("nonvoip-main")
+		if r := nvCall(t, s, 0, "/api/reject", map[string]any{"order_id": id}); r.status != 200 {
+			t.Fatalf("reject %d: %s", c.product, r.body)
+		}
+		if got := s.NonVoip.Balance("nonvoip-main") - before; !nvClose(got, c.refund) {
+			t.Fatalf("reject %d refunded %v, want %v", c.product, got, c.refund)
+		}
+		if st, _, _ := s.NonVoip.OrderStatus(id); st != "Rejected" {
+			t.Fatalf("reject %d: status %s", c.product, st)
+		}
+	}
 }
 
 func TestNonVoipRenewAndActivate(t *testing.T) {
