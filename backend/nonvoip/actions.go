@@ -151,7 +151,23 @@ func offerNote(o backend.Offer) string {
 	return "the provider asks for a decision"
 }
 
+// reuse buys a short-term number again. The answer opens a new receiving
+// window on the same order id: the document's /api/reuse, "Reuse a
+// short-term number", is a new paid reservation (status "Reserved",
+// till_expiration 900). /api/renew ("Renew a rented number") extends the
+// same rental and /api/activate ("Activate a long-term or 3-days number")
+// brings the same rental online: neither starts a reservation, so their
+// lines keep the rental's codes and open no window.
+//
+// getsms answers "the latest SMS for an order", which after a reuse is the
+// previous window's until a new one arrives; it carries no date. So getsms
+// is read before the reuse, and the id of the SMS it answers is kept
+// (ExtraStaleSMS): Check never takes that SMS for the new window's code.
 func (p *Provider) reuse(ctx context.Context, act backend.Action, ref OrderRef, old backend.Line) (backend.Outcome, error) {
+	last, err := p.c.GetSMS(ctx, ref)
+	if err != nil {
+		return backend.Outcome{}, err // nothing sent, nothing spent
+	}
 	res, err := p.c.Reuse(ctx, ref)
 	if err != nil {
 		return backend.Outcome{}, err
@@ -171,6 +187,10 @@ func (p *Provider) reuse(ctx context.Context, act backend.Action, ref OrderRef, 
 		if l.Number == "" {
 			l.Number = old.Number
 		}
+		// Set, not left out: the engine keeps Extra keys an answer omits.
+		l.Extra[ExtraUsed], l.Extra[ExtraStaleSMS] = "0", last.MessageID
+		l.NewWindow, l.WindowAt = true, now
+		p.settleState(&l, now)
 		out.Lines = append(out.Lines, l)
 		names = append(names, describeLine(l))
 	}

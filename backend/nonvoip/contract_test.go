@@ -450,9 +450,85 @@ func TestContractShortTermLifecycle(t *testing.T) {
 		so.Status != "Reserved" || !near(rl.ExpiresAt, so.Expires, 2*time.Second) {
 		t.Fatalf("reused line %+v, simulator %+v", rl, so)
 	}
+	// getsms answers the order's latest SMS, the previous window's (see
+	// TestContractReuseOpensANewWindow for what the line shows).
 	sms, err = e.c.GetSMS(ctx(t), nonvoip.OrderRef{OrderID: l.ID})
-	if err != nil || !sms.Waiting {
-		t.Fatalf("getsms after reuse = %+v, %v (the new window has no SMS yet)", sms, err)
+	if err != nil || sms.Waiting || sms.Code != "482913" {
+		t.Fatalf("getsms after reuse = %+v, %v (the previous window's SMS)", sms, err)
+	}
+}
+
+// held is what the engine holds after merging an answer into the line it
+// had: Extra keys the answer omits stay (engine.mergeLines), and a new
+// receiving window drops the old window's code.
+func held(prev, l backend.Line) backend.Line {
+	ex := map[string]string{}
+	for k, v := range prev.Extra {
+		ex[k] = v
+	}
+	for k, v := range l.Extra {
+		ex[k] = v
+	}
+	l.Extra = ex
+	if !l.NewWindow && l.Code == "" {
+		l.Code, l.CodeAt = prev.Code, prev.CodeAt
+	}
+	l.NewWindow = false
+	return l
+}
+
+// A reuse keeps the order id and opens a new receiving window: the line
+// comes back waiting with no code, getsms (which answers the order's
+// latest SMS) goes on answering the old one, and only a new SMS gives the
+// line a code again.
+func TestContractReuseOpensANewWindow(t *testing.T) {
+	e := newEnv(t, 29)
+	l := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeShortTerm, Product: pInstagram10m})
+	if err := e.s.NonVoip.Deliver(l.ID, "Your Instagram code is 111111"); err != nil {
+		t.Fatal(err)
+	}
+	lines, _, err := e.p.Check(ctx(t), []backend.Line{l})
+	if err != nil || lines[0].Code != "111111" || lines[0].State != backend.LineReceived {
+		t.Fatalf("first window: %+v %v", lines, err)
+	}
+	first := held(l, lines[0])
+
+	before := e.balance()
+	out, err := e.act(t, backend.ActReuse, first, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDebit(t, before, e.balance(), "0.36")
+	rl := out.Lines[0]
+	if !rl.NewWindow || rl.WindowAt.IsZero() || rl.State != backend.LineWaiting || rl.Code != "" || len(rl.Candidates) != 0 ||
+		rl.Extra[nonvoip.ExtraUsed] == "1" || rl.Allowed.Has(backend.ActReuse) || !rl.Allowed.Has(backend.ActReject) {
+		t.Fatalf("reused line %+v (%s)", rl, rl.Allowed)
+	}
+	cur := held(first, rl)
+	if cur.Extra[nonvoip.ExtraUsed] == "1" {
+		t.Fatal("the old window's \"used\" mark survives the engine's merge")
+	}
+
+	// Before a new SMS: getsms answers the old one, the line shows nothing.
+	if sms, err := e.c.GetSMS(ctx(t), nonvoip.OrderRef{OrderID: l.ID}); err != nil || sms.Code != "111111" {
+		t.Fatalf("getsms after reuse = %+v, %v", sms, err)
+	}
+	for range 2 {
+		lines, msgs, err := e.p.Check(ctx(t), []backend.Line{cur})
+		if err != nil || len(lines) != 1 || len(msgs) != 0 || lines[0].Code != "" || lines[0].State != backend.LineWaiting ||
+			lines[0].Extra[nonvoip.ExtraUsed] == "1" {
+			t.Fatalf("check before a new SMS: %+v %+v %v", lines, msgs, err)
+		}
+		cur = held(cur, lines[0])
+	}
+
+	// A new SMS: the new code.
+	if err := e.s.NonVoip.Deliver(l.ID, "Your Instagram code is 222222"); err != nil {
+		t.Fatal(err)
+	}
+	lines, msgs, err := e.p.Check(ctx(t), []backend.Line{cur})
+	if err != nil || len(msgs) != 1 || msgs[0].Code != "222222" || lines[0].Code != "222222" || lines[0].State != backend.LineReceived {
+		t.Fatalf("check after a new SMS: %+v %+v %v", lines, msgs, err)
 	}
 }
 
@@ -1102,8 +1178,8 @@ func TestContractReuseByOrderAndByNumber(t *testing.T) {
 	}
 	// The client's getsms by service and number reads the same order.
 	sms, err := e.c.GetSMS(ctx(t), nonvoip.OrderRef{Service: so.Service, Number: so.Number})
-	if err != nil || !sms.Waiting || sms.Number != so.Number {
-		t.Fatalf("getsms by number: %+v, %v", sms, err)
+	if err != nil || sms.Code != "44556" || sms.Number != so.Number {
+		t.Fatalf("getsms by number: %+v, %v (the order's latest SMS)", sms, err)
 	}
 	// Reuse of a rental is refused.
 	r := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeOneDay, Product: pTelegram1d})

@@ -15,8 +15,11 @@ const (
 	ExtraService     = "service"      // the provider's service name (reuse/activate by service+number)
 	ExtraNumber      = "number"       // the provider's number spelling ("16095550123")
 	ExtraProduct     = "product_id"   // what was ordered
-	ExtraUsed        = "used"         // "1" once an SMS arrived
+	ExtraUsed        = "used"         // "1" once an SMS arrived in the current window, "0" after a reuse
 	ExtraOnlineUntil = "online_until" // RFC 3339: activation's end_on
+	// ExtraStaleSMS is the id of the SMS getsms answered when the current
+	// window opened (a reuse): the previous window's, never this one's code.
+	ExtraStaleSMS = "stale_sms"
 )
 
 func refOf(l backend.Line) OrderRef {
@@ -114,6 +117,9 @@ func (p *Provider) applySMS(l backend.Line, s SMS) (backend.Line, []backend.Mess
 	if !s.ExpiresAt.IsZero() {
 		nl.ExpiresAt = s.ExpiresAt
 	}
+	if !s.Waiting && s.MessageID == nl.Extra[ExtraStaleSMS] {
+		s.Waiting = true // the previous window's SMS, answered until a new one arrives
+	}
 	var msgs []backend.Message
 	if !s.Waiting {
 		nl.Extra[ExtraUsed] = "1"
@@ -147,8 +153,10 @@ func (p *Provider) gone(l backend.Line) backend.Line {
 	return nl
 }
 
+// used reports an SMS in the line's current window; a code seen before
+// the window opened (WindowAt) belongs to an earlier one.
 func used(l backend.Line) bool {
-	return l.Extra[ExtraUsed] == "1" || l.Code != "" || l.State == backend.LineReceived
+	return l.Extra[ExtraUsed] == "1" || (l.Code != "" && !l.CodeAt.Before(l.WindowAt)) || l.State == backend.LineReceived
 }
 
 func isRental(kind string) bool {

@@ -463,6 +463,7 @@ func TestActivateAndReuse(t *testing.T) {
 	used := waitingLine(p)
 	used.ID, used.Key = "35749684", p.key("35749684")
 	used.State, used.Code = backend.LineReceived, "545"
+	f.answer("/api/getsms", 200, example(t, "getsms"))
 	f.answer("/api/reuse", 200, example(t, "reuse"))
 	out, err = p.Do(ctx, backend.Action{ID: "r", Kind: backend.ActReuse, Target: used.Key}, backend.Target{Line: &used})
 	if err != nil {
@@ -669,5 +670,58 @@ func TestUnsupportedActions(t *testing.T) {
 	}
 	if len(f.requests()) != 0 {
 		t.Error("an unsupported action reached the server")
+	}
+}
+
+// A reuse opens a new receiving window on the same order: the returned
+// line waits with no code and no "used" mark, and the SMS getsms answered
+// before the reuse (the previous window's: getsms answers the order's
+// latest SMS) is never taken for the new window's code.
+func TestReuseOpensANewWindow(t *testing.T) {
+	f := newFake(t)
+	p := newProvider(t, f)
+	ctx := context.Background()
+	old := waitingLine(p)
+	old.ID, old.Key = "35749684", p.key("35749684")
+	old.State, old.Code, old.CodeAt = backend.LineReceived, "545", testNow.Add(-time.Minute)
+	old.Extra[ExtraUsed] = "1"
+
+	f.answer("/api/getsms", 200, example(t, "getsms"))
+	f.answer("/api/reuse", 200, example(t, "reuse"))
+	out, err := p.Do(ctx, backend.Action{ID: "r", Kind: backend.ActReuse, Target: old.Key}, backend.Target{Line: &old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl := out.Lines[0]
+	if !nl.NewWindow || !nl.WindowAt.Equal(testNow) || nl.State != backend.LineWaiting || nl.Code != "" || len(nl.Candidates) != 0 ||
+		nl.Extra[ExtraUsed] != "0" || nl.Extra[ExtraStaleSMS] != messageID("35749684", "Your Instagram OTP is 545") ||
+		nl.Allowed != backend.Allow(backend.ActCheck, backend.ActReject) {
+		t.Fatalf("reused line = %+v (%s)", nl, nl.Allowed)
+	}
+	// The engine keeps Extra keys an answer omits: "used" must be set.
+	held := nl
+	held.NewWindow = false
+	ls, ms, err := p.Check(ctx, []backend.Line{held})
+	if err != nil || len(ls) != 1 || len(ms) != 0 || ls[0].State != backend.LineWaiting || ls[0].Code != "" {
+		t.Fatalf("check before a new SMS: %+v %+v %v", ls, ms, err)
+	}
+	// A line still carrying the old code (from before WindowAt) waits too.
+	held.Code, held.CodeAt = "545", testNow.Add(-time.Minute)
+	if ls, _, _ := p.Check(ctx, []backend.Line{held}); ls[0].State != backend.LineWaiting || !ls[0].Allowed.Has(backend.ActReject) {
+		t.Fatalf("an earlier window's code made the line %s (%s)", ls[0].State, ls[0].Allowed)
+	}
+	f.answer("/api/getsms", 200, []byte(`{"status":"success","number":"16095170503","service":"Instagram","sms":"Your Instagram OTP is 778","pin":"778","type":"short_term"}`))
+	ls, ms, err = p.Check(ctx, []backend.Line{ls[0]})
+	if err != nil || len(ms) != 1 || ms[0].Code != "778" || ls[0].Code != "778" || ls[0].State != backend.LineReceived {
+		t.Fatalf("check after a new SMS: %+v %+v %v", ls, ms, err)
+	}
+
+	// When getsms cannot be read first, nothing is bought.
+	f.answer("/api/getsms", 400, example(t, "error_wrong_auth"))
+	before := f.count("/api/reuse")
+	_, err = p.Do(ctx, backend.Action{ID: "r2", Kind: backend.ActReuse, Target: old.Key}, backend.Target{Line: &old})
+	wantKind(t, err, backend.ErrAuth)
+	if f.count("/api/reuse") != before {
+		t.Error("the reuse was sent without reading the last SMS first")
 	}
 }

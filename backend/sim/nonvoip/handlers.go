@@ -370,8 +370,8 @@ func (p *NonVoip) getsms(a *nvAccount, q nvReq, _ time.Time) (int, any) {
 		return nvFail(http.StatusNotFound, "Order not found.")
 	}
 	body := nvSMSJSON{Status: "success", Number: o.number, Service: o.service, Type: o.kind}
-	if w := o.windowSMS(); len(w) > 0 {
-		body.SMS, body.Pin = w[len(w)-1].text, w[len(w)-1].pin
+	if n := len(o.sms); n > 0 { // the order's latest, whatever its window
+		body.SMS, body.Pin = o.sms[n-1].text, o.sms[n-1].pin
 	}
 	return http.StatusOK, body
 }

@@ -48,7 +48,7 @@ package nonvoip
 //   - /api/reuse keeps the order id (as the document's example does),
 //     charges the product's listed price again and opens a new 900 s
 //     window; it needs a short-term order that has received an SMS and is
-//     not waiting. getsms then answers only SMS of the new window.
+//     not waiting.
 //   - /api/reject works before any SMS of the current window, for any
 //     order type (the document: "Reject a reserved number before
 //     receiving SMS"; its example stops "the rental"), refunding the last
@@ -59,8 +59,10 @@ package nonvoip
 //     nvRenewGrace and becomes Active again; the expiry moves from
 //     max(now, expiry).
 //   - /api/getsms answers {"status":"success",number,service,sms,pin,type}
-//     with the latest SMS of the current window, and sms "" / pin "" before
-//     any SMS (for every order state); an unknown order (or another
+//     with "the latest SMS for an order" (the document), and sms "" / pin
+//     "" before any SMS (for every order state). A reuse keeps the order
+//     id, so until the new window's first SMS getsms answers the previous
+//     window's; nothing in the answer dates it. An unknown order (or another
 //     account's) is 404 {"status":"error","message":"Order not found."}.
 //     type is the order type (short_term, long_term, one_day, 3days,
 //     country).

@@ -337,9 +337,19 @@ func TestNonVoipReuse(t *testing.T) {
 	if d := before - s.NonVoip.Balance("nonvoip-main"); !nvClose(d, 0.36) {
 		t.Fatalf("reuse debit %v", d)
 	}
-	if g := nvCall(t, s, 0, "/api/getsms", map[string]any{"order_id": id}).obj(t); g["sms"] != "" {
-		t.Fatalf("a reused order starts without SMS: %v", g)
+	// getsms answers the order's latest SMS: the previous window's until
+	// the new one gets its own.
+	if g := nvCall(t, s, 0, "/api/getsms", map[string]any{"order_id": id}).obj(t); g["sms"] != "Your Instagram code is 909090" {
+		t.Fatalf("a reused order answers its latest SMS: %v", g)
 	}
+	nvWant(t, nvCall(t, s, 0, "/api/reuse", map[string]any{"order_id": id}), 400, "This number is still reserved for you.")
+	s.NonVoip.Deliver(id, "Your Instagram code is 121212")
+	if g := nvCall(t, s, 0, "/api/getsms", map[string]any{"order_id": id}).obj(t); g["sms"] != "Your Instagram code is 121212" || g["pin"] != "121212" {
+		t.Fatalf("after the new window's SMS: %v", g)
+	}
+	// Reject goes by the current window: refused once it has an SMS.
+	nvWant(t, nvCall(t, s, 0, "/api/reject", map[string]any{"order_id": id}), 400,
+		"An SMS has already been received for this number; it can no longer be rejected.")
 	rental := nvOrderID(t, nvFirst(t, nvCall(t, s, 0, "/api/order", map[string]any{"product_id": 9044}))["order_id"])
 	nvWant(t, nvCall(t, s, 0, "/api/reuse", map[string]any{"order_id": rental}), 400, "Only short-term numbers can be reused.")
 }
