@@ -101,19 +101,47 @@ func (p *Provider) buy(ctx context.Context, act backend.Action) (backend.Outcome
 	if res.Offer != nil {
 		return backend.Outcome{Offer: res.Offer, Note: offerNote(*res.Offer)}, nil
 	}
-	price := act.Cost
+	price, accepted := acceptedPrice(act)
 	if len(res.Orders) > 1 {
-		price = backend.Money{} // the estimate covers them all
+		price, accepted = backend.Money{}, false // the estimate covers them all
 	}
 	out := backend.Outcome{Done: true}
 	var names []string
+	var stated decimal.Decimal
+	costed := len(res.Orders) > 0 // every order states its cost
 	for _, o := range res.Orders {
-		l := p.lineFromOrder(o, cat, params.ProductID, price, now)
+		l := p.lineFromOrder(o, cat, params.ProductID, price, now) // a cost the answer states wins
 		out.Lines = append(out.Lines, l)
 		names = append(names, describeLine(l))
+		stated, costed = stated.Add(o.Cost), costed && o.HasCost
+	}
+	switch {
+	case costed:
+		out.Charged = backend.NewMoney(stated, Currency)
+	case accepted:
+		out.Charged = price
 	}
 	out.Note = "ordered " + strings.Join(names, ", ")
 	return out, nil
+}
+
+// acceptedPrice is what a USA order costs when its answer does not say
+// (the document's /api/order answers name no price): after
+// Price_Change_Required, the accepted_max_price the operator confirmed
+// (the offer's available_price: "the actual debit is the price of the
+// route"); with a premium bid, the listed price raised by the bid, to the
+// cent. accepted is false when it is only the catalogue estimate
+// (act.Cost, the listed price).
+func acceptedPrice(act backend.Action) (price backend.Money, accepted bool) {
+	price, b := act.Cost, act.Buy
+	if b.AcceptedMaxPrice != nil {
+		price, accepted = backend.NewMoney(*b.AcceptedMaxPrice, Currency), true
+	}
+	if b.Auction > 0 && price.Known {
+		raised := price.Amount.Mul(decimal.NewFromInt(int64(100 + b.Auction))).Div(decimal.NewFromInt(100)).Round(2)
+		price, accepted = backend.NewMoney(raised, price.Currency), true
+	}
+	return price, accepted
 }
 
 // productSet is Product followed by Products, without repeats.

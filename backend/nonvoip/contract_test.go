@@ -789,12 +789,23 @@ func TestContractPriceChangeOffer(t *testing.T) {
 	if err != nil || out.Offer == nil || out.Offer.Kind != backend.OfferPriceChange {
 		t.Fatalf("low cap: %+v, %v", out, err)
 	}
-	// The operator accepts: ordered, debited the route price.
+	// The operator accepts: ordered, debited the route price, and the line
+	// shows what was charged, not the listed estimate the buy carried.
 	accept := o.Available
-	l := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeShortTerm, Product: pInstagram10m, AcceptedMaxPrice: &accept})
+	b := backend.BuyRequest{Category: nonvoip.TypeShortTerm, Product: pInstagram10m, AcceptedMaxPrice: &accept}
+	out, err = e.p.Do(ctx(t), backend.Action{ID: actionID(backend.ActBuy), Kind: backend.ActBuy, Account: e.acct, Buy: &b,
+		Cost: backend.NewMoney(dec("0.36"), nonvoip.Currency), CreatedAt: e.s.Now()}, backend.Target{})
+	if err != nil || len(out.Lines) != 1 {
+		t.Fatalf("accepted offer: %+v %v", out, err)
+	}
+	l := out.Lines[0]
 	wantDebit(t, before, e.balance(), "1.70")
-	if e.s.NonVoip.OrderCount(e.acct) != purchases+1 || e.order(t, l.ID).LastCharge != 1.70 {
-		t.Fatalf("accepted offer: %d purchases, charge %v", e.s.NonVoip.OrderCount(e.acct)-purchases, e.order(t, l.ID).LastCharge)
+	charged := decimal.NewFromFloat(e.order(t, l.ID).LastCharge)
+	if e.s.NonVoip.OrderCount(e.acct) != purchases+1 || !charged.Equal(dec("1.70")) {
+		t.Fatalf("accepted offer: %d purchases, charge %v", e.s.NonVoip.OrderCount(e.acct)-purchases, charged)
+	}
+	if !l.Price.Known || !l.Price.Amount.Equal(charged) || !out.Charged.Known || !out.Charged.Amount.Equal(charged) {
+		t.Fatalf("line price %s, outcome charged %s; the simulator charged %s", l.Price, out.Charged, charged)
 	}
 	// A cap above the route price still debits the route price only.
 	high := dec("5.00")
@@ -827,6 +838,20 @@ func TestContractPremiumOffer(t *testing.T) {
 	wantDebit(t, before, e.balance(), "0.56")
 	if so := e.order(t, l.ID); so.Type != "short_term" || l.Number != "+"+so.Number {
 		t.Fatalf("premium line %+v, simulator %+v", l, so)
+	}
+	// The line shows the bid's price, what the books charged, not the
+	// listed estimate the buy carried (0.45 × 1.30 = 0.585 → 0.59).
+	for _, bid := range []int{25, 30} {
+		b := backend.BuyRequest{Category: nonvoip.TypeShortTerm, Product: pTelegram10m, Auction: bid}
+		out, err := e.p.Do(ctx(t), backend.Action{ID: actionID(backend.ActBuy), Kind: backend.ActBuy, Account: e.acct, Buy: &b,
+			Cost: backend.NewMoney(dec("0.45"), nonvoip.Currency), CreatedAt: e.s.Now()}, backend.Target{})
+		if err != nil || len(out.Lines) != 1 {
+			t.Fatalf("bid %d: %+v %v", bid, out, err)
+		}
+		charged := decimal.NewFromFloat(e.order(t, out.Lines[0].ID).LastCharge)
+		if p := out.Lines[0].Price; !p.Known || !p.Amount.Equal(charged) || !out.Charged.Amount.Equal(charged) {
+			t.Fatalf("bid %d: line price %s, outcome charged %s; the simulator charged %s", bid, p, out.Charged, charged)
+		}
 	}
 	// Out of ordinary stock (no premium mode): the simulator offers a
 	// premium bid, as the document's Premium_Available describes.

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"switchboard/backend"
 )
 
@@ -112,6 +114,43 @@ func TestBuyOffersThenAcceptedRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameJSON(t, f.last(t, "/api/order").Body, example(t, "req_order_premium"))
+}
+
+// The line shows what was charged: the answer's cost when it states one,
+// else the price the operator accepted (an offer's price, the listed price
+// raised by a premium bid), never the catalogue estimate after an offer.
+func TestBuyPriceIsWhatWasCharged(t *testing.T) {
+	f := newFake(t)
+	p := newProvider(t, f)
+	costed := []byte(`{"status":"success","message":[{"order_id":146185,"status":"Reserved","number":"16095550123","service":"Instagram","expiration":900,"type":"short_term","cost":"0.99"}]}`)
+	limit := dec("1.7")
+	for _, c := range []struct {
+		name          string
+		answer        []byte
+		accepted      *decimal.Decimal
+		bid           int
+		price, charge string // "" = unknown
+	}{
+		{"plain", example(t, "order_short_term"), nil, 0, "$0.36", ""},
+		{"price change accepted", example(t, "order_short_term"), &limit, 0, "$1.70", "$1.70"},
+		{"premium bid", example(t, "order_short_term"), nil, 20, "$0.43", "$0.43"}, // 0.36 × 1.2 = 0.432
+		{"the answer states the cost", costed, &limit, 0, "$0.99", "$0.99"},
+	} {
+		f.answer("/api/order", 200, c.answer)
+		act := buy("short_term", "10000086")
+		act.Buy.AcceptedMaxPrice, act.Buy.Auction = c.accepted, c.bid
+		out, err := p.Do(context.Background(), act, backend.Target{})
+		if err != nil || len(out.Lines) != 1 {
+			t.Fatalf("%s: %+v %v", c.name, out, err)
+		}
+		charged := ""
+		if out.Charged.Known {
+			charged = out.Charged.String()
+		}
+		if got := out.Lines[0].Price.String(); got != c.price || charged != c.charge {
+			t.Errorf("%s: line price %s, charged %q; want %s, %q", c.name, got, charged, c.price, c.charge)
+		}
+	}
 }
 
 func TestBuyLongTermMultiService(t *testing.T) {

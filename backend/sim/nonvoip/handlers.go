@@ -147,7 +147,7 @@ func (p *NonVoip) orderShort(a *nvAccount, pr *nvProduct, q nvReq, auction int, 
 		if !hasAuction || auction < bid {
 			return http.StatusOK, map[string]any{"status": "info", "message": []nvPremium{{Info: "Premium_Available", RecommendedBid: bid}}}
 		}
-		cost = pr.price * int64(100+auction) / 100
+		cost = nvWithBid(pr.price, auction)
 		premium = true
 	} else {
 		route := pr.price
@@ -164,7 +164,7 @@ func (p *NonVoip) orderShort(a *nvAccount, pr *nvProduct, q nvReq, auction int, 
 		}
 		cost = route
 		if hasAuction {
-			cost = route * int64(100+auction) / 100
+			cost = nvWithBid(route, auction)
 		}
 	}
 	if cost > a.balance {
@@ -184,6 +184,10 @@ func (p *NonVoip) orderShort(a *nvAccount, pr *nvProduct, q nvReq, auction int, 
 	return nvSuccess([]nvShortJSON{{OrderID: nvIDValue(o.id), Status: o.status, Number: o.number, Service: o.service,
 		Expiration: nvSeconds(o.expires.Sub(now)), Type: nvShort}})
 }
+
+// nvWithBid is a price raised by a premium bid (percent), to the nearest
+// cent.
+func nvWithBid(cents int64, bid int) int64 { return (cents*int64(100+bid) + 50) / 100 }
 
 func (p *NonVoip) countryProducts(_ *nvAccount, _ nvReq, _ time.Time) (int, any) {
 	list := make([]nvCountryProductJSON, 0, len(p.country))

@@ -39,9 +39,9 @@ package nonvoip
 //   - Premium_Available: a short-term product with no ordinary stock
 //     (available 0, or premium-only mode set by SetPremiumOnly) answers
 //     Premium_Available with its recommended_bid (20 unless set); an order
-//     with auction ≥ recommended_bid succeeds at listed × (1 + bid/100)
-//     from the premium routes (stock unchanged) and fires the
-//     auction_wining callback; a lower bid gets the info again.
+//     with auction ≥ recommended_bid succeeds at listed × (1 + bid/100),
+//     to the nearest cent, from the premium routes (stock unchanged) and
+//     fires the auction_wining callback; a lower bid gets the info again.
 //   - A 30-days multi-service order (product_ids, ≤ 5, 30-days products
 //     only) is ONE order on one number; its service is the names joined by
 //     ", " and its cost the sum of the prices.

@@ -141,6 +141,13 @@ func TestNonVoipPremiumAvailable(t *testing.T) {
 	if d := before - s.NonVoip.Balance("nonvoip-main"); !nvClose(d, 0.60) {
 		t.Fatalf("premium debit %v", d)
 	}
+	// The bid raises the price to the nearest cent: 0.45 × 1.30 = 0.585.
+	s.NonVoip.SetPremiumOnly(10000031, 30)
+	before = s.NonVoip.Balance("nonvoip-main")
+	nvFirst(t, nvCall(t, s, 0, "/api/order", map[string]any{"product_id": 10000031, "auction": 30}))
+	if d := before - s.NonVoip.Balance("nonvoip-main"); !nvClose(d, 0.59) {
+		t.Fatalf("premium debit %v, want 0.59", d)
+	}
 	// Ordinary stock running out offers premium too.
 	s.NonVoip.SetAvailable(10000086, 0)
 	if info := nvFirst(t, nvCall(t, s, 0, "/api/order", map[string]any{"product_id": 10000086})); info["info"] != "Premium_Available" ||
