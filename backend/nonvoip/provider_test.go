@@ -229,6 +229,43 @@ func TestBuyLostAnswerIsUnknownAndSettlesUnknown(t *testing.T) {
 	}
 }
 
+// NonVoip cannot list orders, so a lost purchase or reuse is never matched
+// to an order (claimed or not): it stays unknown, with a note that says
+// what to check by hand, and nothing is read or sent.
+func TestSettleLostPurchaseNamesWhatToCheck(t *testing.T) {
+	f := newFake(t)
+	p := newProvider(t, f)
+	at := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+	claimed := backend.Target{KnownIDs: map[string]bool{"146180": true}, Claimed: map[string]bool{"146181": true}}
+	bought := buy("short_term", "10000086")
+	bought.CreatedAt = at
+	reusedByBuy := backend.Action{ID: "b", Kind: backend.ActBuy, CreatedAt: at, Buy: &backend.BuyRequest{ReuseOrder: "35749684"}}
+	line := waitingLine(p)
+	reused := backend.Action{ID: "r", Kind: backend.ActReuse, Target: line.Key, CreatedAt: at}
+	for _, c := range []struct {
+		act  backend.Action
+		t    backend.Target
+		want []string
+	}{
+		{bought, claimed, []string{"short_term order of product 10000086", "5 Jan 10:00 UTC", "by hand", ":add nonvoip", "will not send it again"}},
+		{reusedByBuy, claimed, []string{"order 35749684 was reused", "5 Jan 10:00 UTC", "by hand"}},
+		{reused, backend.Target{Line: &line}, []string{"order 146185 was reused", "by hand"}},
+	} {
+		st, out, err := p.Settle(context.Background(), c.act, c.t)
+		if err != nil || st != backend.SettledUnknown || len(out.Lines) != 0 {
+			t.Errorf("%s: settle = %v %+v %v", c.act.ID, st, out, err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out.Note, w) {
+				t.Errorf("%s: note %q does not say %q", c.act.ID, out.Note, w)
+			}
+		}
+	}
+	if n := len(f.requests()); n != 0 {
+		t.Errorf("settling lost purchases sent %d requests; there is nothing to read", n)
+	}
+}
+
 func waitingLine(p *Provider) backend.Line {
 	return backend.Line{Key: p.key("146185"), Account: "nv-test", Provider: backend.NonVoip, ID: "146185",
 		Number: "+16095170503", Service: "Instagram", Kind: TypeShortTerm, State: backend.LineWaiting, RawState: "Reserved",

@@ -2,19 +2,43 @@ package nonvoip
 
 import (
 	"context"
+	"strings"
 
 	"switchboard/backend"
 )
 
 // --- settling ---------------------------------------------------------------
 
-// noListNote explains why a lost purchase cannot be settled.
-const noListNote = "NonVoip cannot list orders, so Switchboard cannot see whether this order was placed: " +
-	"check the order history on the NonVoip site (an incoming-SMS callback for a new order would also show it)"
+// lostPurchaseNote tells the operator what to check by hand for a
+// purchase or reuse whose answer was lost: NonVoip cannot list orders, so
+// no order can be matched to it (Target.KnownIDs and Claimed have nothing
+// to apply to), and it is never sent again.
+func lostPurchaseNote(act backend.Action) string {
+	what := "this purchase"
+	if b := act.Buy; b != nil {
+		switch {
+		case b.ReuseOrder != "":
+			what = "order " + b.ReuseOrder + " was reused (charged again)"
+		case b.ReuseNumber != "":
+			what = "number " + b.ReuseNumber + " was reused (charged again)"
+		default:
+			what = "the " + b.Category + " order of product " + strings.Join(productSet(b.Product, b.Products), ", ") + " was placed"
+		}
+	} else if act.Kind == backend.ActReuse {
+		what = "order " + act.Target.ID() + " was reused (charged again)"
+	}
+	if !act.CreatedAt.IsZero() {
+		what += " (sent " + act.CreatedAt.UTC().Format("2 Jan 15:04 UTC") + ")"
+	}
+	return "NonVoip cannot list orders, so Switchboard cannot tell whether " + what +
+		"; it will not send it again. Check the order history on the NonVoip site by hand, " +
+		"and add an order placed there with :add nonvoip <order id> (an incoming-SMS callback would also show it)"
+}
 
 // Settle re-reads the provider after an action whose answer was lost.
-//   - buy / reuse: NonVoip has no order listing, so it stays unknown
-//     (the engine may still learn of the order from a callback).
+//   - buy / reuse: NonVoip has no order listing, so it stays unknown with
+//     a note saying what to check by hand (the engine may still learn of
+//     the order from a callback).
 //   - reject: getsms 404, or a status word or refusal saying rejected →
 //     happened;
 //     an SMS on the order → not done (reject is refused after an SMS);
@@ -29,7 +53,7 @@ const noListNote = "NonVoip cannot list orders, so Switchboard cannot see whethe
 func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
 	switch act.Kind {
 	case backend.ActBuy, backend.ActReuse:
-		return backend.SettledUnknown, backend.Outcome{Note: noListNote}, nil
+		return backend.SettledUnknown, backend.Outcome{Note: lostPurchaseNote(act)}, nil
 	case backend.ActActivate:
 		return backend.SettledNotDone, backend.Outcome{Note: "activation cannot be re-read; it costs nothing and may be sent again"}, nil
 	case backend.ActReject:
