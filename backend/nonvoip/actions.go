@@ -101,19 +101,47 @@ func (p *Provider) buy(ctx context.Context, act backend.Action) (backend.Outcome
 	if res.Offer != nil {
 		return backend.Outcome{Offer: res.Offer, Note: offerNote(*res.Offer)}, nil
 	}
-	price := act.Cost
+	price, accepted := acceptedPrice(act)
 	if len(res.Orders) > 1 {
-		price = backend.Money{} // the estimate covers them all
+		price, accepted = backend.Money{}, false // the estimate covers them all
 	}
 	out := backend.Outcome{Done: true}
 	var names []string
+	var stated decimal.Decimal
+	costed := len(res.Orders) > 0 // every order states its cost
 	for _, o := range res.Orders {
-		l := p.lineFromOrder(o, cat, params.ProductID, price, now)
+		l := p.lineFromOrder(o, cat, params.ProductID, price, now) // a cost the answer states wins
 		out.Lines = append(out.Lines, l)
 		names = append(names, describeLine(l))
+		stated, costed = stated.Add(o.Cost), costed && o.HasCost
+	}
+	switch {
+	case costed:
+		out.Charged = backend.NewMoney(stated, Currency)
+	case accepted:
+		out.Charged = price
 	}
 	out.Note = "ordered " + strings.Join(names, ", ")
 	return out, nil
+}
+
+// acceptedPrice is what a USA order costs when its answer does not say
+// (the document's /api/order answers name no price): after
+// Price_Change_Required, the accepted_max_price the operator confirmed
+// (the offer's available_price: "the actual debit is the price of the
+// route"); with a premium bid, the listed price raised by the bid, to the
+// cent. accepted is false when it is only the catalogue estimate
+// (act.Cost, the listed price).
+func acceptedPrice(act backend.Action) (price backend.Money, accepted bool) {
+	price, b := act.Cost, act.Buy
+	if b.AcceptedMaxPrice != nil {
+		price, accepted = backend.NewMoney(*b.AcceptedMaxPrice, Currency), true
+	}
+	if b.Auction > 0 && price.Known {
+		raised := price.Amount.Mul(decimal.NewFromInt(int64(100 + b.Auction))).Div(decimal.NewFromInt(100)).Round(2)
+		price, accepted = backend.NewMoney(raised, price.Currency), true
+	}
+	return price, accepted
 }
 
 // productSet is Product followed by Products, without repeats.
@@ -151,7 +179,23 @@ func offerNote(o backend.Offer) string {
 	return "the provider asks for a decision"
 }
 
+// reuse buys a short-term number again. The answer opens a new receiving
+// window on the same order id: the document's /api/reuse, "Reuse a
+// short-term number", is a new paid reservation (status "Reserved",
+// till_expiration 900). /api/renew ("Renew a rented number") extends the
+// same rental and /api/activate ("Activate a long-term or 3-days number")
+// brings the same rental online: neither starts a reservation, so their
+// lines keep the rental's codes and open no window.
+//
+// getsms answers "the latest SMS for an order", which after a reuse is the
+// previous window's until a new one arrives; it carries no date. So getsms
+// is read before the reuse, and the id of the SMS it answers is kept
+// (ExtraStaleSMS): Check never takes that SMS for the new window's code.
 func (p *Provider) reuse(ctx context.Context, act backend.Action, ref OrderRef, old backend.Line) (backend.Outcome, error) {
+	last, err := p.c.GetSMS(ctx, ref)
+	if err != nil {
+		return backend.Outcome{}, err // nothing sent, nothing spent
+	}
 	res, err := p.c.Reuse(ctx, ref)
 	if err != nil {
 		return backend.Outcome{}, err
@@ -171,6 +215,10 @@ func (p *Provider) reuse(ctx context.Context, act backend.Action, ref OrderRef, 
 		if l.Number == "" {
 			l.Number = old.Number
 		}
+		// Set, not left out: the engine keeps Extra keys an answer omits.
+		l.Extra[ExtraUsed], l.Extra[ExtraStaleSMS] = "0", last.MessageID
+		l.NewWindow, l.WindowAt = true, now
+		p.settleState(&l, now)
 		out.Lines = append(out.Lines, l)
 		names = append(names, describeLine(l))
 	}
@@ -188,18 +236,11 @@ func (p *Provider) reject(ctx context.Context, act backend.Action, l backend.Lin
 		return backend.Outcome{}, err
 	}
 	p.forget(act.ID)
-	nl := rejected(l, p.clock())
+	nl := p.closeAs(l, backend.LineCanceled)
 	if msg == "" {
 		msg = "rejected and refunded"
 	}
 	return backend.Outcome{Done: true, Note: msg, Lines: []backend.Line{nl}}, nil
-}
-
-func rejected(l backend.Line, now time.Time) backend.Line {
-	nl := cloneLine(l)
-	nl.State, nl.RawState = backend.LineCanceled, "rejected"
-	nl.Allowed = allowed(nl, now)
-	return nl
 }
 
 // renewDuration is the duration field for a renewal: Months of 30 days
@@ -228,6 +269,9 @@ func (p *Provider) renew(ctx context.Context, act backend.Action, l backend.Line
 	p.forget(act.ID)
 	now := p.clock()
 	nl := cloneLine(l)
+	if !nl.State.Open() {
+		nl.RawState = "" // the word that closed it ("expired") no longer holds
+	}
 	note := "renewed"
 	if !r.ExpiresAt.IsZero() {
 		nl.ExpiresAt = r.ExpiresAt

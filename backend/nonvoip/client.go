@@ -311,7 +311,7 @@ func (c *Client) Reuse(ctx context.Context, ref OrderRef) (OrderResult, error) {
 	op := "reuse " + ref.String()
 	resp, err := c.post(ctx, op, "/api/reuse", c.lookup(ref), false)
 	if err != nil {
-		return OrderResult{}, err
+		return OrderResult{}, orderRefusal(err)
 	}
 	res, err := decodeOrderResult(resp.Body, c.now())
 	if err != nil {
@@ -330,7 +330,7 @@ func (c *Client) Activate(ctx context.Context, ref OrderRef) (Activation, error)
 	op := "activate " + ref.String()
 	resp, err := c.post(ctx, op, "/api/activate", c.lookup(ref), false)
 	if err != nil {
-		return Activation{}, err
+		return Activation{}, orderRefusal(err)
 	}
 	a, err := decodeActivation(resp.Body)
 	if err != nil {
@@ -345,7 +345,7 @@ func (c *Client) Reject(ctx context.Context, ref OrderRef) (string, error) {
 	op := "reject " + ref.String()
 	resp, err := c.post(ctx, op, "/api/reject", c.lookup(ref), false)
 	if err != nil {
-		return "", err
+		return "", orderRefusal(err)
 	}
 	msg, err := decodeReject(resp.Body)
 	if err != nil {
@@ -359,7 +359,7 @@ func (c *Client) Renew(ctx context.Context, ref OrderRef, duration string) (Rene
 	op := "renew " + ref.String()
 	resp, err := c.post(ctx, op, "/api/renew", renewBody{lookupBody: c.lookup(ref), Duration: duration}, false)
 	if err != nil {
-		return Renewal{}, err
+		return Renewal{}, orderRefusal(err)
 	}
 	r, err := decodeRenew(resp.Body, c.now())
 	if err != nil {
@@ -388,10 +388,10 @@ func (c *Client) GetSMS(ctx context.Context, ref OrderRef) (SMS, error) {
 			// The document lists 404 for getsms: the order is gone.
 			e.Kind, e.Code = backend.ErrNotFound, CodeOrderNotFound
 		}
-		return SMS{}, e
+		return SMS{}, orderRefusal(e)
 	}
 	if resp.Status < 200 || resp.Status > 299 {
-		return SMS{}, c.mapError(op, resp)
+		return SMS{}, orderRefusal(c.mapError(op, resp))
 	}
 	if transport.LooksHTML(resp.Body) {
 		return SMS{}, c.undecodable(op, resp, true, errNotJSON)

@@ -343,3 +343,81 @@ func TestNewValidatesConfig(t *testing.T) {
 		t.Errorf("default budget %v", p.Client().Transport().Budget().PerMinute())
 	}
 }
+
+// A refusal of an order action that says what the order has become
+// carries Error.State; other refusals, and other calls, carry none.
+func TestRefusalsStateTheOrder(t *testing.T) {
+	f := newFake(t)
+	p := newProvider(t, f)
+	ctx := context.Background()
+	c := p.Client()
+	calls := map[string]func() error{
+		"/api/reject":   func() error { _, err := c.Reject(ctx, OrderRef{OrderID: "1"}); return err },
+		"/api/renew":    func() error { _, err := c.Renew(ctx, OrderRef{OrderID: "1"}, ""); return err },
+		"/api/activate": func() error { _, err := c.Activate(ctx, OrderRef{OrderID: "1"}); return err },
+		"/api/reuse":    func() error { _, err := c.Reuse(ctx, OrderRef{OrderID: "1"}); return err },
+		"/api/getsms":   func() error { _, err := c.GetSMS(ctx, OrderRef{OrderID: "1"}); return err },
+	}
+	for _, tc := range []struct {
+		message string
+		want    backend.LineState
+	}{
+		{"This order has already been rejected.", backend.LineCanceled},
+		{"This number has been rejected.", backend.LineCanceled},
+		{"Order already refunded", backend.LineCanceled},
+		{"The order was cancelled by support", backend.LineCanceled},
+		{"This order has expired.", backend.LineExpired},
+		{"This number has expired. Renew it to use it again.", backend.LineExpired},
+		{"This number has expired and can no longer be renewed.", backend.LineExpired},
+		{"Order expired", backend.LineExpired},
+		{"An SMS has already been received for this number; it can no longer be rejected.", ""},
+		{"SMS already received, cannot reject", ""},
+		{"Insufficient balance.", ""},
+		{"Wrong Auth", ""},
+	} {
+		for path, call := range calls {
+			f.answer(path, 400, []byte(`{"status":"error","message":"`+tc.message+`"}`))
+			e, ok := backend.AsError(call())
+			if !ok || e.State != tc.want {
+				t.Errorf("%s answering %q: %+v, want state %q", path, tc.message, e, tc.want)
+			}
+		}
+	}
+	// Not an order action: nothing to close.
+	f.answer("/api/balance", 400, []byte(`{"status":"error","message":"This order has expired."}`))
+	if _, err := c.Balance(ctx); backend.KindOf(err) == backend.ErrOther {
+		t.Fatalf("balance: %v", err)
+	} else if e, _ := backend.AsError(err); e.State != "" {
+		t.Errorf("a balance refusal states %q", e.State)
+	}
+}
+
+// getsms refusing because the order is rejected or expired closes the
+// line on Check (it used to stay waiting).
+func TestCheckClosesALineTheProviderSaysIsClosed(t *testing.T) {
+	f := newFake(t)
+	p := newProvider(t, f)
+	for message, want := range map[string]backend.LineState{
+		"This order has already been rejected.": backend.LineCanceled,
+		"This order has expired.":               backend.LineExpired,
+	} {
+		f.answer("/api/getsms", 400, []byte(`{"status":"error","message":"`+message+`"}`))
+		ls, ms, err := p.Check(context.Background(), []backend.Line{waitingLine(p)})
+		if err != nil || len(ls) != 1 || len(ms) != 0 || ls[0].State != want || ls[0].Allowed != 0 {
+			t.Errorf("getsms %q: %+v %v, want one %s line allowing nothing", message, ls, err, want)
+		}
+	}
+	// A rental the provider says expired: closed, still offered a
+	// renewal, and live again once renewed.
+	f.answer("/api/getsms", 400, []byte(`{"status":"error","message":"This number has expired."}`))
+	ls, _, err := p.Check(context.Background(), []backend.Line{rentalLine(p)})
+	if err != nil || len(ls) != 1 || ls[0].State != backend.LineExpired || ls[0].Allowed != backend.Allow(backend.ActRenew) {
+		t.Fatalf("expired rental: %+v %v", ls, err)
+	}
+	f.answer("/api/balance", 200, example(t, "balance"))
+	f.answer("/api/renew", 200, example(t, "renew"))
+	out, err := p.Do(context.Background(), backend.Action{ID: "ren", Kind: backend.ActRenew, Target: ls[0].Key}, backend.Target{Line: &ls[0]})
+	if err != nil || len(out.Lines) != 1 || out.Lines[0].State != backend.LineActive || !out.Lines[0].Allowed.Has(backend.ActCheck) {
+		t.Errorf("renewed expired rental: %+v %v", out, err)
+	}
+}

@@ -54,11 +54,11 @@ type nvEnv struct {
 	password string
 }
 
-// simOptions starts the scenario clock at the wall clock rather than at
-// sim.DefaultStart: the adapter dates short-term orders from its own clock
-// (the API gives their time left), and the tests compare the two.
+// simOptions starts the scenario clock at sim.DefaultStart; the adapter
+// reads the same clock (see provider), so the times it derives from the
+// API's seconds-left match the simulator's to the second.
 func simOptions(seed uint64) sim.Options {
-	return sim.Options{Manual: true, Seed: seed, Quiet: true, Start: time.Now().UTC(),
+	return sim.Options{Manual: true, Seed: seed, Quiet: true, Start: sim.DefaultStart,
 		Rates: map[backend.ProviderKind]int{backend.NonVoip: contractRate, backend.Market: contractRate}}
 }
 
@@ -88,7 +88,7 @@ func (e *nvEnv) provider(t *testing.T, email, password string) (*nonvoip.Provide
 	t.Helper()
 	b := backend.NewBudget(100000)
 	p, err := nonvoip.New(nonvoip.Config{Account: e.acct, BaseURL: e.s.URL(backend.NonVoip), Email: email,
-		Password: password, Budget: b, Timeout: 5 * time.Second})
+		Password: password, Budget: b, Timeout: 5 * time.Second, Now: e.s.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,9 +450,85 @@ func TestContractShortTermLifecycle(t *testing.T) {
 		so.Status != "Reserved" || !near(rl.ExpiresAt, so.Expires, 2*time.Second) {
 		t.Fatalf("reused line %+v, simulator %+v", rl, so)
 	}
+	// getsms answers the order's latest SMS, the previous window's (see
+	// TestContractReuseOpensANewWindow for what the line shows).
 	sms, err = e.c.GetSMS(ctx(t), nonvoip.OrderRef{OrderID: l.ID})
-	if err != nil || !sms.Waiting {
-		t.Fatalf("getsms after reuse = %+v, %v (the new window has no SMS yet)", sms, err)
+	if err != nil || sms.Waiting || sms.Code != "482913" {
+		t.Fatalf("getsms after reuse = %+v, %v (the previous window's SMS)", sms, err)
+	}
+}
+
+// held is what the engine holds after merging an answer into the line it
+// had: Extra keys the answer omits stay (engine.mergeLines), and a new
+// receiving window drops the old window's code.
+func held(prev, l backend.Line) backend.Line {
+	ex := map[string]string{}
+	for k, v := range prev.Extra {
+		ex[k] = v
+	}
+	for k, v := range l.Extra {
+		ex[k] = v
+	}
+	l.Extra = ex
+	if !l.NewWindow && l.Code == "" {
+		l.Code, l.CodeAt = prev.Code, prev.CodeAt
+	}
+	l.NewWindow = false
+	return l
+}
+
+// A reuse keeps the order id and opens a new receiving window: the line
+// comes back waiting with no code, getsms (which answers the order's
+// latest SMS) goes on answering the old one, and only a new SMS gives the
+// line a code again.
+func TestContractReuseOpensANewWindow(t *testing.T) {
+	e := newEnv(t, 29)
+	l := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeShortTerm, Product: pInstagram10m})
+	if err := e.s.NonVoip.Deliver(l.ID, "Your Instagram code is 111111"); err != nil {
+		t.Fatal(err)
+	}
+	lines, _, err := e.p.Check(ctx(t), []backend.Line{l})
+	if err != nil || lines[0].Code != "111111" || lines[0].State != backend.LineReceived {
+		t.Fatalf("first window: %+v %v", lines, err)
+	}
+	first := held(l, lines[0])
+
+	before := e.balance()
+	out, err := e.act(t, backend.ActReuse, first, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDebit(t, before, e.balance(), "0.36")
+	rl := out.Lines[0]
+	if !rl.NewWindow || rl.WindowAt.IsZero() || rl.State != backend.LineWaiting || rl.Code != "" || len(rl.Candidates) != 0 ||
+		rl.Extra[nonvoip.ExtraUsed] == "1" || rl.Allowed.Has(backend.ActReuse) || !rl.Allowed.Has(backend.ActReject) {
+		t.Fatalf("reused line %+v (%s)", rl, rl.Allowed)
+	}
+	cur := held(first, rl)
+	if cur.Extra[nonvoip.ExtraUsed] == "1" {
+		t.Fatal("the old window's \"used\" mark survives the engine's merge")
+	}
+
+	// Before a new SMS: getsms answers the old one, the line shows nothing.
+	if sms, err := e.c.GetSMS(ctx(t), nonvoip.OrderRef{OrderID: l.ID}); err != nil || sms.Code != "111111" {
+		t.Fatalf("getsms after reuse = %+v, %v", sms, err)
+	}
+	for range 2 {
+		lines, msgs, err := e.p.Check(ctx(t), []backend.Line{cur})
+		if err != nil || len(lines) != 1 || len(msgs) != 0 || lines[0].Code != "" || lines[0].State != backend.LineWaiting ||
+			lines[0].Extra[nonvoip.ExtraUsed] == "1" {
+			t.Fatalf("check before a new SMS: %+v %+v %v", lines, msgs, err)
+		}
+		cur = held(cur, lines[0])
+	}
+
+	// A new SMS: the new code.
+	if err := e.s.NonVoip.Deliver(l.ID, "Your Instagram code is 222222"); err != nil {
+		t.Fatal(err)
+	}
+	lines, msgs, err := e.p.Check(ctx(t), []backend.Line{cur})
+	if err != nil || len(msgs) != 1 || msgs[0].Code != "222222" || lines[0].Code != "222222" || lines[0].State != backend.LineReceived {
+		t.Fatalf("check after a new SMS: %+v %+v %v", lines, msgs, err)
 	}
 }
 
@@ -518,8 +594,8 @@ func TestContractRentalActivateRenew(t *testing.T) {
 		l.Number != "+"+so.Number || l.Service != so.Service {
 		t.Fatalf("line %+v, simulator %+v", l, so)
 	}
-	if !l.Allowed.Has(backend.ActRenew) || !l.Allowed.Has(backend.ActActivate) || l.Allowed.Has(backend.ActReject) {
-		t.Fatalf("rental allows %s", l.Allowed)
+	if !l.Allowed.Has(backend.ActRenew) || !l.Allowed.Has(backend.ActActivate) || !l.Allowed.Has(backend.ActReject) {
+		t.Fatalf("rental before its SMS allows %s", l.Allowed)
 	}
 
 	// Activate: online until the simulator's window end.
@@ -549,6 +625,9 @@ func TestContractRentalActivateRenew(t *testing.T) {
 	lines, msgs, err := e.p.Check(ctx(t), []backend.Line{al})
 	if err != nil || len(msgs) != 1 || msgs[0].Code != "551203" || lines[0].State != backend.LineActive {
 		t.Fatalf("rental check: %+v %+v %v", lines, msgs, err)
+	}
+	if lines[0].Allowed.Has(backend.ActReject) {
+		t.Fatalf("rental after its SMS allows %s", lines[0].Allowed)
 	}
 
 	// Renew one month: +30 days, charged the product price.
@@ -710,12 +789,23 @@ func TestContractPriceChangeOffer(t *testing.T) {
 	if err != nil || out.Offer == nil || out.Offer.Kind != backend.OfferPriceChange {
 		t.Fatalf("low cap: %+v, %v", out, err)
 	}
-	// The operator accepts: ordered, debited the route price.
+	// The operator accepts: ordered, debited the route price, and the line
+	// shows what was charged, not the listed estimate the buy carried.
 	accept := o.Available
-	l := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeShortTerm, Product: pInstagram10m, AcceptedMaxPrice: &accept})
+	b := backend.BuyRequest{Category: nonvoip.TypeShortTerm, Product: pInstagram10m, AcceptedMaxPrice: &accept}
+	out, err = e.p.Do(ctx(t), backend.Action{ID: actionID(backend.ActBuy), Kind: backend.ActBuy, Account: e.acct, Buy: &b,
+		Cost: backend.NewMoney(dec("0.36"), nonvoip.Currency), CreatedAt: e.s.Now()}, backend.Target{})
+	if err != nil || len(out.Lines) != 1 {
+		t.Fatalf("accepted offer: %+v %v", out, err)
+	}
+	l := out.Lines[0]
 	wantDebit(t, before, e.balance(), "1.70")
-	if e.s.NonVoip.OrderCount(e.acct) != purchases+1 || e.order(t, l.ID).LastCharge != 1.70 {
-		t.Fatalf("accepted offer: %d purchases, charge %v", e.s.NonVoip.OrderCount(e.acct)-purchases, e.order(t, l.ID).LastCharge)
+	charged := decimal.NewFromFloat(e.order(t, l.ID).LastCharge)
+	if e.s.NonVoip.OrderCount(e.acct) != purchases+1 || !charged.Equal(dec("1.70")) {
+		t.Fatalf("accepted offer: %d purchases, charge %v", e.s.NonVoip.OrderCount(e.acct)-purchases, charged)
+	}
+	if !l.Price.Known || !l.Price.Amount.Equal(charged) || !out.Charged.Known || !out.Charged.Amount.Equal(charged) {
+		t.Fatalf("line price %s, outcome charged %s; the simulator charged %s", l.Price, out.Charged, charged)
 	}
 	// A cap above the route price still debits the route price only.
 	high := dec("5.00")
@@ -748,6 +838,20 @@ func TestContractPremiumOffer(t *testing.T) {
 	wantDebit(t, before, e.balance(), "0.56")
 	if so := e.order(t, l.ID); so.Type != "short_term" || l.Number != "+"+so.Number {
 		t.Fatalf("premium line %+v, simulator %+v", l, so)
+	}
+	// The line shows the bid's price, what the books charged, not the
+	// listed estimate the buy carried (0.45 × 1.30 = 0.585 → 0.59).
+	for _, bid := range []int{25, 30} {
+		b := backend.BuyRequest{Category: nonvoip.TypeShortTerm, Product: pTelegram10m, Auction: bid}
+		out, err := e.p.Do(ctx(t), backend.Action{ID: actionID(backend.ActBuy), Kind: backend.ActBuy, Account: e.acct, Buy: &b,
+			Cost: backend.NewMoney(dec("0.45"), nonvoip.Currency), CreatedAt: e.s.Now()}, backend.Target{})
+		if err != nil || len(out.Lines) != 1 {
+			t.Fatalf("bid %d: %+v %v", bid, out, err)
+		}
+		charged := decimal.NewFromFloat(e.order(t, out.Lines[0].ID).LastCharge)
+		if p := out.Lines[0].Price; !p.Known || !p.Amount.Equal(charged) || !out.Charged.Amount.Equal(charged) {
+			t.Fatalf("bid %d: line price %s, outcome charged %s; the simulator charged %s", bid, p, out.Charged, charged)
+		}
 	}
 	// Out of ordinary stock (no premium mode): the simulator offers a
 	// premium bid, as the document's Premium_Available describes.
@@ -1099,8 +1203,8 @@ func TestContractReuseByOrderAndByNumber(t *testing.T) {
 	}
 	// The client's getsms by service and number reads the same order.
 	sms, err := e.c.GetSMS(ctx(t), nonvoip.OrderRef{Service: so.Service, Number: so.Number})
-	if err != nil || !sms.Waiting || sms.Number != so.Number {
-		t.Fatalf("getsms by number: %+v, %v", sms, err)
+	if err != nil || sms.Code != "44556" || sms.Number != so.Number {
+		t.Fatalf("getsms by number: %+v, %v (the order's latest SMS)", sms, err)
 	}
 	// Reuse of a rental is refused.
 	r := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeOneDay, Product: pTelegram1d})
@@ -1160,9 +1264,6 @@ func TestContractShortTermExpiryAndRejectMessage(t *testing.T) {
 	if got := e.balance().Sub(before); !got.Equal(dec("0.36")) {
 		t.Fatalf("expiry refunded %s, want 0.36", got)
 	}
-	// The adapter runs on the real clock, the simulator's moved 901 s: shift
-	// the line's times back by as much, as if the engine held it that long.
-	l.CreatedAt, l.ExpiresAt = l.CreatedAt.Add(-901*time.Second), l.ExpiresAt.Add(-901*time.Second)
 	lines, msgs, err := e.p.Check(ctx(t), []backend.Line{l})
 	if err != nil || len(lines) != 1 || len(msgs) != 0 || lines[0].State != backend.LineExpired || lines[0].Allowed != 0 {
 		t.Fatalf("expired line %+v %v", lines, err)
@@ -1181,5 +1282,137 @@ func TestContractRateLimitPauseAfterTheClockMoved(t *testing.T) {
 	wantKind(t, err, backend.ErrRateLimited)
 	if left := time.Until(e.budget.PausedUntil()); left > 2*time.Second {
 		t.Fatalf("budget paused for %s, want the 1s the provider asked for", left)
+	}
+}
+
+// A refusal that says what the order has become carries Error.State, so
+// the engine closes the line instead of leaving it waiting.
+func TestContractRefusalsStateTheOrder(t *testing.T) {
+	e := newEnv(t, 26)
+	wantState := func(what string, err error, want backend.LineState) {
+		t.Helper()
+		if got := wantKind(t, err, backend.ErrRefused).State; got != want {
+			t.Fatalf("%s: error %v states %q, want %q", what, err, got, want)
+		}
+	}
+	// Rejected twice.
+	l := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeShortTerm, Product: pTelegram10m})
+	if _, err := e.act(t, backend.ActReject, l, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.act(t, backend.ActReject, l, 0)
+	wantState("reject a rejected order", err, backend.LineCanceled)
+
+	// After an SMS the refusal says nothing about the order's state.
+	s := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeShortTerm, Product: pInstagram10m})
+	if err := e.s.NonVoip.Deliver(s.ID, "Instagram code 404404"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.act(t, backend.ActReject, s, 0)
+	wantState("reject after an SMS", err, "")
+
+	// A short-term order that expired without an SMS.
+	x := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeShortTerm, Product: pInstagram10m})
+	e.s.Advance(901 * time.Second)
+	if st := e.order(t, x.ID).Status; st != "Expired" {
+		t.Fatalf("simulator status %q after the window", st)
+	}
+	_, err = e.act(t, backend.ActReject, x, 0)
+	wantState("reject an expired order", err, backend.LineExpired)
+
+	// A rental rejected before its SMS: renew and activate say so.
+	r := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeOneDay, Product: pTelegram1d})
+	if _, err := e.act(t, backend.ActReject, r, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.act(t, backend.ActRenew, r, 0)
+	wantState("renew a rejected rental", err, backend.LineCanceled)
+	_, err = e.act(t, backend.ActActivate, r, 0)
+	wantState("activate a rejected rental", err, backend.LineCanceled)
+
+	// The seeded 30-day rental that ended two days before the start (and
+	// is now past the renewal grace): activate and renew say it expired.
+	var old string
+	for _, id := range e.s.NonVoip.OrderIDs(e.acct) {
+		if so := e.order(t, id); so.Type == "long_term" && so.Status == "Expired" {
+			old = id
+		}
+	}
+	ol, _, err := e.p.Lookup(ctx(t), old)
+	if err != nil {
+		t.Fatalf("lookup of the expired rental %q: %v", old, err)
+	}
+	_, err = e.act(t, backend.ActActivate, ol, 0)
+	wantState("activate an expired rental", err, backend.LineExpired)
+	_, err = e.act(t, backend.ActRenew, ol, 1)
+	wantState("renew a rental past its grace", err, backend.LineExpired)
+}
+
+// Reject is offered for every order type before its SMS, as the
+// document's /api/reject allows, and the simulator stops and refunds the
+// order; after an SMS it is neither offered nor accepted.
+func TestContractRejectAnyOrderBeforeItsSMS(t *testing.T) {
+	e := newEnv(t, 27)
+	for _, b := range []backend.BuyRequest{
+		{Category: nonvoip.TypeShortTerm, Product: pInstagram10m},
+		{Category: nonvoip.TypeLongTerm, Product: pWhatsApp30d},
+		{Category: nonvoip.TypeOneDay, Product: pTelegram1d},
+		{Category: nonvoip.TypeThreeDays, Product: pGoogle3d},
+		{Category: nonvoip.TypeCountry, Product: pCountryTG},
+	} {
+		before := e.balance()
+		l := e.mustBuy(t, b)
+		if !l.Allowed.Has(backend.ActReject) {
+			t.Fatalf("%s line before its SMS allows %s", b.Category, l.Allowed)
+		}
+		out, err := e.act(t, backend.ActReject, l, 0)
+		if err != nil {
+			t.Fatalf("reject %s: %v", b.Category, err)
+		}
+		if !e.balance().Equal(before) {
+			t.Fatalf("reject %s: balance %s, want the refund back to %s", b.Category, e.balance(), before)
+		}
+		if st := e.order(t, l.ID).Status; st != "Rejected" || len(out.Lines) != 1 ||
+			out.Lines[0].State != backend.LineCanceled || out.Lines[0].Allowed != 0 {
+			t.Fatalf("reject %s: simulator %q, outcome %+v", b.Category, st, out)
+		}
+	}
+	r := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeOneDay, Product: pTelegram1d})
+	if err := e.s.NonVoip.Deliver(r.ID, "Telegram code 31337"); err != nil {
+		t.Fatal(err)
+	}
+	lines, _, err := e.p.Check(ctx(t), []backend.Line{r})
+	if err != nil || len(lines) != 1 || lines[0].Allowed.Has(backend.ActReject) {
+		t.Fatalf("rental after its SMS: %+v %v", lines, err)
+	}
+	before := e.balance()
+	_, err = e.act(t, backend.ActReject, lines[0], 0)
+	wantKind(t, err, backend.ErrRefused)
+	if !e.balance().Equal(before) || e.order(t, r.ID).Status == "Rejected" {
+		t.Fatal("the simulator rejected a rental that had an SMS")
+	}
+}
+
+// An expired rental is still offered a renewal (the document sets no
+// limit); the simulator renews it within its grace and the line is live
+// again.
+func TestContractRenewAnExpiredRental(t *testing.T) {
+	e := newEnv(t, 28)
+	l := e.mustBuy(t, backend.BuyRequest{Category: nonvoip.TypeOneDay, Product: pTelegram1d})
+	e.s.Advance(24*time.Hour + time.Minute)
+	lines, _, err := e.p.Check(ctx(t), []backend.Line{l})
+	if err != nil || len(lines) != 1 || lines[0].State != backend.LineExpired || lines[0].Allowed != backend.Allow(backend.ActRenew) {
+		t.Fatalf("expired rental: %+v %v", lines, err)
+	}
+	before := e.balance()
+	out, err := e.act(t, backend.ActRenew, lines[0], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDebit(t, before, e.balance(), "1.25")
+	so := e.order(t, l.ID)
+	if so.Status != "Active" || len(out.Lines) != 1 || out.Lines[0].State != backend.LineActive ||
+		!out.Lines[0].ExpiresAt.Equal(so.Expires.Truncate(time.Second)) || !out.Lines[0].Allowed.Has(backend.ActCheck) {
+		t.Fatalf("renewed line %+v, simulator %+v", out.Lines, so)
 	}
 }

@@ -68,6 +68,44 @@ func classify(status int, text string) (backend.ErrKind, string) {
 	return kind, kind.String()
 }
 
+// stateRules: refusals of an order action that say what the order has
+// become ("This order has already been rejected.", "This number has
+// expired."). The API publishes no codes, so the match is on phrases, not
+// words: "it can no longer be rejected" (an SMS arrived) says nothing
+// about the order's state.
+var stateRules = []struct {
+	state   backend.LineState
+	phrases []string
+}{
+	{backend.LineCanceled, []string{"already rejected", "already been rejected", "has been rejected", "was rejected",
+		"is rejected", "already refunded", "already been refunded", "has been refunded", "was refunded",
+		"already cancel", "has been cancel", "was cancel"}},
+	{backend.LineExpired, []string{"has expired", "is expired", "already expired", "was expired", "has been expired",
+		"order expired", "number expired", "rental expired"}},
+}
+
+// refusalState is the state a refusal says the order is in, or "".
+func refusalState(text string) backend.LineState {
+	l := strings.ToLower(text)
+	for _, r := range stateRules {
+		for _, ph := range r.phrases {
+			if strings.Contains(l, ph) {
+				return r.state
+			}
+		}
+	}
+	return ""
+}
+
+// orderRefusal marks an order action's refusal with the state it states,
+// so the engine closes the line instead of leaving it waiting.
+func orderRefusal(err error) error {
+	if e, ok := backend.AsError(err); ok && e.Kind != backend.ErrOutcomeUnknown {
+		e.State = refusalState(e.Code)
+	}
+	return err
+}
+
 // noSMSYet reports an error sentence that only means "no SMS has arrived
 // yet" (getsms; the document does not say how the server words it).
 func noSMSYet(text string) bool {

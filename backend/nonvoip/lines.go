@@ -15,8 +15,11 @@ const (
 	ExtraService     = "service"      // the provider's service name (reuse/activate by service+number)
 	ExtraNumber      = "number"       // the provider's number spelling ("16095550123")
 	ExtraProduct     = "product_id"   // what was ordered
-	ExtraUsed        = "used"         // "1" once an SMS arrived
+	ExtraUsed        = "used"         // "1" once an SMS arrived in the current window, "0" after a reuse
 	ExtraOnlineUntil = "online_until" // RFC 3339: activation's end_on
+	// ExtraStaleSMS is the id of the SMS getsms answered when the current
+	// window opened (a reuse): the previous window's, never this one's code.
+	ExtraStaleSMS = "stale_sms"
 )
 
 func refOf(l backend.Line) OrderRef {
@@ -114,6 +117,9 @@ func (p *Provider) applySMS(l backend.Line, s SMS) (backend.Line, []backend.Mess
 	if !s.ExpiresAt.IsZero() {
 		nl.ExpiresAt = s.ExpiresAt
 	}
+	if !s.Waiting && s.MessageID == nl.Extra[ExtraStaleSMS] {
+		s.Waiting = true // the previous window's SMS, answered until a new one arrives
+	}
 	var msgs []backend.Message
 	if !s.Waiting {
 		nl.Extra[ExtraUsed] = "1"
@@ -147,8 +153,10 @@ func (p *Provider) gone(l backend.Line) backend.Line {
 	return nl
 }
 
+// used reports an SMS in the line's current window; a code seen before
+// the window opened (WindowAt) belongs to an earlier one.
 func used(l backend.Line) bool {
-	return l.Extra[ExtraUsed] == "1" || l.Code != "" || l.State == backend.LineReceived
+	return l.Extra[ExtraUsed] == "1" || (l.Code != "" && !l.CodeAt.Before(l.WindowAt)) || l.State == backend.LineReceived
 }
 
 func isRental(kind string) bool {
@@ -214,28 +222,36 @@ func expiringWindow(kind string) time.Duration {
 	return 2 * time.Hour
 }
 
-// allowed states what NonVoip accepts for a line now: reject only for a
-// short-term number before its SMS; reuse for a short-term number once it
-// has been used; renew and activate for rentals (30-day, 1-day, 3-day)
-// while they live, activate only when not known to be online; check while
-// open.
+// allowed states what NonVoip accepts for a line now:
+//   - reject for any open order before its SMS: the document's /api/reject
+//     is "Reject a reserved number before receiving SMS" for every order
+//     type (its example answer stops a "rental"), and NOTES.md says it
+//     works only before an SMS;
+//   - reuse for a short-term number once it has been used;
+//   - renew for rentals (30-day, 1-day, 3-day) while they live and once
+//     expired (the document sets no limit; the provider says when it is
+//     too late), not once rejected;
+//   - activate for live rentals not known to be online;
+//   - check while open.
 func allowed(l backend.Line, now time.Time) backend.ActionSet {
 	var s backend.ActionSet
 	open := l.State.Open()
 	if open {
 		s = s.With(backend.ActCheck)
+		if !used(l) {
+			s = s.With(backend.ActReject)
+		}
 	}
 	switch {
 	case l.Kind == TypeShortTerm:
-		if l.State == backend.LineWaiting {
-			s = s.With(backend.ActReject)
-		}
 		if used(l) && (l.State == backend.LineReceived || l.State == backend.LineFinished) {
 			s = s.With(backend.ActReuse)
 		}
 	case isRental(l.Kind):
-		if open {
+		if open || l.State == backend.LineExpired {
 			s = s.With(backend.ActRenew)
+		}
+		if open {
 			if until, err := time.Parse(time.RFC3339, l.Extra[ExtraOnlineUntil]); err != nil || !now.Before(until) {
 				s = s.With(backend.ActActivate)
 			}

@@ -184,8 +184,8 @@ func accountWide(err error) bool {
 func (p *Provider) refresh(ctx context.Context, l backend.Line) (backend.Line, []backend.Message, error) {
 	s, err := p.c.GetSMS(ctx, refOf(l))
 	if err != nil {
-		if orderGone(err) {
-			return p.gone(l), nil, nil
+		if nl, ok := p.closedBy(l, err); ok {
+			return nl, nil, nil
 		}
 		return l, nil, err
 	}
@@ -198,4 +198,36 @@ func (p *Provider) refresh(ctx context.Context, l backend.Line) (backend.Line, [
 func orderGone(err error) bool {
 	e, ok := backend.AsError(err)
 	return ok && e.Kind == backend.ErrNotFound && e.Code == CodeOrderNotFound
+}
+
+// closedBy is the line closed as a getsms refusal says: the order is gone,
+// or the refusal states what it has become ("already rejected").
+func (p *Provider) closedBy(l backend.Line, err error) (backend.Line, bool) {
+	if orderGone(err) {
+		return p.gone(l), true
+	}
+	if st := stateOf(err); st != "" {
+		return p.closeAs(l, st), true
+	}
+	return l, false
+}
+
+// stateOf is the state a refusal states, or "".
+func stateOf(err error) backend.LineState {
+	if e, ok := backend.AsError(err); ok {
+		return e.State
+	}
+	return ""
+}
+
+// closeAs closes a line in state, with the raw word deriveState reads
+// back the same way.
+func (p *Provider) closeAs(l backend.Line, state backend.LineState) backend.Line {
+	nl := cloneLine(l)
+	nl.State, nl.RawState = state, string(state)
+	if state == backend.LineCanceled {
+		nl.RawState = "rejected"
+	}
+	nl.Allowed = allowed(nl, p.clock())
+	return nl
 }

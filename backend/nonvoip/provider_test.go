@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"switchboard/backend"
 )
 
@@ -114,6 +116,43 @@ func TestBuyOffersThenAcceptedRetries(t *testing.T) {
 	sameJSON(t, f.last(t, "/api/order").Body, example(t, "req_order_premium"))
 }
 
+// The line shows what was charged: the answer's cost when it states one,
+// else the price the operator accepted (an offer's price, the listed price
+// raised by a premium bid), never the catalogue estimate after an offer.
+func TestBuyPriceIsWhatWasCharged(t *testing.T) {
+	f := newFake(t)
+	p := newProvider(t, f)
+	costed := []byte(`{"status":"success","message":[{"order_id":146185,"status":"Reserved","number":"16095550123","service":"Instagram","expiration":900,"type":"short_term","cost":"0.99"}]}`)
+	limit := dec("1.7")
+	for _, c := range []struct {
+		name          string
+		answer        []byte
+		accepted      *decimal.Decimal
+		bid           int
+		price, charge string // "" = unknown
+	}{
+		{"plain", example(t, "order_short_term"), nil, 0, "$0.36", ""},
+		{"price change accepted", example(t, "order_short_term"), &limit, 0, "$1.70", "$1.70"},
+		{"premium bid", example(t, "order_short_term"), nil, 20, "$0.43", "$0.43"}, // 0.36 × 1.2 = 0.432
+		{"the answer states the cost", costed, &limit, 0, "$0.99", "$0.99"},
+	} {
+		f.answer("/api/order", 200, c.answer)
+		act := buy("short_term", "10000086")
+		act.Buy.AcceptedMaxPrice, act.Buy.Auction = c.accepted, c.bid
+		out, err := p.Do(context.Background(), act, backend.Target{})
+		if err != nil || len(out.Lines) != 1 {
+			t.Fatalf("%s: %+v %v", c.name, out, err)
+		}
+		charged := ""
+		if out.Charged.Known {
+			charged = out.Charged.String()
+		}
+		if got := out.Lines[0].Price.String(); got != c.price || charged != c.charge {
+			t.Errorf("%s: line price %s, charged %q; want %s, %q", c.name, got, charged, c.price, c.charge)
+		}
+	}
+}
+
 func TestBuyLongTermMultiService(t *testing.T) {
 	f := newFake(t)
 	f.answer("/api/order", 200, example(t, "order_long_term"))
@@ -129,7 +168,7 @@ func TestBuyLongTermMultiService(t *testing.T) {
 	if l.Kind != TypeLongTerm || l.State != backend.LineActive || l.RawState != "Active" || !l.ExpiresAt.Equal(utc("2100-12-31 23:59:59")) {
 		t.Errorf("line = %+v", l)
 	}
-	if l.Allowed != backend.Allow(backend.ActCheck, backend.ActRenew, backend.ActActivate) {
+	if l.Allowed != backend.Allow(backend.ActCheck, backend.ActReject, backend.ActRenew, backend.ActActivate) {
 		t.Errorf("allowed = %s", l.Allowed)
 	}
 
@@ -162,7 +201,7 @@ func TestBuyCountryWise(t *testing.T) {
 	if out.Charged.String() != "$0.45" {
 		t.Errorf("charged %s", out.Charged)
 	}
-	if l.Allowed != backend.Allow(backend.ActCheck) {
+	if l.Allowed != backend.Allow(backend.ActCheck, backend.ActReject) {
 		t.Errorf("allowed = %s", l.Allowed)
 	}
 }
@@ -187,6 +226,43 @@ func TestBuyLostAnswerIsUnknownAndSettlesUnknown(t *testing.T) {
 	}
 	if n := len(f.requests()); n != 1 {
 		t.Errorf("settling a buy sent %d requests; there is nothing to read", n-1)
+	}
+}
+
+// NonVoip cannot list orders, so a lost purchase or reuse is never matched
+// to an order (claimed or not): it stays unknown, with a note that says
+// what to check by hand, and nothing is read or sent.
+func TestSettleLostPurchaseNamesWhatToCheck(t *testing.T) {
+	f := newFake(t)
+	p := newProvider(t, f)
+	at := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+	claimed := backend.Target{KnownIDs: map[string]bool{"146180": true}, Claimed: map[string]bool{"146181": true}}
+	bought := buy("short_term", "10000086")
+	bought.CreatedAt = at
+	reusedByBuy := backend.Action{ID: "b", Kind: backend.ActBuy, CreatedAt: at, Buy: &backend.BuyRequest{ReuseOrder: "35749684"}}
+	line := waitingLine(p)
+	reused := backend.Action{ID: "r", Kind: backend.ActReuse, Target: line.Key, CreatedAt: at}
+	for _, c := range []struct {
+		act  backend.Action
+		t    backend.Target
+		want []string
+	}{
+		{bought, claimed, []string{"short_term order of product 10000086", "5 Jan 10:00 UTC", "by hand", ":add nonvoip", "will not send it again"}},
+		{reusedByBuy, claimed, []string{"order 35749684 was reused", "5 Jan 10:00 UTC", "by hand"}},
+		{reused, backend.Target{Line: &line}, []string{"order 146185 was reused", "by hand"}},
+	} {
+		st, out, err := p.Settle(context.Background(), c.act, c.t)
+		if err != nil || st != backend.SettledUnknown || len(out.Lines) != 0 {
+			t.Errorf("%s: settle = %v %+v %v", c.act.ID, st, out, err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out.Note, w) {
+				t.Errorf("%s: note %q does not say %q", c.act.ID, out.Note, w)
+			}
+		}
+	}
+	if n := len(f.requests()); n != 0 {
+		t.Errorf("settling lost purchases sent %d requests; there is nothing to read", n)
 	}
 }
 
@@ -463,6 +539,7 @@ func TestActivateAndReuse(t *testing.T) {
 	used := waitingLine(p)
 	used.ID, used.Key = "35749684", p.key("35749684")
 	used.State, used.Code = backend.LineReceived, "545"
+	f.answer("/api/getsms", 200, example(t, "getsms"))
 	f.answer("/api/reuse", 200, example(t, "reuse"))
 	out, err = p.Do(ctx, backend.Action{ID: "r", Kind: backend.ActReuse, Target: used.Key}, backend.Target{Line: &used})
 	if err != nil {
@@ -497,11 +574,18 @@ func TestAllowedMatrix(t *testing.T) {
 		{mk(TypeShortTerm, backend.LineFinished, "1"), A(backend.ActReuse)},
 		{mk(TypeShortTerm, backend.LineExpired, ""), 0},
 		{mk(TypeShortTerm, backend.LineCanceled, ""), 0},
-		{mk(TypeLongTerm, backend.LineActive, ""), A(backend.ActCheck, backend.ActRenew, backend.ActActivate)},
+		// Reject for any order before its SMS (the document's /api/reject).
+		{mk(TypeLongTerm, backend.LineActive, ""), A(backend.ActCheck, backend.ActReject, backend.ActRenew, backend.ActActivate)},
+		{mk(TypeLongTerm, backend.LineActive, "1"), A(backend.ActCheck, backend.ActRenew, backend.ActActivate)},
 		{mk(TypeOneDay, backend.LineExpiring, "1"), A(backend.ActCheck, backend.ActRenew, backend.ActActivate)},
-		{mk(TypeThreeDays, backend.LineActive, ""), A(backend.ActCheck, backend.ActRenew, backend.ActActivate)},
-		{mk(TypeLongTerm, backend.LineExpired, ""), 0},
-		{mk(TypeCountry, backend.LineWaiting, ""), A(backend.ActCheck)},
+		{mk(TypeThreeDays, backend.LineActive, ""), A(backend.ActCheck, backend.ActReject, backend.ActRenew, backend.ActActivate)},
+		{mk(TypeCountry, backend.LineWaiting, ""), A(backend.ActCheck, backend.ActReject)},
+		{mk(TypeCountry, backend.LineReceived, "1"), A(backend.ActCheck)},
+		{mk("", backend.LineUnknown, ""), A(backend.ActCheck, backend.ActReject)},
+		// An expired rental may still be renewed (the provider says when
+		// it is too late); a rejected one may not.
+		{mk(TypeLongTerm, backend.LineExpired, ""), A(backend.ActRenew)},
+		{mk(TypeOneDay, backend.LineCanceled, ""), 0},
 	}
 	for _, c := range cases {
 		if got := allowed(c.l, now); got != c.want {
@@ -662,5 +746,58 @@ func TestUnsupportedActions(t *testing.T) {
 	}
 	if len(f.requests()) != 0 {
 		t.Error("an unsupported action reached the server")
+	}
+}
+
+// A reuse opens a new receiving window on the same order: the returned
+// line waits with no code and no "used" mark, and the SMS getsms answered
+// before the reuse (the previous window's: getsms answers the order's
+// latest SMS) is never taken for the new window's code.
+func TestReuseOpensANewWindow(t *testing.T) {
+	f := newFake(t)
+	p := newProvider(t, f)
+	ctx := context.Background()
+	old := waitingLine(p)
+	old.ID, old.Key = "35749684", p.key("35749684")
+	old.State, old.Code, old.CodeAt = backend.LineReceived, "545", testNow.Add(-time.Minute)
+	old.Extra[ExtraUsed] = "1"
+
+	f.answer("/api/getsms", 200, example(t, "getsms"))
+	f.answer("/api/reuse", 200, example(t, "reuse"))
+	out, err := p.Do(ctx, backend.Action{ID: "r", Kind: backend.ActReuse, Target: old.Key}, backend.Target{Line: &old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl := out.Lines[0]
+	if !nl.NewWindow || !nl.WindowAt.Equal(testNow) || nl.State != backend.LineWaiting || nl.Code != "" || len(nl.Candidates) != 0 ||
+		nl.Extra[ExtraUsed] != "0" || nl.Extra[ExtraStaleSMS] != messageID("35749684", "Your Instagram OTP is 545") ||
+		nl.Allowed != backend.Allow(backend.ActCheck, backend.ActReject) {
+		t.Fatalf("reused line = %+v (%s)", nl, nl.Allowed)
+	}
+	// The engine keeps Extra keys an answer omits: "used" must be set.
+	held := nl
+	held.NewWindow = false
+	ls, ms, err := p.Check(ctx, []backend.Line{held})
+	if err != nil || len(ls) != 1 || len(ms) != 0 || ls[0].State != backend.LineWaiting || ls[0].Code != "" {
+		t.Fatalf("check before a new SMS: %+v %+v %v", ls, ms, err)
+	}
+	// A line still carrying the old code (from before WindowAt) waits too.
+	held.Code, held.CodeAt = "545", testNow.Add(-time.Minute)
+	if ls, _, _ := p.Check(ctx, []backend.Line{held}); ls[0].State != backend.LineWaiting || !ls[0].Allowed.Has(backend.ActReject) {
+		t.Fatalf("an earlier window's code made the line %s (%s)", ls[0].State, ls[0].Allowed)
+	}
+	f.answer("/api/getsms", 200, []byte(`{"status":"success","number":"16095170503","service":"Instagram","sms":"Your Instagram OTP is 778","pin":"778","type":"short_term"}`))
+	ls, ms, err = p.Check(ctx, []backend.Line{ls[0]})
+	if err != nil || len(ms) != 1 || ms[0].Code != "778" || ls[0].Code != "778" || ls[0].State != backend.LineReceived {
+		t.Fatalf("check after a new SMS: %+v %+v %v", ls, ms, err)
+	}
+
+	// When getsms cannot be read first, nothing is bought.
+	f.answer("/api/getsms", 400, example(t, "error_wrong_auth"))
+	before := f.count("/api/reuse")
+	_, err = p.Do(ctx, backend.Action{ID: "r2", Kind: backend.ActReuse, Target: old.Key}, backend.Target{Line: &old})
+	wantKind(t, err, backend.ErrAuth)
+	if f.count("/api/reuse") != before {
+		t.Error("the reuse was sent without reading the last SMS first")
 	}
 }

@@ -2,24 +2,50 @@ package nonvoip
 
 import (
 	"context"
+	"strings"
 
 	"switchboard/backend"
 )
 
 // --- settling ---------------------------------------------------------------
 
-// noListNote explains why a lost purchase cannot be settled.
-const noListNote = "NonVoip cannot list orders, so Switchboard cannot see whether this order was placed: " +
-	"check the order history on the NonVoip site (an incoming-SMS callback for a new order would also show it)"
+// lostPurchaseNote tells the operator what to check by hand for a
+// purchase or reuse whose answer was lost: NonVoip cannot list orders, so
+// no order can be matched to it (Target.KnownIDs and Claimed have nothing
+// to apply to), and it is never sent again.
+func lostPurchaseNote(act backend.Action) string {
+	what := "this purchase"
+	if b := act.Buy; b != nil {
+		switch {
+		case b.ReuseOrder != "":
+			what = "order " + b.ReuseOrder + " was reused (charged again)"
+		case b.ReuseNumber != "":
+			what = "number " + b.ReuseNumber + " was reused (charged again)"
+		default:
+			what = "the " + b.Category + " order of product " + strings.Join(productSet(b.Product, b.Products), ", ") + " was placed"
+		}
+	} else if act.Kind == backend.ActReuse {
+		what = "order " + act.Target.ID() + " was reused (charged again)"
+	}
+	if !act.CreatedAt.IsZero() {
+		what += " (sent " + act.CreatedAt.UTC().Format("2 Jan 15:04 UTC") + ")"
+	}
+	return "NonVoip cannot list orders, so Switchboard cannot tell whether " + what +
+		"; it will not send it again. Check the order history on the NonVoip site by hand, " +
+		"and add an order placed there with :add nonvoip <order id> (an incoming-SMS callback would also show it)"
+}
 
 // Settle re-reads the provider after an action whose answer was lost.
-//   - buy / reuse: NonVoip has no order listing, so it stays unknown
-//     (the engine may still learn of the order from a callback).
-//   - reject: getsms 404 or a rejected/refunded status word → happened;
+//   - buy / reuse: NonVoip has no order listing, so it stays unknown with
+//     a note saying what to check by hand (the engine may still learn of
+//     the order from a callback).
+//   - reject: getsms 404, or a status word or refusal saying rejected →
+//     happened;
 //     an SMS on the order → not done (reject is refused after an SMS);
 //     otherwise the balance read before the call decides (up → refunded,
 //     same → not done).
-//   - renew: an expiry later than the journaled one → happened; the same
+//   - renew: getsms saying the order is gone, rejected or expired → not
+//     done; an expiry later than the journaled one → happened; the same
 //     expiry → not done; without an expiry on getsms, the balance read
 //     before the call decides (down by the cost → happened, same → not
 //     done).
@@ -27,7 +53,7 @@ const noListNote = "NonVoip cannot list orders, so Switchboard cannot see whethe
 func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
 	switch act.Kind {
 	case backend.ActBuy, backend.ActReuse:
-		return backend.SettledUnknown, backend.Outcome{Note: noListNote}, nil
+		return backend.SettledUnknown, backend.Outcome{Note: lostPurchaseNote(act)}, nil
 	case backend.ActActivate:
 		return backend.SettledNotDone, backend.Outcome{Note: "activation cannot be re-read; it costs nothing and may be sent again"}, nil
 	case backend.ActReject:
@@ -42,13 +68,12 @@ func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Tar
 }
 
 func (p *Provider) settleReject(ctx context.Context, act backend.Action, l backend.Line) (backend.Settled, backend.Outcome, error) {
-	now := p.clock()
 	s, err := p.c.GetSMS(ctx, refOf(l))
 	switch {
-	case err != nil && orderGone(err):
+	case orderGone(err) || stateOf(err) == backend.LineCanceled:
 		p.forget(act.ID)
-		nl := rejected(l, now)
-		return backend.SettledHappened, backend.Outcome{Note: "the order is gone: rejected", Lines: []backend.Line{nl}}, nil
+		nl := p.closeAs(l, backend.LineCanceled)
+		return backend.SettledHappened, backend.Outcome{Note: "the order is gone or rejected: rejected", Lines: []backend.Line{nl}}, nil
 	case err != nil:
 		return backend.SettledUnknown, backend.Outcome{}, err
 	}
@@ -56,7 +81,7 @@ func (p *Provider) settleReject(ctx context.Context, act backend.Action, l backe
 	switch {
 	case nl.State == backend.LineCanceled:
 		p.forget(act.ID)
-		nl = rejected(nl, now)
+		nl = p.closeAs(nl, backend.LineCanceled)
 		return backend.SettledHappened, backend.Outcome{Note: "rejected (" + s.OrderStatus + ")", Lines: []backend.Line{nl}}, nil
 	case !s.Waiting:
 		p.forget(act.ID)
@@ -74,7 +99,7 @@ func (p *Provider) settleReject(ctx context.Context, act backend.Action, l backe
 	p.forget(act.ID)
 	money := backend.NewMoney(bal, Currency)
 	if bal.GreaterThan(before) {
-		nl = rejected(nl, now)
+		nl = p.closeAs(nl, backend.LineCanceled)
 		return backend.SettledHappened, backend.Outcome{Note: "refund visible in the balance: rejected",
 			Lines: []backend.Line{nl}, Balance: &money}, nil
 	}
@@ -84,10 +109,12 @@ func (p *Provider) settleReject(ctx context.Context, act backend.Action, l backe
 
 func (p *Provider) settleRenew(ctx context.Context, act backend.Action, l backend.Line) (backend.Settled, backend.Outcome, error) {
 	s, err := p.c.GetSMS(ctx, refOf(l))
-	switch {
-	case err != nil && orderGone(err):
+	if nl, closed := p.closedBy(l, err); closed {
 		p.forget(act.ID)
-		return backend.SettledNotDone, backend.Outcome{Note: "the number is gone: it was not renewed", Lines: []backend.Line{p.gone(l)}}, nil
+		return backend.SettledNotDone, backend.Outcome{Note: "the number is " + string(nl.State) + ": it was not renewed",
+			Lines: []backend.Line{nl}}, nil
+	}
+	switch {
 	case err != nil:
 		return backend.SettledUnknown, backend.Outcome{}, err
 	}

@@ -84,7 +84,9 @@ func parseFlexInt(s string) flexInt {
 	return flexInt{}
 }
 
-// flexDecimal is an amount sent as "0.36" or 0.36.
+// flexDecimal is an amount sent as "0.36" or 0.36, read strictly by
+// backend.ParseAmount: anything it refuses ("1,500", "$4", "1e9") is
+// unknown (OK false), never a guess.
 type flexDecimal struct {
 	V  decimal.Decimal
 	OK bool
@@ -95,27 +97,10 @@ func (f *flexDecimal) UnmarshalJSON(b []byte) error {
 	if err := s.UnmarshalJSON(b); err != nil {
 		return err
 	}
-	*f = parseFlexDecimal(string(s))
+	d, err := backend.ParseAmount(string(s))
+	*f = flexDecimal{V: d, OK: err == nil}
 	return nil
 }
-
-func parseFlexDecimal(s string) flexDecimal {
-	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "$"))
-	s = strings.ReplaceAll(s, ",", "")
-	if s == "" || len(s) > 40 {
-		return flexDecimal{}
-	}
-	d, err := decimal.NewFromString(s)
-	if err != nil || d.Exponent() < -18 || d.Abs().GreaterThan(maxAmount) {
-		// Absurd amounts ("1e400") are unreadable, not huge: rendering
-		// them would allocate without bound.
-		return flexDecimal{}
-	}
-	return flexDecimal{V: d, OK: true}
-}
-
-// maxAmount bounds any amount the provider may send.
-var maxAmount = decimal.New(1, 12)
 
 // wireTimeLayouts are the date-time spellings the API uses; zone-less ones
 // are UTC (the document says so for expires, end_on and X-RateLimit-Reset).

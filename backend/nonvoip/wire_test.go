@@ -417,14 +417,49 @@ func TestNormalType(t *testing.T) {
 	}
 }
 
-func TestAbsurdAmountsAreUnread(t *testing.T) {
-	for _, s := range []string{"1e400", "1e-400", "9999999999999999", "abc", ""} {
-		if d := parseFlexDecimal(s); d.OK {
-			t.Errorf("%q read as %s", s, d.V)
+// Every amount goes through backend.ParseAmount: the document's examples
+// read as written, a decimal comma is a decimal comma, and an amount that
+// could be read two ways (or is not a plain number) is unknown.
+func TestAmountsAreStrict(t *testing.T) {
+	read := map[string]string{
+		`"50.00"`:    "50.00", // balance example
+		`"0.36"`:     "0.36",  // product price example
+		`0.3`:        "0.3",   // quoted_price example
+		`1.7`:        "1.7",   // available_price example
+		`"4,00"`:     "4",
+		`"0,45"`:     "0.45",
+		`"1.500,00"`: "1500",
+		`"1,500.00"`: "1500",
+		`"-3.25"`:    "-3.25",
+	}
+	for raw, want := range read {
+		b, err := decodeBalance([]byte(`{"status":"success","balance":` + raw + `}`))
+		if err != nil || !b.Equal(dec(want)) {
+			t.Errorf("balance %s = %s, %v; want %s", raw, b, err, want)
+		}
+		ps, err := decodeProducts([]byte(`{"status":"success","message":[{"product_id":1,"price":` + raw + `}]}`))
+		if err != nil || len(ps) != 1 || !ps[0].HasPrice || !ps[0].Price.Equal(dec(want)) {
+			t.Errorf("product price %s = %+v, %v; want %s", raw, ps, err, want)
 		}
 	}
-	if d := parseFlexDecimal("$1,250.50"); !d.OK || !d.V.Equal(dec("1250.50")) {
-		t.Errorf("dollar amount: %+v", d)
+	for _, raw := range []string{`"1,500"`, `"12,345"`, `"$4"`, `"4 USD"`, `"1e400"`, `1e9`, `"abc"`, `""`, `null`, `"1,50,000"`} {
+		if b, err := decodeBalance([]byte(`{"status":"success","balance":` + raw + `}`)); err == nil {
+			t.Errorf("balance %s read as %s, want unknown", raw, b)
+		}
+		ps, _ := decodeProducts([]byte(`{"status":"success","message":[{"product_id":1,"price":` + raw + `}]}`))
+		if len(ps) != 1 || ps[0].HasPrice {
+			t.Errorf("product price %s read as %+v, want unknown", raw, ps)
+		}
+		res, _ := decodeOrderResult([]byte(`{"status":"success","message":[{"order_id":1,"cost":`+raw+`}]}`), testNow)
+		if len(res.Orders) != 1 || res.Orders[0].HasCost {
+			t.Errorf("order cost %s read as %+v, want unknown", raw, res.Orders)
+		}
+	}
+	// An offer whose price is ambiguous carries no price to accept.
+	res, err := decodeOrderResult([]byte(`{"status":"info","message":[{"info":"Price_Change_Required","quoted_price":"0,30","allowed_price":"0,39","available_price":"1,700"}]}`), testNow)
+	if err != nil || res.Offer == nil || !res.Offer.Quoted.Equal(dec("0.30")) || !res.Offer.Allowed.Equal(dec("0.39")) ||
+		!res.Offer.Available.IsZero() {
+		t.Errorf("offer with decimal commas and an ambiguous price: %+v, %v", res.Offer, err)
 	}
 }
 

@@ -147,7 +147,7 @@ func (p *NonVoip) orderShort(a *nvAccount, pr *nvProduct, q nvReq, auction int, 
 		if !hasAuction || auction < bid {
 			return http.StatusOK, map[string]any{"status": "info", "message": []nvPremium{{Info: "Premium_Available", RecommendedBid: bid}}}
 		}
-		cost = pr.price * int64(100+auction) / 100
+		cost = nvWithBid(pr.price, auction)
 		premium = true
 	} else {
 		route := pr.price
@@ -164,7 +164,7 @@ func (p *NonVoip) orderShort(a *nvAccount, pr *nvProduct, q nvReq, auction int, 
 		}
 		cost = route
 		if hasAuction {
-			cost = route * int64(100+auction) / 100
+			cost = nvWithBid(route, auction)
 		}
 	}
 	if cost > a.balance {
@@ -184,6 +184,10 @@ func (p *NonVoip) orderShort(a *nvAccount, pr *nvProduct, q nvReq, auction int, 
 	return nvSuccess([]nvShortJSON{{OrderID: nvIDValue(o.id), Status: o.status, Number: o.number, Service: o.service,
 		Expiration: nvSeconds(o.expires.Sub(now)), Type: nvShort}})
 }
+
+// nvWithBid is a price raised by a premium bid (percent), to the nearest
+// cent.
+func nvWithBid(cents int64, bid int) int64 { return (cents*int64(100+bid) + 50) / 100 }
 
 func (p *NonVoip) countryProducts(_ *nvAccount, _ nvReq, _ time.Time) (int, any) {
 	list := make([]nvCountryProductJSON, 0, len(p.country))
@@ -328,7 +332,7 @@ func (p *NonVoip) renew(a *nvAccount, q nvReq, now time.Time) (int, any) {
 	case o.status == nvRejected:
 		return nvFail(http.StatusBadRequest, "This number has been rejected.")
 	case now.Sub(o.expires) > nvRenewGrace:
-		return nvFail(http.StatusBadRequest, "This number can no longer be renewed.")
+		return nvFail(http.StatusBadRequest, "This number has expired and can no longer be renewed.")
 	}
 	period := nvPeriodDays(o.kind)
 	days := period
@@ -354,6 +358,7 @@ func (p *NonVoip) renew(a *nvAccount, q nvReq, now time.Time) (int, any) {
 		return nvFail(http.StatusBadRequest, "Insufficient balance.")
 	}
 	a.balance -= cost
+	o.lastCharge = cost // what a reject refunds from now on
 	base := o.expires
 	if now.After(base) {
 		base = now
@@ -369,8 +374,8 @@ func (p *NonVoip) getsms(a *nvAccount, q nvReq, _ time.Time) (int, any) {
 		return nvFail(http.StatusNotFound, "Order not found.")
 	}
 	body := nvSMSJSON{Status: "success", Number: o.number, Service: o.service, Type: o.kind}
-	if w := o.windowSMS(); len(w) > 0 {
-		body.SMS, body.Pin = w[len(w)-1].text, w[len(w)-1].pin
+	if n := len(o.sms); n > 0 { // the order's latest, whatever its window
+		body.SMS, body.Pin = o.sms[n-1].text, o.sms[n-1].pin
 	}
 	return http.StatusOK, body
 }

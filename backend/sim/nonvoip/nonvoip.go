@@ -39,26 +39,30 @@ package nonvoip
 //   - Premium_Available: a short-term product with no ordinary stock
 //     (available 0, or premium-only mode set by SetPremiumOnly) answers
 //     Premium_Available with its recommended_bid (20 unless set); an order
-//     with auction ≥ recommended_bid succeeds at listed × (1 + bid/100)
-//     from the premium routes (stock unchanged) and fires the
-//     auction_wining callback; a lower bid gets the info again.
+//     with auction ≥ recommended_bid succeeds at listed × (1 + bid/100),
+//     to the nearest cent, from the premium routes (stock unchanged) and
+//     fires the auction_wining callback; a lower bid gets the info again.
 //   - A 30-days multi-service order (product_ids, ≤ 5, 30-days products
 //     only) is ONE order on one number; its service is the names joined by
 //     ", " and its cost the sum of the prices.
 //   - /api/reuse keeps the order id (as the document's example does),
 //     charges the product's listed price again and opens a new 900 s
 //     window; it needs a short-term order that has received an SMS and is
-//     not waiting. getsms then answers only SMS of the new window.
+//     not waiting.
 //   - /api/reject works before any SMS of the current window, for any
-//     order type, refunding the last charge; after an SMS it is refused.
+//     order type (the document: "Reject a reserved number before
+//     receiving SMS"; its example stops "the rental"), refunding the last
+//     charge (the order, reuse or renewal); after an SMS it is refused.
 //   - /api/renew renews rentals only; duration "30d" style (also "30",
 //     "1m"), a positive multiple of the product's period (default: one
 //     period), charged pro rata; an expired rental can be renewed within
 //     nvRenewGrace and becomes Active again; the expiry moves from
 //     max(now, expiry).
 //   - /api/getsms answers {"status":"success",number,service,sms,pin,type}
-//     with the latest SMS of the current window, and sms "" / pin "" before
-//     any SMS (for every order state); an unknown order (or another
+//     with "the latest SMS for an order" (the document), and sms "" / pin
+//     "" before any SMS (for every order state). A reuse keeps the order
+//     id, so until the new window's first SMS getsms answers the previous
+//     window's; nothing in the answer dates it. An unknown order (or another
 //     account's) is 404 {"status":"error","message":"Order not found."}.
 //     type is the order type (short_term, long_term, one_day, 3days,
 //     country).

@@ -141,6 +141,13 @@ func TestNonVoipPremiumAvailable(t *testing.T) {
 	if d := before - s.NonVoip.Balance("nonvoip-main"); !nvClose(d, 0.60) {
 		t.Fatalf("premium debit %v", d)
 	}
+	// The bid raises the price to the nearest cent: 0.45 × 1.30 = 0.585.
+	s.NonVoip.SetPremiumOnly(10000031, 30)
+	before = s.NonVoip.Balance("nonvoip-main")
+	nvFirst(t, nvCall(t, s, 0, "/api/order", map[string]any{"product_id": 10000031, "auction": 30}))
+	if d := before - s.NonVoip.Balance("nonvoip-main"); !nvClose(d, 0.59) {
+		t.Fatalf("premium debit %v, want 0.59", d)
+	}
 	// Ordinary stock running out offers premium too.
 	s.NonVoip.SetAvailable(10000086, 0)
 	if info := nvFirst(t, nvCall(t, s, 0, "/api/order", map[string]any{"product_id": 10000086})); info["info"] != "Premium_Available" ||
@@ -247,6 +254,43 @@ func TestNonVoipReject(t *testing.T) {
 	s.NonVoip.Deliver(id, "Telegram code 77881")
 	nvWant(t, nvCall(t, s, 0, "/api/reject", map[string]any{"order_id": id}), 400, "An SMS has already been received for this number; it can no longer be rejected.")
 	nvWant(t, nvCall(t, s, 0, "/api/reject", map[string]any{"order_id": "1"}), 400, "Order not found.")
+
+	// Any order type before its SMS: a rental, a renewed rental (the
+	// renewal is refunded), a country-wise order.
+	s.NonVoip.SetBalance("nonvoip-main", 20)
+	for _, c := range []struct {
+		path    string
+		product int
+		renew   bool
+		refund  float64
+	}{
+		{"/api/order", 9441, false, 1.25},
+		{"/api/order", 9044, true, 4.00},
+		{"/api/country/order", 502, false, 0.80},
+	} {
+		r := nvCall(t, s, 0, c.path, map[string]any{"product_id": c.product})
+		var id string
+		if m, ok := r.obj(t)["message"].(map[string]any); ok {
+			id = nvOrderID(t, m["order_id"])
+		} else {
+			id = nvOrderID(t, nvFirst(t, r)["order_id"])
+		}
+		if c.renew {
+			if r := nvCall(t, s, 0, "/api/renew", map[string]any{"order_id": id, "duration": "60d"}); r.status != 200 {
+				t.Fatalf("renew: %s", r.body)
+			}
+		}
+		before := s.NonVoip.Balance("nonvoip-main")
+		if r := nvCall(t, s, 0, "/api/reject", map[string]any{"order_id": id}); r.status != 200 {
+			t.Fatalf("reject %d: %s", c.product, r.body)
+		}
+		if got := s.NonVoip.Balance("nonvoip-main") - before; !nvClose(got, c.refund) {
+			t.Fatalf("reject %d refunded %v, want %v", c.product, got, c.refund)
+		}
+		if st, _, _ := s.NonVoip.OrderStatus(id); st != "Rejected" {
+			t.Fatalf("reject %d: status %s", c.product, st)
+		}
+	}
 }
 
 func TestNonVoipRenewAndActivate(t *testing.T) {
@@ -300,9 +344,19 @@ func TestNonVoipReuse(t *testing.T) {
 	if d := before - s.NonVoip.Balance("nonvoip-main"); !nvClose(d, 0.36) {
 		t.Fatalf("reuse debit %v", d)
 	}
-	if g := nvCall(t, s, 0, "/api/getsms", map[string]any{"order_id": id}).obj(t); g["sms"] != "" {
-		t.Fatalf("a reused order starts without SMS: %v", g)
+	// getsms answers the order's latest SMS: the previous window's until
+	// the new one gets its own.
+	if g := nvCall(t, s, 0, "/api/getsms", map[string]any{"order_id": id}).obj(t); g["sms"] != "Your Instagram code is 909090" {
+		t.Fatalf("a reused order answers its latest SMS: %v", g)
 	}
+	nvWant(t, nvCall(t, s, 0, "/api/reuse", map[string]any{"order_id": id}), 400, "This number is still reserved for you.")
+	s.NonVoip.Deliver(id, "Your Instagram code is 121212")
+	if g := nvCall(t, s, 0, "/api/getsms", map[string]any{"order_id": id}).obj(t); g["sms"] != "Your Instagram code is 121212" || g["pin"] != "121212" {
+		t.Fatalf("after the new window's SMS: %v", g)
+	}
+	// Reject goes by the current window: refused once it has an SMS.
+	nvWant(t, nvCall(t, s, 0, "/api/reject", map[string]any{"order_id": id}), 400,
+		"An SMS has already been received for this number; it can no longer be rejected.")
 	rental := nvOrderID(t, nvFirst(t, nvCall(t, s, 0, "/api/order", map[string]any{"product_id": 9044}))["order_id"])
 	nvWant(t, nvCall(t, s, 0, "/api/reuse", map[string]any{"order_id": rental}), 400, "Only short-term numbers can be reused.")
 }
