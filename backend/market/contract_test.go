@@ -52,11 +52,11 @@ type mkEnv struct {
 	key    string
 }
 
-// simOptions starts the scenario clock at the wall clock rather than at
-// sim.DefaultStart: the adapter judges a line's expiry against its own
-// clock, and the tests compare line states with the simulator's.
+// simOptions: a manual scenario clock at sim.DefaultStart. The adapter
+// reads the same clock (Config.Now), so the line states and waits it
+// judges agree with the simulator's at any wall-clock time.
 func simOptions(seed uint64) sim.Options {
-	return sim.Options{Manual: true, Seed: seed, Quiet: true, Start: time.Now().UTC(),
+	return sim.Options{Manual: true, Seed: seed, Quiet: true,
 		Rates: map[backend.ProviderKind]int{backend.NonVoip: contractRate, backend.Market: contractRate}}
 }
 
@@ -85,7 +85,7 @@ func (e *mkEnv) provider(t *testing.T, key string) (*market.Provider, *backend.B
 	t.Helper()
 	b := backend.NewBudget(100000)
 	p, err := market.New(market.Config{Account: e.acct, BaseURL: e.s.URL(backend.Market), APIKey: key, Budget: b,
-		Timeout: 5 * time.Second})
+		Timeout: 5 * time.Second, Now: e.s.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1051,7 +1051,7 @@ func TestContractRateLimitHeadersFeedBudget(t *testing.T) {
 func TestContractSimulatorRateLimit(t *testing.T) {
 	opts := simOptions(16)
 	opts.Rates = map[backend.ProviderKind]int{backend.Market: 3}
-	opts.Start = time.Now().Truncate(time.Minute) // a whole minute's window ahead: deterministic pauses
+	// sim.DefaultStart is on a minute boundary: a whole minute's window ahead.
 	e := newEnvWith(t, opts)
 	for range 3 {
 		req, _ := http.NewRequest(http.MethodGet, e.s.URL(backend.Market)+"/wallet", nil)
@@ -1207,6 +1207,44 @@ func TestContractCheckReadsOrdersMissingFromTheListing(t *testing.T) {
 	}
 	if n := e.s.Hits(backend.Market) - hits; n != 2 {
 		t.Fatalf("check used %d requests, want the listing and one single read", n)
+	}
+}
+
+// A code in the listing for one order says nothing about another: the
+// order whose code only a check fetches still gets its check.
+func TestContractCheckIsDecidedPerOrder(t *testing.T) {
+	e := newEnv(t, 23)
+	a := e.mustBuyNumber(t, usCountry, usInstagram)
+	b := e.mustBuyNumber(t, usCountry, usInstagram)
+	if err := e.s.Market.Deliver(a.ID, "Instagram code 246810"); err != nil {
+		t.Fatal(err)
+	}
+	// b's code waits at the supplier until the marketplace is asked.
+	if err := e.s.Market.DeliverOnCheck(b.ID, "Instagram code 135790"); err != nil {
+		t.Fatal(err)
+	}
+	e.s.Advance(30 * time.Second) // both old enough for a check
+	ls, ms, err := e.p.Check(ctx(t), []backend.Line{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotA, okA := findLine(ls, a.ID)
+	gotB, okB := findLine(ls, b.ID)
+	if !okA || gotA.Code != "246810" || !okB || gotB.Code != "135790" || gotB.State != backend.LineReceived {
+		t.Fatalf("lines after one check: %+v", ls)
+	}
+	codes := map[string]string{}
+	for _, m := range ms {
+		codes[m.Line.ID()] = m.Code
+	}
+	if codes[a.ID] != "246810" || codes[b.ID] != "135790" {
+		t.Fatalf("messages %+v", ms)
+	}
+	if n := e.s.Market.Requests(http.MethodPost, "/numbers/orders/"+a.ID+"/check"); n != 0 {
+		t.Fatalf("%d checks of the order whose code the listing showed, want none", n)
+	}
+	if n := e.s.Market.Requests(http.MethodPost, "/numbers/orders/"+b.ID+"/check"); n != 1 {
+		t.Fatalf("%d checks of the order the listing showed no code for, want one", n)
 	}
 }
 

@@ -71,11 +71,8 @@ type Provider struct {
 
 	mu       sync.Mutex
 	currency string // as /wallet names it; used where an order names none
-	// pulled is when each waiting order was last POST-checked; live turns
-	// true once the listing showed a code for an order never pulled, which
-	// proves the listing updates by itself (then pulling stops).
+	// pulled is when each waiting order was last POST-checked (see Check).
 	pulled    map[string]time.Time
-	live      bool
 	forbidden map[string]time.Time // job listing → skipped until
 }
 

@@ -159,8 +159,9 @@ func TestCheckReadsOneListingAndSingleOrdersMissingFromIt(t *testing.T) {
 	f := newFake(t)
 	f.answer("GET", "/numbers/orders", 200, `{"data":[`+orderJSON(1, "active", `"code":"123456"`)+`,`+orderJSON(2, "active", "")+`]}`)
 	f.answer("GET", "/numbers/orders/3", 200, `{"data":`+orderJSON(3, "cancelled", "")+`}`)
+	f.answer("POST", "/numbers/orders/2/check", 200, `{"data":`+orderJSON(2, "active", "")+`}`)
 	p := f.provider(t)
-	at(p, t0.Add(5*time.Second)) // lines 65s old, but the listing proves itself live below
+	at(p, t0.Add(5*time.Second)) // lines 65s old: due for a check
 	lines, msgs, err := p.Check(context.Background(), waiting(p, "1", "2", "3"))
 	if err != nil {
 		t.Fatal(err)
@@ -171,8 +172,10 @@ func TestCheckReadsOneListingAndSingleOrdersMissingFromIt(t *testing.T) {
 	if f.count("GET", "/numbers/orders") != 1 || f.count("GET", "/numbers/orders/3") != 1 {
 		t.Fatalf("requests = %+v", f.requests())
 	}
-	if f.count("POST", "/numbers/orders/2/check") != 0 {
-		t.Fatal("no POST check once the listing showed a code it was never asked for")
+	// Per order: 1's code is in the listing, 3 is closed, 2 is still waiting.
+	if f.count("POST", "/numbers/orders/1/check") != 0 || f.count("POST", "/numbers/orders/3/check") != 0 ||
+		f.count("POST", "/numbers/orders/2/check") != 1 {
+		t.Fatalf("checks: %+v", f.requests())
 	}
 	q := f.requests()[0].Query
 	if q != "per_page=25" {
@@ -180,7 +183,7 @@ func TestCheckReadsOneListingAndSingleOrdersMissingFromIt(t *testing.T) {
 	}
 }
 
-func TestCheckPullsCodesUntilTheListingIsLive(t *testing.T) {
+func TestCheckPullsEveryWaitingOrderWhateverAnotherOrderShows(t *testing.T) {
 	f := newFake(t)
 	var codeFor1 atomic.Bool
 	f.on("GET", "/numbers/orders", func(w http.ResponseWriter, r *http.Request) {
@@ -190,7 +193,7 @@ func TestCheckPullsCodesUntilTheListingIsLive(t *testing.T) {
 		}
 		io.WriteString(w, `{"data":[`+o1+`,`+orderJSON(2, "active", "")+`,`+orderJSON(3, "active", "")+`,`+orderJSON(4, "active", "")+`]}`)
 	})
-	for _, id := range []int{1, 2, 3, 4} {
+	for _, id := range []int{1, 2, 3, 4, 5} {
 		f.answer("POST", fmt.Sprintf("/numbers/orders/%d/check", id), 200, `{"data":`+orderJSON(id, "active", "")+`}`)
 	}
 	p := f.provider(t)
@@ -227,16 +230,19 @@ func TestCheckPullsCodesUntilTheListingIsLive(t *testing.T) {
 	if len(got) != 4 {
 		t.Fatalf("each line pulled once: %v", got)
 	}
-	// Line 1 was pulled, so a code for it proves nothing; the listing then
-	// shows a code for a line never pulled (5): live, no more pulls.
+	// The listing now shows a code for an order never pulled (5) and none
+	// for 2: 5 needs no check, 2 still gets one when due, call after call.
 	codeFor1.Store(true)
-	f.answer("GET", "/numbers/orders", 200, `{"data":[`+orderJSON(5, "active", `"otp":"424242"`)+`,`+orderJSON(2, "active", "")+`]}`)
+	f.answer("GET", "/numbers/orders", 200, `{"data":[`+orderJSON(5, "active", `"otp":"424242"`)+`,`+orderJSON(2, "active", `"code":null`)+`]}`)
 	at(p, now.Add(time.Minute))
-	before := pulls()
 	p.Check(context.Background(), append(waiting(p, "2"), waiting(p, "5")...))
+	at(p, now.Add(time.Minute+pullEvery))
 	p.Check(context.Background(), waiting(p, "2"))
-	if pulls() != before {
-		t.Fatalf("pulled after the listing proved live: %d → %d", before, pulls())
+	if n := f.count("POST", "/numbers/orders/2/check"); n != 3 {
+		t.Fatalf("order 2 checked %d times, want 3 (once a pullEvery)", n)
+	}
+	if n := f.count("POST", "/numbers/orders/5/check"); n != 0 {
+		t.Fatalf("order 5, whose code the listing shows, checked %d times", n)
 	}
 }
 

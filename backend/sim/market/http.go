@@ -88,7 +88,7 @@ func (p *Market) routes(mux *http.ServeMux) {
 		{"GET", "/numbers/orders", p.numberOrders},
 		{"POST", "/numbers/orders", p.numberBuy},
 		{"GET", "/numbers/orders/{id}", p.numberShow},
-		{"POST", "/numbers/orders/{id}/check", p.numberShow},
+		{"POST", "/numbers/orders/{id}/check", p.numberCheck},
 		{"POST", "/numbers/orders/{id}/cancel", p.numberCancel},
 		{"GET", "/boost/categories", p.boostCategories},
 		{"GET", "/boost/services", p.boostServicesList},
@@ -160,6 +160,7 @@ func (p *Market) handle(r *http.Request, body []byte, h mkHandler) mkResp {
 	s := p.s
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
+	p.requests[r.Method+" "+strings.TrimPrefix(r.URL.Path, p.prefix())]++
 	a := p.byKey[simcore.Bearer(r)]
 	if a == nil {
 		if !mkWantsJSON(r) {

@@ -67,7 +67,8 @@ package market
 //     lists), unless it fails, which releases the key.
 //
 // Number orders: pending → received (a code arrived; seen by check, GET
-// and the list) → completed (MarketCompleteAfterCode after the first code,
+// and the list — except an SMS the supplier holds until the marketplace
+// is asked, DeliverOnCheck, which only POST …/check fetches) → completed (MarketCompleteAfterCode after the first code,
 // or at expiry); a pending order expires after MarketOrderLifetime and is
 // refunded; cancel refunds a pending order, but is EARLY_CANCEL_DENIED
 // (with wait_seconds) during the first MarketCancelCooldown and
@@ -168,6 +169,7 @@ type Market struct {
 	nextNumberID, nextBoostID, nextLogsID, nextSMSID int64
 
 	inProgress map[string]*mkInProgress
+	requests   map[string]int // "METHOD /path" → requests received (Requests)
 }
 
 type mkAccount struct {
@@ -259,6 +261,7 @@ type mkNumberOrder struct {
 	sentOne  bool
 	sentTwo  bool
 	sms      []mkSMS
+	held     []simcore.SMS // at the supplier until a check fetches them (DeliverOnCheck)
 	codeAt   time.Time
 	created  time.Time
 	updated  time.Time
@@ -332,6 +335,7 @@ func New(s *simcore.Core) *Market {
 		nextLogsID:   91000 + int64(s.Rng.IntN(900)),
 		nextSMSID:    1,
 		inProgress:   map[string]*mkInProgress{},
+		requests:     map[string]int{},
 	}
 	p.seedCatalogue()
 	now := s.Clock()

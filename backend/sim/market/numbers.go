@@ -122,13 +122,27 @@ func mkNumberNotFound() mkResp {
 	return mkErr(http.StatusNotFound, "NUMBER_ORDER_NOT_FOUND", "Number order not found.")
 }
 
-// numberShow serves GET /numbers/orders/{id} and POST …/check (the check
-// asks the supplier now; here the scenario has already applied it).
+// numberShow serves GET /numbers/orders/{id}.
 func (p *Market) numberShow(q *mkReq) mkResp {
 	o := p.numberOrder(q)
 	if o == nil {
 		return mkNumberNotFound()
 	}
+	return mkOK(http.StatusOK, p.numberJSON(o))
+}
+
+// numberCheck serves POST /numbers/orders/{id}/check: the marketplace asks
+// its supplier now, so an SMS the supplier held (DeliverOnCheck) reaches
+// the order; the scenario's own SMS are already there.
+func (p *Market) numberCheck(q *mkReq) mkResp {
+	o := p.numberOrder(q)
+	if o == nil {
+		return mkNumberNotFound()
+	}
+	for _, m := range o.held {
+		p.addNumberSMS(o, q.now, m)
+	}
+	o.held = nil
 	return mkOK(http.StatusOK, p.numberJSON(o))
 }
 

@@ -347,3 +347,37 @@ func TestMarketLivelySpawnsOrders(t *testing.T) {
 		t.Errorf("only %d orders with a code", received)
 	}
 }
+
+func TestMarketCheckFetchesWhatTheSupplierHolds(t *testing.T) {
+	c := newMarketSim(t, simcore.Options{Quiet: true})
+	m := c.s.Market
+	id := strconv.FormatInt(mkNum(mkObj(t, c.buyNumber("held-1").data(t))["id"]), 10)
+	if err := m.DeliverOnCheck(id, "551208"); err != nil {
+		t.Fatal(err)
+	}
+	// Until a check asks the supplier, nothing shows anywhere.
+	if o := mkObj(t, c.get("/numbers/orders/"+id).data(t)); o["status"] != "pending" || o["code"] != nil {
+		t.Fatalf("before the check %v", o)
+	}
+	first := mkObj(t, mkArr(t, mkObj(t, c.get("/numbers/orders").data(t))["data"])[0])
+	if first["code"] != nil {
+		t.Fatalf("the listing shows a held code: %v", first)
+	}
+	chk := mkObj(t, c.post("/numbers/orders/"+id+"/check", nil).data(t))
+	if chk["status"] != "received" || chk["code"] != "551208" {
+		t.Fatalf("check %v", chk)
+	}
+	if o := mkObj(t, c.get("/numbers/orders/"+id).data(t)); o["code"] != "551208" || len(mkArr(t, o["messages"])) != 1 {
+		t.Fatalf("after the check %v", o)
+	}
+	// A second check fetches nothing new.
+	if chk := mkObj(t, c.post("/numbers/orders/"+id+"/check", nil).data(t)); len(mkArr(t, chk["messages"])) != 1 {
+		t.Fatalf("second check %v", chk)
+	}
+	if n := m.Requests("POST", "/numbers/orders/"+id+"/check"); n != 2 {
+		t.Fatalf("Requests counted %d checks, want 2", n)
+	}
+	if n := m.Requests("POST", "/numbers/orders"); n != 1 {
+		t.Fatalf("Requests counted %d purchases, want 1", n)
+	}
+}
