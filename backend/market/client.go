@@ -202,7 +202,7 @@ type numberPurchaseBody struct {
 }
 
 // BuyNumber is POST /numbers/orders. The idempotency key travels in the
-// body (never a header); re-sending the same purchase must reuse it.
+// body (never a header); it is the action's id, one per operator action.
 func (c *Client) BuyNumber(ctx context.Context, p NumberPurchase) (Placed[NumberOrder], error) {
 	op := "buy number (service " + p.ServiceID + ", country " + p.CountryID + ")"
 	v, err := c.call(ctx, transport.Request{Op: op, Method: http.MethodPost, Path: "/numbers/orders",

@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -114,6 +115,21 @@ func (e *mkEnv) knownLines(t *testing.T) map[string]bool {
 	known := map[string]bool{}
 	for _, l := range lines {
 		known[l.ID] = true
+	}
+	return known
+}
+
+// knownJobs is Target.KnownIDs for a boost or logs purchase: every job the
+// account lists now.
+func (e *mkEnv) knownJobs(t *testing.T) map[string]bool {
+	t.Helper()
+	jobs, err := e.p.Jobs(ctx(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, j := range jobs {
+		known[j.ID] = true
 	}
 	return known
 }
@@ -822,35 +838,106 @@ func TestContractLostPurchaseSettlesOnce(t *testing.T) {
 	wantDebit(t, before, e.balance(), "1500")
 }
 
-func TestContractUnsentPurchaseSettlesByResending(t *testing.T) {
+// A lost purchase is settled by reading only: whatever the re-read finds,
+// the purchase is never sent again.
+func TestContractLostPurchaseSettlesByReadingOnly(t *testing.T) {
 	e := newEnv(t, 10)
 	known := e.knownLines(t)
-	before, count := e.balance(), e.s.Market.NumberOrders(e.acct)
-	act := e.buyAction(backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp,
-		AreaCodes: []string{"917", "646"}})
-	// A 500 before the handler ran: nothing happened, but the caller
-	// cannot know.
+	count := e.s.Market.NumberOrders(e.acct)
+	posts := func() int { return e.s.Market.Requests(http.MethodPost, "/numbers/orders") }
+	buy := backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp, AreaCodes: []string{"917", "646"}}
+
+	// Not placed: a 500 before the marketplace saw it.
+	act := e.buyAction(buy)
 	e.s.Inject(backend.Market, sim.Fault{Kind: sim.Fault500, Path: "/numbers/orders", Method: http.MethodPost, Times: 1})
 	_, err := e.p.Do(ctx(t), act, backend.Target{KnownIDs: known})
 	wantKind(t, err, backend.ErrOutcomeUnknown)
-	if e.s.Market.NumberOrders(e.acct) != count {
-		t.Fatal("the failed purchase placed an order")
+	settled, _, err := e.p.Settle(ctx(t), act, backend.Target{KnownIDs: known})
+	if err != nil || settled != backend.SettledUnknown {
+		t.Fatalf("settle at once = %v %v, want unknown: the marketplace may still be processing it", settled, err)
 	}
+	e.s.Advance(3 * time.Minute)
 	settled, out, err := e.p.Settle(ctx(t), act, backend.Target{KnownIDs: known})
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || settled != backend.SettledNotDone || len(out.Lines) != 0 {
+		t.Fatalf("settle later = %v %+v %v, want not done", settled, out, err)
 	}
-	if settled != backend.SettledHappened || len(out.Lines) != 1 || e.s.Market.NumberOrders(e.acct) != count+1 {
-		t.Fatalf("settle = %v %+v, %d new orders", settled, out, e.s.Market.NumberOrders(e.acct)-count)
+	if n := posts(); n != 0 || e.s.Market.NumberOrders(e.acct) != count {
+		t.Fatalf("settling sent %d purchases, %d new orders", n, e.s.Market.NumberOrders(e.acct)-count)
+	}
+
+	// Placed, answer lost: happened, with that order.
+	before := e.balance()
+	act = e.buyAction(buy)
+	e.s.Inject(backend.Market, sim.Fault{Kind: sim.FaultLoseResponse, Path: "/numbers/orders", Method: http.MethodPost, Times: 1})
+	_, err = e.p.Do(ctx(t), act, backend.Target{KnownIDs: known})
+	wantKind(t, err, backend.ErrOutcomeUnknown)
+	var placed []string
+	for id := range e.knownLines(t) {
+		if !known[id] {
+			placed = append(placed, id)
+		}
+	}
+	if len(placed) != 1 {
+		t.Fatalf("new orders %v, want one", placed)
+	}
+	settled, out, err = e.p.Settle(ctx(t), act, backend.Target{KnownIDs: known})
+	if err != nil || settled != backend.SettledHappened || len(out.Lines) != 1 || out.Lines[0].ID != placed[0] {
+		t.Fatalf("settle = %v %+v %v, want order %s", settled, out, err, placed[0])
 	}
 	if a := out.Lines[0].Extra["area_code"]; a != "917" && a != "646" {
-		t.Fatalf("the re-sent purchase lost its area codes: %q", a)
+		t.Fatalf("settled onto an order without the purchase's area codes: %q", a)
+	}
+	if n := posts(); n != 1 {
+		t.Fatalf("%d purchases received, want the one lost answer", n)
 	}
 	wantDebit(t, before, e.balance(), "1500")
-	// Settling again finds the same order and places nothing.
-	settled, out2, err := e.p.Settle(ctx(t), act, backend.Target{KnownIDs: known})
-	if err != nil || settled != backend.SettledHappened || out2.Lines[0].ID != out.Lines[0].ID || e.s.Market.NumberOrders(e.acct) != count+1 {
-		t.Fatalf("second settle = %v %+v %v", settled, out2, err)
+}
+
+// Two identical purchases whose answers were lost settle onto two
+// different orders; a third that placed nothing finds none left.
+func TestContractIdenticalLostPurchasesClaimDifferentOrders(t *testing.T) {
+	e := newEnv(t, 24)
+	if err := e.s.Market.SetStock("numbers", usInstagram, 10); err != nil {
+		t.Fatal(err)
+	}
+	known := e.knownLines(t)
+	buy := backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usInstagram}
+	var acts []backend.Action
+	for _, fault := range []sim.FaultKind{sim.FaultLoseResponse, sim.FaultLoseResponse, sim.Fault500} {
+		act := e.buyAction(buy)
+		e.s.Inject(backend.Market, sim.Fault{Kind: fault, Path: "/numbers/orders", Method: http.MethodPost, Times: 1})
+		_, err := e.p.Do(ctx(t), act, backend.Target{KnownIDs: known})
+		wantKind(t, err, backend.ErrOutcomeUnknown)
+		acts = append(acts, act)
+	}
+	placed := map[string]bool{}
+	for id := range e.knownLines(t) {
+		if !known[id] {
+			placed[id] = true
+		}
+	}
+	if len(placed) != 2 {
+		t.Fatalf("new orders %v, want two", placed)
+	}
+	e.s.Advance(3 * time.Minute) // past the time the marketplace may still be placing one
+	claimed := map[string]bool{}
+	for i, act := range acts[:2] {
+		settled, out, err := e.p.Settle(ctx(t), act, backend.Target{KnownIDs: known, Claimed: maps.Clone(claimed)})
+		if err != nil || settled != backend.SettledHappened || len(out.Lines) != 1 {
+			t.Fatalf("buy %d: settle = %v %+v %v", i+1, settled, out, err)
+		}
+		id := out.Lines[0].ID
+		if !placed[id] || claimed[id] {
+			t.Fatalf("buy %d settled onto %s; placed %v, claimed %v", i+1, id, placed, claimed)
+		}
+		claimed[id] = true
+	}
+	settled, out, err := e.p.Settle(ctx(t), acts[2], backend.Target{KnownIDs: known, Claimed: claimed})
+	if err != nil || settled != backend.SettledNotDone || len(out.Lines) != 0 {
+		t.Fatalf("third buy: settle = %v %+v %v, want not done", settled, out, err)
+	}
+	if n := e.s.Market.Requests(http.MethodPost, "/numbers/orders"); n != 2 {
+		t.Fatalf("%d purchases received, want the two lost answers", n)
 	}
 }
 
@@ -1004,12 +1091,6 @@ func TestContractNoBalanceAndOutOfStock(t *testing.T) {
 	wantKind(t, err, backend.ErrNotFound)
 	if counts() != start || !e.balance().Equal(dec("100000")) {
 		t.Fatal("a refused purchase bought something")
-	}
-	// A refusal when the lost purchase is re-sent settles as not done.
-	act := e.buyAction(backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp})
-	settled, _, err := e.p.Settle(ctx(t), act, backend.Target{KnownIDs: e.knownLines(t)})
-	if err != nil || settled != backend.SettledNotDone {
-		t.Fatalf("settle of an out-of-stock purchase = %v, %v", settled, err)
 	}
 }
 
@@ -1262,12 +1343,13 @@ func TestContractLostBoostAndLogsPurchasesSettle(t *testing.T) {
 			"/logs/orders", e.s.Market.LogsOrders, "2500"},
 	} {
 		before, count := e.balance(), c.count(e.acct)
+		known := e.knownJobs(t)
 		act := e.buyAction(c.b)
 		e.s.Inject(backend.Market, sim.Fault{Kind: sim.FaultLoseResponse, Path: c.path, Method: http.MethodPost, Times: 1})
-		_, err := e.p.Do(ctx(t), act, backend.Target{})
+		_, err := e.p.Do(ctx(t), act, backend.Target{KnownIDs: known})
 		wantKind(t, err, backend.ErrOutcomeUnknown)
-		settled, out, err := e.p.Settle(ctx(t), act, backend.Target{})
-		if err != nil || settled != backend.SettledHappened || len(out.Jobs) != 1 {
+		settled, out, err := e.p.Settle(ctx(t), act, backend.Target{KnownIDs: known})
+		if err != nil || settled != backend.SettledHappened || len(out.Jobs) != 1 || known[out.Jobs[0].ID] {
 			t.Fatalf("%s: settle = %v %+v %v", c.path, settled, out, err)
 		}
 		if c.count(e.acct) != count+1 {

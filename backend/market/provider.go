@@ -51,11 +51,11 @@ const (
 	// A waiting order this far past its expiry is shown as expired even if
 	// the marketplace still calls it active.
 	expirySlack = 2 * time.Minute
-	// Settle re-sends a purchase (same body, same key) only this soon after
-	// the operator asked for it; later it only re-reads.
-	resendWindow = 10 * time.Minute
-	// Clock skew allowed when matching a new order to a purchase.
-	purchaseSkew   = 2 * time.Minute
+	// A purchase the marketplace is still processing is not listed yet
+	// (NOTES: IDEMPOTENCY_KEY_IN_PROGRESS — wait and re-read): for this
+	// long after the operator asked, Settle calls an order it cannot find
+	// "unknown", never "not done".
+	settleGrace    = 2 * time.Minute
 	forbiddenPause = 10 * time.Minute
 )
 
