@@ -98,6 +98,10 @@ func (c *Client) Wallet(ctx context.Context) (Wallet, error) {
 		return Wallet{}, err
 	}
 	w, ok := decodeWallet(v)
+	if !ok && w.Unreadable != "" {
+		return Wallet{}, c.t.Error(op, backend.ErrMalformed, 0, "", fmt.Sprintf(
+			"the balance %q cannot be read without guessing (\"1,500\" is 1500 or 1.5 depending on the writer)", w.Unreadable))
+	}
 	if !ok {
 		return Wallet{}, c.malformed(op, "balance")
 	}

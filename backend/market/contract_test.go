@@ -270,6 +270,44 @@ func TestContractWallet(t *testing.T) {
 	}
 }
 
+// A marketplace that writes amounts with a decimal comma ("1.500,50") is
+// read right end to end: wallet, prices, charges and the error's amounts.
+func TestContractDecimalCommaAmounts(t *testing.T) {
+	e := newEnv(t, 25)
+	if err := e.s.Market.SetBalance(e.acct, "1500.50"); err != nil {
+		t.Fatal(err)
+	}
+	e.s.Market.SetDecimalComma(true)
+	acc, err := e.p.Balance(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ngn(t, acc.Balance, "1500.50")
+	ss, err := e.c.NumberServices(ctx(t), usCountry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range ss {
+		if svc.ID == usWhatsApp && (!svc.HasPrice || !svc.Price.Equal(dec("1500"))) {
+			t.Fatalf("WhatsApp priced %+v, want 1500", svc)
+		}
+	}
+	out, err := e.buy(t, backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp})
+	if err != nil || len(out.Lines) != 1 {
+		t.Fatalf("buy: %+v %v", out, err)
+	}
+	ngn(t, out.Charged, "1500")
+	ngn(t, out.Lines[0].Price, "1500")
+	if acc, err = e.p.Balance(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	ngn(t, acc.Balance, "0.50")
+	_, err = e.buy(t, backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp})
+	if ee := wantCode(t, err, backend.ErrNoBalance, "INSUFFICIENT_BALANCE"); !strings.Contains(ee.Message, "needs 1500") {
+		t.Fatalf("message %q, want the 1500 needed", ee.Message)
+	}
+}
+
 // --- numbers ----------------------------------------------------------------------
 
 func TestContractNumbersCatalog(t *testing.T) {

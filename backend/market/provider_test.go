@@ -63,6 +63,22 @@ func TestBalanceUsesTheWalletCurrency(t *testing.T) {
 	}
 }
 
+func TestBalanceRefusesAnAmountThatReadsTwoWays(t *testing.T) {
+	f := newFake(t)
+	f.answer("GET", "/wallet", 200, `{"success":true,"data":{"balance":"1,500","currency":"NGN"}}`)
+	p := f.provider(t)
+	_, err := p.Balance(context.Background())
+	e, _ := backend.AsError(err)
+	if e == nil || e.Kind != backend.ErrMalformed || !strings.Contains(e.Message, `"1,500"`) {
+		t.Fatalf("err = %v, want a clear error naming the amount", err)
+	}
+	f.answer("GET", "/wallet", 200, `{"success":true,"data":{"balance":"1.500,25","currency":"NGN"}}`)
+	acc, err := p.Balance(context.Background())
+	if err != nil || acc.Balance.String() != "1500.25 NGN" {
+		t.Fatalf("balance %v, %v", acc.Balance, err)
+	}
+}
+
 func TestLinesMapStatesCodesAndMessages(t *testing.T) {
 	f := newFake(t)
 	f.on("GET", "/numbers/orders", func(w http.ResponseWriter, r *http.Request) {

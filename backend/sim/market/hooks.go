@@ -100,6 +100,15 @@ func (p *Market) SetBalance(account, amount string) error {
 	return nil
 }
 
+// SetDecimalComma makes every amount the marketplace writes (wallet,
+// prices, charges, refunds, amounts in errors) use a decimal comma and
+// point-grouped thousands, "1.500,00", instead of "1500.00".
+func (p *Market) SetDecimalComma(on bool) {
+	p.s.Mu.Lock()
+	defer p.s.Mu.Unlock()
+	p.decimalComma = on
+}
+
 // NumberOrders counts an account's number orders (seeded ones included).
 func (p *Market) NumberOrders(account string) int {
 	p.s.Mu.Lock()

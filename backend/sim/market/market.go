@@ -29,7 +29,9 @@ package market
 //     /boost/services, /logs/parent-categories: {"success":true,"data":[...]}.
 //     per_page defaults to 15, is capped at 100, and below 1 (or not a
 //     number) is VALIDATION_FAILED; page starts at 1.
-//   - Amounts are decimal strings with two places and "currency": "NGN".
+//   - Amounts are decimal strings with two places and "currency": "NGN"
+//     ("1500.00"; with SetDecimalComma, "1.500,00" as a European-locale
+//     install writes them: NOTES.md says only "decimal strings").
 //     Timestamps are Laravel's "2006-01-02T15:04:05.000000Z" (UTC).
 //     Number and logs ids are integers; boost service ids are strings
 //     ("101", as in the document's purchase example), boost order ids
@@ -170,6 +172,8 @@ type Market struct {
 
 	inProgress map[string]*mkInProgress
 	requests   map[string]int // "METHOD /path" → requests received (Requests)
+	// decimalComma writes every amount as "1.500,00" (SetDecimalComma).
+	decimalComma bool
 }
 
 type mkAccount struct {

@@ -14,7 +14,7 @@ import (
 
 func (p *Market) wallet(q *mkReq) mkResp {
 	return mkOK(http.StatusOK, map[string]any{
-		"balance": mkAmount(q.a.balance), "currency": MarketCurrency, "formatted_balance": mkFormatted(q.a.balance),
+		"balance": p.amount(q.a.balance), "currency": MarketCurrency, "formatted_balance": p.formatted(q.a.balance),
 	})
 }
 
@@ -61,7 +61,7 @@ func (p *Market) numberServices(q *mkReq) mkResp {
 	sort.Slice(list, func(i, j int) bool { return list[i].name < list[j].name })
 	out := []any{}
 	for _, s := range list {
-		out = append(out, map[string]any{"id": s.id, "name": s.name, "country_id": c.id, "price": mkAmount(s.price),
+		out = append(out, map[string]any{"id": s.id, "name": s.name, "country_id": c.id, "price": p.amount(s.price),
 			"currency": MarketCurrency, "stock": s.stock, "has_area_codes": len(c.areas) > 0})
 	}
 	return mkOK(http.StatusOK, out)
@@ -164,7 +164,7 @@ func (p *Market) numberCancel(q *mkReq) mkResp {
 	}
 	o.status, o.updated, o.refunded = mkCancelled, q.now, o.price
 	q.a.balance += o.price
-	return mkOKMsg(http.StatusOK, "Number order cancelled and "+mkAmount(o.price)+" "+MarketCurrency+" refunded to your wallet.", p.numberJSON(o))
+	return mkOKMsg(http.StatusOK, "Number order cancelled and "+p.amount(o.price)+" "+MarketCurrency+" refunded to your wallet.", p.numberJSON(o))
 }
 
 func (p *Market) numberBuy(q *mkReq) mkResp {
@@ -234,7 +234,7 @@ func (p *Market) numberBuy(q *mkReq) mkResp {
 		}
 		if a.balance < svc.price {
 			return mkErrWith(http.StatusPaymentRequired, "INSUFFICIENT_BALANCE", "Insufficient wallet balance.",
-				map[string]any{"required": mkAmount(svc.price), "balance": mkAmount(a.balance), "currency": MarketCurrency}), 0
+				map[string]any{"required": p.amount(svc.price), "balance": p.amount(a.balance), "currency": MarketCurrency}), 0
 		}
 		o := p.placeNumber(a, svc, areaRaw, now)
 		a.balance -= o.price
