@@ -548,8 +548,29 @@ func TestContractNumberCancel(t *testing.T) {
 	l := e.mustBuyNumber(t, usCountry, usInstagram)
 	wantDebit(t, before, e.balance(), "700")
 
-	// Too early: EARLY_CANCEL_DENIED with the wait.
-	_, err := e.onLine(t, backend.ActCancel, l)
+	// The document states no early-cancel cooldown: a cancel right after
+	// the purchase is sent, and goes through.
+	out, err := e.onLine(t, backend.ActCancel, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.balance().Equal(before) || e.status(t, l.ID) != "cancelled" {
+		t.Fatalf("after cancel: balance %s (want %s), status %s", e.balance(), before, e.status(t, l.ID))
+	}
+	if !out.Done || len(out.Lines) != 1 || out.Lines[0].State != backend.LineCanceled || out.Lines[0].Allowed != 0 {
+		t.Fatalf("cancel outcome %+v", out)
+	}
+	// Cancelling again: the order as it is, nothing refunded twice.
+	out, err = e.onLine(t, backend.ActCancel, l)
+	if err != nil || len(out.Lines) != 1 || out.Lines[0].State != backend.LineCanceled || !e.balance().Equal(before) {
+		t.Fatalf("second cancel %+v %v, balance %s", out, err, e.balance())
+	}
+
+	// A marketplace with the cooldown NOTES.md reports (unverified):
+	// EARLY_CANCEL_DENIED with the wait, then the cancel goes through.
+	e.s.Market.SetEarlyCancelDenied(true)
+	l = e.mustBuyNumber(t, usCountry, usInstagram)
+	_, err = e.onLine(t, backend.ActCancel, l)
 	ee := wantCode(t, err, backend.ErrRefused, "EARLY_CANCEL_DENIED")
 	if ee.RetryAfter != sim.MarketCancelCooldown {
 		t.Fatalf("retry after %s, want %s", ee.RetryAfter, sim.MarketCancelCooldown)
@@ -562,22 +583,10 @@ func TestContractNumberCancel(t *testing.T) {
 	if e.status(t, l.ID) != "pending" || !e.balance().Equal(before.Sub(dec("700"))) {
 		t.Fatal("an early cancel changed the order")
 	}
-
-	// After the cooldown: cancelled and refunded.
 	e.s.Advance(31 * time.Second)
-	out, err := e.onLine(t, backend.ActCancel, l)
-	if err != nil {
-		t.Fatal(err)
+	if out, err = e.onLine(t, backend.ActCancel, l); err != nil || !e.balance().Equal(before) || e.status(t, l.ID) != "cancelled" {
+		t.Fatalf("after the cooldown: %+v %v, balance %s", out, err, e.balance())
 	}
-	if !e.balance().Equal(before) || e.status(t, l.ID) != "cancelled" {
-		t.Fatalf("after cancel: balance %s (want %s), status %s", e.balance(), before, e.status(t, l.ID))
-	}
-	if !out.Done || len(out.Lines) != 1 || out.Lines[0].State != backend.LineCanceled || out.Lines[0].Allowed != 0 {
-		t.Fatalf("cancel outcome %+v", out)
-	}
-	// Cancelling again is refused (a code the document does not list).
-	_, err = e.onLine(t, backend.ActCancel, l)
-	wantKind(t, err, backend.ErrRefused)
 
 	// A cancel whose answer is lost settles from the order's state.
 	l2 := e.mustBuyNumber(t, usCountry, usInstagram)

@@ -502,6 +502,13 @@ func TestCancelNumber(t *testing.T) {
 	if e, _ := backend.AsError(err); e == nil || e.Kind != backend.ErrRefused || e.RetryAfter != 45*time.Second {
 		t.Fatalf("early cancel: %v", err)
 	}
+	// An order that closed by itself: the answer is shown as it is.
+	f.answer("POST", "/numbers/orders/4/cancel", 200, `{"success":true,"data":`+orderJSON(4, "expired", "")+`}`)
+	act, tgt = lineTarget("4")
+	out, err = p.Do(context.Background(), act, tgt)
+	if err != nil || len(out.Lines) != 1 || out.Lines[0].State != backend.LineExpired || !strings.Contains(out.Note, "already expired") {
+		t.Fatalf("cancel of an expired order: %+v %v", out, err)
+	}
 }
 
 func TestSettleCancel(t *testing.T) {

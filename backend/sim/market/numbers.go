@@ -155,9 +155,11 @@ func (p *Market) numberCancel(q *mkReq) mkResp {
 	case mkReceived, mkCompleted:
 		return mkErr(http.StatusConflict, "NUMBER_CODE_ALREADY_RECEIVED", "A code has already been received for this order; it cannot be cancelled.")
 	case mkCancelled, mkExpired:
-		return mkErr(http.StatusConflict, "NUMBER_ORDER_NOT_CANCELLABLE", "This order is already "+o.status+".")
+		// The document names no refusal for this: the order is answered as
+		// it is, and nothing is refunded twice.
+		return mkOKMsg(http.StatusOK, "This order is already "+o.status+"; nothing to refund.", p.numberJSON(o))
 	}
-	if wait := o.created.Add(MarketCancelCooldown).Sub(q.now); wait > 0 {
+	if wait := o.created.Add(MarketCancelCooldown).Sub(q.now); p.earlyCancelDenied && wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
 		return mkErrWith(http.StatusConflict, "EARLY_CANCEL_DENIED",
 			fmt.Sprintf("This order cannot be cancelled yet. Please wait %d seconds.", secs), map[string]any{"wait_seconds": secs})
