@@ -104,11 +104,15 @@ func (e *mkEnv) status(t *testing.T, id string) string {
 	return st
 }
 
-// knownLines is what the engine would pass as Target.KnownIDs before a
-// purchase: every number order the account lists now.
-func (e *mkEnv) knownLines(t *testing.T) map[string]bool {
+// knownIDs is what the engine passes as Target.KnownIDs before a
+// purchase: every number order and job the account lists now.
+func (e *mkEnv) knownIDs(t *testing.T) map[string]bool {
 	t.Helper()
 	lines, _, err := e.p.Lines(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := e.p.Jobs(ctx(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,18 +120,6 @@ func (e *mkEnv) knownLines(t *testing.T) map[string]bool {
 	for _, l := range lines {
 		known[l.ID] = true
 	}
-	return known
-}
-
-// knownJobs is Target.KnownIDs for a boost or logs purchase: every job the
-// account lists now.
-func (e *mkEnv) knownJobs(t *testing.T) map[string]bool {
-	t.Helper()
-	jobs, err := e.p.Jobs(ctx(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	known := map[string]bool{}
 	for _, j := range jobs {
 		known[j.ID] = true
 	}
@@ -144,7 +136,7 @@ func (e *mkEnv) buyAction(b backend.BuyRequest) backend.Action {
 
 func (e *mkEnv) buy(t *testing.T, b backend.BuyRequest) (backend.Outcome, error) {
 	t.Helper()
-	return e.p.Do(ctx(t), e.buyAction(b), backend.Target{KnownIDs: e.knownLines(t)})
+	return e.p.Do(ctx(t), e.buyAction(b), backend.Target{KnownIDs: e.knownIDs(t)})
 }
 
 func (e *mkEnv) mustBuyNumber(t *testing.T, country, service string, areas ...string) backend.Line {
@@ -853,7 +845,7 @@ func TestContractLogs(t *testing.T) {
 
 func TestContractLostPurchaseSettlesOnce(t *testing.T) {
 	e := newEnv(t, 9)
-	known := e.knownLines(t)
+	known := e.knownIDs(t)
 	before, count := e.balance(), e.s.Market.NumberOrders(e.acct)
 	act := e.buyAction(backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp})
 	e.s.Inject(backend.Market, sim.Fault{Kind: sim.FaultLoseResponse, Path: "/numbers/orders", Method: http.MethodPost, Times: 1})
@@ -889,7 +881,7 @@ func TestContractLostPurchaseSettlesOnce(t *testing.T) {
 // the purchase is never sent again.
 func TestContractLostPurchaseSettlesByReadingOnly(t *testing.T) {
 	e := newEnv(t, 10)
-	known := e.knownLines(t)
+	known := e.knownIDs(t)
 	count := e.s.Market.NumberOrders(e.acct)
 	posts := func() int { return e.s.Market.Requests(http.MethodPost, "/numbers/orders") }
 	buy := backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp, AreaCodes: []string{"917", "646"}}
@@ -919,7 +911,7 @@ func TestContractLostPurchaseSettlesByReadingOnly(t *testing.T) {
 	_, err = e.p.Do(ctx(t), act, backend.Target{KnownIDs: known})
 	wantKind(t, err, backend.ErrOutcomeUnknown)
 	var placed []string
-	for id := range e.knownLines(t) {
+	for id := range e.knownIDs(t) {
 		if !known[id] {
 			placed = append(placed, id)
 		}
@@ -947,7 +939,7 @@ func TestContractIdenticalLostPurchasesClaimDifferentOrders(t *testing.T) {
 	if err := e.s.Market.SetStock("numbers", usInstagram, 10); err != nil {
 		t.Fatal(err)
 	}
-	known := e.knownLines(t)
+	known := e.knownIDs(t)
 	buy := backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usInstagram}
 	var acts []backend.Action
 	for _, fault := range []sim.FaultKind{sim.FaultLoseResponse, sim.FaultLoseResponse, sim.Fault500} {
@@ -958,7 +950,7 @@ func TestContractIdenticalLostPurchasesClaimDifferentOrders(t *testing.T) {
 		acts = append(acts, act)
 	}
 	placed := map[string]bool{}
-	for id := range e.knownLines(t) {
+	for id := range e.knownIDs(t) {
 		if !known[id] {
 			placed[id] = true
 		}
@@ -990,7 +982,7 @@ func TestContractIdenticalLostPurchasesClaimDifferentOrders(t *testing.T) {
 
 func TestContractIdempotencyKeyInProgress(t *testing.T) {
 	e := newEnv(t, 11)
-	known := e.knownLines(t)
+	known := e.knownIDs(t)
 	before, count := e.balance(), e.s.Market.NumberOrders(e.acct)
 	act := e.buyAction(backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp})
 	e.s.Market.SetInProgress(act.ID, 3*time.Second)
@@ -1390,7 +1382,7 @@ func TestContractLostBoostAndLogsPurchasesSettle(t *testing.T) {
 			"/logs/orders", e.s.Market.LogsOrders, "2500"},
 	} {
 		before, count := e.balance(), c.count(e.acct)
-		known := e.knownJobs(t)
+		known := e.knownIDs(t)
 		act := e.buyAction(c.b)
 		e.s.Inject(backend.Market, sim.Fault{Kind: sim.FaultLoseResponse, Path: c.path, Method: http.MethodPost, Times: 1})
 		_, err := e.p.Do(ctx(t), act, backend.Target{KnownIDs: known})
