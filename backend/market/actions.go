@@ -78,6 +78,11 @@ func (p *Provider) cancelNumber(ctx context.Context, id string, t backend.Target
 	if len(out.Lines) > 0 && out.Lines[0].Number != "" {
 		out.Note = "cancelled " + out.Lines[0].Number
 	}
+	// A marketplace may answer a cancel of an order that closed by itself
+	// with the order as it is: say so rather than "cancelled".
+	if len(out.Lines) > 0 && !out.Lines[0].State.Open() && out.Lines[0].State != backend.LineCanceled {
+		out.Note = strings.TrimSpace("nothing to cancel: " + out.Lines[0].Number + " is already " + string(out.Lines[0].State))
+	}
 	return out, nil
 }
 

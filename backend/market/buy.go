@@ -3,7 +3,6 @@ package market
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -50,7 +49,7 @@ func (p *Provider) buy(ctx context.Context, act backend.Action, t backend.Target
 		}
 	}
 	return backend.Outcome{}, &backend.Error{Provider: backend.Market, Op: "buy", Kind: backend.ErrOutcomeUnknown,
-		Code: codeKeyInProgress, Message: "the marketplace is still processing this purchase — outcome unknown, checking before anything is sent again"}
+		Code: codeKeyInProgress, Message: "the marketplace is still processing this purchase — outcome unknown; its orders are re-read, and it is never sent again"}
 }
 
 func (p *Provider) validBuy(act backend.Action) error {
@@ -80,8 +79,8 @@ func (p *Provider) validBuy(act backend.Action) error {
 	return nil
 }
 
-// place sends the purchase once (the same body and key every time it is
-// called for the same action).
+// place sends the purchase once, with the action's id as its key. Only
+// Do calls it: Settle never sends a purchase.
 func (p *Provider) place(ctx context.Context, act backend.Action, t backend.Target) (backend.Outcome, error) {
 	b := act.Buy
 	switch buyCategory(b) {
@@ -159,113 +158,98 @@ func (p *Provider) balanceAfter(out *backend.Outcome, has bool, amount decimal.D
 type purchaseSearch struct {
 	found bool
 	out   backend.Outcome
-	// covered: the page reaches back past the purchase, so an order it
-	// lacks was not placed.
+	// covered: the pages read reach orders that were there before the
+	// purchase (or the end of the listing), so an order they lack was not
+	// placed — or not yet (see settleGrace).
 	covered bool
 }
 
 // findPurchase looks for the order a purchase created among the recent
-// orders of its category: the order echoing the idempotency key when the
-// marketplace echoes keys; otherwise the earliest order not known before
-// the purchase (Target.KnownIDs), created after it (less clock skew), with
-// the purchase's service / country / link / quantity where the order
-// shows them.
+// orders of its category (see searchOrders).
 func (p *Provider) findPurchase(ctx context.Context, act backend.Action, t backend.Target) (purchaseSearch, error) {
 	b := act.Buy
-	since := act.CreatedAt.Add(-purchaseSkew)
 	var s purchaseSearch
 	switch buyCategory(b) {
 	case CategoryNumbers:
-		orders, pg, err := p.client.NumberOrders(ctx, 1, recentPerPage)
-		if err != nil {
-			return s, err
-		}
-		best := -1
-		for i, o := range orders {
-			ok, sure := p.matches(act, t, o.ID, o.IdempotencyKey, o.CreatedAt, since,
-				same(o.ServiceID, b.Product) && same(o.CountryID, b.Country))
-			if ok && o.CreatedAt.IsZero() && !sure {
-				// Without a date, only an order that is still open can be
-				// this purchase (an old, closed one may have left the cache).
-				l, _ := p.line(o)
-				ok = l.State.Open()
-			}
-			if ok && (sure || best < 0 || earlier(o.CreatedAt, orders[best].CreatedAt)) {
-				best = i
-			}
-			if sure {
-				break
-			}
-		}
-		s.covered = covers(len(orders), pg, oldest(orders, func(o NumberOrder) time.Time { return o.CreatedAt }), since)
-		if best >= 0 {
-			l, m := p.line(orders[best])
+		o, covered, err := searchOrders(ctx, act, t, p.client.NumberOrders, func(o NumberOrder) listed {
+			return listed{o.ID, o.IdempotencyKey, same(o.ServiceID, b.Product) && same(o.CountryID, b.Country)}
+		})
+		if o != nil {
+			l, m := p.line(*o)
 			s.found, s.out = true, backend.Outcome{Done: true, Lines: []backend.Line{l}, Messages: m, Charged: l.Price,
 				Note: strings.TrimSpace("bought " + l.Number + " for " + l.Service)}
 		}
+		s.covered = covered
+		return s, err
 	case CategoryBoost:
-		orders, pg, err := p.client.BoostOrders(ctx, 1, recentPerPage)
-		if err != nil {
-			return s, err
-		}
-		best := -1
-		for i, o := range orders {
-			ok, sure := p.matches(act, t, jobID(backend.JobBoost, o.ID), o.IdempotencyKey, o.CreatedAt, since,
-				same(o.ServiceID, b.Product) && sameLink(o.Link, b.Link) && (o.Quantity == 0 || o.Quantity == b.Quantity))
-			if ok && (sure || best < 0 || earlier(o.CreatedAt, orders[best].CreatedAt)) {
-				best = i
-			}
-			if sure {
-				break
-			}
-		}
-		s.covered = covers(len(orders), pg, oldest(orders, func(o BoostOrder) time.Time { return o.CreatedAt }), since)
-		if best >= 0 {
-			j := p.boostJob(orders[best])
+		o, covered, err := searchOrders(ctx, act, t, p.client.BoostOrders, func(o BoostOrder) listed {
+			return listed{jobID(backend.JobBoost, o.ID), o.IdempotencyKey,
+				same(o.ServiceID, b.Product) && sameLink(o.Link, b.Link) && (o.Quantity == 0 || o.Quantity == b.Quantity)}
+		})
+		if o != nil {
+			j := p.boostJob(*o)
 			s.found, s.out = true, backend.Outcome{Done: true, Jobs: []backend.Job{j}, Charged: j.Cost, Note: "ordered " + j.Title}
 		}
+		s.covered = covered
+		return s, err
 	default:
-		orders, pg, err := p.client.LogOrders(ctx, 1, recentPerPage)
-		if err != nil {
-			return s, err
-		}
 		qty := max(b.Quantity, 1)
-		best := -1
-		for i, o := range orders {
-			ok, sure := p.matches(act, t, jobID(backend.JobLogs, o.ID), o.IdempotencyKey, o.CreatedAt, since,
-				same(o.CategoryID, b.Product) && (o.Quantity == 0 || o.Quantity == qty))
-			if ok && (sure || best < 0 || earlier(o.CreatedAt, orders[best].CreatedAt)) {
-				best = i
-			}
-			if sure {
-				break
-			}
-		}
-		s.covered = covers(len(orders), pg, oldest(orders, func(o LogOrder) time.Time { return o.CreatedAt }), since)
-		if best >= 0 {
-			j := p.logsJob(orders[best])
+		o, covered, err := searchOrders(ctx, act, t, p.client.LogOrders, func(o LogOrder) listed {
+			return listed{jobID(backend.JobLogs, o.ID), o.IdempotencyKey,
+				same(o.CategoryID, b.Product) && (o.Quantity == 0 || o.Quantity == qty)}
+		})
+		if o != nil {
+			j := p.logsJob(*o)
 			s.found, s.out = true, backend.Outcome{Done: true, Jobs: []backend.Job{j}, Charged: j.Cost, Note: "bought " + j.Title}
 		}
+		s.covered = covered
+		return s, err
 	}
-	return s, nil
 }
 
-// matches says whether an order may be the purchase's (ok) and whether
-// that is certain (the order echoes the purchase's key).
-func (p *Provider) matches(act backend.Action, t backend.Target, id, key string, created, since time.Time, fields bool) (ok, sure bool) {
-	if key != "" {
-		return key == act.ID, key == act.ID
+// listed is one order of a recent listing as searchOrders compares it.
+type listed struct {
+	id     string // as Target.KnownIDs and Target.Claimed name it (line / job id)
+	key    string // the idempotency key, when the order echoes it
+	fields bool   // service, country, link, quantity agree where the order shows them
+}
+
+// searchOrders reads recent orders (newest first) for the one a purchase
+// created: the order echoing the purchase's idempotency key when the
+// marketplace echoes keys; otherwise the oldest order that was not there
+// before the purchase (Target.KnownIDs) and whose fields agree. An order
+// another action already settled onto (Target.Claimed) is never taken, so
+// identical lost purchases get different orders. Dates are never compared:
+// the marketplace's clock is not ours. It reads on until a page holds an
+// order that was there before (everything older is known) or the listing
+// ends; covered reports whether it got there.
+func searchOrders[T any](ctx context.Context, act backend.Action, t backend.Target,
+	list func(context.Context, int, int) ([]T, Page, error), view func(T) listed) (found *T, covered bool, err error) {
+	for page := 1; page <= maxListPages; page++ {
+		orders, pg, err := list(ctx, page, recentPerPage)
+		if err != nil {
+			return nil, false, err
+		}
+		for i := range orders {
+			o := view(orders[i])
+			switch {
+			case t.KnownIDs[o.id]:
+				covered = true
+			case t.Claimed[o.id]:
+			case o.key != "":
+				if o.key == act.ID {
+					return &orders[i], true, nil
+				}
+			case o.fields:
+				found = &orders[i] // newest first: the last kept is the oldest
+			}
+		}
+		more := pg.HasNext || (!pg.Known && len(orders) >= recentPerPage)
+		if covered || !more {
+			return found, true, nil
+		}
 	}
-	if t.KnownIDs != nil && t.KnownIDs[id] {
-		return false, false
-	}
-	if t.KnownIDs == nil && created.IsZero() {
-		return false, false // nothing to tell a new order from an old one
-	}
-	if !created.IsZero() && !act.CreatedAt.IsZero() && created.Before(since) {
-		return false, false
-	}
-	return fields, false
+	return found, false, nil
 }
 
 // same compares an order's field with the request's when the order shows it.
@@ -277,25 +261,4 @@ func sameLink(got, want string) bool {
 	}
 	norm := func(s string) string { return strings.TrimRight(strings.TrimSpace(s), "/") }
 	return strings.EqualFold(norm(got), norm(want))
-}
-
-func earlier(a, b time.Time) bool { return !a.IsZero() && (b.IsZero() || a.Before(b)) }
-
-func oldest[T any](xs []T, at func(T) time.Time) time.Time {
-	var o time.Time
-	for _, x := range xs {
-		if t := at(x); !t.IsZero() && (o.IsZero() || t.Before(o)) {
-			o = t
-		}
-	}
-	return o
-}
-
-// covers: the first page holds every order since the purchase — it is
-// the whole listing, or its oldest order predates the purchase.
-func covers(n int, pg Page, oldestAt, since time.Time) bool {
-	if n < recentPerPage && !pg.HasNext {
-		return true
-	}
-	return !oldestAt.IsZero() && oldestAt.Before(since)
 }

@@ -98,6 +98,10 @@ func (c *Client) Wallet(ctx context.Context) (Wallet, error) {
 		return Wallet{}, err
 	}
 	w, ok := decodeWallet(v)
+	if !ok && w.Unreadable != "" {
+		return Wallet{}, c.t.Error(op, backend.ErrMalformed, 0, "", fmt.Sprintf(
+			"the balance %q cannot be read without guessing (\"1,500\" is 1500 or 1.5 depending on the writer)", w.Unreadable))
+	}
 	if !ok {
 		return Wallet{}, c.malformed(op, "balance")
 	}
@@ -202,7 +206,7 @@ type numberPurchaseBody struct {
 }
 
 // BuyNumber is POST /numbers/orders. The idempotency key travels in the
-// body (never a header); re-sending the same purchase must reuse it.
+// body (never a header); it is the action's id, one per operator action.
 func (c *Client) BuyNumber(ctx context.Context, p NumberPurchase) (Placed[NumberOrder], error) {
 	op := "buy number (service " + p.ServiceID + ", country " + p.CountryID + ")"
 	v, err := c.call(ctx, transport.Request{Op: op, Method: http.MethodPost, Path: "/numbers/orders",

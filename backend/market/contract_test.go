@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -52,11 +53,11 @@ type mkEnv struct {
 	key    string
 }
 
-// simOptions starts the scenario clock at the wall clock rather than at
-// sim.DefaultStart: the adapter judges a line's expiry against its own
-// clock, and the tests compare line states with the simulator's.
+// simOptions: a manual scenario clock at sim.DefaultStart. The adapter
+// reads the same clock (Config.Now), so the line states and waits it
+// judges agree with the simulator's at any wall-clock time.
 func simOptions(seed uint64) sim.Options {
-	return sim.Options{Manual: true, Seed: seed, Quiet: true, Start: time.Now().UTC(),
+	return sim.Options{Manual: true, Seed: seed, Quiet: true,
 		Rates: map[backend.ProviderKind]int{backend.NonVoip: contractRate, backend.Market: contractRate}}
 }
 
@@ -85,7 +86,7 @@ func (e *mkEnv) provider(t *testing.T, key string) (*market.Provider, *backend.B
 	t.Helper()
 	b := backend.NewBudget(100000)
 	p, err := market.New(market.Config{Account: e.acct, BaseURL: e.s.URL(backend.Market), APIKey: key, Budget: b,
-		Timeout: 5 * time.Second})
+		Timeout: 5 * time.Second, Now: e.s.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,17 +104,24 @@ func (e *mkEnv) status(t *testing.T, id string) string {
 	return st
 }
 
-// knownLines is what the engine would pass as Target.KnownIDs before a
-// purchase: every number order the account lists now.
-func (e *mkEnv) knownLines(t *testing.T) map[string]bool {
+// knownIDs is what the engine passes as Target.KnownIDs before a
+// purchase: every number order and job the account lists now.
+func (e *mkEnv) knownIDs(t *testing.T) map[string]bool {
 	t.Helper()
 	lines, _, err := e.p.Lines(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := e.p.Jobs(ctx(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	known := map[string]bool{}
 	for _, l := range lines {
 		known[l.ID] = true
+	}
+	for _, j := range jobs {
+		known[j.ID] = true
 	}
 	return known
 }
@@ -128,7 +136,7 @@ func (e *mkEnv) buyAction(b backend.BuyRequest) backend.Action {
 
 func (e *mkEnv) buy(t *testing.T, b backend.BuyRequest) (backend.Outcome, error) {
 	t.Helper()
-	return e.p.Do(ctx(t), e.buyAction(b), backend.Target{KnownIDs: e.knownLines(t)})
+	return e.p.Do(ctx(t), e.buyAction(b), backend.Target{KnownIDs: e.knownIDs(t)})
 }
 
 func (e *mkEnv) mustBuyNumber(t *testing.T, country, service string, areas ...string) backend.Line {
@@ -251,6 +259,44 @@ func TestContractWallet(t *testing.T) {
 	ngn(t, acc.Balance, "1500.50")
 	if acc.Name != e.acct || acc.Provider != backend.Market {
 		t.Fatalf("account %+v", acc)
+	}
+}
+
+// A marketplace that writes amounts with a decimal comma ("1.500,50") is
+// read right end to end: wallet, prices, charges and the error's amounts.
+func TestContractDecimalCommaAmounts(t *testing.T) {
+	e := newEnv(t, 25)
+	if err := e.s.Market.SetBalance(e.acct, "1500.50"); err != nil {
+		t.Fatal(err)
+	}
+	e.s.Market.SetDecimalComma(true)
+	acc, err := e.p.Balance(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ngn(t, acc.Balance, "1500.50")
+	ss, err := e.c.NumberServices(ctx(t), usCountry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range ss {
+		if svc.ID == usWhatsApp && (!svc.HasPrice || !svc.Price.Equal(dec("1500"))) {
+			t.Fatalf("WhatsApp priced %+v, want 1500", svc)
+		}
+	}
+	out, err := e.buy(t, backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp})
+	if err != nil || len(out.Lines) != 1 {
+		t.Fatalf("buy: %+v %v", out, err)
+	}
+	ngn(t, out.Charged, "1500")
+	ngn(t, out.Lines[0].Price, "1500")
+	if acc, err = e.p.Balance(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	ngn(t, acc.Balance, "0.50")
+	_, err = e.buy(t, backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp})
+	if ee := wantCode(t, err, backend.ErrNoBalance, "INSUFFICIENT_BALANCE"); !strings.Contains(ee.Message, "needs 1500") {
+		t.Fatalf("message %q, want the 1500 needed", ee.Message)
 	}
 }
 
@@ -494,8 +540,29 @@ func TestContractNumberCancel(t *testing.T) {
 	l := e.mustBuyNumber(t, usCountry, usInstagram)
 	wantDebit(t, before, e.balance(), "700")
 
-	// Too early: EARLY_CANCEL_DENIED with the wait.
-	_, err := e.onLine(t, backend.ActCancel, l)
+	// The document states no early-cancel cooldown: a cancel right after
+	// the purchase is sent, and goes through.
+	out, err := e.onLine(t, backend.ActCancel, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.balance().Equal(before) || e.status(t, l.ID) != "cancelled" {
+		t.Fatalf("after cancel: balance %s (want %s), status %s", e.balance(), before, e.status(t, l.ID))
+	}
+	if !out.Done || len(out.Lines) != 1 || out.Lines[0].State != backend.LineCanceled || out.Lines[0].Allowed != 0 {
+		t.Fatalf("cancel outcome %+v", out)
+	}
+	// Cancelling again: the order as it is, nothing refunded twice.
+	out, err = e.onLine(t, backend.ActCancel, l)
+	if err != nil || len(out.Lines) != 1 || out.Lines[0].State != backend.LineCanceled || !e.balance().Equal(before) {
+		t.Fatalf("second cancel %+v %v, balance %s", out, err, e.balance())
+	}
+
+	// A marketplace with the cooldown NOTES.md reports (unverified):
+	// EARLY_CANCEL_DENIED with the wait, then the cancel goes through.
+	e.s.Market.SetEarlyCancelDenied(true)
+	l = e.mustBuyNumber(t, usCountry, usInstagram)
+	_, err = e.onLine(t, backend.ActCancel, l)
 	ee := wantCode(t, err, backend.ErrRefused, "EARLY_CANCEL_DENIED")
 	if ee.RetryAfter != sim.MarketCancelCooldown {
 		t.Fatalf("retry after %s, want %s", ee.RetryAfter, sim.MarketCancelCooldown)
@@ -508,22 +575,10 @@ func TestContractNumberCancel(t *testing.T) {
 	if e.status(t, l.ID) != "pending" || !e.balance().Equal(before.Sub(dec("700"))) {
 		t.Fatal("an early cancel changed the order")
 	}
-
-	// After the cooldown: cancelled and refunded.
 	e.s.Advance(31 * time.Second)
-	out, err := e.onLine(t, backend.ActCancel, l)
-	if err != nil {
-		t.Fatal(err)
+	if out, err = e.onLine(t, backend.ActCancel, l); err != nil || !e.balance().Equal(before) || e.status(t, l.ID) != "cancelled" {
+		t.Fatalf("after the cooldown: %+v %v, balance %s", out, err, e.balance())
 	}
-	if !e.balance().Equal(before) || e.status(t, l.ID) != "cancelled" {
-		t.Fatalf("after cancel: balance %s (want %s), status %s", e.balance(), before, e.status(t, l.ID))
-	}
-	if !out.Done || len(out.Lines) != 1 || out.Lines[0].State != backend.LineCanceled || out.Lines[0].Allowed != 0 {
-		t.Fatalf("cancel outcome %+v", out)
-	}
-	// Cancelling again is refused (a code the document does not list).
-	_, err = e.onLine(t, backend.ActCancel, l)
-	wantKind(t, err, backend.ErrRefused)
 
 	// A cancel whose answer is lost settles from the order's state.
 	l2 := e.mustBuyNumber(t, usCountry, usInstagram)
@@ -790,7 +845,7 @@ func TestContractLogs(t *testing.T) {
 
 func TestContractLostPurchaseSettlesOnce(t *testing.T) {
 	e := newEnv(t, 9)
-	known := e.knownLines(t)
+	known := e.knownIDs(t)
 	before, count := e.balance(), e.s.Market.NumberOrders(e.acct)
 	act := e.buyAction(backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp})
 	e.s.Inject(backend.Market, sim.Fault{Kind: sim.FaultLoseResponse, Path: "/numbers/orders", Method: http.MethodPost, Times: 1})
@@ -822,41 +877,112 @@ func TestContractLostPurchaseSettlesOnce(t *testing.T) {
 	wantDebit(t, before, e.balance(), "1500")
 }
 
-func TestContractUnsentPurchaseSettlesByResending(t *testing.T) {
+// A lost purchase is settled by reading only: whatever the re-read finds,
+// the purchase is never sent again.
+func TestContractLostPurchaseSettlesByReadingOnly(t *testing.T) {
 	e := newEnv(t, 10)
-	known := e.knownLines(t)
-	before, count := e.balance(), e.s.Market.NumberOrders(e.acct)
-	act := e.buyAction(backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp,
-		AreaCodes: []string{"917", "646"}})
-	// A 500 before the handler ran: nothing happened, but the caller
-	// cannot know.
+	known := e.knownIDs(t)
+	count := e.s.Market.NumberOrders(e.acct)
+	posts := func() int { return e.s.Market.Requests(http.MethodPost, "/numbers/orders") }
+	buy := backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp, AreaCodes: []string{"917", "646"}}
+
+	// Not placed: a 500 before the marketplace saw it.
+	act := e.buyAction(buy)
 	e.s.Inject(backend.Market, sim.Fault{Kind: sim.Fault500, Path: "/numbers/orders", Method: http.MethodPost, Times: 1})
 	_, err := e.p.Do(ctx(t), act, backend.Target{KnownIDs: known})
 	wantKind(t, err, backend.ErrOutcomeUnknown)
-	if e.s.Market.NumberOrders(e.acct) != count {
-		t.Fatal("the failed purchase placed an order")
+	settled, _, err := e.p.Settle(ctx(t), act, backend.Target{KnownIDs: known})
+	if err != nil || settled != backend.SettledUnknown {
+		t.Fatalf("settle at once = %v %v, want unknown: the marketplace may still be processing it", settled, err)
 	}
+	e.s.Advance(3 * time.Minute)
 	settled, out, err := e.p.Settle(ctx(t), act, backend.Target{KnownIDs: known})
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || settled != backend.SettledNotDone || len(out.Lines) != 0 {
+		t.Fatalf("settle later = %v %+v %v, want not done", settled, out, err)
 	}
-	if settled != backend.SettledHappened || len(out.Lines) != 1 || e.s.Market.NumberOrders(e.acct) != count+1 {
-		t.Fatalf("settle = %v %+v, %d new orders", settled, out, e.s.Market.NumberOrders(e.acct)-count)
+	if n := posts(); n != 0 || e.s.Market.NumberOrders(e.acct) != count {
+		t.Fatalf("settling sent %d purchases, %d new orders", n, e.s.Market.NumberOrders(e.acct)-count)
+	}
+
+	// Placed, answer lost: happened, with that order.
+	before := e.balance()
+	act = e.buyAction(buy)
+	e.s.Inject(backend.Market, sim.Fault{Kind: sim.FaultLoseResponse, Path: "/numbers/orders", Method: http.MethodPost, Times: 1})
+	_, err = e.p.Do(ctx(t), act, backend.Target{KnownIDs: known})
+	wantKind(t, err, backend.ErrOutcomeUnknown)
+	var placed []string
+	for id := range e.knownIDs(t) {
+		if !known[id] {
+			placed = append(placed, id)
+		}
+	}
+	if len(placed) != 1 {
+		t.Fatalf("new orders %v, want one", placed)
+	}
+	settled, out, err = e.p.Settle(ctx(t), act, backend.Target{KnownIDs: known})
+	if err != nil || settled != backend.SettledHappened || len(out.Lines) != 1 || out.Lines[0].ID != placed[0] {
+		t.Fatalf("settle = %v %+v %v, want order %s", settled, out, err, placed[0])
 	}
 	if a := out.Lines[0].Extra["area_code"]; a != "917" && a != "646" {
-		t.Fatalf("the re-sent purchase lost its area codes: %q", a)
+		t.Fatalf("settled onto an order without the purchase's area codes: %q", a)
+	}
+	if n := posts(); n != 1 {
+		t.Fatalf("%d purchases received, want the one lost answer", n)
 	}
 	wantDebit(t, before, e.balance(), "1500")
-	// Settling again finds the same order and places nothing.
-	settled, out2, err := e.p.Settle(ctx(t), act, backend.Target{KnownIDs: known})
-	if err != nil || settled != backend.SettledHappened || out2.Lines[0].ID != out.Lines[0].ID || e.s.Market.NumberOrders(e.acct) != count+1 {
-		t.Fatalf("second settle = %v %+v %v", settled, out2, err)
+}
+
+// Two identical purchases whose answers were lost settle onto two
+// different orders; a third that placed nothing finds none left.
+func TestContractIdenticalLostPurchasesClaimDifferentOrders(t *testing.T) {
+	e := newEnv(t, 24)
+	if err := e.s.Market.SetStock("numbers", usInstagram, 10); err != nil {
+		t.Fatal(err)
+	}
+	known := e.knownIDs(t)
+	buy := backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usInstagram}
+	var acts []backend.Action
+	for _, fault := range []sim.FaultKind{sim.FaultLoseResponse, sim.FaultLoseResponse, sim.Fault500} {
+		act := e.buyAction(buy)
+		e.s.Inject(backend.Market, sim.Fault{Kind: fault, Path: "/numbers/orders", Method: http.MethodPost, Times: 1})
+		_, err := e.p.Do(ctx(t), act, backend.Target{KnownIDs: known})
+		wantKind(t, err, backend.ErrOutcomeUnknown)
+		acts = append(acts, act)
+	}
+	placed := map[string]bool{}
+	for id := range e.knownIDs(t) {
+		if !known[id] {
+			placed[id] = true
+		}
+	}
+	if len(placed) != 2 {
+		t.Fatalf("new orders %v, want two", placed)
+	}
+	e.s.Advance(3 * time.Minute) // past the time the marketplace may still be placing one
+	claimed := map[string]bool{}
+	for i, act := range acts[:2] {
+		settled, out, err := e.p.Settle(ctx(t), act, backend.Target{KnownIDs: known, Claimed: maps.Clone(claimed)})
+		if err != nil || settled != backend.SettledHappened || len(out.Lines) != 1 {
+			t.Fatalf("buy %d: settle = %v %+v %v", i+1, settled, out, err)
+		}
+		id := out.Lines[0].ID
+		if !placed[id] || claimed[id] {
+			t.Fatalf("buy %d settled onto %s; placed %v, claimed %v", i+1, id, placed, claimed)
+		}
+		claimed[id] = true
+	}
+	settled, out, err := e.p.Settle(ctx(t), acts[2], backend.Target{KnownIDs: known, Claimed: claimed})
+	if err != nil || settled != backend.SettledNotDone || len(out.Lines) != 0 {
+		t.Fatalf("third buy: settle = %v %+v %v, want not done", settled, out, err)
+	}
+	if n := e.s.Market.Requests(http.MethodPost, "/numbers/orders"); n != 2 {
+		t.Fatalf("%d purchases received, want the two lost answers", n)
 	}
 }
 
 func TestContractIdempotencyKeyInProgress(t *testing.T) {
 	e := newEnv(t, 11)
-	known := e.knownLines(t)
+	known := e.knownIDs(t)
 	before, count := e.balance(), e.s.Market.NumberOrders(e.acct)
 	act := e.buyAction(backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp})
 	e.s.Market.SetInProgress(act.ID, 3*time.Second)
@@ -1005,12 +1131,6 @@ func TestContractNoBalanceAndOutOfStock(t *testing.T) {
 	if counts() != start || !e.balance().Equal(dec("100000")) {
 		t.Fatal("a refused purchase bought something")
 	}
-	// A refusal when the lost purchase is re-sent settles as not done.
-	act := e.buyAction(backend.BuyRequest{Category: market.CategoryNumbers, Country: usCountry, Product: usWhatsApp})
-	settled, _, err := e.p.Settle(ctx(t), act, backend.Target{KnownIDs: e.knownLines(t)})
-	if err != nil || settled != backend.SettledNotDone {
-		t.Fatalf("settle of an out-of-stock purchase = %v, %v", settled, err)
-	}
 }
 
 func TestContractBadKeyAndBlockedAccount(t *testing.T) {
@@ -1051,7 +1171,7 @@ func TestContractRateLimitHeadersFeedBudget(t *testing.T) {
 func TestContractSimulatorRateLimit(t *testing.T) {
 	opts := simOptions(16)
 	opts.Rates = map[backend.ProviderKind]int{backend.Market: 3}
-	opts.Start = time.Now().Truncate(time.Minute) // a whole minute's window ahead: deterministic pauses
+	// sim.DefaultStart is on a minute boundary: a whole minute's window ahead.
 	e := newEnvWith(t, opts)
 	for range 3 {
 		req, _ := http.NewRequest(http.MethodGet, e.s.URL(backend.Market)+"/wallet", nil)
@@ -1210,6 +1330,44 @@ func TestContractCheckReadsOrdersMissingFromTheListing(t *testing.T) {
 	}
 }
 
+// A code in the listing for one order says nothing about another: the
+// order whose code only a check fetches still gets its check.
+func TestContractCheckIsDecidedPerOrder(t *testing.T) {
+	e := newEnv(t, 23)
+	a := e.mustBuyNumber(t, usCountry, usInstagram)
+	b := e.mustBuyNumber(t, usCountry, usInstagram)
+	if err := e.s.Market.Deliver(a.ID, "Instagram code 246810"); err != nil {
+		t.Fatal(err)
+	}
+	// b's code waits at the supplier until the marketplace is asked.
+	if err := e.s.Market.DeliverOnCheck(b.ID, "Instagram code 135790"); err != nil {
+		t.Fatal(err)
+	}
+	e.s.Advance(30 * time.Second) // both old enough for a check
+	ls, ms, err := e.p.Check(ctx(t), []backend.Line{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotA, okA := findLine(ls, a.ID)
+	gotB, okB := findLine(ls, b.ID)
+	if !okA || gotA.Code != "246810" || !okB || gotB.Code != "135790" || gotB.State != backend.LineReceived {
+		t.Fatalf("lines after one check: %+v", ls)
+	}
+	codes := map[string]string{}
+	for _, m := range ms {
+		codes[m.Line.ID()] = m.Code
+	}
+	if codes[a.ID] != "246810" || codes[b.ID] != "135790" {
+		t.Fatalf("messages %+v", ms)
+	}
+	if n := e.s.Market.Requests(http.MethodPost, "/numbers/orders/"+a.ID+"/check"); n != 0 {
+		t.Fatalf("%d checks of the order whose code the listing showed, want none", n)
+	}
+	if n := e.s.Market.Requests(http.MethodPost, "/numbers/orders/"+b.ID+"/check"); n != 1 {
+		t.Fatalf("%d checks of the order the listing showed no code for, want one", n)
+	}
+}
+
 func TestContractLostBoostAndLogsPurchasesSettle(t *testing.T) {
 	e := newEnv(t, 21)
 	for _, c := range []struct {
@@ -1224,12 +1382,13 @@ func TestContractLostBoostAndLogsPurchasesSettle(t *testing.T) {
 			"/logs/orders", e.s.Market.LogsOrders, "2500"},
 	} {
 		before, count := e.balance(), c.count(e.acct)
+		known := e.knownIDs(t)
 		act := e.buyAction(c.b)
 		e.s.Inject(backend.Market, sim.Fault{Kind: sim.FaultLoseResponse, Path: c.path, Method: http.MethodPost, Times: 1})
-		_, err := e.p.Do(ctx(t), act, backend.Target{})
+		_, err := e.p.Do(ctx(t), act, backend.Target{KnownIDs: known})
 		wantKind(t, err, backend.ErrOutcomeUnknown)
-		settled, out, err := e.p.Settle(ctx(t), act, backend.Target{})
-		if err != nil || settled != backend.SettledHappened || len(out.Jobs) != 1 {
+		settled, out, err := e.p.Settle(ctx(t), act, backend.Target{KnownIDs: known})
+		if err != nil || settled != backend.SettledHappened || len(out.Jobs) != 1 || known[out.Jobs[0].ID] {
 			t.Fatalf("%s: settle = %v %+v %v", c.path, settled, out, err)
 		}
 		if c.count(e.acct) != count+1 {

@@ -42,13 +42,14 @@ func (p *Provider) Lines(ctx context.Context) ([]backend.Line, []backend.Message
 //     is the source for every line it holds;
 //   - a line missing from that page is read with GET /numbers/orders/{id}
 //     (a plain read, at most maxSingleReads per call);
-//   - POST /numbers/orders/{id}/check is how the marketplace is asked to
-//     fetch the code from its supplier. It is sent for a waiting line only
-//     until the listing is seen to update by itself (a code shows up in it
-//     for an order this adapter never checked): then never again in this
-//     run. Until then each waiting line older than pullAfter is checked at
-//     most every pullEvery, at most maxPulls per call, least recently
-//     checked first, so the budget stays bounded.
+//   - POST /numbers/orders/{id}/check asks the marketplace to fetch the
+//     code from its supplier. It is decided per order: an order whose code
+//     the listing (or its own read) shows needs none; every other waiting
+//     order gets one once it is pullAfter old, at most every pullEvery, at
+//     most maxPulls per call, least recently checked first. A code in the
+//     listing for one order proves nothing about another (the operator may
+//     have pressed check on the web dashboard), so the budget stays
+//     bounded by those limits, not by a guess about the listing.
 func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.Line, []backend.Message, error) {
 	if len(lines) == 0 {
 		return nil, nil, nil
@@ -58,9 +59,9 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 	if err != nil {
 		return nil, nil, err
 	}
-	want := make(map[string]backend.Line, len(lines))
+	want := make(map[string]bool, len(lines))
 	for _, l := range lines {
-		want[l.ID] = l
+		want[l.ID] = true
 	}
 	now := p.now()
 	p.mu.Lock()
@@ -86,19 +87,13 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 		}
 		msgs = append(msgs, m...)
 	}
-	live := false
 	for _, o := range orders {
-		before, ok := want[o.ID]
-		if !ok {
-			continue
+		if want[o.ID] {
+			add(p.line(o))
 		}
-		l, m := p.line(o)
-		if before.Code == "" && l.Code != "" && pulled[o.ID].IsZero() {
-			live = true
-		}
-		add(l, m)
 	}
 	reads := 0
+	unreadable := map[string]bool{} // missing from the page, and its own read failed
 	for _, l := range lines {
 		if _, ok := got[l.ID]; ok || reads >= maxSingleReads {
 			continue
@@ -106,26 +101,24 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 		reads++
 		o, err := p.client.NumberOrder(ctx, l.ID)
 		if err != nil {
+			unreadable[l.ID] = true
 			if k := backend.KindOf(err); k == backend.ErrRateLimited || ctx.Err() != nil {
 				break
 			}
 			continue // unchanged; a vanished order stays as the engine knows it
 		}
-		nl, m := p.line(o)
-		add(nl, m)
+		add(p.line(o))
 	}
 
-	p.mu.Lock()
-	if live {
-		p.live = true
-	}
-	live = p.live
-	p.mu.Unlock()
-	if live {
-		return out, msgs, nil
-	}
+	// Orders still without a code, as read now or (not read) as the engine
+	// knows them.
 	var due []backend.Line
-	for _, l := range out {
+	for _, l := range lines {
+		if i, ok := got[l.ID]; ok {
+			l = out[i]
+		} else if unreadable[l.ID] {
+			continue
+		}
 		if l.State != backend.LineWaiting || l.Code != "" {
 			continue
 		}
@@ -150,8 +143,7 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 			}
 			continue
 		}
-		nl, m := p.line(o)
-		add(nl, m)
+		add(p.line(o))
 	}
 	return out, msgs, nil
 }

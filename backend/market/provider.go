@@ -51,11 +51,11 @@ const (
 	// A waiting order this far past its expiry is shown as expired even if
 	// the marketplace still calls it active.
 	expirySlack = 2 * time.Minute
-	// Settle re-sends a purchase (same body, same key) only this soon after
-	// the operator asked for it; later it only re-reads.
-	resendWindow = 10 * time.Minute
-	// Clock skew allowed when matching a new order to a purchase.
-	purchaseSkew   = 2 * time.Minute
+	// A purchase the marketplace is still processing is not listed yet
+	// (NOTES: IDEMPOTENCY_KEY_IN_PROGRESS — wait and re-read): for this
+	// long after the operator asked, Settle calls an order it cannot find
+	// "unknown", never "not done".
+	settleGrace    = 2 * time.Minute
 	forbiddenPause = 10 * time.Minute
 )
 
@@ -71,11 +71,8 @@ type Provider struct {
 
 	mu       sync.Mutex
 	currency string // as /wallet names it; used where an order names none
-	// pulled is when each waiting order was last POST-checked; live turns
-	// true once the listing showed a code for an order never pulled, which
-	// proves the listing updates by itself (then pulling stops).
+	// pulled is when each waiting order was last POST-checked (see Check).
 	pulled    map[string]time.Time
-	live      bool
 	forbidden map[string]time.Time // job listing → skipped until
 }
 

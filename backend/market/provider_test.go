@@ -63,6 +63,22 @@ func TestBalanceUsesTheWalletCurrency(t *testing.T) {
 	}
 }
 
+func TestBalanceRefusesAnAmountThatReadsTwoWays(t *testing.T) {
+	f := newFake(t)
+	f.answer("GET", "/wallet", 200, `{"success":true,"data":{"balance":"1,500","currency":"NGN"}}`)
+	p := f.provider(t)
+	_, err := p.Balance(context.Background())
+	e, _ := backend.AsError(err)
+	if e == nil || e.Kind != backend.ErrMalformed || !strings.Contains(e.Message, `"1,500"`) {
+		t.Fatalf("err = %v, want a clear error naming the amount", err)
+	}
+	f.answer("GET", "/wallet", 200, `{"success":true,"data":{"balance":"1.500,25","currency":"NGN"}}`)
+	acc, err := p.Balance(context.Background())
+	if err != nil || acc.Balance.String() != "1500.25 NGN" {
+		t.Fatalf("balance %v, %v", acc.Balance, err)
+	}
+}
+
 func TestLinesMapStatesCodesAndMessages(t *testing.T) {
 	f := newFake(t)
 	f.on("GET", "/numbers/orders", func(w http.ResponseWriter, r *http.Request) {
@@ -159,8 +175,9 @@ func TestCheckReadsOneListingAndSingleOrdersMissingFromIt(t *testing.T) {
 	f := newFake(t)
 	f.answer("GET", "/numbers/orders", 200, `{"data":[`+orderJSON(1, "active", `"code":"123456"`)+`,`+orderJSON(2, "active", "")+`]}`)
 	f.answer("GET", "/numbers/orders/3", 200, `{"data":`+orderJSON(3, "cancelled", "")+`}`)
+	f.answer("POST", "/numbers/orders/2/check", 200, `{"data":`+orderJSON(2, "active", "")+`}`)
 	p := f.provider(t)
-	at(p, t0.Add(5*time.Second)) // lines 65s old, but the listing proves itself live below
+	at(p, t0.Add(5*time.Second)) // lines 65s old: due for a check
 	lines, msgs, err := p.Check(context.Background(), waiting(p, "1", "2", "3"))
 	if err != nil {
 		t.Fatal(err)
@@ -171,8 +188,10 @@ func TestCheckReadsOneListingAndSingleOrdersMissingFromIt(t *testing.T) {
 	if f.count("GET", "/numbers/orders") != 1 || f.count("GET", "/numbers/orders/3") != 1 {
 		t.Fatalf("requests = %+v", f.requests())
 	}
-	if f.count("POST", "/numbers/orders/2/check") != 0 {
-		t.Fatal("no POST check once the listing showed a code it was never asked for")
+	// Per order: 1's code is in the listing, 3 is closed, 2 is still waiting.
+	if f.count("POST", "/numbers/orders/1/check") != 0 || f.count("POST", "/numbers/orders/3/check") != 0 ||
+		f.count("POST", "/numbers/orders/2/check") != 1 {
+		t.Fatalf("checks: %+v", f.requests())
 	}
 	q := f.requests()[0].Query
 	if q != "per_page=25" {
@@ -180,7 +199,7 @@ func TestCheckReadsOneListingAndSingleOrdersMissingFromIt(t *testing.T) {
 	}
 }
 
-func TestCheckPullsCodesUntilTheListingIsLive(t *testing.T) {
+func TestCheckPullsEveryWaitingOrderWhateverAnotherOrderShows(t *testing.T) {
 	f := newFake(t)
 	var codeFor1 atomic.Bool
 	f.on("GET", "/numbers/orders", func(w http.ResponseWriter, r *http.Request) {
@@ -190,7 +209,7 @@ func TestCheckPullsCodesUntilTheListingIsLive(t *testing.T) {
 		}
 		io.WriteString(w, `{"data":[`+o1+`,`+orderJSON(2, "active", "")+`,`+orderJSON(3, "active", "")+`,`+orderJSON(4, "active", "")+`]}`)
 	})
-	for _, id := range []int{1, 2, 3, 4} {
+	for _, id := range []int{1, 2, 3, 4, 5} {
 		f.answer("POST", fmt.Sprintf("/numbers/orders/%d/check", id), 200, `{"data":`+orderJSON(id, "active", "")+`}`)
 	}
 	p := f.provider(t)
@@ -227,16 +246,19 @@ func TestCheckPullsCodesUntilTheListingIsLive(t *testing.T) {
 	if len(got) != 4 {
 		t.Fatalf("each line pulled once: %v", got)
 	}
-	// Line 1 was pulled, so a code for it proves nothing; the listing then
-	// shows a code for a line never pulled (5): live, no more pulls.
+	// The listing now shows a code for an order never pulled (5) and none
+	// for 2: 5 needs no check, 2 still gets one when due, call after call.
 	codeFor1.Store(true)
-	f.answer("GET", "/numbers/orders", 200, `{"data":[`+orderJSON(5, "active", `"otp":"424242"`)+`,`+orderJSON(2, "active", "")+`]}`)
+	f.answer("GET", "/numbers/orders", 200, `{"data":[`+orderJSON(5, "active", `"otp":"424242"`)+`,`+orderJSON(2, "active", `"code":null`)+`]}`)
 	at(p, now.Add(time.Minute))
-	before := pulls()
 	p.Check(context.Background(), append(waiting(p, "2"), waiting(p, "5")...))
+	at(p, now.Add(time.Minute+pullEvery))
 	p.Check(context.Background(), waiting(p, "2"))
-	if pulls() != before {
-		t.Fatalf("pulled after the listing proved live: %d → %d", before, pulls())
+	if n := f.count("POST", "/numbers/orders/2/check"); n != 3 {
+		t.Fatalf("order 2 checked %d times, want 3 (once a pullEvery)", n)
+	}
+	if n := f.count("POST", "/numbers/orders/5/check"); n != 0 {
+		t.Fatalf("order 5, whose code the listing shows, checked %d times", n)
 	}
 }
 
@@ -371,18 +393,11 @@ func TestSettleBuyFindsTheOrderByKey(t *testing.T) {
 	}
 }
 
-func TestSettleBuyResendsTheSameRequestWithTheSameKey(t *testing.T) {
+func TestSettleBuyOnlyReads(t *testing.T) {
 	f := newFake(t)
-	var bodies []string
 	f.on("POST", "/boost/orders", func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		bodies = append(bodies, string(b))
-		if len(bodies) == 1 { // the first answer is lost
-			conn, _, _ := w.(http.Hijacker).Hijack()
-			conn.Close()
-			return
-		}
-		io.WriteString(w, `{"success":true,"data":{"id":301,"service_id":"101","link":"https://instagram.com/p/x","quantity":500,"status":"Pending","charge":"1250.00"}}`)
+		conn, _, _ := w.(http.Hijacker).Hijack() // the answer is lost
+		conn.Close()
 	})
 	f.answer("GET", "/boost/orders", 200, `{"data":[{"id":300,"service_id":"101","status":"Completed","created_at":"2026-05-01T00:00:00Z"}]}`)
 	p := f.provider(t)
@@ -392,40 +407,70 @@ func TestSettleBuyResendsTheSameRequestWithTheSameKey(t *testing.T) {
 	if _, err := p.Do(context.Background(), act, tgt); kindOf(t, err) != backend.ErrOutcomeUnknown {
 		t.Fatalf("lost answer: %v", err)
 	}
+	// Not listed: too early to tell while the marketplace may still be
+	// processing it, then not done.
+	if st, _, err := p.Settle(context.Background(), act, tgt); err != nil || st != backend.SettledUnknown {
+		t.Fatalf("settled %v %v within the grace", st, err)
+	}
+	at(p, t0.Add(settleGrace))
+	if st, _, err := p.Settle(context.Background(), act, tgt); err != nil || st != backend.SettledNotDone {
+		t.Fatalf("settled %v %v after the grace", st, err)
+	}
+	// Listed: happened, with that order.
+	f.answer("GET", "/boost/orders", 200, `{"data":[{"id":301,"service_id":"101","link":"https://instagram.com/p/x","quantity":500,"status":"Pending","charge":"1250.00"},`+
+		`{"id":300,"service_id":"101","status":"Completed"}]}`)
 	st, out, err := p.Settle(context.Background(), act, tgt)
 	if err != nil || st != backend.SettledHappened || len(out.Jobs) != 1 || out.Jobs[0].ID != "boost/301" {
 		t.Fatalf("settled %v %+v %v", st, out, err)
 	}
-	if len(bodies) != 2 || bodies[0] != bodies[1] || !strings.Contains(bodies[0], `"idempotency_key":"act-6"`) {
-		t.Fatalf("bodies = %q", bodies)
+	if n := f.count("POST", "/boost/orders"); n != 1 {
+		t.Fatalf("the purchase was sent %d times, want once (by Do)", n)
 	}
 }
 
-func TestSettleOldBuyOnlyRereads(t *testing.T) {
+func TestSettleBuySkipsClaimedOrdersAndMatchesByKnownIDs(t *testing.T) {
 	f := newFake(t)
-	f.answer("GET", "/logs/orders", 200, `{"data":[{"id":9,"category_id":12,"quantity":1,"status":"completed","created_at":"2026-05-02T00:00:00Z"}]}`)
+	// Newest first; dates say nothing (a marketplace clock may be off).
+	f.answer("GET", "/numbers/orders", 200, `{"data":[`+
+		orderJSON(103, "active", `"service_id":123,"country_id":1,"created_at":"2020-01-01T00:00:00Z"`)+`,`+
+		orderJSON(102, "active", `"service_id":124,"country_id":1`)+`,`+
+		orderJSON(101, "active", `"service_id":123,"country_id":1,"created_at":"2030-01-01T00:00:00Z"`)+`,`+
+		orderJSON(100, "active", `"service_id":123,"country_id":1`)+`],"next_page_url":"x"}`)
 	p := f.provider(t)
 	at(p, t0.Add(time.Hour))
-	st, _, err := p.Settle(context.Background(), buyAction("act-7", backend.BuyRequest{Category: CategoryLogs, Product: "12", Quantity: 1}),
-		backend.Target{KnownIDs: map[string]bool{"logs/9": true}})
-	if err != nil || st != backend.SettledNotDone {
-		t.Fatalf("settled %v %v", st, err)
+	act := buyAction("act-9", backend.BuyRequest{Category: CategoryNumbers, Country: "1", Product: "123"})
+	known := map[string]bool{"100": true}
+	settle := func(claimed ...string) (backend.Settled, string) {
+		t.Helper()
+		c := map[string]bool{}
+		for _, id := range claimed {
+			c[id] = true
+		}
+		st, out, err := p.Settle(context.Background(), act, backend.Target{KnownIDs: known, Claimed: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st == backend.SettledHappened && len(out.Lines) == 1 {
+			return st, out.Lines[0].ID
+		}
+		return st, ""
 	}
-	if f.count("POST", "/logs/orders") != 0 {
-		t.Fatal("an old purchase is never re-sent")
+	if st, id := settle(); st != backend.SettledHappened || id != "101" {
+		t.Fatalf("first: %v %q, want the oldest new order 101", st, id)
 	}
-}
-
-func TestSettleBuyRefusedOnResendIsNotDone(t *testing.T) {
-	f := newFake(t)
-	f.answer("GET", "/numbers/orders", 200, `{"data":[]}`)
-	f.answer("POST", "/numbers/orders", 402, string(readTestdata(t, "error_insufficient_balance.json")))
-	p := f.provider(t)
-	at(p, t0.Add(time.Minute))
-	st, _, err := p.Settle(context.Background(), buyAction("act-8", backend.BuyRequest{Category: CategoryNumbers, Country: "1", Product: "123"}),
-		backend.Target{KnownIDs: map[string]bool{}})
-	if err != nil || st != backend.SettledNotDone {
-		t.Fatalf("settled %v %v", st, err)
+	if st, id := settle("101"); st != backend.SettledHappened || id != "103" {
+		t.Fatalf("second: %v %q, want 103 (102 is another service)", st, id)
+	}
+	if st, _ := settle("101", "103"); st != backend.SettledNotDone {
+		t.Fatalf("third: %v, want not done", st)
+	}
+	if f.count("GET", "/numbers/orders") != 3 || f.count("POST", "/numbers/orders") != 0 {
+		t.Fatalf("requests %+v", f.requests())
+	}
+	// A listing that never reaches an order known before cannot tell.
+	f.answer("GET", "/numbers/orders", 200, `{"data":[`+orderJSON(104, "active", `"service_id":999`)+`],"next_page_url":"x"}`)
+	if st, _ := settle(); st != backend.SettledUnknown {
+		t.Fatalf("uncovered: %v, want unknown", st)
 	}
 }
 
@@ -456,6 +501,13 @@ func TestCancelNumber(t *testing.T) {
 	_, err = p.Do(context.Background(), act, backend.Target{}) // key only, no snapshot
 	if e, _ := backend.AsError(err); e == nil || e.Kind != backend.ErrRefused || e.RetryAfter != 45*time.Second {
 		t.Fatalf("early cancel: %v", err)
+	}
+	// An order that closed by itself: the answer is shown as it is.
+	f.answer("POST", "/numbers/orders/4/cancel", 200, `{"success":true,"data":`+orderJSON(4, "expired", "")+`}`)
+	act, tgt = lineTarget("4")
+	out, err = p.Do(context.Background(), act, tgt)
+	if err != nil || len(out.Lines) != 1 || out.Lines[0].State != backend.LineExpired || !strings.Contains(out.Note, "already expired") {
+		t.Fatalf("cancel of an expired order: %+v %v", out, err)
 	}
 }
 

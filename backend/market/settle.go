@@ -8,13 +8,12 @@ import (
 
 // --- settling -------------------------------------------------------------------
 
-// Settle learns whether an action with an unknown outcome happened.
-//   - buy: re-read recent orders (see findPurchase). Not there and the
-//     purchase is recent: re-send the SAME request with the SAME key — the
-//     marketplace deduplicates, so this returns the original order or
-//     places it exactly once; a plain refusal now (no balance, out of stock,
-//     invalid) means nothing was bought with that key. Not there and old:
-//     not done when the listing reaches back past it, else still unknown.
+// Settle learns whether an action with an unknown outcome happened. It
+// only reads: nothing is bought without the operator present.
+//   - buy: re-read recent orders (see searchOrders). Found: happened, with
+//     that order (the engine claims it). Not found while the marketplace
+//     may still be processing the purchase (settleGrace), or with more new
+//     orders than the pages read: still unknown. Otherwise not done.
 //   - cancel: re-read the order (number or boost) and compare states.
 //   - check changes nothing: there is nothing to settle.
 func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
@@ -24,32 +23,16 @@ func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Tar
 			return backend.SettledUnknown, backend.Outcome{}, err
 		}
 		s, err := p.findPurchase(ctx, act, t)
-		if err != nil {
+		switch {
+		case err != nil:
 			return backend.SettledUnknown, backend.Outcome{}, err
-		}
-		if s.found {
+		case s.found:
 			s.out.Note += " (found after an unclear answer)"
 			return backend.SettledHappened, s.out, nil
-		}
-		if !act.CreatedAt.IsZero() && p.now().Sub(act.CreatedAt) < resendWindow {
-			out, err := p.place(ctx, act, t)
-			if err == nil {
-				return backend.SettledHappened, out, nil
-			}
-			switch backend.KindOf(err) {
-			case backend.ErrNoBalance, backend.ErrOutOfStock, backend.ErrNotFound:
-				return backend.SettledNotDone, backend.Outcome{}, nil
-			case backend.ErrInvalid:
-				if !isCode(err, codeKeyReused) {
-					return backend.SettledNotDone, backend.Outcome{}, nil
-				}
-			}
+		case !s.covered || (!act.CreatedAt.IsZero() && p.now().Sub(act.CreatedAt) < settleGrace):
 			return backend.SettledUnknown, backend.Outcome{}, nil
 		}
-		if s.covered {
-			return backend.SettledNotDone, backend.Outcome{}, nil
-		}
-		return backend.SettledUnknown, backend.Outcome{}, nil
+		return backend.SettledNotDone, backend.Outcome{}, nil
 	case backend.ActCancel:
 		if id, ok := p.lineTarget(act, t); ok {
 			o, err := p.client.NumberOrder(ctx, id)

@@ -109,10 +109,11 @@ var timeLayouts = []string{
 
 var walletBalance = []string{"balance", "available_balance", "wallet_balance", "main_balance", "amount"}
 
-// Wallet is GET /wallet.
+// Wallet is GET /wallet. Unreadable is the balance as sent when it is not
+// an amount that reads one way only ("1,500").
 type Wallet struct {
-	Balance  decimal.Decimal
-	Currency string
+	Balance              decimal.Decimal
+	Currency, Unreadable string
 }
 
 func decodeWallet(v any) (Wallet, bool) {
@@ -122,7 +123,7 @@ func decodeWallet(v any) (Wallet, bool) {
 	}
 	bal, ok := o.amount(walletBalance)
 	if !ok {
-		return Wallet{}, false
+		return Wallet{Unreadable: sanitize.Line(o.raw(walletBalance))}, false
 	}
 	cur := currencyOf(o)
 	if cur == "" {
@@ -158,15 +159,11 @@ func normCurrency(s string) string {
 	return sanitize.Line(s)
 }
 
-// currencyInAmount reads "₦1,500.00" or "NGN 1500" as NGN.
+// currencyInAmount reads "₦1,500.00", "NGN 1500" or "1.500,00 NGN" as NGN.
 func currencyInAmount(s string) string {
 	s = strings.TrimSpace(s)
-	lead := strings.TrimSpace(strings.TrimRightFunc(s, func(r rune) bool {
-		return r >= '0' && r <= '9' || r == '.' || r == ',' || r == ' ' || r == '-'
-	}))
-	trail := strings.TrimSpace(strings.TrimLeftFunc(s, func(r rune) bool {
-		return r >= '0' && r <= '9' || r == '.' || r == ',' || r == ' ' || r == '-'
-	}))
+	lead := strings.TrimSpace(strings.TrimRightFunc(s, amountRune))
+	trail := strings.TrimSpace(strings.TrimLeftFunc(s, amountRune))
 	for _, c := range []string{lead, trail} {
 		if c == "" {
 			continue

@@ -13,10 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/shopspring/decimal"
 
+	"switchboard/backend"
 	"switchboard/backend/sanitize"
 )
 
@@ -160,7 +160,10 @@ func (o obj) child(names []string) obj {
 	return c
 }
 
-// amount is a decimal given as a string ("1,500.00", "₦1500") or a number.
+// amount is a decimal given as a number or a string, read strictly by
+// backend.ParseAmount once a currency sign or code around it is dropped
+// ("₦1.500,00", "1500.00 NGN"). An amount that reads two ways ("1,500":
+// 1500 or 1.5) is no amount at all, never a guess.
 func (o obj) amount(names []string) (decimal.Decimal, bool) {
 	v, ok := o.get(names)
 	if !ok {
@@ -173,32 +176,14 @@ func (o obj) amount(names []string) (decimal.Decimal, bool) {
 	if !ok {
 		return decimal.Decimal{}, false
 	}
-	return parseAmount(s)
+	d, err := backend.ParseAmount(strings.TrimFunc(s, func(r rune) bool { return !amountRune(r) }))
+	return d, err == nil
 }
 
-// parseAmount reads a decimal, ignoring thousands separators, spaces and a
-// leading or trailing currency sign or code.
-func parseAmount(s string) (decimal.Decimal, bool) {
-	s = strings.TrimSpace(s)
-	s = strings.TrimFunc(s, func(r rune) bool {
-		return !unicode.IsDigit(r) && r != '-' && r != '.' && r != '+'
-	})
-	s = strings.Map(func(r rune) rune {
-		if r == ',' || r == '_' || unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, s)
-	if s == "" || len(s) > 40 {
-		return decimal.Decimal{}, false
-	}
-	d, err := decimal.NewFromString(s)
-	// No amount needs a huge exponent ("1e999999999"), and arithmetic on
-	// one would take forever.
-	if err != nil || d.Exponent() > 18 || d.Exponent() < -40 {
-		return decimal.Decimal{}, false
-	}
-	return d, true
+// amountRune is a rune that may be part of an amount as written: digits,
+// separators and a sign.
+func amountRune(r rune) bool {
+	return r >= '0' && r <= '9' || r == '.' || r == ',' || r == ' ' || r == '-'
 }
 
 // integer is a whole number given as a number or a string.

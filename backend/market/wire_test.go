@@ -47,6 +47,53 @@ func TestDecodeWalletShapes(t *testing.T) {
 	}
 }
 
+// Amounts are read by backend.ParseAmount once a currency sign or code is
+// dropped: a decimal comma is read as one, and an amount that reads two
+// ways is no amount.
+func TestDecodeAmountsStrictly(t *testing.T) {
+	read := map[string]struct{ amount, currency string }{
+		`{"balance":"15000.50","currency":"NGN"}`:         {"15000.5", "NGN"},
+		`{"balance":"4,00","currency":"EUR"}`:             {"4", "EUR"},
+		`{"balance":"0,5"}`:                               {"0.5", ""},
+		`{"balance":"1.500,00"}`:                          {"1500", ""},
+		`{"balance":"1,500.00"}`:                          {"1500", ""},
+		`{"data":{"balance":"₦1.500,00"}}`:                {"1500", "NGN"},
+		`{"balance":"1.500,00 NGN"}`:                      {"1500", "NGN"},
+		`{"balance":"NGN 2 500,50"}`:                      {"2500.5", "NGN"},
+		`{"balance":"1.234.567,89","currency":"NGN"}`:     {"1234567.89", "NGN"},
+		`{"balance":{"amount":"12,75","currency":"EUR"}}`: {"12.75", "EUR"},
+		`{"balance":1500.5}`:                              {"1500.5", ""},
+	}
+	for body, want := range read {
+		w, ok := decodeWallet(mustParse(t, body))
+		if !ok || w.Balance.String() != want.amount || w.Currency != want.currency {
+			t.Errorf("%s → %s %q (%v), want %s %q", body, w.Balance, w.Currency, ok, want.amount, want.currency)
+		}
+	}
+	for _, body := range []string{`{"balance":"1,500"}`, `{"balance":"₦12,345"}`, `{"balance":"1,50,000"}`, `{"balance":"1e3"}`, `{"balance":"4,"}`} {
+		if w, ok := decodeWallet(mustParse(t, body)); ok || w.Unreadable == "" {
+			t.Errorf("%s read as %s (unreadable %q), want no amount", body, w.Balance, w.Unreadable)
+		}
+	}
+	// Every amount field goes the same way.
+	l, _, _ := decodeNumberOrders(mustParse(t, `{"data":[{"id":1,"price":"1.500,00"},{"id":2,"price":"1,500"}]}`))
+	if len(l) != 2 || !l[0].HasPrice || l[0].Price.String() != "1500" || l[1].HasPrice {
+		t.Errorf("order prices %+v", l)
+	}
+	b, _, _ := decodeBoostOrders(mustParse(t, `{"data":[{"id":5,"charge":"1.250,50"}]}`))
+	lo, _, _ := decodeLogOrders(mustParse(t, `{"data":[{"id":6,"total":"6.000,00"}]}`))
+	if len(b) != 1 || b[0].Charge.String() != "1250.5" || len(lo) != 1 || lo[0].Total.String() != "6000" {
+		t.Errorf("boost %+v, logs %+v", b, lo)
+	}
+	s, _ := decodeNumberServices(mustParse(t, `{"data":[{"id":3,"name":"X","price":"700,00","success_rate":"97,5%"}]}`))
+	if len(s) != 1 || s[0].Price.String() != "700" || s[0].SuccessRate != 97.5 {
+		t.Errorf("services %+v", s)
+	}
+	if f := decodeFailure(mustParse(t, `{"success":false,"code":"INSUFFICIENT_BALANCE","required":"1.500,00"}`)); !f.HasNeeded || f.Needed.String() != "1500" {
+		t.Errorf("needed %+v", f)
+	}
+}
+
 func TestDecodeNumberOrderListShapes(t *testing.T) {
 	order := `{"id":%s,"phone":"+12125550123","status":"active","service":{"id":123,"name":"WhatsApp"},"country":{"id":1,"name":"United States"},"price":"1500.00","currency":"NGN","created_at":"2026-05-03T10:00:00.000000Z","expires_at":"2026-05-03 10:20:00","unknown_field":[1,2]}`
 	one := func(id string) string { return fmt.Sprintf(order, id) }

@@ -85,6 +85,40 @@ func TestMarketWallet(t *testing.T) {
 	}
 }
 
+func TestMarketDecimalComma(t *testing.T) {
+	c := newMarketSim(t, simcore.Options{})
+	m := c.s.Market
+	if err := m.SetBalance("market-main", "1234567.89"); err != nil {
+		t.Fatal(err)
+	}
+	m.SetDecimalComma(true)
+	d := mkObj(t, c.get("/wallet").data(t))
+	if d["balance"] != "1.234.567,89" || d["formatted_balance"] != "₦1.234.567,89" {
+		t.Errorf("wallet %v", d)
+	}
+	for _, it := range mkArr(t, c.get("/numbers/services?country_id=1").data(t)) {
+		if s := mkObj(t, it); s["id"] == float64(123) && s["price"] != "1.500,00" {
+			t.Errorf("service 123 priced %v, want 1.500,00", s["price"])
+		}
+	}
+	o := mkObj(t, c.buyNumber("comma-1").data(t))
+	if o["price"] != "1.500,00" {
+		t.Errorf("order price %v", o["price"])
+	}
+	if err := m.SetBalance("market-main", "7.5"); err != nil {
+		t.Fatal(err)
+	}
+	e := c.post("/numbers/orders", map[string]any{"country_id": 1, "service_id": 123, "idempotency_key": "comma-2"}).
+		wantError(t, 402, "INSUFFICIENT_BALANCE")
+	if e["required"] != "1.500,00" || e["balance"] != "7,50" {
+		t.Errorf("error amounts %v", e)
+	}
+	m.SetDecimalComma(false)
+	if d := mkObj(t, c.get("/wallet").data(t)); d["balance"] != "7.50" || d["formatted_balance"] != "₦7.50" {
+		t.Errorf("wallet back to decimal points %v", d)
+	}
+}
+
 func TestMarketSeedIsDeterministic(t *testing.T) {
 	start := time.Date(2026, 5, 3, 12, 0, 0, 0, time.UTC)
 	a := newMarketSim(t, simcore.Options{Seed: 7, Start: start})

@@ -99,7 +99,7 @@ func (p *Market) boostCancel(q *mkReq) mkResp {
 	}
 	o.state, o.updated, o.refunded = mkBoostCanceled, q.now, o.charge
 	q.a.balance += o.charge
-	return mkOKMsg(http.StatusOK, "Boosting order cancelled and "+mkAmount(o.charge)+" "+MarketCurrency+" refunded to your wallet.", p.boostJSON(o))
+	return mkOKMsg(http.StatusOK, "Boosting order cancelled and "+p.amount(o.charge)+" "+MarketCurrency+" refunded to your wallet.", p.boostJSON(o))
 }
 
 var mkLinkRe = regexp.MustCompile(`^https?://[^\s/$.?#][^\s]*$`)
@@ -140,7 +140,7 @@ func (p *Market) boostBuy(q *mkReq) mkResp {
 		charge := mkCharge(svc.rate, qty)
 		if a.balance < charge {
 			return mkErrWith(http.StatusPaymentRequired, "INSUFFICIENT_BALANCE", "Insufficient wallet balance.",
-				map[string]any{"required": mkAmount(charge), "balance": mkAmount(a.balance), "currency": MarketCurrency}), 0
+				map[string]any{"required": p.amount(charge), "balance": p.amount(a.balance), "currency": MarketCurrency}), 0
 		}
 		o := p.placeBoost(a, svc, link, qty, now)
 		a.balance -= o.charge

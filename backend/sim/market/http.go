@@ -88,7 +88,7 @@ func (p *Market) routes(mux *http.ServeMux) {
 		{"GET", "/numbers/orders", p.numberOrders},
 		{"POST", "/numbers/orders", p.numberBuy},
 		{"GET", "/numbers/orders/{id}", p.numberShow},
-		{"POST", "/numbers/orders/{id}/check", p.numberShow},
+		{"POST", "/numbers/orders/{id}/check", p.numberCheck},
 		{"POST", "/numbers/orders/{id}/cancel", p.numberCancel},
 		{"GET", "/boost/categories", p.boostCategories},
 		{"GET", "/boost/services", p.boostServicesList},
@@ -160,6 +160,7 @@ func (p *Market) handle(r *http.Request, body []byte, h mkHandler) mkResp {
 	s := p.s
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
+	p.requests[r.Method+" "+strings.TrimPrefix(r.URL.Path, p.prefix())]++
 	a := p.byKey[simcore.Bearer(r)]
 	if a == nil {
 		if !mkWantsJSON(r) {
@@ -392,33 +393,46 @@ func mkSlice(items []any) []any {
 
 // --- formatting --------------------------------------------------------------
 
-// mkAmount renders kobo as a decimal string with two places.
-func mkAmount(kobo int64) string {
+// amount renders kobo as the marketplace writes amounts: a decimal string
+// with two places, "1500.00", or "1.500,00" in decimal-comma mode
+// (SetDecimalComma).
+func (p *Market) amount(kobo int64) string {
+	if p.decimalComma {
+		return mkGrouped(kobo, ".", ",")
+	}
+	return mkGrouped(kobo, "", ".")
+}
+
+// formatted is the balance for display: "₦25,000.00" ("₦25.000,00" in
+// decimal-comma mode).
+func (p *Market) formatted(kobo int64) string {
 	sign := ""
 	if kobo < 0 {
 		sign, kobo = "-", -kobo
 	}
-	return fmt.Sprintf("%s%d.%02d", sign, kobo/100, kobo%100)
+	if p.decimalComma {
+		return sign + "₦" + mkGrouped(kobo, ".", ",")
+	}
+	return sign + "₦" + mkGrouped(kobo, ",", ".")
 }
 
-// mkFormatted is "₦25,000.00".
-func mkFormatted(kobo int64) string {
-	s := mkAmount(kobo)
-	intPart, frac, _ := strings.Cut(s, ".")
-	neg := strings.HasPrefix(intPart, "-")
-	intPart = strings.TrimPrefix(intPart, "-")
+// mkGrouped renders kobo with two decimal places after point and the
+// whole part in groups of three after group: mkGrouped(150000, ",", ".")
+// is "1,500.00", mkGrouped(150000, "", ".") is "1500.00".
+func mkGrouped(kobo int64, group, point string) string {
+	sign := ""
+	if kobo < 0 {
+		sign, kobo = "-", -kobo
+	}
+	digits := strconv.FormatInt(kobo/100, 10)
 	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
+	for i, r := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteString(group)
 		}
 		b.WriteRune(r)
 	}
-	out := "₦" + b.String() + "." + frac
-	if neg {
-		out = "-" + out
-	}
-	return out
+	return fmt.Sprintf("%s%s%s%02d", sign, b.String(), point, kobo%100)
 }
 
 func mkTime(t time.Time) any {
@@ -446,13 +460,13 @@ func (p *Market) numberJSON(o *mkNumberOrder) map[string]any {
 	}
 	var refunded any
 	if o.refunded > 0 {
-		refunded = mkAmount(o.refunded)
+		refunded = p.amount(o.refunded)
 	}
 	return map[string]any{
 		"id": o.id, "country_id": o.service.country.id, "country": o.service.country.name,
 		"service_id": o.service.id, "service": o.service.name, "phone_number": o.number, "area_code": area,
 		"status": o.status, "code": code, "sms": text, "messages": msgs,
-		"price": mkAmount(o.price), "currency": MarketCurrency, "refunded_amount": refunded,
+		"price": p.amount(o.price), "currency": MarketCurrency, "refunded_amount": refunded,
 		"expires_at": mkTime(o.expires), "created_at": mkTime(o.created), "updated_at": mkTime(o.updated),
 	}
 }
@@ -460,12 +474,12 @@ func (p *Market) numberJSON(o *mkNumberOrder) map[string]any {
 func (p *Market) boostJSON(o *mkBoostOrder) map[string]any {
 	var refunded any
 	if o.refunded > 0 {
-		refunded = mkAmount(o.refunded)
+		refunded = p.amount(o.refunded)
 	}
 	return map[string]any{
 		"id": o.id, "service_id": o.service.id, "service": o.service.name, "category": o.service.category.name,
 		"link": o.link, "quantity": o.quantity, "start_count": o.startCount, "remains": o.remains,
-		"charge": mkAmount(o.charge), "currency": MarketCurrency, "refunded_amount": refunded,
+		"charge": p.amount(o.charge), "currency": MarketCurrency, "refunded_amount": refunded,
 		"status":     mkBoostSpellings[o.spelling][o.state],
 		"created_at": mkTime(o.created), "updated_at": mkTime(o.updated),
 	}
@@ -473,7 +487,7 @@ func (p *Market) boostJSON(o *mkBoostOrder) map[string]any {
 
 func (p *Market) boostServiceJSON(s *mkBoostService) map[string]any {
 	return map[string]any{
-		"id": s.id, "name": s.name, "category": s.category.name, "rate": mkAmount(s.rate), "rate_per": 1000,
+		"id": s.id, "name": s.name, "category": s.category.name, "rate": p.amount(s.rate), "rate_per": 1000,
 		"currency": MarketCurrency, "min": s.min, "max": s.max, "refill": s.refill, "cancel": s.cancel,
 		"average_time": s.avg, "type": "Default",
 	}
@@ -481,7 +495,7 @@ func (p *Market) boostServiceJSON(s *mkBoostService) map[string]any {
 
 func (p *Market) logsCategoryJSON(c *mkLogsCategory, detail bool) map[string]any {
 	m := map[string]any{
-		"id": c.id, "parent_category_id": c.parent.id, "name": c.name, "price": mkAmount(c.price),
+		"id": c.id, "parent_category_id": c.parent.id, "name": c.name, "price": p.amount(c.price),
 		"currency": MarketCurrency, "stock": c.stock, "delivery": map[bool]string{true: "manual", false: "instant"}[c.manual],
 	}
 	if detail {
@@ -500,7 +514,7 @@ func (p *Market) logsJSON(o *mkLogsOrder) map[string]any {
 	}
 	return map[string]any{
 		"id": o.id, "category_id": o.category.id, "category": o.category.name, "parent_category": o.category.parent.name,
-		"quantity": o.quantity, "unit_price": mkAmount(o.unit), "total": mkAmount(o.total), "currency": MarketCurrency,
+		"quantity": o.quantity, "unit_price": p.amount(o.unit), "total": p.amount(o.total), "currency": MarketCurrency,
 		"status": o.status, "items": items, "created_at": mkTime(o.created), "updated_at": mkTime(o.updated),
 	}
 }

@@ -106,7 +106,7 @@ func (p *Market) logsBuy(q *mkReq) mkResp {
 		total := c.price * qty
 		if a.balance < total {
 			return mkErrWith(http.StatusPaymentRequired, "INSUFFICIENT_BALANCE", "Insufficient wallet balance.",
-				map[string]any{"required": mkAmount(total), "balance": mkAmount(a.balance), "currency": MarketCurrency}), 0
+				map[string]any{"required": p.amount(total), "balance": p.amount(a.balance), "currency": MarketCurrency}), 0
 		}
 		o := p.placeLogs(a, c, int(qty), now)
 		a.balance -= o.total

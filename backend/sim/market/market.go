@@ -29,7 +29,9 @@ package market
 //     /boost/services, /logs/parent-categories: {"success":true,"data":[...]}.
 //     per_page defaults to 15, is capped at 100, and below 1 (or not a
 //     number) is VALIDATION_FAILED; page starts at 1.
-//   - Amounts are decimal strings with two places and "currency": "NGN".
+//   - Amounts are decimal strings with two places and "currency": "NGN"
+//     ("1500.00"; with SetDecimalComma, "1.500,00" as a European-locale
+//     install writes them: NOTES.md says only "decimal strings").
 //     Timestamps are Laravel's "2006-01-02T15:04:05.000000Z" (UTC).
 //     Number and logs ids are integers; boost service ids are strings
 //     ("101", as in the document's purchase example), boost order ids
@@ -41,10 +43,10 @@ package market
 //     USER_DISABLED / USER_BANNED, 404 *_NOT_FOUND (and NOT_FOUND for an
 //     unknown route), 405 METHOD_NOT_ALLOWED, 409 for state conflicts
 //     (IDEMPOTENCY_KEY_*, OUT_OF_STOCK, NUMBER_OUT_OF_STOCK,
-//     NUMBER_CODE_ALREADY_RECEIVED, EARLY_CANCEL_DENIED,
-//     NUMBER_ORDER_NOT_CANCELLABLE, BOOST_CANCEL_*), 422 VALIDATION_FAILED,
-//     429 TOO_MANY_REQUESTS. NUMBER_ORDER_NOT_CANCELLABLE (cancel of a
-//     cancelled or expired order) is not in the document's list.
+//     NUMBER_CODE_ALREADY_RECEIVED, EARLY_CANCEL_DENIED, BOOST_CANCEL_*),
+//     422 VALIDATION_FAILED, 429 TOO_MANY_REQUESTS. No refusal the
+//     document does not list is made up: a cancel of a cancelled or
+//     expired number order answers the order as it is.
 //   - Auth: "Authorization: Bearer <key>" (Sanctum-style "N|token"); a
 //     missing or wrong key is 401 UNAUTHENTICATED — unless the request does
 //     not ask for JSON (no "Accept: application/json"), which Laravel
@@ -67,12 +69,15 @@ package market
 //     lists), unless it fails, which releases the key.
 //
 // Number orders: pending → received (a code arrived; seen by check, GET
-// and the list) → completed (MarketCompleteAfterCode after the first code,
+// and the list — except an SMS the supplier holds until the marketplace
+// is asked, DeliverOnCheck, which only POST …/check fetches) → completed (MarketCompleteAfterCode after the first code,
 // or at expiry); a pending order expires after MarketOrderLifetime and is
-// refunded; cancel refunds a pending order, but is EARLY_CANCEL_DENIED
-// (with wait_seconds) during the first MarketCancelCooldown and
-// NUMBER_CODE_ALREADY_RECEIVED once a code arrived. Status words:
-// pending, received, completed, cancelled, expired.
+// refunded; cancel refunds a pending order and is
+// NUMBER_CODE_ALREADY_RECEIVED once a code arrived. The early-cancel
+// cooldown NOTES.md reports (unverified) is an option: with
+// SetEarlyCancelDenied a cancel during the first MarketCancelCooldown is
+// EARLY_CANCEL_DENIED with wait_seconds. Status words: pending, received,
+// completed, cancelled, expired.
 //
 // Boost orders: Pending → In progress → Completed, or Partial (with
 // remains; the undelivered part refunded), or Error (refunded); a few
@@ -106,7 +111,7 @@ import (
 // Behaviour constants the tests and the adapter's contract tests rely on.
 const (
 	MarketPerMinute         = 60               // requests per minute per key
-	MarketCancelCooldown    = 60 * time.Second // EARLY_CANCEL_DENIED this long after a number purchase
+	MarketCancelCooldown    = 60 * time.Second // with SetEarlyCancelDenied: EARLY_CANCEL_DENIED this long after a number purchase
 	MarketOrderLifetime     = 20 * time.Minute // a number order's window for a code
 	MarketCompleteAfterCode = 5 * time.Minute  // received → completed
 	MarketCurrency          = "NGN"
@@ -168,6 +173,12 @@ type Market struct {
 	nextNumberID, nextBoostID, nextLogsID, nextSMSID int64
 
 	inProgress map[string]*mkInProgress
+	requests   map[string]int // "METHOD /path" → requests received (Requests)
+	// decimalComma writes every amount as "1.500,00" (SetDecimalComma).
+	decimalComma bool
+	// earlyCancelDenied refuses a cancel during MarketCancelCooldown
+	// (SetEarlyCancelDenied; NOTES.md marks it unverified, so it is off).
+	earlyCancelDenied bool
 }
 
 type mkAccount struct {
@@ -259,6 +270,7 @@ type mkNumberOrder struct {
 	sentOne  bool
 	sentTwo  bool
 	sms      []mkSMS
+	held     []simcore.SMS // at the supplier until a check fetches them (DeliverOnCheck)
 	codeAt   time.Time
 	created  time.Time
 	updated  time.Time
@@ -332,6 +344,7 @@ func New(s *simcore.Core) *Market {
 		nextLogsID:   91000 + int64(s.Rng.IntN(900)),
 		nextSMSID:    1,
 		inProgress:   map[string]*mkInProgress{},
+		requests:     map[string]int{},
 	}
 	p.seedCatalogue()
 	now := s.Clock()

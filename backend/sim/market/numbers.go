@@ -14,7 +14,7 @@ import (
 
 func (p *Market) wallet(q *mkReq) mkResp {
 	return mkOK(http.StatusOK, map[string]any{
-		"balance": mkAmount(q.a.balance), "currency": MarketCurrency, "formatted_balance": mkFormatted(q.a.balance),
+		"balance": p.amount(q.a.balance), "currency": MarketCurrency, "formatted_balance": p.formatted(q.a.balance),
 	})
 }
 
@@ -61,7 +61,7 @@ func (p *Market) numberServices(q *mkReq) mkResp {
 	sort.Slice(list, func(i, j int) bool { return list[i].name < list[j].name })
 	out := []any{}
 	for _, s := range list {
-		out = append(out, map[string]any{"id": s.id, "name": s.name, "country_id": c.id, "price": mkAmount(s.price),
+		out = append(out, map[string]any{"id": s.id, "name": s.name, "country_id": c.id, "price": p.amount(s.price),
 			"currency": MarketCurrency, "stock": s.stock, "has_area_codes": len(c.areas) > 0})
 	}
 	return mkOK(http.StatusOK, out)
@@ -122,13 +122,27 @@ func mkNumberNotFound() mkResp {
 	return mkErr(http.StatusNotFound, "NUMBER_ORDER_NOT_FOUND", "Number order not found.")
 }
 
-// numberShow serves GET /numbers/orders/{id} and POST …/check (the check
-// asks the supplier now; here the scenario has already applied it).
+// numberShow serves GET /numbers/orders/{id}.
 func (p *Market) numberShow(q *mkReq) mkResp {
 	o := p.numberOrder(q)
 	if o == nil {
 		return mkNumberNotFound()
 	}
+	return mkOK(http.StatusOK, p.numberJSON(o))
+}
+
+// numberCheck serves POST /numbers/orders/{id}/check: the marketplace asks
+// its supplier now, so an SMS the supplier held (DeliverOnCheck) reaches
+// the order; the scenario's own SMS are already there.
+func (p *Market) numberCheck(q *mkReq) mkResp {
+	o := p.numberOrder(q)
+	if o == nil {
+		return mkNumberNotFound()
+	}
+	for _, m := range o.held {
+		p.addNumberSMS(o, q.now, m)
+	}
+	o.held = nil
 	return mkOK(http.StatusOK, p.numberJSON(o))
 }
 
@@ -141,16 +155,18 @@ func (p *Market) numberCancel(q *mkReq) mkResp {
 	case mkReceived, mkCompleted:
 		return mkErr(http.StatusConflict, "NUMBER_CODE_ALREADY_RECEIVED", "A code has already been received for this order; it cannot be cancelled.")
 	case mkCancelled, mkExpired:
-		return mkErr(http.StatusConflict, "NUMBER_ORDER_NOT_CANCELLABLE", "This order is already "+o.status+".")
+		// The document names no refusal for this: the order is answered as
+		// it is, and nothing is refunded twice.
+		return mkOKMsg(http.StatusOK, "This order is already "+o.status+"; nothing to refund.", p.numberJSON(o))
 	}
-	if wait := o.created.Add(MarketCancelCooldown).Sub(q.now); wait > 0 {
+	if wait := o.created.Add(MarketCancelCooldown).Sub(q.now); p.earlyCancelDenied && wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
 		return mkErrWith(http.StatusConflict, "EARLY_CANCEL_DENIED",
 			fmt.Sprintf("This order cannot be cancelled yet. Please wait %d seconds.", secs), map[string]any{"wait_seconds": secs})
 	}
 	o.status, o.updated, o.refunded = mkCancelled, q.now, o.price
 	q.a.balance += o.price
-	return mkOKMsg(http.StatusOK, "Number order cancelled and "+mkAmount(o.price)+" "+MarketCurrency+" refunded to your wallet.", p.numberJSON(o))
+	return mkOKMsg(http.StatusOK, "Number order cancelled and "+p.amount(o.price)+" "+MarketCurrency+" refunded to your wallet.", p.numberJSON(o))
 }
 
 func (p *Market) numberBuy(q *mkReq) mkResp {
@@ -220,7 +236,7 @@ func (p *Market) numberBuy(q *mkReq) mkResp {
 		}
 		if a.balance < svc.price {
 			return mkErrWith(http.StatusPaymentRequired, "INSUFFICIENT_BALANCE", "Insufficient wallet balance.",
-				map[string]any{"required": mkAmount(svc.price), "balance": mkAmount(a.balance), "currency": MarketCurrency}), 0
+				map[string]any{"required": p.amount(svc.price), "balance": p.amount(a.balance), "currency": MarketCurrency}), 0
 		}
 		o := p.placeNumber(a, svc, areaRaw, now)
 		a.balance -= o.price
