@@ -37,13 +37,13 @@ type pivEnv struct {
 	budget *backend.Budget
 }
 
-// newPivEnv starts a quiet simulator on a manual clock that begins on a
-// minute boundary (the simulator's rate windows are whole minutes, so the
-// tests see the same windows on every run).
+// newPivEnv starts a quiet simulator on a manual clock at sim.DefaultStart
+// (a minute boundary: the simulator's rate windows are whole minutes), and
+// the adapter reads the same clock, so every run sees the same windows,
+// expiries and states whatever the wall clock says.
 func newPivEnv(t *testing.T, rates map[backend.ProviderKind]int) *pivEnv {
 	t.Helper()
-	s := sim.New(sim.Options{Manual: true, Seed: 7, Quiet: true,
-		Start: time.Now().UTC().Truncate(time.Minute), Rates: rates})
+	s := sim.New(sim.Options{Manual: true, Seed: 7, Quiet: true, Rates: rates})
 	t.Cleanup(s.Close)
 	e := &pivEnv{s: s}
 	if accs := wiring.SimAccounts(s, backend.PivDay); len(accs) > 0 {
@@ -64,7 +64,7 @@ func (e *pivEnv) provider(t *testing.T, key string) (*pivday.Provider, *backend.
 	t.Helper()
 	b := backend.NewBudget(6000)
 	p, err := pivday.New(pivday.Config{Account: e.acct, BaseURL: e.s.URL(backend.PivDay), APIKey: key,
-		Budget: b, Timeout: 5 * time.Second})
+		Budget: b, Timeout: 5 * time.Second, Now: e.s.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
