@@ -1214,6 +1214,77 @@ func TestContractSettle(t *testing.T) {
 	})
 }
 
+// TestContractSettleClaims: two identical purchases whose answers were
+// lost are matched to the two orders they made, never both to one; a third
+// that never reached piv.day finds nothing. The test passes the orders
+// already settled onto as Target.Claimed, as the engine does.
+func TestContractSettleClaims(t *testing.T) {
+	e := newPivEnv(t, nil)
+	ctx := ctxT(t)
+	servers, err := e.c.ProxyServers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, path string
+		buy        backend.BuyRequest
+		ids        func() []string
+	}{
+		{"numbers", "/numbers/purchase", backend.BuyRequest{Category: "number", Country: "GB"},
+			func() []string { return e.s.PivDay.NumberIDs(e.acct) }},
+		// The first server's country and quantity match seeded orders: only
+		// the known ids tell them from the new ones.
+		{"proxies", "/proxy/purchase", backend.BuyRequest{Category: "proxy", Product: string(servers[0].ID), Quantity: 10},
+			func() []string {
+				var out []string
+				for _, id := range e.s.PivDay.ProxyOrderIDs(e.acct) {
+					out = append(out, "proxy/"+id)
+				}
+				return out
+			}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			known := knownNumbers(c.ids())
+			var acts []backend.Action
+			for i, fault := range []sim.FaultKind{sim.FaultLoseResponse, sim.FaultLoseResponse, sim.FaultDrop} {
+				e.s.Inject(backend.PivDay, sim.Fault{Kind: fault, Path: c.path, Times: 1})
+				buy := c.buy
+				act := backend.Action{ID: c.name + strconv.Itoa(i), Kind: backend.ActBuy, CreatedAt: e.s.Now(), Buy: &buy}
+				_, err := e.p.Do(ctx, act, backend.Target{KnownIDs: known})
+				mustKind(t, err, backend.ErrOutcomeUnknown)
+				acts = append(acts, act)
+			}
+			made := c.ids()[len(known):]
+			if len(made) != 2 {
+				t.Fatalf("the simulator made %d orders, want 2", len(made))
+			}
+			claimed := map[string]bool{}
+			for i, act := range acts {
+				st, out, err := e.p.Settle(ctx, act, backend.Target{KnownIDs: known, Claimed: claimed})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i == 2 {
+					if st != backend.SettledNotDone {
+						t.Fatalf("the third purchase settled %v, want not done (both orders are claimed)", st)
+					}
+					continue
+				}
+				id := ""
+				if len(out.Lines) == 1 {
+					id = out.Lines[0].ID
+				} else if len(out.Leases) == 1 {
+					id = out.Leases[0].ID
+				}
+				if st != backend.SettledHappened || !slices.Contains(made, id) || claimed[id] {
+					t.Fatalf("purchase %d settled %v onto %q (claimed %v), want one of %v", i+1, st, id, claimed, made)
+				}
+				claimed[id] = true
+			}
+		})
+	}
+}
+
 // --- rate limits ----------------------------------------------------------------------
 
 func TestContractRateLimits(t *testing.T) {

@@ -45,8 +45,6 @@ const (
 	smsPerCheck = 20
 	// countriesTTL bounds how long the countries (prices) are reused.
 	countriesTTL = 10 * time.Minute
-	// settleSkew widens "created after the action" for clock differences.
-	settleSkew = 10 * time.Minute
 )
 
 // Buy categories.

@@ -489,15 +489,88 @@ func TestSettle(t *testing.T) {
 	if got, _, _ := p.Settle(ctx(t), buy, backend.Target{KnownIDs: map[string]bool{"vzPA1-kHKSg-EAL7e-Jqd3o": true}}); got != backend.SettledNotDone {
 		t.Errorf("known number: %v", got)
 	}
+	// piv.day's timestamps decide nothing: a number it dates before the
+	// action is still the one the action bought when it was not known.
 	late := buy
 	late.CreatedAt = ts("2026-05-02T10:00:00Z")
-	if got, _, _ := p.Settle(ctx(t), late, backend.Target{}); got != backend.SettledNotDone {
-		t.Errorf("number older than the action: %v", got)
+	if got, _, _ := p.Settle(ctx(t), late, backend.Target{KnownIDs: map[string]bool{}}); got != backend.SettledHappened {
+		t.Errorf("number piv.day dates before the action: %v", got)
 	}
-	named := buy
-	named.Buy = &backend.BuyRequest{Category: "number", Country: "SE", Name: "Another"}
-	if got, _, _ := p.Settle(ctx(t), named, backend.Target{}); got != backend.SettledNotDone {
-		t.Errorf("number with another name: %v", got)
+	// Without the ids known before the purchase nothing can be told.
+	if got, _, err := p.Settle(ctx(t), buy, backend.Target{}); got != backend.SettledUnknown || err != nil {
+		t.Errorf("no known ids: %v %v", got, err)
+	}
+}
+
+// TestSettleBuyClaims: identical lost purchases are matched to different
+// orders — never the same one twice, never one the account already had —
+// and one more finds nothing. The engine passes the orders earlier entries
+// settled onto as Target.Claimed.
+func TestSettleBuyClaims(t *testing.T) {
+	f := newFake(t)
+	f.on("GET", "/numbers", 200, numbersBody(
+		numberJSON("newer", "active", "2026-06-21T12:00:00Z", false, ""),
+		numberJSON("named", "active", "2026-06-21T12:00:00Z", false, "Ads"),
+		numberJSON("older", "active", "2026-06-21T12:00:00Z", false, ""),
+		numberJSON("had", "active", "2026-06-21T12:00:00Z", false, "")))
+	f.fixture("GET", "/proxy/servers", "proxy_servers.json")
+	f.on("GET", "/proxy/orders", 200, `{"success":true,"data":{"orders":[
+		{"id":"p3","country":"DE","quantity":10,"price_per_proxy":0.5,"status":"active"},
+		{"id":"p2","country":"NL","quantity":10,"price_per_proxy":0.45,"status":"active"},
+		{"id":"p1","country":"DE","quantity":10,"price_per_proxy":0.5,"status":"active"},
+		{"id":"p0","country":"DE","quantity":10,"price_per_proxy":0.5,"status":"active"}]}}`)
+	p := f.fixedProvider(t)
+
+	claimAll := func(buy *backend.BuyRequest, known map[string]bool) []string {
+		t.Helper()
+		act := backend.Action{Kind: backend.ActBuy, Buy: buy}
+		claimed := map[string]bool{}
+		var got []string
+		for range 5 {
+			st, out, err := p.Settle(ctx(t), act, backend.Target{KnownIDs: known, Claimed: claimed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st == backend.SettledNotDone {
+				return got
+			}
+			var id string
+			switch {
+			case st != backend.SettledHappened:
+				t.Fatalf("settle %d: %v", len(got)+1, st)
+			case len(out.Lines) == 1 && len(out.Leases) == 1:
+				id = out.Lines[0].ID
+			case len(out.Lines) == 0 && len(out.Leases) == 1:
+				id = out.Leases[0].ID
+			default:
+				t.Fatalf("settle %d returned %d lines, %d leases: want the one order matched", len(got)+1, len(out.Lines), len(out.Leases))
+			}
+			claimed[id] = true
+			got = append(got, id)
+		}
+		t.Fatalf("never ran out of orders: %v", got)
+		return nil
+	}
+
+	// Numbers: the named purchase gets its named number; the other lost
+	// purchases get the rest, newest listed first; "had" was known.
+	known := map[string]bool{"had": true}
+	if got := claimAll(&backend.BuyRequest{Category: "number", Country: "SE", Name: "Ads"}, known); strings.Join(got, ",") != "named,newer,older" {
+		t.Errorf("number claims %v, want named,newer,older", got)
+	}
+	if got := claimAll(&backend.BuyRequest{Category: "number", Country: "SE"}, known); strings.Join(got, ",") != "newer,named,older" {
+		t.Errorf("number claims %v, want newer,named,older", got)
+	}
+	// Proxies: same quantity and the server's country (DE); p0 was known,
+	// as a lease id.
+	known = map[string]bool{"proxy/p0": true}
+	buy := &backend.BuyRequest{Category: "proxy", Product: "a1b2c3d4-e5f6-7890-abcd-ef1234567890", Quantity: 10}
+	if got := claimAll(buy, known); strings.Join(got, ",") != "proxy/p3,proxy/p1" {
+		t.Errorf("proxy claims %v, want proxy/p3,proxy/p1", got)
+	}
+	buy.Quantity = 3
+	if got := claimAll(buy, known); len(got) != 0 {
+		t.Errorf("another quantity matched %v", got)
 	}
 }
 
@@ -507,7 +580,9 @@ func TestSettleLeases(t *testing.T) {
 	f.fixture("GET", "/proxy/orders/ord-1", "proxy_order_get.json")
 	f.fixture("GET", "/domains/dom-1", "domain_get.json")
 	p := f.fixedProvider(t)
-	buy := backend.Action{Kind: backend.ActBuy, CreatedAt: ts("2026-01-01T00:00:10Z"), Buy: &backend.BuyRequest{Category: "proxy", Product: "s", Quantity: 10}}
+	f.fixture("GET", "/proxy/servers", "proxy_servers.json")
+	buy := backend.Action{Kind: backend.ActBuy, CreatedAt: ts("2026-01-01T00:00:10Z"),
+		Buy: &backend.BuyRequest{Category: "proxy", Product: "a1b2c3d4-e5f6-7890-abcd-ef1234567890", Quantity: 10}}
 	if got, out, err := p.Settle(ctx(t), buy, backend.Target{KnownIDs: map[string]bool{}}); err != nil || got != backend.SettledHappened || len(out.Leases) != 1 {
 		t.Errorf("new proxy order: %v %v", got, err)
 	}
@@ -515,9 +590,9 @@ func TestSettleLeases(t *testing.T) {
 		t.Errorf("known proxy order: %v", got)
 	}
 	other := buy
-	other.Buy = &backend.BuyRequest{Category: "proxy", Product: "s", Quantity: 3}
-	if got, _, _ := p.Settle(ctx(t), other, backend.Target{}); got != backend.SettledNotDone {
-		t.Errorf("another quantity: %v", got)
+	other.Buy = &backend.BuyRequest{Category: "proxy", Product: "b2c3d4e5-f6a7-8901-bcde-f12345678901", Quantity: 10}
+	if got, _, _ := p.Settle(ctx(t), other, backend.Target{KnownIDs: map[string]bool{}}); got != backend.SettledNotDone {
+		t.Errorf("a server in another country: %v", got)
 	}
 
 	lease := p.proxyLease(ProxyOrder{ID: "ord-1", Status: "active", ExpiresAt: Time{ts("2026-01-15T00:00:00Z")}})
