@@ -220,7 +220,7 @@ func (p *Provider) autoRenew(ctx context.Context, c *Client, act backend.Action,
 		if tg.lease != nil {
 			l := *tg.lease
 			l.AutoRenew = bool(r.AutoRenew)
-			l.Allowed = domainAllowed(l.State, l.AutoRenew)
+			l.Allowed = domainAllowed(l.AutoRenew)
 			out.Leases = []backend.Lease{l}
 		}
 		return out, nil

@@ -306,6 +306,9 @@ func TestClientErrors(t *testing.T) {
 			if e.Kind != tc.kind || e.Code != tc.code || e.Status != tc.status || e.Provider != backend.PivDay {
 				t.Errorf("got kind %v code %q status %d, want %v %q %d", e.Kind, e.Code, e.Status, tc.kind, tc.code, tc.status)
 			}
+			if want := map[string]backend.LineState{"NUMBER_EXPIRED": backend.LineExpired}[tc.code]; e.State != want {
+				t.Errorf("state %q, want %q", e.State, want)
+			}
 			if !strings.Contains(strings.ToLower(e.Message), strings.ToLower(tc.want)) {
 				t.Errorf("message %q lacks %q", e.Message, tc.want)
 			}

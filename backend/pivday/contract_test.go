@@ -283,7 +283,8 @@ func TestContractNumbers(t *testing.T) {
 				t.Errorf("active number → %s %s", l.State, l.Allowed)
 			}
 		case "expired":
-			if l.State != backend.LineExpired || l.Allowed.Has(backend.ActRenew) {
+			// pivday.md refuses no renewal of an expired number.
+			if l.State != backend.LineExpired || !l.Allowed.Has(backend.ActRenew) {
 				t.Errorf("expired number → %s %s", l.State, l.Allowed)
 			}
 			if l.Allowed.Has(backend.ActRestore) {
@@ -528,14 +529,18 @@ func TestContractRenewNumber(t *testing.T) {
 	if be := mustKind(t, err, backend.ErrInvalid); be.Code != "COUNTRY_NOT_AVAILABLE" {
 		t.Fatalf("FI renew: %+v", be)
 	}
-	// An expired number is restored, not renewed.
+	// pivday.md refuses no renewal of an expired number: the simulator
+	// runs it again from now, and the line the outcome carries is live.
 	nl := e.numberWhere(t, "expired", "NL")
-	_, err = e.c.RenewNumber(ctx, nl.ID, 1)
-	if be := mustKind(t, err, backend.ErrRefused); be.Code != "NUMBER_EXPIRED" {
-		t.Fatalf("expired renew: %+v", be)
+	nlLine := e.line(t, nl.ID)
+	out, err = e.p.Do(ctx, backend.Action{ID: "renew-2", Kind: backend.ActRenew, Target: nlLine.Key}, backend.Target{Line: &nlLine})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := e.number(t, nl.ID); !got.Expires.Equal(nl.Expires) {
-		t.Fatal("a refused renew moved the expiry")
+	got := e.number(t, nl.ID)
+	if got.Status != "active" || !got.Expires.Equal(e.s.Now().Add(30*24*time.Hour)) || out.Lines[0].State != backend.LineActive ||
+		!sameTime(out.Lines[0].ExpiresAt, got.Expires) || out.Lines[0].Allowed.Has(backend.ActRestore) {
+		t.Fatalf("renewed expired number: simulator %+v, outcome %+v", got, out.Lines[0])
 	}
 }
 
@@ -739,11 +744,9 @@ func TestContractProxies(t *testing.T) {
 	// Restore the expired order: active again for one month from now.
 	old := expired[0]
 	oldLease := e.lease(t, "proxy/"+string(old.ID))
-	if !oldLease.Allowed.Has(backend.ActRestore) || oldLease.Allowed.Has(backend.ActRenew) {
+	if !oldLease.Allowed.Has(backend.ActRestore) || !oldLease.Allowed.Has(backend.ActRenew) {
 		t.Fatalf("expired proxy allows %s", oldLease.Allowed)
 	}
-	_, err = e.c.RenewProxy(ctx, string(old.ID), 1)
-	mustKind(t, err, backend.ErrInvalid) // the simulator's ORDER_EXPIRED: restore instead
 	before = e.balance()
 	out, err = e.p.Do(ctx, backend.Action{ID: "restore-p", Kind: backend.ActRestore, Target: oldLease.Key}, backend.Target{Lease: &oldLease})
 	if err != nil {
@@ -754,8 +757,13 @@ func TestContractProxies(t *testing.T) {
 		out.Leases[0].State != "active" || !sameTime(out.Leases[0].ExpiresAt, exp) {
 		t.Fatalf("restore proxy: %s %v, outcome %+v", st, exp, out)
 	}
-	_, err = e.c.RestoreProxy(ctx, string(old.ID))
-	mustKind(t, err, backend.ErrInvalid) // not expired any more
+	// pivday.md refuses no restore of a live order: its term runs on a month.
+	if _, err = e.c.RestoreProxy(ctx, string(old.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if _, exp2, _ := e.s.PivDay.ProxyOrder(string(old.ID)); !exp2.Equal(exp.AddDate(0, 1, 0)) {
+		t.Fatalf("restore of a live order: %v → %v", exp, exp2)
+	}
 
 	// Buy: a new order appears in the listing.
 	servers, err := e.c.ProxyServers(ctx)
@@ -1518,28 +1526,33 @@ func TestContractWebhooks(t *testing.T) {
 }
 
 // TestContractAllowedActions: every action a line or lease offers is one
-// the simulator accepts.
+// the simulator accepts. Each is tried on a fresh simulator (same seed,
+// same objects), so one action's effect never hides another's answer.
 func TestContractAllowedActions(t *testing.T) {
 	e := newPivEnv(t, nil)
-	ctx := ctxT(t)
-	e.s.PivDay.SetBalance(e.acct, 1000)
-	lines, _, err := e.p.Lines(ctx)
+	lines, _, err := e.p.Lines(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	leases, err := e.p.Leases(ctx)
+	leases, err := e.p.Leases(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tried := map[backend.ActionKind]int{}
-	do := func(what string, kind backend.ActionKind, key backend.Key, tg backend.Target) error {
-		tried[kind]++
-		_, err := e.p.Do(ctx, backend.Action{ID: what + string(kind), Kind: kind, Target: key, Format: "both"}, tg)
+	try := func(kind backend.ActionKind, target func(e *pivEnv) (backend.Key, backend.Target)) error {
+		fresh := newPivEnv(t, nil)
+		fresh.s.PivDay.SetBalance(fresh.acct, 1000)
+		key, tg := target(fresh)
+		_, err := fresh.p.Do(ctxT(t), backend.Action{ID: "try-" + string(kind), Kind: kind, Target: key, Format: "both"}, tg)
 		return err
 	}
+	tried := map[backend.ActionKind]int{}
 	for _, l := range lines {
 		for _, kind := range l.Allowed.Kinds() {
-			err := do(l.ID, kind, l.Key, backend.Target{Line: &l})
+			tried[kind]++
+			err := try(kind, func(e *pivEnv) (backend.Key, backend.Target) {
+				line := e.line(t, l.ID)
+				return line.Key, backend.Target{Line: &line}
+			})
 			if l.Country == "FI" && kind == backend.ActRenew {
 				// The listing cannot tell that FI is no longer sold: the
 				// documented renew error says so.
@@ -1558,8 +1571,13 @@ func TestContractAllowedActions(t *testing.T) {
 			continue // the lines above
 		}
 		for _, kind := range l.Allowed.Kinds() {
-			if err := do(l.ID, kind, l.Key, backend.Target{Lease: &l}); err != nil {
-				t.Errorf("%s %s allows %s, the simulator refuses: %v", l.Kind, l.Name, kind, err)
+			tried[kind]++
+			err := try(kind, func(e *pivEnv) (backend.Key, backend.Target) {
+				lease := e.lease(t, l.ID)
+				return lease.Key, backend.Target{Lease: &lease}
+			})
+			if err != nil {
+				t.Errorf("%s %s (%s) allows %s, the simulator refuses: %v", l.Kind, l.Name, l.State, kind, err)
 			}
 		}
 	}

@@ -126,7 +126,13 @@ func (c *Client) apiError(req transport.Request, status int, env *envelope, body
 			text = code
 		}
 	}
-	return c.t.Error(req.Op, kind, status, code, text)
+	e := c.t.Error(req.Op, kind, status, code, text)
+	if code == "NUMBER_EXPIRED" {
+		// The refusal says what the number has become: the engine marks
+		// it expired instead of leaving it live.
+		e.State = backend.LineExpired
+	}
+	return e
 }
 
 // badAnswer reports a 2xx answer that could not be read. For a call that

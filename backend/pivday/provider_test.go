@@ -68,17 +68,20 @@ func TestLinesMapping(t *testing.T) {
 	if err != nil || msgs != nil {
 		t.Fatal(err, msgs)
 	}
+	// Renew and the auto-renew toggle in every state (pivday.md refuses
+	// them in none); restore only within 7 days of expiry.
+	base := backend.Allow(backend.ActCheck, backend.ActRenew, backend.ActAutoRenewOn)
 	want := map[string]struct {
 		state   backend.LineState
 		allowed backend.ActionSet
 	}{
-		"far":      {backend.LineActive, backend.Allow(backend.ActCheck, backend.ActRenew, backend.ActAutoRenewOn)},
-		"soon":     {backend.LineExpiring, backend.Allow(backend.ActCheck, backend.ActRenew, backend.ActAutoRenewOn)},
+		"far":      {backend.LineActive, base},
+		"soon":     {backend.LineExpiring, base},
 		"soonauto": {backend.LineActive, backend.Allow(backend.ActCheck, backend.ActRenew, backend.ActAutoRenewOff)},
-		"exp2":     {backend.LineExpired, backend.Allow(backend.ActCheck, backend.ActRestore)},
-		"exp10":    {backend.LineExpired, backend.Allow(backend.ActCheck)},
-		"rest":     {backend.LinePending, backend.Allow(backend.ActCheck)},
-		"odd":      {backend.LineUnknown, backend.Allow(backend.ActCheck)},
+		"exp2":     {backend.LineExpired, base.With(backend.ActRestore)},
+		"exp10":    {backend.LineExpired, base},
+		"rest":     {backend.LinePending, base},
+		"odd":      {backend.LineUnknown, base},
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("%d lines", len(lines))
@@ -388,7 +391,7 @@ func TestDoAutoRenewAndRestoreNumbers(t *testing.T) {
 		out.Jobs[0].Kind != backend.JobRestore || out.Jobs[0].State != backend.JobRunning || !sameMoney(out.Jobs[0].Cost, usd("9")) {
 		t.Errorf("restore outcome %+v", out)
 	}
-	if len(out.Lines) != 1 || out.Lines[0].State != backend.LinePending || out.Lines[0].Allowed != backend.Allow(backend.ActCheck) {
+	if len(out.Lines) != 1 || out.Lines[0].State != backend.LinePending || out.Lines[0].Allowed.Has(backend.ActRestore) {
 		t.Errorf("restored lines %+v", out.Lines)
 	}
 	// Keys alone are enough.

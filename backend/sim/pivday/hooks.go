@@ -25,13 +25,24 @@ func pivDetectCode(text string) string {
 // Deliver makes an inbound SMS arrive on a number now (any account) and
 // fires sms.received with the detected code.
 func (p *PivDay) Deliver(numberID, text string) error {
+	return p.DeliverAt(numberID, text, time.Time{})
+}
+
+// DeliverAt is Deliver with the message's received_at set to at (zero:
+// now): a date in the future is what a provider clock running ahead — or
+// a forged one — sends, for tests of code ordering, which must follow
+// when Switchboard saw a message, not the date it carries.
+func (p *PivDay) DeliverAt(numberID, text string, at time.Time) error {
 	p.s.Mu.Lock()
 	defer p.s.Mu.Unlock()
 	_, n := p.findNumber(numberID)
 	if n == nil {
 		return errPivUnknown
 	}
-	p.inbound(n, "+14155551234", text, pivDetectCode(text), p.s.Clock())
+	if at.IsZero() {
+		at = p.s.Clock()
+	}
+	p.inbound(n, "+14155551234", text, pivDetectCode(text), at.UTC())
 	return nil
 }
 
