@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"switchboard/backend"
 	"switchboard/backend/sanitize"
 )
@@ -189,7 +191,7 @@ func (p *Provider) numberChanged(ctx context.Context, out *backend.Outcome, tg t
 		if err != nil {
 			return // the action is done; the next poll brings the number
 		}
-		l = p.line(n, p.prices(ctx, false)[strings.ToUpper(string(n.Country))], now)
+		l = p.numberLine(ctx, n, now)
 		out.Lines = append(out.Lines, l)
 		out.Leases = append(out.Leases, p.numberLease(l))
 		return
@@ -333,7 +335,7 @@ func (p *Provider) check(ctx context.Context, c *Client, tg target) (backend.Out
 		if err != nil {
 			return backend.Outcome{}, err
 		}
-		l := p.line(n, p.prices(ctx, false)[strings.ToUpper(string(n.Country))], now)
+		l := p.numberLine(ctx, n, now)
 		out := backend.Outcome{Done: true, Leases: []backend.Lease{p.numberLease(l)}}
 		lines, msgs, err := p.Check(ctx, []backend.Line{l})
 		if err != nil {
@@ -396,7 +398,7 @@ func (p *Provider) buy(ctx context.Context, act backend.Action) (backend.Outcome
 			return backend.Outcome{}, err
 		}
 		now := p.now()
-		price := p.prices(ctx, false)[country]
+		price := p.numberPrices(ctx)[country]
 		out := backend.Outcome{Done: true, Charged: money(r.Cost)}
 		var bought []string
 		for _, n := range r.Numbers {
@@ -428,6 +430,11 @@ func (p *Provider) buy(ctx context.Context, act backend.Action) (backend.Outcome
 			return backend.Outcome{}, err
 		}
 		l := p.proxyLease(o)
+		if !l.RenewPrice.Known && o.PriceTotal.Valid {
+			// The purchase answer carries no price_per_proxy: a month of
+			// the order costs what the purchase charged for one.
+			l.RenewPrice = backend.NewMoney(o.PriceTotal.Value.Div(decimal.NewFromInt(int64(monthsN))), Currency)
+		}
 		return backend.Outcome{Done: true, Charged: money(o.PriceTotal), Leases: []backend.Lease{l},
 			Note: fmt.Sprintf("bought %s until %s", l.Name, day(l.ExpiresAt))}, nil
 	}

@@ -1619,6 +1619,87 @@ func TestContractRenewPrices(t *testing.T) {
 	}
 }
 
+// TestContractPricesToConfirm: the prices a confirmation shows are what
+// the simulator charges — a domain's renewal (its /domains/search
+// renew_price, looked up once and not on every listing), a number's month
+// as the very first listing prices it, a just-bought proxy order's month.
+func TestContractPricesToConfirm(t *testing.T) {
+	e := newPivEnv(t, nil)
+	ctx := ctxT(t)
+	e.s.PivDay.SetBalance(e.acct, 1000)
+
+	leases, err := e.p.Leases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	domains := 0
+	for _, l := range leases {
+		if l.Kind != backend.LeaseDomain {
+			continue
+		}
+		domains++
+		d, _ := e.s.PivDay.DomainDetail(strings.TrimPrefix(l.ID, "domain/"))
+		if !l.RenewPrice.Known || !l.RenewPrice.Amount.Equal(dec(d.RenewPrice)) || l.RenewPrice.Currency != "USD" {
+			t.Errorf("%s renews at %v, the simulator at %v", l.Name, l.RenewPrice, d.RenewPrice)
+			continue
+		}
+		before := e.balance()
+		if _, err := e.p.Do(ctx, backend.Action{ID: "rp-" + l.ID, Kind: backend.ActRenew, Target: l.Key}, backend.Target{Lease: &l}); err != nil {
+			t.Fatal(err)
+		}
+		if paid := before.Sub(e.balance()); !paid.Equal(l.RenewPrice.Amount) {
+			t.Errorf("%s: the lease says %v, the simulator charged %v", l.Name, l.RenewPrice, paid)
+		}
+	}
+	if domains == 0 {
+		t.Fatal("no domain leases")
+	}
+	// Within the hour a listing makes no lookup: numbers, proxy orders and
+	// domains, three reads.
+	hits := e.s.Hits(backend.PivDay)
+	if _, err := e.p.Leases(ctx); err != nil || e.s.Hits(backend.PivDay)-hits != 3 {
+		t.Fatalf("a second listing made %d requests (%v), want 3", e.s.Hits(backend.PivDay)-hits, err)
+	}
+
+	// A fresh adapter's first Lines prices every number it can.
+	p, _ := e.provider(t, e.key)
+	lines, _, err := p.Lines(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lines {
+		if l.Country == "FI" || l.State == backend.LineExpired {
+			continue // FI is no longer sold; an expired number renews from now
+		}
+		before := e.balance()
+		if _, err := p.Do(ctx, backend.Action{ID: "lp-" + l.ID, Kind: backend.ActRenew, Target: l.Key}, backend.Target{Line: &l}); err != nil {
+			t.Fatal(err)
+		}
+		if paid := before.Sub(e.balance()); !l.Price.Known || !paid.Equal(l.Price.Amount) {
+			t.Errorf("number %s (%s) priced %v, renewing a month charged %v", l.Number, l.Country, l.Price, paid)
+		}
+	}
+
+	// A just-bought proxy order renews at what its month cost.
+	servers, err := e.c.ProxyServers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.p.Do(ctx, backend.Action{ID: "bp", Kind: backend.ActBuy,
+		Buy: &backend.BuyRequest{Category: "proxy", Product: string(servers[1].ID), Quantity: 3, Months: 2}}, backend.Target{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := out.Leases[0]
+	before := e.balance()
+	if _, err := e.p.Do(ctx, backend.Action{ID: "rbp", Kind: backend.ActRenew, Target: l.Key}, backend.Target{Lease: &l}); err != nil {
+		t.Fatal(err)
+	}
+	if paid := before.Sub(e.balance()); !l.RenewPrice.Known || !paid.Equal(l.RenewPrice.Amount) {
+		t.Errorf("bought proxy order renews at %v, the simulator charged %v", l.RenewPrice, paid)
+	}
+}
+
 func TestContractSettleLeases(t *testing.T) {
 	e := newPivEnv(t, nil)
 	ctx := ctxT(t)

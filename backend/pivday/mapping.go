@@ -214,18 +214,19 @@ func (p *Provider) domainLease(d Domain) backend.Lease {
 	id := kindID(idDomain, ident(d.ID))
 	status := lower(d.Status)
 	return backend.Lease{
-		Key:       p.leaseKey(id),
-		Account:   p.account,
-		Provider:  backend.PivDay,
-		ID:        id,
-		Kind:      backend.LeaseDomain,
-		Name:      sanitize.Line(string(d.Name)),
-		State:     sanitize.Line(status),
-		ExpiresAt: d.ExpiresAt.Time,
-		AutoRenew: bool(d.AutoRenew),
-		HasAuto:   true,
-		Period:    "year",
-		Allowed:   domainAllowed(bool(d.AutoRenew)),
+		Key:        p.leaseKey(id),
+		Account:    p.account,
+		Provider:   backend.PivDay,
+		ID:         id,
+		Kind:       backend.LeaseDomain,
+		Name:       sanitize.Line(string(d.Name)),
+		State:      sanitize.Line(status),
+		ExpiresAt:  d.ExpiresAt.Time,
+		AutoRenew:  bool(d.AutoRenew),
+		HasAuto:    true,
+		RenewPrice: p.renewPrice(d.Name),
+		Period:     "year",
+		Allowed:    domainAllowed(bool(d.AutoRenew)),
 	}
 }
 

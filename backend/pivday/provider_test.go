@@ -193,7 +193,7 @@ func TestLeases(t *testing.T) {
 		t.Errorf("proxy lease %+v", px)
 	}
 	d := byID["domain/dom-uuid-..."]
-	if d.Kind != backend.LeaseDomain || d.Name != "mysite.com" || !d.AutoRenew || !d.HasAuto || d.Period != "year" ||
+	if d.Kind != backend.LeaseDomain || d.Name != "mysite.com" || !d.AutoRenew || !d.HasAuto || d.Period != "year" || d.RenewPrice.Known ||
 		d.Allowed != backend.Allow(backend.ActCheck, backend.ActRenew, backend.ActAutoRenewOff) || !d.ExpiresAt.Equal(ts("2027-01-01T00:00:00Z")) {
 		t.Errorf("domain lease %+v", d)
 	}
@@ -201,6 +201,92 @@ func TestLeases(t *testing.T) {
 	if ssl.Kind != backend.LeaseSSL || ssl.Name != "SSL mysite.com" || ssl.State != "active" || !ssl.ExpiresAt.Equal(ts("2026-04-01T00:00:00Z")) ||
 		ssl.Allowed != backend.Allow(backend.ActCheck) {
 		t.Errorf("ssl lease %+v", ssl)
+	}
+}
+
+// TestDomainRenewPrices: a domain lease carries GET /domains/search's
+// renew_price, looked up at most once an hour per domain and for at most
+// searchesPerListing domains per listing; a failed lookup never fails the
+// listing.
+func TestDomainRenewPrices(t *testing.T) {
+	f := newFake(t)
+	var domains []string
+	for i := range 7 {
+		domains = append(domains, fmt.Sprintf(`{"id":"d%d","domain_name":"site%d.com","status":"active","expires_at":"2027-01-01T00:00:00Z"}`, i, i))
+	}
+	domains = append(domains, `{"id":"dp","domain_name":"pending.com","status":"pending"}`)
+	f.on("GET", "/domains", 200, `{"success":true,"data":{"domains":[`+strings.Join(domains, ",")+`]}}`)
+	f.on("GET", "/numbers", 200, numbersBody())
+	f.on("GET", "/proxy/orders", 200, `{"success":true,"data":{"orders":[]}}`)
+	f.fixture("GET", "/numbers/countries", "countries.json")
+	var searched []string
+	fail := false
+	f.handle("GET", "/domains/search", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query().Get("q")
+		searched = append(searched, q)
+		w.Header().Set("Content-Type", "application/json")
+		if fail {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"success":false,"error":{"code":"VALIDATION_ERROR","message":"unsupported TLD"}}`)
+			return
+		}
+		// The document's example, for this name; "site3.com" renews in a
+		// decimal-comma string.
+		price := "12.50"
+		if q == "site3.com" {
+			price = `"14,00"`
+		}
+		fmt.Fprintf(w, `{"success":true,"data":{"domain":%q,"available":false,"create_price":12.50,"renew_price":%s,"currency":"USD"}}`, q, price)
+	})
+	p := f.provider(t)
+	now := testNow
+	p.now = func() time.Time { return now }
+	prices := func() map[string]backend.Money {
+		t.Helper()
+		leases, err := p.Leases(ctx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]backend.Money{}
+		for _, l := range leases {
+			if l.Kind == backend.LeaseDomain {
+				out[l.Name] = l.RenewPrice
+			}
+		}
+		return out
+	}
+
+	got := prices()
+	if len(searched) != searchesPerListing || len(got) != 7 {
+		t.Fatalf("first listing searched %v, leases %v", searched, got)
+	}
+	for i, name := range searched {
+		if want := fmt.Sprintf("site%d.com", i); name != want {
+			t.Errorf("search %d for %q, want %q", i, name, want)
+		}
+	}
+	if !sameMoney(got["site0.com"], usd("12.50")) || !sameMoney(got["site3.com"], usd("14")) || got["site6.com"].Known {
+		t.Errorf("prices after the first listing: %v", got)
+	}
+	got = prices() // the rest, not the ones already known, nor the pending registration
+	if len(searched) != 7 || searched[5] != "site5.com" || searched[6] != "site6.com" || !sameMoney(got["site6.com"], usd("12.50")) {
+		t.Fatalf("second listing searched %v, prices %v", searched, got)
+	}
+	now = now.Add(59 * time.Minute)
+	if got = prices(); len(searched) != 7 || !sameMoney(got["site0.com"], usd("12.50")) {
+		t.Fatalf("within the hour: searched %v, prices %v", searched, got)
+	}
+	// An hour on, the oldest are looked up again; a failure stops the round,
+	// keeps the prices known and fails nothing.
+	now = now.Add(2 * time.Minute)
+	fail = true
+	if got = prices(); len(searched) != 8 || !sameMoney(got["site0.com"], usd("12.50")) {
+		t.Fatalf("failed lookup: searched %v, prices %v", searched, got)
+	}
+	// A domain lease built from a webhook carries the known price too.
+	_, _, leases, _, err := p.ParseWebhook([]byte(`{"event_type":"domain.expires_soon","data":{"domain_id":"d1","domain_name":"site1.com","expires_at":"2027-01-01T00:00:00Z"}}`))
+	if err != nil || len(leases) != 1 || !sameMoney(leases[0].RenewPrice, usd("12.50")) {
+		t.Errorf("webhook lease %+v %v", leases, err)
 	}
 }
 
@@ -408,11 +494,19 @@ func TestDoBuy(t *testing.T) {
 	f.fixture("POST", "/numbers/purchase", "number_purchase.json")
 	f.fixture("POST", "/proxy/purchase", "proxy_purchase.json")
 	p := f.fixedProvider(t)
+	posts := func() (out []recorded) {
+		for _, r := range f.requests() {
+			if r.Method == http.MethodPost {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
 	out, err := p.Do(ctx(t), backend.Action{Kind: backend.ActBuy, Buy: &backend.BuyRequest{Category: "number", Country: "se", Name: "My Sweden Number", AutoRenew: true}}, backend.Target{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := f.requests()[0]; r.Body != `{"country_code":"SE","duration_months":1,"auto_renew":true,"custom_name":"My Sweden Number"}` {
+	if r := posts()[0]; r.Body != `{"country_code":"SE","duration_months":1,"auto_renew":true,"custom_name":"My Sweden Number"}` {
 		t.Errorf("body %s", r.Body)
 	}
 	if !out.Done || !sameMoney(out.Charged, usd("5")) || len(out.Lines) != 1 || len(out.Leases) != 1 {
@@ -426,11 +520,16 @@ func TestDoBuy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := f.requests()[1]; r.Body != `{"server_id":"a1b2","quantity":5,"months":2}` {
+	if r := posts()[1]; r.Body != `{"server_id":"a1b2","quantity":5,"months":2}` {
 		t.Errorf("body %s", r.Body)
 	}
 	if len(out.Leases) != 1 || out.Leases[0].ID != "proxy/ord-uuid-..." || !sameMoney(out.Charged, usd("2.50")) {
 		t.Errorf("proxy outcome %+v", out)
+	}
+	// The answer has no price_per_proxy: a month costs what the purchase
+	// charged for one (2.50 for two months).
+	if !sameMoney(out.Leases[0].RenewPrice, usd("1.25")) {
+		t.Errorf("bought proxy order renews at %v, want $1.25 a month", out.Leases[0].RenewPrice)
 	}
 
 	for _, b := range []backend.BuyRequest{
@@ -445,7 +544,7 @@ func TestDoBuy(t *testing.T) {
 			t.Errorf("%+v: %v", b, err)
 		}
 	}
-	if len(f.requests()) != 2 {
+	if len(posts()) != 2 {
 		t.Errorf("invalid purchases reached the provider")
 	}
 }
@@ -645,9 +744,11 @@ func TestCatalog(t *testing.T) {
 	if _, err := p.Catalog(ctx(t), backend.CatalogRequest{Category: "number", Step: backend.StepOperator}); backend.KindOf(err) != backend.ErrInvalid {
 		t.Errorf("bad step: %v", err)
 	}
-	// The countries read by the picker price the number leases later.
-	if pr := p.prices(ctx(t), false)["SE"]; !sameMoney(pr, usd("4")) {
-		t.Errorf("cached SE price %v", pr)
+	// The countries read by the picker price the number leases later,
+	// without another read.
+	reads := len(f.requests())
+	if pr := p.numberPrices(ctx(t))["SE"]; !sameMoney(pr, usd("4")) || len(f.requests()) != reads {
+		t.Errorf("cached SE price %v after %d more reads", pr, len(f.requests())-reads)
 	}
 }
 

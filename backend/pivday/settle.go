@@ -41,7 +41,7 @@ func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Tar
 			if err != nil {
 				return backend.SettledUnknown, backend.Outcome{}, err
 			}
-			l := p.line(n, p.prices(ctx, false)[strings.ToUpper(string(n.Country))], now)
+			l := p.numberLine(ctx, n, now)
 			out := backend.Outcome{Lines: []backend.Line{l}, Leases: []backend.Lease{p.numberLease(l)}}
 			return moved(before, l.ExpiresAt), out, nil
 		case idProxy:
@@ -83,7 +83,7 @@ func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Tar
 			if err != nil {
 				return backend.SettledUnknown, backend.Outcome{}, err
 			}
-			l := p.line(n, p.prices(ctx, false)[strings.ToUpper(string(n.Country))], now)
+			l := p.numberLine(ctx, n, now)
 			return flag(bool(n.AutoRenew) == want), backend.Outcome{Lines: []backend.Line{l}, Leases: []backend.Lease{p.numberLease(l)}}, nil
 		case idDomain:
 			d, err := p.c.Domain(ctx, tg.id)
@@ -132,7 +132,7 @@ func (p *Provider) settleRestore(ctx context.Context, act backend.Action, t back
 		}
 		s := lower(n.Status)
 		status[id] = s
-		l := p.line(n, p.prices(ctx, false)[strings.ToUpper(string(n.Country))], now)
+		l := p.numberLine(ctx, n, now)
 		out.Lines = append(out.Lines, l)
 		prev, known := snap[id]
 		switch {
@@ -193,7 +193,7 @@ func (p *Provider) settleBuy(ctx context.Context, act backend.Action, t backend.
 		if found < 0 {
 			return backend.SettledNotDone, backend.Outcome{}, nil
 		}
-		l := p.line(nums[found], p.prices(ctx, false)[country], p.now())
+		l := p.numberLine(ctx, nums[found], p.now())
 		return backend.SettledHappened, backend.Outcome{Lines: []backend.Line{l}, Leases: []backend.Lease{p.numberLease(l)},
 			Note: "the purchase went through: " + l.Number}, nil
 	case CategoryProxy:

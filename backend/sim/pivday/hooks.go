@@ -221,16 +221,18 @@ type PivDayDomain struct {
 	ID, Name, Status    string
 	Expires, SSLExpires time.Time
 	AutoRenew           bool
+	RenewPrice          float64 // a year's renewal, as /domains/search and /renew charge it
 }
 
-// DomainDetail reports a domain's name, status, expiries and auto-renew flag.
+// DomainDetail reports a domain's name, status, expiries, auto-renew flag
+// and renewal price.
 func (p *PivDay) DomainDetail(id string) (PivDayDomain, bool) {
 	p.s.Mu.Lock()
 	defer p.s.Mu.Unlock()
 	for _, a := range p.accounts {
 		if d := p.domain(a, id); d != nil {
 			return PivDayDomain{ID: d.id, Name: d.name, Status: d.status, Expires: d.expiresAt,
-				SSLExpires: d.sslExpiresAt, AutoRenew: d.autoRenew}, true
+				SSLExpires: d.sslExpiresAt, AutoRenew: d.autoRenew, RenewPrice: d.renewPrice}, true
 		}
 	}
 	return PivDayDomain{}, false
