@@ -62,14 +62,12 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 			}
 			return outLines, msgs, err
 		}
+		// The line's code is the engine's to pick from these messages, in
+		// the order Switchboard sees them: piv.day's received_at is its
+		// clock (maybe wrong, maybe forged), so it sets no Line.CodeAt.
 		for _, m := range list {
-			msg, ok := p.message(l.ID, l.Number, m)
-			if !ok {
-				continue
-			}
-			msgs = append(msgs, msg)
-			if msg.Code != "" && msg.ReceivedAt.After(l.CodeAt) {
-				l.Code, l.CodeAt = msg.Code, msg.ReceivedAt
+			if msg, ok := p.message(l.ID, l.Number, m); ok {
+				msgs = append(msgs, msg)
 			}
 		}
 		outLines = append(outLines, l)
