@@ -118,6 +118,14 @@ func actMonths(act backend.Action, c *Client) (int, error) {
 	return act.Months, nil
 }
 
+// renew extends a number, a proxy order or a domain.
+//
+// No piv.day renewal or restore opens a new receiving window, so no line
+// comes back with NewWindow: a number is a monthly rental that receives
+// all the time (GET /numbers/{id}/sms is one history over its whole
+// life), renewing "extends an active number", and a restore brings it back
+// "with SMS history and settings preserved". Nothing is re-armed to wait
+// for one code, so the newest code stays the number's code.
 func (p *Provider) renew(ctx context.Context, c *Client, act backend.Action, tg target) (backend.Outcome, error) {
 	n, err := actMonths(act, c)
 	if err != nil {
@@ -271,6 +279,8 @@ func (p *Provider) restoreIDs(act backend.Action, t backend.Target) ([]string, m
 	return ids, snap
 }
 
+// restoreNumbers restores expired numbers; like a renewal it opens no new
+// receiving window (see renew).
 func (p *Provider) restoreNumbers(ctx context.Context, act backend.Action, t backend.Target) (backend.Outcome, error) {
 	ids, snap := p.restoreIDs(act, t)
 	if len(ids) == 0 {
