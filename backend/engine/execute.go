@@ -93,6 +93,9 @@ func (e *Engine) targetFor(a *acct, act backend.Action) (backend.Target, *backen
 		for _, j := range a.jobs {
 			known[j.ID] = true
 		}
+		for _, l := range a.leases { // what some buys make (piv.day proxy orders)
+			known[l.ID] = true
+		}
 		return backend.Target{KnownIDs: known}, nil
 	case backend.ActRestore:
 		if len(act.Targets) > 0 {

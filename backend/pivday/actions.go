@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"switchboard/backend"
 	"switchboard/backend/sanitize"
 )
@@ -116,6 +118,14 @@ func actMonths(act backend.Action, c *Client) (int, error) {
 	return act.Months, nil
 }
 
+// renew extends a number, a proxy order or a domain.
+//
+// No piv.day renewal or restore opens a new receiving window, so no line
+// comes back with NewWindow: a number is a monthly rental that receives
+// all the time (GET /numbers/{id}/sms is one history over its whole
+// life), renewing "extends an active number", and a restore brings it back
+// "with SMS history and settings preserved". Nothing is re-armed to wait
+// for one code, so the newest code stays the number's code.
 func (p *Provider) renew(ctx context.Context, c *Client, act backend.Action, tg target) (backend.Outcome, error) {
 	n, err := actMonths(act, c)
 	if err != nil {
@@ -189,7 +199,7 @@ func (p *Provider) numberChanged(ctx context.Context, out *backend.Outcome, tg t
 		if err != nil {
 			return // the action is done; the next poll brings the number
 		}
-		l = p.line(n, p.prices(ctx, false)[strings.ToUpper(string(n.Country))], now)
+		l = p.numberLine(ctx, n, now)
 		out.Lines = append(out.Lines, l)
 		out.Leases = append(out.Leases, p.numberLease(l))
 		return
@@ -220,7 +230,7 @@ func (p *Provider) autoRenew(ctx context.Context, c *Client, act backend.Action,
 		if tg.lease != nil {
 			l := *tg.lease
 			l.AutoRenew = bool(r.AutoRenew)
-			l.Allowed = domainAllowed(l.State, l.AutoRenew)
+			l.Allowed = domainAllowed(l.AutoRenew)
 			out.Leases = []backend.Lease{l}
 		}
 		return out, nil
@@ -269,6 +279,8 @@ func (p *Provider) restoreIDs(act backend.Action, t backend.Target) ([]string, m
 	return ids, snap
 }
 
+// restoreNumbers restores expired numbers; like a renewal it opens no new
+// receiving window (see renew).
 func (p *Provider) restoreNumbers(ctx context.Context, act backend.Action, t backend.Target) (backend.Outcome, error) {
 	ids, snap := p.restoreIDs(act, t)
 	if len(ids) == 0 {
@@ -333,7 +345,7 @@ func (p *Provider) check(ctx context.Context, c *Client, tg target) (backend.Out
 		if err != nil {
 			return backend.Outcome{}, err
 		}
-		l := p.line(n, p.prices(ctx, false)[strings.ToUpper(string(n.Country))], now)
+		l := p.numberLine(ctx, n, now)
 		out := backend.Outcome{Done: true, Leases: []backend.Lease{p.numberLease(l)}}
 		lines, msgs, err := p.Check(ctx, []backend.Line{l})
 		if err != nil {
@@ -396,7 +408,7 @@ func (p *Provider) buy(ctx context.Context, act backend.Action) (backend.Outcome
 			return backend.Outcome{}, err
 		}
 		now := p.now()
-		price := p.prices(ctx, false)[country]
+		price := p.numberPrices(ctx)[country]
 		out := backend.Outcome{Done: true, Charged: money(r.Cost)}
 		var bought []string
 		for _, n := range r.Numbers {
@@ -428,6 +440,11 @@ func (p *Provider) buy(ctx context.Context, act backend.Action) (backend.Outcome
 			return backend.Outcome{}, err
 		}
 		l := p.proxyLease(o)
+		if !l.RenewPrice.Known && o.PriceTotal.Valid {
+			// The purchase answer carries no price_per_proxy: a month of
+			// the order costs what the purchase charged for one.
+			l.RenewPrice = backend.NewMoney(o.PriceTotal.Value.Div(decimal.NewFromInt(int64(monthsN))), Currency)
+		}
 		return backend.Outcome{Done: true, Charged: money(o.PriceTotal), Leases: []backend.Lease{l},
 			Note: fmt.Sprintf("bought %s until %s", l.Name, day(l.ExpiresAt))}, nil
 	}

@@ -282,6 +282,9 @@ func TestClientErrors(t *testing.T) {
 		{400, "NUMBER_NOT_ACTIVE", "", backend.ErrRefused, "number is not active"},
 		{402, "INSUFFICIENT_BALANCE", "Not enough balance: required $5.00, available $1.20", backend.ErrNoBalance, "not enough balance (needs $5.00, have $1.20)"},
 		{402, "INSUFFICIENT_BALANCE", "Balance too low", backend.ErrNoBalance, "not enough balance: Balance too low"},
+		{402, "INSUFFICIENT_BALANCE", "required 4,00, available 1,5", backend.ErrNoBalance, "not enough balance (needs $4.00, have $1.50)"},
+		// "1,500" is 1500 or 1.5: shown as piv.day wrote it, never as a reading.
+		{402, "INSUFFICIENT_BALANCE", "required $1,500, available $20", backend.ErrNoBalance, "not enough balance: required $1,500, available $20"},
 		{400, "COUNTRY_NOT_AVAILABLE", "Country not available", backend.ErrInvalid, "country not available"},
 		{400, "NO_NUMBERS_AVAILABLE", "No numbers in SE", backend.ErrOutOfStock, "no free numbers"},
 		{404, "NO_RESTORABLE_NUMBERS", "Nothing to restore", backend.ErrRefused, "can be restored"},
@@ -302,6 +305,9 @@ func TestClientErrors(t *testing.T) {
 			}
 			if e.Kind != tc.kind || e.Code != tc.code || e.Status != tc.status || e.Provider != backend.PivDay {
 				t.Errorf("got kind %v code %q status %d, want %v %q %d", e.Kind, e.Code, e.Status, tc.kind, tc.code, tc.status)
+			}
+			if want := map[string]backend.LineState{"NUMBER_EXPIRED": backend.LineExpired}[tc.code]; e.State != want {
+				t.Errorf("state %q, want %q", e.State, want)
 			}
 			if !strings.Contains(strings.ToLower(e.Message), strings.ToLower(tc.want)) {
 				t.Errorf("message %q lacks %q", e.Message, tc.want)

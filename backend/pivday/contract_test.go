@@ -37,13 +37,13 @@ type pivEnv struct {
 	budget *backend.Budget
 }
 
-// newPivEnv starts a quiet simulator on a manual clock that begins on a
-// minute boundary (the simulator's rate windows are whole minutes, so the
-// tests see the same windows on every run).
+// newPivEnv starts a quiet simulator on a manual clock at sim.DefaultStart
+// (a minute boundary: the simulator's rate windows are whole minutes), and
+// the adapter reads the same clock, so every run sees the same windows,
+// expiries and states whatever the wall clock says.
 func newPivEnv(t *testing.T, rates map[backend.ProviderKind]int) *pivEnv {
 	t.Helper()
-	s := sim.New(sim.Options{Manual: true, Seed: 7, Quiet: true,
-		Start: time.Now().UTC().Truncate(time.Minute), Rates: rates})
+	s := sim.New(sim.Options{Manual: true, Seed: 7, Quiet: true, Rates: rates})
 	t.Cleanup(s.Close)
 	e := &pivEnv{s: s}
 	if accs := wiring.SimAccounts(s, backend.PivDay); len(accs) > 0 {
@@ -64,7 +64,7 @@ func (e *pivEnv) provider(t *testing.T, key string) (*pivday.Provider, *backend.
 	t.Helper()
 	b := backend.NewBudget(6000)
 	p, err := pivday.New(pivday.Config{Account: e.acct, BaseURL: e.s.URL(backend.PivDay), APIKey: key,
-		Budget: b, Timeout: 5 * time.Second})
+		Budget: b, Timeout: 5 * time.Second, Now: e.s.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,8 @@ func TestContractNumbers(t *testing.T) {
 				t.Errorf("active number → %s %s", l.State, l.Allowed)
 			}
 		case "expired":
-			if l.State != backend.LineExpired || l.Allowed.Has(backend.ActRenew) {
+			// pivday.md refuses no renewal of an expired number.
+			if l.State != backend.LineExpired || !l.Allowed.Has(backend.ActRenew) {
 				t.Errorf("expired number → %s %s", l.State, l.Allowed)
 			}
 			if l.Allowed.Has(backend.ActRestore) {
@@ -430,8 +431,17 @@ func TestContractSMSAndCheck(t *testing.T) {
 	if found == nil || found.Code != "482913" || !sameTime(found.ReceivedAt, e.s.Now()) {
 		t.Fatalf("delivered SMS as Message: %+v", found)
 	}
-	if lines[0].Code != "482913" {
-		t.Fatalf("line code %q", lines[0].Code)
+	// A message piv.day dates in the future comes back with its date for
+	// display, but dates nothing of the line: the engine orders codes by
+	// when Switchboard saw them.
+	ahead := e.s.Now().Add(3 * time.Hour)
+	if err := e.s.PivDay.DeliverAt(office.ID, "Your code is 650321", ahead); err != nil {
+		t.Fatal(err)
+	}
+	lines, msgs, err = e.p.Check(ctx, []backend.Line{l})
+	if err != nil || len(lines) != 1 || lines[0].Code != "" || !lines[0].CodeAt.IsZero() ||
+		!slices.ContainsFunc(msgs, func(m backend.Message) bool { return m.Code == "650321" && sameTime(m.ReceivedAt, ahead) }) {
+		t.Fatalf("Check after a future-dated SMS: line %+v, %v", lines, err)
 	}
 
 	// The same SMS read again is the same Message (the ledger stores it once).
@@ -442,7 +452,8 @@ func TestContractSMSAndCheck(t *testing.T) {
 
 	// Do(check) reads the number and its SMS.
 	out, err := e.p.Do(ctx, backend.Action{Kind: backend.ActCheck, Target: l.Key}, backend.Target{Line: &l})
-	if err != nil || len(out.Lines) != 1 || out.Lines[0].Code != "482913" || len(out.Leases) != 1 {
+	if err != nil || len(out.Lines) != 1 || len(out.Leases) != 1 ||
+		!slices.ContainsFunc(out.Messages, func(m backend.Message) bool { return m.Code == "482913" }) {
 		t.Fatalf("Do(check): %+v %v", out, err)
 	}
 }
@@ -528,14 +539,18 @@ func TestContractRenewNumber(t *testing.T) {
 	if be := mustKind(t, err, backend.ErrInvalid); be.Code != "COUNTRY_NOT_AVAILABLE" {
 		t.Fatalf("FI renew: %+v", be)
 	}
-	// An expired number is restored, not renewed.
+	// pivday.md refuses no renewal of an expired number: the simulator
+	// runs it again from now, and the line the outcome carries is live.
 	nl := e.numberWhere(t, "expired", "NL")
-	_, err = e.c.RenewNumber(ctx, nl.ID, 1)
-	if be := mustKind(t, err, backend.ErrRefused); be.Code != "NUMBER_EXPIRED" {
-		t.Fatalf("expired renew: %+v", be)
+	nlLine := e.line(t, nl.ID)
+	out, err = e.p.Do(ctx, backend.Action{ID: "renew-2", Kind: backend.ActRenew, Target: nlLine.Key}, backend.Target{Line: &nlLine})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := e.number(t, nl.ID); !got.Expires.Equal(nl.Expires) {
-		t.Fatal("a refused renew moved the expiry")
+	got := e.number(t, nl.ID)
+	if got.Status != "active" || !got.Expires.Equal(e.s.Now().Add(30*24*time.Hour)) || out.Lines[0].State != backend.LineActive ||
+		!sameTime(out.Lines[0].ExpiresAt, got.Expires) || out.Lines[0].Allowed.Has(backend.ActRestore) {
+		t.Fatalf("renewed expired number: simulator %+v, outcome %+v", got, out.Lines[0])
 	}
 }
 
@@ -739,11 +754,9 @@ func TestContractProxies(t *testing.T) {
 	// Restore the expired order: active again for one month from now.
 	old := expired[0]
 	oldLease := e.lease(t, "proxy/"+string(old.ID))
-	if !oldLease.Allowed.Has(backend.ActRestore) || oldLease.Allowed.Has(backend.ActRenew) {
+	if !oldLease.Allowed.Has(backend.ActRestore) || !oldLease.Allowed.Has(backend.ActRenew) {
 		t.Fatalf("expired proxy allows %s", oldLease.Allowed)
 	}
-	_, err = e.c.RenewProxy(ctx, string(old.ID), 1)
-	mustKind(t, err, backend.ErrInvalid) // the simulator's ORDER_EXPIRED: restore instead
 	before = e.balance()
 	out, err = e.p.Do(ctx, backend.Action{ID: "restore-p", Kind: backend.ActRestore, Target: oldLease.Key}, backend.Target{Lease: &oldLease})
 	if err != nil {
@@ -754,8 +767,13 @@ func TestContractProxies(t *testing.T) {
 		out.Leases[0].State != "active" || !sameTime(out.Leases[0].ExpiresAt, exp) {
 		t.Fatalf("restore proxy: %s %v, outcome %+v", st, exp, out)
 	}
-	_, err = e.c.RestoreProxy(ctx, string(old.ID))
-	mustKind(t, err, backend.ErrInvalid) // not expired any more
+	// pivday.md refuses no restore of a live order: its term runs on a month.
+	if _, err = e.c.RestoreProxy(ctx, string(old.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if _, exp2, _ := e.s.PivDay.ProxyOrder(string(old.ID)); !exp2.Equal(exp.AddDate(0, 1, 0)) {
+		t.Fatalf("restore of a live order: %v → %v", exp, exp2)
+	}
 
 	// Buy: a new order appears in the listing.
 	servers, err := e.c.ProxyServers(ctx)
@@ -1214,6 +1232,77 @@ func TestContractSettle(t *testing.T) {
 	})
 }
 
+// TestContractSettleClaims: two identical purchases whose answers were
+// lost are matched to the two orders they made, never both to one; a third
+// that never reached piv.day finds nothing. The test passes the orders
+// already settled onto as Target.Claimed, as the engine does.
+func TestContractSettleClaims(t *testing.T) {
+	e := newPivEnv(t, nil)
+	ctx := ctxT(t)
+	servers, err := e.c.ProxyServers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, path string
+		buy        backend.BuyRequest
+		ids        func() []string
+	}{
+		{"numbers", "/numbers/purchase", backend.BuyRequest{Category: "number", Country: "GB"},
+			func() []string { return e.s.PivDay.NumberIDs(e.acct) }},
+		// The first server's country and quantity match seeded orders: only
+		// the known ids tell them from the new ones.
+		{"proxies", "/proxy/purchase", backend.BuyRequest{Category: "proxy", Product: string(servers[0].ID), Quantity: 10},
+			func() []string {
+				var out []string
+				for _, id := range e.s.PivDay.ProxyOrderIDs(e.acct) {
+					out = append(out, "proxy/"+id)
+				}
+				return out
+			}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			known := knownNumbers(c.ids())
+			var acts []backend.Action
+			for i, fault := range []sim.FaultKind{sim.FaultLoseResponse, sim.FaultLoseResponse, sim.FaultDrop} {
+				e.s.Inject(backend.PivDay, sim.Fault{Kind: fault, Path: c.path, Times: 1})
+				buy := c.buy
+				act := backend.Action{ID: c.name + strconv.Itoa(i), Kind: backend.ActBuy, CreatedAt: e.s.Now(), Buy: &buy}
+				_, err := e.p.Do(ctx, act, backend.Target{KnownIDs: known})
+				mustKind(t, err, backend.ErrOutcomeUnknown)
+				acts = append(acts, act)
+			}
+			made := c.ids()[len(known):]
+			if len(made) != 2 {
+				t.Fatalf("the simulator made %d orders, want 2", len(made))
+			}
+			claimed := map[string]bool{}
+			for i, act := range acts {
+				st, out, err := e.p.Settle(ctx, act, backend.Target{KnownIDs: known, Claimed: claimed})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i == 2 {
+					if st != backend.SettledNotDone {
+						t.Fatalf("the third purchase settled %v, want not done (both orders are claimed)", st)
+					}
+					continue
+				}
+				id := ""
+				if len(out.Lines) == 1 {
+					id = out.Lines[0].ID
+				} else if len(out.Leases) == 1 {
+					id = out.Leases[0].ID
+				}
+				if st != backend.SettledHappened || !slices.Contains(made, id) || claimed[id] {
+					t.Fatalf("purchase %d settled %v onto %q (claimed %v), want one of %v", i+1, st, id, claimed, made)
+				}
+				claimed[id] = true
+			}
+		})
+	}
+}
+
 // --- rate limits ----------------------------------------------------------------------
 
 func TestContractRateLimits(t *testing.T) {
@@ -1447,28 +1536,33 @@ func TestContractWebhooks(t *testing.T) {
 }
 
 // TestContractAllowedActions: every action a line or lease offers is one
-// the simulator accepts.
+// the simulator accepts. Each is tried on a fresh simulator (same seed,
+// same objects), so one action's effect never hides another's answer.
 func TestContractAllowedActions(t *testing.T) {
 	e := newPivEnv(t, nil)
-	ctx := ctxT(t)
-	e.s.PivDay.SetBalance(e.acct, 1000)
-	lines, _, err := e.p.Lines(ctx)
+	lines, _, err := e.p.Lines(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	leases, err := e.p.Leases(ctx)
+	leases, err := e.p.Leases(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tried := map[backend.ActionKind]int{}
-	do := func(what string, kind backend.ActionKind, key backend.Key, tg backend.Target) error {
-		tried[kind]++
-		_, err := e.p.Do(ctx, backend.Action{ID: what + string(kind), Kind: kind, Target: key, Format: "both"}, tg)
+	try := func(kind backend.ActionKind, target func(e *pivEnv) (backend.Key, backend.Target)) error {
+		fresh := newPivEnv(t, nil)
+		fresh.s.PivDay.SetBalance(fresh.acct, 1000)
+		key, tg := target(fresh)
+		_, err := fresh.p.Do(ctxT(t), backend.Action{ID: "try-" + string(kind), Kind: kind, Target: key, Format: "both"}, tg)
 		return err
 	}
+	tried := map[backend.ActionKind]int{}
 	for _, l := range lines {
 		for _, kind := range l.Allowed.Kinds() {
-			err := do(l.ID, kind, l.Key, backend.Target{Line: &l})
+			tried[kind]++
+			err := try(kind, func(e *pivEnv) (backend.Key, backend.Target) {
+				line := e.line(t, l.ID)
+				return line.Key, backend.Target{Line: &line}
+			})
 			if l.Country == "FI" && kind == backend.ActRenew {
 				// The listing cannot tell that FI is no longer sold: the
 				// documented renew error says so.
@@ -1487,8 +1581,13 @@ func TestContractAllowedActions(t *testing.T) {
 			continue // the lines above
 		}
 		for _, kind := range l.Allowed.Kinds() {
-			if err := do(l.ID, kind, l.Key, backend.Target{Lease: &l}); err != nil {
-				t.Errorf("%s %s allows %s, the simulator refuses: %v", l.Kind, l.Name, kind, err)
+			tried[kind]++
+			err := try(kind, func(e *pivEnv) (backend.Key, backend.Target) {
+				lease := e.lease(t, l.ID)
+				return lease.Key, backend.Target{Lease: &lease}
+			})
+			if err != nil {
+				t.Errorf("%s %s (%s) allows %s, the simulator refuses: %v", l.Kind, l.Name, l.State, kind, err)
 			}
 		}
 	}
@@ -1501,7 +1600,8 @@ func TestContractAllowedActions(t *testing.T) {
 }
 
 // TestContractRenewPrices: what a lease says a renewal costs is what the
-// simulator charges for one period.
+// simulator charges for one period — a domain's, its /domains/search
+// renew_price.
 func TestContractRenewPrices(t *testing.T) {
 	e := newPivEnv(t, nil)
 	ctx := ctxT(t)
@@ -1512,7 +1612,7 @@ func TestContractRenewPrices(t *testing.T) {
 	}
 	checked := map[backend.LeaseKind]int{}
 	for _, l := range leases {
-		if (l.Kind != backend.LeaseNumber && l.Kind != backend.LeaseProxy) || !l.Allowed.Has(backend.ActRenew) || !l.RenewPrice.Known {
+		if l.Kind == backend.LeaseSSL || !l.Allowed.Has(backend.ActRenew) || !l.RenewPrice.Known {
 			continue
 		}
 		before := e.balance()
@@ -1520,13 +1620,71 @@ func TestContractRenewPrices(t *testing.T) {
 		if err != nil {
 			t.Fatalf("renew %s: %v", l.Name, err)
 		}
-		if paid := before.Sub(e.balance()); !paid.Equal(l.RenewPrice.Amount) || !out.Charged.Amount.Equal(paid) {
+		paid := before.Sub(e.balance())
+		// A domain renewal's answer carries no cost; the others say it.
+		if !paid.Equal(l.RenewPrice.Amount) || (l.Kind != backend.LeaseDomain && !out.Charged.Amount.Equal(paid)) {
 			t.Errorf("%s: lease says %v, simulator charged %v, outcome %v", l.Name, l.RenewPrice, paid, out.Charged)
+		}
+		if d, ok := e.s.PivDay.DomainDetail(strings.TrimPrefix(l.ID, "domain/")); l.Kind == backend.LeaseDomain &&
+			(!ok || !l.RenewPrice.Amount.Equal(dec(d.RenewPrice)) || l.RenewPrice.Currency != "USD") {
+			t.Errorf("%s renews at %v, the simulator at %v", l.Name, l.RenewPrice, d.RenewPrice)
 		}
 		checked[l.Kind]++
 	}
-	if checked[backend.LeaseNumber] < 3 || checked[backend.LeaseProxy] < 2 {
+	if checked[backend.LeaseNumber] < 3 || checked[backend.LeaseProxy] < 2 || checked[backend.LeaseDomain] < 3 {
 		t.Fatalf("leases with a renew price: %v", checked)
+	}
+	// Within the hour a listing makes no lookup: numbers, proxy orders and
+	// domains, three reads.
+	hits := e.s.Hits(backend.PivDay)
+	if _, err := e.p.Leases(ctx); err != nil || e.s.Hits(backend.PivDay)-hits != 3 {
+		t.Fatalf("a second listing made %d requests (%v), want 3", e.s.Hits(backend.PivDay)-hits, err)
+	}
+}
+
+// TestContractPricesToConfirm: a number's month is priced by the very
+// first listing, and a just-bought proxy order renews at what its month
+// cost — each what the simulator then charges.
+func TestContractPricesToConfirm(t *testing.T) {
+	e := newPivEnv(t, nil)
+	ctx := ctxT(t)
+	e.s.PivDay.SetBalance(e.acct, 1000)
+
+	// A fresh adapter's first Lines prices every number it can.
+	lines, _, err := e.p.Lines(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lines {
+		if l.Country == "FI" || l.State == backend.LineExpired {
+			continue // FI is no longer sold; an expired number renews from now
+		}
+		before := e.balance()
+		if _, err := e.p.Do(ctx, backend.Action{ID: "lp-" + l.ID, Kind: backend.ActRenew, Target: l.Key}, backend.Target{Line: &l}); err != nil {
+			t.Fatal(err)
+		}
+		if paid := before.Sub(e.balance()); !l.Price.Known || !paid.Equal(l.Price.Amount) {
+			t.Errorf("number %s (%s) priced %v, renewing a month charged %v", l.Number, l.Country, l.Price, paid)
+		}
+	}
+
+	// A just-bought proxy order renews at what its month cost.
+	servers, err := e.c.ProxyServers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.p.Do(ctx, backend.Action{ID: "bp", Kind: backend.ActBuy,
+		Buy: &backend.BuyRequest{Category: "proxy", Product: string(servers[1].ID), Quantity: 3, Months: 2}}, backend.Target{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := out.Leases[0]
+	before := e.balance()
+	if _, err := e.p.Do(ctx, backend.Action{ID: "rbp", Kind: backend.ActRenew, Target: l.Key}, backend.Target{Lease: &l}); err != nil {
+		t.Fatal(err)
+	}
+	if paid := before.Sub(e.balance()); !l.RenewPrice.Known || !paid.Equal(l.RenewPrice.Amount) {
+		t.Errorf("bought proxy order renews at %v, the simulator charged %v", l.RenewPrice, paid)
 	}
 }
 

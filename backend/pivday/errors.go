@@ -53,7 +53,35 @@ var codeNotes = map[string]string{
 	"NOT_FOUND":                "not found",
 }
 
-var balanceNeeds = regexp.MustCompile(`(?i)required\s*:?\s*(\$?\s*[0-9]+(?:[.,][0-9]+)*)(?:.*?available\s*:?\s*(\$?\s*[0-9]+(?:[.,][0-9]+)*))?`)
+// balanceNeeds finds the amounts in piv.day's INSUFFICIENT_BALANCE message
+// ("required $5.00, available $1.20").
+var balanceNeeds = regexp.MustCompile(`(?i)required\s*:?\s*\$?\s*([0-9]+(?:[.,][0-9]+)*)(?:.*?available\s*:?\s*\$?\s*([0-9]+(?:[.,][0-9]+)*))?`)
+
+// balanceAmounts reads the needed and available amounts of an
+// INSUFFICIENT_BALANCE message with backend.ParseAmount; ok is false when
+// either cannot be read for certain ("1,500"), and the message is then
+// shown as piv.day wrote it.
+func balanceAmounts(msg string) (needs, have string, ok bool) {
+	m := balanceNeeds.FindStringSubmatch(msg)
+	if m == nil {
+		return "", "", false
+	}
+	for i, s := range m[1:] {
+		if s == "" {
+			continue
+		}
+		d, err := backend.ParseAmount(s)
+		if err != nil {
+			return "", "", false
+		}
+		if i == 0 {
+			needs = backend.NewMoney(d, Currency).String()
+		} else {
+			have = backend.NewMoney(d, Currency).String()
+		}
+	}
+	return needs, have, true
+}
 
 // apiError turns an error answer into a *backend.Error: the documented
 // code decides the kind (the HTTP status when the code is unknown), the
@@ -79,10 +107,10 @@ func (c *Client) apiError(req transport.Request, status int, env *envelope, body
 	switch {
 	case code == "INSUFFICIENT_BALANCE":
 		text = "not enough balance"
-		if m := balanceNeeds.FindStringSubmatch(msg); m != nil {
-			text += " (needs " + strings.ReplaceAll(m[1], " ", "")
-			if m[2] != "" {
-				text += ", have " + strings.ReplaceAll(m[2], " ", "")
+		if needs, have, ok := balanceAmounts(msg); ok {
+			text += " (needs " + needs
+			if have != "" {
+				text += ", have " + have
 			}
 			text += ")"
 		} else if msg != "" {
@@ -98,7 +126,13 @@ func (c *Client) apiError(req transport.Request, status int, env *envelope, body
 			text = code
 		}
 	}
-	return c.t.Error(req.Op, kind, status, code, text)
+	e := c.t.Error(req.Op, kind, status, code, text)
+	if code == "NUMBER_EXPIRED" {
+		// The refusal says what the number has become: the engine marks
+		// it expired instead of leaving it live.
+		e.State = backend.LineExpired
+	}
+	return e
 }
 
 // badAnswer reports a 2xx answer that could not be read. For a call that

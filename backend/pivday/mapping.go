@@ -31,25 +31,25 @@ func numberState(status string, exp time.Time, auto bool, now time.Time) backend
 	return backend.LineUnknown
 }
 
-// numberAllowed is exactly what piv.day accepts for a number: renew and
-// the auto-renew toggle while active, restore within 7 days of expiry,
-// reading always.
+// numberAllowed offers what pivday.md does not refuse: renew and the
+// auto-renew toggle in any state (their sections state no refusal; the
+// renew error COUNTRY_NOT_AVAILABLE, or a NUMBER_EXPIRED the real piv.day
+// may send, is shown as it comes), restore within 7 days of expiry (the
+// window the restore section states), reading always.
 func numberAllowed(state backend.LineState, auto bool, exp, now time.Time) backend.ActionSet {
-	a := backend.Allow(backend.ActCheck)
-	switch state {
-	case backend.LineActive, backend.LineExpiring:
-		a = a.With(backend.ActRenew)
-		if auto {
-			a = a.With(backend.ActAutoRenewOff)
-		} else {
-			a = a.With(backend.ActAutoRenewOn)
-		}
-	case backend.LineExpired:
-		if exp.IsZero() || now.Before(exp.Add(restoreWindow)) {
-			a = a.With(backend.ActRestore)
-		}
+	a := backend.Allow(backend.ActCheck, backend.ActRenew).With(autoToggle(auto))
+	if state == backend.LineExpired && (exp.IsZero() || now.Before(exp.Add(restoreWindow))) {
+		a = a.With(backend.ActRestore)
 	}
 	return a
+}
+
+// autoToggle is the auto-renew action that flips the flag.
+func autoToggle(on bool) backend.ActionKind {
+	if on {
+		return backend.ActAutoRenewOff
+	}
+	return backend.ActAutoRenewOn
 }
 
 func (p *Provider) line(n Number, price backend.Money, now time.Time) backend.Line {
@@ -156,14 +156,15 @@ func (p *Provider) message(numberID, phone string, m SMS) (backend.Message, bool
 
 // --- proxies, domains, jobs ---------------------------------------------------
 
+// proxyAllowed offers renew and export in any state (pivday.md refuses
+// neither) and restore once the order expired, which is what restore is
+// for; on a live order renew does the same and lets the months be chosen.
 func proxyAllowed(status string) backend.ActionSet {
-	switch status {
-	case "active":
-		return backend.Allow(backend.ActRenew, backend.ActExport, backend.ActCheck)
-	case "expired":
-		return backend.Allow(backend.ActRestore, backend.ActCheck)
+	a := backend.Allow(backend.ActRenew, backend.ActExport, backend.ActCheck)
+	if status == "expired" {
+		a = a.With(backend.ActRestore)
 	}
-	return backend.Allow(backend.ActCheck)
+	return a
 }
 
 func (p *Provider) proxyLease(o ProxyOrder) backend.Lease {
@@ -192,22 +193,11 @@ func (p *Provider) proxyLease(o ProxyOrder) backend.Lease {
 	}
 }
 
-func domainAllowed(status string, auto bool) backend.ActionSet {
-	a := backend.Allow(backend.ActCheck)
-	switch status {
-	case "active":
-		a = a.With(backend.ActRenew)
-		if auto {
-			a = a.With(backend.ActAutoRenewOff)
-		} else {
-			a = a.With(backend.ActAutoRenewOn)
-		}
-	case "expired":
-		// The document does not forbid renewing an expired domain; the
-		// registrar's grace period usually allows it.
-		a = a.With(backend.ActRenew)
-	}
-	return a
+// domainAllowed offers renew and the auto-renew toggle in any state of a
+// registered domain: pivday.md refuses neither (a domain still being
+// registered is a Job, not a Lease).
+func domainAllowed(auto bool) backend.ActionSet {
+	return backend.Allow(backend.ActCheck, backend.ActRenew).With(autoToggle(auto))
 }
 
 // domainPending reports a domain still being registered: a Job, not a
@@ -224,18 +214,19 @@ func (p *Provider) domainLease(d Domain) backend.Lease {
 	id := kindID(idDomain, ident(d.ID))
 	status := lower(d.Status)
 	return backend.Lease{
-		Key:       p.leaseKey(id),
-		Account:   p.account,
-		Provider:  backend.PivDay,
-		ID:        id,
-		Kind:      backend.LeaseDomain,
-		Name:      sanitize.Line(string(d.Name)),
-		State:     sanitize.Line(status),
-		ExpiresAt: d.ExpiresAt.Time,
-		AutoRenew: bool(d.AutoRenew),
-		HasAuto:   true,
-		Period:    "year",
-		Allowed:   domainAllowed(status, bool(d.AutoRenew)),
+		Key:        p.leaseKey(id),
+		Account:    p.account,
+		Provider:   backend.PivDay,
+		ID:         id,
+		Kind:       backend.LeaseDomain,
+		Name:       sanitize.Line(string(d.Name)),
+		State:      sanitize.Line(status),
+		ExpiresAt:  d.ExpiresAt.Time,
+		AutoRenew:  bool(d.AutoRenew),
+		HasAuto:    true,
+		RenewPrice: p.renewPrice(d.Name),
+		Period:     "year",
+		Allowed:    domainAllowed(bool(d.AutoRenew)),
 	}
 }
 

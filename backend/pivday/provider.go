@@ -43,10 +43,15 @@ const (
 	// smsPerCheck is how many of a number's newest messages one Check
 	// reads: enough to never miss a burst between two polls.
 	smsPerCheck = 20
-	// countriesTTL bounds how long the countries (prices) are reused.
-	countriesTTL = 10 * time.Minute
-	// settleSkew widens "created after the action" for clock differences.
-	settleSkew = 10 * time.Minute
+	// countriesTTL bounds how long the countries (prices) are reused;
+	// a failed read is tried again after countriesRetry.
+	countriesTTL   = 10 * time.Minute
+	countriesRetry = time.Minute
+	// A domain's renewal price is looked up at most once per renewQuoteTTL
+	// (it changes rarely), and one lease listing looks up at most
+	// searchesPerListing domains, so the shared 100/min budget barely moves.
+	renewQuoteTTL      = time.Hour
+	searchesPerListing = 5
 )
 
 // Buy categories.
@@ -72,9 +77,13 @@ type Provider struct {
 	c       *Client
 	now     func() time.Time
 
-	mu          sync.Mutex
-	countries   []Country
-	countriesAt time.Time
+	mu sync.Mutex
+	// Monthly number prices by country (GET /numbers/countries), when they
+	// were read and when a read was last tried.
+	prices                map[string]backend.Money
+	pricesAt, pricesTried time.Time
+	// Domains' renewal prices (GET /domains/search) by name.
+	renewQuotes map[string]renewQuote
 }
 
 var (

@@ -68,17 +68,20 @@ func TestLinesMapping(t *testing.T) {
 	if err != nil || msgs != nil {
 		t.Fatal(err, msgs)
 	}
+	// Renew and the auto-renew toggle in every state (pivday.md refuses
+	// them in none); restore only within 7 days of expiry.
+	base := backend.Allow(backend.ActCheck, backend.ActRenew, backend.ActAutoRenewOn)
 	want := map[string]struct {
 		state   backend.LineState
 		allowed backend.ActionSet
 	}{
-		"far":      {backend.LineActive, backend.Allow(backend.ActCheck, backend.ActRenew, backend.ActAutoRenewOn)},
-		"soon":     {backend.LineExpiring, backend.Allow(backend.ActCheck, backend.ActRenew, backend.ActAutoRenewOn)},
+		"far":      {backend.LineActive, base},
+		"soon":     {backend.LineExpiring, base},
 		"soonauto": {backend.LineActive, backend.Allow(backend.ActCheck, backend.ActRenew, backend.ActAutoRenewOff)},
-		"exp2":     {backend.LineExpired, backend.Allow(backend.ActCheck, backend.ActRestore)},
-		"exp10":    {backend.LineExpired, backend.Allow(backend.ActCheck)},
-		"rest":     {backend.LinePending, backend.Allow(backend.ActCheck)},
-		"odd":      {backend.LineUnknown, backend.Allow(backend.ActCheck)},
+		"exp2":     {backend.LineExpired, base.With(backend.ActRestore)},
+		"exp10":    {backend.LineExpired, base},
+		"rest":     {backend.LinePending, base},
+		"odd":      {backend.LineUnknown, base},
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("%d lines", len(lines))
@@ -115,7 +118,9 @@ func TestCheckReadsInboundSMS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(lines) != 1 || lines[0].ID != "n1" || lines[0].Code != "482913" || !lines[0].CodeAt.Equal(ts("2026-05-22T11:58:00Z")) {
+	// The code is picked by the engine from the messages: piv.day's dates
+	// set no Line.CodeAt.
+	if len(lines) != 1 || lines[0].ID != "n1" || lines[0].Code != "" || !lines[0].CodeAt.IsZero() {
 		t.Fatalf("lines %+v", lines)
 	}
 	if len(msgs) != 2 {
@@ -190,7 +195,7 @@ func TestLeases(t *testing.T) {
 		t.Errorf("proxy lease %+v", px)
 	}
 	d := byID["domain/dom-uuid-..."]
-	if d.Kind != backend.LeaseDomain || d.Name != "mysite.com" || !d.AutoRenew || !d.HasAuto || d.Period != "year" ||
+	if d.Kind != backend.LeaseDomain || d.Name != "mysite.com" || !d.AutoRenew || !d.HasAuto || d.Period != "year" || d.RenewPrice.Known ||
 		d.Allowed != backend.Allow(backend.ActCheck, backend.ActRenew, backend.ActAutoRenewOff) || !d.ExpiresAt.Equal(ts("2027-01-01T00:00:00Z")) {
 		t.Errorf("domain lease %+v", d)
 	}
@@ -198,6 +203,92 @@ func TestLeases(t *testing.T) {
 	if ssl.Kind != backend.LeaseSSL || ssl.Name != "SSL mysite.com" || ssl.State != "active" || !ssl.ExpiresAt.Equal(ts("2026-04-01T00:00:00Z")) ||
 		ssl.Allowed != backend.Allow(backend.ActCheck) {
 		t.Errorf("ssl lease %+v", ssl)
+	}
+}
+
+// TestDomainRenewPrices: a domain lease carries GET /domains/search's
+// renew_price, looked up at most once an hour per domain and for at most
+// searchesPerListing domains per listing; a failed lookup never fails the
+// listing.
+func TestDomainRenewPrices(t *testing.T) {
+	f := newFake(t)
+	var domains []string
+	for i := range 7 {
+		domains = append(domains, fmt.Sprintf(`{"id":"d%d","domain_name":"site%d.com","status":"active","expires_at":"2027-01-01T00:00:00Z"}`, i, i))
+	}
+	domains = append(domains, `{"id":"dp","domain_name":"pending.com","status":"pending"}`)
+	f.on("GET", "/domains", 200, `{"success":true,"data":{"domains":[`+strings.Join(domains, ",")+`]}}`)
+	f.on("GET", "/numbers", 200, numbersBody())
+	f.on("GET", "/proxy/orders", 200, `{"success":true,"data":{"orders":[]}}`)
+	f.fixture("GET", "/numbers/countries", "countries.json")
+	var searched []string
+	fail := false
+	f.handle("GET", "/domains/search", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query().Get("q")
+		searched = append(searched, q)
+		w.Header().Set("Content-Type", "application/json")
+		if fail {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"success":false,"error":{"code":"VALIDATION_ERROR","message":"unsupported TLD"}}`)
+			return
+		}
+		// The document's example, for this name; "site3.com" renews in a
+		// decimal-comma string.
+		price := "12.50"
+		if q == "site3.com" {
+			price = `"14,00"`
+		}
+		fmt.Fprintf(w, `{"success":true,"data":{"domain":%q,"available":false,"create_price":12.50,"renew_price":%s,"currency":"USD"}}`, q, price)
+	})
+	p := f.provider(t)
+	now := testNow
+	p.now = func() time.Time { return now }
+	prices := func() map[string]backend.Money {
+		t.Helper()
+		leases, err := p.Leases(ctx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]backend.Money{}
+		for _, l := range leases {
+			if l.Kind == backend.LeaseDomain {
+				out[l.Name] = l.RenewPrice
+			}
+		}
+		return out
+	}
+
+	got := prices()
+	if len(searched) != searchesPerListing || len(got) != 7 {
+		t.Fatalf("first listing searched %v, leases %v", searched, got)
+	}
+	for i, name := range searched {
+		if want := fmt.Sprintf("site%d.com", i); name != want {
+			t.Errorf("search %d for %q, want %q", i, name, want)
+		}
+	}
+	if !sameMoney(got["site0.com"], usd("12.50")) || !sameMoney(got["site3.com"], usd("14")) || got["site6.com"].Known {
+		t.Errorf("prices after the first listing: %v", got)
+	}
+	got = prices() // the rest, not the ones already known, nor the pending registration
+	if len(searched) != 7 || searched[5] != "site5.com" || searched[6] != "site6.com" || !sameMoney(got["site6.com"], usd("12.50")) {
+		t.Fatalf("second listing searched %v, prices %v", searched, got)
+	}
+	now = now.Add(59 * time.Minute)
+	if got = prices(); len(searched) != 7 || !sameMoney(got["site0.com"], usd("12.50")) {
+		t.Fatalf("within the hour: searched %v, prices %v", searched, got)
+	}
+	// An hour on, the oldest are looked up again; a failure stops the round,
+	// keeps the prices known and fails nothing.
+	now = now.Add(2 * time.Minute)
+	fail = true
+	if got = prices(); len(searched) != 8 || !sameMoney(got["site0.com"], usd("12.50")) {
+		t.Fatalf("failed lookup: searched %v, prices %v", searched, got)
+	}
+	// A domain lease built from a webhook carries the known price too.
+	_, _, leases, _, err := p.ParseWebhook([]byte(`{"event_type":"domain.expires_soon","data":{"domain_id":"d1","domain_name":"site1.com","expires_at":"2027-01-01T00:00:00Z"}}`))
+	if err != nil || len(leases) != 1 || !sameMoney(leases[0].RenewPrice, usd("12.50")) {
+		t.Errorf("webhook lease %+v %v", leases, err)
 	}
 }
 
@@ -388,7 +479,7 @@ func TestDoAutoRenewAndRestoreNumbers(t *testing.T) {
 		out.Jobs[0].Kind != backend.JobRestore || out.Jobs[0].State != backend.JobRunning || !sameMoney(out.Jobs[0].Cost, usd("9")) {
 		t.Errorf("restore outcome %+v", out)
 	}
-	if len(out.Lines) != 1 || out.Lines[0].State != backend.LinePending || out.Lines[0].Allowed != backend.Allow(backend.ActCheck) {
+	if len(out.Lines) != 1 || out.Lines[0].State != backend.LinePending || out.Lines[0].Allowed.Has(backend.ActRestore) {
 		t.Errorf("restored lines %+v", out.Lines)
 	}
 	// Keys alone are enough.
@@ -405,11 +496,19 @@ func TestDoBuy(t *testing.T) {
 	f.fixture("POST", "/numbers/purchase", "number_purchase.json")
 	f.fixture("POST", "/proxy/purchase", "proxy_purchase.json")
 	p := f.fixedProvider(t)
+	posts := func() (out []recorded) {
+		for _, r := range f.requests() {
+			if r.Method == http.MethodPost {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
 	out, err := p.Do(ctx(t), backend.Action{Kind: backend.ActBuy, Buy: &backend.BuyRequest{Category: "number", Country: "se", Name: "My Sweden Number", AutoRenew: true}}, backend.Target{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := f.requests()[0]; r.Body != `{"country_code":"SE","duration_months":1,"auto_renew":true,"custom_name":"My Sweden Number"}` {
+	if r := posts()[0]; r.Body != `{"country_code":"SE","duration_months":1,"auto_renew":true,"custom_name":"My Sweden Number"}` {
 		t.Errorf("body %s", r.Body)
 	}
 	if !out.Done || !sameMoney(out.Charged, usd("5")) || len(out.Lines) != 1 || len(out.Leases) != 1 {
@@ -423,11 +522,16 @@ func TestDoBuy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := f.requests()[1]; r.Body != `{"server_id":"a1b2","quantity":5,"months":2}` {
+	if r := posts()[1]; r.Body != `{"server_id":"a1b2","quantity":5,"months":2}` {
 		t.Errorf("body %s", r.Body)
 	}
 	if len(out.Leases) != 1 || out.Leases[0].ID != "proxy/ord-uuid-..." || !sameMoney(out.Charged, usd("2.50")) {
 		t.Errorf("proxy outcome %+v", out)
+	}
+	// The answer has no price_per_proxy: a month costs what the purchase
+	// charged for one (2.50 for two months).
+	if !sameMoney(out.Leases[0].RenewPrice, usd("1.25")) {
+		t.Errorf("bought proxy order renews at %v, want $1.25 a month", out.Leases[0].RenewPrice)
 	}
 
 	for _, b := range []backend.BuyRequest{
@@ -442,7 +546,7 @@ func TestDoBuy(t *testing.T) {
 			t.Errorf("%+v: %v", b, err)
 		}
 	}
-	if len(f.requests()) != 2 {
+	if len(posts()) != 2 {
 		t.Errorf("invalid purchases reached the provider")
 	}
 }
@@ -489,15 +593,88 @@ func TestSettle(t *testing.T) {
 	if got, _, _ := p.Settle(ctx(t), buy, backend.Target{KnownIDs: map[string]bool{"vzPA1-kHKSg-EAL7e-Jqd3o": true}}); got != backend.SettledNotDone {
 		t.Errorf("known number: %v", got)
 	}
+	// piv.day's timestamps decide nothing: a number it dates before the
+	// action is still the one the action bought when it was not known.
 	late := buy
 	late.CreatedAt = ts("2026-05-02T10:00:00Z")
-	if got, _, _ := p.Settle(ctx(t), late, backend.Target{}); got != backend.SettledNotDone {
-		t.Errorf("number older than the action: %v", got)
+	if got, _, _ := p.Settle(ctx(t), late, backend.Target{KnownIDs: map[string]bool{}}); got != backend.SettledHappened {
+		t.Errorf("number piv.day dates before the action: %v", got)
 	}
-	named := buy
-	named.Buy = &backend.BuyRequest{Category: "number", Country: "SE", Name: "Another"}
-	if got, _, _ := p.Settle(ctx(t), named, backend.Target{}); got != backend.SettledNotDone {
-		t.Errorf("number with another name: %v", got)
+	// Without the ids known before the purchase nothing can be told.
+	if got, _, err := p.Settle(ctx(t), buy, backend.Target{}); got != backend.SettledUnknown || err != nil {
+		t.Errorf("no known ids: %v %v", got, err)
+	}
+}
+
+// TestSettleBuyClaims: identical lost purchases are matched to different
+// orders — never the same one twice, never one the account already had —
+// and one more finds nothing. The engine passes the orders earlier entries
+// settled onto as Target.Claimed.
+func TestSettleBuyClaims(t *testing.T) {
+	f := newFake(t)
+	f.on("GET", "/numbers", 200, numbersBody(
+		numberJSON("newer", "active", "2026-06-21T12:00:00Z", false, ""),
+		numberJSON("named", "active", "2026-06-21T12:00:00Z", false, "Ads"),
+		numberJSON("older", "active", "2026-06-21T12:00:00Z", false, ""),
+		numberJSON("had", "active", "2026-06-21T12:00:00Z", false, "")))
+	f.fixture("GET", "/proxy/servers", "proxy_servers.json")
+	f.on("GET", "/proxy/orders", 200, `{"success":true,"data":{"orders":[
+		{"id":"p3","country":"DE","quantity":10,"price_per_proxy":0.5,"status":"active"},
+		{"id":"p2","country":"NL","quantity":10,"price_per_proxy":0.45,"status":"active"},
+		{"id":"p1","country":"DE","quantity":10,"price_per_proxy":0.5,"status":"active"},
+		{"id":"p0","country":"DE","quantity":10,"price_per_proxy":0.5,"status":"active"}]}}`)
+	p := f.fixedProvider(t)
+
+	claimAll := func(buy *backend.BuyRequest, known map[string]bool) []string {
+		t.Helper()
+		act := backend.Action{Kind: backend.ActBuy, Buy: buy}
+		claimed := map[string]bool{}
+		var got []string
+		for range 5 {
+			st, out, err := p.Settle(ctx(t), act, backend.Target{KnownIDs: known, Claimed: claimed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st == backend.SettledNotDone {
+				return got
+			}
+			var id string
+			switch {
+			case st != backend.SettledHappened:
+				t.Fatalf("settle %d: %v", len(got)+1, st)
+			case len(out.Lines) == 1 && len(out.Leases) == 1:
+				id = out.Lines[0].ID
+			case len(out.Lines) == 0 && len(out.Leases) == 1:
+				id = out.Leases[0].ID
+			default:
+				t.Fatalf("settle %d returned %d lines, %d leases: want the one order matched", len(got)+1, len(out.Lines), len(out.Leases))
+			}
+			claimed[id] = true
+			got = append(got, id)
+		}
+		t.Fatalf("never ran out of orders: %v", got)
+		return nil
+	}
+
+	// Numbers: the named purchase gets its named number; the other lost
+	// purchases get the rest, newest listed first; "had" was known.
+	known := map[string]bool{"had": true}
+	if got := claimAll(&backend.BuyRequest{Category: "number", Country: "SE", Name: "Ads"}, known); strings.Join(got, ",") != "named,newer,older" {
+		t.Errorf("number claims %v, want named,newer,older", got)
+	}
+	if got := claimAll(&backend.BuyRequest{Category: "number", Country: "SE"}, known); strings.Join(got, ",") != "newer,named,older" {
+		t.Errorf("number claims %v, want newer,named,older", got)
+	}
+	// Proxies: same quantity and the server's country (DE); p0 was known,
+	// as a lease id.
+	known = map[string]bool{"proxy/p0": true}
+	buy := &backend.BuyRequest{Category: "proxy", Product: "a1b2c3d4-e5f6-7890-abcd-ef1234567890", Quantity: 10}
+	if got := claimAll(buy, known); strings.Join(got, ",") != "proxy/p3,proxy/p1" {
+		t.Errorf("proxy claims %v, want proxy/p3,proxy/p1", got)
+	}
+	buy.Quantity = 3
+	if got := claimAll(buy, known); len(got) != 0 {
+		t.Errorf("another quantity matched %v", got)
 	}
 }
 
@@ -507,7 +684,9 @@ func TestSettleLeases(t *testing.T) {
 	f.fixture("GET", "/proxy/orders/ord-1", "proxy_order_get.json")
 	f.fixture("GET", "/domains/dom-1", "domain_get.json")
 	p := f.fixedProvider(t)
-	buy := backend.Action{Kind: backend.ActBuy, CreatedAt: ts("2026-01-01T00:00:10Z"), Buy: &backend.BuyRequest{Category: "proxy", Product: "s", Quantity: 10}}
+	f.fixture("GET", "/proxy/servers", "proxy_servers.json")
+	buy := backend.Action{Kind: backend.ActBuy, CreatedAt: ts("2026-01-01T00:00:10Z"),
+		Buy: &backend.BuyRequest{Category: "proxy", Product: "a1b2c3d4-e5f6-7890-abcd-ef1234567890", Quantity: 10}}
 	if got, out, err := p.Settle(ctx(t), buy, backend.Target{KnownIDs: map[string]bool{}}); err != nil || got != backend.SettledHappened || len(out.Leases) != 1 {
 		t.Errorf("new proxy order: %v %v", got, err)
 	}
@@ -515,9 +694,9 @@ func TestSettleLeases(t *testing.T) {
 		t.Errorf("known proxy order: %v", got)
 	}
 	other := buy
-	other.Buy = &backend.BuyRequest{Category: "proxy", Product: "s", Quantity: 3}
-	if got, _, _ := p.Settle(ctx(t), other, backend.Target{}); got != backend.SettledNotDone {
-		t.Errorf("another quantity: %v", got)
+	other.Buy = &backend.BuyRequest{Category: "proxy", Product: "b2c3d4e5-f6a7-8901-bcde-f12345678901", Quantity: 10}
+	if got, _, _ := p.Settle(ctx(t), other, backend.Target{KnownIDs: map[string]bool{}}); got != backend.SettledNotDone {
+		t.Errorf("a server in another country: %v", got)
 	}
 
 	lease := p.proxyLease(ProxyOrder{ID: "ord-1", Status: "active", ExpiresAt: Time{ts("2026-01-15T00:00:00Z")}})
@@ -567,9 +746,11 @@ func TestCatalog(t *testing.T) {
 	if _, err := p.Catalog(ctx(t), backend.CatalogRequest{Category: "number", Step: backend.StepOperator}); backend.KindOf(err) != backend.ErrInvalid {
 		t.Errorf("bad step: %v", err)
 	}
-	// The countries read by the picker price the number leases later.
-	if pr := p.prices(ctx(t), false)["SE"]; !sameMoney(pr, usd("4")) {
-		t.Errorf("cached SE price %v", pr)
+	// The countries read by the picker price the number leases later,
+	// without another read.
+	reads := len(f.requests())
+	if pr := p.numberPrices(ctx(t))["SE"]; !sameMoney(pr, usd("4")) || len(f.requests()) != reads {
+		t.Errorf("cached SE price %v after %d more reads", pr, len(f.requests())-reads)
 	}
 }
 

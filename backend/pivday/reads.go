@@ -28,33 +28,6 @@ func (p *Provider) Balance(ctx context.Context) (backend.Account, error) {
 	}, nil
 }
 
-// prices returns monthly number prices by country, from a cache of
-// GET /numbers/countries refreshed at most every ten minutes. fetch=false
-// never calls the provider.
-func (p *Provider) prices(ctx context.Context, fetch bool) map[string]backend.Money {
-	p.mu.Lock()
-	fresh := p.countries != nil && p.now().Sub(p.countriesAt) < countriesTTL
-	list := p.countries
-	p.mu.Unlock()
-	if !fresh && fetch {
-		if cs, err := p.c.Countries(ctx); err == nil {
-			p.storeCountries(cs)
-			list = cs
-		}
-	}
-	out := map[string]backend.Money{}
-	for _, c := range list {
-		out[strings.ToUpper(string(c.Code))] = money(c.PricePerMonth)
-	}
-	return out
-}
-
-func (p *Provider) storeCountries(cs []Country) {
-	p.mu.Lock()
-	p.countries, p.countriesAt = cs, p.now()
-	p.mu.Unlock()
-}
-
 // Lines lists every number of the account. The listing carries no SMS.
 func (p *Provider) Lines(ctx context.Context) ([]backend.Line, []backend.Message, error) {
 	nums, err := p.c.Numbers(ctx, NumberFilter{})
@@ -62,10 +35,9 @@ func (p *Provider) Lines(ctx context.Context) ([]backend.Line, []backend.Message
 		return nil, nil, err
 	}
 	now := p.now()
-	prices := p.prices(ctx, false)
 	lines := make([]backend.Line, 0, len(nums))
 	for _, n := range nums {
-		lines = append(lines, p.line(n, prices[strings.ToUpper(string(n.Country))], now))
+		lines = append(lines, p.numberLine(ctx, n, now))
 	}
 	return lines, nil, nil
 }
@@ -90,14 +62,12 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 			}
 			return outLines, msgs, err
 		}
+		// The line's code is the engine's to pick from these messages, in
+		// the order Switchboard sees them: piv.day's received_at is its
+		// clock (maybe wrong, maybe forged), so it sets no Line.CodeAt.
 		for _, m := range list {
-			msg, ok := p.message(l.ID, l.Number, m)
-			if !ok {
-				continue
-			}
-			msgs = append(msgs, msg)
-			if msg.Code != "" && msg.ReceivedAt.After(l.CodeAt) {
-				l.Code, l.CodeAt = msg.Code, msg.ReceivedAt
+			if msg, ok := p.message(l.ID, l.Number, m); ok {
+				msgs = append(msgs, msg)
 			}
 		}
 		outLines = append(outLines, l)
@@ -120,10 +90,10 @@ func (p *Provider) Leases(ctx context.Context) ([]backend.Lease, error) {
 		return nil, err
 	}
 	now := p.now()
-	prices := p.prices(ctx, true)
+	p.lookUpRenewPrices(ctx, domains)
 	var out []backend.Lease
 	for _, n := range nums {
-		out = append(out, p.numberLease(p.line(n, prices[strings.ToUpper(string(n.Country))], now)))
+		out = append(out, p.numberLease(p.numberLine(ctx, n, now)))
 	}
 	for _, o := range proxies {
 		out = append(out, p.proxyLease(o))

@@ -41,7 +41,7 @@ func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Tar
 			if err != nil {
 				return backend.SettledUnknown, backend.Outcome{}, err
 			}
-			l := p.line(n, p.prices(ctx, false)[strings.ToUpper(string(n.Country))], now)
+			l := p.numberLine(ctx, n, now)
 			out := backend.Outcome{Lines: []backend.Line{l}, Leases: []backend.Lease{p.numberLease(l)}}
 			return moved(before, l.ExpiresAt), out, nil
 		case idProxy:
@@ -83,7 +83,7 @@ func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Tar
 			if err != nil {
 				return backend.SettledUnknown, backend.Outcome{}, err
 			}
-			l := p.line(n, p.prices(ctx, false)[strings.ToUpper(string(n.Country))], now)
+			l := p.numberLine(ctx, n, now)
 			return flag(bool(n.AutoRenew) == want), backend.Outcome{Lines: []backend.Line{l}, Leases: []backend.Lease{p.numberLease(l)}}, nil
 		case idDomain:
 			d, err := p.c.Domain(ctx, tg.id)
@@ -132,7 +132,7 @@ func (p *Provider) settleRestore(ctx context.Context, act backend.Action, t back
 		}
 		s := lower(n.Status)
 		status[id] = s
-		l := p.line(n, p.prices(ctx, false)[strings.ToUpper(string(n.Country))], now)
+		l := p.numberLine(ctx, n, now)
 		out.Lines = append(out.Lines, l)
 		prev, known := snap[id]
 		switch {
@@ -150,21 +150,30 @@ func (p *Provider) settleRestore(ctx context.Context, act backend.Action, t back
 	return backend.SettledHappened, out, nil
 }
 
-// isNew reports an order created by the action: not among the ids known
-// before it, and not older than the action (give or take clock skew).
-func isNew(id string, created time.Time, act backend.Action, known map[string]bool, prefixed string) bool {
-	if known[id] || known[prefixed] {
-		return false
-	}
-	return created.IsZero() || act.CreatedAt.IsZero() || !created.Before(act.CreatedAt.Add(-settleSkew))
+// unclaimed reports an order a lost purchase may have created: the account
+// did not have it before (Target.KnownIDs) and no other settled purchase
+// was matched to it (Target.Claimed). Ids are taken bare or with their kind
+// prefix ("proxy/<id>"), the two ways Switchboard writes them. Timestamps
+// play no part: piv.day's clock is not Switchboard's.
+func unclaimed(t backend.Target, kind, id string) bool {
+	prefixed := kindID(kind, id)
+	return !t.KnownIDs[id] && !t.KnownIDs[prefixed] && !t.Claimed[id] && !t.Claimed[prefixed]
 }
 
+// settleBuy finds the one order a lost purchase created and returns it in
+// the outcome, so the engine records the claim and the next identical lost
+// purchase is matched to another order, or to none. Of several candidates
+// the newest listed wins (piv.day lists newest first), preferring the name
+// the purchase gave. Without KnownIDs nothing tells a new order from an old
+// one: the outcome stays unknown.
 func (p *Provider) settleBuy(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
 	b := act.Buy
 	if b == nil {
 		return backend.SettledUnknown, backend.Outcome{}, p.c.t.Error("buy", backend.ErrInvalid, 0, "", "nothing was bought")
 	}
-	now := p.now()
+	if t.KnownIDs == nil {
+		return backend.SettledUnknown, backend.Outcome{}, nil
+	}
 	switch b.Category {
 	case CategoryNumber:
 		country := strings.ToUpper(strings.TrimSpace(b.Country))
@@ -172,51 +181,54 @@ func (p *Provider) settleBuy(ctx context.Context, act backend.Action, t backend.
 		if err != nil {
 			return backend.SettledUnknown, backend.Outcome{}, err
 		}
-		var out backend.Outcome
-		for _, n := range nums {
-			created := n.PurchasedAt.Time
-			if created.IsZero() {
-				created = n.CreatedAt.Time
-			}
-			if !isNew(ident(n.ID), created, act, t.KnownIDs, kindID(idNumber, ident(n.ID))) {
+		found := -1
+		for i, n := range nums {
+			if !strings.EqualFold(string(n.Country), country) || !unclaimed(t, idNumber, ident(n.ID)) {
 				continue
 			}
-			if b.Name != "" && string(n.CustomName) != b.Name {
-				continue
+			if found < 0 || (b.Name != "" && string(n.CustomName) == b.Name && string(nums[found].CustomName) != b.Name) {
+				found = i
 			}
-			l := p.line(n, p.prices(ctx, false)[country], now)
-			out.Lines = append(out.Lines, l)
-			out.Leases = append(out.Leases, p.numberLease(l))
 		}
-		if len(out.Lines) == 0 {
-			return backend.SettledNotDone, out, nil
+		if found < 0 {
+			return backend.SettledNotDone, backend.Outcome{}, nil
 		}
-		out.Note = "the purchase went through: " + out.Lines[0].Number
-		return backend.SettledHappened, out, nil
+		l := p.numberLine(ctx, nums[found], p.now())
+		return backend.SettledHappened, backend.Outcome{Lines: []backend.Line{l}, Leases: []backend.Lease{p.numberLease(l)},
+			Note: "the purchase went through: " + l.Number}, nil
 	case CategoryProxy:
+		country, err := p.serverCountry(ctx, strings.TrimSpace(b.Product))
+		if err != nil {
+			return backend.SettledUnknown, backend.Outcome{}, err
+		}
 		orders, err := p.c.ProxyOrders(ctx, ListFilter{})
 		if err != nil {
 			return backend.SettledUnknown, backend.Outcome{}, err
 		}
-		var out backend.Outcome
 		for _, o := range orders {
-			created := o.PurchasedAt.Time
-			if created.IsZero() {
-				created = o.CreatedAt.Time
-			}
-			if !isNew(ident(o.ID), created, act, t.KnownIDs, kindID(idProxy, ident(o.ID))) {
+			if int(o.Quantity) != max(b.Quantity, 1) || (country != "" && !strings.EqualFold(string(o.Country), country)) ||
+				!unclaimed(t, idProxy, ident(o.ID)) {
 				continue
 			}
-			if qty := max(b.Quantity, 1); int(o.Quantity) != 0 && int(o.Quantity) != qty {
-				continue
-			}
-			out.Leases = append(out.Leases, p.proxyLease(o))
+			l := p.proxyLease(o)
+			return backend.SettledHappened, backend.Outcome{Leases: []backend.Lease{l}, Note: "the purchase went through: " + l.Name}, nil
 		}
-		if len(out.Leases) == 0 {
-			return backend.SettledNotDone, out, nil
-		}
-		out.Note = "the purchase went through: " + out.Leases[0].Name
-		return backend.SettledHappened, out, nil
+		return backend.SettledNotDone, backend.Outcome{}, nil
 	}
 	return backend.SettledUnknown, backend.Outcome{}, p.c.t.Error("buy", backend.ErrInvalid, 0, "", "unknown category")
+}
+
+// serverCountry is the country of a proxy server ("" when piv.day no
+// longer lists it): an order carries its country, not its server.
+func (p *Provider) serverCountry(ctx context.Context, id string) (string, error) {
+	servers, err := p.c.ProxyServers(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range servers {
+		if string(s.ID) == id {
+			return string(s.Country), nil
+		}
+	}
+	return "", nil
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"switchboard/backend"
 )
 
 // This file holds piv.day's wire format (pivday.md) and tolerant decoders:
@@ -15,8 +17,10 @@ import (
 // timestamps as RFC 3339 with or without fractional seconds; unknown fields
 // are ignored and unknown status words are kept as sent.
 
-// Amount is a money amount that may arrive as a JSON number, a numeric
-// string or null.
+// Amount is a money amount: a JSON number, or a string, both read by
+// backend.ParseAmount (decimal comma, "1,500" refused as ambiguous). What
+// it refuses — null, "", a currency sign, an ambiguous or malformed amount
+// — is an unknown amount, never a misread one, and never breaks the answer.
 type Amount struct {
 	Value decimal.Decimal
 	Valid bool
@@ -24,16 +28,9 @@ type Amount struct {
 
 func (a *Amount) UnmarshalJSON(b []byte) error {
 	*a = Amount{}
-	s := strings.TrimSpace(unquote(b))
-	s = strings.TrimPrefix(s, "$")
-	if s == "" || s == "null" {
-		return nil
+	if d, err := backend.ParseAmount(unquote(b)); err == nil {
+		*a = Amount{Value: d, Valid: true}
 	}
-	d, err := decimal.NewFromString(strings.ReplaceAll(s, ",", ""))
-	if err != nil {
-		return nil // an amount we cannot read is an unknown amount, not a broken answer
-	}
-	*a = Amount{Value: d, Valid: true}
 	return nil
 }
 

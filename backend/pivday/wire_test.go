@@ -446,3 +446,56 @@ func TestDecodeTolerant(t *testing.T) {
 		t.Errorf("string error %+v", e.Error)
 	}
 }
+
+// Amounts are read strictly by backend.ParseAmount: the document's JSON
+// numbers, numeric strings, a decimal comma; what could be misread ("1,500"
+// is 1500 or 1.5) or is not a plain number is an unknown amount.
+func TestDecodeAmounts(t *testing.T) {
+	for in, want := range map[string]string{
+		`150.50`: "150.5", `4.00`: "4", `0.25`: "0.25", `12.50`: "12.5", `7.50`: "7.5", // the document's examples
+		`"4.50"`: "4.5", `"4,00"`: "4", `"0,5"`: "0.5", `"1.500,00"`: "1500", `"1,500.00"`: "1500", `"1 500,00"`: "1500",
+		`-3.25`: "-3.25", `"58000.00"`: "58000",
+	} {
+		var a Amount
+		if err := json.Unmarshal([]byte(in), &a); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		amt(t, a, want)
+	}
+	for _, in := range []string{`null`, `""`, `"1,500"`, `"12,345"`, `"$5.00"`, `"5 USD"`, `1e3`, `"garbage"`, `"1,50,000"`, `{}`, `[1]`} {
+		var a Amount
+		if err := json.Unmarshal([]byte(in), &a); err != nil || a.Valid {
+			t.Errorf("%s → %v (valid %v), %v; want an unknown amount", in, a.Value, a.Valid, err)
+		}
+	}
+	// In context: an ambiguous price leaves the country's price unknown.
+	var c Country
+	if err := json.Unmarshal([]byte(`{"country_code":"SE","price_per_month":"1,500","base_price":"4,00"}`), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.PricePerMonth.Valid {
+		t.Errorf("price_per_month \"1,500\" read as %v", c.PricePerMonth.Value)
+	}
+	amt(t, c.BasePrice, "4")
+}
+
+// The amounts of an INSUFFICIENT_BALANCE message go through ParseAmount
+// too: an ambiguous one leaves piv.day's words as they are.
+func TestBalanceAmounts(t *testing.T) {
+	for msg, want := range map[string][2]string{
+		"Not enough balance: required $5.00, available $1.20": {"$5.00", "$1.20"}, // the document's example
+		"required 4,00, available 1,5":                        {"$4.00", "$1.50"},
+		"required: $12, available: $0":                        {"$12.00", "$0.00"},
+		"required $5.00":                                      {"$5.00", ""},
+	} {
+		needs, have, ok := balanceAmounts(msg)
+		if !ok || needs != want[0] || have != want[1] {
+			t.Errorf("%q → %q %q %v, want %q %q", msg, needs, have, ok, want[0], want[1])
+		}
+	}
+	for _, msg := range []string{"required $1,500, available $20.00", "required $5.00, available $1,200", "Balance too low"} {
+		if needs, have, ok := balanceAmounts(msg); ok {
+			t.Errorf("%q → %q %q: want the message kept as written", msg, needs, have)
+		}
+	}
+}

@@ -97,7 +97,9 @@ func (p *PivDay) getDomain(c *pivCall) pivReply {
 	return pivOK(map[string]any{"domain": p.domainJSON(d, true)})
 }
 
-var pivDomainName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.[a-z]{2,}$`)
+// pivDomainName is a domain name: labels of letters, digits and inner
+// hyphens, the last one a TLD of letters (or an IDN's xn--).
+var pivDomainName = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$`)
 
 func (p *PivDay) searchDomain(c *pivCall) pivReply {
 	name := strings.ToLower(strings.TrimSpace(c.r.URL.Query().Get("q")))
@@ -107,10 +109,14 @@ func (p *PivDay) searchDomain(c *pivCall) pivReply {
 	if !pivDomainName.MatchString(name) {
 		return pivInvalid("q must be a domain name like mysite.com").reply()
 	}
-	tld := name[strings.LastIndexByte(name, '.')+1:]
-	price, ok := pivTLDs[tld]
-	if !ok {
-		return pivInvalid("TLD .%s is not supported", tld).reply()
+	// Prices by TLD (the document does not say which TLDs are sold, so
+	// none is refused); a domain the caller holds renews at its own price.
+	price := pivTLDPrice(name)
+	renew := price
+	for _, d := range c.a.domains {
+		if d.name == name {
+			renew = d.renewPrice
+		}
 	}
 	// Taken: anything an account holds, and a deterministic quarter of
 	// the rest (so searches look real and repeat the same way).
@@ -123,7 +129,7 @@ func (p *PivDay) searchDomain(c *pivCall) pivReply {
 	h := fnv.New32a()
 	h.Write([]byte(name))
 	taken = taken || h.Sum32()%4 == 0
-	return pivOK(map[string]any{"domain": name, "available": !taken, "create_price": price, "renew_price": price, "currency": "USD"})
+	return pivOK(map[string]any{"domain": name, "available": !taken, "create_price": price, "renew_price": renew, "currency": "USD"})
 }
 
 func (p *PivDay) getQueue(c *pivCall) pivReply {
@@ -159,12 +165,9 @@ func (p *PivDay) renewDomain(c *pivCall) pivReply {
 	if e != nil {
 		return e.reply()
 	}
-	years, e := b.integer("period", 1, 10)
+	years, e := b.integer("period", 1, pivMaxPeriod)
 	if e != nil {
 		return e.reply()
-	}
-	if d.status == "pending" {
-		return pivInvalid("Domain is still being registered").reply()
 	}
 	cost := simcore.Money(d.renewPrice * float64(years))
 	if c.a.balance < cost {
@@ -172,18 +175,23 @@ func (p *PivDay) renewDomain(c *pivCall) pivReply {
 	}
 	c.a.balance = simcore.Money(c.a.balance - cost)
 	c.a.renewals++
-	base := d.expiresAt
-	if d.status == "expired" {
-		base = c.now
-		d.status = "active"
+	// The document refuses no state: a lapsed domain is extended from now;
+	// one still being registered gets the years on top of its period.
+	switch d.status {
+	case "pending":
+		d.period += years
+	case "expired":
+		d.status, d.expiresAt = "active", c.now.AddDate(years, 0, 0)
+	default:
+		d.expiresAt = d.expiresAt.AddDate(years, 0, 0)
 	}
-	d.expiresAt, d.updatedAt = base.AddDate(years, 0, 0), c.now
+	d.updatedAt = c.now
 	q := &pivQueue{id: p.uuid("que-"), domainID: d.id, domainName: d.name, kind: "renew", status: "pending",
 		processingAt: c.now.Add(p.s.Between(2*time.Second, 5*time.Second)), cost: cost}
 	q.doneAt = q.processingAt.Add(p.s.Between(5*time.Second, 15*time.Second))
 	c.a.queue = append(c.a.queue, q)
 	return pivReply{status: http.StatusAccepted, body: map[string]any{"success": true,
-		"data": map[string]any{"queue_id": q.id, "domain_id": d.id, "expires_at": pivTS(d.expiresAt)}}}
+		"data": map[string]any{"queue_id": q.id, "domain_id": d.id, "expires_at": pivTSOrNull(d.expiresAt)}}}
 }
 
 func (p *PivDay) domainAutoRenew(c *pivCall) pivReply {

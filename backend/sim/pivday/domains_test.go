@@ -75,6 +75,12 @@ func TestPivDayDomains(t *testing.T) {
 	}
 	p.fail("GET", "/domains/search", nil, 400, "VALIDATION_ERROR")
 	p.fail("GET", "/domains/search?q=bad..name", nil, 400, "VALIDATION_ERROR")
+	// The document names no TLD it refuses: any domain name gets prices.
+	for _, name := range []string{"example.co.uk", "shop.store", "xn--80ak6aa92e.com"} {
+		if s := p.ok("GET", "/domains/search?q="+name, nil); s["domain"] != name || s["renew_price"] == nil {
+			t.Errorf("search %s = %v", name, s)
+		}
+	}
 
 	// Renew: 202, queue id, expiry moves a year, debit.
 	exp := pivTime(t, hours["expires_at"])
@@ -96,7 +102,13 @@ func TestPivDayDomains(t *testing.T) {
 	if q["status"] != "pending" {
 		t.Errorf("renew queue = %v", q)
 	}
-	p.fail("POST", "/domains/"+hours["id"].(string)+"/renew", map[string]any{"period": 11}, 400, "VALIDATION_ERROR")
+	// "Years to add" has no documented upper bound (registration's 1–10
+	// is registration's).
+	p.ok("POST", "/domains/"+hours["id"].(string)+"/renew", map[string]any{"period": 11})
+	if _, e, _ := pd.Domain(hours["id"].(string)); !e.Equal(exp.AddDate(12, 0, 0)) {
+		t.Errorf("domain expiry after 1 + 11 years: %v", e)
+	}
+	p.fail("POST", "/domains/"+hours["id"].(string)+"/renew", map[string]any{"period": 0}, 400, "VALIDATION_ERROR")
 
 	// Auto-renew toggle.
 	a := p.ok("POST", "/domains/"+hours["id"].(string)+"/auto-renew", map[string]any{"auto_renew": true})

@@ -25,13 +25,24 @@ func pivDetectCode(text string) string {
 // Deliver makes an inbound SMS arrive on a number now (any account) and
 // fires sms.received with the detected code.
 func (p *PivDay) Deliver(numberID, text string) error {
+	return p.DeliverAt(numberID, text, time.Time{})
+}
+
+// DeliverAt is Deliver with the message's received_at set to at (zero:
+// now): a date in the future is what a provider clock running ahead — or
+// a forged one — sends, for tests of code ordering, which must follow
+// when Switchboard saw a message, not the date it carries.
+func (p *PivDay) DeliverAt(numberID, text string, at time.Time) error {
 	p.s.Mu.Lock()
 	defer p.s.Mu.Unlock()
 	_, n := p.findNumber(numberID)
 	if n == nil {
 		return errPivUnknown
 	}
-	p.inbound(n, "+14155551234", text, pivDetectCode(text), p.s.Clock())
+	if at.IsZero() {
+		at = p.s.Clock()
+	}
+	p.inbound(n, "+14155551234", text, pivDetectCode(text), at.UTC())
 	return nil
 }
 
@@ -210,16 +221,18 @@ type PivDayDomain struct {
 	ID, Name, Status    string
 	Expires, SSLExpires time.Time
 	AutoRenew           bool
+	RenewPrice          float64 // a year's renewal, as /domains/search and /renew charge it
 }
 
-// DomainDetail reports a domain's name, status, expiries and auto-renew flag.
+// DomainDetail reports a domain's name, status, expiries, auto-renew flag
+// and renewal price.
 func (p *PivDay) DomainDetail(id string) (PivDayDomain, bool) {
 	p.s.Mu.Lock()
 	defer p.s.Mu.Unlock()
 	for _, a := range p.accounts {
 		if d := p.domain(a, id); d != nil {
 			return PivDayDomain{ID: d.id, Name: d.name, Status: d.status, Expires: d.expiresAt,
-				SSLExpires: d.sslExpiresAt, AutoRenew: d.autoRenew}, true
+				SSLExpires: d.sslExpiresAt, AutoRenew: d.autoRenew, RenewPrice: d.renewPrice}, true
 		}
 	}
 	return PivDayDomain{}, false

@@ -134,16 +134,17 @@ func (p *PivDay) routes(mux *http.ServeMux) {
 	})
 }
 
-// paging reads limit and offset (limit defaults to def, at most max).
+// paging reads limit and offset. limit defaults to def and is kept to
+// 1..max: the document gives the maximum, not a refusal of more.
 func paging(r *http.Request, def, maxLimit int) (int, int, *pivErr) {
 	q := r.URL.Query()
 	limit, offset := def, 0
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxLimit {
-			return 0, 0, pivInvalid("limit must be an integer between 1 and %d", maxLimit)
+		if err != nil {
+			return 0, 0, pivInvalid("limit must be an integer")
 		}
-		limit = n
+		limit = max(1, min(n, maxLimit))
 	}
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -233,6 +234,14 @@ func (b pivBody) str(k string, required bool) (string, *pivErr) {
 		return "", pivInvalid("%s must be a string", k)
 	}
 	return v, nil
+}
+
+// pivLater is the later of two times.
+func pivLater(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func pivTS(t time.Time) string { return t.UTC().Format(time.RFC3339) }

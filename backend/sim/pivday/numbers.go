@@ -97,9 +97,6 @@ func (p *PivDay) patchNumber(c *pivCall) pivReply {
 	if e != nil {
 		return e.reply()
 	}
-	if len([]rune(name)) > 64 {
-		return pivInvalid("custom_name must be at most 64 characters").reply()
-	}
 	n.customName = name
 	return pivOK(map[string]any{"piv_num_id": n.id, "phone_number": n.phone, "country_code": n.country,
 		"status": n.status, "custom_name": pivNullable(n.customName), "auto_renew": n.autoRenew,
@@ -137,7 +134,7 @@ func (p *PivDay) purchaseNumber(c *pivCall) pivReply {
 	if e != nil {
 		return e.reply()
 	}
-	months, e := b.integer("duration_months", 1, 36)
+	months, e := b.integer("duration_months", 1, pivMaxPeriod)
 	if e != nil {
 		return e.reply()
 	}
@@ -182,15 +179,9 @@ func (p *PivDay) renewNumber(c *pivCall) pivReply {
 	if e != nil {
 		return e.reply()
 	}
-	months, e := b.integer("duration_months", 1, 36)
+	months, e := b.integer("duration_months", 1, pivMaxPeriod)
 	if e != nil {
 		return e.reply()
-	}
-	switch n.status {
-	case "expired":
-		return (&pivErr{http.StatusForbidden, "NUMBER_EXPIRED", "Number has expired — use Restore (within 7 days) or buy a new one"}).reply()
-	case "pending_restore":
-		return (&pivErr{http.StatusBadRequest, "NUMBER_NOT_ACTIVE", "Number is being restored"}).reply()
 	}
 	co := p.country(n.country)
 	if co == nil {
@@ -203,7 +194,13 @@ func (p *PivDay) renewNumber(c *pivCall) pivReply {
 	c.a.balance = simcore.Money(c.a.balance - cost)
 	c.a.renewals++
 	old := n.expiresAt
-	n.expiresAt = n.expiresAt.Add(time.Duration(months) * pivNumberMonth)
+	// The renew document refuses no state: a lapsed number is extended
+	// from now and is live again; one being restored keeps its restore.
+	n.expiresAt = pivLater(n.expiresAt, c.now).Add(time.Duration(months) * pivNumberMonth)
+	if n.status == "expired" {
+		n.status, n.expiredAt = "active", time.Time{}
+		p.startCycle(n, c.now)
+	}
 	return pivOK(map[string]any{"piv_num_id": n.id, "phone_number": n.phone, "old_expires_at": pivTS(old),
 		"new_expires_at": pivTS(n.expiresAt), "cost": cost})
 }
@@ -220,9 +217,6 @@ func (p *PivDay) numberAutoRenew(c *pivCall) pivReply {
 	on, e := b.boolean("auto_renew")
 	if e != nil {
 		return e.reply()
-	}
-	if n.status == "expired" {
-		return (&pivErr{http.StatusForbidden, "NUMBER_EXPIRED", "Number has expired — use Restore (within 7 days) or buy a new one"}).reply()
 	}
 	n.autoRenew = on
 	return pivOK(map[string]any{"piv_num_id": n.id, "phone_number": n.phone, "auto_renew": n.autoRenew})
@@ -242,12 +236,12 @@ func (p *PivDay) restoreNumbers(c *pivCall) pivReply {
 	total := 0.0
 	for _, id := range ids {
 		n := p.number(c.a, id)
-		if n == nil || seen[id] || n.status != "expired" || c.now.Sub(n.expiredAt) > pivRestoreWindow || p.country(n.country) == nil {
+		if n == nil || seen[id] || n.status != "expired" || c.now.Sub(n.expiredAt) > pivRestoreWindow {
 			continue
 		}
 		seen[id] = true
 		restorable = append(restorable, n)
-		total += p.country(n.country).price * pivRestoreFactor
+		total += p.restorePrice(n)
 	}
 	if len(restorable) == 0 {
 		return (&pivErr{http.StatusNotFound, "NO_RESTORABLE_NUMBERS", "None of the supplied numbers can be restored"}).reply()
@@ -263,10 +257,21 @@ func (p *PivDay) restoreNumbers(c *pivCall) pivReply {
 	for _, n := range restorable {
 		n.status = "pending_restore"
 		batch.ids = append(batch.ids, n.id)
-		batch.charged[n.id] = simcore.Money(p.country(n.country).price * pivRestoreFactor)
+		batch.charged[n.id] = simcore.Money(p.restorePrice(n))
 		list = append(list, map[string]any{"piv_num_id": n.id, "phone_number": n.phone, "status": "pending"})
 	}
 	c.a.restores = append(c.a.restores, batch)
 	return pivReply{status: http.StatusOK, body: map[string]any{"success": true, "queued": len(restorable),
 		"skipped": len(ids) - len(restorable), "total_charged": total, "numbers": list}}
+}
+
+// restorePrice is what restoring n costs: the monthly price times the
+// restore multiplier — the country's price now, or the one n was bought at
+// when its country is no longer sold (the document refuses no such number).
+func (p *PivDay) restorePrice(n *pivNumber) float64 {
+	price := n.price
+	if c := p.country(n.country); c != nil {
+		price = c.price
+	}
+	return price * pivRestoreFactor
 }

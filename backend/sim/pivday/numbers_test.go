@@ -89,7 +89,10 @@ func TestPivDayNumbersListFiltersAndPaging(t *testing.T) {
 	if len(found) != 1 || found[0]["custom_name"] != "Office line" || objs0(found[0]["tags"]) != "support" {
 		t.Errorf("search = %v", found)
 	}
-	p.fail("GET", "/numbers?limit=201", nil, 400, "VALIDATION_ERROR")
+	// "max 200": more is served as 200, not refused.
+	if pg := p.ok("GET", "/numbers?limit=201", nil)["pagination"].(map[string]any); pg["limit"] != 200.0 {
+		t.Errorf("limit=201 → %v", pg)
+	}
 	p.fail("GET", "/numbers?limit=abc", nil, 400, "VALIDATION_ERROR")
 	p.fail("GET", "/numbers?status=gone", nil, 400, "VALIDATION_ERROR")
 	if n := objs(p.ok("GET", "/numbers?limit=200", nil)["numbers"]); len(n) != len(all) {
@@ -146,7 +149,9 @@ func TestPivDayNumberGetAndSMS(t *testing.T) {
 			t.Error("sms not newest first")
 		}
 	}
-	p.fail("GET", "/numbers/"+id+"/sms?limit=500", nil, 400, "VALIDATION_ERROR")
+	if pg := p.ok("GET", "/numbers/"+id+"/sms?limit=500", nil)["pagination"].(map[string]any); pg["limit"] != 200.0 {
+		t.Errorf("sms limit=500 → %v", pg)
+	}
 }
 
 func TestPivDayPurchaseNumber(t *testing.T) {
@@ -222,17 +227,35 @@ func TestPivDayRenewNumber(t *testing.T) {
 	if pd.Balance("piv-main") != simcore.Money(before-6) || pd.Renewals("piv-main") != 1 {
 		t.Errorf("balance %v → %v", before, pd.Balance("piv-main"))
 	}
+	// The renew document refuses no state: a lapsed number runs again from
+	// now; one being restored is extended and keeps its restore.
 	expired := p.numberWith("expired", "")["piv_num_id"].(string)
-	p.fail("POST", "/numbers/"+expired+"/renew", map[string]any{"duration_months": 1}, 403, "NUMBER_EXPIRED")
+	p.ok("POST", "/numbers/"+expired+"/renew", map[string]any{"duration_months": 1})
+	if st, exp, _ := pd.Number(expired); st != "active" || !exp.Equal(pivStart.Add(30*24*time.Hour)) {
+		t.Errorf("renewed expired number: %s %v", st, exp)
+	}
 	pending := p.numberWith("pending_restore", "")["piv_num_id"].(string)
-	p.fail("POST", "/numbers/"+pending+"/renew", map[string]any{"duration_months": 1}, 400, "NUMBER_NOT_ACTIVE")
+	p.ok("POST", "/numbers/"+pending+"/renew", map[string]any{"duration_months": 1})
+	if st, exp, _ := pd.Number(pending); st != "pending_restore" || !exp.Equal(pivStart.Add(30*24*time.Hour)) {
+		t.Errorf("renewed number being restored: %s %v", st, exp)
+	}
+	p.s.Advance(30 * time.Second) // the restore completes: its month comes on top
+	if st, exp, _ := pd.Number(pending); st != "active" || !exp.Equal(pivStart.Add(60*24*time.Hour)) {
+		t.Errorf("restored after a renewal: %s %v", st, exp)
+	}
+	bal := pd.Balance("piv-main")
+	p.ok("POST", "/numbers/"+id+"/renew", map[string]any{"duration_months": 48}) // no documented maximum
+	if pd.Balance("piv-main") != simcore.Money(bal-48*3) {
+		t.Errorf("48 months cost %v", bal-pd.Balance("piv-main"))
+	}
+	renewed := pivTime(t, p.ok("GET", "/numbers/"+id, nil)["expires_at"])
 	fi := p.numberWith("active", "FI")["piv_num_id"].(string)
 	p.fail("POST", "/numbers/"+fi+"/renew", map[string]any{"duration_months": 1}, 400, "COUNTRY_NOT_AVAILABLE")
 	p.fail("POST", "/numbers/xxxxx-xxxxx-xxxxx-xxxxx/renew", map[string]any{"duration_months": 1}, 404, "NUMBER_NOT_FOUND")
 	p.fail("POST", "/numbers/"+id+"/renew", map[string]any{}, 400, "VALIDATION_ERROR")
 	pd.SetBalance("piv-main", 0.5)
 	p.fail("POST", "/numbers/"+id+"/renew", map[string]any{"duration_months": 1}, 402, "INSUFFICIENT_BALANCE")
-	if _, exp, _ := pd.Number(id); !exp.Equal(old.Add(60 * 24 * time.Hour)) {
+	if _, exp, _ := pd.Number(id); !exp.Equal(renewed) {
 		t.Error("a refused renewal moved the expiry")
 	}
 }
@@ -422,4 +445,69 @@ func TestPivDayPatchNumberName(t *testing.T) {
 		t.Errorf("patch = %v", d)
 	}
 	p.fail("PATCH", "/numbers/"+id, map[string]any{}, 400, "VALIDATION_ERROR")
+}
+
+// TestPivDayNoInventedNumberRefusals: what the document does not refuse,
+// the simulator accepts (a refusal it invented would become a rule the
+// product enforces on the real piv.day).
+func TestPivDayNoInventedNumberRefusals(t *testing.T) {
+	p := newPivT(t, simcore.Options{Seed: 1, Quiet: true})
+	pd := p.s.PivDay
+	// The auto-renewal toggle lists no errors: an expired number takes it.
+	expired := p.numberWith("expired", "")["piv_num_id"].(string)
+	if d := p.ok("PATCH", "/numbers/"+expired+"/auto-renewal", map[string]any{"auto_renew": true}); d["auto_renew"] != true {
+		t.Errorf("auto-renew on an expired number = %v", d)
+	}
+	// A number whose country is no longer sold can still be restored (at
+	// the price it was bought at × 1.5); only its renewal lacks pricing.
+	fi := p.numberWith("active", "FI")["piv_num_id"].(string)
+	if err := pd.ExpireNumber(fi); err != nil {
+		t.Fatal(err)
+	}
+	before := pd.Balance("piv-main")
+	r := p.ok2("POST", "/numbers/restore", map[string]any{"piv_num_ids": []string{fi}})
+	if r["queued"] != 1.0 || r["total_charged"] != simcore.Money(pivLegacyPrice*pivRestoreFactor) ||
+		pd.Balance("piv-main") != simcore.Money(before-pivLegacyPrice*pivRestoreFactor) {
+		t.Errorf("restore of a number no longer sold = %v", r)
+	}
+	// A name has no documented length limit.
+	long := strings.Repeat("n", 100)
+	se := p.numberWith("active", "SE")["piv_num_id"].(string)
+	if d := p.ok("PATCH", "/numbers/"+se, map[string]any{"custom_name": long}); d["custom_name"] != long {
+		t.Errorf("a 100-character name = %v", d["custom_name"])
+	}
+	// Numbers are bought for "minimum 1" month, with no maximum.
+	if m := p.ok2("POST", "/numbers/purchase", map[string]any{"country_code": "US", "duration_months": 48, "auto_renew": false}); m["cost"] != 48*2.5 {
+		t.Errorf("a 48-month purchase = %v", m)
+	}
+}
+
+// TestPivDayDeliverAtFutureDate: the DeliverAt hook gives a message a date
+// the provider's clock says, even one in the future; the listing and the
+// webhook's data carry it, the webhook itself is stamped now.
+func TestPivDayDeliverAtFutureDate(t *testing.T) {
+	p := newPivT(t, simcore.Options{Seed: 1, Quiet: true})
+	h := p.hooks()
+	id := p.numberWith("active", "GB")["piv_num_id"].(string)
+	ahead := pivStart.Add(2 * time.Hour)
+	if err := p.s.PivDay.DeliverAt(id, "Your code is 771234", ahead); err != nil {
+		t.Fatal(err)
+	}
+	newest := objs(p.ok("GET", "/numbers/"+id+"/sms?limit=1", nil)["messages"])[0]
+	if newest["message_body"] != "Your code is 771234" || !pivTime(t, newest["received_at"]).Equal(ahead) {
+		t.Errorf("newest SMS %v, want it dated %v", newest, ahead)
+	}
+	d := h.wait(t, "sms.received", func(d map[string]any) bool { return d["piv_num_id"] == id })
+	if d["code"] != "771234" || !pivTime(t, d["received_at"]).Equal(ahead) {
+		t.Errorf("sms.received data %v", d)
+	}
+	h.mu.Lock()
+	stamp := h.got[len(h.got)-1]["timestamp"]
+	h.mu.Unlock()
+	if !pivTime(t, stamp).Equal(pivStart) {
+		t.Errorf("sms.received stamped %v, want now (%v)", stamp, pivStart)
+	}
+	if err := p.s.PivDay.DeliverAt("nope0-nope0-nope0-nope0", "x", ahead); err == nil {
+		t.Error("an unknown number took a message")
+	}
 }

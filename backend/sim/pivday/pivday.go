@@ -20,19 +20,26 @@ package pivday
 //   - Restore costs price_per_month × 1.5 per number (the document's
 //     example: two GB numbers, 9.00). Restored numbers come back active for
 //     30 days from completion.
-//   - Paging: limit outside 1..max (numbers and SMS: 200; proxy orders,
-//     domains, whites: 500) or a non-integer limit/offset is 400
-//     VALIDATION_ERROR rather than silently clamped.
+//   - Paging: a limit outside 1..max (numbers and SMS: 200; proxy orders,
+//     domains, whites: 500) is clamped to it; a non-integer limit/offset
+//     is 400 VALIDATION_ERROR.
 //   - Request bodies are strict JSON: a missing required field or a value of
 //     the wrong type (a string where an integer belongs) is 400
 //     VALIDATION_ERROR naming the field.
 //   - Objects other than numbers that do not exist (proxy servers and
 //     orders, domains, queue entries, whites) answer 404 NOT_FOUND, the code
-//     the proxy purchase documents. Renewing an expired proxy order is 400
-//     ORDER_EXPIRED (use restore); restoring one that is not expired is 400
-//     ORDER_NOT_EXPIRED. Renewing an expired number is 403 NUMBER_EXPIRED
-//     (the document's meaning of that code); one being restored is 400
-//     NUMBER_NOT_ACTIVE.
+//     the proxy purchase documents.
+//   - No refusal the document does not state: renewals of any state are
+//     accepted (a lapsed number, proxy order or domain runs again from
+//     now; a number being restored gets its restored month on top; a
+//     domain still being registered gets the years on top of its period),
+//     as are a live proxy order's restore (its term runs on a month),
+//     the auto-renew toggles in any state, periods beyond the purchase
+//     limits (renewals say only "months/years to add"; numbers are bought
+//     for "minimum 1" month) up to a hundred years, any TLD in a search
+//     (unlisted TLDs cost the .com price) and a restore of a number whose
+//     country is no longer sold (at the price it was bought at). Renewing
+//     such a number is COUNTRY_NOT_AVAILABLE, as documented.
 //   - White jobs carry an integer status. The document shows 0 for a job
 //     just queued and 10 for one listed under status=done, so: 0 queued,
 //     1 processing, 10 done, -1 failed. The list's status filter takes the
@@ -78,6 +85,13 @@ const (
 	pivAutoRenewLead = 24 * time.Hour     // auto-renewal is debited 24 h before expiry
 	pivProxyWarn     = 3 * 24 * time.Hour // proxy.expires_soon: about three days left
 	pivDomainWarn    = 7 * 24 * time.Hour // domain.expires_soon: about a week left
+	// pivMaxPeriod bounds the months or years of a renewal (and months of
+	// a number purchase), which the document leaves open: a hundred years
+	// keeps the arithmetic in range.
+	pivMaxPeriod = 1200
+	// pivLegacyPrice is the monthly price numbers of a country no longer
+	// sold were bought at (their restore price).
+	pivLegacyPrice = 4.50
 )
 
 // White job statuses (integers on the wire; see the file comment).
@@ -144,6 +158,7 @@ type pivNumber struct {
 	autoRenew          bool
 	autoTriedFor       time.Time // expiry an auto-renewal was attempted for
 	customName         string
+	price              float64 // monthly price it was bought at
 	tags               []string
 	canSend            bool
 	canReceive         bool

@@ -2,7 +2,6 @@ package pivday
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -153,12 +152,9 @@ func (p *PivDay) renewProxyOrder(c *pivCall) pivReply {
 	if e != nil {
 		return e.reply()
 	}
-	months, e := b.integer("months", 1, 12)
+	months, e := b.integer("months", 1, pivMaxPeriod)
 	if e != nil {
 		return e.reply()
-	}
-	if o.status != "active" {
-		return (&pivErr{http.StatusBadRequest, "ORDER_EXPIRED", "Order has expired — use restore"}).reply()
 	}
 	cost := simcore.Money(o.pricePer * float64(o.quantity) * float64(months))
 	if c.a.balance < cost {
@@ -166,7 +162,9 @@ func (p *PivDay) renewProxyOrder(c *pivCall) pivReply {
 	}
 	c.a.balance = simcore.Money(c.a.balance - cost)
 	c.a.renewals++
-	o.expiresAt = o.expiresAt.AddDate(0, months, 0)
+	// The document refuses no state: a lapsed order is extended from now
+	// and is live again.
+	o.status, o.expiresAt = "active", pivLater(o.expiresAt, c.now).AddDate(0, months, 0)
 	return pivOK(map[string]any{"order_id": o.id, "cost": cost, "new_expires_at": pivTS(o.expiresAt)})
 }
 
@@ -175,15 +173,14 @@ func (p *PivDay) restoreProxyOrder(c *pivCall) pivReply {
 	if o == nil {
 		return pivNotFound("Order").reply()
 	}
-	if o.status != "expired" {
-		return (&pivErr{http.StatusBadRequest, "ORDER_NOT_EXPIRED", "Only expired orders can be restored"}).reply()
-	}
 	cost := simcore.Money(o.pricePer * float64(o.quantity))
 	if c.a.balance < cost {
 		return pivNoBalance(cost, c.a.balance).reply()
 	}
 	c.a.balance = simcore.Money(c.a.balance - cost)
 	c.a.renewals++
-	o.status, o.expiresAt = "active", c.now.AddDate(0, 1, 0)
+	// "Term extends by 1 month": from now for a lapsed order; the document
+	// refuses no live one, whose term runs on.
+	o.status, o.expiresAt = "active", pivLater(o.expiresAt, c.now).AddDate(0, 1, 0)
 	return pivOK(map[string]any{"order_id": o.id, "quantity": o.quantity, "total_cost": cost, "expires_at": pivTS(o.expiresAt)})
 }

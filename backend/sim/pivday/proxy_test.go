@@ -39,7 +39,9 @@ func TestPivDayProxy(t *testing.T) {
 	if n := len(objs(p.ok("GET", "/proxy/orders?status=expired", nil)["orders"])); n != 1 {
 		t.Errorf("status filter: %d expired", n)
 	}
-	p.fail("GET", "/proxy/orders?limit=501", nil, 400, "VALIDATION_ERROR")
+	if pg := p.ok("GET", "/proxy/orders?limit=501", nil)["pagination"].(map[string]any); pg["limit"] != 500.0 {
+		t.Errorf("limit=501 → %v", pg)
+	}
 
 	id := soon["id"].(string)
 	o := p.ok("GET", "/proxy/orders/"+id, nil)["order"].(map[string]any)
@@ -100,15 +102,23 @@ func TestPivDayProxy(t *testing.T) {
 	if _, e, _ := pd.ProxyOrder(id); !e.Equal(exp.AddDate(0, 1, 0)) {
 		t.Errorf("expiry = %v", e)
 	}
-	p.fail("POST", "/proxy/orders/"+expired["id"].(string)+"/renew", map[string]any{"months": 1}, 400, "ORDER_EXPIRED")
-
 	// Restore of the expired order: one more month from now.
 	rs := p.ok("POST", "/proxy/orders/"+expired["id"].(string)+"/restore", nil)
 	pivShape(t, "proxy restore", rs, map[string]string{"order_id": "string", "quantity": "number", "total_cost": "number", "expires_at": "string"})
 	if st, e, _ := pd.ProxyOrder(expired["id"].(string)); st != "active" || !e.Equal(pivStart.AddDate(0, 1, 0)) {
 		t.Errorf("restored order %s %v", st, e)
 	}
-	p.fail("POST", "/proxy/orders/"+id+"/restore", nil, 400, "ORDER_NOT_EXPIRED")
+	// The document refuses neither renewing a lapsed order nor restoring a
+	// live one: the first runs from now, the second extends the term.
+	lapsed := p.expireProxy(id)
+	p.ok("POST", "/proxy/orders/"+lapsed+"/renew", map[string]any{"months": 2})
+	if st, e, _ := pd.ProxyOrder(lapsed); st != "active" || !e.Equal(pivStart.AddDate(0, 2, 0)) {
+		t.Errorf("renewed lapsed order %s %v", st, e)
+	}
+	p.ok("POST", "/proxy/orders/"+lapsed+"/restore", nil)
+	if st, e, _ := pd.ProxyOrder(lapsed); st != "active" || !e.Equal(pivStart.AddDate(0, 3, 0)) {
+		t.Errorf("restored live order %s %v", st, e)
+	}
 	pd.SetBalance("piv-main", 0)
 	p.fail("POST", "/proxy/orders/"+id+"/renew", map[string]any{"months": 1}, 402, "INSUFFICIENT_BALANCE")
 
@@ -150,4 +160,16 @@ func TestPivDayProxyOrderExpiresWithinMinutes(t *testing.T) {
 	if p.ok("GET", "/proxy/orders/"+id, nil)["order"].(map[string]any)["status"] != "expired" {
 		t.Error("API still shows it active")
 	}
+}
+
+// expireProxy makes a proxy order lapse now and returns its id.
+func (p *pivT) expireProxy(id string) string {
+	p.s.Mu.Lock()
+	defer p.s.Mu.Unlock()
+	for _, a := range p.s.PivDay.accounts {
+		if o := p.s.PivDay.proxyOrder(a, id); o != nil {
+			o.status, o.expiresAt = "expired", p.s.Clock()
+		}
+	}
+	return id
 }

@@ -78,14 +78,15 @@ func (p *PivDay) tickNumbers(a *pivAccount, now time.Time) {
 	}
 }
 
-// inbound stores an SMS and fires sms.received with the detected code.
+// inbound stores an SMS received at `at` and fires sms.received, stamped
+// now, with the detected code.
 func (p *PivDay) inbound(n *pivNumber, from, text, code string, at time.Time) *pivSMS {
 	m := p.addSMS(n, from, n.phone, text, "inbound", "received", at)
 	var c any
 	if code != "" {
 		c = code
 	}
-	p.webhook("sms.received", at, map[string]any{"piv_num_id": n.id, "text": text, "code": c,
+	p.webhook("sms.received", p.s.Clock(), map[string]any{"piv_num_id": n.id, "text": text, "code": c,
 		"country": n.country, "received_at": pivTS(at)})
 	return m
 }
@@ -106,13 +107,16 @@ func (p *PivDay) tickRestores(a *pivAccount, now time.Time) {
 			}
 			if n.restoreFail {
 				n.status = "expired"
+				if n.expiresAt.After(now) { // renewed while it was being restored
+					n.status = "active"
+				}
 				a.balance = simcore.Money(a.balance + b.charged[id])
 				refunded += b.charged[id]
 				failed = append(failed, map[string]any{"piv_num_id": n.id, "phone_number": n.phone,
 					"country": n.country, "refunded": simcore.Money(b.charged[id])})
 				continue
 			}
-			n.status, n.expiredAt, n.expiresAt = "active", time.Time{}, now.Add(pivNumberMonth)
+			n.status, n.expiredAt, n.expiresAt = "active", time.Time{}, pivLater(n.expiresAt, now).Add(pivNumberMonth)
 			p.startCycle(n, now)
 			restored = append(restored, map[string]any{"piv_num_id": n.id, "phone_number": n.phone, "country": n.country})
 		}

@@ -106,10 +106,10 @@ func (p *PivDay) country(code string) *pivCountry {
 // newNumber adds a number to an account (s.Mu held or during New).
 func (p *PivDay) newNumber(a *pivAccount, country string, created, expires time.Time) *pivNumber {
 	n := &pivNumber{id: p.numberID(), country: country, status: "active", createdAt: created, purchasedAt: created,
-		expiresAt: expires, canReceive: true, tags: []string{}}
+		expiresAt: expires, canReceive: true, tags: []string{}, price: pivLegacyPrice}
 	if c := p.country(country); c != nil {
 		n.phone = c.prefix + p.s.Digits(c.digits)
-		n.canSend, n.canReceive = c.canSend, c.canReceive
+		n.canSend, n.canReceive, n.price = c.canSend, c.canReceive, c.price
 	} else {
 		n.phone = "+35845" + p.s.Digits(7)
 	}
