@@ -210,7 +210,7 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 		}
 		a.thresholds = views.Thresholds(cfg.Expiry)
 		retention = cfg.Retention
-		webhook = cfg.WebhookListen
+		webhook = cfg.Webhooks.Listen
 	}
 	if a.demo {
 		// The demo's NonVoip accounts get a roomier limit so watching the
