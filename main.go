@@ -304,7 +304,7 @@ func serveWebhooks(ctx context.Context, addr string, eng *engine.Engine, log *sl
 			http.Error(w, "bad body", http.StatusBadRequest)
 			return
 		}
-		if err := eng.Webhook(r.PathValue("account"), body); err != nil {
+		if err := eng.Hint(r.PathValue("account"), body); err != nil {
 			log.Warn("webhook refused", "account", r.PathValue("account"), "err", err)
 			http.Error(w, "refused", http.StatusBadRequest)
 			return

@@ -192,7 +192,7 @@ func TestWebhooksReachTheEngine(t *testing.T) {
 	accs := wiring.SimAccounts(s, backend.PivDay)
 	// A budget too small to poll SMS within the test: the code must come
 	// by the webhook.
-	accs[0].RatePerMinute = 1
+	accs[0].RatePerMinute = 600
 	spec, err := wiring.BuildAccount(accs[0])
 	if err != nil {
 		t.Fatal(err)

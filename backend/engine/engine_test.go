@@ -86,6 +86,8 @@ func fakeOf(p backend.Provider) *fakeProvider {
 		return f
 	case *orderRecorder:
 		return f.fakeProvider
+	case *hookFake:
+		return f.fakeProvider
 	}
 	panic("not a fake provider")
 }
