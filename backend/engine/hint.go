@@ -24,12 +24,12 @@ import (
 // share of the budget (each one moves the next poll back) and are capped
 // per minute, so a flood cannot spend the operator's headroom.
 
-// hintShare is the share of an account's poll rate that hint reads may
-// take; hintBurst how many may come at once (codes for a few numbers
+// HintShare is the share of an account's poll rate that hint reads may
+// take; HintBurst how many may come at once (codes for a few numbers
 // bought together).
 const (
-	hintShare = 0.25
-	hintBurst = 4
+	HintShare = 0.25
+	HintBurst = 4
 )
 
 // HintCounts says what became of an account's webhook hints.
@@ -52,7 +52,7 @@ type hintState struct {
 }
 
 func newHintState() *hintState {
-	return &hintState{lines: map[string]bool{}, tasks: map[coldTask]bool{}, limit: rate.NewLimiter(0, hintBurst)}
+	return &hintState{lines: map[string]bool{}, tasks: map[coldTask]bool{}, limit: rate.NewLimiter(0, HintBurst)}
 }
 
 // hintRef is what a webhook body is about, and nothing else of it.
@@ -174,7 +174,7 @@ func (e *Engine) hintReads(ctx context.Context, a *acct, now time.Time) {
 	if len(h.lines) == 0 && len(h.tasks) == 0 {
 		return
 	}
-	h.limit.SetLimitAt(now, rate.Limit(hintShare*a.pollRate(e.opts.Headroom)/60))
+	h.limit.SetLimitAt(now, rate.Limit(HintShare*a.pollRate(e.opts.Headroom)/60))
 	var ready []*lineState
 	for id := range h.lines {
 		switch l := a.lines[id]; {

@@ -272,11 +272,11 @@ func TestHintFloodStaysInsideThePollShare(t *testing.T) {
 	got := e.HintCounts("piv")
 	// The poll rate of a 60/min account with its cold reads (HotRate).
 	poll := HotRate(60, 0.2, 1.9)
-	if max := hintBurst + hintShare*poll*minutes + 1; float64(got.Reads) > max {
+	if max := HintBurst + HintShare*poll*minutes + 1; float64(got.Reads) > max {
 		t.Errorf("%d hint reads in %.2f min, cap %.1f (%+v)", got.Reads, minutes, max, got)
 	}
 	reads := f.checkCounts()["1"] - before
-	if max := poll*minutes + hintBurst + 2; float64(reads) > max {
+	if max := poll*minutes + HintBurst + 2; float64(reads) > max {
 		t.Errorf("%d reads of the line in %.2f min: more than the poll share allows (%.1f)", reads, minutes, max)
 	}
 	if got.Reads == 0 || got.Limited == 0 {
