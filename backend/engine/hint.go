@@ -22,7 +22,9 @@ import (
 // forged body can at most bring a read forward: it cannot plant a code,
 // create a line or write the ledger. Hint reads come out of the poll
 // share of the budget (each one moves the next poll back) and are capped
-// per minute, so a flood cannot spend the operator's headroom.
+// per minute, so a flood cannot spend the operator's headroom. A hint read
+// that finds news (a message new to the ledger) earns its place under the
+// cap back: genuine webhooks keep their reads, forged ones cannot.
 
 // HintShare is the share of an account's poll rate that hint reads may
 // take; HintBurst how many may come at once (codes for a few numbers
@@ -44,15 +46,18 @@ type HintCounts struct {
 // hintState is one account's pending hints (engine goroutine) and its
 // counters (read from any goroutine).
 type hintState struct {
-	lines map[string]bool   // line ids to read
-	tasks map[coldTask]bool // listings (leases, jobs) to bring forward
-	limit *rate.Limiter     // hint reads; its rate follows the poll rate
+	lines   map[string]bool   // line ids to read
+	tasks   map[coldTask]bool // listings (leases, jobs) to bring forward
+	reading map[string]bool   // line ids a hint read is reading
+	limit   *rate.Limiter     // hint reads; its rate follows the poll rate
+	credit  int               // hint reads earned back by finding news
 
 	hints, unknown, coalesced, limited, reads atomic.Int64
 }
 
 func newHintState() *hintState {
-	return &hintState{lines: map[string]bool{}, tasks: map[coldTask]bool{}, limit: rate.NewLimiter(0, HintBurst)}
+	return &hintState{lines: map[string]bool{}, tasks: map[coldTask]bool{}, reading: map[string]bool{},
+		limit: rate.NewLimiter(0, HintBurst)}
 }
 
 // hintRef is what a webhook body is about, and nothing else of it.
@@ -204,6 +209,7 @@ func (e *Engine) hintReads(ctx context.Context, a *acct, now time.Time) {
 		lines := make([]backend.Line, len(g))
 		for i, l := range g {
 			l.checking = true
+			h.reading[l.ID] = true
 			lines[i] = l.Line
 		}
 		e.runCheck(ctx, a, lines)
@@ -218,15 +224,33 @@ func (e *Engine) hintReads(ctx context.Context, a *acct, now time.Time) {
 	}
 }
 
-// takeHintRead spends one hint read if the cap allows, and moves the
-// next poll back by what the read costs, so hint reads come out of the
-// poll share and the operator's headroom stays untouched.
+// takeHintRead spends one hint read (an earned one first) if the cap
+// allows, and moves the next poll back by what the read costs, so hint
+// reads come out of the poll share and the operator's headroom stays
+// untouched.
 func (e *Engine) takeHintRead(a *acct, now time.Time, cost float64) bool {
-	if !a.hint.limit.AllowN(now, 1) {
+	switch h := a.hint; {
+	case h.credit > 0:
+		h.credit--
+	case !h.limit.AllowN(now, 1):
 		return false
 	}
 	a.hint.reads.Add(1)
 	per := float64(time.Minute) / a.pollRate(e.opts.Headroom)
 	a.nextSlot = later(a.nextSlot, now).Add(time.Duration(math.Max(cost, 1) * per))
 	return true
+}
+
+// checkDone is told of every line read's end (engine goroutine): a hint
+// read that found news earns its place under the cap back.
+func (e *Engine) checkDone(a *acct, lines []backend.Line, news bool) {
+	h := a.hint
+	hinted := false
+	for _, l := range lines {
+		hinted = hinted || h.reading[l.ID]
+		delete(h.reading, l.ID)
+	}
+	if hinted && news {
+		h.credit = min(h.credit+1, HintBurst)
+	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -283,4 +284,45 @@ func TestHintFloodStaysInsideThePollShare(t *testing.T) {
 		t.Errorf("the flood was neither read nor limited: %+v", got)
 	}
 	t.Logf("%d hint reads, %d reads of the line in %.2f fake minutes, counts %+v", got.Reads, reads, minutes, got)
+}
+
+// TestNewsEarnsHintReadsBack: hints whose reads find a new message keep
+// getting read at once, past the cap's burst; hints whose reads find
+// nothing (forged) are capped.
+func TestNewsEarnsHintReadsBack(t *testing.T) {
+	f := newFake(backend.PivDay, "piv", false, 60)
+	f.addLine("1", backend.LineWaiting, 0)
+	e, c := startFrozen(t, &hookFake{fakeProvider: f}, newMemStore())
+	waitChecks(t, f, "1", 1)
+	body := hookBody(fakeHook{Line: "1"})
+	for i := range 3 * HintBurst {
+		code := fmt.Sprintf("%06d", 500000+i)
+		f.deliver("1", code)
+		if err := e.Hint("piv", body); err != nil {
+			t.Fatal(err)
+		}
+		c.waitFor(t, 5*time.Second, hasCode(code))
+	}
+	if got := e.HintCounts("piv"); got.Reads != 3*HintBurst || got.Limited != 0 {
+		t.Fatalf("genuine hints: %+v, want every one read", got)
+	}
+	// Forged: nothing new to find. The earned reads and the burst go,
+	// then the cap holds (the clock stands, so nothing refills).
+	for i := range 4 * HintBurst {
+		before := e.HintCounts("piv")
+		if err := e.Hint("piv", body); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for got := e.HintCounts("piv"); got.Reads+got.Limited+got.Coalesced == before.Reads+before.Limited+before.Coalesced; got = e.HintCounts("piv") {
+			if time.Now().After(deadline) {
+				t.Fatalf("forged hint %d not handled: %+v", i, got)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	got := e.HintCounts("piv")
+	if forged := got.Reads - 3*HintBurst; forged > HintBurst+1 || got.Limited+got.Coalesced < 3*HintBurst-1 {
+		t.Fatalf("forged hints: %d read, counts %+v; want at most the burst and the earned reads", forged, got)
+	}
 }

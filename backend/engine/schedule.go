@@ -351,6 +351,7 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line) {
 				}
 			}
 			a.hotCost = 0.8*a.hotCost + 0.2*math.Max(float64(n.Load()), 1)
+			e.checkDone(a, lines, len(fresh) > 0)
 			if e.callDone(a, taskHot, err) {
 				e.mergeLines(a, got, fresh)
 			}
