@@ -77,21 +77,7 @@ func startFrozen(t *testing.T, h *hookFake, store backend.Store) (*Engine, *coll
 	f := h.fakeProvider
 	spec := AccountSpec{Provider: h, Budget: f.budget}
 	f.budget = backend.NewBudget(6000)
-	e, err := New([]AccountSpec{spec}, Options{Store: store, Clock: f.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c := collect(e)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.Run(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	e, c, ctx := runEngine(t, []AccountSpec{spec}, Options{Store: store, Clock: f.clock})
 	// Past every start-up read's stagger; from here on the clock stands.
 	f.clock.BlockUntilContext(ctx, 1)
 	f.clock.Advance(time.Second)
