@@ -8,6 +8,7 @@
 //	switchboard --demo               the demo, even with a config
 //	switchboard sim                  serve the simulator and print a config for it
 //	switchboard bench                measure time to code against the simulator
+//	switchboard hooks                print the webhook URL to register for each account
 //	switchboard version
 package main
 
@@ -18,8 +19,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -38,6 +37,7 @@ import (
 	"switchboard/keymap"
 	"switchboard/ui"
 	"switchboard/views"
+	"switchboard/webhook"
 	"switchboard/wiring"
 )
 
@@ -58,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runSim(args[1:], stdout, stderr)
 		case "bench":
 			return runBench(args[1:], stdout, stderr)
+		case "hooks":
+			return runHooks(args[1:], stdout, stderr)
 		case "version", "--version":
 			fmt.Fprintln(stdout, "switchboard", backend.Version)
 			return 0
@@ -72,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	mouse := fs.Bool("mouse", false, "start with mouse reporting on (M toggles)")
 	print := fs.String("print", "", "print one frame from the cache at WxH (e.g. 160x48) and exit; no network")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: switchboard [flags]\n       switchboard sim [flags]   serve the simulator, print a config\n       switchboard bench [flags] time-to-code benchmark\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: switchboard [flags]\n       switchboard sim [flags]   serve the simulator, print a config\n       switchboard bench [flags] time-to-code benchmark\n       switchboard hooks [flags] webhook URLs to register\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -82,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "switchboard: unexpected argument %q (sub-commands: sim, bench, version)\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "switchboard: unexpected argument %q (sub-commands: sim, bench, hooks, version)\n", fs.Arg(0))
 		return 2
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
@@ -100,8 +102,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if os.Getenv("NO_COLOR") != "" && *theme == "" {
 		app.theme = "plain"
 	}
+	initial := app.engine.Initial()
+	initial.Notices = append(initial.Notices, app.notices...)
 	model := ui.New(ui.Options{
-		Backend: app.engine, Initial: app.engine.Initial(), Accounts: app.engine.Accounts(),
+		Backend: app.engine, Initial: initial, Accounts: app.engine.Accounts(),
 		Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
 		Clipboard: systemClipboard,
 	})
@@ -171,6 +175,7 @@ type app struct {
 	keys       keymap.KeyMap
 	thresholds views.Thresholds
 	tmpDir     string
+	notices    []backend.Notice // said at start (an exposed webhook receiver)
 	closers    []func()
 }
 
@@ -187,7 +192,7 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 	a := &app{keys: keymap.Default(), thresholds: views.Thresholds(config.DefaultThresholds), theme: "dark"}
 	var accounts []config.Account
 	retention := 90 * 24 * time.Hour
-	webhook := ""
+	var hooks config.Webhooks
 	explicit := cfgPath != ""
 	if cfgPath == "" {
 		cfgPath = config.DefaultPath()
@@ -210,7 +215,7 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 		}
 		a.thresholds = views.Thresholds(cfg.Expiry)
 		retention = cfg.Retention
-		webhook = cfg.WebhookListen
+		hooks = cfg.Webhooks
 	}
 	if a.demo {
 		// The demo's NonVoip accounts get a roomier limit so watching the
@@ -271,12 +276,18 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 			}
 		}
 	}
-	if webhook != "" {
-		stop, err := serveWebhooks(ctx, webhook, eng, logger)
+	if hooks.Listen != "" {
+		srv, err := serveHooks(hooks, stateDir, accounts, eng, logger)
 		if err != nil {
-			return nil, fmt.Errorf("webhook_listen %s: %w", webhook, err)
+			return nil, err
 		}
-		a.closers = append(a.closers, stop)
+		a.closers = append(a.closers, srv.Close)
+		if hooks.Exposed {
+			warn := webhook.ExposedWarning(hooks.Listen)
+			fmt.Fprintln(stderr, "switchboard: WARNING:", warn)
+			logger.Warn(warn)
+			a.notices = append(a.notices, backend.Notice{Level: backend.Warning, Text: warn, At: time.Now()})
+		}
 	}
 	return a, nil
 }
@@ -293,33 +304,4 @@ func openLog(dir string) (*slog.Logger, func()) {
 		return slog.New(slog.DiscardHandler), func() {}
 	}
 	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), func() { f.Close() }
-}
-
-// serveWebhooks receives provider pushes at /hooks/<account>.
-func serveWebhooks(ctx context.Context, addr string, eng *engine.Engine, log *slog.Logger) (func(), error) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /hooks/{account}", func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if err != nil {
-			http.Error(w, "bad body", http.StatusBadRequest)
-			return
-		}
-		if err := eng.Webhook(r.PathValue("account"), body); err != nil {
-			log.Warn("webhook refused", "account", r.PathValue("account"), "err", err)
-			http.Error(w, "refused", http.StatusBadRequest)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	return func() {
-		c, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(c)
-	}, nil
 }

@@ -21,6 +21,8 @@ import (
 	"switchboard/backend/engine"
 	"switchboard/backend/sim"
 	"switchboard/cache"
+	"switchboard/config"
+	"switchboard/webhook"
 	"switchboard/wiring"
 )
 
@@ -184,20 +186,20 @@ func TestSimConfigExportsEvalInAShell(t *testing.T) {
 	}
 }
 
-// TestWebhooksReachTheEngine: a piv.day sms.received push arrives at
-// /hooks/<account> and its code is stored and announced without a poll.
+// TestWebhooksReachTheEngine: a piv.day sms.received push to the
+// account's secret path is a hint the engine acts on: it reads the number
+// and the code arrives (stored before it is announced).
 func TestWebhooksReachTheEngine(t *testing.T) {
 	s := sim.New(sim.Options{Manual: true, Quiet: true, Seed: 5})
 	defer s.Close()
 	accs := wiring.SimAccounts(s, backend.PivDay)
-	// A budget too small to poll SMS within the test: the code must come
-	// by the webhook.
-	accs[0].RatePerMinute = 1
+	accs[0].RatePerMinute = 600
 	spec, err := wiring.BuildAccount(accs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := cache.Open(t.TempDir(), cache.Options{})
+	dir := t.TempDir()
+	store, err := cache.Open(dir, cache.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,26 +211,36 @@ func TestWebhooksReachTheEngine(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go eng.Run(ctx)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := serveHooks(config.Webhooks{Listen: "127.0.0.1:0"}, dir, accs, eng, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	l.Close()
-	stop, err := serveWebhooks(ctx, addr, eng, slog.New(slog.DiscardHandler))
+	defer srv.Close()
+	tokens, err := cache.WebhookTokens(dir, []string{accs[0].Name})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stop()
-	s.SetWebhook(backend.PivDay, "http://"+addr+"/hooks/"+accs[0].Name)
+	s.SetWebhook(backend.PivDay, webhook.URL("http://"+srv.Addr(), accs[0].Name, tokens[accs[0].Name]))
 	ids := s.PivDay.NumberIDs(accs[0].Name)
 	if len(ids) == 0 {
 		t.Fatal("the simulator has no numbers")
 	}
+	// Wait until the engine holds the number: a hint about a number it
+	// does not hold is ignored.
+	deadline := time.After(10 * time.Second)
+	for held := false; !held; {
+		select {
+		case ev := <-eng.Events():
+			for _, l := range ev.Lines {
+				held = held || l.ID == ids[0]
+			}
+		case <-deadline:
+			t.Fatal("the engine never listed the number")
+		}
+	}
 	if err := s.PivDay.Deliver(ids[0], "Your code is 771204"); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.After(10 * time.Second)
 	for {
 		select {
 		case ev := <-eng.Events():
@@ -236,13 +248,97 @@ func TestWebhooksReachTheEngine(t *testing.T) {
 				if m.Code == "771204" {
 					stored, _ := store.Messages(m.Line, 0)
 					if len(stored) == 0 {
-						t.Fatal("the pushed SMS was announced before it was stored")
+						t.Fatal("the SMS was announced before it was stored")
+					}
+					if eng.HintCounts(accs[0].Name).Hints == 0 {
+						t.Fatal("the webhook never reached the engine")
 					}
 					return
 				}
 			}
 		case <-deadline:
-			t.Fatal("the webhook's code never reached the engine")
+			t.Fatal("the code never reached the engine")
 		}
+	}
+}
+
+// hooksConfig writes a config with a piv.day, a NonVoip and a 5sim
+// account and the given webhook lines.
+func hooksConfig(t *testing.T, dir, hooks string) string {
+	t.Helper()
+	path := filepath.Join(dir, "config.yaml")
+	text := "accounts:\n" +
+		"  - name: piv-main\n    provider: pivday\n    api_key_env: SB_TEST_UNSET_KEY\n    base_url: http://127.0.0.1:9/api\n" +
+		"  - name: nv\n    provider: nonvoip\n    email: op@example.com\n    password_cmd: exit 1\n    base_url: http://127.0.0.1:9/m\n" +
+		"  - name: five\n    provider: fivesim\n    api_key_env: SB_TEST_UNSET_KEY\n    base_url: http://127.0.0.1:9/v1\n" + hooks
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestHooksCommandPrintsStableURLs: `switchboard hooks` prints one secret
+// URL per account that takes webhooks, the same on every run, without
+// needing the accounts' secrets.
+func TestHooksCommandPrintsStableURLs(t *testing.T) {
+	dir := t.TempDir()
+	cfg := hooksConfig(t, dir, "webhook_listen: \":18850\"\nwebhook_public_url: https://hooks.example.com/sb\n")
+	state := filepath.Join(dir, "state")
+	var runs []string
+	for range 2 {
+		var out, errb bytes.Buffer
+		if code := run([]string{"hooks", "--config", cfg, "--state-dir", state}, &out, &errb); code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		runs = append(runs, out.String())
+	}
+	if runs[0] != runs[1] {
+		t.Fatalf("URLs changed between runs:\n%s\n---\n%s", runs[0], runs[1])
+	}
+	out := runs[0]
+	for _, want := range []string{"https://hooks.example.com/sb/hooks/piv-main/", "https://hooks.example.com/sb/hooks/nv/", "API key profile", "/api/saveurl"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "/hooks/five/") {
+		t.Errorf("5sim sends no webhooks but got a URL:\n%s", out)
+	}
+	tokens, err := cache.WebhookTokens(state, []string{"piv-main"})
+	if err != nil || !strings.Contains(out, "/hooks/piv-main/"+tokens["piv-main"]) {
+		t.Fatalf("printed URL is not the stored token (%v):\n%s", err, out)
+	}
+	// Without webhook_listen nothing would receive them: say so.
+	var o, e bytes.Buffer
+	if code := run([]string{"hooks", "--config", hooksConfig(t, t.TempDir(), ""), "--state-dir", state}, &o, &e); code != 1 || !strings.Contains(e.String(), "webhook_listen") {
+		t.Fatalf("without webhook_listen: exit %d, %q", code, e.String())
+	}
+}
+
+// TestExposedReceiverWarnsLoudly: a receiver bound to every interface
+// starts, and says so on stderr before the dashboard and in a toast.
+func TestExposedReceiverWarnsLoudly(t *testing.T) {
+	t.Setenv("SB_TEST_UNSET_KEY", "k")
+	dir := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	l.Close()
+	cfg := hooksConfig(t, dir, "webhook_listen: \"0.0.0.0:"+port+"\"\n")
+	cfgText, _ := os.ReadFile(cfg)
+	_ = os.WriteFile(cfg, []byte(strings.Replace(string(cfgText), "password_cmd: exit 1", "password_cmd: echo pw", 1)), 0o600)
+	var errb bytes.Buffer
+	a, err := setup(context.Background(), cfg, filepath.Join(dir, "state"), false, &errb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	if !strings.Contains(errb.String(), "reachable from the network on 0.0.0.0:"+port) {
+		t.Fatalf("stderr: %q", errb.String())
+	}
+	if len(a.notices) != 1 || !strings.Contains(a.notices[0].Text, "TLS") {
+		t.Fatalf("notices: %+v", a.notices)
 	}
 }

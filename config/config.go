@@ -26,15 +26,15 @@ import (
 
 // Config is the whole file.
 type Config struct {
-	Path          string
-	Accounts      []Account
-	Theme         string
-	Keys          map[string][]string       // action name → keys
-	KeyLines      map[string]int            // action name → line, for errors found later
-	keyAt         map[string]map[string]int // action name → key → line of that key
-	Expiry        Thresholds
-	Retention     time.Duration
-	WebhookListen string // address for provider webhooks ("" = off)
+	Path      string
+	Accounts  []Account
+	Theme     string
+	Keys      map[string][]string       // action name → keys
+	KeyLines  map[string]int            // action name → line, for errors found later
+	keyAt     map[string]map[string]int // action name → key → line of that key
+	Expiry    Thresholds
+	Retention time.Duration
+	Webhooks  Webhooks // where provider webhooks are received
 }
 
 // Thresholds colour countdowns: under Critical red, under Urgent amber,
@@ -108,6 +108,10 @@ type Options struct {
 	// *_cmd runs ("waiting for api_key_cmd of piv-main…"), so a slow
 	// password manager does not look like a hung program.
 	Progress func(msg string)
+	// SkipSecrets checks how each secret is given but resolves none (no
+	// variable read, no command run): for sub-commands that only need
+	// the accounts' names, such as `switchboard hooks`.
+	SkipSecrets bool
 }
 
 // Load reads and validates a config file. A file that someone else could
@@ -152,6 +156,7 @@ type rawConfig struct {
 	Expiry        map[string]string `yaml:"expiry"`
 	Retention     string            `yaml:"retention"`
 	WebhookListen string            `yaml:"webhook_listen"`
+	WebhookPublic string            `yaml:"webhook_public_url"`
 }
 
 type rawAccount struct {
@@ -210,7 +215,7 @@ func Parse(path string, data []byte, perm os.FileMode, o Options) (*Config, erro
 		return nil, e
 	}
 	cfg := &Config{Path: path, Theme: raw.Theme, KeyLines: map[string]int{}, Keys: map[string][]string{}, keyAt: map[string]map[string]int{},
-		Expiry: DefaultThresholds, Retention: 90 * 24 * time.Hour, WebhookListen: raw.WebhookListen}
+		Expiry: DefaultThresholds, Retention: 90 * 24 * time.Hour}
 	if cfg.Theme != "" && !contains(themeOK, cfg.Theme) {
 		return nil, &Error{File: path, Line: findLine(data, "theme:"), Msg: fmt.Sprintf("unknown theme %q", cfg.Theme),
 			Fix: "use one of: " + strings.Join(themeOK, ", ")}
@@ -245,6 +250,11 @@ func Parse(path string, data []byte, perm os.FileMode, o Options) (*Config, erro
 	if err := cfg.parseKeys(&raw.Keys); err != nil {
 		return nil, err
 	}
+	hooks, err := parseWebhooks(path, data, raw.WebhookListen, raw.WebhookPublic)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Webhooks = hooks
 	seen := map[string]int{}
 	for i := range raw.Accounts {
 		n := &raw.Accounts[i]
@@ -364,6 +374,9 @@ func parseAccount(path string, n *yaml.Node, perm os.FileMode, o Options) (Accou
 			_, err := fail(n.Line, fmt.Sprintf("account %s: %s is given more than one way", a.Name, what),
 				fmt.Sprintf("keep one of %s, %s_env, %s_cmd", field, field, field))
 			return "", err
+		}
+		if o.SkipSecrets {
+			return "", nil
 		}
 		switch {
 		case literal != "":

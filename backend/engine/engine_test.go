@@ -60,7 +60,16 @@ func hasNotice(sub string) func(backend.Event) bool {
 func startEngine(t *testing.T, store backend.Store, specs ...AccountSpec) (*Engine, *collector) {
 	t.Helper()
 	clock := fakeOf(specs[0].Provider).clock
-	e, err := New(specs, Options{Store: store, Clock: clock})
+	e, c, ctx := runEngine(t, specs, Options{Store: store, Clock: clock})
+	go pace(ctx, clock)
+	return e, c
+}
+
+// runEngine builds an engine and runs it until the test ends; Cleanup
+// stops it and waits for Run to return. ctx ends when it stops.
+func runEngine(t *testing.T, specs []AccountSpec, opts Options) (*Engine, *collector, context.Context) {
+	t.Helper()
+	e, err := New(specs, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,12 +80,11 @@ func startEngine(t *testing.T, store backend.Store, specs ...AccountSpec) (*Engi
 		defer close(done)
 		e.Run(ctx)
 	}()
-	go pace(ctx, clock)
 	t.Cleanup(func() {
 		cancel()
 		<-done
 	})
-	return e, c
+	return e, c, ctx
 }
 
 // fakeOf finds the fake under a wrapping provider.
@@ -85,6 +93,8 @@ func fakeOf(p backend.Provider) *fakeProvider {
 	case *fakeProvider:
 		return f
 	case *orderRecorder:
+		return f.fakeProvider
+	case *hookFake:
 		return f.fakeProvider
 	}
 	panic("not a fake provider")

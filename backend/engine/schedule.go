@@ -83,6 +83,7 @@ type acct struct {
 	announcedGood time.Time
 	announcedAt   time.Time
 	lastFailAt    time.Time
+	hint          *hintState // webhook hints waiting for a read (hint.go)
 }
 
 // syncAnnounce is how stale "synced … ago" may get before a good poll is
@@ -96,7 +97,7 @@ func newAcct(s AccountSpec, demo bool) *acct {
 	a := &acct{
 		spec: s, p: s.Provider, traits: s.Provider.Traits(), budget: s.Budget,
 		lines: map[string]*lineState{}, leases: map[backend.Key]backend.Lease{}, jobs: map[backend.Key]backend.Job{},
-		hotCost: 1,
+		hotCost: 1, hint: newHintState(),
 	}
 	a.info = backend.Account{Name: s.Provider.Account(), Provider: s.Provider.Kind(), ReadOnly: s.ReadOnly, Demo: demo}
 	if s.LowBalance != nil {
@@ -236,6 +237,7 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 			next = earliest(next, a.backoff)
 			continue
 		}
+		e.hintReads(ctx, a, now)
 		for t := range taskCount {
 			c := &a.cold[t]
 			if c.next.IsZero() {
@@ -349,6 +351,7 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line) {
 				}
 			}
 			a.hotCost = 0.8*a.hotCost + 0.2*math.Max(float64(n.Load()), 1)
+			e.checkDone(a, lines, len(fresh) > 0)
 			if e.callDone(a, taskHot, err) {
 				e.mergeLines(a, got, fresh)
 			}

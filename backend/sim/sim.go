@@ -157,3 +157,9 @@ func (s *Sim) SetDown(k backend.ProviderKind, down bool) { s.core.SetDown(k, dow
 
 // SetWebhook makes provider k POST its events to url ("" turns it off).
 func (s *Sim) SetWebhook(k backend.ProviderKind, url string) { s.core.SetWebhook(k, url) }
+
+// ForgeWebhook POSTs body to provider k's webhook URL at once, as anyone
+// who learned the URL could: a forged event (see simcore.Core.ForgeWebhook).
+func (s *Sim) ForgeWebhook(k backend.ProviderKind, body []byte) (int, error) {
+	return s.core.ForgeWebhook(k, body)
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -43,6 +45,33 @@ func (c *Core) FireWebhook(k backend.ProviderKind, ua string, payload any) {
 	case c.hookq <- hook{url: url, body: b, ua: ua}:
 	default: // a stuck receiver must not stall the scenario
 	}
+}
+
+// ForgeWebhook POSTs body to provider k's webhook URL as JSON, at once,
+// though the provider never sent it: what anyone who learns the URL can
+// do. Tests use it for an order that does not exist or a code the API
+// does not have. It returns the receiver's status code.
+func (c *Core) ForgeWebhook(k backend.ProviderKind, body []byte) (int, error) {
+	c.Mu.Lock()
+	url := c.webhooks[k]
+	c.Mu.Unlock()
+	if url == "" {
+		return 0, fmt.Errorf("simcore: no webhook URL set for %s", k)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }
 
 func (c *Core) sendHooks() {

@@ -1,0 +1,314 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"switchboard/backend"
+)
+
+// hookFake is a fake provider that takes webhooks. Its parser believes
+// the body, as a real adapter's does: a line with the claimed code and a
+// message carrying it, a lease or a job; the engine must keep none of it.
+type hookFake struct {
+	*fakeProvider
+	gate chan struct{} // when set, a Check returns only once it is closed
+}
+
+func (h *hookFake) Check(ctx context.Context, lines []backend.Line) ([]backend.Line, []backend.Message, error) {
+	got, msgs, err := h.fakeProvider.Check(ctx, lines)
+	if h.gate != nil {
+		select {
+		case <-h.gate:
+		case <-ctx.Done():
+		}
+	}
+	return got, msgs, err
+}
+
+type fakeHook struct {
+	Line, Code, Lease, Job string
+}
+
+func (h *hookFake) ParseWebhook(body []byte) ([]backend.Line, []backend.Message, []backend.Lease, []backend.Job, error) {
+	var fh fakeHook
+	if err := json.Unmarshal(body, &fh); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	var (
+		lines  []backend.Line
+		msgs   []backend.Message
+		leases []backend.Lease
+		jobs   []backend.Job
+	)
+	if fh.Line != "" {
+		k := backend.MakeKey(h.kind, h.account, backend.ItemLine, fh.Line)
+		now := h.clock.Now()
+		lines = append(lines, backend.Line{Key: k, Account: h.account, Provider: h.kind, ID: fh.Line,
+			Number: "+1999" + fh.Line, State: backend.LineReceived, Code: fh.Code, CodeAt: now})
+		msgs = append(msgs, backend.Message{ID: "forged-" + fh.Code, Line: k, Text: "code " + fh.Code, Code: fh.Code, ReceivedAt: now})
+	}
+	if fh.Lease != "" {
+		leases = append(leases, backend.Lease{Key: backend.MakeKey(h.kind, h.account, backend.ItemLease, fh.Lease), ID: fh.Lease})
+	}
+	if fh.Job != "" {
+		jobs = append(jobs, backend.Job{Key: backend.MakeKey(h.kind, h.account, backend.ItemJob, fh.Job), ID: fh.Job})
+	}
+	return lines, msgs, leases, jobs, nil
+}
+
+func hookBody(h fakeHook) []byte {
+	b, _ := json.Marshal(h)
+	return b
+}
+
+// startFrozen runs an engine over a webhook-taking fake whose clock moves
+// only when the test says: once the start-up reads are done nothing is
+// due, so any read that follows was asked for by a hint. The fake's
+// calls wait on a budget of their own (real clock, roomy), so a frozen
+// clock cannot leave them waiting for a token; the engine plans with the
+// spec's budget.
+func startFrozen(t *testing.T, h *hookFake, store backend.Store) (*Engine, *collector) {
+	t.Helper()
+	f := h.fakeProvider
+	spec := AccountSpec{Provider: h, Budget: f.budget}
+	f.budget = backend.NewBudget(6000)
+	e, c, ctx := runEngine(t, []AccountSpec{spec}, Options{Store: store, Clock: f.clock})
+	// Past every start-up read's stagger; from here on the clock stands.
+	f.clock.BlockUntilContext(ctx, 1)
+	f.clock.Advance(time.Second)
+	return e, c
+}
+
+// waitChecks waits (in real time, the clock standing) until line id has
+// been read n times.
+func waitChecks(t *testing.T, f *fakeProvider, id string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for f.checkCounts()[id] < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("line %s read %d times, want %d", id, f.checkCounts()[id], n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func hasCode(code string) func(backend.Event) bool {
+	return func(ev backend.Event) bool {
+		for _, m := range ev.Messages {
+			if m.Code == code {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// TestGenuineHintReadsTheLineAtOnce: a webhook about a line makes the
+// engine read that line from the provider at once — the clock does not
+// move, so no poll can come due — and the code the read returns reaches
+// the event stream.
+func TestGenuineHintReadsTheLineAtOnce(t *testing.T) {
+	f := newFake(backend.PivDay, "piv", false, 60)
+	f.addLine("1", backend.LineWaiting, 0)
+	e, c := startFrozen(t, &hookFake{fakeProvider: f}, newMemStore())
+	waitChecks(t, f, "1", 1) // the first poll, before any SMS
+	at := f.clock.Now()
+	f.deliver("1", "424242")
+	if err := e.Hint("piv", hookBody(fakeHook{Line: "1", Code: "424242"})); err != nil {
+		t.Fatal(err)
+	}
+	c.waitFor(t, 5*time.Second, hasCode("424242"))
+	if !f.clock.Now().Equal(at) {
+		t.Fatal("the clock moved: the code may have come from a poll")
+	}
+	if n := f.checkCounts()["1"]; n != 2 {
+		t.Fatalf("line read %d times, want the first poll and one hint read", n)
+	}
+	if got := e.HintCounts("piv"); got.Hints != 1 || got.Reads != 1 {
+		t.Fatalf("hint counts %+v", got)
+	}
+}
+
+// TestForgedHintCannotPlantACode: a body claiming a code the provider
+// does not have changes nothing; the line and the ledger hold what the
+// provider's API answers.
+func TestForgedHintCannotPlantACode(t *testing.T) {
+	f := newFake(backend.PivDay, "piv", false, 60)
+	l := f.addLine("1", backend.LineWaiting, 0)
+	store := newMemStore()
+	e, c := startFrozen(t, &hookFake{fakeProvider: f}, store)
+	waitChecks(t, f, "1", 1)
+	f.deliver("1", "111111") // what the API will answer
+	if err := e.Hint("piv", hookBody(fakeHook{Line: "1", Code: "999999"})); err != nil {
+		t.Fatal(err)
+	}
+	ev := c.waitFor(t, 5*time.Second, hasCode("111111"))
+	for _, m := range ev.Messages {
+		if m.Code == "999999" {
+			t.Fatal("the forged message reached the event stream")
+		}
+	}
+	stored, _ := store.Messages(l.Key, 0)
+	if len(stored) != 1 || stored[0].Code != "111111" {
+		t.Fatalf("ledger holds %+v, want only the API's message", stored)
+	}
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	for _, sl := range store.state.Lines {
+		if sl.Code == "999999" || sl.Number == "+1999"+sl.ID {
+			t.Fatalf("the body reached the state: %+v", sl)
+		}
+	}
+}
+
+// TestHintForUnknownItemsIsIgnored: a body about a line, lease or job the
+// account does not hold creates nothing and reads nothing.
+func TestHintForUnknownItemsIsIgnored(t *testing.T) {
+	f := newFake(backend.NonVoip, "nv", false, 60)
+	f.addLine("1", backend.LineWaiting, 0)
+	store := newMemStore()
+	e, c := startFrozen(t, &hookFake{fakeProvider: f}, store)
+	waitChecks(t, f, "1", 1)
+	if err := e.Hint("nv", hookBody(fakeHook{Line: "777", Code: "555555", Lease: "p1", Job: "j1"})); err != nil {
+		t.Fatal(err)
+	}
+	// A genuine hint after it shows the first one was handled.
+	f.deliver("1", "123456")
+	if err := e.Hint("nv", hookBody(fakeHook{Line: "1"})); err != nil {
+		t.Fatal(err)
+	}
+	c.waitFor(t, 5*time.Second, hasCode("123456"))
+	if got := e.HintCounts("nv"); got.Unknown != 3 || got.Reads != 1 {
+		t.Fatalf("hint counts %+v, want 3 unknown items and one read", got)
+	}
+	if f.checkCounts()["777"] != 0 {
+		t.Fatal("an unknown order was read")
+	}
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	for _, sl := range store.state.Lines {
+		if sl.ID == "777" {
+			t.Fatal("an unknown order became a line")
+		}
+	}
+	if len(store.msgs) != 1 {
+		t.Fatalf("ledger has messages of %d lines", len(store.msgs))
+	}
+}
+
+// TestHintsWhileReadingCoalesce: hints that arrive while the line is
+// being read wait for that read (it may have started before the news)
+// and become one more read, not one each.
+func TestHintsWhileReadingCoalesce(t *testing.T) {
+	f := newFake(backend.PivDay, "piv", false, 60)
+	f.addLine("1", backend.LineWaiting, 0)
+	h := &hookFake{fakeProvider: f, gate: make(chan struct{})}
+	e, c := startFrozen(t, h, newMemStore())
+	waitChecks(t, f, "1", 1) // the first poll, held in flight
+	body := hookBody(fakeHook{Line: "1"})
+	for range 50 {
+		if err := e.Hint("piv", body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for e.HintCounts("piv").Coalesced < 49 {
+		if time.Now().After(deadline) {
+			t.Fatalf("hints not coalesced: %+v", e.HintCounts("piv"))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	f.deliver("1", "654321")
+	close(h.gate)
+	c.waitFor(t, 5*time.Second, hasCode("654321"))
+	if got := e.HintCounts("piv"); got.Reads != 1 || got.Coalesced != 49 || f.checkCounts()["1"] != 2 {
+		t.Fatalf("50 hints during a read: %+v, %d reads of the line; want one hint read after the poll", got, f.checkCounts()["1"])
+	}
+}
+
+// TestHintFloodStaysInsideThePollShare: a steady flood of hints about a
+// held line makes at most the capped share of hint reads, and every one
+// of them replaces a poll: the account's reads per minute stay within
+// the poll rate, so the operator's headroom is untouched.
+func TestHintFloodStaysInsideThePollShare(t *testing.T) {
+	f := newFake(backend.PivDay, "piv", false, 60)
+	f.addLine("1", backend.LineWaiting, 0)
+	e, _ := startEngine(t, newMemStore(), AccountSpec{Provider: &hookFake{fakeProvider: f}, Budget: f.budget})
+	sleepFake(t, f.clock, 10*time.Second) // start-up reads done
+	start, before := f.clock.Now(), f.checkCounts()["1"]
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		body := hookBody(fakeHook{Line: "1"})
+		for ctx.Err() == nil {
+			_ = e.Hint("piv", body)
+			time.Sleep(200 * time.Microsecond)
+		}
+	}()
+	sleepFake(t, f.clock, time.Minute)
+	cancel()
+	wg.Wait()
+	minutes := f.clock.Now().Sub(start).Minutes()
+	got := e.HintCounts("piv")
+	// The poll rate of a 60/min account with its cold reads (HotRate).
+	poll := HotRate(60, 0.2, 1.9)
+	if max := HintBurst + HintShare*poll*minutes + 1; float64(got.Reads) > max {
+		t.Errorf("%d hint reads in %.2f min, cap %.1f (%+v)", got.Reads, minutes, max, got)
+	}
+	reads := f.checkCounts()["1"] - before
+	if max := poll*minutes + HintBurst + 2; float64(reads) > max {
+		t.Errorf("%d reads of the line in %.2f min: more than the poll share allows (%.1f)", reads, minutes, max)
+	}
+	if got.Reads == 0 || got.Limited == 0 {
+		t.Errorf("the flood was neither read nor limited: %+v", got)
+	}
+	t.Logf("%d hint reads, %d reads of the line in %.2f fake minutes, counts %+v", got.Reads, reads, minutes, got)
+}
+
+// TestNewsEarnsHintReadsBack: hints whose reads find a new message keep
+// getting read at once, past the cap's burst; hints whose reads find
+// nothing (forged) are capped.
+func TestNewsEarnsHintReadsBack(t *testing.T) {
+	f := newFake(backend.PivDay, "piv", false, 60)
+	f.addLine("1", backend.LineWaiting, 0)
+	e, c := startFrozen(t, &hookFake{fakeProvider: f}, newMemStore())
+	waitChecks(t, f, "1", 1)
+	body := hookBody(fakeHook{Line: "1"})
+	for i := range 3 * HintBurst {
+		code := fmt.Sprintf("%06d", 500000+i)
+		f.deliver("1", code)
+		if err := e.Hint("piv", body); err != nil {
+			t.Fatal(err)
+		}
+		c.waitFor(t, 5*time.Second, hasCode(code))
+	}
+	if got := e.HintCounts("piv"); got.Reads != 3*HintBurst || got.Limited != 0 {
+		t.Fatalf("genuine hints: %+v, want every one read", got)
+	}
+	// Forged: nothing new to find. The earned reads and the burst go,
+	// then the cap holds (the clock stands, so nothing refills).
+	for i := range 4 * HintBurst {
+		before := e.HintCounts("piv")
+		if err := e.Hint("piv", body); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for got := e.HintCounts("piv"); got.Reads+got.Limited+got.Coalesced == before.Reads+before.Limited+before.Coalesced; got = e.HintCounts("piv") {
+			if time.Now().After(deadline) {
+				t.Fatalf("forged hint %d not handled: %+v", i, got)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	got := e.HintCounts("piv")
+	if forged := got.Reads - 3*HintBurst; forged > HintBurst+1 || got.Limited+got.Coalesced < 3*HintBurst-1 {
+		t.Fatalf("forged hints: %d read, counts %+v; want at most the burst and the earned reads", forged, got)
+	}
+}
