@@ -32,12 +32,11 @@ type fsEnv struct {
 	budget *backend.Budget
 }
 
-// newFsEnv starts a quiet simulator on a manual clock beginning on a
-// minute boundary, so rate windows are the same on every run.
+// newFsEnv starts a quiet simulator on a manual clock beginning at
+// sim.DefaultStart, so rate windows and expiries are the same on every run.
 func newFsEnv(t *testing.T, rates map[backend.ProviderKind]int) *fsEnv {
 	t.Helper()
-	s := sim.New(sim.Options{Manual: true, Seed: 11, Quiet: true,
-		Start: time.Now().UTC().Truncate(time.Minute), Rates: rates})
+	s := sim.New(sim.Options{Manual: true, Seed: 11, Quiet: true, Rates: rates})
 	t.Cleanup(s.Close)
 	e := &fsEnv{s: s}
 	if accs := wiring.SimAccounts(s, backend.FiveSim); len(accs) > 0 {
