@@ -355,7 +355,7 @@ func TestReadsRetriedOn5xx(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 3 || !pr.Balance.Equal(dec("100")) {
+	if n != 3 || !pr.Balance.Amount.Equal(dec("100")) {
 		t.Errorf("attempts = %d, profile = %+v", n, pr)
 	}
 }

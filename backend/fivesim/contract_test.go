@@ -163,7 +163,7 @@ func TestContractProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !pr.Balance.Equal(e.balance()) || !pr.FrozenBalance.Equal(e.frozen()) || !pr.HasRating || pr.Rating != e.s.FiveSim.Rating(e.acct) {
+	if !pr.Balance.Amount.Equal(e.balance()) || !pr.FrozenBalance.Amount.Equal(e.frozen()) || !pr.HasRating || pr.Rating != e.s.FiveSim.Rating(e.acct) {
 		t.Fatalf("profile %+v; simulator balance %v frozen %v rating %v", pr, e.balance(), e.frozen(), e.s.FiveSim.Rating(e.acct))
 	}
 	if e.frozen().IsZero() {
@@ -218,7 +218,7 @@ func TestContractOrdersAndLines(t *testing.T) {
 		for _, o := range page.Data {
 			got = append(got, o.ID)
 			so := e.order(t, o.ID)
-			if o.Phone != so.Phone || o.Status != so.Status || o.Product != so.Product || !o.Price.Equal(dec(so.Price)) ||
+			if o.Phone != so.Phone || o.Status != so.Status || o.Product != so.Product || !o.Price.Amount.Equal(dec(so.Price)) ||
 				!o.Expires.Equal(so.Expires) || !o.CreatedAt.Equal(so.Created) || len(o.SMS) != so.SMS ||
 				o.Operator != so.Operator || o.Country != so.Country {
 				t.Errorf("GET /user/orders %d = %+v\nsimulator %+v", o.ID, o, so)
@@ -933,7 +933,7 @@ func TestContractCatalog(t *testing.T) {
 
 	// The other documented price filters.
 	byProduct, err := e.c.Prices(ctx, "", "telegram")
-	if err != nil || !byProduct["telegram"]["russia"]["beeline"].Cost.Equal(dec(e.s.FiveSim.Price("russia", "beeline", "telegram"))) {
+	if err != nil || !byProduct["telegram"]["russia"]["beeline"].Cost.Amount.Equal(dec(e.s.FiveSim.Price("russia", "beeline", "telegram"))) {
 		t.Fatalf("prices?product=telegram: %v %v", byProduct["telegram"]["russia"], err)
 	}
 	both, err := e.c.Prices(ctx, "russia", "telegram")

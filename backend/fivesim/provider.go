@@ -112,8 +112,8 @@ func (p *Provider) Balance(ctx context.Context) (backend.Account, error) {
 	a := backend.Account{
 		Name:     p.account,
 		Provider: backend.FiveSim,
-		Balance:  backend.NewMoney(pr.Balance, ""),
-		Frozen:   backend.NewMoney(pr.FrozenBalance, ""),
+		Balance:  pr.Balance,
+		Frozen:   pr.FrozenBalance,
 		Email:    pr.Email,
 	}
 	if pr.HasRating {
@@ -330,11 +330,10 @@ func (p *Provider) bought(o Order, cat string, reusable bool) backend.Outcome {
 		l.Extra["reuse"] = "1"
 		l.Allowed = allowed(o, cat, true)
 	}
-	price := backend.NewMoney(o.Price, "")
 	return backend.Outcome{
 		Done:     true,
-		Note:     fmt.Sprintf("bought %s %s for %s", o.Product, o.Phone, price),
-		Charged:  price,
+		Note:     fmt.Sprintf("bought %s %s for %s", o.Product, o.Phone, o.Price),
+		Charged:  o.Price,
 		Lines:    []backend.Line{l},
 		Messages: m,
 	}
@@ -504,7 +503,7 @@ func (p *Provider) Catalog(ctx context.Context, req backend.CatalogRequest) ([]b
 				continue
 			}
 			it := backend.CatalogItem{ID: pr.Name, Label: productLabel(pr.Name),
-				Price: backend.NewMoney(pr.Price, ""), Stock: int(min(pr.Qty, int64(1<<31-1)))}
+				Price: pr.Price, Stock: int(min(pr.Qty, int64(1<<31-1)))}
 			if prices != nil {
 				it.Rate = rateFor(prices[country][pr.Name], operator)
 			}
@@ -548,7 +547,7 @@ func (p *Provider) line(o Order, cat string) (backend.Line, []backend.Message) {
 		Kind:      cat,
 		State:     lineState(o.Status, cat, code != ""),
 		RawState:  o.Status,
-		Price:     backend.NewMoney(o.Price, ""),
+		Price:     o.Price,
 		CreatedAt: o.CreatedAt,
 		ExpiresAt: o.Expires,
 		Allowed:   allowed(o, cat, false),

@@ -546,3 +546,25 @@ func TestCatalog(t *testing.T) {
 	_, err = p.Catalog(ctx, backend.CatalogRequest{Category: "activation", Step: backend.StepAreaCodes})
 	wantKind(t, err, backend.ErrInvalid)
 }
+
+// An amount the adapter cannot read for sure stays unknown on the line and
+// in a purchase's outcome: shown as "?", never as a guess or as zero.
+func TestUnreadableAmountsAreUnknown(t *testing.T) {
+	f := newFake(t)
+	f.json("/user/buy/activation/russia/any/telegram", 200,
+		`{"id":7,"phone":"+79001","product":"telegram","price":"1,500","status":"PENDING","country":"russia"}`)
+	f.json("/user/profile", 200, `{"balance":"1,500","frozen_balance":"2,50"}`)
+	p := newTestProvider(t, f)
+	out, err := p.Do(ctx, backend.Action{ID: "b", Kind: backend.ActBuy,
+		Buy: &backend.BuyRequest{Country: "russia", Product: "telegram"}}, backend.Target{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Charged.Known || out.Lines[0].Price.Known || !strings.Contains(out.Note, "?") {
+		t.Errorf("outcome %+v", out)
+	}
+	a, err := p.Balance(ctx)
+	if err != nil || a.Balance.Known || !a.Frozen.Known || !a.Frozen.Amount.Equal(dec("2.5")) {
+		t.Errorf("balance %+v %v", a, err)
+	}
+}
