@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"sort"
 	"strconv"
@@ -42,6 +43,7 @@ type Provider struct {
 var (
 	_ backend.Provider = (*Provider)(nil)
 	_ backend.BuyFlow  = (*Provider)(nil)
+	_ backend.Refiner  = (*Provider)(nil)
 )
 
 // Paging and matching constants.
@@ -60,6 +62,17 @@ const (
 	// settleSkew tolerates a clock difference between this machine and
 	// 5sim when comparing an order's created_at with the action's time.
 	settleSkew = 30 * time.Second
+)
+
+// Keys of Line.Extra.
+const (
+	extraCategory = "category" // activation | hosting
+	// extraReuse: bought with reuse=1, which 5sim's answers never show;
+	// only Switchboard knows it, for its own purchases.
+	extraReuse = "reuse"
+	// extraSMS: the order has had an SMS (5sim then refuses a cancel).
+	// Kept on the line so Refine can tell without the order.
+	extraSMS = "sms"
 )
 
 // Traits are 5sim's scheduling facts: one orders page covers every
@@ -174,7 +187,7 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 				continue
 			}
 			l, m := p.line(o, cat)
-			keepExtra(&l, prev)
+			carry(&l, prev)
 			outL = append(outL, l)
 			outM = append(outM, m...)
 			delete(pending, o.ID)
@@ -186,7 +199,7 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 				var o Order
 				if o, err = p.c.Check(ctx, id); err == nil {
 					l, m := p.line(o, cat)
-					keepExtra(&l, prev)
+					carry(&l, prev)
 					outL = append(outL, l)
 					outM = append(outM, m...)
 				}
@@ -198,6 +211,14 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 					if code, at := newestCode(in.Data); code != "" && !at.Before(l.CodeAt) {
 						l.Code, l.CodeAt = code, at
 					}
+					if len(in.Data) > 0 {
+						l.Extra = maps.Clone(prev.Extra) // the engine's map is not ours to write
+						if l.Extra == nil {
+							l.Extra = map[string]string{}
+						}
+						l.Extra[extraSMS] = "1"
+					}
+					l.Allowed = allowed(l)
 					outL = append(outL, l)
 					outM = append(outM, m...)
 				}
@@ -248,7 +269,7 @@ func (p *Provider) Do(ctx context.Context, act backend.Action, t backend.Target)
 		}
 		l, m := p.line(o, cat)
 		if t.Line != nil {
-			keepExtra(&l, *t.Line)
+			carry(&l, *t.Line)
 		}
 		return backend.Outcome{Done: true, Note: actionNote(act.Kind, o), Lines: []backend.Line{l}, Messages: m}, nil
 	case backend.ActBuy:
@@ -327,8 +348,8 @@ func buyParams(b *backend.BuyRequest) (cat, country, operator, product string) {
 func (p *Provider) bought(o Order, cat string, reusable bool) backend.Outcome {
 	l, m := p.line(o, cat)
 	if reusable {
-		l.Extra["reuse"] = "1"
-		l.Allowed = allowed(o, cat, true)
+		l.Extra[extraReuse] = "1"
+		l.Allowed = allowed(l)
 	}
 	return backend.Outcome{
 		Done:     true,
@@ -356,7 +377,7 @@ func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Tar
 		}
 		l, m := p.line(o, cat)
 		if t.Line != nil {
-			keepExtra(&l, *t.Line)
+			carry(&l, *t.Line)
 		}
 		out := backend.Outcome{Lines: []backend.Line{l}, Messages: m}
 		want := map[backend.ActionKind]string{backend.ActCancel: StatusCanceled,
@@ -550,11 +571,14 @@ func (p *Provider) line(o Order, cat string) (backend.Line, []backend.Message) {
 		Price:     o.Price,
 		CreatedAt: o.CreatedAt,
 		ExpiresAt: o.Expires,
-		Allowed:   allowed(o, cat, false),
 		Code:      code,
 		CodeAt:    at,
-		Extra:     map[string]string{"category": cat},
+		Extra:     map[string]string{extraCategory: cat},
 	}
+	if len(o.SMS) > 0 {
+		l.Extra[extraSMS] = "1"
+	}
+	l.Allowed = allowed(l)
 	return l, p.messages(key, o.ID, o.SMS)
 }
 
@@ -628,61 +652,70 @@ func lineState(status, cat string, hasCode bool) backend.LineState {
 	return backend.LineUnknown
 }
 
-// allowed is what 5sim accepts for an order in its state: a live
+// Refine re-derives what a line allows from all the engine knows of it,
+// Extra included: a listing cannot say that an order was bought with
+// reuse=1, so without this the reuse permission would be lost on the next
+// poll.
+func (p *Provider) Refine(l backend.Line) backend.Line {
+	l.Allowed = allowed(l)
+	return l
+}
+
+// allowed is what an order allows, and the only place that decides it
+// (listings, checks, action outcomes and Refine all call it): a live
 // activation without SMS may be cancelled (refund) or banned; once an SMS
-// arrived it can only be finished or banned ("order has sms"). Ban is an
-// activation concept (the service rejected the number). A hosting number
-// is a rental paid for its time: the documents show no cancel for one and
-// the simulator refuses it (`hosting order`), so it is only finished. A
-// finished activation can be re-bought only when it was bought with
-// reuse=1, which 5sim's answers do not show: Switchboard remembers it in
-// Extra["reuse"] for its own buys.
-func allowed(o Order, cat string, reusable bool) backend.ActionSet {
+// arrived it can only be finished or banned ("order has sms"). A hosting
+// number is only finished. "Re-buy number" names no state, so an
+// activation bought with reuse=1 (the only condition, "Buy activation
+// number") offers reuse whatever its state.
+func allowed(l backend.Line) backend.ActionSet {
 	var s backend.ActionSet
-	switch o.Status {
+	switch l.RawState {
 	case StatusPending, StatusReceived:
 		s = backend.Allow(backend.ActCheck)
-		if len(o.SMS) > 0 {
+		if hadSMS(l) {
 			s = s.With(backend.ActFinish)
-		} else if cat == CategoryActivation {
+		} else if category(l) == CategoryActivation {
 			s = s.With(backend.ActCancel)
 		}
-		if cat == CategoryActivation {
+		if category(l) == CategoryActivation {
 			s = s.With(backend.ActBan)
 		}
-	case StatusFinished:
-		if reusable && cat == CategoryActivation {
-			s = backend.Allow(backend.ActReuse)
-		}
-	case StatusCanceled, StatusTimeout, StatusBanned:
+	case StatusFinished, StatusCanceled, StatusTimeout, StatusBanned:
 	default:
 		s = backend.Allow(backend.ActCheck) // unknown word: reading is always safe
+	}
+	if category(l) == CategoryActivation && l.Extra[extraReuse] == "1" {
+		s = s.With(backend.ActReuse)
 	}
 	return s
 }
 
-// keepExtra carries over a refresh what the answer does not say: the
-// operator and country (5sim's check, finish, cancel and ban answers carry
-// no operator in the document's examples, and the simulator follows them),
-// and the reuse flag only Switchboard knows, with Allowed recomputed.
-func keepExtra(l *backend.Line, prev backend.Line) {
+// hadSMS reports whether the order has had an SMS: the listing's mark, or
+// a code the engine holds for the line.
+func hadSMS(l backend.Line) bool {
+	return l.Extra[extraSMS] == "1" || l.Code != "" || len(l.Candidates) > 0
+}
+
+// carry keeps over a refresh what the answer does not say: the operator
+// and country (5sim's check, finish, cancel and ban answers carry no
+// operator in the document's examples, and the simulator follows them),
+// and the reuse flag only Switchboard knows.
+func carry(l *backend.Line, prev backend.Line) {
 	if l.Operator == "" {
 		l.Operator = prev.Operator
 	}
 	if l.Country == "" {
 		l.Country = prev.Country
 	}
-	if prev.Extra["reuse"] != "1" {
-		return
+	if prev.Extra[extraReuse] == "1" {
+		l.Extra[extraReuse] = "1"
 	}
-	l.Extra["reuse"] = "1"
-	if l.State == backend.LineFinished && l.Kind == CategoryActivation {
-		l.Allowed = l.Allowed.With(backend.ActReuse)
-	}
+	l.Allowed = allowed(*l)
 }
 
 func category(l backend.Line) string {
-	if l.Kind == CategoryHosting || l.Extra["category"] == CategoryHosting {
+	if l.Kind == CategoryHosting || l.Extra[extraCategory] == CategoryHosting {
 		return CategoryHosting
 	}
 	return CategoryActivation

@@ -313,7 +313,7 @@ func TestDoBuy(t *testing.T) {
 	}
 	l := out.Lines[0]
 	if l.ID != "11631253" || l.State != backend.LineWaiting || l.Number != "+79000381454" || l.Extra["reuse"] != "1" ||
-		l.Allowed != backend.Allow(backend.ActCheck, backend.ActCancel, backend.ActBan) {
+		l.Allowed != backend.Allow(backend.ActCheck, backend.ActCancel, backend.ActBan, backend.ActReuse) {
 		t.Errorf("line = %+v", l)
 	}
 	if r := f.last(t); r.RawQuery != "reuse=1" {
@@ -566,5 +566,52 @@ func TestUnreadableAmountsAreUnknown(t *testing.T) {
 	a, err := p.Balance(ctx)
 	if err != nil || a.Balance.Known || !a.Frozen.Known || !a.Frozen.Amount.Equal(dec("2.5")) {
 		t.Errorf("balance %+v %v", a, err)
+	}
+}
+
+// TestRefineKeepsReuse: a listing cannot say an order was bought with
+// reuse=1, so the line it yields offers no reuse; once the engine has
+// merged what it remembers (Extra), Refine offers it again, in every state
+// ("Re-buy number" names none), and only for activations.
+func TestRefineKeepsReuse(t *testing.T) {
+	f := newFake(t)
+	f.on("/user/orders", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("category") == "hosting" {
+			_, _ = w.Write([]byte(page(`{"id":500,"phone":"+79008001122","product":"1day","price":1,"status":"RECEIVED"}`)))
+			return
+		}
+		_, _ = w.Write([]byte(page(order(6, "FINISHED", sms("2030-01-01T10:01:00Z", "code 1234", "1234")),
+			order(7, "CANCELED"), order(8, "PENDING"), order(9, "BANNED"))))
+	})
+	p := newTestProvider(t, f)
+	lines, _, err := p.Lines(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, listed := range lines {
+		if listed.Allowed.Has(backend.ActReuse) {
+			t.Fatalf("line %s offers reuse without the flag", listed.ID)
+		}
+		merged := listed // what the engine holds after merging: Extra kept
+		merged.Extra = map[string]string{"reuse": "1"}
+		for k, v := range listed.Extra {
+			merged.Extra[k] = v
+		}
+		refined := p.Refine(merged)
+		if want := listed.Kind == "activation"; refined.Allowed.Has(backend.ActReuse) != want {
+			t.Errorf("line %s (%s %s): refined allows %s", listed.ID, listed.Kind, listed.RawState, refined.Allowed)
+		}
+		if refined.Allowed.Without(backend.ActReuse) != listed.Allowed {
+			t.Errorf("line %s: Refine changed more than reuse: %s → %s", listed.ID, listed.Allowed, refined.Allowed)
+		}
+		if p.Refine(listed).Allowed != listed.Allowed {
+			t.Errorf("line %s: Refine of the listed line changed it", listed.ID)
+		}
+	}
+	// An open line whose SMS the engine knows of (its code) is not offered
+	// a cancel 5sim would refuse (`order has sms`).
+	open := backend.Line{ID: "8", Kind: "activation", RawState: "RECEIVED", Code: "1234"}
+	if p.Refine(open).Allowed.Has(backend.ActCancel) {
+		t.Error("cancel offered on a line with a code")
 	}
 }

@@ -41,10 +41,10 @@ import (
 //     ban example is an order with an simcore.SMS, and NOTES restricts only cancel.
 //     finish of an activation without an SMS is refused with `order no
 //     sms`; a hosting order may be finished early.
-//   - Reuse: only a closed, non-banned order bought with reuse=1, same
-//     product, within FiveSimReuseWindow. No such order → `reuse not
-//     possible`; bought without reuse=1 → `reuse false`; too old → `reuse
-//     expired`. A reuse needs no stock.
+//   - Reuse: an order bought with reuse=1 (NOTES.md), same product, in any
+//     state ("Re-buy number" names none), within FiveSimReuseWindow. No
+//     such order → `reuse not possible`; bought without reuse=1 → `reuse
+//     false`; too old → `reuse expired`. A reuse needs no stock.
 //   - Rating per the document's table: finish +0.5, automatic finish at
 //     expiry +0.4, timeout −0.15, cancel −0.1, ban −0.1, top-up +8, capped
 //     at 96. At zero or below the account cannot buy (`not enough rating`)

@@ -269,8 +269,10 @@ func (p *FiveSim) handleReuse(r *http.Request, a *fsAccount, now time.Time) fsRe
 			prev = o // the newest wins: orders are in id order
 		}
 	}
+	// "Re-buy number" names no state: any order bought with reuse=1 may
+	// be re-bought, open or closed.
 	switch {
-	case prev == nil || p.isOpen(prev) || prev.status == fsStatusBanned:
+	case prev == nil:
 		return fsRefuse(fsReuseNotPoss)
 	case !prev.reuse:
 		return fsRefuse(fsReuseFalse)
