@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"switchboard/backend"
+	"switchboard/backend/sim"
 )
 
 // merged is what the engine holds after a listing: the listed line with
@@ -72,5 +73,75 @@ func TestContractReuseSurvivesListing(t *testing.T) {
 	}
 	if !out.Lines[0].Allowed.Has(backend.ActReuse) {
 		t.Errorf("the reused number allows %s", out.Lines[0].Allowed)
+	}
+}
+
+// TestContractDocumentedOrderActions: 5sim.md's "Order management" names
+// no condition on finish, cancel or ban, so Switchboard offers finishing
+// before an SMS and cancelling or banning a hosting order, and the
+// simulator carries them out: state and money as documented (a finish
+// spends, a cancel or a ban refunds). NOTES.md's `order has sms` still
+// holds for a cancel.
+func TestContractDocumentedOrderActions(t *testing.T) {
+	e := newFsEnv(t, nil)
+	ctx := ctxT(t)
+	e.s.FiveSim.SetBalance(e.acct, 10000)
+	check := func(l backend.Line) backend.Line {
+		t.Helper()
+		lines, _, err := e.p.Check(ctx, []backend.Line{l})
+		if err != nil || len(lines) != 1 {
+			t.Fatalf("Check: %v %v", lines, err)
+		}
+		return lines[0]
+	}
+	do := func(kind backend.ActionKind, l backend.Line) backend.Line {
+		t.Helper()
+		out, err := e.p.Do(ctx, backend.Action{ID: string(kind), Kind: kind, Target: l.Key}, backend.Target{Line: &l})
+		if err != nil {
+			t.Fatalf("%s %s: %v", kind, l.Kind, err)
+		}
+		return out.Lines[0]
+	}
+
+	// Finish before an SMS: the frozen price is spent, nothing refunded.
+	l := check(e.buy(t, backend.BuyRequest{Country: "russia", Product: "telegram"}))
+	if !l.Allowed.Has(backend.ActFinish) {
+		t.Fatalf("an activation without an SMS allows %s: no finish", l.Allowed)
+	}
+	balance, frozen, price := e.balance(), e.frozen(), dec(e.order(t, l.ID).Price)
+	if got := do(backend.ActFinish, l); got.State != backend.LineFinished || e.order(t, l.ID).Status != "FINISHED" {
+		t.Fatalf("finish: line %s, simulator %s", got.State, e.order(t, l.ID).Status)
+	}
+	if !e.balance().Equal(balance) || !frozen.Sub(e.frozen()).Equal(price) {
+		t.Errorf("finish before an SMS: balance %v → %v, frozen %v → %v", balance, e.balance(), frozen, e.frozen())
+	}
+
+	// Cancel and ban a hosting order: refunded.
+	for _, kind := range []backend.ActionKind{backend.ActCancel, backend.ActBan} {
+		h := check(e.buy(t, backend.BuyRequest{Category: "hosting", Country: "russia", Product: "3hours"}))
+		if !h.Allowed.Has(kind) || !h.Allowed.Has(backend.ActFinish) {
+			t.Fatalf("a hosting order allows %s: no %s", h.Allowed, kind)
+		}
+		e.s.Advance(sim.FiveSimCancelWait) // NOTES.md: too early right after purchase
+		balance, price := e.balance(), dec(e.order(t, h.ID).Price)
+		want := map[backend.ActionKind]backend.LineState{backend.ActCancel: backend.LineCanceled, backend.ActBan: backend.LineBanned}[kind]
+		if got := do(kind, h); got.State != want || !e.balance().Sub(balance).Equal(price) {
+			t.Errorf("%s a hosting order: line %s, simulator %s, balance %v → %v (price %v)",
+				kind, got.State, e.order(t, h.ID).Status, balance, e.balance(), price)
+		}
+	}
+
+	// Once an SMS arrived a hosting order offers no cancel, and 5sim
+	// refuses one.
+	h := e.buy(t, backend.BuyRequest{Category: "hosting", Country: "russia", Product: "3hours"})
+	if err := e.s.FiveSim.Deliver(h.ID, "Use 415127 as your login code"); err != nil {
+		t.Fatal(err)
+	}
+	if h = check(h); h.Allowed.Has(backend.ActCancel) || !h.Allowed.Has(backend.ActFinish) {
+		t.Fatalf("a hosting order with an SMS allows %s", h.Allowed)
+	}
+	_, err := e.c.Cancel(ctx, mustID(t, h))
+	if be := mustKind(t, err, backend.ErrRefused); be.Code != "order has sms" {
+		t.Fatalf("cancel with an SMS: %+v", be)
 	}
 }

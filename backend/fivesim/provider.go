@@ -662,24 +662,22 @@ func (p *Provider) Refine(l backend.Line) backend.Line {
 }
 
 // allowed is what an order allows, and the only place that decides it
-// (listings, checks, action outcomes and Refine all call it): a live
-// activation without SMS may be cancelled (refund) or banned; once an SMS
-// arrived it can only be finished or banned ("order has sms"). A hosting
-// number is only finished. "Re-buy number" names no state, so an
-// activation bought with reuse=1 (the only condition, "Buy activation
+// (listings, checks, action outcomes and Refine all call it). 5sim.md
+// shows finish, cancel and ban ("Order management") with no condition;
+// NOTES.md adds the refusals 5sim is known for: cancel once an SMS
+// arrived (`order has sms`: finish instead) and right after purchase
+// (`you need to wait time`, shown as a cooldown). Everything else the
+// documents leave open is offered, for hosting orders too, and a real
+// refusal is shown as 5sim words it. "Re-buy number" names no state, so
+// an activation bought with reuse=1 (the only condition, "Buy activation
 // number") offers reuse whatever its state.
 func allowed(l backend.Line) backend.ActionSet {
 	var s backend.ActionSet
 	switch l.RawState {
 	case StatusPending, StatusReceived:
-		s = backend.Allow(backend.ActCheck)
-		if hadSMS(l) {
-			s = s.With(backend.ActFinish)
-		} else if category(l) == CategoryActivation {
+		s = backend.Allow(backend.ActCheck, backend.ActFinish, backend.ActBan)
+		if !hadSMS(l) {
 			s = s.With(backend.ActCancel)
-		}
-		if category(l) == CategoryActivation {
-			s = s.With(backend.ActBan)
 		}
 	case StatusFinished, StatusCanceled, StatusTimeout, StatusBanned:
 	default:

@@ -116,7 +116,9 @@ func TestLinesMapStatesCodesAndActions(t *testing.T) {
 		code    string
 		allowed backend.ActionSet
 	}
-	live := backend.Allow(backend.ActCheck, backend.ActCancel, backend.ActBan)
+	// Finish needs no SMS ("Finish order" sets no condition); cancel is
+	// refused once an SMS arrived (NOTES.md: `order has sms`).
+	live := backend.Allow(backend.ActCheck, backend.ActCancel, backend.ActFinish, backend.ActBan)
 	withSMS := backend.Allow(backend.ActCheck, backend.ActFinish, backend.ActBan)
 	for id, w := range map[string]want{
 		"1":  {backend.LineWaiting, "", live},
@@ -148,7 +150,7 @@ func TestLinesMapStatesCodesAndActions(t *testing.T) {
 	}
 	h := byID["500"]
 	if h.Kind != "hosting" || h.State != backend.LineActive || h.Code != "415127" ||
-		h.Allowed != backend.Allow(backend.ActCheck, backend.ActFinish) {
+		h.Allowed != withSMS {
 		t.Errorf("hosting line = %+v (allowed %v)", h, h.Allowed)
 	}
 	var m3 []backend.Message
@@ -313,7 +315,7 @@ func TestDoBuy(t *testing.T) {
 	}
 	l := out.Lines[0]
 	if l.ID != "11631253" || l.State != backend.LineWaiting || l.Number != "+79000381454" || l.Extra["reuse"] != "1" ||
-		l.Allowed != backend.Allow(backend.ActCheck, backend.ActCancel, backend.ActBan, backend.ActReuse) {
+		l.Allowed != backend.Allow(backend.ActCheck, backend.ActCancel, backend.ActFinish, backend.ActBan, backend.ActReuse) {
 		t.Errorf("line = %+v", l)
 	}
 	if r := f.last(t); r.RawQuery != "reuse=1" {
@@ -613,5 +615,18 @@ func TestRefineKeepsReuse(t *testing.T) {
 	open := backend.Line{ID: "8", Kind: "activation", RawState: "RECEIVED", Code: "1234"}
 	if p.Refine(open).Allowed.Has(backend.ActCancel) {
 		t.Error("cancel offered on a line with a code")
+	}
+}
+
+// A refusal 5sim words in a way Switchboard does not know is still shown
+// to the operator as 5sim wrote it.
+func TestUnknownRefusalShowsProviderText(t *testing.T) {
+	f := newFake(t)
+	f.text("/user/cancel/5", 400, "hosting order")
+	p := newTestProvider(t, f)
+	act, tgt := lineTarget("5", "cancel", &backend.Line{ID: "5", Kind: "hosting", RawState: "RECEIVED"})
+	_, err := p.Do(ctx, act, tgt)
+	if err == nil || !strings.Contains(err.Error(), "hosting order") {
+		t.Fatalf("refusal %v does not carry 5sim's text", err)
 	}
 }

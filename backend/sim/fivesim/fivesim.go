@@ -28,19 +28,19 @@ import (
 //     prices of the account's open activation orders). FINISHED drops the
 //     frozen amount (the money is spent); CANCELED, TIMEOUT and BANNED put
 //     it back into `balance`. A hosting order is paid for its time at
-//     purchase: it is never frozen and never refunded.
+//     purchase: it is never frozen, and refunded only by a cancel or a ban.
 //   - Activation orders live FiveSimActivationLife (expires = created + 15
 //     min). An order is PENDING until FiveSimLiveAfter after purchase (or
 //     its first simcore.SMS), then RECEIVED (number live, NOT "code arrived"). At
 //     expiry an order with an SMS turns FINISHED, one without turns TIMEOUT
 //     (refunded). Hosting orders (3hours, 1day) turn FINISHED at expiry.
-//   - cancel: `order expired` once the order is closed, `hosting order` for
-//     a hosting order, `order has sms` once an SMS arrived, `you need to
-//     wait time` within FiveSimCancelWait of the purchase. ban follows the
-//     same rules minus the wait and minus `order has sms`: the document's
-//     ban example is an order with an simcore.SMS, and NOTES restricts only cancel.
-//     finish of an activation without an SMS is refused with `order no
-//     sms`; a hosting order may be finished early.
+//   - finish, cancel and ban apply to activation and hosting orders alike
+//     (5sim.md, "Order management", names no category) and are refused
+//     with `order expired` once the order is closed. Cancel is also refused
+//     as NOTES.md says: `order has sms` once an SMS arrived, `you need to
+//     wait time` within FiveSimCancelWait of the purchase. Ban has neither
+//     refusal (the document's ban example is an order with an SMS) and
+//     finish needs no SMS: the documents set no such condition.
 //   - Reuse: an order bought with reuse=1 (NOTES.md), same product, in any
 //     state ("Re-buy number" names none), within FiveSimReuseWindow. No
 //     such order → `reuse not possible`; bought without reuse=1 → `reuse
@@ -96,14 +96,12 @@ const (
 	fsNoRating       = "not enough rating"
 	fsOrderNotFound  = "order not found"
 	fsOrderHasSMS    = "order has sms"
-	fsOrderNoSMS     = "order no sms"
 	fsOrderExpired   = "order expired"
 	fsWaitTime       = "you need to wait time"
 	fsBadCountry     = "bad country"
 	fsBadOperator    = "bad operator"
 	fsNoProduct      = "no product"
 	fsServerOffline  = "server offline"
-	fsHostingOrder   = "hosting order"
 	fsBadCategory    = "bad category"
 	fsReuseFalse     = "reuse false"
 	fsReuseNotPoss   = "reuse not possible"

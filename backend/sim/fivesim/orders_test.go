@@ -69,7 +69,6 @@ func TestFiveSimSMSFinishAndRefusals(t *testing.T) {
 	id, price := fsID(m), m["price"].(float64)
 	after := fs.Balance("5sim-main")
 
-	wantText(t, fsGet(t, s, "/user/finish/"+id, key), http.StatusBadRequest, "order no sms")
 	if err := fs.Deliver(id, "Telegram code 48213. Do not give it to anyone"); err != nil {
 		t.Fatal(err)
 	}
@@ -107,6 +106,20 @@ func TestFiveSimSMSFinishAndRefusals(t *testing.T) {
 	}
 	if fs.Deliver(1, "x") == nil {
 		t.Error("Deliver to a missing order must fail")
+	}
+
+	// 5sim.md's "Finish order" sets no condition: an order without an SMS
+	// may be finished too; the money is spent and the rating moves as for
+	// any finish.
+	early := fsBuy(t, s, key, "/user/buy/activation/russia/beeline/telegram")
+	balance, frozen := fs.Balance("5sim-main"), fs.Frozen("5sim-main")
+	r = fsGet(t, s, "/user/finish/"+fsID(early), key)
+	if r.status != http.StatusOK || r.object(t)["status"] != "FINISHED" {
+		t.Fatalf("finish before an SMS: %d %q", r.status, r.body)
+	}
+	if !near(fs.Balance("5sim-main"), balance) || !near(fs.Frozen("5sim-main"), frozen-early["price"].(float64)) || !near(fs.Rating("5sim-main"), 91) {
+		t.Errorf("balance %v (was %v), frozen %v (was %v), rating %v", fs.Balance("5sim-main"), balance,
+			fs.Frozen("5sim-main"), frozen, fs.Rating("5sim-main"))
 	}
 }
 
@@ -248,7 +261,8 @@ func TestFiveSimHosting(t *testing.T) {
 	if _, ok := sms[0].(map[string]any)["id"]; !ok {
 		t.Errorf("hosting order sms without id: %v", sms[0])
 	}
-	wantText(t, fsGet(t, s, "/user/cancel/"+id, key), http.StatusBadRequest, "hosting order")
+	// NOTES.md's `order has sms` holds for hosting orders too.
+	wantText(t, fsGet(t, s, "/user/cancel/"+id, key), http.StatusBadRequest, "order has sms")
 
 	act := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
 	wantText(t, fsGet(t, s, "/user/sms/inbox/"+act, key), http.StatusNotFound, "order not found")
@@ -265,10 +279,37 @@ func TestFiveSimHosting(t *testing.T) {
 	if o, _ := fs.Order(h3); o.Status != "FINISHED" {
 		t.Errorf("3hours after 3h: %s", o.Status)
 	}
-	// The activation timed out (refund); hosting is never refunded.
+	// The activation timed out (refund); hosting running out is not.
 	actPrice, _ := fs.Order(act)
 	if !near(fs.Balance("5sim-main"), paid+actPrice.Price-h3price.Price) {
 		t.Errorf("balance %v, want %v", fs.Balance("5sim-main"), paid+actPrice.Price-h3price.Price)
+	}
+}
+
+// TestFiveSimHostingCancelAndBan: 5sim.md's "Cancel order" and "Ban order"
+// name no category, so a hosting order may be cancelled (before an SMS,
+// after the wait, as NOTES.md says for any cancel) or banned; both refund
+// the price and cost 0.1 rating.
+func TestFiveSimHostingCancelAndBan(t *testing.T) {
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
+	fs := s.FiveSim
+	fs.SetRating("5sim-main", 90)
+	for i, verb := range []string{"cancel", "ban"} {
+		before := fs.Balance("5sim-main")
+		id := fsID(fsBuy(t, s, key, "/user/buy/hosting/russia/any/3hours"))
+		if verb == "cancel" {
+			wantText(t, fsGet(t, s, "/user/cancel/"+id, key), http.StatusBadRequest, "you need to wait time")
+			s.Advance(FiveSimCancelWait)
+		}
+		want := map[string]string{"cancel": "CANCELED", "ban": "BANNED"}[verb]
+		r := fsGet(t, s, "/user/"+verb+"/"+id, key)
+		if r.status != http.StatusOK || r.object(t)["status"] != want {
+			t.Fatalf("%s a hosting order: %d %q", verb, r.status, r.body)
+		}
+		if o, _ := fs.Order(id); o.Status != want || !near(fs.Balance("5sim-main"), before) ||
+			!near(fs.Rating("5sim-main"), 90-0.1*float64(i+1)) {
+			t.Errorf("%s: order %+v, balance %v (was %v), rating %v", verb, o, fs.Balance("5sim-main"), before, fs.Rating("5sim-main"))
+		}
 	}
 }
 
