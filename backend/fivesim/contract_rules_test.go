@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"switchboard/backend"
 	"switchboard/backend/sim"
@@ -143,5 +144,24 @@ func TestContractDocumentedOrderActions(t *testing.T) {
 	_, err := e.c.Cancel(ctx, mustID(t, h))
 	if be := mustKind(t, err, backend.ErrRefused); be.Code != "order has sms" {
 		t.Fatalf("cancel with an SMS: %+v", be)
+	}
+}
+
+// TestContractFutureDatedSMS: an SMS 5sim dates in 2099 reaches the
+// engine with 5sim's date unchanged (the engine, not the adapter, clamps a
+// provider's time and orders codes by its own clock).
+func TestContractFutureDatedSMS(t *testing.T) {
+	e := newFsEnv(t, nil)
+	l := e.buy(t, backend.BuyRequest{Country: "russia", Product: "telegram"})
+	at := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := e.s.FiveSim.DeliverAt(l.ID, "Telegram code 424242", at); err != nil {
+		t.Fatal(err)
+	}
+	lines, msgs, err := e.p.Check(ctxT(t), []backend.Line{l})
+	if err != nil || len(lines) != 1 || len(msgs) != 1 {
+		t.Fatalf("Check: %v %v %v", lines, msgs, err)
+	}
+	if !msgs[0].ReceivedAt.Equal(at) || msgs[0].Code != "424242" || !lines[0].CodeAt.Equal(at) || lines[0].Code != "424242" {
+		t.Fatalf("message %+v, line code %q at %v; 5sim said %v", msgs[0], lines[0].Code, lines[0].CodeAt, at)
 	}
 }

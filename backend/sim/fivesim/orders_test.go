@@ -453,3 +453,23 @@ func TestFiveSimLivelyKeepsOrdersComing(t *testing.T) {
 		t.Error("new orders appeared without Lively")
 	}
 }
+
+// TestFiveSimDeliverAt: DeliverAt dates an SMS as told, a future date
+// included.
+func TestFiveSimDeliverAt(t *testing.T) {
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
+	fs := s.FiveSim
+	id := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
+	at := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := fs.DeliverAt(id, "Telegram code 424242", at); err != nil {
+		t.Fatal(err)
+	}
+	m := fsGet(t, s, "/user/check/"+id, key).object(t)
+	sms := m["sms"].([]any)[0].(map[string]any)
+	if sms["date"] != "2099-01-01T00:00:00Z" || sms["created_at"] != "2099-01-01T00:00:00Z" || sms["code"] != "424242" || m["status"] != "RECEIVED" {
+		t.Fatalf("future-dated SMS: %v (order %v)", sms, m["status"])
+	}
+	if fs.DeliverAt(id, "x", time.Time{}) == nil {
+		t.Error("DeliverAt without a date must fail")
+	}
+}
