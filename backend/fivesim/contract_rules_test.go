@@ -77,6 +77,80 @@ func TestContractReuseSurvivesListing(t *testing.T) {
 	}
 }
 
+// loseBuys makes the next n purchases go through at the simulator with
+// their answers lost, and returns their actions in order.
+func (e *fsEnv) loseBuys(t *testing.T, n int, req backend.BuyRequest, known map[string]bool) []backend.Action {
+	t.Helper()
+	if _, err := e.c.Profile(ctxT(t)); err != nil { // a kept-alive connection, as in a running program
+		t.Fatal(err)
+	}
+	e.s.Inject(backend.FiveSim, sim.Fault{Kind: sim.FaultLoseResponse, Path: "/user/buy/activation/", Times: n})
+	var acts []backend.Action
+	for i := range n {
+		r := req
+		act := backend.Action{ID: "lost-" + strconv.Itoa(i), Kind: backend.ActBuy, CreatedAt: e.s.Now(), Buy: &r}
+		_, err := e.p.Do(ctxT(t), act, backend.Target{KnownIDs: known})
+		mustKind(t, err, backend.ErrOutcomeUnknown)
+		acts = append(acts, act)
+	}
+	return acts
+}
+
+// TestContractSettleProviderClockBehind: with 5sim's clock a minute behind,
+// a purchase whose answer was lost is still found, by the orders that were
+// not there before it, and shown with 5sim's own times.
+func TestContractSettleProviderClockBehind(t *testing.T) {
+	e := newFsEnv(t, nil)
+	e.s.FiveSim.SetClockOffset(-time.Minute)
+	known := e.known()
+	act := e.loseBuys(t, 1, backend.BuyRequest{Category: "activation", Country: "russia", Operator: "beeline", Product: "telegram"}, known)[0]
+	ids := e.s.FiveSim.OrderIDs(e.acct)
+	placed := e.order(t, ids[len(ids)-1])
+
+	st, out, err := e.p.Settle(ctxT(t), act, backend.Target{KnownIDs: known})
+	if err != nil || st != backend.SettledHappened || len(out.Lines) != 1 || out.Lines[0].ID != strconv.Itoa(placed.ID) {
+		t.Fatalf("Settle: %v %+v %v; the purchase was order %d", st, out.Lines, err, placed.ID)
+	}
+	if l := out.Lines[0]; !l.CreatedAt.Equal(placed.Created.Add(-time.Minute)) || !out.Charged.Amount.Equal(dec(placed.Price)) {
+		t.Errorf("line %+v, simulator %+v", l, placed)
+	}
+}
+
+// TestContractSettleClaims: two identical purchases with lost answers are
+// matched to two different orders, the oldest first; a third that never
+// went through is not matched to either.
+func TestContractSettleClaims(t *testing.T) {
+	e := newFsEnv(t, nil)
+	ctx := ctxT(t)
+	req := backend.BuyRequest{Category: "activation", Country: "russia", Operator: "beeline", Product: "telegram"}
+	known := e.known()
+	acts := e.loseBuys(t, 2, req, known)
+	ids := e.s.FiveSim.OrderIDs(e.acct)
+	first, second := strconv.Itoa(ids[len(ids)-2]), strconv.Itoa(ids[len(ids)-1])
+
+	claimed := map[string]bool{}
+	for i, want := range []string{first, second} {
+		st, out, err := e.p.Settle(ctx, acts[i], backend.Target{KnownIDs: known, Claimed: claimed})
+		if err != nil || st != backend.SettledHappened || len(out.Lines) != 1 || out.Lines[0].ID != want {
+			t.Fatalf("Settle of purchase %d: %v %+v %v, want order %s", i+1, st, out.Lines, err, want)
+		}
+		claimed[out.Lines[0].ID] = true // the engine records the order it was matched to
+	}
+
+	e.s.Inject(backend.FiveSim, sim.Fault{Kind: sim.FaultDrop, Path: "/user/buy/activation/", Times: 1})
+	r := req
+	third := backend.Action{ID: "dropped", Kind: backend.ActBuy, CreatedAt: e.s.Now(), Buy: &r}
+	_, err := e.p.Do(ctx, third, backend.Target{KnownIDs: known})
+	mustKind(t, err, backend.ErrOutcomeUnknown)
+	if n := len(e.s.FiveSim.OrderIDs(e.acct)); n != len(ids) {
+		t.Fatalf("a dropped purchase was placed (%d orders, was %d)", n, len(ids))
+	}
+	st, out, err := e.p.Settle(ctx, third, backend.Target{KnownIDs: known, Claimed: claimed})
+	if err != nil || st != backend.SettledNotDone {
+		t.Fatalf("Settle of the purchase that never went through: %v %+v %v", st, out.Lines, err)
+	}
+}
+
 // TestContractDocumentedOrderActions: 5sim.md's "Order management" names
 // no condition on finish, cancel or ban, so Switchboard offers finishing
 // before an SMS and cancelling or banning a hosting order, and the

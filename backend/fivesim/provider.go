@@ -59,9 +59,9 @@ const (
 	// settlePageSize is how many recent orders Settle reads to find a buy
 	// whose answer was lost.
 	settlePageSize = 50
-	// settleSkew tolerates a clock difference between this machine and
-	// 5sim when comparing an order's created_at with the action's time.
-	settleSkew = 30 * time.Second
+	// unanchoredSkew bounds how far behind 5sim's clock may be when a lost
+	// purchase cannot be settled by the orders known before it.
+	unanchoredSkew = 5 * time.Minute
 )
 
 // Keys of Line.Extra.
@@ -361,9 +361,8 @@ func (p *Provider) bought(o Order, cat string, reusable bool) backend.Outcome {
 }
 
 // Settle re-reads 5sim to learn whether an action whose answer was lost
-// happened: an order action by the order's status now, a purchase by a
-// recent order that was not known before the action, with the same
-// product (and country and number where given), created after it.
+// happened: an order action by the order's status now, a purchase by an
+// order that was not there before it (see settleBuy).
 func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
 	switch act.Kind {
 	case backend.ActCancel, backend.ActFinish, backend.ActBan:
@@ -397,53 +396,92 @@ func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Tar
 		"5sim has no "+act.Kind.Verb()+" action")
 }
 
+// settleBuy finds the order a lost purchase placed: one of the recent
+// orders that was not there when the action was journaled (t.KnownIDs),
+// that no other settled action has claimed (t.Claimed), and that matches
+// what was bought. Several identical lost purchases each take the oldest
+// order still unclaimed, so they are matched to different orders. Time
+// plays no part: 5sim's clock may be off by minutes, and an order's
+// created_at is its clock. The page is newest first (order=id,
+// reverse=true), so an order listed after one the account already had is
+// older than it and was there before the purchase too, even when it is
+// missing from KnownIDs (the engine forgets lines closed long ago).
+//
+// Only when no order on the page was known (a purchase journaled before
+// the account's orders were first listed) is there nothing to tell new
+// from old by; then an order created well before the action cannot be
+// the purchase, with unanchoredSkew for 5sim's clock.
 func (p *Provider) settleBuy(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
-	cat, country, product, number := CategoryActivation, "any", "", ""
-	reusable := false
-	switch {
-	case act.Kind == backend.ActReuse && t.Line != nil:
-		product, number = t.Line.Service, t.Line.Number
-		reusable = true
-	case act.Buy != nil:
-		cat, country, _, product = buyParams(act.Buy)
-		number = act.Buy.ReuseNumber
-		if number != "" {
-			cat = CategoryActivation
-		}
-		reusable = act.Buy.Reuse || number != ""
-	default:
+	want, ok := purchaseOf(act, t)
+	if !ok {
 		return backend.SettledUnknown, backend.Outcome{}, p.c.t.Error("settle purchase", backend.ErrInvalid, 0, "",
 			"the journal entry does not say what was bought")
 	}
-	page, err := p.c.Orders(ctx, cat, settlePageSize, 0)
+	page, err := p.c.Orders(ctx, want.cat, settlePageSize, 0)
 	if err != nil {
 		return backend.SettledUnknown, backend.Outcome{}, err
 	}
-	var match *Order
-	for i := range page.Data {
-		o := &page.Data[i]
+	// The orders not there before: those listed above the first known one.
+	fresh, anchored := page.Data, false
+	for i, o := range page.Data {
 		if t.KnownIDs[strconv.FormatInt(o.ID, 10)] {
-			continue
+			fresh, anchored = page.Data[:i], true
+			break
 		}
-		if !strings.EqualFold(o.Product, product) {
-			continue
+	}
+	var match *Order
+	for i := range fresh {
+		o := &fresh[i]
+		early := !anchored && !act.CreatedAt.IsZero() && !o.CreatedAt.IsZero() &&
+			o.CreatedAt.Before(act.CreatedAt.Add(-unanchoredSkew))
+		if !early && !t.Claimed[strconv.FormatInt(o.ID, 10)] && want.matches(*o) {
+			match = o // newest first: the last match is the oldest
 		}
-		if country != "any" && o.Country != "" && !strings.EqualFold(o.Country, country) {
-			continue
-		}
-		if number != "" && digits(o.Phone) != digits(number) {
-			continue
-		}
-		if !act.CreatedAt.IsZero() && !o.CreatedAt.IsZero() && o.CreatedAt.Before(act.CreatedAt.Add(-settleSkew)) {
-			continue
-		}
-		// Newest first: keep the oldest match, the one closest to the action.
-		match = o
 	}
 	if match == nil {
 		return backend.SettledNotDone, backend.Outcome{}, nil
 	}
-	return backend.SettledHappened, p.bought(*match, cat, reusable), nil
+	return backend.SettledHappened, p.bought(*match, want.cat, want.reusable), nil
+}
+
+// purchase is what a buy or reuse action asked 5sim for.
+type purchase struct {
+	cat, country, operator, product string
+	number                          string        // a reuse: the number bought again
+	price                           backend.Money // the confirmed price of a named offer, when known
+	reusable                        bool
+}
+
+func purchaseOf(act backend.Action, t backend.Target) (purchase, bool) {
+	switch {
+	case act.Kind == backend.ActReuse && t.Line != nil:
+		return purchase{cat: CategoryActivation, country: "any", operator: "any",
+			product: t.Line.Service, number: t.Line.Number, reusable: true}, true
+	case act.Buy != nil:
+		var w purchase
+		w.cat, w.country, w.operator, w.product = buyParams(act.Buy)
+		if w.number = act.Buy.ReuseNumber; w.number != "" {
+			w.cat, w.country, w.operator = CategoryActivation, "any", "any"
+		}
+		w.reusable = act.Buy.Reuse || w.number != ""
+		// A price pins the offer only when the operator was named: with
+		// "any", 5sim picks the seller and the picker showed the lowest.
+		if w.operator != "any" && w.number == "" {
+			w.price = act.Cost
+		}
+		return w, true
+	}
+	return purchase{}, false
+}
+
+// matches reports whether an order is what the purchase would have
+// placed. Fields the order does not carry are not held against it.
+func (w purchase) matches(o Order) bool {
+	same := func(want, got string) bool { return want == "any" || got == "" || strings.EqualFold(want, got) }
+	return strings.EqualFold(o.Product, w.product) &&
+		same(w.country, o.Country) && same(w.operator, o.Operator) &&
+		(w.number == "" || digits(o.Phone) == digits(w.number)) &&
+		(!w.price.Known || !o.Price.Known || o.Price.Amount.Equal(w.price.Amount))
 }
 
 // Catalog answers the buy picker: countries and operators from

@@ -405,26 +405,60 @@ func TestSettleOrderActions(t *testing.T) {
 	}
 }
 
+// TestSettleLostBuyFindsNewOrder: a lost purchase is the oldest order that
+// was not there before it (KnownIDs), that no other action claimed, and
+// that matches what was bought. Time plays no part.
 func TestSettleLostBuyFindsNewOrder(t *testing.T) {
 	actAt := ts("2030-01-01T10:00:00Z")
 	mkOrder := func(id int64, product, country, created string) string {
 		return fmt.Sprintf(`{"id":%d,"phone":"+7900%07d","operator":"mts","product":%q,"price":5,"status":"PENDING","sms":null,`+
 			`"created_at":%q,"expires":"2030-01-01T10:20:00Z","country":%q}`, id, id, product, created, country)
 	}
+	anyOp := backend.BuyRequest{Category: "activation", Country: "russia", Operator: "any", Product: "telegram"}
+	mts, beeline := anyOp, anyOp
+	mts.Operator, beeline.Operator = "mts", "beeline"
+	five, six := backend.NewMoney(dec("5"), ""), backend.NewMoney(dec("6"), "")
+	known11 := mkOrder(11, "telegram", "russia", "2030-01-01T08:00:00Z")
 	cases := []struct {
-		name   string
-		orders []string
-		want   backend.Settled
-		wantID string
+		name    string
+		orders  []string
+		buy     backend.BuyRequest
+		cost    backend.Money
+		claimed []string
+		want    backend.Settled
+		wantID  string
 	}{
 		{"found", []string{mkOrder(12, "telegram", "russia", "2030-01-01T10:00:01Z"), mkOrder(11, "telegram", "russia", "2030-01-01T09:00:00Z")},
-			backend.SettledHappened, "12"},
-		{"known id", []string{mkOrder(10, "telegram", "russia", "2030-01-01T10:00:01Z")}, backend.SettledNotDone, ""},
-		{"other product", []string{mkOrder(13, "whatsapp", "russia", "2030-01-01T10:00:01Z")}, backend.SettledNotDone, ""},
-		{"other country", []string{mkOrder(14, "telegram", "england", "2030-01-01T10:00:01Z")}, backend.SettledNotDone, ""},
-		{"before the action", []string{mkOrder(15, "telegram", "russia", "2030-01-01T09:50:00Z")}, backend.SettledNotDone, ""},
-		{"closest after", []string{mkOrder(17, "telegram", "russia", "2030-01-01T10:02:00Z"), mkOrder(16, "telegram", "russia", "2030-01-01T10:00:02Z")},
-			backend.SettledHappened, "16"},
+			anyOp, backend.Money{}, nil, backend.SettledHappened, "12"},
+		{"known id", []string{mkOrder(10, "telegram", "russia", "2030-01-01T10:00:01Z")}, anyOp, backend.Money{}, nil, backend.SettledNotDone, ""},
+		{"other product", []string{mkOrder(13, "whatsapp", "russia", "2030-01-01T10:00:01Z")}, anyOp, backend.Money{}, nil, backend.SettledNotDone, ""},
+		{"other country", []string{mkOrder(14, "telegram", "england", "2030-01-01T10:00:01Z")}, anyOp, backend.Money{}, nil, backend.SettledNotDone, ""},
+		{"other operator", []string{mkOrder(14, "telegram", "russia", "2030-01-01T10:00:01Z")}, beeline, backend.Money{}, nil, backend.SettledNotDone, ""},
+		// 5sim's clock an hour behind: the order is still the purchase.
+		{"provider clock behind", []string{mkOrder(15, "telegram", "russia", "2030-01-01T09:00:00Z"), known11},
+			anyOp, backend.Money{}, nil, backend.SettledHappened, "15"},
+		// Listed after a known order: older than it, there before the
+		// purchase even though the engine no longer knows it.
+		{"older than a known order", []string{known11, mkOrder(9, "telegram", "russia", "2030-01-01T10:00:01Z")},
+			anyOp, backend.Money{}, nil, backend.SettledNotDone, ""},
+		{"new above a known order", []string{mkOrder(12, "telegram", "russia", "2030-01-01T10:00:01Z"), known11,
+			mkOrder(9, "telegram", "russia", "2030-01-01T10:00:01Z")}, anyOp, backend.Money{}, nil, backend.SettledHappened, "12"},
+		// Nothing on the page was known: created long before the action
+		// (beyond any plausible clock error), an order is not the purchase.
+		{"unanchored and old", []string{mkOrder(15, "telegram", "russia", "2030-01-01T09:00:00Z")},
+			anyOp, backend.Money{}, nil, backend.SettledNotDone, ""},
+		{"unanchored, clock a minute behind", []string{mkOrder(15, "telegram", "russia", "2030-01-01T09:59:00Z")},
+			anyOp, backend.Money{}, nil, backend.SettledHappened, "15"},
+		{"oldest first", []string{mkOrder(17, "telegram", "russia", "2030-01-01T09:59:00Z"), mkOrder(16, "telegram", "russia", "2030-01-01T10:05:00Z")},
+			anyOp, backend.Money{}, nil, backend.SettledHappened, "16"},
+		{"claimed skipped", []string{mkOrder(17, "telegram", "russia", "2030-01-01T10:00:01Z"), mkOrder(16, "telegram", "russia", "2030-01-01T10:00:01Z")},
+			anyOp, backend.Money{}, []string{"16"}, backend.SettledHappened, "17"},
+		{"all claimed", []string{mkOrder(17, "telegram", "russia", "2030-01-01T10:00:01Z"), mkOrder(16, "telegram", "russia", "2030-01-01T10:00:01Z")},
+			anyOp, backend.Money{}, []string{"16", "17"}, backend.SettledNotDone, ""},
+		{"named offer at its price", []string{mkOrder(18, "telegram", "russia", "2030-01-01T10:00:01Z")}, mts, five, nil, backend.SettledHappened, "18"},
+		{"named offer at another price", []string{mkOrder(18, "telegram", "russia", "2030-01-01T10:00:01Z")}, mts, six, nil, backend.SettledNotDone, ""},
+		// With any operator the picker showed the lowest price, not this one.
+		{"any operator ignores the price", []string{mkOrder(19, "telegram", "russia", "2030-01-01T10:00:01Z")}, anyOp, six, nil, backend.SettledHappened, "19"},
 	}
 	for _, tc := range cases {
 		f := newFake(t)
@@ -436,9 +470,13 @@ func TestSettleLostBuyFindsNewOrder(t *testing.T) {
 			_, _ = w.Write([]byte(body))
 		})
 		p := newTestProvider(t, f)
-		act := backend.Action{ID: "buy-1", Kind: backend.ActBuy, Account: "main", CreatedAt: actAt,
-			Buy: &backend.BuyRequest{Category: "activation", Country: "russia", Operator: "any", Product: "telegram"}}
-		st, out, err := p.Settle(ctx, act, backend.Target{KnownIDs: map[string]bool{"10": true, "11": true}})
+		buy := tc.buy
+		act := backend.Action{ID: "buy-1", Kind: backend.ActBuy, Account: "main", CreatedAt: actAt, Cost: tc.cost, Buy: &buy}
+		tgt := backend.Target{KnownIDs: map[string]bool{"10": true, "11": true}, Claimed: map[string]bool{}}
+		for _, id := range tc.claimed {
+			tgt.Claimed[id] = true
+		}
+		st, out, err := p.Settle(ctx, act, tgt)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}

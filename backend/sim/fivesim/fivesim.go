@@ -68,11 +68,14 @@ type FiveSim struct {
 	nextSMS   int
 	countries []*fsCountry
 	// stock: country → operator → product.
-	stock     map[string]map[string]map[string]*fsOffer
-	limits    map[string]*fsLimit
-	offline   bool
-	nextSpawn time.Time
-	spawnAt   int
+	stock  map[string]map[string]map[string]*fsOffer
+	limits map[string]*fsLimit
+	// clockOffset shifts every time 5sim writes (SetClockOffset); its
+	// rules still run on the scenario clock.
+	clockOffset time.Duration
+	offline     bool
+	nextSpawn   time.Time
+	spawnAt     int
 }
 
 // Behaviour constants the tests and the adapter's contract tests rely on.

@@ -177,8 +177,8 @@ func (p *FiveSim) handleInbox(r *http.Request, a *fsAccount, now time.Time) fsRe
 	}
 	data := []fsInboxSMS{}
 	for _, m := range o.sms {
-		data = append(data, fsInboxSMS{ID: m.id, CreatedAt: fsTime(m.created),
-			Date: m.date.UTC().Format(time.RFC3339), Sender: m.sender, Text: m.text, Code: m.code})
+		data = append(data, fsInboxSMS{ID: m.id, CreatedAt: p.stamp(m.created),
+			Date: p.stampSecond(m.date), Sender: m.sender, Text: m.text, Code: m.code})
 	}
 	return fsOK(map[string]any{"Data": data, "Total": len(data)})
 }

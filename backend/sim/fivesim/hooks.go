@@ -241,6 +241,16 @@ func (p *FiveSim) TopUp(account string, amount float64) {
 	}
 }
 
+// SetClockOffset makes 5sim's clock run d ahead of the scenario clock (a
+// negative d: behind): every time it writes (created_at, expires, SMS
+// dates) is shifted by d. Its rules still run on the scenario clock, and
+// the Order hook reports scenario times.
+func (p *FiveSim) SetClockOffset(d time.Duration) {
+	p.s.Mu.Lock()
+	defer p.s.Mu.Unlock()
+	p.clockOffset = d
+}
+
 // SetOffline makes purchases and reuses answer 503 `server offline`.
 func (p *FiveSim) SetOffline(on bool) {
 	p.s.Mu.Lock()

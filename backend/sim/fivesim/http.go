@@ -201,7 +201,15 @@ const (
 	fsShapeHosting                // buy hosting: no operator, country, forwarding
 )
 
-func fsTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// stamp writes a time as 5sim's clock shows it (SetClockOffset), with
+// nanoseconds; stampSecond as an SMS `date`, to the second.
+func (p *FiveSim) stamp(t time.Time) string {
+	return t.Add(p.clockOffset).UTC().Format(time.RFC3339Nano)
+}
+
+func (p *FiveSim) stampSecond(t time.Time) string {
+	return t.Add(p.clockOffset).UTC().Format(time.RFC3339)
+}
 
 func fsAmount(cents int64) float64 { return float64(cents) / 100 }
 
@@ -212,14 +220,14 @@ func (p *FiveSim) orderBody(o *fsOrder, shape fsShape) fsOrderBody {
 		Product:   o.product,
 		Price:     fsAmount(o.price),
 		Status:    o.status,
-		Expires:   fsTime(o.expires),
-		CreatedAt: fsTime(o.created),
+		Expires:   p.stamp(o.expires),
+		CreatedAt: p.stamp(o.created),
 	}
 	if len(o.sms) > 0 || shape == fsShapeList {
 		b.SMS = []fsSMSBody{}
 	}
 	for _, m := range o.sms {
-		sb := fsSMSBody{CreatedAt: fsTime(m.created), Date: m.date.UTC().Format(time.RFC3339),
+		sb := fsSMSBody{CreatedAt: p.stamp(m.created), Date: p.stampSecond(m.date),
 			Sender: m.sender, Text: m.text, Code: m.code}
 		if o.category == "hosting" {
 			sb.ID = m.id

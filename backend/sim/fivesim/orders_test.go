@@ -473,3 +473,26 @@ func TestFiveSimDeliverAt(t *testing.T) {
 		t.Error("DeliverAt without a date must fail")
 	}
 }
+
+// TestFiveSimClockOffset: SetClockOffset shifts every time 5sim writes
+// while its rules and the Order hook keep the scenario clock.
+func TestFiveSimClockOffset(t *testing.T) {
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
+	fs := s.FiveSim
+	id := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
+	if err := fs.DeliverAt(id, "Telegram code 424242", time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	o, _ := fs.Order(id)
+	fs.SetClockOffset(-time.Minute)
+	m := fsGet(t, s, "/user/check/"+id, key).object(t)
+	created, _ := time.Parse(time.RFC3339Nano, m["created_at"].(string))
+	expires, _ := time.Parse(time.RFC3339Nano, m["expires"].(string))
+	sms := m["sms"].([]any)[0].(map[string]any)
+	if !created.Equal(o.Created.Add(-time.Minute)) || !expires.Equal(o.Expires.Add(-time.Minute)) || sms["date"] != "2098-12-31T23:59:00Z" {
+		t.Fatalf("a minute behind: created %v expires %v sms %v; scenario %v %v", created, expires, sms["date"], o.Created, o.Expires)
+	}
+	if got, _ := fs.Order(id); !got.Created.Equal(o.Created) {
+		t.Errorf("the Order hook moved to 5sim's clock: %v", got.Created)
+	}
+}
