@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/fivesim"
 	"switchboard/backend/sim"
+	simfivesim "switchboard/backend/sim/fivesim"
 )
 
 // merged is what the engine holds after a listing: the listed line with
@@ -219,6 +221,38 @@ func TestContractDocumentedOrderActions(t *testing.T) {
 	if be := mustKind(t, err, backend.ErrRefused); be.Code != "order has sms" {
 		t.Fatalf("cancel with an SMS: %+v", be)
 	}
+}
+
+// TestContractPurchaseLimit503: 5sim's per-purchase limit answers 503; the
+// adapter reads it as a rate limit (nothing was bought, the budget pauses
+// at least a second, nothing is retried) rather than as a server error.
+func TestContractPurchaseLimit503(t *testing.T) {
+	e := newFsEnv(t, nil)
+	ctx := ctxT(t)
+	count, balance := e.s.FiveSim.Orders(e.acct), e.balance()
+	e.s.FiveSim.LimitPurchases(1)
+	hits := e.s.Hits(backend.FiveSim)
+	_, err := e.p.Do(ctx, backend.Action{ID: "b", Kind: backend.ActBuy, CreatedAt: e.s.Now(),
+		Buy: &backend.BuyRequest{Category: "activation", Country: "russia", Product: "telegram"}}, backend.Target{})
+	be := mustKind(t, err, backend.ErrRateLimited)
+	if be.Status != 503 || be.RetryAfter < time.Second || e.s.Hits(backend.FiveSim)-hits != 1 || e.s.RateLimited(backend.FiveSim) != 1 {
+		t.Fatalf("503 limit: %+v, %d requests", be, e.s.Hits(backend.FiveSim)-hits)
+	}
+	if e.s.FiveSim.Orders(e.acct) != count || !e.balance().Equal(balance) {
+		t.Fatal("a purchase refused by the limit placed an order")
+	}
+	assertPaused(t, e.s, e.p.Balance)
+
+	// The simulator's own limit: FiveSimPurchasesPerSecond a second.
+	e = newFsEnv(t, nil)
+	e.s.FiveSim.SetBalance(e.acct, 10000)
+	for i := range simfivesim.FiveSimPurchasesPerSecond {
+		if _, err := e.c.BuyActivation(ctx, "russia", "beeline", "telegram", fivesim.BuyOptions{}); err != nil {
+			t.Fatalf("purchase %d: %v", i+1, err)
+		}
+	}
+	_, err = e.c.BuyActivation(ctx, "russia", "beeline", "telegram", fivesim.BuyOptions{})
+	mustKind(t, err, backend.ErrRateLimited)
 }
 
 // TestContractFutureDatedSMS: an SMS 5sim dates in 2099 reaches the

@@ -20,6 +20,7 @@ import (
 	"switchboard/backend"
 	"switchboard/backend/fivesim"
 	"switchboard/backend/sim"
+	simfivesim "switchboard/backend/sim/fivesim"
 	"switchboard/wiring"
 )
 
@@ -333,8 +334,8 @@ func TestContractCheck(t *testing.T) {
 	e.s.FiveSim.SetBalance(e.acct, 100000)
 	e.s.FiveSim.SetStock("russia", "beeline", "telegram", 1000)
 	for i := range 100 {
-		if i%50 == 49 {
-			e.s.Advance(time.Second) // stay under 100 requests a second
+		if i%simfivesim.FiveSimPurchasesPerSecond == simfivesim.FiveSimPurchasesPerSecond-1 {
+			e.s.Advance(time.Second) // stay under the purchase limit
 		}
 		if _, err := e.c.BuyActivation(ctx, "russia", "beeline", "telegram", fivesim.BuyOptions{}); err != nil {
 			t.Fatal(err)

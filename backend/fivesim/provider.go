@@ -101,9 +101,11 @@ func New(cfg Config) (*Provider, error) {
 		BaseURL:  cfg.BaseURL,
 		Budget:   cfg.Budget,
 		Timeout:  cfg.Timeout,
-		Secrets:  []string{cfg.APIKey},
-		Auth:     authorize(cfg.APIKey),
-		HTTP:     cfg.HTTP,
+		// 5sim's per-IP and per-purchase limits answer 503, not 429.
+		RateLimitAnswer: isLimitAnswer,
+		Secrets:         []string{cfg.APIKey},
+		Auth:            authorize(cfg.APIKey),
+		HTTP:            cfg.HTTP,
 	})
 	return &Provider{account: cfg.Account, c: NewClient(t)}, nil
 }

@@ -49,11 +49,13 @@ import (
 //     expiry +0.4, timeout −0.15, cancel −0.1, ban −0.1, top-up +8, capped
 //     at 96. At zero or below the account cannot buy (`not enough rating`)
 //     for 24 h, then the rating returns to 96.
-//   - Limits: FiveSimPerSecond requests per one-second window per key (per
-//     remote IP for guest calls without a key); a Rates override is taken
-//     as a per-minute window instead. A key that overflows its window in
-//     FiveSimBanStrikes windows within 10 minutes is refused (429) for
-//     FiveSimBanFor.
+//   - Limits (NOTES.md): FiveSimPerSecond requests per one-second window
+//     per key, answered 429; the same per remote IP for guest calls
+//     without a key, and FiveSimPurchasesPerSecond purchases (buy, reuse)
+//     per key, both answered 503 with a plain-text body; a Rates override
+//     is taken as a per-minute window for the key and IP limits instead. A
+//     key (or IP) that overflows a window in FiveSimBanStrikes windows
+//     within 10 minutes is refused (429; 503 for an IP) for FiveSimBanFor.
 //   - /v1/user/orders: Data sorted by `order` (id by default), `reverse=true`
 //     newest first, limit default 15 (no cap), `Total` lags: it does not
 //     count orders from the last minute (NOTES: Total is unreliable).
@@ -68,8 +70,9 @@ type FiveSim struct {
 	nextSMS   int
 	countries []*fsCountry
 	// stock: country → operator → product.
-	stock  map[string]map[string]map[string]*fsOffer
-	limits map[string]*fsLimit
+	stock     map[string]map[string]map[string]*fsOffer
+	limits    map[string]*fsLimit
+	limitBuys int // purchases still to answer with the 503 limit (LimitPurchases)
 	// clockOffset shifts every time 5sim writes (SetClockOffset); its
 	// rules still run on the scenario clock.
 	clockOffset time.Duration
@@ -85,10 +88,13 @@ const (
 	FiveSimCancelWait     = 10 * time.Second // cancel refused (`you need to wait time`) this long after purchase
 	FiveSimReuseWindow    = 30 * 24 * time.Hour
 	FiveSimPerSecond      = 100
-	FiveSimBanStrikes     = 5
-	FiveSimBanFor         = 10 * time.Minute
-	FiveSimRatingMax      = 96.0
-	FiveSimRatingBlock    = 24 * time.Hour
+	// FiveSimPurchasesPerSecond is the per-purchase limit NOTES.md
+	// mentions without a number: purchases and reuses a second per key.
+	FiveSimPurchasesPerSecond = 10
+	FiveSimBanStrikes         = 5
+	FiveSimBanFor             = 10 * time.Minute
+	FiveSimRatingMax          = 96.0
+	FiveSimRatingBlock        = 24 * time.Hour
 )
 
 // The plain-text bodies (NOTES.md, plus the texts 5sim client libraries
@@ -111,6 +117,7 @@ const (
 	fsReuseExpired   = "reuse expired"
 	fsKeyLimitText   = "api limit is 100 requests per second"
 	fsIPLimitText    = "ip address limit is 100 requests per second"
+	fsBuyLimitText   = "purchase limit exceeded, try again later"
 	fsStatusPending  = "PENDING"
 	fsStatusReceived = "RECEIVED"
 	fsStatusCanceled = "CANCELED"

@@ -251,6 +251,14 @@ func (p *FiveSim) SetClockOffset(d time.Duration) {
 	p.clockOffset = d
 }
 
+// LimitPurchases makes the next n purchases or reuses answer the 503
+// per-purchase limit (nothing is placed), as if sent too fast.
+func (p *FiveSim) LimitPurchases(n int) {
+	p.s.Mu.Lock()
+	defer p.s.Mu.Unlock()
+	p.limitBuys = max(n, 0)
+}
+
 // SetOffline makes purchases and reuses answer 503 `server offline`.
 func (p *FiveSim) SetOffline(on bool) {
 	p.s.Mu.Lock()
