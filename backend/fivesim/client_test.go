@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"switchboard/backend"
 	"switchboard/backend/transport"
 )
@@ -330,12 +332,18 @@ func TestPaidCallDroppedConnectionIsOutcomeUnknown(t *testing.T) {
 	if f.count("/user/cancel/9") != 1 || f.count("/user/buy/hosting/russia/any/3hours") != 1 {
 		t.Errorf("writes re-sent: %v", f.requests())
 	}
-	// A 5xx on a purchase is just as unclear.
-	f.text("/user/buy/activation/russia/any/tg", 503, "service unavailable")
-	_, err = c.BuyActivation(ctx, "russia", "any", "tg", BuyOptions{})
-	wantKind(t, err, backend.ErrOutcomeUnknown)
-	if f.count("/user/buy/activation/russia/any/tg") != 1 {
-		t.Error("purchase re-sent after 503")
+	// A server error on a purchase is just as unclear: a 5xx other than a
+	// limit, and 5sim's own outage answer.
+	for i, answer := range []struct {
+		status int
+		body   string
+	}{{502, "bad gateway"}, {503, "server offline"}} {
+		f.text("/user/buy/activation/russia/any/tg", answer.status, answer.body)
+		_, err = c.BuyActivation(ctx, "russia", "any", "tg", BuyOptions{})
+		wantKind(t, err, backend.ErrOutcomeUnknown)
+		if f.count("/user/buy/activation/russia/any/tg") != i+1 {
+			t.Errorf("purchase re-sent after %d %s", answer.status, answer.body)
+		}
 	}
 }
 
@@ -355,7 +363,7 @@ func TestReadsRetriedOn5xx(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 3 || !pr.Balance.Equal(dec("100")) {
+	if n != 3 || !pr.Balance.Amount.Equal(dec("100")) {
 		t.Errorf("attempts = %d, profile = %+v", n, pr)
 	}
 }
@@ -378,5 +386,61 @@ func TestAllOrdersPagesUntilShortPage(t *testing.T) {
 	}
 	if len(orders) != 5 || f.count("/user/orders") != 3 {
 		t.Errorf("orders = %d, pages = %d", len(orders), f.count("/user/orders"))
+	}
+}
+
+// TestLimit503PausesBudget: 5sim answers its per-IP and per-purchase limits
+// with a plain-text 503 (NOTES.md). That is a rate limit: the budget pauses
+// at least a second, backing off, and nothing is retried at once — not a
+// server error retried after a fraction of a second into a key ban.
+func TestLimit503PausesBudget(t *testing.T) {
+	for _, path := range []string{"/user/profile", "/user/buy/activation/russia/any/tg"} {
+		f := newFake(t)
+		f.text(path, http.StatusServiceUnavailable, "ip address limit is 100 requests per second")
+		clock := clockwork.NewFakeClock() // the pause is read off a clock that stands still
+		p, err := New(Config{Account: "main", BaseURL: f.srv.URL + "/v1", APIKey: testKey,
+			Budget: backend.NewBudgetClock(60000, clock), Timeout: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := p.Client()
+		// The fake clock refills no tokens: a second attempt would wait
+		// until this bound.
+		once, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if strings.Contains(path, "/buy/") {
+			_, err = c.BuyActivation(once, "russia", "any", "tg", BuyOptions{})
+		} else {
+			_, err = c.Profile(once)
+		}
+		cancel()
+		// A purchase refused by the limit was not made: rate limited, not
+		// an unknown outcome.
+		e := wantKind(t, err, backend.ErrRateLimited)
+		if e.RetryAfter < time.Second || e.Status != http.StatusServiceUnavailable {
+			t.Errorf("%s: %+v", path, e)
+		}
+		if until := c.Transport().Budget().PausedUntil(); until.Sub(clock.Now()) < time.Second {
+			t.Errorf("%s: budget paused until %v, now %v", path, until, clock.Now())
+		}
+		if n := f.count(path); n != 1 {
+			t.Errorf("%s: sent %d times, want once", path, n)
+		}
+		short, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
+		_, err = c.Profile(short)
+		cancel()
+		if err == nil || len(f.requests()) != 1 {
+			t.Errorf("%s: a request went out during the pause (%v)", path, err)
+		}
+	}
+	// 5sim's outage answer and a proxy's page stay server errors.
+	for _, body := range []string{"server offline", "<!DOCTYPE html><html><body>503 Service Unavailable</body></html>"} {
+		f := newFake(t)
+		f.text("/user/profile", http.StatusServiceUnavailable, body)
+		c := newTestProvider(t, f).Client()
+		_, err := c.Profile(ctx)
+		wantKind(t, err, backend.ErrUnavailable)
+		if !c.Transport().Budget().PausedUntil().IsZero() {
+			t.Errorf("%q paused the budget", body)
+		}
 	}
 }

@@ -54,6 +54,20 @@ func bodyText(b []byte) string {
 	return t
 }
 
+// isLimitAnswer recognises 5sim's 503 limit answers. NOTES.md: the per-key
+// limit answers 429, the per-IP and per-purchase limits 503, both with a
+// plain-text body and no Retry-After, and repeated hits ban the key for
+// about ten minutes; its only documented outage text is `server offline`.
+// So a 503 is a limit unless it says `server offline` or is a web page (a
+// proxy's error, not 5sim's): the transport then pauses the budget with
+// backoff from one second, as for a 429, and never retries at once. An
+// outage read as a limit only waits a little longer; a limit read as an
+// outage would be retried into a ban.
+func isLimitAnswer(status int, body []byte) bool {
+	return status == http.StatusServiceUnavailable && !transport.LooksHTML(body) &&
+		!strings.EqualFold(bodyText(body), "server offline")
+}
+
 // answerError turns an answer that is not the expected JSON object into a
 // *backend.Error: 5sim's plain-text errors by their text, a 2xx that is
 // none of them as unreadable, anything else by the shared default.

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"sort"
 	"strconv"
@@ -42,6 +43,7 @@ type Provider struct {
 var (
 	_ backend.Provider = (*Provider)(nil)
 	_ backend.BuyFlow  = (*Provider)(nil)
+	_ backend.Refiner  = (*Provider)(nil)
 )
 
 // Paging and matching constants.
@@ -57,9 +59,20 @@ const (
 	// settlePageSize is how many recent orders Settle reads to find a buy
 	// whose answer was lost.
 	settlePageSize = 50
-	// settleSkew tolerates a clock difference between this machine and
-	// 5sim when comparing an order's created_at with the action's time.
-	settleSkew = 30 * time.Second
+	// unanchoredSkew bounds how far behind 5sim's clock may be when a lost
+	// purchase cannot be settled by the orders known before it.
+	unanchoredSkew = 5 * time.Minute
+)
+
+// Keys of Line.Extra.
+const (
+	extraCategory = "category" // activation | hosting
+	// extraReuse: bought with reuse=1, which 5sim's answers never show;
+	// only Switchboard knows it, for its own purchases.
+	extraReuse = "reuse"
+	// extraSMS: the order has had an SMS (5sim then refuses a cancel).
+	// Kept on the line so Refine can tell without the order.
+	extraSMS = "sms"
 )
 
 // Traits are 5sim's scheduling facts: one orders page covers every
@@ -88,9 +101,11 @@ func New(cfg Config) (*Provider, error) {
 		BaseURL:  cfg.BaseURL,
 		Budget:   cfg.Budget,
 		Timeout:  cfg.Timeout,
-		Secrets:  []string{cfg.APIKey},
-		Auth:     authorize(cfg.APIKey),
-		HTTP:     cfg.HTTP,
+		// 5sim's per-IP and per-purchase limits answer 503, not 429.
+		RateLimitAnswer: isLimitAnswer,
+		Secrets:         []string{cfg.APIKey},
+		Auth:            authorize(cfg.APIKey),
+		HTTP:            cfg.HTTP,
 	})
 	return &Provider{account: cfg.Account, c: NewClient(t)}, nil
 }
@@ -112,8 +127,8 @@ func (p *Provider) Balance(ctx context.Context) (backend.Account, error) {
 	a := backend.Account{
 		Name:     p.account,
 		Provider: backend.FiveSim,
-		Balance:  backend.NewMoney(pr.Balance, ""),
-		Frozen:   backend.NewMoney(pr.FrozenBalance, ""),
+		Balance:  pr.Balance,
+		Frozen:   pr.FrozenBalance,
 		Email:    pr.Email,
 	}
 	if pr.HasRating {
@@ -174,7 +189,7 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 				continue
 			}
 			l, m := p.line(o, cat)
-			keepExtra(&l, prev)
+			carry(&l, prev)
 			outL = append(outL, l)
 			outM = append(outM, m...)
 			delete(pending, o.ID)
@@ -186,7 +201,7 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 				var o Order
 				if o, err = p.c.Check(ctx, id); err == nil {
 					l, m := p.line(o, cat)
-					keepExtra(&l, prev)
+					carry(&l, prev)
 					outL = append(outL, l)
 					outM = append(outM, m...)
 				}
@@ -198,6 +213,14 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 					if code, at := newestCode(in.Data); code != "" && !at.Before(l.CodeAt) {
 						l.Code, l.CodeAt = code, at
 					}
+					if len(in.Data) > 0 {
+						l.Extra = maps.Clone(prev.Extra) // the engine's map is not ours to write
+						if l.Extra == nil {
+							l.Extra = map[string]string{}
+						}
+						l.Extra[extraSMS] = "1"
+					}
+					l.Allowed = allowed(l)
 					outL = append(outL, l)
 					outM = append(outM, m...)
 				}
@@ -248,7 +271,7 @@ func (p *Provider) Do(ctx context.Context, act backend.Action, t backend.Target)
 		}
 		l, m := p.line(o, cat)
 		if t.Line != nil {
-			keepExtra(&l, *t.Line)
+			carry(&l, *t.Line)
 		}
 		return backend.Outcome{Done: true, Note: actionNote(act.Kind, o), Lines: []backend.Line{l}, Messages: m}, nil
 	case backend.ActBuy:
@@ -327,23 +350,21 @@ func buyParams(b *backend.BuyRequest) (cat, country, operator, product string) {
 func (p *Provider) bought(o Order, cat string, reusable bool) backend.Outcome {
 	l, m := p.line(o, cat)
 	if reusable {
-		l.Extra["reuse"] = "1"
-		l.Allowed = allowed(o, cat, true)
+		l.Extra[extraReuse] = "1"
+		l.Allowed = allowed(l)
 	}
-	price := backend.NewMoney(o.Price, "")
 	return backend.Outcome{
 		Done:     true,
-		Note:     fmt.Sprintf("bought %s %s for %s", o.Product, o.Phone, price),
-		Charged:  price,
+		Note:     fmt.Sprintf("bought %s %s for %s", o.Product, o.Phone, o.Price),
+		Charged:  o.Price,
 		Lines:    []backend.Line{l},
 		Messages: m,
 	}
 }
 
 // Settle re-reads 5sim to learn whether an action whose answer was lost
-// happened: an order action by the order's status now, a purchase by a
-// recent order that was not known before the action, with the same
-// product (and country and number where given), created after it.
+// happened: an order action by the order's status now, a purchase by an
+// order that was not there before it (see settleBuy).
 func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
 	switch act.Kind {
 	case backend.ActCancel, backend.ActFinish, backend.ActBan:
@@ -357,7 +378,7 @@ func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Tar
 		}
 		l, m := p.line(o, cat)
 		if t.Line != nil {
-			keepExtra(&l, *t.Line)
+			carry(&l, *t.Line)
 		}
 		out := backend.Outcome{Lines: []backend.Line{l}, Messages: m}
 		want := map[backend.ActionKind]string{backend.ActCancel: StatusCanceled,
@@ -377,53 +398,92 @@ func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Tar
 		"5sim has no "+act.Kind.Verb()+" action")
 }
 
+// settleBuy finds the order a lost purchase placed: one of the recent
+// orders that was not there when the action was journaled (t.KnownIDs),
+// that no other settled action has claimed (t.Claimed), and that matches
+// what was bought. Several identical lost purchases each take the oldest
+// order still unclaimed, so they are matched to different orders. Time
+// plays no part: 5sim's clock may be off by minutes, and an order's
+// created_at is its clock. The page is newest first (order=id,
+// reverse=true), so an order listed after one the account already had is
+// older than it and was there before the purchase too, even when it is
+// missing from KnownIDs (the engine forgets lines closed long ago).
+//
+// Only when no order on the page was known (a purchase journaled before
+// the account's orders were first listed) is there nothing to tell new
+// from old by; then an order created well before the action cannot be
+// the purchase, with unanchoredSkew for 5sim's clock.
 func (p *Provider) settleBuy(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
-	cat, country, product, number := CategoryActivation, "any", "", ""
-	reusable := false
-	switch {
-	case act.Kind == backend.ActReuse && t.Line != nil:
-		product, number = t.Line.Service, t.Line.Number
-		reusable = true
-	case act.Buy != nil:
-		cat, country, _, product = buyParams(act.Buy)
-		number = act.Buy.ReuseNumber
-		if number != "" {
-			cat = CategoryActivation
-		}
-		reusable = act.Buy.Reuse || number != ""
-	default:
+	want, ok := purchaseOf(act, t)
+	if !ok {
 		return backend.SettledUnknown, backend.Outcome{}, p.c.t.Error("settle purchase", backend.ErrInvalid, 0, "",
 			"the journal entry does not say what was bought")
 	}
-	page, err := p.c.Orders(ctx, cat, settlePageSize, 0)
+	page, err := p.c.Orders(ctx, want.cat, settlePageSize, 0)
 	if err != nil {
 		return backend.SettledUnknown, backend.Outcome{}, err
 	}
-	var match *Order
-	for i := range page.Data {
-		o := &page.Data[i]
+	// The orders not there before: those listed above the first known one.
+	fresh, anchored := page.Data, false
+	for i, o := range page.Data {
 		if t.KnownIDs[strconv.FormatInt(o.ID, 10)] {
-			continue
+			fresh, anchored = page.Data[:i], true
+			break
 		}
-		if !strings.EqualFold(o.Product, product) {
-			continue
+	}
+	var match *Order
+	for i := range fresh {
+		o := &fresh[i]
+		early := !anchored && !act.CreatedAt.IsZero() && !o.CreatedAt.IsZero() &&
+			o.CreatedAt.Before(act.CreatedAt.Add(-unanchoredSkew))
+		if !early && !t.Claimed[strconv.FormatInt(o.ID, 10)] && want.matches(*o) {
+			match = o // newest first: the last match is the oldest
 		}
-		if country != "any" && o.Country != "" && !strings.EqualFold(o.Country, country) {
-			continue
-		}
-		if number != "" && digits(o.Phone) != digits(number) {
-			continue
-		}
-		if !act.CreatedAt.IsZero() && !o.CreatedAt.IsZero() && o.CreatedAt.Before(act.CreatedAt.Add(-settleSkew)) {
-			continue
-		}
-		// Newest first: keep the oldest match, the one closest to the action.
-		match = o
 	}
 	if match == nil {
 		return backend.SettledNotDone, backend.Outcome{}, nil
 	}
-	return backend.SettledHappened, p.bought(*match, cat, reusable), nil
+	return backend.SettledHappened, p.bought(*match, want.cat, want.reusable), nil
+}
+
+// purchase is what a buy or reuse action asked 5sim for.
+type purchase struct {
+	cat, country, operator, product string
+	number                          string        // a reuse: the number bought again
+	price                           backend.Money // the confirmed price of a named offer, when known
+	reusable                        bool
+}
+
+func purchaseOf(act backend.Action, t backend.Target) (purchase, bool) {
+	switch {
+	case act.Kind == backend.ActReuse && t.Line != nil:
+		return purchase{cat: CategoryActivation, country: "any", operator: "any",
+			product: t.Line.Service, number: t.Line.Number, reusable: true}, true
+	case act.Buy != nil:
+		var w purchase
+		w.cat, w.country, w.operator, w.product = buyParams(act.Buy)
+		if w.number = act.Buy.ReuseNumber; w.number != "" {
+			w.cat, w.country, w.operator = CategoryActivation, "any", "any"
+		}
+		w.reusable = act.Buy.Reuse || w.number != ""
+		// A price pins the offer only when the operator was named: with
+		// "any", 5sim picks the seller and the picker showed the lowest.
+		if w.operator != "any" && w.number == "" {
+			w.price = act.Cost
+		}
+		return w, true
+	}
+	return purchase{}, false
+}
+
+// matches reports whether an order is what the purchase would have
+// placed. Fields the order does not carry are not held against it.
+func (w purchase) matches(o Order) bool {
+	same := func(want, got string) bool { return want == "any" || got == "" || strings.EqualFold(want, got) }
+	return strings.EqualFold(o.Product, w.product) &&
+		same(w.country, o.Country) && same(w.operator, o.Operator) &&
+		(w.number == "" || digits(o.Phone) == digits(w.number)) &&
+		(!w.price.Known || !o.Price.Known || o.Price.Amount.Equal(w.price.Amount))
 }
 
 // Catalog answers the buy picker: countries and operators from
@@ -504,7 +564,7 @@ func (p *Provider) Catalog(ctx context.Context, req backend.CatalogRequest) ([]b
 				continue
 			}
 			it := backend.CatalogItem{ID: pr.Name, Label: productLabel(pr.Name),
-				Price: backend.NewMoney(pr.Price, ""), Stock: int(min(pr.Qty, int64(1<<31-1)))}
+				Price: pr.Price, Stock: int(min(pr.Qty, int64(1<<31-1)))}
 			if prices != nil {
 				it.Rate = rateFor(prices[country][pr.Name], operator)
 			}
@@ -548,14 +608,17 @@ func (p *Provider) line(o Order, cat string) (backend.Line, []backend.Message) {
 		Kind:      cat,
 		State:     lineState(o.Status, cat, code != ""),
 		RawState:  o.Status,
-		Price:     backend.NewMoney(o.Price, ""),
+		Price:     o.Price,
 		CreatedAt: o.CreatedAt,
 		ExpiresAt: o.Expires,
-		Allowed:   allowed(o, cat, false),
 		Code:      code,
 		CodeAt:    at,
-		Extra:     map[string]string{"category": cat},
+		Extra:     map[string]string{extraCategory: cat},
 	}
+	if len(o.SMS) > 0 {
+		l.Extra[extraSMS] = "1"
+	}
+	l.Allowed = allowed(l)
 	return l, p.messages(key, o.ID, o.SMS)
 }
 
@@ -629,61 +692,68 @@ func lineState(status, cat string, hasCode bool) backend.LineState {
 	return backend.LineUnknown
 }
 
-// allowed is what 5sim accepts for an order in its state: a live
-// activation without SMS may be cancelled (refund) or banned; once an SMS
-// arrived it can only be finished or banned ("order has sms"). Ban is an
-// activation concept (the service rejected the number). A hosting number
-// is a rental paid for its time: the documents show no cancel for one and
-// the simulator refuses it (`hosting order`), so it is only finished. A
-// finished activation can be re-bought only when it was bought with
-// reuse=1, which 5sim's answers do not show: Switchboard remembers it in
-// Extra["reuse"] for its own buys.
-func allowed(o Order, cat string, reusable bool) backend.ActionSet {
+// Refine re-derives what a line allows from all the engine knows of it,
+// Extra included: a listing cannot say that an order was bought with
+// reuse=1, so without this the reuse permission would be lost on the next
+// poll.
+func (p *Provider) Refine(l backend.Line) backend.Line {
+	l.Allowed = allowed(l)
+	return l
+}
+
+// allowed is what an order allows, and the only place that decides it
+// (listings, checks, action outcomes and Refine all call it). 5sim.md
+// shows finish, cancel and ban ("Order management") with no condition;
+// NOTES.md adds the refusals 5sim is known for: cancel once an SMS
+// arrived (`order has sms`: finish instead) and right after purchase
+// (`you need to wait time`, shown as a cooldown). Everything else the
+// documents leave open is offered, for hosting orders too, and a real
+// refusal is shown as 5sim words it. "Re-buy number" names no state, so
+// an activation bought with reuse=1 (the only condition, "Buy activation
+// number") offers reuse whatever its state.
+func allowed(l backend.Line) backend.ActionSet {
 	var s backend.ActionSet
-	switch o.Status {
+	switch l.RawState {
 	case StatusPending, StatusReceived:
-		s = backend.Allow(backend.ActCheck)
-		if len(o.SMS) > 0 {
-			s = s.With(backend.ActFinish)
-		} else if cat == CategoryActivation {
+		s = backend.Allow(backend.ActCheck, backend.ActFinish, backend.ActBan)
+		if !hadSMS(l) {
 			s = s.With(backend.ActCancel)
 		}
-		if cat == CategoryActivation {
-			s = s.With(backend.ActBan)
-		}
-	case StatusFinished:
-		if reusable && cat == CategoryActivation {
-			s = backend.Allow(backend.ActReuse)
-		}
-	case StatusCanceled, StatusTimeout, StatusBanned:
+	case StatusFinished, StatusCanceled, StatusTimeout, StatusBanned:
 	default:
 		s = backend.Allow(backend.ActCheck) // unknown word: reading is always safe
+	}
+	if category(l) == CategoryActivation && l.Extra[extraReuse] == "1" {
+		s = s.With(backend.ActReuse)
 	}
 	return s
 }
 
-// keepExtra carries over a refresh what the answer does not say: the
-// operator and country (5sim's check, finish, cancel and ban answers carry
-// no operator in the document's examples, and the simulator follows them),
-// and the reuse flag only Switchboard knows, with Allowed recomputed.
-func keepExtra(l *backend.Line, prev backend.Line) {
+// hadSMS reports whether the order has had an SMS: the listing's mark, or
+// a code the engine holds for the line.
+func hadSMS(l backend.Line) bool {
+	return l.Extra[extraSMS] == "1" || l.Code != "" || len(l.Candidates) > 0
+}
+
+// carry keeps over a refresh what the answer does not say: the operator
+// and country (5sim's check, finish, cancel and ban answers carry no
+// operator in the document's examples, and the simulator follows them),
+// and the reuse flag only Switchboard knows.
+func carry(l *backend.Line, prev backend.Line) {
 	if l.Operator == "" {
 		l.Operator = prev.Operator
 	}
 	if l.Country == "" {
 		l.Country = prev.Country
 	}
-	if prev.Extra["reuse"] != "1" {
-		return
+	if prev.Extra[extraReuse] == "1" {
+		l.Extra[extraReuse] = "1"
 	}
-	l.Extra["reuse"] = "1"
-	if l.State == backend.LineFinished && l.Kind == CategoryActivation {
-		l.Allowed = l.Allowed.With(backend.ActReuse)
-	}
+	l.Allowed = allowed(*l)
 }
 
 func category(l backend.Line) string {
-	if l.Kind == CategoryHosting || l.Extra["category"] == CategoryHosting {
+	if l.Kind == CategoryHosting || l.Extra[extraCategory] == CategoryHosting {
 		return CategoryHosting
 	}
 	return CategoryActivation

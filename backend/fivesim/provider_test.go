@@ -116,7 +116,9 @@ func TestLinesMapStatesCodesAndActions(t *testing.T) {
 		code    string
 		allowed backend.ActionSet
 	}
-	live := backend.Allow(backend.ActCheck, backend.ActCancel, backend.ActBan)
+	// Finish needs no SMS ("Finish order" sets no condition); cancel is
+	// refused once an SMS arrived (NOTES.md: `order has sms`).
+	live := backend.Allow(backend.ActCheck, backend.ActCancel, backend.ActFinish, backend.ActBan)
 	withSMS := backend.Allow(backend.ActCheck, backend.ActFinish, backend.ActBan)
 	for id, w := range map[string]want{
 		"1":  {backend.LineWaiting, "", live},
@@ -148,7 +150,7 @@ func TestLinesMapStatesCodesAndActions(t *testing.T) {
 	}
 	h := byID["500"]
 	if h.Kind != "hosting" || h.State != backend.LineActive || h.Code != "415127" ||
-		h.Allowed != backend.Allow(backend.ActCheck, backend.ActFinish) {
+		h.Allowed != withSMS {
 		t.Errorf("hosting line = %+v (allowed %v)", h, h.Allowed)
 	}
 	var m3 []backend.Message
@@ -313,7 +315,7 @@ func TestDoBuy(t *testing.T) {
 	}
 	l := out.Lines[0]
 	if l.ID != "11631253" || l.State != backend.LineWaiting || l.Number != "+79000381454" || l.Extra["reuse"] != "1" ||
-		l.Allowed != backend.Allow(backend.ActCheck, backend.ActCancel, backend.ActBan) {
+		l.Allowed != backend.Allow(backend.ActCheck, backend.ActCancel, backend.ActFinish, backend.ActBan, backend.ActReuse) {
 		t.Errorf("line = %+v", l)
 	}
 	if r := f.last(t); r.RawQuery != "reuse=1" {
@@ -403,26 +405,60 @@ func TestSettleOrderActions(t *testing.T) {
 	}
 }
 
+// TestSettleLostBuyFindsNewOrder: a lost purchase is the oldest order that
+// was not there before it (KnownIDs), that no other action claimed, and
+// that matches what was bought. Time plays no part.
 func TestSettleLostBuyFindsNewOrder(t *testing.T) {
 	actAt := ts("2030-01-01T10:00:00Z")
 	mkOrder := func(id int64, product, country, created string) string {
 		return fmt.Sprintf(`{"id":%d,"phone":"+7900%07d","operator":"mts","product":%q,"price":5,"status":"PENDING","sms":null,`+
 			`"created_at":%q,"expires":"2030-01-01T10:20:00Z","country":%q}`, id, id, product, created, country)
 	}
+	anyOp := backend.BuyRequest{Category: "activation", Country: "russia", Operator: "any", Product: "telegram"}
+	mts, beeline := anyOp, anyOp
+	mts.Operator, beeline.Operator = "mts", "beeline"
+	five, six := backend.NewMoney(dec("5"), ""), backend.NewMoney(dec("6"), "")
+	known11 := mkOrder(11, "telegram", "russia", "2030-01-01T08:00:00Z")
 	cases := []struct {
-		name   string
-		orders []string
-		want   backend.Settled
-		wantID string
+		name    string
+		orders  []string
+		buy     backend.BuyRequest
+		cost    backend.Money
+		claimed []string
+		want    backend.Settled
+		wantID  string
 	}{
 		{"found", []string{mkOrder(12, "telegram", "russia", "2030-01-01T10:00:01Z"), mkOrder(11, "telegram", "russia", "2030-01-01T09:00:00Z")},
-			backend.SettledHappened, "12"},
-		{"known id", []string{mkOrder(10, "telegram", "russia", "2030-01-01T10:00:01Z")}, backend.SettledNotDone, ""},
-		{"other product", []string{mkOrder(13, "whatsapp", "russia", "2030-01-01T10:00:01Z")}, backend.SettledNotDone, ""},
-		{"other country", []string{mkOrder(14, "telegram", "england", "2030-01-01T10:00:01Z")}, backend.SettledNotDone, ""},
-		{"before the action", []string{mkOrder(15, "telegram", "russia", "2030-01-01T09:50:00Z")}, backend.SettledNotDone, ""},
-		{"closest after", []string{mkOrder(17, "telegram", "russia", "2030-01-01T10:02:00Z"), mkOrder(16, "telegram", "russia", "2030-01-01T10:00:02Z")},
-			backend.SettledHappened, "16"},
+			anyOp, backend.Money{}, nil, backend.SettledHappened, "12"},
+		{"known id", []string{mkOrder(10, "telegram", "russia", "2030-01-01T10:00:01Z")}, anyOp, backend.Money{}, nil, backend.SettledNotDone, ""},
+		{"other product", []string{mkOrder(13, "whatsapp", "russia", "2030-01-01T10:00:01Z")}, anyOp, backend.Money{}, nil, backend.SettledNotDone, ""},
+		{"other country", []string{mkOrder(14, "telegram", "england", "2030-01-01T10:00:01Z")}, anyOp, backend.Money{}, nil, backend.SettledNotDone, ""},
+		{"other operator", []string{mkOrder(14, "telegram", "russia", "2030-01-01T10:00:01Z")}, beeline, backend.Money{}, nil, backend.SettledNotDone, ""},
+		// 5sim's clock an hour behind: the order is still the purchase.
+		{"provider clock behind", []string{mkOrder(15, "telegram", "russia", "2030-01-01T09:00:00Z"), known11},
+			anyOp, backend.Money{}, nil, backend.SettledHappened, "15"},
+		// Listed after a known order: older than it, there before the
+		// purchase even though the engine no longer knows it.
+		{"older than a known order", []string{known11, mkOrder(9, "telegram", "russia", "2030-01-01T10:00:01Z")},
+			anyOp, backend.Money{}, nil, backend.SettledNotDone, ""},
+		{"new above a known order", []string{mkOrder(12, "telegram", "russia", "2030-01-01T10:00:01Z"), known11,
+			mkOrder(9, "telegram", "russia", "2030-01-01T10:00:01Z")}, anyOp, backend.Money{}, nil, backend.SettledHappened, "12"},
+		// Nothing on the page was known: created long before the action
+		// (beyond any plausible clock error), an order is not the purchase.
+		{"unanchored and old", []string{mkOrder(15, "telegram", "russia", "2030-01-01T09:00:00Z")},
+			anyOp, backend.Money{}, nil, backend.SettledNotDone, ""},
+		{"unanchored, clock a minute behind", []string{mkOrder(15, "telegram", "russia", "2030-01-01T09:59:00Z")},
+			anyOp, backend.Money{}, nil, backend.SettledHappened, "15"},
+		{"oldest first", []string{mkOrder(17, "telegram", "russia", "2030-01-01T09:59:00Z"), mkOrder(16, "telegram", "russia", "2030-01-01T10:05:00Z")},
+			anyOp, backend.Money{}, nil, backend.SettledHappened, "16"},
+		{"claimed skipped", []string{mkOrder(17, "telegram", "russia", "2030-01-01T10:00:01Z"), mkOrder(16, "telegram", "russia", "2030-01-01T10:00:01Z")},
+			anyOp, backend.Money{}, []string{"16"}, backend.SettledHappened, "17"},
+		{"all claimed", []string{mkOrder(17, "telegram", "russia", "2030-01-01T10:00:01Z"), mkOrder(16, "telegram", "russia", "2030-01-01T10:00:01Z")},
+			anyOp, backend.Money{}, []string{"16", "17"}, backend.SettledNotDone, ""},
+		{"named offer at its price", []string{mkOrder(18, "telegram", "russia", "2030-01-01T10:00:01Z")}, mts, five, nil, backend.SettledHappened, "18"},
+		{"named offer at another price", []string{mkOrder(18, "telegram", "russia", "2030-01-01T10:00:01Z")}, mts, six, nil, backend.SettledNotDone, ""},
+		// With any operator the picker showed the lowest price, not this one.
+		{"any operator ignores the price", []string{mkOrder(19, "telegram", "russia", "2030-01-01T10:00:01Z")}, anyOp, six, nil, backend.SettledHappened, "19"},
 	}
 	for _, tc := range cases {
 		f := newFake(t)
@@ -434,9 +470,13 @@ func TestSettleLostBuyFindsNewOrder(t *testing.T) {
 			_, _ = w.Write([]byte(body))
 		})
 		p := newTestProvider(t, f)
-		act := backend.Action{ID: "buy-1", Kind: backend.ActBuy, Account: "main", CreatedAt: actAt,
-			Buy: &backend.BuyRequest{Category: "activation", Country: "russia", Operator: "any", Product: "telegram"}}
-		st, out, err := p.Settle(ctx, act, backend.Target{KnownIDs: map[string]bool{"10": true, "11": true}})
+		buy := tc.buy
+		act := backend.Action{ID: "buy-1", Kind: backend.ActBuy, Account: "main", CreatedAt: actAt, Cost: tc.cost, Buy: &buy}
+		tgt := backend.Target{KnownIDs: map[string]bool{"10": true, "11": true}, Claimed: map[string]bool{}}
+		for _, id := range tc.claimed {
+			tgt.Claimed[id] = true
+		}
+		st, out, err := p.Settle(ctx, act, tgt)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -545,4 +585,86 @@ func TestCatalog(t *testing.T) {
 	}
 	_, err = p.Catalog(ctx, backend.CatalogRequest{Category: "activation", Step: backend.StepAreaCodes})
 	wantKind(t, err, backend.ErrInvalid)
+}
+
+// An amount the adapter cannot read for sure stays unknown on the line and
+// in a purchase's outcome: shown as "?", never as a guess or as zero.
+func TestUnreadableAmountsAreUnknown(t *testing.T) {
+	f := newFake(t)
+	f.json("/user/buy/activation/russia/any/telegram", 200,
+		`{"id":7,"phone":"+79001","product":"telegram","price":"1,500","status":"PENDING","country":"russia"}`)
+	f.json("/user/profile", 200, `{"balance":"1,500","frozen_balance":"2,50"}`)
+	p := newTestProvider(t, f)
+	out, err := p.Do(ctx, backend.Action{ID: "b", Kind: backend.ActBuy,
+		Buy: &backend.BuyRequest{Country: "russia", Product: "telegram"}}, backend.Target{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Charged.Known || out.Lines[0].Price.Known || !strings.Contains(out.Note, "?") {
+		t.Errorf("outcome %+v", out)
+	}
+	a, err := p.Balance(ctx)
+	if err != nil || a.Balance.Known || !a.Frozen.Known || !a.Frozen.Amount.Equal(dec("2.5")) {
+		t.Errorf("balance %+v %v", a, err)
+	}
+}
+
+// TestRefineKeepsReuse: a listing cannot say an order was bought with
+// reuse=1, so the line it yields offers no reuse; once the engine has
+// merged what it remembers (Extra), Refine offers it again, in every state
+// ("Re-buy number" names none), and only for activations.
+func TestRefineKeepsReuse(t *testing.T) {
+	f := newFake(t)
+	f.on("/user/orders", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("category") == "hosting" {
+			_, _ = w.Write([]byte(page(`{"id":500,"phone":"+79008001122","product":"1day","price":1,"status":"RECEIVED"}`)))
+			return
+		}
+		_, _ = w.Write([]byte(page(order(6, "FINISHED", sms("2030-01-01T10:01:00Z", "code 1234", "1234")),
+			order(7, "CANCELED"), order(8, "PENDING"), order(9, "BANNED"))))
+	})
+	p := newTestProvider(t, f)
+	lines, _, err := p.Lines(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, listed := range lines {
+		if listed.Allowed.Has(backend.ActReuse) {
+			t.Fatalf("line %s offers reuse without the flag", listed.ID)
+		}
+		merged := listed // what the engine holds after merging: Extra kept
+		merged.Extra = map[string]string{"reuse": "1"}
+		for k, v := range listed.Extra {
+			merged.Extra[k] = v
+		}
+		refined := p.Refine(merged)
+		if want := listed.Kind == "activation"; refined.Allowed.Has(backend.ActReuse) != want {
+			t.Errorf("line %s (%s %s): refined allows %s", listed.ID, listed.Kind, listed.RawState, refined.Allowed)
+		}
+		if refined.Allowed.Without(backend.ActReuse) != listed.Allowed {
+			t.Errorf("line %s: Refine changed more than reuse: %s → %s", listed.ID, listed.Allowed, refined.Allowed)
+		}
+		if p.Refine(listed).Allowed != listed.Allowed {
+			t.Errorf("line %s: Refine of the listed line changed it", listed.ID)
+		}
+	}
+	// An open line whose SMS the engine knows of (its code) is not offered
+	// a cancel 5sim would refuse (`order has sms`).
+	open := backend.Line{ID: "8", Kind: "activation", RawState: "RECEIVED", Code: "1234"}
+	if p.Refine(open).Allowed.Has(backend.ActCancel) {
+		t.Error("cancel offered on a line with a code")
+	}
+}
+
+// A refusal 5sim words in a way Switchboard does not know is still shown
+// to the operator as 5sim wrote it.
+func TestUnknownRefusalShowsProviderText(t *testing.T) {
+	f := newFake(t)
+	f.text("/user/cancel/5", 400, "hosting order")
+	p := newTestProvider(t, f)
+	act, tgt := lineTarget("5", "cancel", &backend.Line{ID: "5", Kind: "hosting", RawState: "RECEIVED"})
+	_, err := p.Do(ctx, act, tgt)
+	if err == nil || !strings.Contains(err.Error(), "hosting order") {
+		t.Fatalf("refusal %v does not carry 5sim's text", err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"switchboard/backend"
 	"switchboard/backend/otp"
 	"switchboard/backend/sanitize"
 )
@@ -18,7 +19,10 @@ import (
 // This file holds 5sim's wire formats and tolerant decoders. Every string
 // leaves a decoder already sanitized (sanitize.Line for names, Text for SMS
 // bodies, Code for codes), so nothing downstream sees raw provider text.
-// Numbers may come as JSON numbers or strings, unknown fields are ignored,
+// Numbers may come as JSON numbers or strings and are all read by
+// backend.ParseAmount (strict: a decimal comma is understood, "1,500" is
+// ambiguous and so unknown, never misread); amounts are backend.Money,
+// unknown when absent or unreadable. Unknown fields are ignored,
 // unknown status words are kept, timestamps are RFC 3339 with or without
 // fractional seconds and decoded to UTC (an unreadable timestamp is zero,
 // not a failure: one odd field must not hide an order and its code).
@@ -46,8 +50,8 @@ type Profile struct {
 	Email                   string
 	Vendor                  string
 	DefaultForwardingNumber string
-	Balance                 decimal.Decimal
-	FrozenBalance           decimal.Decimal
+	Balance                 backend.Money
+	FrozenBalance           backend.Money
 	Rating                  float64
 	HasRating               bool
 	DefaultCountry          CountryRef
@@ -64,7 +68,7 @@ type Order struct {
 	Phone            string
 	Operator         string
 	Product          string
-	Price            decimal.Decimal
+	Price            backend.Money
 	Status           string // as sent (sanitized), unknown words kept
 	Expires          time.Time
 	CreatedAt        time.Time
@@ -125,12 +129,12 @@ type Product struct {
 	Name     string
 	Category string
 	Qty      int64
-	Price    decimal.Decimal
+	Price    backend.Money
 }
 
 // Price is one leaf of GET /guest/prices.
 type Price struct {
-	Cost    decimal.Decimal
+	Cost    backend.Money
 	Count   int64
 	Rate    float64 // 0 when omitted (under 20 % or too few orders)
 	HasRate bool
@@ -248,8 +252,8 @@ func DecodeProfile(b []byte) (Profile, error) {
 		Email:                   line(w.Email),
 		Vendor:                  line(w.Vendor),
 		DefaultForwardingNumber: line(w.DefaultForwardingNumber),
-		Balance:                 w.Balance.dec(),
-		FrozenBalance:           w.FrozenBalance.dec(),
+		Balance:                 w.Balance.money(),
+		FrozenBalance:           w.FrozenBalance.money(),
 		HasRating:               w.Rating.set,
 	}
 	p.Rating, _ = w.Rating.dec().Float64()
@@ -285,7 +289,7 @@ func (w wireOrder) order() Order {
 		Phone:            line(w.Phone),
 		Operator:         line(w.Operator),
 		Product:          line(w.Product),
-		Price:            w.Price.dec(),
+		Price:            w.Price.money(),
 		Status:           strings.ToUpper(strings.TrimSpace(line(w.Status))),
 		Expires:          w.Expires.t,
 		CreatedAt:        w.CreatedAt.t,
@@ -379,7 +383,7 @@ func DecodeProducts(b []byte) ([]Product, error) {
 			continue
 		}
 		out = append(out, Product{Name: line(flexStr(name)), Category: strings.ToLower(line(p.Category)),
-			Qty: int64(p.Qty), Price: p.Price.dec()})
+			Qty: int64(p.Qty), Price: p.Price.money()})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -406,7 +410,7 @@ func DecodePrices(b []byte) (Prices, error) {
 					continue
 				}
 				rate, _ := p.Rate.dec().Float64()
-				o2[line(flexStr(k3))] = Price{Cost: p.Cost.dec(), Count: int64(p.Count), Rate: rate, HasRate: p.Rate.set}
+				o2[line(flexStr(k3))] = Price{Cost: p.Cost.money(), Count: int64(p.Count), Rate: rate, HasRate: p.Rate.set}
 			}
 			o1[line(flexStr(k2))] = o2
 		}
@@ -513,36 +517,34 @@ func (s *flexStr) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// flexNum is a decimal sent as a number or a string; set reports presence.
+// flexNum is a number sent as a JSON number or a string, read by
+// backend.ParseAmount; set reports that it was present and readable. A
+// non-number, an ambiguous "1,500" or an exponent counts as absent: one
+// odd field must not hide the rest of the body, and a guess must not
+// become an amount.
 type flexNum struct {
 	d   decimal.Decimal
 	set bool
 }
 
 func (n *flexNum) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+	var s flexStr
+	if err := s.UnmarshalJSON(b); err != nil {
 		return nil
 	}
-	s := string(b)
-	if b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return nil
-		}
+	if d, err := backend.ParseAmount(string(s)); err == nil {
+		n.d, n.set = d, true
 	}
-	if len(s) > 64 {
-		return nil // no price or id is that long; huge exponents would be slow to use
-	}
-	d, err := decimal.NewFromString(s)
-	if err != nil || d.Exponent() > 30 || d.Exponent() < -30 {
-		return nil // a non-number where a number belongs: treat as absent
-	}
-	n.d, n.set = d, true
 	return nil
+}
+
+// money is the number as an amount in 5sim's unnamed currency, unknown
+// when it was absent or unreadable.
+func (n flexNum) money() backend.Money {
+	if !n.set {
+		return backend.Money{}
+	}
+	return backend.NewMoney(n.d, "")
 }
 
 func (n flexNum) dec() decimal.Decimal { return n.d }

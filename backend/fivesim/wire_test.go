@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"switchboard/backend"
 )
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -28,10 +30,10 @@ func ts(s string) time.Time {
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-func eqDec(t *testing.T, what string, got decimal.Decimal, want string) {
+func eqDec(t *testing.T, what string, got backend.Money, want string) {
 	t.Helper()
-	if !got.Equal(dec(want)) {
-		t.Errorf("%s = %s, want %s", what, got, want)
+	if !got.Known || !got.Amount.Equal(dec(want)) || got.Currency != "" {
+		t.Errorf("%s = %+v, want %s", what, got, want)
 	}
 }
 
@@ -180,10 +182,10 @@ func TestDecodeProductsExample(t *testing.T) {
 	if len(ps) != 2 {
 		t.Fatalf("products = %+v", ps)
 	}
-	if ps[0].Name != "1day" || ps[0].Category != "hosting" || ps[0].Qty != 14 || !ps[0].Price.Equal(dec("80")) {
+	if ps[0].Name != "1day" || ps[0].Category != "hosting" || ps[0].Qty != 14 || !ps[0].Price.Amount.Equal(dec("80")) {
 		t.Errorf("1day = %+v", ps[0])
 	}
-	if ps[1].Name != "vkontakte" || ps[1].Category != "activation" || ps[1].Qty != 133 || !ps[1].Price.Equal(dec("21")) {
+	if ps[1].Name != "vkontakte" || ps[1].Category != "activation" || ps[1].Qty != 133 || !ps[1].Price.Amount.Equal(dec("21")) {
 		t.Errorf("vkontakte = %+v", ps[1])
 	}
 }
@@ -198,10 +200,10 @@ func TestDecodePricesExamples(t *testing.T) {
 		if len(ops) != 3 {
 			t.Fatalf("%s: %+v", file, p)
 		}
-		if b := ops["beeline"]; !b.Cost.Equal(dec("4")) || b.Count != 1260 || b.Rate != 99.99 || !b.HasRate {
+		if b := ops["beeline"]; !b.Cost.Amount.Equal(dec("4")) || b.Count != 1260 || b.Rate != 99.99 || !b.HasRate {
 			t.Errorf("%s beeline = %+v", file, b)
 		}
-		if m := ops["matrix"]; m.Count != 0 || !m.Cost.Equal(dec("4")) {
+		if m := ops["matrix"]; m.Count != 0 || !m.Cost.Amount.Equal(dec("4")) {
 			t.Errorf("%s matrix = %+v", file, m)
 		}
 		if l := ops["lycamobile"]; l.Count != 935 {
@@ -212,7 +214,7 @@ func TestDecodePricesExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := p["telegram"]["afghanistan"]["virtual23"]; v.Count != 935 || !v.Cost.Equal(dec("4")) || v.Rate != 99.99 {
+	if v := p["telegram"]["afghanistan"]["virtual23"]; v.Count != 935 || !v.Cost.Amount.Equal(dec("4")) || v.Rate != 99.99 {
 		t.Errorf("virtual23 = %+v", v)
 	}
 	p, err = DecodePrices(readTestdata(t, "prices_country_product.json"))
@@ -224,7 +226,7 @@ func TestDecodePricesExamples(t *testing.T) {
 		t.Fatalf("operators = %d", len(ops))
 	}
 	for name, v := range ops {
-		if !v.Cost.Equal(dec("8")) || v.Count != 0 || v.Rate != 99.99 {
+		if !v.Cost.Amount.Equal(dec("8")) || v.Count != 0 || v.Rate != 99.99 {
 			t.Errorf("%s = %+v", name, v)
 		}
 	}
@@ -233,7 +235,7 @@ func TestDecodePricesExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := p["russia"]["tg"]["mts"]; v.HasRate || v.Rate != 0 || v.Count != 3 || !v.Cost.Equal(dec("1.5")) {
+	if v := p["russia"]["tg"]["mts"]; v.HasRate || v.Rate != 0 || v.Count != 3 || !v.Cost.Amount.Equal(dec("1.5")) {
 		t.Errorf("no-rate leaf = %+v", v)
 	}
 }
@@ -291,7 +293,7 @@ func TestDecodeTolerance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.ID != 77 || o.Status != "WEIRD_NEW" || !o.Price.Equal(dec("3.5")) || !o.Forwarding {
+	if o.ID != 77 || o.Status != "WEIRD_NEW" || !o.Price.Amount.Equal(dec("3.5")) || !o.Forwarding {
 		t.Errorf("order = %+v", o)
 	}
 	if containsControl(o.Phone) {
@@ -320,4 +322,56 @@ func containsControl(s string) bool {
 		}
 	}
 	return false
+}
+
+// TestDecodeAmountsStrictly: every amount goes through backend.ParseAmount.
+// A decimal comma is understood; "1,500" (1500 or 1.5?) and anything that
+// is not a plain number leave the amount unknown, never misread.
+func TestDecodeAmountsStrictly(t *testing.T) {
+	known := map[string]string{`21`: "21", `0.5`: "0.5", `"4,00"`: "4", `"0,5"`: "0.5", `"12.75"`: "12.75",
+		`"1 500,50"`: "1500.5", `"1,500.25"`: "1500.25", `"1.500,25"`: "1500.25"}
+	for raw, want := range known {
+		o, err := DecodeOrder([]byte(`{"id":1,"status":"PENDING","price":` + raw + `}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		eqDec(t, "price "+raw, o.Price, want)
+	}
+	for _, raw := range []string{`"1,500"`, `"12,345"`, `"abc"`, `"$4"`, `1e3`, `""`, `null`, `true`, `{}`} {
+		o, err := DecodeOrder([]byte(`{"id":1,"status":"PENDING","price":` + raw + `}`))
+		if err != nil {
+			t.Fatalf("price %s: %v", raw, err)
+		}
+		if o.Price.Known {
+			t.Errorf("price %s read as %v, want unknown", raw, o.Price)
+		}
+	}
+	if o, _ := DecodeOrder([]byte(`{"id":1}`)); o.Price.Known {
+		t.Errorf("absent price read as %v", o.Price)
+	}
+
+	p, err := DecodeProfile([]byte(`{"balance":"12,5","frozen_balance":"1,500","rating":"95,5"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eqDec(t, "balance", p.Balance, "12.5")
+	if p.FrozenBalance.Known || !p.HasRating || p.Rating != 95.5 {
+		t.Errorf("profile = %+v", p)
+	}
+	ps, err := DecodeProducts([]byte(`{"telegram":{"Category":"activation","Qty":3,"Price":"1,500"},"1day":{"Category":"hosting","Qty":"2","Price":"80,00"}}`))
+	if err != nil || len(ps) != 2 {
+		t.Fatalf("products: %+v %v", ps, err)
+	}
+	eqDec(t, "1day price", ps[0].Price, "80")
+	if ps[1].Price.Known {
+		t.Errorf("telegram price %v, want unknown", ps[1].Price)
+	}
+	prices, err := DecodePrices([]byte(`{"russia":{"telegram":{"mts":{"cost":"8,5","count":1},"tele2":{"cost":"1,500","count":1}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eqDec(t, "mts cost", prices["russia"]["telegram"]["mts"].Cost, "8.5")
+	if c := prices["russia"]["telegram"]["tele2"].Cost; c.Known {
+		t.Errorf("tele2 cost %v, want unknown", c)
+	}
 }

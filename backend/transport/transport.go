@@ -42,6 +42,10 @@ type Config struct {
 	// RetryAfterBody reads a provider-specific pause hint from a 429 body
 	// (NonVoip's retryAfter). Optional.
 	RetryAfterBody func(body []byte) time.Duration
+	// RateLimitAnswer recognises a provider's rate-limit answer that is not
+	// a 429 (5sim's 503 per-IP and per-purchase limits): it is handled as
+	// a 429, pausing the budget and never retried at once. Optional.
+	RateLimitAnswer func(status int, body []byte) bool
 	// MaxBody bounds a response body; default 16 MiB.
 	MaxBody int64
 	// Attempts bounds tries of a read; default 3.
@@ -260,13 +264,13 @@ func (c *Client) once(ctx context.Context, req Request, body []byte, ctype strin
 // whether the attempt may be retried.
 func (c *Client) judge(req Request, r *Response) (*Response, bool, error) {
 	switch {
-	case r.Status == http.StatusTooManyRequests:
+	case r.Status == http.StatusTooManyRequests || c.cfg.RateLimitAnswer != nil && c.cfg.RateLimitAnswer(r.Status, r.Body):
 		hint := RetryAfter(r.Header, time.Now())
 		if hint <= 0 && c.cfg.RetryAfterBody != nil {
 			hint = c.cfg.RetryAfterBody(r.Body)
 		}
 		d := c.cfg.Budget.RateLimited(hint)
-		e := c.Error(req.Op, backend.ErrRateLimited, r.Status, "429",
+		e := c.Error(req.Op, backend.ErrRateLimited, r.Status, strconv.Itoa(r.Status),
 			fmt.Sprintf("rate limited, paused %s", d.Round(time.Second)))
 		e.RetryAfter = d
 		return nil, false, e

@@ -185,13 +185,7 @@ func TestFiveSimRateLimit(t *testing.T) {
 	}
 
 	// Overflowing the window in 5 windows within 10 minutes bans the key.
-	for w := 1; w < FiveSimBanStrikes; w++ {
-		s.Advance(time.Second)
-		for range FiveSimPerSecond + 1 {
-			fsGet(t, s, "/user/profile", key)
-		}
-	}
-	s.Advance(time.Second)
+	strikeOut(t, s, key, "/user/profile", FiveSimPerSecond)
 	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusTooManyRequests {
 		t.Fatalf("banned key answered %d", r.status)
 	}
@@ -199,6 +193,72 @@ func TestFiveSimRateLimit(t *testing.T) {
 	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusOK {
 		t.Fatalf("after the ban: %d", r.status)
 	}
+}
+
+// TestFiveSimLimits503: NOTES.md's per-IP limit (guest calls without a
+// key) and per-purchase limit answer 503 with a plain-text body and no
+// Retry-After; repeated purchase-limit hits ban the key like 429s do.
+func TestFiveSimLimits503(t *testing.T) {
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
+	for range FiveSimPerSecond {
+		fsGet(t, s, "/guest/countries", "")
+	}
+	r := fsGet(t, s, "/guest/countries", "")
+	wantText(t, r, http.StatusServiceUnavailable, "ip address limit is 100 requests per second")
+	if r.header.Get("Retry-After") != "" {
+		t.Error("5sim never sends Retry-After")
+	}
+
+	s.FiveSim.SetBalance("5sim-main", 10000)
+	orders := s.FiveSim.Orders("5sim-main")
+	for i := range FiveSimPurchasesPerSecond {
+		if r := fsGet(t, s, "/user/buy/activation/russia/beeline/telegram", key); r.status != http.StatusOK {
+			t.Fatalf("purchase %d: %d %q", i+1, r.status, r.body)
+		}
+	}
+	wantText(t, fsGet(t, s, "/user/buy/activation/russia/beeline/telegram", key), http.StatusServiceUnavailable,
+		"purchase limit exceeded, try again later")
+	wantText(t, fsGet(t, s, "/user/reuse/telegram/79001234567", key), http.StatusServiceUnavailable,
+		"purchase limit exceeded, try again later")
+	if got := s.FiveSim.Orders("5sim-main"); got != orders+FiveSimPurchasesPerSecond {
+		t.Fatalf("%d orders placed, want %d", got-orders, FiveSimPurchasesPerSecond)
+	}
+	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusOK {
+		t.Fatalf("reads are not purchases: %d", r.status)
+	}
+	s.Advance(time.Second)
+	if r := fsGet(t, s, "/user/buy/hosting/russia/any/3hours", key); r.status != http.StatusOK {
+		t.Fatalf("next second: %d %q", r.status, r.body)
+	}
+	strikeOut(t, s, key, "/user/buy/activation/russia/beeline/telegram", FiveSimPurchasesPerSecond)
+	if r := fsGet(t, s, "/user/profile", key); r.status != http.StatusTooManyRequests {
+		t.Fatalf("a key that kept hitting the purchase limit answered %d", r.status)
+	}
+
+	// Injected: the next purchases answer the limit whatever their pace.
+	s2, key2 := newFiveSimTest(t, simcore.Options{Quiet: true})
+	s2.FiveSim.LimitPurchases(2)
+	for range 2 {
+		wantText(t, fsGet(t, s2, "/user/buy/activation/russia/any/telegram", key2), http.StatusServiceUnavailable,
+			"purchase limit exceeded, try again later")
+	}
+	if r := fsGet(t, s2, "/user/buy/activation/russia/any/telegram", key2); r.status != http.StatusOK || s2.RateLimited(backend.FiveSim) != 2 {
+		t.Fatalf("after the injected limits: %d %q (counted %d)", r.status, r.body, s2.RateLimited(backend.FiveSim))
+	}
+}
+
+// strikeOut overflows a one-second window of perSecond requests in the
+// strikes still needed for a ban (one was struck already), then moves on
+// a second.
+func strikeOut(t *testing.T, s *Sim, key, path string, perSecond int) {
+	t.Helper()
+	for w := 1; w < FiveSimBanStrikes; w++ {
+		s.Advance(time.Second)
+		for range perSecond + 1 {
+			fsGet(t, s, path, key)
+		}
+	}
+	s.Advance(time.Second)
 }
 
 func TestFiveSimRatesOverrideIsPerMinute(t *testing.T) {

@@ -28,32 +28,34 @@ import (
 //     prices of the account's open activation orders). FINISHED drops the
 //     frozen amount (the money is spent); CANCELED, TIMEOUT and BANNED put
 //     it back into `balance`. A hosting order is paid for its time at
-//     purchase: it is never frozen and never refunded.
+//     purchase: it is never frozen, and refunded only by a cancel or a ban.
 //   - Activation orders live FiveSimActivationLife (expires = created + 15
 //     min). An order is PENDING until FiveSimLiveAfter after purchase (or
 //     its first simcore.SMS), then RECEIVED (number live, NOT "code arrived"). At
 //     expiry an order with an SMS turns FINISHED, one without turns TIMEOUT
 //     (refunded). Hosting orders (3hours, 1day) turn FINISHED at expiry.
-//   - cancel: `order expired` once the order is closed, `hosting order` for
-//     a hosting order, `order has sms` once an SMS arrived, `you need to
-//     wait time` within FiveSimCancelWait of the purchase. ban follows the
-//     same rules minus the wait and minus `order has sms`: the document's
-//     ban example is an order with an simcore.SMS, and NOTES restricts only cancel.
-//     finish of an activation without an SMS is refused with `order no
-//     sms`; a hosting order may be finished early.
-//   - Reuse: only a closed, non-banned order bought with reuse=1, same
-//     product, within FiveSimReuseWindow. No such order → `reuse not
-//     possible`; bought without reuse=1 → `reuse false`; too old → `reuse
-//     expired`. A reuse needs no stock.
+//   - finish, cancel and ban apply to activation and hosting orders alike
+//     (5sim.md, "Order management", names no category) and are refused
+//     with `order expired` once the order is closed. Cancel is also refused
+//     as NOTES.md says: `order has sms` once an SMS arrived, `you need to
+//     wait time` within FiveSimCancelWait of the purchase. Ban has neither
+//     refusal (the document's ban example is an order with an SMS) and
+//     finish needs no SMS: the documents set no such condition.
+//   - Reuse: an order bought with reuse=1 (NOTES.md), same product, in any
+//     state ("Re-buy number" names none), within FiveSimReuseWindow. No
+//     such order → `reuse not possible`; bought without reuse=1 → `reuse
+//     false`; too old → `reuse expired`. A reuse needs no stock.
 //   - Rating per the document's table: finish +0.5, automatic finish at
 //     expiry +0.4, timeout −0.15, cancel −0.1, ban −0.1, top-up +8, capped
 //     at 96. At zero or below the account cannot buy (`not enough rating`)
 //     for 24 h, then the rating returns to 96.
-//   - Limits: FiveSimPerSecond requests per one-second window per key (per
-//     remote IP for guest calls without a key); a Rates override is taken
-//     as a per-minute window instead. A key that overflows its window in
-//     FiveSimBanStrikes windows within 10 minutes is refused (429) for
-//     FiveSimBanFor.
+//   - Limits (NOTES.md): FiveSimPerSecond requests per one-second window
+//     per key, answered 429; the same per remote IP for guest calls
+//     without a key, and FiveSimPurchasesPerSecond purchases (buy, reuse)
+//     per key, both answered 503 with a plain-text body; a Rates override
+//     is taken as a per-minute window for the key and IP limits instead. A
+//     key (or IP) that overflows a window in FiveSimBanStrikes windows
+//     within 10 minutes is refused (429; 503 for an IP) for FiveSimBanFor.
 //   - /v1/user/orders: Data sorted by `order` (id by default), `reverse=true`
 //     newest first, limit default 15 (no cap), `Total` lags: it does not
 //     count orders from the last minute (NOTES: Total is unreliable).
@@ -70,9 +72,13 @@ type FiveSim struct {
 	// stock: country → operator → product.
 	stock     map[string]map[string]map[string]*fsOffer
 	limits    map[string]*fsLimit
-	offline   bool
-	nextSpawn time.Time
-	spawnAt   int
+	limitBuys int // purchases still to answer with the 503 limit (LimitPurchases)
+	// clockOffset shifts every time 5sim writes (SetClockOffset); its
+	// rules still run on the scenario clock.
+	clockOffset time.Duration
+	offline     bool
+	nextSpawn   time.Time
+	spawnAt     int
 }
 
 // Behaviour constants the tests and the adapter's contract tests rely on.
@@ -82,10 +88,13 @@ const (
 	FiveSimCancelWait     = 10 * time.Second // cancel refused (`you need to wait time`) this long after purchase
 	FiveSimReuseWindow    = 30 * 24 * time.Hour
 	FiveSimPerSecond      = 100
-	FiveSimBanStrikes     = 5
-	FiveSimBanFor         = 10 * time.Minute
-	FiveSimRatingMax      = 96.0
-	FiveSimRatingBlock    = 24 * time.Hour
+	// FiveSimPurchasesPerSecond is the per-purchase limit NOTES.md
+	// mentions without a number: purchases and reuses a second per key.
+	FiveSimPurchasesPerSecond = 10
+	FiveSimBanStrikes         = 5
+	FiveSimBanFor             = 10 * time.Minute
+	FiveSimRatingMax          = 96.0
+	FiveSimRatingBlock        = 24 * time.Hour
 )
 
 // The plain-text bodies (NOTES.md, plus the texts 5sim client libraries
@@ -96,20 +105,19 @@ const (
 	fsNoRating       = "not enough rating"
 	fsOrderNotFound  = "order not found"
 	fsOrderHasSMS    = "order has sms"
-	fsOrderNoSMS     = "order no sms"
 	fsOrderExpired   = "order expired"
 	fsWaitTime       = "you need to wait time"
 	fsBadCountry     = "bad country"
 	fsBadOperator    = "bad operator"
 	fsNoProduct      = "no product"
 	fsServerOffline  = "server offline"
-	fsHostingOrder   = "hosting order"
 	fsBadCategory    = "bad category"
 	fsReuseFalse     = "reuse false"
 	fsReuseNotPoss   = "reuse not possible"
 	fsReuseExpired   = "reuse expired"
 	fsKeyLimitText   = "api limit is 100 requests per second"
 	fsIPLimitText    = "ip address limit is 100 requests per second"
+	fsBuyLimitText   = "purchase limit exceeded, try again later"
 	fsStatusPending  = "PENDING"
 	fsStatusReceived = "RECEIVED"
 	fsStatusCanceled = "CANCELED"

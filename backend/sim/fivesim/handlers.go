@@ -115,6 +115,8 @@ func (p *FiveSim) handleCheck(r *http.Request, a *fsAccount, now time.Time) fsRe
 	return fsOK(p.orderBody(o, fsShapeOrder))
 }
 
+// handleFinish: 5sim.md's "Finish order" sets no condition, so an order
+// may be finished before its SMS (the money is spent, as for any finish).
 func (p *FiveSim) handleFinish(r *http.Request, a *fsAccount, now time.Time) fsReply {
 	o := p.ownOrder(r, a, now)
 	switch {
@@ -122,8 +124,6 @@ func (p *FiveSim) handleFinish(r *http.Request, a *fsAccount, now time.Time) fsR
 		return fsRefuse(fsOrderNotFound)
 	case !p.isOpen(o):
 		return fsRefuse(fsOrderExpired)
-	case o.category == "activation" && len(o.sms) == 0:
-		return fsRefuse(fsOrderNoSMS)
 	}
 	if o.category == "hosting" {
 		o.status = fsStatusFinished
@@ -133,6 +133,9 @@ func (p *FiveSim) handleFinish(r *http.Request, a *fsAccount, now time.Time) fsR
 	return fsOK(p.orderBody(o, fsShapeOrder))
 }
 
+// handleCancel: 5sim.md's "Cancel order" applies to any order, hosting
+// included; NOTES.md's two refusals (`order has sms`, `you need to wait
+// time`) are the only ones. A cancel refunds the price.
 func (p *FiveSim) handleCancel(r *http.Request, a *fsAccount, now time.Time) fsReply {
 	o := p.ownOrder(r, a, now)
 	switch {
@@ -140,8 +143,6 @@ func (p *FiveSim) handleCancel(r *http.Request, a *fsAccount, now time.Time) fsR
 		return fsRefuse(fsOrderNotFound)
 	case !p.isOpen(o):
 		return fsRefuse(fsOrderExpired)
-	case o.category == "hosting":
-		return fsRefuse(fsHostingOrder)
 	case len(o.sms) > 0:
 		return fsRefuse(fsOrderHasSMS)
 	case now.Sub(o.created) < FiveSimCancelWait:
@@ -153,6 +154,8 @@ func (p *FiveSim) handleCancel(r *http.Request, a *fsAccount, now time.Time) fsR
 	return fsOK(p.orderBody(o, fsShapeOrder))
 }
 
+// handleBan: 5sim.md's "Ban order" applies to any order, hosting included;
+// refunded like a cancel.
 func (p *FiveSim) handleBan(r *http.Request, a *fsAccount, now time.Time) fsReply {
 	o := p.ownOrder(r, a, now)
 	switch {
@@ -160,8 +163,6 @@ func (p *FiveSim) handleBan(r *http.Request, a *fsAccount, now time.Time) fsRepl
 		return fsRefuse(fsOrderNotFound)
 	case !p.isOpen(o):
 		return fsRefuse(fsOrderExpired)
-	case o.category == "hosting":
-		return fsRefuse(fsHostingOrder)
 	}
 	o.status = fsStatusBanned
 	a.balance += o.price
@@ -176,8 +177,8 @@ func (p *FiveSim) handleInbox(r *http.Request, a *fsAccount, now time.Time) fsRe
 	}
 	data := []fsInboxSMS{}
 	for _, m := range o.sms {
-		data = append(data, fsInboxSMS{ID: m.id, CreatedAt: fsTime(m.created),
-			Date: m.date.UTC().Format(time.RFC3339), Sender: m.sender, Text: m.text, Code: m.code})
+		data = append(data, fsInboxSMS{ID: m.id, CreatedAt: p.stamp(m.created),
+			Date: p.stampSecond(m.date), Sender: m.sender, Text: m.text, Code: m.code})
 	}
 	return fsOK(map[string]any{"Data": data, "Total": len(data)})
 }
@@ -269,8 +270,10 @@ func (p *FiveSim) handleReuse(r *http.Request, a *fsAccount, now time.Time) fsRe
 			prev = o // the newest wins: orders are in id order
 		}
 	}
+	// "Re-buy number" names no state: any order bought with reuse=1 may
+	// be re-bought, open or closed.
 	switch {
-	case prev == nil || p.isOpen(prev) || prev.status == fsStatusBanned:
+	case prev == nil:
 		return fsRefuse(fsReuseNotPoss)
 	case !prev.reuse:
 		return fsRefuse(fsReuseFalse)

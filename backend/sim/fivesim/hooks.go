@@ -50,6 +50,20 @@ func fsOrderID(id any) (int, bool) {
 // and still gets the message (a late SMS after a cancel). The code field is
 // filled the way the simulator reads codes (4–8 digits).
 func (p *FiveSim) Deliver(orderID any, text string) error {
+	return p.deliver(orderID, text, time.Time{})
+}
+
+// DeliverAt is Deliver with the SMS dated at (its `date` and
+// `created_at`), whatever the clock says: a handset or a provider whose
+// clock is wrong, or a forged time, e.g. 2099-01-01.
+func (p *FiveSim) DeliverAt(orderID any, text string, at time.Time) error {
+	if at.IsZero() {
+		return fmt.Errorf("5sim sim: no date for the SMS")
+	}
+	return p.deliver(orderID, text, at)
+}
+
+func (p *FiveSim) deliver(orderID any, text string, at time.Time) error {
 	p.s.Mu.Lock()
 	defer p.s.Mu.Unlock()
 	id, ok := fsOrderID(orderID)
@@ -61,6 +75,10 @@ func (p *FiveSim) Deliver(orderID any, text string) error {
 	p.advance(o, now)
 	sender := simcore.ServiceName(fsServiceFor(o))
 	p.addSMS(o, now, sender, text, fsCodeRe.FindString(text))
+	if !at.IsZero() {
+		m := &o.sms[len(o.sms)-1]
+		m.created, m.date = at, at
+	}
 	o.firstDone = true
 	if o.status == fsStatusPending {
 		o.status = fsStatusReceived
@@ -221,6 +239,24 @@ func (p *FiveSim) TopUp(account string, amount float64) {
 		a.balance += fsCents(amount)
 		p.rate(a, 8, p.s.Clock())
 	}
+}
+
+// SetClockOffset makes 5sim's clock run d ahead of the scenario clock (a
+// negative d: behind): every time it writes (created_at, expires, SMS
+// dates) is shifted by d. Its rules still run on the scenario clock, and
+// the Order hook reports scenario times.
+func (p *FiveSim) SetClockOffset(d time.Duration) {
+	p.s.Mu.Lock()
+	defer p.s.Mu.Unlock()
+	p.clockOffset = d
+}
+
+// LimitPurchases makes the next n purchases or reuses answer the 503
+// per-purchase limit (nothing is placed), as if sent too fast.
+func (p *FiveSim) LimitPurchases(n int) {
+	p.s.Mu.Lock()
+	defer p.s.Mu.Unlock()
+	p.limitBuys = max(n, 0)
 }
 
 // SetOffline makes purchases and reuses answer 503 `server offline`.

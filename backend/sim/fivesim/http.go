@@ -51,9 +51,9 @@ func (p *FiveSim) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/user/cancel/{id}", p.user(p.handleCancel))
 	mux.HandleFunc("GET /v1/user/ban/{id}", p.user(p.handleBan))
 	mux.HandleFunc("GET /v1/user/sms/inbox/{id}", p.user(p.handleInbox))
-	mux.HandleFunc("GET /v1/user/buy/activation/{country}/{operator}/{product}", p.user(p.handleBuyActivation))
-	mux.HandleFunc("GET /v1/user/buy/hosting/{country}/{operator}/{product}", p.user(p.handleBuyHosting))
-	mux.HandleFunc("GET /v1/user/reuse/{product}/{number}", p.user(p.handleReuse))
+	mux.HandleFunc("GET /v1/user/buy/activation/{country}/{operator}/{product}", p.user(p.purchase(p.handleBuyActivation)))
+	mux.HandleFunc("GET /v1/user/buy/hosting/{country}/{operator}/{product}", p.user(p.purchase(p.handleBuyHosting)))
+	mux.HandleFunc("GET /v1/user/reuse/{product}/{number}", p.user(p.purchase(p.handleReuse)))
 	mux.HandleFunc("GET /404", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusNotFound)
@@ -67,9 +67,12 @@ func (p *FiveSim) routes(mux *http.ServeMux) {
 	})
 }
 
+// userHandler answers a /v1/user/* request for an account (s.Mu held).
+type userHandler func(r *http.Request, a *fsAccount, now time.Time) fsReply
+
 // user wraps a /v1/user/* handler: the Bearer key (401, empty body, when
 // missing or unknown), the per-key limit, then the handler under s.Mu.
-func (p *FiveSim) user(h func(r *http.Request, a *fsAccount, now time.Time) fsReply) http.HandlerFunc {
+func (p *FiveSim) user(h userHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p.s.Mu.Lock()
 		now := p.s.Clock()
@@ -78,13 +81,33 @@ func (p *FiveSim) user(h func(r *http.Request, a *fsAccount, now time.Time) fsRe
 		switch {
 		case a == nil:
 			rep = fsReply{status: http.StatusUnauthorized, empty: true}
-		case !p.allow("key:"+a.key, now):
+		case !p.allowKey("key:"+a.key, now):
 			rep = fsText(http.StatusTooManyRequests, fsKeyLimitText)
 		default:
 			rep = h(r, a, now)
 		}
 		p.s.Mu.Unlock()
 		rep.write(w)
+	}
+}
+
+// purchase wraps a purchase (buy, reuse) with NOTES.md's per-purchase
+// limit: FiveSimPurchasesPerSecond a second per key, then 503 with a
+// plain-text body, nothing placed. Its hits are strikes against the key.
+// LimitPurchases injects the same answer.
+func (p *FiveSim) purchase(h userHandler) userHandler {
+	return func(r *http.Request, a *fsAccount, now time.Time) fsReply {
+		limited := p.limitBuys > 0
+		if limited {
+			p.limitBuys--
+			p.s.CountLimited(backend.FiveSim)
+		} else {
+			limited = !p.allow("buy:"+a.key, "key:"+a.key, time.Second, FiveSimPurchasesPerSecond, now)
+		}
+		if limited {
+			return fsText(http.StatusServiceUnavailable, fsBuyLimitText)
+		}
+		return h(r, a, now)
 	}
 }
 
@@ -96,7 +119,7 @@ func (p *FiveSim) guest(h func(r *http.Request, now time.Time) fsReply) http.Han
 		now := p.s.Clock()
 		var rep fsReply
 		if a := p.byKey[simcore.Bearer(r)]; a != nil {
-			if !p.allow("key:"+a.key, now) {
+			if !p.allowKey("key:"+a.key, now) {
 				rep = fsText(http.StatusTooManyRequests, fsKeyLimitText)
 			}
 		} else {
@@ -104,8 +127,9 @@ func (p *FiveSim) guest(h func(r *http.Request, now time.Time) fsReply) http.Han
 			if err != nil {
 				host = r.RemoteAddr
 			}
-			if !p.allow("ip:"+host, now) {
-				rep = fsText(http.StatusTooManyRequests, fsIPLimitText)
+			// NOTES.md: the per-IP limit answers 503, not 429.
+			if !p.allowKey("ip:"+host, now) {
+				rep = fsText(http.StatusServiceUnavailable, fsIPLimitText)
 			}
 		}
 		if rep.status == 0 {
@@ -116,20 +140,25 @@ func (p *FiveSim) guest(h func(r *http.Request, now time.Time) fsReply) http.Han
 	}
 }
 
-// allow counts one request against a key's window (s.Mu held).
-func (p *FiveSim) allow(id string, now time.Time) bool {
-	l := p.limits[id]
-	if l == nil {
-		l = &fsLimit{}
-		p.limits[id] = l
-	}
-	if now.Before(l.bannedUntil) {
-		p.s.CountLimited(backend.FiveSim)
-		return false
-	}
+// allowKey counts one request against a key's (or an IP's) window:
+// FiveSimPerSecond a second, or a Rates override per minute (s.Mu held).
+func (p *FiveSim) allowKey(id string, now time.Time) bool {
 	per, limit := time.Second, FiveSimPerSecond
 	if n := p.s.RateFor(backend.FiveSim, 0); n > 0 {
 		per, limit = time.Minute, n
+	}
+	return p.allow(id, id, per, limit, now)
+}
+
+// allow counts one request against the window id (limit requests per
+// per) and reports whether it fits (s.Mu held). A window overflowed in
+// FiveSimBanStrikes windows within 10 minutes bans banID for
+// FiveSimBanFor.
+func (p *FiveSim) allow(id, banID string, per time.Duration, limit int, now time.Time) bool {
+	l, ban := p.limit(id), p.limit(banID)
+	if now.Before(ban.bannedUntil) {
+		p.s.CountLimited(backend.FiveSim)
+		return false
 	}
 	ok, _, _ := l.win.Hit(now, per, limit)
 	if ok {
@@ -138,19 +167,28 @@ func (p *FiveSim) allow(id string, now time.Time) bool {
 	p.s.CountLimited(backend.FiveSim)
 	if !l.overWindow.Equal(l.win.Start()) {
 		l.overWindow = l.win.Start()
-		recent := l.strikes[:0]
-		for _, t := range l.strikes {
+		recent := ban.strikes[:0]
+		for _, t := range ban.strikes {
 			if now.Sub(t) < 10*time.Minute {
 				recent = append(recent, t)
 			}
 		}
-		l.strikes = append(recent, now)
-		if len(l.strikes) >= FiveSimBanStrikes {
-			l.bannedUntil = now.Add(FiveSimBanFor)
-			l.strikes = nil
+		ban.strikes = append(recent, now)
+		if len(ban.strikes) >= FiveSimBanStrikes {
+			ban.bannedUntil = now.Add(FiveSimBanFor)
+			ban.strikes = nil
 		}
 	}
 	return false
+}
+
+func (p *FiveSim) limit(id string) *fsLimit {
+	l := p.limits[id]
+	if l == nil {
+		l = &fsLimit{}
+		p.limits[id] = l
+	}
+	return l
 }
 
 // --- bodies -------------------------------------------------------------
@@ -201,7 +239,15 @@ const (
 	fsShapeHosting                // buy hosting: no operator, country, forwarding
 )
 
-func fsTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// stamp writes a time as 5sim's clock shows it (SetClockOffset), with
+// nanoseconds; stampSecond as an SMS `date`, to the second.
+func (p *FiveSim) stamp(t time.Time) string {
+	return t.Add(p.clockOffset).UTC().Format(time.RFC3339Nano)
+}
+
+func (p *FiveSim) stampSecond(t time.Time) string {
+	return t.Add(p.clockOffset).UTC().Format(time.RFC3339)
+}
 
 func fsAmount(cents int64) float64 { return float64(cents) / 100 }
 
@@ -212,14 +258,14 @@ func (p *FiveSim) orderBody(o *fsOrder, shape fsShape) fsOrderBody {
 		Product:   o.product,
 		Price:     fsAmount(o.price),
 		Status:    o.status,
-		Expires:   fsTime(o.expires),
-		CreatedAt: fsTime(o.created),
+		Expires:   p.stamp(o.expires),
+		CreatedAt: p.stamp(o.created),
 	}
 	if len(o.sms) > 0 || shape == fsShapeList {
 		b.SMS = []fsSMSBody{}
 	}
 	for _, m := range o.sms {
-		sb := fsSMSBody{CreatedAt: fsTime(m.created), Date: m.date.UTC().Format(time.RFC3339),
+		sb := fsSMSBody{CreatedAt: p.stamp(m.created), Date: p.stampSecond(m.date),
 			Sender: m.sender, Text: m.text, Code: m.code}
 		if o.category == "hosting" {
 			sb.ID = m.id

@@ -69,7 +69,6 @@ func TestFiveSimSMSFinishAndRefusals(t *testing.T) {
 	id, price := fsID(m), m["price"].(float64)
 	after := fs.Balance("5sim-main")
 
-	wantText(t, fsGet(t, s, "/user/finish/"+id, key), http.StatusBadRequest, "order no sms")
 	if err := fs.Deliver(id, "Telegram code 48213. Do not give it to anyone"); err != nil {
 		t.Fatal(err)
 	}
@@ -107,6 +106,20 @@ func TestFiveSimSMSFinishAndRefusals(t *testing.T) {
 	}
 	if fs.Deliver(1, "x") == nil {
 		t.Error("Deliver to a missing order must fail")
+	}
+
+	// 5sim.md's "Finish order" sets no condition: an order without an SMS
+	// may be finished too; the money is spent and the rating moves as for
+	// any finish.
+	early := fsBuy(t, s, key, "/user/buy/activation/russia/beeline/telegram")
+	balance, frozen := fs.Balance("5sim-main"), fs.Frozen("5sim-main")
+	r = fsGet(t, s, "/user/finish/"+fsID(early), key)
+	if r.status != http.StatusOK || r.object(t)["status"] != "FINISHED" {
+		t.Fatalf("finish before an SMS: %d %q", r.status, r.body)
+	}
+	if !near(fs.Balance("5sim-main"), balance) || !near(fs.Frozen("5sim-main"), frozen-early["price"].(float64)) || !near(fs.Rating("5sim-main"), 91) {
+		t.Errorf("balance %v (was %v), frozen %v (was %v), rating %v", fs.Balance("5sim-main"), balance,
+			fs.Frozen("5sim-main"), frozen, fs.Rating("5sim-main"))
 	}
 }
 
@@ -248,7 +261,8 @@ func TestFiveSimHosting(t *testing.T) {
 	if _, ok := sms[0].(map[string]any)["id"]; !ok {
 		t.Errorf("hosting order sms without id: %v", sms[0])
 	}
-	wantText(t, fsGet(t, s, "/user/cancel/"+id, key), http.StatusBadRequest, "hosting order")
+	// NOTES.md's `order has sms` holds for hosting orders too.
+	wantText(t, fsGet(t, s, "/user/cancel/"+id, key), http.StatusBadRequest, "order has sms")
 
 	act := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
 	wantText(t, fsGet(t, s, "/user/sms/inbox/"+act, key), http.StatusNotFound, "order not found")
@@ -265,10 +279,37 @@ func TestFiveSimHosting(t *testing.T) {
 	if o, _ := fs.Order(h3); o.Status != "FINISHED" {
 		t.Errorf("3hours after 3h: %s", o.Status)
 	}
-	// The activation timed out (refund); hosting is never refunded.
+	// The activation timed out (refund); hosting running out is not.
 	actPrice, _ := fs.Order(act)
 	if !near(fs.Balance("5sim-main"), paid+actPrice.Price-h3price.Price) {
 		t.Errorf("balance %v, want %v", fs.Balance("5sim-main"), paid+actPrice.Price-h3price.Price)
+	}
+}
+
+// TestFiveSimHostingCancelAndBan: 5sim.md's "Cancel order" and "Ban order"
+// name no category, so a hosting order may be cancelled (before an SMS,
+// after the wait, as NOTES.md says for any cancel) or banned; both refund
+// the price and cost 0.1 rating.
+func TestFiveSimHostingCancelAndBan(t *testing.T) {
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
+	fs := s.FiveSim
+	fs.SetRating("5sim-main", 90)
+	for i, verb := range []string{"cancel", "ban"} {
+		before := fs.Balance("5sim-main")
+		id := fsID(fsBuy(t, s, key, "/user/buy/hosting/russia/any/3hours"))
+		if verb == "cancel" {
+			wantText(t, fsGet(t, s, "/user/cancel/"+id, key), http.StatusBadRequest, "you need to wait time")
+			s.Advance(FiveSimCancelWait)
+		}
+		want := map[string]string{"cancel": "CANCELED", "ban": "BANNED"}[verb]
+		r := fsGet(t, s, "/user/"+verb+"/"+id, key)
+		if r.status != http.StatusOK || r.object(t)["status"] != want {
+			t.Fatalf("%s a hosting order: %d %q", verb, r.status, r.body)
+		}
+		if o, _ := fs.Order(id); o.Status != want || !near(fs.Balance("5sim-main"), before) ||
+			!near(fs.Rating("5sim-main"), 90-0.1*float64(i+1)) {
+			t.Errorf("%s: order %+v, balance %v (was %v), rating %v", verb, o, fs.Balance("5sim-main"), before, fs.Rating("5sim-main"))
+		}
 	}
 }
 
@@ -280,7 +321,11 @@ func TestFiveSimReuse(t *testing.T) {
 	plain := fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram")
 	plainID, plainPhone := fsID(plain), strings.TrimPrefix(plain["phone"].(string), "+")
 
-	wantText(t, fsGet(t, s, "/user/reuse/telegram/"+phone, key), http.StatusBadRequest, "reuse not possible") // still open
+	// "Re-buy number" names no state: an open order can be bought again.
+	open := fsGet(t, s, "/user/reuse/telegram/"+phone, key)
+	if open.status != http.StatusOK || open.object(t)["phone"] != "+"+phone {
+		t.Fatalf("reuse of an open order: %d %q", open.status, open.body)
+	}
 	fs.Deliver(id, "code 5555")
 	fs.Deliver(plainID, "code 6666")
 	fsGet(t, s, "/user/finish/"+id, key)
@@ -406,5 +451,48 @@ func TestFiveSimLivelyKeepsOrdersComing(t *testing.T) {
 	q.Advance(time.Minute)
 	if q.FiveSim.Orders("5sim-main") != n {
 		t.Error("new orders appeared without Lively")
+	}
+}
+
+// TestFiveSimDeliverAt: DeliverAt dates an SMS as told, a future date
+// included.
+func TestFiveSimDeliverAt(t *testing.T) {
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
+	fs := s.FiveSim
+	id := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
+	at := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := fs.DeliverAt(id, "Telegram code 424242", at); err != nil {
+		t.Fatal(err)
+	}
+	m := fsGet(t, s, "/user/check/"+id, key).object(t)
+	sms := m["sms"].([]any)[0].(map[string]any)
+	if sms["date"] != "2099-01-01T00:00:00Z" || sms["created_at"] != "2099-01-01T00:00:00Z" || sms["code"] != "424242" || m["status"] != "RECEIVED" {
+		t.Fatalf("future-dated SMS: %v (order %v)", sms, m["status"])
+	}
+	if fs.DeliverAt(id, "x", time.Time{}) == nil {
+		t.Error("DeliverAt without a date must fail")
+	}
+}
+
+// TestFiveSimClockOffset: SetClockOffset shifts every time 5sim writes
+// while its rules and the Order hook keep the scenario clock.
+func TestFiveSimClockOffset(t *testing.T) {
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
+	fs := s.FiveSim
+	id := fsID(fsBuy(t, s, key, "/user/buy/activation/russia/any/telegram"))
+	if err := fs.DeliverAt(id, "Telegram code 424242", time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	o, _ := fs.Order(id)
+	fs.SetClockOffset(-time.Minute)
+	m := fsGet(t, s, "/user/check/"+id, key).object(t)
+	created, _ := time.Parse(time.RFC3339Nano, m["created_at"].(string))
+	expires, _ := time.Parse(time.RFC3339Nano, m["expires"].(string))
+	sms := m["sms"].([]any)[0].(map[string]any)
+	if !created.Equal(o.Created.Add(-time.Minute)) || !expires.Equal(o.Expires.Add(-time.Minute)) || sms["date"] != "2098-12-31T23:59:00Z" {
+		t.Fatalf("a minute behind: created %v expires %v sms %v; scenario %v %v", created, expires, sms["date"], o.Created, o.Expires)
+	}
+	if got, _ := fs.Order(id); !got.Created.Equal(o.Created) {
+		t.Errorf("the Order hook moved to 5sim's clock: %v", got.Created)
 	}
 }
