@@ -86,6 +86,8 @@ func fakeOf(p backend.Provider) *fakeProvider {
 		return f
 	case *orderRecorder:
 		return f.fakeProvider
+	case interface{ base() *fakeProvider }:
+		return f.base()
 	}
 	panic("not a fake provider")
 }
