@@ -218,13 +218,14 @@ func (m *Model) confirmFor(act backend.Action, t target) *confirm {
 		price := "unknown"
 		if t.price.Known {
 			price = t.price.String() + " each " + cmp.Or(t.period, "period")
-		} else {
-			note = priceUnknown
 		}
-		rows = append(rows, [2]string{"renews at", price},
-			[2]string{"note", t.provider.Label() + " charges every renewal by itself until auto-renew is off"})
+		rows = append(rows, [2]string{"renews at", price})
+		note = t.provider.Label() + " will charge every renewal by itself until auto-renew is turned off."
+		if !t.price.Known {
+			note = priceUnknown + " " + note
+		}
 	case backend.ActFinish:
-		rows = append(rows, [2]string{"note", "finishing cannot be undone: the number gets no more SMS"})
+		note = "Finishing cannot be undone: the number gets no more SMS."
 	case backend.ActCancel, backend.ActReject, backend.ActBan:
 		if t.price.Known {
 			rows = append(rows, [2]string{"paid", t.price.String()})
