@@ -341,7 +341,8 @@ func (e *Engine) settleLoop(ctx context.Context, a *acct, entry backend.JournalE
 				return
 			}
 			if taken {
-				st = backend.SettledUnknown // another entry holds that order: look again without it
+				// Another entry holds that order: look again without it.
+				st, out = backend.SettledUnknown, backend.Outcome{}
 			} else {
 				entry.Claimed = ids
 			}
