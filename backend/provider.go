@@ -122,7 +122,10 @@ type CatalogItem struct {
 	Per   int     // units the price is for (1000 for "price per 1000"); 0 means 1
 	Stock int     // -1 when unknown
 	Rate  float64 // delivery rate in percent, 0 when unknown
-	Note  string
+	// Min and Max bound the quantity one order may ask for (a boost
+	// service's limits); 0 when the provider sets none.
+	Min, Max int
+	Note     string
 }
 
 // BuyFlow is implemented by providers to describe their purchase steps.

@@ -120,7 +120,7 @@ func Default() KeyMap {
 		Help:       b([]string{"?"}, "?", "help"),
 		Mouse:      b([]string{"M"}, "M", "mouse on/off"),
 		Quit:       b([]string{"q", "ctrl+c"}, "q", "quit"),
-		Confirm:    b([]string{"y", "enter"}, "y/enter", "confirm"),
+		Confirm:    b([]string{"y"}, "y", "confirm"), // not enter: it is pressed fast and often
 		Refuse:     b([]string{"n", "esc"}, "n/esc", "refuse"),
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -45,6 +46,7 @@ type target struct {
 	state    string
 	allowed  backend.ActionSet
 	price    backend.Money // what the item cost / costs to renew
+	period   string        // what one renewal buys: month, year
 	auto     bool
 	hasAuto  bool
 	cooldown time.Duration
@@ -57,8 +59,11 @@ func (m *Model) target() (target, bool) {
 		t := target{key: k, account: l.Account, provider: l.Provider, label: lineLabel(l), state: string(l.State),
 			allowed: l.Allowed, price: l.Price, auto: l.AutoRenew, hasAuto: l.HasAuto, cooldown: l.CooldownUntil.Sub(now)}
 		for _, ls := range m.data.Leases {
-			if ls.Line == k && ls.RenewPrice.Known {
-				t.price = ls.RenewPrice
+			if ls.Line == k {
+				t.period = ls.Period
+				if ls.RenewPrice.Known {
+					t.price = ls.RenewPrice
+				}
 			}
 		}
 		return t, true
@@ -68,8 +73,12 @@ func (m *Model) target() (target, bool) {
 		if !strings.HasPrefix(strings.ToLower(label), string(ls.Kind)) {
 			label = string(ls.Kind) + " " + label
 		}
-		return target{key: k, account: ls.Account, provider: ls.Provider, label: label,
-			state: ls.State, allowed: ls.Allowed, price: ls.RenewPrice, auto: ls.AutoRenew, hasAuto: ls.HasAuto}, true
+		price := ls.RenewPrice
+		if l, ok := m.data.Lines[ls.Line]; ok && !price.Known {
+			price = l.Price // a number lease renews at the number's price
+		}
+		return target{key: k, account: ls.Account, provider: ls.Provider, label: label, state: ls.State,
+			allowed: ls.Allowed, price: price, period: ls.Period, auto: ls.AutoRenew, hasAuto: ls.HasAuto}, true
 	}
 	if j, ok := m.data.Jobs[k]; ok {
 		return target{key: k, account: j.Account, provider: j.Provider, label: string(j.Kind) + " " + j.Title,
@@ -154,7 +163,7 @@ func (m *Model) act(kind backend.ActionKind) tea.Cmd {
 	if kind == backend.ActRenew {
 		act.Months = 1
 	}
-	if !kind.Spends() {
+	if !needsConfirm(kind) {
 		m.o.Backend.Submit(act)
 		m.toast(backend.Info, kind.Verb()+" "+t.label+" …")
 		return nil
@@ -163,11 +172,22 @@ func (m *Model) act(kind backend.ActionKind) tea.Cmd {
 	return nil
 }
 
+// needsConfirm: actions that spend or forfeit money, finish (it cannot be
+// undone) and auto-renew on (it spends later) ask first.
+func needsConfirm(k backend.ActionKind) bool {
+	return k.Spends() || k == backend.ActFinish || k == backend.ActAutoRenewOn
+}
+
+// priceUnknown is said when neither the provider nor the picker gave a
+// price (the price row then reads "unknown").
+const priceUnknown = "Price unknown — the provider will charge its current price."
+
 // confirmFor builds the confirmation naming the item, the price and the
 // balance after.
 func (m *Model) confirmFor(act backend.Action, t target) *confirm {
 	acc := m.data.Accounts[t.account]
 	var rows [][2]string
+	var note string
 	rows = append(rows, [2]string{"account", t.account + " (" + t.provider.Label() + ")"})
 	switch act.Kind {
 	case backend.ActRestore:
@@ -176,7 +196,9 @@ func (m *Model) confirmFor(act backend.Action, t target) *confirm {
 		}
 		rows = append(rows, [2]string{"note", t.provider.Label() + " charges the exact total; a failed restore is refunded"})
 	case backend.ActReuse:
-		if t.price.Known {
+		if !t.price.Known {
+			rows, note = append(rows, [2]string{"price", "unknown"}), priceUnknown
+		} else {
 			rows = append(rows, [2]string{"last price", t.price.String()})
 			if after, ok := acc.Balance.Sub(t.price); ok {
 				rows = append(rows, [2]string{"balance after", balanceAfter(acc.Balance, after) + " at that price"})
@@ -184,18 +206,26 @@ func (m *Model) confirmFor(act backend.Action, t target) *confirm {
 		}
 		rows = append(rows, [2]string{"note", "the same number, bought again; it is then watched for a new code"})
 	case backend.ActRenew:
-		price := "not given by " + t.provider.Label() + " — see the provider"
-		if t.price.Known {
-			price = t.price.String()
-			if act.Kind == backend.ActRenew {
-				price += " for 1 period"
-			}
-			if after, ok := acc.Balance.Sub(t.price); ok {
-				rows = append(rows, [2]string{"price", price}, [2]string{"balance after", balanceAfter(acc.Balance, after)})
-				break
-			}
+		if !t.price.Known {
+			rows, note = append(rows, [2]string{"price", "unknown"}), priceUnknown
+			break
 		}
-		rows = append(rows, [2]string{"price", price})
+		rows = append(rows, [2]string{"price", t.price.String() + " for 1 " + cmp.Or(t.period, "period")})
+		if after, ok := acc.Balance.Sub(t.price); ok {
+			rows = append(rows, [2]string{"balance after", balanceAfter(acc.Balance, after)})
+		}
+	case backend.ActAutoRenewOn:
+		price := "unknown"
+		if t.price.Known {
+			price = t.price.String() + " each " + cmp.Or(t.period, "period")
+		}
+		rows = append(rows, [2]string{"renews at", price})
+		note = t.provider.Label() + " will charge every renewal by itself until auto-renew is turned off."
+		if !t.price.Known {
+			note = priceUnknown + " " + note
+		}
+	case backend.ActFinish:
+		note = "Finishing cannot be undone: the number gets no more SMS."
 	case backend.ActCancel, backend.ActReject, backend.ActBan:
 		if t.price.Known {
 			rows = append(rows, [2]string{"paid", t.price.String()})
@@ -208,8 +238,9 @@ func (m *Model) confirmFor(act backend.Action, t target) *confirm {
 		rows = append(rows, [2]string{"note", "the number is given up"})
 	}
 	title := map[backend.ActionKind]string{backend.ActRenew: "Renew", backend.ActRestore: "Restore", backend.ActReuse: "Buy again",
-		backend.ActCancel: "Cancel", backend.ActReject: "Reject", backend.ActBan: "Ban"}[act.Kind]
-	return &confirm{title: title + " " + t.label, rows: rows, act: act, opened: m.clock()}
+		backend.ActCancel: "Cancel", backend.ActReject: "Reject", backend.ActBan: "Ban", backend.ActFinish: "Finish",
+		backend.ActAutoRenewOn: "Turn auto-renew on for"}[act.Kind]
+	return &confirm{title: title + " " + t.label, rows: rows, note: note, act: act, opened: m.clock()}
 }
 
 func balanceAfter(before, after backend.Money) string {

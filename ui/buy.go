@@ -50,6 +50,9 @@ type buyPicker struct {
 	fields   []backend.BuyField
 	values   map[string]string
 	prefill  string
+	// fresh: the field shows a pre-filled value, which the first
+	// keystroke replaces instead of appending to ("1" + "2" is 2, not 12).
+	fresh bool
 
 	prefillStep string // the step the prefill searches (products, where there is one)
 
@@ -218,7 +221,53 @@ func (b *buyPicker) enterField(m *Model, i int) tea.Cmd {
 		v = b.fields[i].Default
 	}
 	b.setInput(v)
+	b.fresh = v != ""
+	b.check()
 	return nil
+}
+
+// field is the current field, its range narrowed to what the chosen
+// product allows (a boost service's min and max, a logs category's
+// stock), so a quantity the provider would refuse is refused here.
+func (b *buyPicker) field() backend.BuyField {
+	f := b.fields[b.stepIdx-len(b.steps)]
+	it, ok := b.prices[backend.StepProduct]
+	if f.Name != "quantity" || !ok {
+		return f
+	}
+	f.Min = max(f.Min, it.Min)
+	for _, limit := range []int{it.Max, it.Stock} {
+		if limit > 0 && (f.Max == 0 || limit < f.Max) {
+			f.Max = limit
+		}
+	}
+	return f
+}
+
+// check shows at once why the typed value would be refused.
+func (b *buyPicker) check() {
+	var probe backend.BuyRequest
+	b.err = ""
+	if err := b.field().Set(&probe, b.input.Value()); err != nil {
+		b.err = err.Error()
+	}
+}
+
+// edit passes a key or a paste to the input; on a pre-filled field,
+// typed text replaces the value.
+func (b *buyPicker) edit(msg tea.Msg, typed bool) tea.Cmd {
+	if b.page == "field" && b.fresh && typed {
+		b.input.SetValue("")
+	}
+	b.fresh = false
+	var c tea.Cmd
+	b.input, c = b.input.Update(msg)
+	if b.page == "field" {
+		b.check()
+	} else {
+		b.refilter()
+	}
+	return c
 }
 
 func (b *buyPicker) setInput(v string) {
@@ -275,10 +324,7 @@ func (b *buyPicker) update(m *Model, msg tea.Msg) tea.Cmd {
 		b.refilter()
 		b.recall(m, b.memKey(b.steps[b.stepIdx]))
 	case tea.PasteMsg:
-		var c tea.Cmd
-		b.input, c = b.input.Update(msg)
-		b.refilter()
-		return c
+		return b.edit(msg, true)
 	}
 	return nil
 }
@@ -317,12 +363,7 @@ func (b *buyPicker) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case "enter":
 		return b.choose(m)
 	}
-	var c tea.Cmd
-	b.input, c = b.input.Update(msg)
-	if b.page != "field" {
-		b.refilter()
-	}
-	return c
+	return b.edit(msg, msg.Text != "")
 }
 
 func (b *buyPicker) curStep() string {
@@ -368,6 +409,11 @@ func (b *buyPicker) choose(m *Model) tea.Cmd {
 		}
 		step := b.steps[b.stepIdx]
 		multi, _ := multiStep(b.provider, b.category, step)
+		for k := range b.prices {
+			if k == step || strings.HasPrefix(k, step+"/") {
+				delete(b.prices, k) // an earlier choice at this step
+			}
+		}
 		var ids, labels []string
 		if multi && len(b.picked) > 0 {
 			for _, it := range b.items {
@@ -398,7 +444,7 @@ func (b *buyPicker) choose(m *Model) tea.Cmd {
 		b.stepIdx++
 		return b.enterStep(m)
 	case "field":
-		f := b.fields[b.stepIdx-len(b.steps)]
+		f := b.field()
 		var probe backend.BuyRequest
 		if err := f.Set(&probe, b.input.Value()); err != nil {
 			b.err = err.Error()
@@ -424,8 +470,9 @@ func (b *buyPicker) request() (backend.BuyRequest, error) {
 	return req, nil
 }
 
-// price is the product's listed price for one unit (or the sum of
-// several products on one number).
+// price is the listed price for one unit, as the picker showed it: the
+// product's (the sum of several products on one number), else the price
+// of another step's choice (piv.day prices a number by its country).
 func (b *buyPicker) price() (backend.Money, bool) {
 	var total backend.Money
 	found := false
@@ -433,17 +480,30 @@ func (b *buyPicker) price() (backend.Money, bool) {
 		if !strings.HasPrefix(k, backend.StepProduct) || !it.Price.Known {
 			continue
 		}
-		unit := it.Price
-		if it.Per > 1 {
-			unit.Amount = unit.Amount.Div(decimal.NewFromInt(int64(it.Per)))
-		}
 		if !found {
-			total, found = unit, true
+			total, found = unitPrice(it), true
 			continue
 		}
-		total.Amount = total.Amount.Add(unit.Amount)
+		total.Amount = total.Amount.Add(unitPrice(it).Amount)
 	}
-	return total, found
+	if found {
+		return total, true
+	}
+	for _, step := range b.steps {
+		if it, ok := b.prices[step]; ok && it.Price.Known {
+			return unitPrice(it), true
+		}
+	}
+	return backend.Money{}, false
+}
+
+// unitPrice is an item's price for one unit ("per 1000" divided out).
+func unitPrice(it backend.CatalogItem) backend.Money {
+	unit := it.Price
+	if it.Per > 1 {
+		unit.Amount = unit.Amount.Div(decimal.NewFromInt(int64(it.Per)))
+	}
+	return unit
 }
 
 // finish shows the confirmation.
@@ -491,24 +551,43 @@ func (b *buyPicker) details() [][2]string {
 }
 
 // confirmBuy is the last word before money moves: the exact price, the
-// balance after and what happens next.
+// balance after and what happens next. When an identical purchase is
+// still being checked, it says so and counts both.
 func (m *Model) confirmBuy(act backend.Action, details [][2]string) *confirm {
 	acc := m.data.Accounts[act.Account]
 	rows := [][2]string{{"account", act.Account + " (" + acc.Provider.Label() + ")"}}
 	rows = append(rows, details...)
+	note := nextSteps(acc.Provider, act.Buy)
 	if act.Cost.Known {
 		rows = append(rows, [2]string{"price", act.Cost.String()})
-		if after, ok := acc.Balance.Sub(act.Cost); ok {
-			rows = append(rows, [2]string{"balance after", balanceAfter(acc.Balance, after)})
-			if after.Amount.IsNegative() {
-				rows = append(rows, [2]string{"", "⚠ more than the balance: the provider will refuse"})
-			}
-		}
 	} else {
-		rows = append(rows, [2]string{"price", "set by " + acc.Provider.Label() + " at purchase"})
+		rows = append(rows, [2]string{"price", "unknown"})
+		note = priceUnknown + " " + note
 	}
-	return &confirm{title: "Buy " + act.Label, rows: rows, act: act, opened: m.clock(),
-		note: nextSteps(acc.Provider, act.Buy),
+	spend, what := []backend.Money{act.Cost}, ""
+	if same := m.identicalUnsettled(act); len(same) > 0 {
+		rows = append(rows, [2]string{"⚠ checking", "an identical purchase is still being checked"})
+		for _, e := range same {
+			spend = append(spend, e.Action.Cost)
+		}
+		what = " if both went through"
+		note = "An identical purchase is still being checked with " + acc.Provider.Label() +
+			": if it went through, confirming buys a second one. " + note
+	}
+	after, ok := acc.Balance, acc.Balance.Known
+	for _, c := range spend {
+		after, ok = after.Sub(c)
+		if !ok {
+			break
+		}
+	}
+	if ok {
+		rows = append(rows, [2]string{"balance after", balanceAfter(acc.Balance, after) + what})
+		if after.Amount.IsNegative() {
+			rows = append(rows, [2]string{"", "⚠ more than the balance: the provider will refuse"})
+		}
+	}
+	return &confirm{title: "Buy " + act.Label, rows: rows, act: act, opened: m.clock(), note: note,
 		onYes: func(m *Model) tea.Cmd {
 			m.o.Backend.Submit(act)
 			again := act

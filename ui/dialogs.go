@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -18,29 +19,37 @@ type modal interface {
 	view(m *Model) string
 }
 
-// grace is how long a dialog that opened by itself ignores keys, so a
-// keystroke meant for something else cannot confirm it.
+// grace is how long a dialog that spends or forfeits money ignores its
+// confirming key after it opens, so a keystroke meant for something else
+// (Enter pressed fast, a key typed as an offer appears) cannot confirm it.
 const grace = 600 * time.Millisecond
 
-// confirm asks before money moves: y/enter sends the action, n/esc
-// drops it.
+// confirm asks before money moves: y (after the grace period) sends the
+// action, n/esc drops it at any time. Enter never confirms.
 type confirm struct {
 	title  string
 	rows   [][2]string
 	note   string
 	act    backend.Action
 	opened time.Time
-	self   bool // opened by itself (an offer), not by a key
 	// onYes, when set, replaces submitting act (offers re-send a buy).
 	onYes func(m *Model) tea.Cmd
 	onNo  func(m *Model)
 }
 
+// waiting is what is left of the grace period.
+func (c *confirm) waiting(now time.Time) time.Duration { return grace - now.Sub(c.opened) }
+
 func (c *confirm) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	if c.self && m.clock().Sub(c.opened) < grace {
-		return nil
-	}
 	switch {
+	case matches(msg, m.keys.Refuse), msg.String() == "q":
+		m.dialog = nil
+		if c.onNo != nil {
+			c.onNo(m)
+		}
+		m.setStatus("nothing sent")
+	case msg.String() == "enter" || c.waiting(m.clock()) > 0:
+		// Not a decision, whatever the key map says.
 	case matches(msg, m.keys.Confirm):
 		m.dialog = nil
 		if c.onYes != nil {
@@ -48,12 +57,6 @@ func (c *confirm) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		}
 		m.o.Backend.Submit(c.act)
 		m.toast(backend.Info, c.act.Kind.Verb()+" "+c.act.Label+" — sent")
-	case matches(msg, m.keys.Refuse), msg.String() == "q":
-		m.dialog = nil
-		if c.onNo != nil {
-			c.onNo(m)
-		}
-		m.setStatus("nothing sent")
 	}
 	return nil
 }
@@ -78,11 +81,30 @@ func (c *confirm) view(m *Model) string {
 	b = append(b, "")
 	yes, no := m.keys.Confirm.Help().Key, m.keys.Refuse.Help().Key
 	hint := t.Key.Render(yes) + t.KeyDesc.Render(" confirm   ") + t.Key.Render(no) + t.KeyDesc.Render(" refuse")
-	if c.self && m.clock().Sub(c.opened) < grace {
-		hint = t.Faint.Render("…")
+	if left := c.waiting(m.clock()); left > 0 {
+		hint = t.Faint.Render(fmt.Sprintf("%s confirm (ready in %.1fs)   ", yes, left.Seconds())) +
+			t.Key.Render(no) + t.KeyDesc.Render(" refuse")
 	}
 	b = append(b, hint)
 	return t.Dialog.Width(w).Render(strings.Join(b, "\n"))
+}
+
+// graceMsg redraws a confirmation while its grace period runs out.
+type graceMsg struct{}
+
+// graceTick schedules the next redraw of an open confirmation's grace
+// countdown, one at a time.
+func (m *Model) graceTick() tea.Cmd {
+	c, ok := m.dialog.(*confirm)
+	if !ok || m.graceTicking {
+		return nil
+	}
+	left := c.waiting(m.clock())
+	if left <= 0 {
+		return nil
+	}
+	m.graceTicking = true
+	return tea.Tick(min(left, 100*time.Millisecond), func(time.Time) tea.Msg { return graceMsg{} })
 }
 
 // openOffer shows a provider's question (NonVoip price change, premium
@@ -119,7 +141,7 @@ func (m *Model) openOffer(n backend.Notice) {
 		}
 		next.Buy = &b
 	}
-	m.dialog = &confirm{title: title, rows: rows, act: next, opened: m.clock(), self: true,
+	m.dialog = &confirm{title: title, rows: rows, act: next, opened: m.clock(),
 		note: "Accepting places the order at this price. Refusing leaves nothing bought.",
 		onNo: func(m *Model) { m.toast(backend.Info, "offer refused: nothing bought") }}
 }

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"reflect"
+	"sort"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -85,4 +87,82 @@ func (j *journalView) view(m *Model) string {
 		out = append(out, "", t.Faint.Render(itoa(j.offset+1)+"–"+itoa(min(j.offset+rows, len(j.entries)))+" of "+itoa(len(j.entries))+" · j/k scroll"))
 	}
 	return t.Dialog.Width(w).Render(strings.Join(out, "\n"))
+}
+
+// --- journal entries as the engine reports them -------------------------
+
+// identicalUnsettled lists the purchases still being checked that buy
+// the same thing on the same account as act.
+func (m *Model) identicalUnsettled(act backend.Action) []backend.JournalEntry {
+	var out []backend.JournalEntry
+	for _, e := range m.unsettled {
+		if e.Action.ID != act.ID && e.Action.Kind == backend.ActBuy && e.Action.Account == act.Account &&
+			sameRequest(e.Action.Buy, act.Buy) {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Action.ID < out[j].Action.ID })
+	return out
+}
+
+// sameRequest: two purchases of the same thing (answers to an offer
+// aside).
+func sameRequest(a, b *backend.BuyRequest) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	x, y := *a, *b
+	x.AcceptedMaxPrice, x.Auction, y.AcceptedMaxPrice, y.Auction = nil, 0, nil, 0
+	return reflect.DeepEqual(x, y)
+}
+
+// trackActions keeps the purchases still being checked, and offers a
+// purchase that turned out not to have happened for buy-again.
+func (m *Model) trackActions(entries []backend.JournalEntry) {
+	for _, e := range entries {
+		if !e.State.Settled() {
+			m.unsettled[e.Action.ID] = e
+			continue
+		}
+		delete(m.unsettled, e.Action.ID)
+		if e.State == backend.JournalNotDone && e.Action.Kind == backend.ActBuy && e.Action.Buy != nil {
+			again := e.Action
+			m.lastBuy, m.lastBuyRows = &again, requestRows(*e.Action.Buy)
+		}
+	}
+}
+
+// requestRows describe a purchase known only from the journal.
+func requestRows(r backend.BuyRequest) [][2]string {
+	var rows [][2]string
+	add := func(k, v string) {
+		if v != "" {
+			rows = append(rows, [2]string{k, v})
+		}
+	}
+	add("category", r.Category)
+	add("country", r.Country)
+	add("operator", r.Operator)
+	products := r.Products
+	if len(products) == 0 {
+		products = []string{r.Product}
+	}
+	add("product", strings.Join(products, ", "))
+	add("area codes", strings.Join(r.AreaCodes, ", "))
+	add("link", r.Link)
+	if r.Quantity > 0 {
+		add("quantity", itoa(r.Quantity))
+	}
+	if r.Months > 0 {
+		add("months", itoa(r.Months))
+	}
+	if r.AutoRenew {
+		add("auto-renew", "yes")
+	}
+	add("name", r.Name)
+	if r.Reuse {
+		add("reusable", "yes")
+	}
+	add("same number", r.ReuseNumber)
+	return rows
 }

@@ -106,10 +106,13 @@ type Model struct {
 	lastKey time.Time
 	quit    bool
 
+	graceTicking bool // a redraw of a confirmation's grace countdown is due
+
 	exports     map[string]exportDest // export action id → where its content goes
 	pending     []tea.Cmd             // commands an event asked for (exports to deliver)
 	lastBuy     *backend.Action       // for "buy the same again"
 	lastBuyRows [][2]string
+	unsettled   map[string]backend.JournalEntry // actions still being checked, by id
 	cmdHistory  []string
 	buyMemory   map[string]string // the buy picker's last choice per account, category and step
 }
@@ -119,7 +122,7 @@ func New(o Options) *Model {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	m := &Model{o: o, keys: o.Keys, theme: themes.New(o.Theme), mouse: o.Mouse}
+	m := &Model{o: o, keys: o.Keys, theme: themes.New(o.Theme), mouse: o.Mouse, unsettled: map[string]backend.JournalEntry{}}
 	m.now = o.Now()
 	m.data = views.NewData(append([]string(nil), o.Accounts...))
 	m.data.Demo = o.Demo
@@ -140,6 +143,7 @@ func New(o Options) *Model {
 	m.lines.SetData(m.data, m.now)
 	m.exp.SetData(m.data, m.now)
 	m.queues.SetData(m.data)
+	m.trackActions(o.Initial.Actions)
 	m.announce(o.Initial)
 	return m
 }
@@ -173,6 +177,7 @@ func (m *Model) apply(ev backend.Event) {
 	if ch.Jobs {
 		m.queues.Update(m.data, ev.Lines, ev.Jobs, ev.Removed)
 	}
+	m.trackActions(ev.Actions)
 	m.announce(ev)
 }
 
@@ -208,6 +213,11 @@ func (m *Model) announce(ev backend.Event) {
 		text := n.Text
 		if n.Refusal != nil {
 			text = n.Refusal.Text(m.keyFor) // worded with this operator's keys
+		}
+		if n.Action != nil && n.Refusal == nil && m.lastBuy != nil && m.lastBuy.ID == n.Action.ID && n.Level == backend.Warning {
+			if keys := m.keys.BuyAgain.Keys(); len(keys) > 0 && m.keys.BuyAgain.Enabled() {
+				text = "press " + keys[0] + " to buy it again — " + text // first: long toasts are cut
+			}
 		}
 		m.toast(n.Level, text)
 	}
@@ -262,6 +272,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			m.toast(backend.Success, "saved "+msg.what+" to "+msg.path)
 		}
+	case graceMsg:
+		m.graceTicking = false
 	case tickMsg:
 		m.ticking = false
 		m.now = m.clock()
@@ -302,7 +314,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, m.loadHistory())
 	}
 	m.now = m.clock()
-	cmds = append(cmds, m.ensureTick())
+	cmds = append(cmds, m.ensureTick(), m.graceTick())
 	if m.quit {
 		return m, tea.Quit
 	}

@@ -105,7 +105,7 @@ func (p *restorePicker) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		}
 		acc := m.data.Accounts[p.account]
 		act := backend.Action{ID: backend.NewActionID(backend.ActRestore), Kind: backend.ActRestore, Account: p.account,
-			Target: keys[0], Targets: keys, Label: itoa(n) + " numbers", CreatedAt: m.clock()}
+			Target: keys[0], Targets: keys, Label: plural(n, "number"), CreatedAt: m.clock()}
 		rows := [][2]string{{"account", p.account + " (" + acc.Provider.Label() + ")"}, {"numbers", strings.Join(names, ", ")}}
 		note := "Restoring costs more than a month's rent: " + acc.Provider.Label() +
 			" adds its restore multiplier and charges the exact total; numbers that cannot come back are refunded."
@@ -145,4 +145,12 @@ func (p *restorePicker) view(m *Model) string {
 	}
 	out = append(out, "", t.Bold.Render(total), "", t.Faint.Render("space pick · a all · enter restore · esc cancel"))
 	return t.Dialog.Width(w).Render(strings.Join(out, "\n"))
+}
+
+// plural counts things: "1 number", "2 numbers".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return itoa(n) + " " + thing + "s"
 }

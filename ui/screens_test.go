@@ -136,6 +136,7 @@ func TestRenewConfirmDone(t *testing.T) {
 	d.key("r")
 	d.waitFor("the confirmation", contains("balance after"))
 	golden.RequireEqual(t, []byte(d.still()))
+	st.clock.Add(int64(time.Second)) // past the confirmation's grace period
 	d.key("y")
 	d.waitFor("the result", contains("renew proxy"))
 	d.waitFor("done", func(s string) bool { return strings.Contains(s, "— done") || strings.Contains(s, "renewed") })

@@ -71,6 +71,8 @@ type Engine struct {
 	version uint64
 	flight  map[string]bool // single-flight: account/kind/target
 	sent    map[string]bool // action ids already carried out this run
+	claims  claims          // provider orders matched to journal entries
+	buying  map[string]int  // per account: buys sent and not yet answered
 }
 
 // New builds the engine and loads the cached state (no network).
@@ -99,6 +101,8 @@ func New(specs []AccountSpec, opts Options) (*Engine, error) {
 		clock:  opts.Clock,
 		flight: map[string]bool{},
 		sent:   map[string]bool{},
+		claims: claims{},
+		buying: map[string]int{},
 	}
 	for _, s := range specs {
 		name := s.Provider.Account()
@@ -200,6 +204,12 @@ func (e *Engine) Run(ctx context.Context) {
 		_ = e.store.Flush()
 	}()
 	e.spawn(func() { e.out.run(ctx) })
+	// Orders already matched to journal entries, before anything settles.
+	journal, err := e.store.RecentJournal(0)
+	if err != nil {
+		e.notify(backend.Failure, "", "cannot read the action journal: "+err.Error())
+	}
+	e.claims.load(journal)
 	pending, err := e.store.Pending()
 	if err != nil {
 		e.notify(backend.Failure, "", "cannot read the action journal: "+err.Error())

@@ -96,6 +96,8 @@ func fakeOf(p backend.Provider) *fakeProvider {
 		return f.fakeProvider
 	case *hookFake:
 		return f.fakeProvider
+	case interface{ base() *fakeProvider }:
+		return f.base()
 	}
 	panic("not a fake provider")
 }

@@ -15,6 +15,15 @@ func flightKey(account string, k backend.ActionKind, target backend.Key) string 
 	return account + "|" + string(k) + "|" + string(target)
 }
 
+// actionFlight names what may run once at a time: one action kind on one
+// item, or one purchase (identical purchases are separate decisions).
+func actionFlight(account string, act backend.Action) string {
+	if act.Kind == backend.ActBuy {
+		return flightKey(account, act.Kind, backend.Key(act.ID))
+	}
+	return flightKey(account, act.Kind, act.Target)
+}
+
 func errorsIsCanceled(err error) bool {
 	return errors.Is(err, context.Canceled)
 }
@@ -48,10 +57,7 @@ func (e *Engine) start(ctx context.Context, act backend.Action) {
 		b := a.info.Balance
 		t.Balance = &b
 	}
-	fk := flightKey(a.info.Name, act.Kind, act.Target)
-	if act.Kind == backend.ActBuy {
-		fk = flightKey(a.info.Name, act.Kind, backend.Key(act.ID))
-	}
+	fk := actionFlight(a.info.Name, act)
 	if e.flight[fk] {
 		e.notify(backend.Info, act.Target, act.Kind.Verb()+" already in progress")
 		return
@@ -65,7 +71,28 @@ func (e *Engine) start(ctx context.Context, act backend.Action) {
 	}
 	e.sent[act.ID] = true
 	e.flight[fk] = true
+	if makesOrder(act.Kind) {
+		e.buying[a.info.Name]++
+	}
 	e.spawn(func() { e.execute(ctx, a, act, t, fk) })
+}
+
+// answered notes that an action's call is over (engine goroutine).
+func (e *Engine) answered(a *acct, act backend.Action) {
+	if makesOrder(act.Kind) {
+		e.buying[a.info.Name]--
+	}
+}
+
+// record writes a journal entry and tells the UI (worker goroutines). An
+// action whose first entry cannot be written is never sent, so the UI
+// hears nothing of it.
+func (e *Engine) record(entry backend.JournalEntry) error {
+	err := e.store.Journal(entry)
+	if err == nil || entry.State != backend.JournalPending {
+		e.out.push(backend.Event{Actions: []backend.JournalEntry{entry}})
+	}
+	return err
 }
 
 // accountOf finds the account a key belongs to.
@@ -155,9 +182,10 @@ func (e *Engine) refuse(act backend.Action, r backend.Refusal) {
 // execute journals, calls and records one action (worker goroutine).
 func (e *Engine) execute(ctx context.Context, a *acct, act backend.Action, t backend.Target, fk string) {
 	entry := backend.JournalEntry{Action: act, Target: t, State: backend.JournalPending, UpdatedAt: e.now()}
-	if err := e.store.Journal(entry); err != nil {
+	if err := e.record(entry); err != nil {
 		e.post(func() {
 			delete(e.flight, fk)
+			e.answered(a, act)
 			e.notify(backend.Failure, act.Target, "not sent: cannot write the action journal: "+err.Error())
 		})
 		return
@@ -173,6 +201,9 @@ func (e *Engine) execute(ctx context.Context, a *acct, act backend.Action, t bac
 		entry.State, entry.Note = backend.JournalOffer, describeOffer(*out.Offer)
 	case err == nil:
 		entry.State, entry.Note = backend.JournalDone, out.Note
+		if makesOrder(act.Kind) {
+			entry.Claimed = orderIDs(out)
+		}
 		if len(out.Messages) > 0 {
 			fresh, _ = e.store.AddMessages(out.Messages)
 		}
@@ -183,10 +214,12 @@ func (e *Engine) execute(ctx context.Context, a *acct, act backend.Action, t bac
 	default:
 		entry.State, entry.Note = backend.JournalFailed, err.Error()
 	}
-	if jerr := e.store.Journal(entry); jerr != nil {
+	if jerr := e.record(entry); jerr != nil {
 		e.log.Error("journal write failed", "action", act.ID, "err", jerr)
 	}
 	e.post(func() {
+		e.answered(a, act)
+		e.claims.hold(a.info.Name, act.ID, entry.Claimed)
 		e.actionDone(a, entry, out, fresh, err)
 		if entry.State != backend.JournalUnknown {
 			delete(e.flight, fk)
@@ -223,9 +256,16 @@ func (e *Engine) actionDone(a *acct, entry backend.JournalEntry, out backend.Out
 	case backend.JournalUnknown:
 		e.notify(backend.Warning, act.Target, what+": no clear answer — checking with "+a.p.Kind().Label()+" before anything is sent again")
 	case backend.JournalNotDone:
-		e.notify(backend.Warning, act.Target, what+" did not go through (checked with the provider); nothing was charged for it")
+		// The action rides along: a purchase that did not happen can be
+		// repeated from the notice (the UI's buy-again).
+		e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Warning, Key: act.Target, Action: &act,
+			Text: what + " did not go through (checked with the provider); nothing was charged for it", At: e.now()}}})
 	case backend.JournalFailed:
 		msg := err.Error()
+		if pe, ok := backend.AsError(err); ok && pe.State != "" && e.takeState(a, act, pe.State) {
+			msg = fmt.Sprintf("%s did not go through: %s says it is already %s, so it now shows as %s (%s)",
+				what, a.p.Kind().Label(), pe.State, pe.State, err.Error())
+		}
 		if pe, ok := backend.AsError(err); ok && pe.Kind == backend.ErrRefused && pe.RetryAfter > 0 {
 			if l := a.lineByKey(act.Target); l != nil {
 				l.CooldownUntil = e.now().Add(pe.RetryAfter)
@@ -267,53 +307,96 @@ func (e *Engine) applyOutcome(a *acct, out backend.Outcome, fresh []backend.Mess
 	}
 }
 
+// settleFor is how long a lost answer is settled by re-reading before
+// it is left to the next start.
+const settleFor = 10 * time.Minute
+
 // settleLoop re-reads the provider until it can tell whether an action
-// with an unknown outcome happened (worker goroutine).
+// with an unknown outcome happened (worker goroutine). It only reads:
+// nothing is ever sent again.
 func (e *Engine) settleLoop(ctx context.Context, a *acct, entry backend.JournalEntry, fk string) {
 	delay := 2 * time.Second
-	deadline := e.now().Add(10 * time.Minute)
+	deadline := e.now().Add(settleFor)
+	what := describeAction(entry.Action, entry.Target)
+	note := "" // what the provider last said about it
 	for {
 		select {
 		case <-ctx.Done():
-			return // still Unknown in the journal: settled at next start
+			return // still unsettled in the journal: settled at next start
 		case <-e.clock.After(delay):
 		}
-		cctx, cancel := context.WithTimeout(ctx, actionTimeout)
-		st, out, err := a.p.Settle(cctx, entry.Action, entry.Target)
-		cancel()
-		if err == nil && st != backend.SettledUnknown {
-			entry.UpdatedAt = e.now()
-			var fresh []backend.Message
-			if st == backend.SettledHappened {
-				entry.State, entry.Note = backend.JournalHappened, out.Note
-				if len(out.Messages) > 0 {
-					fresh, _ = e.store.AddMessages(out.Messages)
-				}
-			} else {
-				entry.State, entry.Note = backend.JournalNotDone, "the provider shows no effect"
-			}
-			if jerr := e.store.Journal(entry); jerr != nil {
-				e.log.Error("journal write failed", "action", entry.Action.ID, "err", jerr)
-			}
-			e.post(func() {
-				delete(e.flight, fk)
-				e.actionDone(a, entry, out, fresh, nil)
-			})
+		delay = min(delay*2, time.Minute)
+		var t backend.Target
+		var busy bool
+		if !e.ask(ctx, func() { t, busy = e.settleTarget(a, entry) }) {
 			return
+		}
+		st, out, err := backend.SettledUnknown, backend.Outcome{}, error(nil)
+		if !busy {
+			cctx, cancel := context.WithTimeout(ctx, actionTimeout)
+			st, out, err = a.p.Settle(cctx, entry.Action, t)
+			cancel()
+		}
+		if err == nil && st == backend.SettledHappened && makesOrder(entry.Action.Kind) {
+			ids := orderIDs(out)
+			var taken bool
+			if !e.ask(ctx, func() { taken = !e.claims.take(a.info.Name, entry.Action.ID, ids) }) {
+				return
+			}
+			if taken {
+				// Another entry holds that order: look again without it.
+				st, out = backend.SettledUnknown, backend.Outcome{}
+			} else {
+				entry.Claimed = ids
+			}
+		}
+		if err == nil && st != backend.SettledUnknown {
+			e.settled(a, entry, st, out, fk)
+			return
+		}
+		if out.Note != "" && out.Note != note {
+			note = out.Note
+			e.post(func() { e.notify(backend.Warning, entry.Action.Target, what+": "+note) })
 		}
 		if e.now().After(deadline) {
+			text := what + ": still cannot tell whether it happened; it will be checked again at next start — check the provider's site before retrying"
+			if note != "" {
+				text = what + ": still cannot tell whether it happened (" + note + "); it will be checked again at next start"
+			}
 			e.post(func() {
 				delete(e.flight, fk)
-				e.notify(backend.Warning, entry.Action.Target, describeAction(entry.Action, entry.Target)+
-					": still cannot tell whether it happened; it will be checked again at next start — check the provider's site before retrying")
+				e.notify(backend.Warning, entry.Action.Target, text)
 			})
 			return
 		}
-		delay = min(delay*2, time.Minute)
 	}
 }
 
-// resume settles a journal entry left pending by an earlier run.
+// settled journals what re-reading learned and applies it (worker
+// goroutine).
+func (e *Engine) settled(a *acct, entry backend.JournalEntry, st backend.Settled, out backend.Outcome, fk string) {
+	entry.UpdatedAt = e.now()
+	var fresh []backend.Message
+	if st == backend.SettledHappened {
+		entry.State, entry.Note = backend.JournalHappened, out.Note
+		if len(out.Messages) > 0 {
+			fresh, _ = e.store.AddMessages(out.Messages)
+		}
+	} else {
+		entry.State, entry.Note = backend.JournalNotDone, "the provider shows no effect"
+	}
+	if jerr := e.record(entry); jerr != nil {
+		e.log.Error("journal write failed", "action", entry.Action.ID, "err", jerr)
+	}
+	e.post(func() {
+		delete(e.flight, fk)
+		e.actionDone(a, entry, out, fresh, nil)
+	})
+}
+
+// resume settles a journal entry left pending by an earlier run, by
+// reading only: an action the last run journaled but may never have sent
+// is not sent now either.
 func (e *Engine) resume(ctx context.Context, entry backend.JournalEntry) {
 	a := e.accts[entry.Action.Account]
 	if a == nil {
@@ -321,13 +404,33 @@ func (e *Engine) resume(ctx context.Context, entry backend.JournalEntry) {
 			" which is no longer configured: left in the journal")
 		return
 	}
-	fk := flightKey(a.info.Name, entry.Action.Kind, entry.Action.Target)
-	if entry.Action.Kind == backend.ActBuy {
-		fk = flightKey(a.info.Name, entry.Action.Kind, backend.Key(entry.Action.ID))
-	}
+	fk := actionFlight(a.info.Name, entry.Action)
 	e.flight[fk] = true
+	e.out.push(backend.Event{Actions: []backend.JournalEntry{entry}})
 	e.notify(backend.Info, entry.Action.Target, "checking an unfinished action from the last session: "+describeAction(entry.Action, entry.Target))
 	e.spawn(func() { e.settleLoop(ctx, a, entry, fk) })
+}
+
+// takeState applies a refusal that said what the line has become
+// ("already rejected", "expired"): the line shows that state and offers
+// only what its provider still allows (engine goroutine). It reports
+// whether there was a line to update.
+func (e *Engine) takeState(a *acct, act backend.Action, st backend.LineState) bool {
+	l := a.lineByKey(act.Target)
+	if l == nil {
+		return false
+	}
+	l.State = st
+	if r, ok := a.p.(backend.Refiner); ok {
+		l.Line = r.Refine(l.Line)
+	} else {
+		l.Allowed = backend.Allow(backend.ActCheck)
+	}
+	l.Allowed = l.Allowed.Without(act.Kind) // just refused in this state
+	l.Version = e.nextVersion()
+	e.store.Save(backend.StateChange{Lines: []backend.Line{l.Line}})
+	e.out.push(backend.Event{Lines: []backend.Line{a.lineView(l)}})
+	return true
 }
 
 // onCopied records activity and applies the auto-finish policy.

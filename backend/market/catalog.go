@@ -171,7 +171,7 @@ func (p *Provider) boostItem(s BoostService) backend.CatalogItem {
 		per = 1000
 	}
 	return backend.CatalogItem{ID: s.ID, Label: label, Price: p.money(s.Rate, s.HasRate, s.Currency), Stock: -1,
-		Per: per, Note: strings.Join(notes, " · ")}
+		Per: per, Min: s.Min, Max: s.Max, Note: strings.Join(notes, " · ")}
 }
 
 func (p *Provider) logsItem(c LogCategory) backend.CatalogItem {
