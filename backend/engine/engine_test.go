@@ -59,8 +59,16 @@ func hasNotice(sub string) func(backend.Event) bool {
 // Cleanup stops the engine and waits for Run to return.
 func startEngine(t *testing.T, store backend.Store, specs ...AccountSpec) (*Engine, *collector) {
 	t.Helper()
+	return startEngineWith(t, Options{Store: store}, specs...)
+}
+
+// startEngineWith is startEngine with more options (the clock is the
+// fakes' own).
+func startEngineWith(t *testing.T, opts Options, specs ...AccountSpec) (*Engine, *collector) {
+	t.Helper()
 	clock := fakeOf(specs[0].Provider).clock
-	e, err := New(specs, Options{Store: store, Clock: clock})
+	opts.Clock = clock
+	e, err := New(specs, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,13 +87,10 @@ func startEngine(t *testing.T, store backend.Store, specs ...AccountSpec) (*Engi
 	return e, c
 }
 
-// fakeOf finds the fake under a wrapping provider.
+// fakeOf finds the fake under a wrapping provider (wrappers embed it).
 func fakeOf(p backend.Provider) *fakeProvider {
-	switch f := p.(type) {
-	case *fakeProvider:
-		return f
-	case *orderRecorder:
-		return f.fakeProvider
+	if f, ok := p.(interface{ fake() *fakeProvider }); ok {
+		return f.fake()
 	}
 	panic("not a fake provider")
 }

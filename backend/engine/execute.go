@@ -171,7 +171,7 @@ func (e *Engine) execute(ctx context.Context, a *acct, act backend.Action, t bac
 	case err == nil:
 		entry.State, entry.Note = backend.JournalDone, out.Note
 		if len(out.Messages) > 0 {
-			fresh, _ = e.store.AddMessages(out.Messages)
+			fresh = e.admit(out.Messages)
 		}
 	case backend.KindOf(err) == backend.ErrOutcomeUnknown:
 		entry.State, entry.Note = backend.JournalUnknown, err.Error()
@@ -284,7 +284,7 @@ func (e *Engine) settleLoop(ctx context.Context, a *acct, entry backend.JournalE
 			if st == backend.SettledHappened {
 				entry.State, entry.Note = backend.JournalHappened, out.Note
 				if len(out.Messages) > 0 {
-					fresh, _ = e.store.AddMessages(out.Messages)
+					fresh = e.admit(out.Messages)
 				}
 			} else {
 				entry.State, entry.Note = backend.JournalNotDone, "the provider shows no effect"
@@ -461,8 +461,8 @@ func (e *Engine) add(ctx context.Context, account, id string, tell bool) {
 		defer cancel()
 		l, msgs, err := ad.Lookup(ctx, id)
 		var fresh []backend.Message
-		if err == nil && len(msgs) > 0 {
-			fresh, err = e.store.AddMessages(msgs)
+		if err == nil {
+			fresh = e.admit(msgs)
 		}
 		e.post(func() {
 			if err != nil {
@@ -470,6 +470,9 @@ func (e *Engine) add(ctx context.Context, account, id string, tell bool) {
 					e.notify(backend.Failure, "", "add "+id+": "+err.Error())
 				} else {
 					e.log.Warn("cannot watch order", "account", account, "id", id, "err", err)
+					if backend.KindOf(err) == backend.ErrNotFound {
+						e.unwatch(a, id)
+					}
 				}
 				return
 			}
