@@ -52,13 +52,7 @@ func TestWatchedOrdersSurviveDamagedState(t *testing.T) {
 // keeps everything it held.
 func TestLedgerSchema1GainsWatchedOrders(t *testing.T) {
 	dir := t.TempDir()
-	s := openStore(t, dir, Options{})
-	if _, err := s.AddMessages([]backend.Message{sampleMessage(lineKey(1), "m", t0)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	populate(t, dir)
 	handMade(t, filepath.Join(dir, ledgerFile), func(tx *bolt.Tx) error {
 		if err := tx.DeleteBucket(bucketWatched); err != nil {
 			return err
@@ -66,13 +60,16 @@ func TestLedgerSchema1GainsWatchedOrders(t *testing.T) {
 		return setSchema(tx, 1)
 	})
 
-	s = openStore(t, dir, Options{})
+	s := openStore(t, dir, Options{})
 	s.Save(backend.StateChange{Watch: []backend.Key{nonvoipKey("1")}})
 	snap, err := s.Load()
 	if err != nil || !slices.Equal(snap.Watched, []backend.Key{nonvoipKey("1")}) {
 		t.Fatalf("watched on a migrated ledger: %v, %v", snap.Watched, err)
 	}
-	if msgs, err := s.Messages(lineKey(1), 0); err != nil || len(msgs) != 1 {
+	if len(snap.Lines) != damageLines || len(snap.Pending) != 2 {
+		t.Fatalf("after the migration: %d lines, %d pending", len(snap.Lines), len(snap.Pending))
+	}
+	if msgs, err := s.Messages(lineKey(0), 0); err != nil || len(msgs) != 10 {
 		t.Fatalf("messages after the migration: %d, %v", len(msgs), err)
 	}
 	if err := s.Close(); err != nil {

@@ -50,14 +50,23 @@ func lastSaved(t *testing.T, s *memStore, k backend.Key) backend.Line {
 	return backend.Line{}
 }
 
+// oneLine runs an engine (with opts, store in opts.Store or a new one)
+// over a fake provider of kind holding one waiting line.
+func oneLine(t *testing.T, kind backend.ProviderKind, allowed backend.ActionSet, opts Options) (*fakeProvider, backend.Line, *memStore, *Engine, *collector) {
+	t.Helper()
+	f := newFake(kind, "a", kind != backend.NonVoip, 600)
+	l := f.addLine("1", backend.LineWaiting, allowed)
+	store := newMemStore()
+	opts.Store = store
+	e, c := startEngineWith(t, opts, AccountSpec{Provider: f, Budget: f.budget})
+	return f, l, store, e, c
+}
+
 // A reuse opens a new receiving window: the old code goes to the
 // history, the line waits, and a listing that still carries the old code
 // and SMS does not bring it back. A new SMS then becomes the code.
 func TestReuseOpensANewWindow(t *testing.T) {
-	f := newFake(backend.NonVoip, "nv", false, 600)
-	l := f.addLine("1", backend.LineWaiting, backend.Allow(backend.ActReject))
-	store := newMemStore()
-	e, c := startEngine(t, store, AccountSpec{Provider: f, Budget: f.budget})
+	f, l, store, e, c := oneLine(t, backend.NonVoip, backend.Allow(backend.ActReject), Options{})
 	f.deliver("1", "1111")
 	c.lineWhere(t, l.Key, func(l backend.Line) bool { return l.Code == "1111" && l.State == backend.LineReceived })
 
@@ -78,7 +87,7 @@ func TestReuseOpensANewWindow(t *testing.T) {
 	f.mu.Lock()
 	f.outcome = backend.Outcome{Done: true, Lines: []backend.Line{reused}}
 	f.mu.Unlock()
-	e.Submit(backend.Action{ID: "reuse-1", Kind: backend.ActReuse, Account: "nv", Target: l.Key})
+	e.Submit(backend.Action{ID: "reuse-1", Kind: backend.ActReuse, Account: "a", Target: l.Key})
 	w := c.lineWhere(t, l.Key, func(l backend.Line) bool { return !l.WindowAt.IsZero() })
 	// From now on the provider's listing still carries the old code and
 	// the old SMS (same id) comes back with every read.
@@ -116,10 +125,7 @@ func TestReuseOpensANewWindow(t *testing.T) {
 // when Switchboard saw them, and the provider's date is clamped where the
 // message enters.
 func TestFutureDatedMessageDoesNotPinTheCode(t *testing.T) {
-	f := newFake(backend.FiveSim, "5sim", true, 600)
-	l := f.addLine("1", backend.LineWaiting, backend.Allow(backend.ActCancel))
-	store := newMemStore()
-	_, c := startEngine(t, store, AccountSpec{Provider: f, Budget: f.budget})
+	f, l, store, _, c := oneLine(t, backend.FiveSim, backend.Allow(backend.ActCancel), Options{})
 	far := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.deliverMsg("1", backend.Message{ID: "forged", Text: "code 999999", Code: "999999", ReceivedAt: far})
 	c.lineWhere(t, l.Key, func(l backend.Line) bool { return l.Code == "999999" })
@@ -193,11 +199,8 @@ func (h *logCounter) about(sub string) []string {
 // the storage health says so once, and once the disk writes again the
 // held messages are written and the mark clears.
 func TestFullDiskShowsCodesUnsavedThenSavesThem(t *testing.T) {
-	f := newFake(backend.FiveSim, "5sim", true, 600)
-	l := f.addLine("1", backend.LineWaiting, backend.Allow(backend.ActCancel))
-	store := newMemStore()
 	logs := &logCounter{}
-	e, c := startEngineWith(t, Options{Store: store, Log: slog.New(logs)}, AccountSpec{Provider: f, Budget: f.budget})
+	f, l, store, e, c := oneLine(t, backend.FiveSim, backend.Allow(backend.ActCancel), Options{Log: slog.New(logs)})
 	c.lineWhere(t, l.Key, func(backend.Line) bool { return true })
 
 	store.full.Store(true)
@@ -386,10 +389,7 @@ func TestMergeAsksTheProviderToRefine(t *testing.T) {
 // it is the newest SMS, so it replaces the line's earlier code; a clear
 // code after it wins again.
 func TestAmbiguousSMSShowsItsCandidates(t *testing.T) {
-	f := newFake(backend.FiveSim, "5sim", true, 600)
-	l := f.addLine("1", backend.LineWaiting, backend.Allow(backend.ActCancel))
-	store := newMemStore()
-	_, c := startEngine(t, store, AccountSpec{Provider: f, Budget: f.budget})
+	f, l, store, _, c := oneLine(t, backend.FiveSim, backend.Allow(backend.ActCancel), Options{})
 	f.deliver("1", "1111")
 	c.lineWhere(t, l.Key, func(l backend.Line) bool { return l.Code == "1111" })
 	sleepFake(t, f.clock, time.Second)
