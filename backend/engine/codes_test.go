@@ -125,7 +125,7 @@ func TestReuseOpensANewWindow(t *testing.T) {
 // when Switchboard saw them, and the provider's date is clamped where the
 // message enters.
 func TestFutureDatedMessageDoesNotPinTheCode(t *testing.T) {
-	f, l, store, _, c := oneLine(t, backend.FiveSim, backend.Allow(backend.ActCancel), Options{})
+	f, l, store, e, c := oneLine(t, backend.FiveSim, backend.Allow(backend.ActCancel), Options{})
 	far := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.deliverMsg("1", backend.Message{ID: "forged", Text: "code 999999", Code: "999999", ReceivedAt: far})
 	c.lineWhere(t, l.Key, func(l backend.Line) bool { return l.Code == "999999" })
@@ -142,10 +142,32 @@ func TestFutureDatedMessageDoesNotPinTheCode(t *testing.T) {
 		}
 	}
 	hist, _ := store.Messages(l.Key, 0)
-	for _, m := range hist {
+	shown, _ := e.History(l.Key, 0) // what the screen shows
+	if len(hist) != 2 || len(shown) != 2 {
+		t.Fatalf("%d messages stored, %d shown, want 2", len(hist), len(shown))
+	}
+	for _, m := range append(hist, shown...) {
 		if m.ReceivedAt.After(limit) || m.SeenAt.IsZero() {
-			t.Fatalf("message %s stored with time %s, seen %s", m.ID, m.ReceivedAt, m.SeenAt)
+			t.Fatalf("message %s kept with time %s, seen %s", m.ID, m.ReceivedAt, m.SeenAt)
 		}
+	}
+}
+
+// A date stored before dates were clamped where they enter is clamped
+// when shown.
+func TestHistoryClampsDatesStoredBefore(t *testing.T) {
+	f := newFake(backend.FiveSim, "5sim", true, 600)
+	store := newMemStore()
+	k := backend.MakeKey(backend.FiveSim, "5sim", backend.ItemLine, "1")
+	seen := testStart.Add(-time.Hour)
+	_, _ = store.AddMessages([]backend.Message{{ID: "old", Line: k, Code: "999999",
+		ReceivedAt: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), SeenAt: seen}})
+	e, err := New([]AccountSpec{{Provider: f, Budget: f.budget}}, Options{Store: store, Clock: f.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hist, _ := e.History(k, 0); len(hist) != 1 || !hist[0].ReceivedAt.Equal(seen) {
+		t.Fatalf("history %+v, want the 2099 date shown as when it was seen", hist)
 	}
 }
 
@@ -466,5 +488,21 @@ func TestAutoCancelCountsFromTheWindow(t *testing.T) {
 	}
 	if at := f.doCalls[1].CreatedAt; at.Sub(w.WindowAt) < time.Minute {
 		t.Fatalf("auto-cancel %s after the window opened, want a minute", at.Sub(w.WindowAt))
+	}
+}
+
+// A code saved in state.db with a future date (before dates were clamped)
+// does not stay pinned after the upgrade.
+func TestCodeSavedWithAFutureDateIsNotPinned(t *testing.T) {
+	f := newFake(backend.FiveSim, "5sim", true, 600)
+	l := f.addLine("1", backend.LineWaiting, backend.Allow(backend.ActCancel))
+	saved := l
+	saved.State, saved.Code, saved.CodeAt = backend.LineReceived, "999999", time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	store := newMemStore()
+	store.snap.Lines = []backend.Line{saved}
+	_, c := startEngine(t, store, AccountSpec{Provider: f, Budget: f.budget})
+	f.deliver("1", "123456")
+	if got := c.lineWhere(t, l.Key, func(l backend.Line) bool { return l.Code != "999999" }); got.Code != "123456" {
+		t.Fatalf("code %q, want the new one", got.Code)
 	}
 }
