@@ -506,3 +506,22 @@ func TestCodeSavedWithAFutureDateIsNotPinned(t *testing.T) {
 		t.Fatalf("code %q, want the new one", got.Code)
 	}
 }
+
+// An SMS no line can show is dropped where it enters: it must not make
+// the ledger refuse every later write.
+func TestMessageWithoutALineDoesNotBlockTheLedger(t *testing.T) {
+	f := newFake(backend.FiveSim, "5sim", true, 600)
+	store := newMemStore()
+	e, err := New([]AccountSpec{{Provider: f, Budget: f.budget}}, Options{Store: store, Clock: f.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := backend.MakeKey(backend.FiveSim, "5sim", backend.ItemLine, "1")
+	fresh := e.admit([]backend.Message{{ID: "lost", Text: "code 1111"}, {ID: "ok", Line: k, Text: "code 2222", Code: "2222"}})
+	if len(fresh) != 1 || fresh[0].ID != "ok" || fresh[0].Unsaved {
+		t.Fatalf("admitted %+v", fresh)
+	}
+	if stored, _ := store.Messages(k, 0); len(stored) != 1 {
+		t.Fatalf("stored %+v", stored)
+	}
+}

@@ -69,6 +69,11 @@ func (s *memStore) AddMessages(msgs []backend.Message) ([]backend.Message, error
 	if s.full.Load() {
 		return nil, errDiskFull
 	}
+	for _, m := range msgs {
+		if m.Line == "" {
+			return nil, errors.New("message without a line") // as the cache refuses it
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var fresh []backend.Message

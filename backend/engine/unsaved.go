@@ -40,7 +40,13 @@ func refOf(m backend.Message) msgRef { return msgRef{m.Line, m.ID} }
 // returns the messages not seen before.
 func (e *Engine) admit(msgs []backend.Message) []backend.Message {
 	now := e.now()
-	msgs = prepare(msgs, now)
+	msgs = slices.DeleteFunc(prepare(msgs, now), func(m backend.Message) bool {
+		if m.Line == "" { // no line shows it, and the ledger would refuse the whole batch every time
+			e.log.Warn("an SMS without a line was dropped", "id", m.ID, "sender", m.Sender)
+			return true
+		}
+		return false
+	})
 	h := &e.held
 	h.writing.Lock()
 	defer h.writing.Unlock()
