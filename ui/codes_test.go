@@ -27,6 +27,14 @@ func codeBoard(t *testing.T, lines ...backend.Line) (*dash, *clipboard) {
 	return d, clip
 }
 
+// nothingCopied fails the test if anything reached the clipboard.
+func (c *clipboard) nothingCopied(t *testing.T, when string) {
+	t.Helper()
+	if got := c.get(); got != "" {
+		t.Fatalf("%s: copied %q", when, got)
+	}
+}
+
 func codeLine(id string) backend.Line {
 	return backend.Line{Key: backend.MakeKey(backend.FiveSim, "5sim-main", backend.ItemLine, id), Account: "5sim-main",
 		Provider: backend.FiveSim, ID: id, Number: "+79001234567", Service: "telegram", Country: "RU",
@@ -47,14 +55,10 @@ func TestAmbiguousCodeAsksWhichToCopy(t *testing.T) {
 
 	d.key("c")
 	d.waitFor("the choice", contains("Which code?"))
-	if clip.get() != "" {
-		t.Fatalf("c copied %q before a choice", clip.get())
-	}
+	clip.nothingCopied(t, "c before a choice")
 	d.key("esc")
 	d.waitFor("the choice closed", contains("nothing copied"))
-	if clip.get() != "" {
-		t.Fatalf("esc copied %q", clip.get())
-	}
+	clip.nothingCopied(t, "esc")
 
 	d.key("c")
 	d.waitFor("the choice", contains("Which code?"))
@@ -93,9 +97,7 @@ func TestCodeChoiceRefusesAChangedCode(t *testing.T) {
 	d.waitFor("the new code", contains("9999"))
 	d.key("1")
 	d.waitFor("the refusal", contains("changed meanwhile"))
-	if clip.get() != "" {
-		t.Fatalf("copied %q from a choice that is no longer the line's code", clip.get())
-	}
+	clip.nothingCopied(t, "a choice that is no longer the line's code")
 }
 
 // The toast for an arriving ambiguous SMS names no single code.
@@ -121,9 +123,7 @@ func TestNewWindowCopiesNothing(t *testing.T) {
 	d, clip := codeBoard(t, l)
 	d.key("c")
 	d.waitFor("the reason", contains("new receiving window"))
-	if clip.get() != "" {
-		t.Fatalf("copied %q from a window with no code", clip.get())
-	}
+	clip.nothingCopied(t, "a window with no code")
 }
 
 // A ledger that cannot write says so in red in the status bar, and the

@@ -62,6 +62,21 @@ func oneLine(t *testing.T, kind backend.ProviderKind, allowed backend.ActionSet,
 	return f, l, store, e, c
 }
 
+// idleEngine builds an engine over the given fakes (on the first one's
+// clock) without running it: tests call its merge functions directly.
+func idleEngine(t *testing.T, store *memStore, ps ...backend.Provider) *Engine {
+	t.Helper()
+	var specs []AccountSpec
+	for _, p := range ps {
+		specs = append(specs, AccountSpec{Provider: p, Budget: fakeOf(p).budget})
+	}
+	e, err := New(specs, Options{Store: store, Clock: fakeOf(ps[0]).clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 // A reuse opens a new receiving window: the old code goes to the
 // history, the line waits, and a listing that still carries the old code
 // and SMS does not bring it back. A new SMS then becomes the code.
@@ -162,10 +177,7 @@ func TestHistoryClampsDatesStoredBefore(t *testing.T) {
 	seen := testStart.Add(-time.Hour)
 	_, _ = store.AddMessages([]backend.Message{{ID: "old", Line: k, Code: "999999",
 		ReceivedAt: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), SeenAt: seen}})
-	e, err := New([]AccountSpec{{Provider: f, Budget: f.budget}}, Options{Store: store, Clock: f.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := idleEngine(t, store, f)
 	if hist, _ := e.History(k, 0); len(hist) != 1 || !hist[0].ReceivedAt.Equal(seen) {
 		t.Fatalf("history %+v, want the 2099 date shown as when it was seen", hist)
 	}
@@ -354,11 +366,7 @@ func TestUnlistedOrdersAreWatchedUntilDropped(t *testing.T) {
 	store := newMemStore()
 	old := p.addLine("1", backend.LineWaiting, 0)
 	store.snap.Lines = []backend.Line{old} // known from before the watched set existed
-	e, err := New([]AccountSpec{{Provider: p, Budget: p.budget}, {Provider: listed, Budget: listed.budget}},
-		Options{Store: store, Clock: p.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := idleEngine(t, store, p, listed)
 	if got := store.saved().Watch; !slices.Equal(got, []backend.Key{old.Key}) {
 		t.Fatalf("orders from state.db not added to the watched set: %v", got)
 	}
@@ -390,10 +398,7 @@ func (refiningFake) Refine(l backend.Line) backend.Line {
 // provider re-derives what the line allows.
 func TestMergeAsksTheProviderToRefine(t *testing.T) {
 	p := refiningFake{newFake(backend.FiveSim, "5sim", true, 600)}
-	e, err := New([]AccountSpec{{Provider: p, Budget: p.budget}}, Options{Store: newMemStore(), Clock: p.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := idleEngine(t, newMemStore(), p)
 	ac := e.accts["5sim"]
 	bought := p.addLine("1", backend.LineWaiting, backend.Allow(backend.ActCancel))
 	bought.Extra = map[string]string{"reuse": "1"}
@@ -437,10 +442,7 @@ func TestAmbiguousSMSShowsItsCandidates(t *testing.T) {
 func TestListingOfNewLinesKeepsEveryOne(t *testing.T) {
 	f := newFake(backend.FiveSim, "5sim", true, 600)
 	store := newMemStore()
-	e, err := New([]AccountSpec{{Provider: f, Budget: f.budget}}, Options{Store: store, Clock: f.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := idleEngine(t, store, f)
 	var lines []backend.Line
 	for _, id := range []string{"1", "2", "3"} {
 		lines = append(lines, f.addLine(id, backend.LineWaiting, 0))
@@ -512,10 +514,7 @@ func TestCodeSavedWithAFutureDateIsNotPinned(t *testing.T) {
 func TestMessageWithoutALineDoesNotBlockTheLedger(t *testing.T) {
 	f := newFake(backend.FiveSim, "5sim", true, 600)
 	store := newMemStore()
-	e, err := New([]AccountSpec{{Provider: f, Budget: f.budget}}, Options{Store: store, Clock: f.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := idleEngine(t, store, f)
 	k := backend.MakeKey(backend.FiveSim, "5sim", backend.ItemLine, "1")
 	fresh := e.admit([]backend.Message{{ID: "lost", Text: "code 1111"}, {ID: "ok", Line: k, Text: "code 2222", Code: "2222"}})
 	if len(fresh) != 1 || fresh[0].ID != "ok" || fresh[0].Unsaved {
