@@ -358,6 +358,23 @@ func TestWatchedOrdersAreLookedUpWhenStateLostThem(t *testing.T) {
 	}
 }
 
+// A watched order the provider no longer knows is forgotten, so it is
+// not looked up at every start.
+func TestWatchedOrderTheProviderForgotIsUnwatched(t *testing.T) {
+	p := unlisted("nv")
+	gone := backend.MakeKey(backend.NonVoip, "nv", backend.ItemLine, "146100")
+	store := newMemStore()
+	store.snap.Watched = []backend.Key{gone}
+	startEngine(t, store, AccountSpec{Provider: p, Budget: p.budget})
+	deadline := time.Now().Add(10 * time.Second)
+	for !slices.Contains(store.saved().Unwatch, gone) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the gone order is still watched (looked up %v)", p.lookups())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // The engine writes the watched set: when it first learns an order of a
 // provider that cannot list, and when it stops showing it.
 func TestUnlistedOrdersAreWatchedUntilDropped(t *testing.T) {
