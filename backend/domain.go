@@ -242,10 +242,12 @@ type Line struct {
 	HasAuto   bool      // the line supports auto-renew at all
 	Allowed   ActionSet // what the operator may do now
 	// Code is the newest code of the line's current receiving window and
-	// when Switchboard first saw it (its own clock: a provider's timestamp
-	// can be wrong or forged, so it orders nothing). The engine fills it
-	// from the messages it stores; adapters may set it from the
-	// provider's own field.
+	// when it arrived: when Switchboard first saw it, or earlier if the
+	// provider's clamped date says so (never later). A provider's
+	// timestamp can be wrong or forged, so it orders nothing: codes are
+	// ordered by when Switchboard saw them. The engine fills it from the
+	// messages it stores; adapters may set it from the provider's own
+	// field.
 	Code   string
 	CodeAt time.Time
 	// Candidates holds the codes of an ambiguous newest SMS ("1234 or

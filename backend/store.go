@@ -51,12 +51,17 @@ type Snapshot struct {
 	Leases   []Lease
 	Jobs     []Job
 	Pending  []JournalEntry
+	// Watched lists the orders of providers that cannot list them
+	// (NonVoip), kept in the ledger: a state.db that lost some of them
+	// (damaged, rebuilt) is made good by looking them up again.
+	Watched []Key
 	// Notes tell the operator about the store itself ("state.db was
 	// damaged and moved aside to …; rebuilding from the providers").
 	Notes []string
 }
 
-// StateChange is a batch of upserts and deletions for state.db.
+// StateChange is a batch of upserts and deletions for state.db, and of
+// changes to the ledger's set of watched orders (Snapshot.Watched).
 type StateChange struct {
 	Accounts     []Account
 	Lines        []Line
@@ -65,12 +70,14 @@ type StateChange struct {
 	DeleteLines  []Key
 	DeleteLeases []Key
 	DeleteJobs   []Key
+	Watch        []Key // orders the engine learned of (providers that cannot list)
+	Unwatch      []Key // orders it stopped showing
 }
 
 // Empty reports whether the change holds nothing.
 func (c StateChange) Empty() bool {
 	return len(c.Accounts)+len(c.Lines)+len(c.Leases)+len(c.Jobs)+
-		len(c.DeleteLines)+len(c.DeleteLeases)+len(c.DeleteJobs) == 0
+		len(c.DeleteLines)+len(c.DeleteLeases)+len(c.DeleteJobs)+len(c.Watch)+len(c.Unwatch) == 0
 }
 
 // JournalState is where an action stands.

@@ -27,6 +27,10 @@ var (
 	bucketJournal        = []byte("journal")         // action id → entry
 	bucketJournalByTime  = []byte("journal-by-time") // updated · action id → nothing
 	bucketJournalPending = []byte("journal-pending") // action id → nothing, while not settled
+
+	// Orders of providers that cannot list them (NonVoip), so a rebuilt
+	// state.db can look them up again (schema 2).
+	bucketWatched = []byte("watched") // line key → nothing
 )
 
 var keySchema = []byte("schema")

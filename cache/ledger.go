@@ -2,8 +2,6 @@ package cache
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -80,7 +78,7 @@ func (s *Store) AddMessages(msgs []backend.Message) ([]backend.Message, error) {
 		}
 		for _, m := range msgs {
 			if m.ID == "" {
-				m.ID = derivedMessageID(m)
+				m.ID = backend.DerivedMessageID(m)
 			}
 			idKey := messageIDKey(m.Line, m.ID)
 			if byID.Get(idKey) != nil {
@@ -115,15 +113,6 @@ func (s *Store) AddMessages(msgs []backend.Message) ([]backend.Message, error) {
 		return nil, err
 	}
 	return fresh, nil
-}
-
-func derivedMessageID(m backend.Message) string {
-	h := sha256.New()
-	for _, part := range []string{string(m.Line), m.ReceivedAt.UTC().Format(time.RFC3339Nano), m.Sender, m.Text} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
-	}
-	return "h:" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // Messages returns a line's messages, newest first (by time received, then

@@ -45,9 +45,10 @@ var ledgerLayout = fileLayout{
 	migrations: []migration{
 		createBuckets(bucketMsgByLine, bucketMsgByID, bucketMsgByTime,
 			bucketJournal, bucketJournalByTime, bucketJournalPending),
+		createBuckets(bucketWatched), // 2: the watched orders
 	},
 	buckets: [][]byte{bucketMsgByLine, bucketMsgByID, bucketMsgByTime,
-		bucketJournal, bucketJournalByTime, bucketJournalPending},
+		bucketJournal, bucketJournalByTime, bucketJournalPending, bucketWatched},
 	records: [][]byte{bucketJournal},
 }
 

@@ -68,9 +68,9 @@ func TestMigrateFromSchema0File(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{stateFile, ledgerFile} {
-		if v := readSchema(t, filepath.Join(dir, f)); v != 1 {
-			t.Errorf("%s schema = %d after migration, want 1", f, v)
+	for _, l := range []fileLayout{stateLayout, ledgerLayout} {
+		if v, want := readSchema(t, filepath.Join(dir, l.name)), uint64(len(l.migrations)); v != want {
+			t.Errorf("%s schema = %d after migration, want %d", l.name, v, want)
 		}
 	}
 	db, _ := bolt.Open(filepath.Join(dir, stateFile), 0o600, &bolt.Options{ReadOnly: true})

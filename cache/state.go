@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -10,19 +11,31 @@ import (
 	"switchboard/backend"
 )
 
-// stateBuckets indexes a stateBatch.
-var stateBuckets = [...][]byte{bucketAccounts, bucketLines, bucketLeases, bucketJobs}
+// batchBuckets indexes a stateBatch: state.db's buckets, then the
+// ledger's watched orders, which change with the lines and so are queued
+// with them (written in a transaction of their own: another file).
+var batchBuckets = [...][]byte{bucketAccounts, bucketLines, bucketLeases, bucketJobs, bucketWatched}
 
 const (
 	slotAccounts = iota
 	slotLines
 	slotLeases
 	slotJobs
+	slotWatched
 )
+
+// slotsOf lists the slots each file holds.
+var (
+	stateSlots  = []int{slotAccounts, slotLines, slotLeases, slotJobs}
+	ledgerSlots = []int{slotWatched}
+)
+
+// watchedMark is a watched order's value: it is present (nil deletes).
+var watchedMark = []byte{}
 
 // stateBatch holds queued writes per bucket: key → encoded record, or nil
 // for a deletion. Later writes to a key replace earlier ones.
-type stateBatch [len(stateBuckets)]map[string][]byte
+type stateBatch [len(batchBuckets)]map[string][]byte
 
 func newStateBatch() stateBatch {
 	var b stateBatch
@@ -54,7 +67,7 @@ func (s *Store) Save(ch backend.StateChange) {
 		rec  []byte
 	}
 	writes := make([]write, 0, len(ch.Accounts)+len(ch.Lines)+len(ch.Leases)+len(ch.Jobs)+
-		len(ch.DeleteLines)+len(ch.DeleteLeases)+len(ch.DeleteJobs))
+		len(ch.DeleteLines)+len(ch.DeleteLeases)+len(ch.DeleteJobs)+len(ch.Watch)+len(ch.Unwatch))
 	for _, a := range ch.Accounts {
 		writes = append(writes, write{slotAccounts, accountKey(a), encodeAccount(a)})
 	}
@@ -75,6 +88,12 @@ func (s *Store) Save(ch backend.StateChange) {
 	}
 	for _, k := range ch.DeleteJobs {
 		writes = append(writes, write{slotJobs, string(k), nil})
+	}
+	for _, k := range ch.Watch {
+		writes = append(writes, write{slotWatched, string(k), watchedMark})
+	}
+	for _, k := range ch.Unwatch {
+		writes = append(writes, write{slotWatched, string(k), nil})
 	}
 
 	s.mu.Lock()
@@ -125,8 +144,8 @@ func (s *Store) writer() {
 	}
 }
 
-// flushState writes the queued batch in one transaction. On failure the
-// batch is queued again under any newer writes.
+// flushState writes the queued batch: one transaction per file. What a
+// file could not take is queued again under any newer writes.
 func (s *Store) flushState() error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
@@ -140,15 +159,49 @@ func (s *Store) flushState() error {
 	s.pending = newStateBatch()
 	s.mu.Unlock()
 
-	err := protect(stateFile, func() error {
-		return s.state.Update(func(tx *bolt.Tx) error {
-			for slot, writes := range batch {
+	var errs []error
+	for _, f := range []struct {
+		db    *bolt.DB
+		name  string
+		slots []int
+	}{{s.state, stateFile, stateSlots}, {s.ledger, ledgerFile, ledgerSlots}} {
+		err := writeSlots(f.db, f.name, batch, f.slots)
+		if err == nil {
+			continue
+		}
+		s.mu.Lock()
+		for _, slot := range f.slots {
+			for k, rec := range batch[slot] {
+				if _, newer := s.pending[slot][k]; !newer {
+					s.pending[slot][k] = rec
+				}
+			}
+		}
+		s.mu.Unlock()
+		errs = append(errs, fmt.Errorf("cache: writing %s: %w", f.name, err))
+	}
+	return errors.Join(errs...)
+}
+
+// writeSlots writes some slots of a batch to one file in one transaction.
+func writeSlots(db *bolt.DB, file string, batch stateBatch, slots []int) error {
+	n := 0
+	for _, slot := range slots {
+		n += len(batch[slot])
+	}
+	if n == 0 {
+		return nil
+	}
+	return protect(file, func() error {
+		return db.Update(func(tx *bolt.Tx) error {
+			for _, slot := range slots {
+				writes := batch[slot]
 				if len(writes) == 0 {
 					continue
 				}
-				b := tx.Bucket(stateBuckets[slot])
+				b := tx.Bucket(batchBuckets[slot])
 				if b == nil {
-					return fmt.Errorf("bucket %s is missing", stateBuckets[slot])
+					return fmt.Errorf("bucket %s is missing", batchBuckets[slot])
 				}
 				keys := make([]string, 0, len(writes))
 				for k := range writes {
@@ -170,19 +223,6 @@ func (s *Store) flushState() error {
 			return nil
 		})
 	})
-	if err != nil {
-		s.mu.Lock()
-		for slot, writes := range batch {
-			for k, rec := range writes {
-				if _, newer := s.pending[slot][k]; !newer {
-					s.pending[slot][k] = rec
-				}
-			}
-		}
-		s.mu.Unlock()
-		return fmt.Errorf("cache: writing state.db: %w", err)
-	}
-	return nil
 }
 
 // Load returns the saved state (after writing anything queued), sorted by
@@ -222,7 +262,26 @@ func (s *Store) Load() (backend.Snapshot, error) {
 	if snap.Pending, err = s.pendingEntries(); err != nil {
 		return backend.Snapshot{Notes: snap.Notes}, err
 	}
+	if snap.Watched, err = s.watchedOrders(); err != nil {
+		return backend.Snapshot{Notes: snap.Notes}, err
+	}
 	return snap, nil
+}
+
+// watchedOrders lists the ledger's watched orders in key order.
+func (s *Store) watchedOrders() ([]backend.Key, error) {
+	var out []backend.Key
+	err := s.ledgerTx(false, func(tx *bolt.Tx) error {
+		b, err := ledgerBucket(tx, bucketWatched)
+		if err != nil {
+			return err
+		}
+		return b.ForEach(func(k, _ []byte) error {
+			out = append(out, backend.Key(k))
+			return nil
+		})
+	})
+	return out, err
 }
 
 // loadBucket decodes every record of a bucket in key order.

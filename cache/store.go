@@ -4,8 +4,10 @@
 //   - state.db holds what the providers can give back (accounts, lines,
 //     leases, jobs — and NonVoip's orders, which only Switchboard knows of).
 //     If it is damaged it is moved aside and rebuilt.
-//   - ledger.db holds what they cannot: every SMS ever seen and the action
-//     journal. It is never moved or rebuilt behind the operator's back.
+//   - ledger.db holds what they cannot: every SMS ever seen, the action
+//     journal, and the keys of the orders only Switchboard knows of (so a
+//     rebuilt state.db can look them up again). It is never moved or
+//     rebuilt behind the operator's back.
 //
 // Message and journal writes are durable (committed with fsync) before they
 // return; state writes are queued and batched by a background writer.
@@ -192,7 +194,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		}
 		s.notes = append(s.notes, fmt.Sprintf(
 			"state.db was damaged (%s); moved aside to %s; rebuilding from the providers "+
-				"(NonVoip orders live only there: add them again by id)", damageCause(err), aside))
+				"(NonVoip orders the ledger lists as watched are looked up again)", damageCause(err), aside))
 		state, err = openFile(statePath, stateLayout, opts.LockTimeout)
 	}
 	if err != nil {

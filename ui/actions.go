@@ -247,19 +247,32 @@ func balanceAfter(before, after backend.Money) string {
 	return fmt.Sprintf("%s → %s", before.String(), after.String())
 }
 
-// copyCode copies the selected line's latest code, and only the code.
+// copyCode copies the selected line's latest code, and only the code; an
+// ambiguous SMS asks which of its codes.
 func (m *Model) copyCode() tea.Cmd {
 	l, ok := m.selectedLine()
 	switch {
 	case !ok:
 		m.setStatus("select a line to copy its code")
 		return nil
+	case len(l.Candidates) > 0:
+		m.dialog = &codeChoice{line: l.Key, label: lineLabel(l), codes: l.Candidates}
+		return nil
+	case l.Code == "" && !l.WindowAt.IsZero():
+		m.setStatus("nothing copied: no code yet in the new receiving window of " + lineLabel(l) +
+			" (its earlier code is history: enter shows it)")
+		return nil
 	case l.Code == "":
 		m.setStatus("no code yet on " + lineLabel(l))
 		return nil
 	}
-	m.o.Backend.Copied(l.Key)
-	return copyCmd(m.o.Clipboard, l.Code, "code "+l.Code)
+	return m.copyLineCode(l.Key, l.Code)
+}
+
+// copyLineCode copies a line's code and tells the engine (auto-finish).
+func (m *Model) copyLineCode(k backend.Key, code string) tea.Cmd {
+	m.o.Backend.Copied(k)
+	return copyCmd(m.o.Clipboard, code, "code "+code)
 }
 
 // copyCmd writes the system clipboard in a command; when that is not

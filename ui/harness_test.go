@@ -197,26 +197,31 @@ func (w wrapper) View() tea.View { return w.m.View() }
 
 // dash is the dashboard running in a teatest program.
 type dash struct {
-	st *stack
+	t  *testing.T
 	tm *teatest.TestModel
 }
 
 // open starts the dashboard on the settled state, relaying later engine
 // events.
 func (st *stack) open(w, h int, initial backend.Event) *dash {
-	km := keymap.Default()
-	m := ui.New(ui.Options{Backend: st.eng, Initial: initial, Accounts: st.eng.Accounts(), Theme: "dark",
-		Keys: km, Thresholds: views.Thresholds(config.DefaultThresholds), Now: st.now, Clipboard: st.clip.write})
-	tm := teatest.NewTestModel(st.t, wrapper{m}, teatest.WithInitialTermSize(w, h),
-		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI256)))
-	d := &dash{st: st, tm: tm}
+	d := openDash(st.t, w, h, ui.Options{Backend: st.eng, Initial: initial, Accounts: st.eng.Accounts(),
+		Now: st.now, Clipboard: st.clip.write})
 	go func() {
 		for ev := range st.evs {
-			tm.Send(ui.EventMsg{Event: ev})
+			d.tm.Send(ui.EventMsg{Event: ev})
 		}
 	}()
-	st.t.Cleanup(func() { _ = tm.Quit() })
 	return d
+}
+
+// openDash runs a dashboard (dark theme, default keys and thresholds) in
+// a teatest program.
+func openDash(t *testing.T, w, h int, o ui.Options) *dash {
+	o.Theme, o.Keys, o.Thresholds = "dark", keymap.Default(), views.Thresholds(config.DefaultThresholds)
+	tm := teatest.NewTestModel(t, wrapper{ui.New(o)}, teatest.WithInitialTermSize(w, h),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI256)))
+	t.Cleanup(func() { _ = tm.Quit() })
+	return &dash{t: t, tm: tm}
 }
 
 // screen is the current frame with styles removed.
@@ -236,14 +241,14 @@ func (d *dash) raw() string {
 	case s := <-ch:
 		return s
 	case <-time.After(5 * time.Second):
-		d.st.t.Fatal("the dashboard did not answer")
+		d.t.Fatal("the dashboard did not answer")
 		return ""
 	}
 }
 
 // waitFor polls the screen until cond holds.
 func (d *dash) waitFor(what string, cond func(string) bool) string {
-	d.st.t.Helper()
+	d.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		s := d.screen()
@@ -251,7 +256,7 @@ func (d *dash) waitFor(what string, cond func(string) bool) string {
 			return s
 		}
 		if time.Now().After(deadline) {
-			d.st.t.Fatalf("screen never showed %s:\n%s", what, s)
+			d.t.Fatalf("screen never showed %s:\n%s", what, s)
 		}
 		time.Sleep(40 * time.Millisecond)
 	}

@@ -7,6 +7,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,6 +97,7 @@ type Model struct {
 	toasts   []toast
 	status   string // why a key did not apply, until statusAt+5s
 	statusAt time.Time
+	storage  *backend.StorageHealth // the ledger cannot write, while set
 
 	dialog  modal
 	help    *helpView
@@ -182,8 +184,11 @@ func (m *Model) apply(ev backend.Event) {
 }
 
 // announce shows what an event tells the operator: new codes, notices,
-// offers, results.
+// offers, results, the ledger's health.
 func (m *Model) announce(ev backend.Event) {
+	if ev.Storage != nil {
+		m.storageChanged(*ev.Storage)
+	}
 	if len(ev.Messages) > 0 {
 		m.lines.AddMessages(ev.Messages)
 		if m.showDet {
@@ -225,15 +230,17 @@ func (m *Model) announce(ev backend.Event) {
 
 // codeToast announces codes that just arrived, one toast per event: the
 // lines pane already shows every code, so history found by a first sync
-// stays quiet.
+// stays quiet, and so does an SMS that is not its line's code (an earlier
+// window's): the toast names only what `c` copies.
 func (m *Model) codeToast(msgs []backend.Message) {
 	now := m.clock()
 	var fresh []backend.Message
 	for _, msg := range msgs {
-		if msg.Code != "" && now.Sub(msg.ReceivedAt) < time.Minute {
-			if _, ok := m.data.Lines[msg.Line]; ok {
-				fresh = append(fresh, msg)
-			}
+		if (msg.Code == "" && len(msg.Candidates) == 0) || now.Sub(msg.ReceivedAt) >= time.Minute {
+			continue
+		}
+		if l, ok := m.data.Lines[msg.Line]; ok && l.Code == msg.Code && slices.Equal(l.Candidates, msg.Candidates) {
+			fresh = append(fresh, msg)
 		}
 	}
 	if len(fresh) == 0 {
@@ -246,11 +253,18 @@ func (m *Model) codeToast(msgs []backend.Message) {
 		}
 	}
 	l := m.data.Lines[newest.Line]
-	text := "code " + newest.Code + " · " + lineLabel(l)
+	text, hint := "code "+newest.Code, " — c copies"
+	if len(newest.Candidates) > 0 {
+		text, hint = itoa(len(newest.Candidates))+" possible codes", " — c chooses"
+	}
+	if newest.Unsaved {
+		text += " (not saved)"
+	}
+	text += " · " + lineLabel(l)
 	if len(fresh) > 1 {
 		text = itoa(len(fresh)) + " new codes · newest " + text
 	}
-	m.tagToast(backend.Success, "code", text+" — c copies")
+	m.tagToast(backend.Success, "code", text+hint)
 }
 
 // Update routes messages: dialogs first, then global keys, then the

@@ -98,6 +98,9 @@ func (m *Model) statusBar() string {
 	if m.o.Demo {
 		left = append(left, t.Badge.Render("DEMO"))
 	}
+	if note := m.storageNote(); note != "" {
+		left = append(left, note)
+	}
 	left = append(left, m.healthSummary())
 	right := ""
 	switch {

@@ -109,7 +109,9 @@ func (d *Detail) View(now time.Time) string {
 	}
 	t := d.t
 	if l, ok := d.data.Lines[d.key]; ok {
-		if big := BigCode(l.Code); big != nil {
+		if len(l.Candidates) > 0 {
+			add(" "+t.Warn.Render(CodesMark(l)+" c chooses")+"  "+candidatesOn(t, l), " ")
+		} else if big := BigCode(l.Code); big != nil {
 			for _, r := range big {
 				add(" " + t.CodeBig.Render(r))
 			}
@@ -120,7 +122,8 @@ func (d *Detail) View(now time.Time) string {
 		add(d.field("number", Number(l.Number)), d.field("service", l.Service), d.field("name", l.Name),
 			d.field("country", l.Country), d.field("operator", l.Operator), d.field("kind", l.Kind),
 			d.field("state", StateWord(l.State, l.RawState)+rawNote(string(l.State), l.RawState)),
-			d.field("code", l.Code), d.field("code at", when(l.CodeAt, now)),
+			d.field("code", codeOf(l)), d.field("code at", when(l.CodeAt, now)),
+			d.field("window", windowOf(l.WindowAt, now)),
 			d.field("price", priceOf(l.Price)), d.field("created", when(l.CreatedAt, now)),
 			d.field("expires", when(l.ExpiresAt, now)), d.field("auto-renew", autoOf(l.HasAuto, l.AutoRenew)),
 			d.field("cooldown", coolOf(l.CooldownUntil, now)), d.field("account", l.Account),
@@ -134,8 +137,14 @@ func (d *Detail) View(now time.Time) string {
 		}
 		for _, m := range d.hist {
 			head := t.Faint.Render(m.ReceivedAt.Local().Format("2006-01-02 15:04:05")) + "  " + t.Muted.Render(m.Sender)
-			if m.Code != "" {
+			switch {
+			case m.Code != "":
 				head += "  " + t.Code.Render("code "+m.Code)
+			case len(m.Candidates) > 0:
+				head += "  " + t.Warn.Render("codes? "+strings.Join(m.Candidates, " | "))
+			}
+			if m.Unsaved {
+				head += "  " + t.Bad.Render(notSaved)
 			}
 			add(head)
 			for _, tl := range wrap(m.Text, d.w-4) {
@@ -176,6 +185,27 @@ func (d *Detail) View(now time.Time) string {
 		out[i] = Fit(out[i], d.w)
 	}
 	return pad(out, d.h)
+}
+
+// codeOf is the code field: the code, or an ambiguous SMS's candidates,
+// and whether the ledger could not save it.
+func codeOf(l backend.Line) string {
+	s := l.Code
+	if len(l.Candidates) > 0 {
+		s = Candidates(l) + " (" + CodesMark(l) + " c chooses)"
+	}
+	if s != "" && l.CodeUnsaved {
+		s += " — " + notSaved
+	}
+	return s
+}
+
+// windowOf says when the line's current receiving window opened.
+func windowOf(at, now time.Time) string {
+	if at.IsZero() {
+		return ""
+	}
+	return "reopened " + when(at, now) + "; earlier codes are history"
 }
 
 func rawNote(state, raw string) string {

@@ -37,7 +37,8 @@ type Lines struct {
 func NewLines(t themes.Theme) *Lines {
 	return &Lines{hist: map[backend.Key][]backend.Message{}, listPane: listPane[*backend.Line]{t: t,
 		list: NewList(func(l *backend.Line) backend.Key { return l.Key }, func(l *backend.Line) string {
-			return l.Number + " " + l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code
+			return l.Number + " " + l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " +
+				strings.Join(l.Candidates, " ")
 		})}}
 }
 
@@ -94,6 +95,9 @@ func (p *Lines) SetHistory(k backend.Key, msgs []backend.Message) {
 	p.hist[k] = msgs
 }
 
+// ForgetHistory drops every loaded history, so each is read again.
+func (p *Lines) ForgetHistory() { p.hist = map[backend.Key][]backend.Message{} }
+
 // HasHistory reports whether a line's SMS are loaded.
 func (p *Lines) HasHistory(k backend.Key) bool { _, ok := p.hist[k]; return ok }
 
@@ -123,7 +127,7 @@ func (p *Lines) AddMessages(msgs []backend.Message) {
 // closed lines.
 func group(l backend.Line, now time.Time) int {
 	switch {
-	case l.State.Open() && l.Code != "" && now.Sub(l.CodeAt) < freshCode:
+	case l.State.Open() && HasCode(l) && now.Sub(l.CodeAt) < freshCode:
 		return 0
 	case l.State == backend.LineWaiting:
 		return 1
@@ -281,6 +285,19 @@ func (p *Lines) View(now time.Time) string {
 	return body
 }
 
+// HasCode reports whether a line shows a code: one, or the candidates of
+// an ambiguous SMS.
+func HasCode(l backend.Line) bool { return l.Code != "" || len(l.Candidates) > 0 }
+
+// Candidates shows the codes of an ambiguous SMS side by side.
+func Candidates(l backend.Line) string { return strings.Join(l.Candidates, " | ") }
+
+// CodesMark marks an ambiguous SMS: "2 codes?".
+func CodesMark(l backend.Line) string { return itoa(len(l.Candidates)) + " codes?" }
+
+// notSaved marks a code the ledger could not write (a full disk).
+const notSaved = "not saved"
+
 // row renders one line.
 func (p *Lines) row(l backend.Line, sel bool, now time.Time) string {
 	t := p.t
@@ -289,6 +306,8 @@ func (p *Lines) row(l backend.Line, sel bool, now time.Time) string {
 	switch {
 	case l.State == backend.LineWaiting:
 		icon, iconSt = spinFrames[int(now.Unix())%len(spinFrames)], t.Accent
+	case l.State.Open() && len(l.Candidates) > 0:
+		icon, iconSt = "?", t.Warn
 	case l.State.Open() && l.Code != "":
 		icon, iconSt = "✓", t.OK
 	case l.State.Open():
@@ -296,6 +315,8 @@ func (p *Lines) row(l backend.Line, sel bool, now time.Time) string {
 	}
 	code, codeSt, fresh := "", t.Code, false
 	switch {
+	case len(l.Candidates) > 0:
+		code, codeSt = CodesMark(l), t.Warn // nothing to copy without a choice
 	case l.Code != "":
 		code = l.Code // exactly what c copies
 		if l.State.Open() && now.Sub(l.CodeAt) < 2*time.Minute {
@@ -358,16 +379,22 @@ func (p *Lines) stateText(l backend.Line, now time.Time) (string, lipgloss.Style
 			return "waiting", st
 		}
 		return "waiting · " + left, st
-	case l.State.Open() && l.Code != "":
-		s := "code " + Ago(l.CodeAt, now)
+	case l.State.Open() && HasCode(l):
+		s, st := "code "+Ago(l.CodeAt, now), t.OK
 		if p.w < 86 { // narrow: keep both figures, drop the words
 			s = Ago(l.CodeAt, now)
 			left = strings.TrimSuffix(left, " left")
 		}
+		if len(l.Candidates) > 0 {
+			s, st = Candidates(l)+" · "+s, t.Warn
+		}
+		if l.CodeUnsaved {
+			s, st = notSaved+" · "+s, t.Bad
+		}
 		if left != "" {
 			s += " · " + left
 		}
-		return s, t.OK
+		return s, st
 	case l.State.Open():
 		s := StateWord(l.State, l.RawState)
 		if left != "" {
@@ -391,7 +418,9 @@ func (p *Lines) strip(now time.Time) string {
 	out := []string{rule}
 	meta := strings.Join(nonEmpty(Number(l.Number), l.Service, Country(l.Country), l.Account, l.Kind), " · ")
 	var codeRows []string
-	if big := BigCode(l.Code); big != nil && p.w >= 60 {
+	if len(l.Candidates) > 0 {
+		codeRows = []string{t.Warn.Render(CodesMark(l) + " c chooses"), candidatesOn(t, l), ""}
+	} else if big := BigCode(l.Code); big != nil && p.w >= 60 {
 		st := t.CodeBig
 		for _, r := range big {
 			codeRows = append(codeRows, st.Render(r))
@@ -408,8 +437,13 @@ func (p *Lines) strip(now time.Time) string {
 		codeW = max(codeW, Width(r))
 	}
 	right := []string{t.Bold.Render(meta), t.Muted.Render(p.hint(l)), ""}
-	if l.Code != "" {
+	switch {
+	case HasCode(l) && l.CodeUnsaved:
+		right[2] = t.Bad.Render("code " + Ago(l.CodeAt, now) + " · " + notSaved + ": the disk refused it; kept in memory")
+	case HasCode(l):
 		right[2] = t.Faint.Render("code " + Ago(l.CodeAt, now))
+	case !l.WindowAt.IsZero():
+		right[2] = t.Faint.Render("reused " + Ago(l.WindowAt, now) + ": earlier codes are history")
 	}
 	for i := range 3 {
 		out = append(out, Fit(" "+Fit(codeRows[i], codeW)+"   "+Fit(right[i], max(p.w-codeW-4, 0)), p.w))
@@ -435,7 +469,10 @@ func (p *Lines) strip(now time.Time) string {
 // hint lists what the operator can do with the selected line.
 func (p *Lines) hint(l backend.Line) string {
 	var parts []string
-	if l.Code != "" {
+	switch {
+	case len(l.Candidates) > 0:
+		parts = append(parts, "c choose code")
+	case l.Code != "":
 		parts = append(parts, "c copy code")
 	}
 	parts = append(parts, "C copy number")
@@ -467,15 +504,47 @@ func (p *Lines) smsLine(m backend.Message, now time.Time) string {
 	}
 	text := strings.ReplaceAll(m.Text, "\n", " ⏎ ")
 	head := " " + t.Faint.Render(when) + " " + t.Muted.Render(Fit(m.Sender, 10)) + " "
-	avail := max(p.w-Width(head), 0)
-	text = Fit(text, avail)
+	if m.Unsaved {
+		head += t.Bad.Render(notSaved) + " "
+	}
+	text = Fit(text, max(p.w-Width(head), 0))
+	codes, st := m.Candidates, t.Warn
 	if m.Code != "" {
-		if i := strings.Index(text, m.Code); i >= 0 {
-			text = t.Text.Render(text[:i]) + t.Code.Render(m.Code) + t.Text.Render(text[i+len(m.Code):])
-			return head + text
+		codes, st = []string{m.Code}, t.Code
+	}
+	return head + markCodes(t, text, codes, st)
+}
+
+// markCodes renders text with the first place each code appears marked.
+func markCodes(t themes.Theme, text string, codes []string, st lipgloss.Style) string {
+	type span struct{ at, end int }
+	var spans []span
+	for _, c := range codes {
+		if i := strings.Index(text, c); i >= 0 && c != "" {
+			spans = append(spans, span{i, i + len(c)})
 		}
 	}
-	return head + t.Text.Render(text)
+	slices.SortFunc(spans, func(a, b span) int { return a.at - b.at })
+	var b strings.Builder
+	done := 0
+	for _, s := range spans {
+		if s.at < done {
+			continue // overlaps a code already marked
+		}
+		b.WriteString(t.Text.Render(text[done:s.at]) + st.Render(text[s.at:s.end]))
+		done = s.end
+	}
+	b.WriteString(t.Text.Render(text[done:]))
+	return b.String()
+}
+
+// candidatesOn shows an ambiguous SMS's codes highlighted, side by side.
+func candidatesOn(t themes.Theme, l backend.Line) string {
+	parts := make([]string, len(l.Candidates))
+	for i, c := range l.Candidates {
+		parts[i] = t.CodeOn.Render(" " + c + " ")
+	}
+	return strings.Join(parts, t.Faint.Render(" | "))
 }
 
 func nonEmpty(xs ...string) []string {

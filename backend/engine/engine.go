@@ -73,6 +73,8 @@ type Engine struct {
 	sent    map[string]bool // action ids already carried out this run
 	claims  claims          // provider orders matched to journal entries
 	buying  map[string]int  // per account: buys sent and not yet answered
+	held    heldMessages    // what the ledger could not write yet
+	lost    []backend.Key   // watched orders state.db no longer had: looked up at start
 }
 
 // New builds the engine and loads the cached state (no network).
@@ -162,12 +164,6 @@ func (e *Engine) Copied(k backend.Key) {
 	e.inbox.push(func(ctx context.Context) { e.onCopied(ctx, k) })
 }
 
-// History reads a line's stored SMS, newest first. It does disk I/O: call
-// it from a command goroutine, never from the UI's Update.
-func (e *Engine) History(k backend.Key, limit int) ([]backend.Message, error) {
-	return e.store.Messages(k, limit)
-}
-
 // Journal lists recent actions, newest first (disk I/O, as History).
 func (e *Engine) Journal(limit int) ([]backend.JournalEntry, error) {
 	return e.store.RecentJournal(limit)
@@ -217,6 +213,7 @@ func (e *Engine) Run(ctx context.Context) {
 	for _, p := range pending {
 		e.resume(ctx, p)
 	}
+	e.rewatch(ctx)
 	pruneAt := e.now().Add(30 * time.Second)
 	timer := e.clock.NewTimer(0)
 	defer timer.Stop()
@@ -278,12 +275,16 @@ func (e *Engine) adopt(s backend.Snapshot) {
 			ac.info.LastGood = a.LastGood
 		}
 	}
+	now := e.now()
 	for _, l := range s.Lines {
 		if ac := e.accts[l.Account]; ac != nil && ac.info.Provider == l.Provider {
-			l := l
+			if !l.CodeAt.IsZero() {
+				l.CodeAt = clampProviderTime(l.CodeAt, now) // saved before codes were ordered by Switchboard's clock
+			}
 			ac.lines[l.ID] = &lineState{Line: l}
 		}
 	}
+	e.adoptWatched(s)
 	for _, l := range s.Leases {
 		if ac := e.accts[l.Account]; ac != nil && ac.info.Provider == l.Provider {
 			ac.leases[l.Key] = l
@@ -329,78 +330,65 @@ func (e *Engine) nextVersion() uint64 {
 
 // --- merging provider answers into the state ---------------------------
 
-// mergeLines upserts lines of one account and emits the changed ones.
+// mergeLines upserts lines of one account with the messages that came
+// with them (see codes.go for how the code is chosen), then saves and
+// emits the lines that changed.
 func (e *Engine) mergeLines(ac *acct, lines []backend.Line, msgs []backend.Message) {
 	ac.linesChanged = true
-	var ev backend.Event
+	now := e.now()
 	var ch backend.StateChange
-	byLine := map[backend.Key][]backend.Message{}
-	for _, m := range msgs {
-		byLine[m.Line] = append(byLine[m.Line], m)
+	before := map[*lineState]backend.Line{} // each line touched, as it was
+	var touched []*lineState
+	touch := func(l *lineState) {
+		if _, ok := before[l]; !ok {
+			before[l] = l.Line
+			touched = append(touched, l)
+		}
 	}
+	listed := map[string]backend.Line{}
 	for _, l := range lines {
 		cur := ac.lines[l.ID]
 		if cur == nil {
-			cur = &lineState{}
+			cur = &lineState{pass: ac.minPass()}
 			ac.lines[l.ID] = cur
-			cur.pass = ac.minPass()
-		}
-		prev := cur.Line
-		merged := l
-		// The code is the newest one ever seen: a listing that no longer
-		// carries it (provider forgot) does not erase it.
-		if merged.Code == "" || (!prev.CodeAt.IsZero() && prev.CodeAt.After(merged.CodeAt)) {
-			merged.Code, merged.CodeAt = prev.Code, prev.CodeAt
-		}
-		// Details only Switchboard knows (e.g. bought with reuse=1) survive
-		// a listing that does not carry them.
-		if len(prev.Extra) > 0 {
-			ex := make(map[string]string, len(prev.Extra)+len(merged.Extra))
-			for k, v := range prev.Extra {
-				ex[k] = v
+			if !ac.traits.ListsLines {
+				ch.Watch = append(ch.Watch, l.Key) // known only to us: the ledger keeps the order
 			}
-			for k, v := range merged.Extra {
-				ex[k] = v
-			}
-			merged.Extra = ex
 		}
-		if merged.CooldownUntil.IsZero() || prev.CooldownUntil.After(merged.CooldownUntil) {
-			merged.CooldownUntil = prev.CooldownUntil
+		touch(cur)
+		cur.Line = mergeListing(cur.Line, l, now)
+		if l.NewWindow {
+			cur.autoTried = false // the auto-cancel policy starts over with the window
+			cur.codeSeen, cur.codeFrom = time.Time{}, ""
 		}
-		if merged.State == backend.LineWaiting && merged.Code != "" && merged.CodeAt.After(merged.CreatedAt.Add(-time.Second)) {
-			merged.State = backend.LineReceived
-		}
-		merged.Version = prev.Version
-		if prev.Key != "" && reflect.DeepEqual(prev, merged) {
-			continue
-		}
-		merged.Version = e.nextVersion()
-		cur.Line = merged
-		ch.Lines = append(ch.Lines, merged)
-		ev.Lines = append(ev.Lines, ac.lineView(cur))
+		listed[l.ID] = l
 	}
-	// New messages update their line's code.
-	for k, ms := range byLine {
-		cur := ac.lineByKey(k)
-		if cur == nil {
+	msgs = e.markHeld(msgs)
+	sortBySeen(msgs)
+	for _, m := range msgs {
+		if cur := ac.lineByKey(m.Line); cur != nil {
+			touch(cur)
+			takeMessage(cur, m)
+		}
+	}
+	refiner, refines := ac.p.(backend.Refiner)
+	var ev backend.Event
+	for _, cur := range touched {
+		if l, ok := listed[cur.ID]; ok {
+			listedCode(cur, l, now)
+		}
+		stateFromCode(&cur.Line)
+		if refines {
+			cur.Line = refiner.Refine(cur.Line)
+		}
+		prev := before[cur]
+		cur.Version = prev.Version
+		if prev.Key != "" && reflect.DeepEqual(prev, cur.Line) {
 			continue
 		}
-		changed := false
-		for _, m := range ms {
-			cur.lastActivity = later(cur.lastActivity, m.ReceivedAt)
-			if m.Code != "" && !m.ReceivedAt.Before(cur.CodeAt) {
-				cur.Code, cur.CodeAt = m.Code, m.ReceivedAt
-				changed = true
-			}
-		}
-		if changed {
-			if cur.State == backend.LineWaiting {
-				cur.State = backend.LineReceived
-			}
-			cur.Version = e.nextVersion()
-			ch.Lines = append(ch.Lines, cur.Line)
-			ev.Lines = append(ev.Lines, ac.lineView(cur))
-		}
+		cur.Version = e.nextVersion()
+		ch.Lines = append(ch.Lines, cur.Line)
+		ev.Lines = append(ev.Lines, ac.lineView(cur))
 	}
 	ev.Messages = msgs
 	if !ch.Empty() {
@@ -500,6 +488,9 @@ func (e *Engine) dropOldLines(ac *acct, now time.Time) {
 		if now.Sub(last) > closedLineKeep {
 			delete(ac.lines, id)
 			ch.DeleteLines = append(ch.DeleteLines, l.Key)
+			if !ac.traits.ListsLines {
+				ch.Unwatch = append(ch.Unwatch, l.Key)
+			}
 		}
 	}
 	if !ch.Empty() {

@@ -59,8 +59,16 @@ func hasNotice(sub string) func(backend.Event) bool {
 // Cleanup stops the engine and waits for Run to return.
 func startEngine(t *testing.T, store backend.Store, specs ...AccountSpec) (*Engine, *collector) {
 	t.Helper()
+	return startEngineWith(t, Options{Store: store}, specs...)
+}
+
+// startEngineWith is startEngine with more options (the clock is the
+// fakes' own).
+func startEngineWith(t *testing.T, opts Options, specs ...AccountSpec) (*Engine, *collector) {
+	t.Helper()
 	clock := fakeOf(specs[0].Provider).clock
-	e, c, ctx := runEngine(t, specs, Options{Store: store, Clock: clock})
+	opts.Clock = clock
+	e, c, ctx := runEngine(t, specs, opts)
 	go pace(ctx, clock)
 	return e, c
 }
@@ -87,15 +95,11 @@ func runEngine(t *testing.T, specs []AccountSpec, opts Options) (*Engine, *colle
 	return e, c, ctx
 }
 
-// fakeOf finds the fake under a wrapping provider.
+// fakeOf finds the fake under a wrapping provider (wrappers embed it).
 func fakeOf(p backend.Provider) *fakeProvider {
 	switch f := p.(type) {
-	case *fakeProvider:
-		return f
-	case *orderRecorder:
-		return f.fakeProvider
-	case *hookFake:
-		return f.fakeProvider
+	case interface{ fake() *fakeProvider }:
+		return f.fake()
 	case interface{ base() *fakeProvider }:
 		return f.base()
 	}

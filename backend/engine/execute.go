@@ -205,7 +205,7 @@ func (e *Engine) execute(ctx context.Context, a *acct, act backend.Action, t bac
 			entry.Claimed = orderIDs(out)
 		}
 		if len(out.Messages) > 0 {
-			fresh, _ = e.store.AddMessages(out.Messages)
+			fresh = e.admit(out.Messages)
 		}
 	case backend.KindOf(err) == backend.ErrOutcomeUnknown:
 		entry.State, entry.Note = backend.JournalUnknown, err.Error()
@@ -380,7 +380,7 @@ func (e *Engine) settled(a *acct, entry backend.JournalEntry, st backend.Settled
 	if st == backend.SettledHappened {
 		entry.State, entry.Note = backend.JournalHappened, out.Note
 		if len(out.Messages) > 0 {
-			fresh, _ = e.store.AddMessages(out.Messages)
+			fresh = e.admit(out.Messages)
 		}
 	} else {
 		entry.State, entry.Note = backend.JournalNotDone, "the provider shows no effect"
@@ -567,8 +567,8 @@ func (e *Engine) add(ctx context.Context, account, id string, tell bool) {
 		defer cancel()
 		l, msgs, err := ad.Lookup(ctx, id)
 		var fresh []backend.Message
-		if err == nil && len(msgs) > 0 {
-			fresh, err = e.store.AddMessages(msgs)
+		if err == nil {
+			fresh = e.admit(msgs)
 		}
 		e.post(func() {
 			if err != nil {
@@ -576,6 +576,9 @@ func (e *Engine) add(ctx context.Context, account, id string, tell bool) {
 					e.notify(backend.Failure, "", "add "+id+": "+err.Error())
 				} else {
 					e.log.Warn("cannot watch order", "account", account, "id", id, "err", err)
+					if backend.KindOf(err) == backend.ErrNotFound {
+						e.unwatch(a, id)
+					}
 				}
 				return
 			}

@@ -5,8 +5,10 @@ import (
 	"switchboard/backend"
 
 	"context"
+	"errors"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -20,7 +22,12 @@ type memStore struct {
 	msgs    map[backend.Key][]backend.Message
 	journal map[string]backend.JournalEntry
 	order   []string
+	// full makes AddMessages fail as a full disk does.
+	full atomic.Bool
 }
+
+// errDiskFull is what a full disk says.
+var errDiskFull = errors.New("write ledger.db: no space left on device")
 
 func newMemStore() *memStore {
 	return &memStore{msgs: map[backend.Key][]backend.Message{}, journal: map[string]backend.JournalEntry{}}
@@ -45,11 +52,28 @@ func (s *memStore) Save(ch backend.StateChange) {
 	s.state.Lines = append(s.state.Lines, ch.Lines...)
 	s.state.Leases = append(s.state.Leases, ch.Leases...)
 	s.state.Jobs = append(s.state.Jobs, ch.Jobs...)
+	s.state.Watch = append(s.state.Watch, ch.Watch...)
+	s.state.Unwatch = append(s.state.Unwatch, ch.Unwatch...)
+}
+
+// saved returns every state change saved so far, merged.
+func (s *memStore) saved() backend.StateChange {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
 }
 
 func (s *memStore) Flush() error { return nil }
 
 func (s *memStore) AddMessages(msgs []backend.Message) ([]backend.Message, error) {
+	if s.full.Load() {
+		return nil, errDiskFull
+	}
+	for _, m := range msgs {
+		if m.Line == "" {
+			return nil, errors.New("message without a line") // as the cache refuses it
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var fresh []backend.Message
@@ -168,13 +192,25 @@ func (f *fakeProvider) addLine(id string, st backend.LineState, allowed backend.
 }
 
 func (f *fakeProvider) deliver(id, code string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	k := backend.MakeKey(f.kind, f.account, backend.ItemLine, id)
-	f.inbox[id] = append(f.inbox[id], backend.Message{ID: "m-" + id + "-" + code, Line: k, Text: "code " + code,
-		Code: code, ReceivedAt: f.clock.Now()})
+	f.deliverMsg(id, backend.Message{ID: "m-" + id + "-" + code, Text: "code " + code, Code: code, ReceivedAt: f.clock.Now()})
 }
 
+// deliverMsg queues an SMS for the next Check of line id.
+func (f *fakeProvider) deliverMsg(id string, m backend.Message) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m.Line = backend.MakeKey(f.kind, f.account, backend.ItemLine, id)
+	f.inbox[id] = append(f.inbox[id], m)
+}
+
+// setLine replaces what the provider says about a line.
+func (f *fakeProvider) setLine(l backend.Line) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lines[l.ID] = l
+}
+
+func (f *fakeProvider) fake() *fakeProvider        { return f }
 func (f *fakeProvider) Kind() backend.ProviderKind { return f.kind }
 func (f *fakeProvider) Account() string            { return f.account }
 func (f *fakeProvider) Traits() backend.Traits     { return f.traits }

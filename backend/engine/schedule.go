@@ -51,7 +51,9 @@ type lineState struct {
 	pass         float64 // stride scheduling position
 	lastActivity time.Time
 	checking     bool
-	autoTried    bool // the auto-cancel policy already acted on it
+	autoTried    bool      // the auto-cancel policy already acted on it
+	codeSeen     time.Time // when Switchboard saw Code: what orders codes (see codes.go)
+	codeFrom     string    // id of the message that gave Code (to clear CodeUnsaved once it is saved)
 }
 
 // acct is one account's state, owned by the engine goroutine.
@@ -340,8 +342,8 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line) {
 		got, msgs, err := a.p.Check(cctx, lines)
 		cancel()
 		var fresh []backend.Message
-		if err == nil && len(msgs) > 0 {
-			fresh, err = e.store.AddMessages(msgs)
+		if err == nil {
+			fresh = e.admit(msgs)
 		}
 		e.post(func() {
 			a.inflight--
@@ -383,8 +385,8 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 			var lines []backend.Line
 			var msgs, fresh []backend.Message
 			lines, msgs, err = a.p.Lines(cctx)
-			if err == nil && len(msgs) > 0 {
-				fresh, err = e.store.AddMessages(msgs)
+			if err == nil {
+				fresh = e.admit(msgs)
 			}
 			apply = func() {
 				e.mergeLines(a, lines, fresh)
@@ -508,7 +510,8 @@ func (e *Engine) autoCancel(ctx context.Context, a *acct, now time.Time) {
 		return
 	}
 	for _, l := range a.lines {
-		if l.autoTried || l.State != backend.LineWaiting || l.Code != "" || now.Sub(l.CreatedAt) < after || l.CooldownUntil.After(now) {
+		waiting := later(l.CreatedAt, l.WindowAt) // a reuse starts the wait over
+		if l.autoTried || l.State != backend.LineWaiting || l.Code != "" || now.Sub(waiting) < after || l.CooldownUntil.After(now) {
 			continue
 		}
 		kind := backend.ActCancel
