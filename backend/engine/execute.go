@@ -113,17 +113,7 @@ func (e *Engine) targetFor(a *acct, act backend.Action) (backend.Target, *backen
 		if act.Buy == nil {
 			return refuse(backend.Refusal{Reason: backend.RefuseNothing, Provider: kind, Action: act.Kind})
 		}
-		known := map[string]bool{}
-		for id := range a.lines {
-			known[id] = true
-		}
-		for _, j := range a.jobs {
-			known[j.ID] = true
-		}
-		for _, l := range a.leases { // what some buys make (piv.day proxy orders)
-			known[l.ID] = true
-		}
-		return backend.Target{KnownIDs: known}, nil
+		return backend.Target{KnownIDs: a.knownIDs()}, nil
 	case backend.ActRestore:
 		if len(act.Targets) > 0 {
 			var t backend.Target
@@ -145,6 +135,9 @@ func (e *Engine) targetFor(a *acct, act backend.Action) (backend.Target, *backen
 			return refuse(backend.Explain(line.Provider, string(line.State), line.Allowed, act.Kind, line.CooldownUntil.Sub(e.now())))
 		}
 		t := backend.Target{Line: &line}
+		if makesOrder(act.Kind) { // a reuse makes a new order on some providers (5sim)
+			t.KnownIDs = a.knownIDs()
+		}
 		for _, ls := range a.leases {
 			if ls.Line == line.Key {
 				ls := ls
@@ -181,6 +174,17 @@ func (e *Engine) refuse(act backend.Action, r backend.Refusal) {
 
 // execute journals, calls and records one action (worker goroutine).
 func (e *Engine) execute(ctx context.Context, a *acct, act backend.Action, t backend.Target, fk string) {
+	if makesOrder(act.Kind) && a.traits.ListsLines {
+		if err := e.knowEveryOrder(ctx, a, &t); err != nil {
+			e.post(func() {
+				delete(e.flight, fk)
+				e.answered(a, act)
+				e.notify(backend.Failure, act.Target, describeAction(act, t)+": not sent — could not read "+
+					a.p.Kind().Label()+"'s current orders first ("+err.Error()+"); nothing was bought, try again")
+			})
+			return
+		}
+	}
 	entry := backend.JournalEntry{Action: act, Target: t, State: backend.JournalPending, UpdatedAt: e.now()}
 	if err := e.record(entry); err != nil {
 		e.post(func() {
@@ -588,4 +592,44 @@ func (e *Engine) add(ctx context.Context, account, id string, tell bool) {
 			}
 		})
 	})
+}
+
+// knowEveryOrder reads the provider's own listing right before a
+// purchase and adds every order id on it to t.KnownIDs. A lost answer is
+// settled by "the order that was not there before": the engine's state
+// alone misses orders it has not listed yet this run and closed orders it
+// dropped after a day, and a yesterday's identical order must never pass
+// for today's purchase.
+func (e *Engine) knowEveryOrder(ctx context.Context, a *acct, t *backend.Target) error {
+	cctx, cancel := context.WithTimeout(ctx, a.callTimeout())
+	defer cancel()
+	lines, _, err := a.p.Lines(cctx)
+	if err != nil {
+		return err
+	}
+	known := make(map[string]bool, len(t.KnownIDs)+len(lines))
+	for id := range t.KnownIDs {
+		known[id] = true
+	}
+	for _, l := range lines {
+		known[l.ID] = true
+	}
+	t.KnownIDs = known
+	return nil
+}
+
+// knownIDs is every order id the engine holds for the account: lines,
+// jobs and leases (what some buys make: piv.day proxy orders).
+func (a *acct) knownIDs() map[string]bool {
+	known := make(map[string]bool, len(a.lines)+len(a.jobs)+len(a.leases))
+	for id := range a.lines {
+		known[id] = true
+	}
+	for _, j := range a.jobs {
+		known[j.ID] = true
+	}
+	for _, l := range a.leases {
+		known[l.ID] = true
+	}
+	return known
 }

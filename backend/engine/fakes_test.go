@@ -147,22 +147,23 @@ func (s *memStore) Close() error                                       { return 
 // fakeProvider is a scriptable provider: lines, per-line SMS queues,
 // action results.
 type fakeProvider struct {
-	mu      sync.Mutex
-	kind    backend.ProviderKind
-	account string
-	traits  backend.Traits
-	budget  *backend.Budget
-	lines   map[string]backend.Line
-	inbox   map[string][]backend.Message // delivered on the next Check of the line
-	checks  map[string]int
-	doCalls []backend.Action
-	doErr   error
-	outcome backend.Outcome
-	settled backend.Settled
-	settles int
-	failAll error
-	clock   *clockwork.FakeClock
-	block   bool // Do and Check wait for their context to end (in-flight calls at shutdown)
+	mu        sync.Mutex
+	kind      backend.ProviderKind
+	account   string
+	traits    backend.Traits
+	budget    *backend.Budget
+	lines     map[string]backend.Line
+	inbox     map[string][]backend.Message // delivered on the next Check of the line
+	checks    map[string]int
+	doCalls   []backend.Action
+	doTargets []backend.Target
+	doErr     error
+	outcome   backend.Outcome
+	settled   backend.Settled
+	settles   int
+	failAll   error
+	clock     *clockwork.FakeClock
+	block     bool // Do and Check wait for their context to end (in-flight calls at shutdown)
 }
 
 // testStart is where every test's fake clock starts.
@@ -288,6 +289,7 @@ func (f *fakeProvider) Jobs(ctx context.Context, known []backend.Job) ([]backend
 func (f *fakeProvider) Do(ctx context.Context, act backend.Action, t backend.Target) (backend.Outcome, error) {
 	f.mu.Lock()
 	f.doCalls = append(f.doCalls, act)
+	f.doTargets = append(f.doTargets, t)
 	block := f.block
 	f.mu.Unlock()
 	if block {
