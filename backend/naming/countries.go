@@ -26,6 +26,13 @@ func Country(raw string) (code, name string) {
 	return raw, ""
 }
 
+// CountryCode is Country's code alone: what a Line or Lease holds, so
+// every provider's country reads and filters the same.
+func CountryCode(raw string) string {
+	code, _ := Country(raw)
+	return code
+}
+
 type country struct{ code, name string }
 
 func lookupCountry(s string) (country, bool) {

@@ -114,3 +114,11 @@ func TestTablesAgree(t *testing.T) {
 			len(countries), len(countryByCode), len(countryByAlpha3))
 	}
 }
+
+func TestCountryCode(t *testing.T) {
+	for raw, want := range map[string]string{"england": "GB", "United Kingdom (GB)": "GB", "gb": "GB", "Atlantis": "Atlantis", "": ""} {
+		if got := CountryCode(raw); got != want {
+			t.Errorf("CountryCode(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
