@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 	"switchboard/backend/transport"
 )
 
@@ -73,6 +74,9 @@ const (
 	// extraSMS: the order has had an SMS (5sim then refuses a cancel).
 	// Kept on the line so Refine can tell without the order.
 	extraSMS = "sms"
+	// extraProduct: 5sim's own product name ("telegram"), which re-buying
+	// needs; Line.Service holds the display name ("Telegram").
+	extraProduct = "product"
 )
 
 // Traits are 5sim's scheduling facts: one orders page covers every
@@ -277,10 +281,10 @@ func (p *Provider) Do(ctx context.Context, act backend.Action, t backend.Target)
 	case backend.ActBuy:
 		return p.buy(ctx, act)
 	case backend.ActReuse:
-		if t.Line == nil || t.Line.Number == "" || t.Line.Service == "" {
+		if t.Line == nil || t.Line.Number == "" || productOf(*t.Line) == "" {
 			return backend.Outcome{}, p.c.t.Error("re-buy number", backend.ErrInvalid, 0, "", "no finished line to re-buy")
 		}
-		o, err := p.c.Reuse(ctx, t.Line.Service, t.Line.Number)
+		o, err := p.c.Reuse(ctx, productOf(*t.Line), t.Line.Number)
 		if err != nil {
 			return backend.Outcome{}, err
 		}
@@ -355,7 +359,7 @@ func (p *Provider) bought(o Order, cat string, reusable bool) backend.Outcome {
 	}
 	return backend.Outcome{
 		Done:     true,
-		Note:     fmt.Sprintf("bought %s %s for %s", o.Product, o.Phone, o.Price),
+		Note:     fmt.Sprintf("bought %s %s for %s", l.Service, o.Phone, o.Price),
 		Charged:  o.Price,
 		Lines:    []backend.Line{l},
 		Messages: m,
@@ -458,7 +462,7 @@ func purchaseOf(act backend.Action, t backend.Target) (purchase, bool) {
 	switch {
 	case act.Kind == backend.ActReuse && t.Line != nil:
 		return purchase{cat: CategoryActivation, country: "any", operator: "any",
-			product: t.Line.Service, number: t.Line.Number, reusable: true}, true
+			product: productOf(*t.Line), number: t.Line.Number, reusable: true}, true
 	case act.Buy != nil:
 		var w purchase
 		w.cat, w.country, w.operator, w.product = buyParams(act.Buy)
@@ -602,8 +606,8 @@ func (p *Provider) line(o Order, cat string) (backend.Line, []backend.Message) {
 		Provider:  backend.FiveSim,
 		ID:        id,
 		Number:    o.Phone,
-		Service:   o.Product,
-		Country:   o.Country,
+		Service:   serviceName(o.Product, cat),
+		Country:   naming.CountryCode(o.Country),
 		Operator:  o.Operator,
 		Kind:      cat,
 		State:     lineState(o.Status, cat, code != ""),
@@ -618,8 +622,29 @@ func (p *Provider) line(o Order, cat string) (backend.Line, []backend.Message) {
 	if len(o.SMS) > 0 {
 		l.Extra[extraSMS] = "1"
 	}
+	if o.Product != "" {
+		l.Extra[extraProduct] = o.Product
+	}
 	l.Allowed = allowed(l)
 	return l, p.messages(key, o.ID, o.SMS)
+}
+
+// serviceName shows a product the way every provider's is shown; a
+// hosting product is the rental's length ("1day" → "1 day").
+func serviceName(product, cat string) string {
+	if cat == CategoryHosting {
+		return naming.Word(product)
+	}
+	return naming.Service(product)
+}
+
+// productOf is 5sim's name of the line's product; a line cached before the
+// name was kept apart has it in Service.
+func productOf(l backend.Line) string {
+	if p := l.Extra[extraProduct]; p != "" {
+		return p
+	}
+	return l.Service
 }
 
 func (p *Provider) messages(line backend.Key, orderID int64, sms []SMS) []backend.Message {
