@@ -2,7 +2,10 @@
 # Regenerates the README's screenshots from the real program: the
 # dashboard (real engine, cache and adapters) against the simulator on a
 # fixed clock, rendered to ANSI by ./screenshots/capture, then to SVG by
-# freeze (github.com/charmbracelet/freeze, installed here if missing).
+# freeze (github.com/charmbracelet/freeze, installed here if missing),
+# whose rows ./screenshots/svgcells then pins to the terminal's cells so a
+# glyph the embedded font lacks (the braille spinner) cannot shift a
+# column in a browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:$(go env GOPATH)/bin"
@@ -15,3 +18,4 @@ for f in screenshots/*.ansi; do
   rm -f "$f"
   echo "wrote $svg"
 done
+go run ./screenshots/svgcells screenshots/*.svg
