@@ -1,7 +1,9 @@
 // Command svgcells pins every character of a freeze SVG to its terminal
-// cell, rewriting the files in place:
+// cell, rewriting the files in place, and checks a browser's rendering of
+// one (borders drawn at one x in every row):
 //
 //	go run ./screenshots/svgcells screenshots/*.svg
+//	go run ./screenshots/svgcells -check screenshots/wide.svg wide.png
 //
 // freeze draws each terminal row as one run of flowing text, so a glyph
 // its embedded font lacks (the braille spinner) comes from a fallback font
@@ -37,16 +39,38 @@ var (
 )
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: svgcells file.svg...")
-		os.Exit(2)
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "-check" {
+		if len(args) < 3 || len(args)%2 == 0 {
+			usage()
+		}
+		failed := false
+		for i := 1; i < len(args); i += 2 {
+			if err := checkFile(args[i], args[i+1]); err != nil {
+				fmt.Fprintf(os.Stderr, "svgcells: %s: %v\n", args[i], err)
+				failed = true
+			}
+		}
+		if failed {
+			os.Exit(1)
+		}
+		return
 	}
-	for _, path := range os.Args[1:] {
+	if len(args) == 0 {
+		usage()
+	}
+	for _, path := range args {
 		if err := pinFile(path); err != nil {
 			fmt.Fprintf(os.Stderr, "svgcells: %s: %v\n", path, err)
 			os.Exit(1)
 		}
 	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: svgcells file.svg...            pin every character to its cell")
+	fmt.Fprintln(os.Stderr, "       svgcells -check file.svg file.png...  check a browser's rendering: borders line up")
+	os.Exit(2)
 }
 
 func pinFile(path string) error {
