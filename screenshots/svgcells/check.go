@@ -49,11 +49,7 @@ func boxes(svg string) []box {
 // SVG first (pinning a pinned SVG changes nothing), so the cells it
 // expects are the terminal's, whatever the file holds.
 func checkFile(svgPath, pngPath string) error {
-	b, err := os.ReadFile(svgPath)
-	if err != nil {
-		return err
-	}
-	pinned, err := pin(string(b))
+	pinned, err := readPinned(svgPath)
 	if err != nil {
 		return err
 	}

@@ -74,15 +74,20 @@ func usage() {
 }
 
 func pinFile(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	out, err := pin(string(b))
+	out, err := readPinned(path)
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(path, []byte(out), 0o644)
+}
+
+// readPinned is an SVG file, pinned.
+func readPinned(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return pin(string(b))
 }
 
 // pin gives every character of every row its cell's x. It refuses an SVG
