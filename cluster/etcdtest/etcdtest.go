@@ -370,6 +370,16 @@ func Wait(t testing.TB, timeout time.Duration, what string, ok func() bool) {
 	}
 }
 
+// names holds each test's cluster name.
+var names sync.Map // testing.TB → string
+
+// Name is a cluster name of the test's own, new for each run of it (so
+// -count=N and a shared etcd never mix runs).
+func Name(t testing.TB) string {
+	name, _ := names.LoadOrStore(t, fmt.Sprintf("%s-%d", t.Name(), time.Now().UnixNano()))
+	return name.(string)
+}
+
 // Ctx is a context for one call in a test.
 func Ctx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -91,7 +91,7 @@ func start(t *testing.T, j *journal, link *etcdtest.Link, name string, accounts 
 	if link == nil {
 		link = etcd.Link(t)
 	}
-	n, err := New(Options{Client: link.Client, Cluster: t.Name(), Node: name, Accounts: accounts,
+	n, err := New(Options{Client: link.Client, Cluster: etcdtest.Name(t), Node: name, Accounts: accounts,
 		TTL: ttl, Poll: 200 * time.Millisecond, OnChange: j.hear(name)})
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +189,7 @@ func TestCutOffOwnerLosesFirstAndAccountsMove(t *testing.T) {
 	defer cancel()
 	ready := make(chan struct{})
 	go func() {
-		wch := watcher.Watch(wctx, cluster.Prefix(t.Name())+cluster.Owners+"/", clientv3.WithPrefix())
+		wch := watcher.Watch(wctx, cluster.Prefix(etcdtest.Name(t))+cluster.Owners+"/", clientv3.WithPrefix())
 		close(ready)
 		for resp := range wch {
 			for _, ev := range resp.Events {
@@ -257,7 +257,7 @@ func TestNodeNameInUseIsRefused(t *testing.T) {
 	j := newJournal(t)
 	a := start(t, j, nil, "same", accountNames(1))
 	etcdtest.Wait(t, 10*time.Second, "the first owns the account", func() bool { return len(a.Owned()) == 1 })
-	n, err := New(Options{Client: etcd.Client(t), Cluster: t.Name(), Node: "same", Accounts: accountNames(1), TTL: ttl})
+	n, err := New(Options{Client: etcd.Client(t), Cluster: etcdtest.Name(t), Node: "same", Accounts: accountNames(1), TTL: ttl})
 	if err != nil {
 		t.Fatal(err)
 	}
