@@ -371,12 +371,19 @@ func (n *Node) keep(ctx context.Context, endSession context.CancelFunc, gen uint
 	}
 }
 
-// watch pokes trigger on every change of a section.
+// watch pokes trigger on every change of a section, watching again
+// after a failure (a member without a leader ends a watch) until ctx ends.
 func (n *Node) watch(ctx context.Context, section string, trigger chan<- struct{}) {
-	for range n.opts.Client.Watch(clientv3.WithRequireLeader(ctx), n.layout.Section(section), clientv3.WithPrefix()) {
+	for ctx.Err() == nil {
+		for range n.opts.Client.Watch(clientv3.WithRequireLeader(ctx), n.layout.Section(section), clientv3.WithPrefix()) {
+			select {
+			case trigger <- struct{}{}:
+			default:
+			}
+		}
 		select {
-		case trigger <- struct{}{}:
-		default:
+		case <-ctx.Done():
+		case <-time.After(n.opts.Poll):
 		}
 	}
 }

@@ -279,3 +279,69 @@ func TestFairShare(t *testing.T) {
 		}
 	}
 }
+
+// Two nodes never both believe they own an account under one election
+// revision: while nodes join, leave, are cut off and come back, a sampler
+// reads node X's fence, then every other node's, then X's again; X holding
+// the same fence before and after while another node holds one too would
+// be two owners at once. The journal checks every reported change too.
+func TestNeverTwoOwnersAtOnce(t *testing.T) {
+	j := newJournal(t)
+	accounts := accountNames(6)
+	a := start(t, j, etcd.Link(t), "a", accounts)
+	b := start(t, j, nil, "b", accounts)
+	c := start(t, j, nil, "c", accounts)
+	nodes := []*running{a, b, c}
+	var mu sync.Mutex // guards nodes[1] (b is replaced below)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	samples := 0
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for ctx.Err() == nil {
+			mu.Lock()
+			ns := slices.Clone(nodes)
+			mu.Unlock()
+			for _, acct := range accounts {
+				for i, x := range ns {
+					k1, r1, ok1 := x.Fence(acct)
+					for k, y := range ns {
+						if k == i {
+							continue
+						}
+						ky, ry, oky := y.Fence(acct)
+						k2, r2, ok2 := x.Fence(acct)
+						if ok1 && oky && ok2 && k1 == k2 && r1 == r2 {
+							t.Errorf("%s: %s holds %s@%d while %s holds %s@%d", acct, x.Name(), k1, r1, y.Name(), ky, ry)
+						}
+					}
+				}
+			}
+			samples++
+			time.Sleep(time.Millisecond)
+		}
+	}()
+
+	etcdtest.Wait(t, 10*time.Second, "three nodes share", func() bool { return settled(nodes, accounts, 2) })
+	a.link.Cut()
+	etcdtest.Wait(t, 3*ttl, "b and c take a's accounts", func() bool { return settled(nodes[1:], accounts, 3) })
+	a.link.Heal(etcd)
+	etcdtest.Wait(t, 10*time.Second, "a is back", func() bool { return settled(nodes, accounts, 2) })
+	b.stop()
+	etcdtest.Wait(t, 10*time.Second, "a and c cover b", func() bool { return settled([]*running{a, c}, accounts, 3) })
+	b2 := start(t, j, nil, "b", accounts)
+	mu.Lock()
+	nodes[1] = b2
+	mu.Unlock()
+	etcdtest.Wait(t, 10*time.Second, "b is back", func() bool { return settled(nodes, accounts, 2) })
+	cancel()
+	<-sampled
+	if samples < 100 {
+		t.Errorf("only %d samples", samples)
+	}
+	if t.Failed() {
+		t.Log(j.dump())
+	}
+}
