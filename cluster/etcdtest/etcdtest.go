@@ -64,6 +64,20 @@ type Cluster struct {
 	clients []*clientv3.Client
 }
 
+// Main runs a test package's tests on one cluster of n members that
+// *shared points to, then stops it and exits: call it from TestMain.
+func Main(m *testing.M, n int, shared **Cluster) {
+	c, err := New(n)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "etcdtest:", err)
+		os.Exit(1)
+	}
+	*shared = c
+	code := m.Run()
+	c.Close()
+	os.Exit(code)
+}
+
 // Start runs n members in t's temporary directory and stops them when
 // the test ends.
 func Start(t testing.TB, n int) *Cluster {
@@ -192,13 +206,7 @@ func (c *Cluster) start(m *Member) error {
 // Kill stops member i abruptly: its clients are cut first, and it hands
 // over no leadership, like a process killed with -9.
 func (c *Cluster) Kill(i int) {
-	m := c.Members[i]
-	c.cutMember(m, true)
-	m.mu.Lock()
-	e := m.etcd
-	m.etcd = nil
-	m.mu.Unlock()
-	if e != nil {
+	if e := c.take(i); e != nil {
 		e.Server.HardStop()
 		e.Close()
 	}
@@ -206,15 +214,21 @@ func (c *Cluster) Kill(i int) {
 
 // Stop stops member i gracefully (a leader hands over first).
 func (c *Cluster) Stop(i int) {
+	if e := c.take(i); e != nil {
+		e.Close()
+	}
+}
+
+// take cuts member i's clients and returns its server for stopping (nil
+// when it is stopped already).
+func (c *Cluster) take(i int) *embed.Etcd {
 	m := c.Members[i]
 	c.cutMember(m, true)
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	e := m.etcd
 	m.etcd = nil
-	m.mu.Unlock()
-	if e != nil {
-		e.Close()
-	}
+	return e
 }
 
 // Restart starts a stopped member i again on its data and ports.
@@ -368,6 +382,23 @@ func Wait(t testing.TB, timeout time.Duration, what string, ok func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// Go runs fn in a goroutine until the test ends (or stop is called):
+// then its context is canceled and Go waits for it to return.
+func Go(t testing.TB, fn func(ctx context.Context)) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn(ctx)
+	}()
+	stop = sync.OnceFunc(func() {
+		cancel()
+		<-done
+	})
+	t.Cleanup(stop)
+	return stop
 }
 
 // names holds each test's cluster name.

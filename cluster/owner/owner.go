@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -176,12 +177,7 @@ func (n *Node) Owned() []string {
 	if !time.Now().Before(n.validUntil) {
 		return nil
 	}
-	out := make([]string, 0, len(n.owned))
-	for a := range n.owned {
-		out = append(out, a)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(n.owned))
 }
 
 // Live lists the nodes with a live session, as last read.
@@ -397,7 +393,7 @@ func (n *Node) loseAll(reason string) {
 	lost := n.owned
 	n.owned = make(map[string]fence)
 	n.mu.Unlock()
-	for _, a := range sortedKeys(lost) {
+	for _, a := range slices.Sorted(maps.Keys(lost)) {
 		n.opts.OnChange(Event{Account: a, Key: lost[a].key, Rev: lost[a].rev, Reason: reason})
 	}
 }
@@ -433,15 +429,6 @@ func (n *Node) gain(account string, f fence) bool {
 		n.opts.OnChange(Event{Account: account, Gained: true, Key: f.key, Rev: f.rev, Reason: "elected"})
 	}
 	return valid
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // rank orders accounts by how much this node wants them: highest first.

@@ -3,7 +3,6 @@ package owner
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -20,17 +19,7 @@ import (
 // own cluster name, so its own prefix.
 var etcd *etcdtest.Cluster
 
-func TestMain(m *testing.M) {
-	c, err := etcdtest.New(3)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	etcd = c
-	code := m.Run()
-	c.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { etcdtest.Main(m, 3, &etcd) }
 
 const ttl = 2 * time.Second
 
@@ -44,8 +33,15 @@ type journal struct {
 	events []string
 }
 
+// newJournal starts a journal, which the test's log shows if it fails.
 func newJournal(t *testing.T) *journal {
-	return &journal{t: t, holder: make(map[string]string), revs: make(map[string]int64)}
+	j := &journal{t: t, holder: make(map[string]string), revs: make(map[string]int64)}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(j.dump())
+		}
+	})
+	return j
 }
 
 func (j *journal) hear(node string) func(Event) {
@@ -96,17 +92,7 @@ func start(t *testing.T, j *journal, link *etcdtest.Link, name string, accounts 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = n.Run(ctx)
-	}()
-	stop := sync.OnceFunc(func() {
-		cancel()
-		<-done
-	})
-	t.Cleanup(stop)
+	stop := etcdtest.Go(t, func(ctx context.Context) { _ = n.Run(ctx) })
 	return &running{Node: n, link: link, stop: stop}
 }
 
@@ -163,9 +149,6 @@ func TestAccountsSpreadOverLiveNodes(t *testing.T) {
 
 	b.stop() // a clean stop resigns at once
 	etcdtest.Wait(t, 5*time.Second, "two nodes take b's accounts", func() bool { return settled([]*running{a, c}, accounts, 5) })
-	if t.Failed() {
-		t.Log(j.dump())
-	}
 }
 
 // A node cut off from etcd reports every account lost before etcd lets
@@ -227,9 +210,6 @@ func TestCutOffOwnerLosesFirstAndAccountsMove(t *testing.T) {
 
 	a.link.Heal(etcd)
 	etcdtest.Wait(t, 10*time.Second, "a is back with its share", func() bool { return settled([]*running{a, b}, accounts, 2) })
-	if t.Failed() {
-		t.Log(j.dump())
-	}
 }
 
 // A node killed outright (no resign, no revoke: its process is gone)
@@ -340,8 +320,5 @@ func TestNeverTwoOwnersAtOnce(t *testing.T) {
 	<-sampled
 	if samples < 100 {
 		t.Errorf("only %d samples", samples)
-	}
-	if t.Failed() {
-		t.Log(j.dump())
 	}
 }

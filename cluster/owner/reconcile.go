@@ -3,6 +3,8 @@ package owner
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -42,10 +44,7 @@ func (n *Node) reconcile(ctx context.Context, sess *concurrency.Session) error {
 
 	n.mu.Lock()
 	n.holders, n.live = holders, live
-	owned := make(map[string]fence, len(n.owned))
-	for a, f := range n.owned {
-		owned[a] = f
-	}
+	owned := maps.Clone(n.owned)
 	n.mu.Unlock()
 	for a, f := range owned {
 		if holders[a].fence != f {
@@ -59,7 +58,7 @@ func (n *Node) reconcile(ctx context.Context, sess *concurrency.Session) error {
 
 	share := fairShare(len(n.accounts), max(1, len(live)))
 	if len(owned) > share {
-		mine := sortedKeys(owned)
+		mine := slices.Sorted(maps.Keys(owned))
 		n.rank(mine)
 		for _, a := range mine[share:] {
 			n.lose(a, owned[a], fmt.Sprintf("rebalancing: %d live nodes, a fair share is %d accounts", len(live), share))

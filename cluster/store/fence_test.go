@@ -150,16 +150,7 @@ func runNode(t *testing.T, link *etcdtest.Link, name string, accounts []string, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = n.Run(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	etcdtest.Go(t, func(ctx context.Context) { _ = n.Run(ctx) })
 	return n
 }
 

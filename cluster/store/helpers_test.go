@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -21,17 +20,7 @@ import (
 // (its own prefix). Tests that kill members put them back.
 var etcd *etcdtest.Cluster
 
-func TestMain(m *testing.M) {
-	c, err := etcdtest.New(3)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	etcd = c
-	code := m.Run()
-	c.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { etcdtest.Main(m, 3, &etcd) }
 
 // fences is a Fencer for tests: this "node" holds an election key per
 // account, under a lease of its own, and can give one up or keep a stale

@@ -26,11 +26,9 @@ var errInvalidInput = errors.New("cluster store: invalid input")
 // whole; one that fails part-way (etcd lost) returns the messages stored
 // so far with the error.
 func (s *Store) AddMessages(msgs []backend.Message) ([]backend.Message, error) {
-	end, err := s.begin()
-	if err != nil {
+	if err := s.check(); err != nil {
 		return nil, err
 	}
-	defer end()
 	byAccount := make(map[string][]backend.Message)
 	var accounts []string
 	seen := make(map[string]bool)
@@ -122,16 +120,12 @@ func (s *Store) addMessages(account string, msgs []backend.Message) ([]backend.M
 // Messages returns a line's messages, newest first (by time received,
 // then by arrival), at most limit of them (0 = all).
 func (s *Store) Messages(line backend.Key, limit int) ([]backend.Message, error) {
-	end, err := s.begin()
-	if err != nil {
+	if err := s.check(); err != nil {
 		return nil, err
 	}
-	defer end()
-	ctx, cancel := s.call()
-	defer cancel()
-	resp, err := s.kv.Get(ctx, s.layout.Key(cluster.Messages, string(line))+"/", clientv3.WithPrefix())
+	resp, err := s.get(s.layout.Key(cluster.Messages, string(line))+"/", clientv3.WithPrefix())
 	if err != nil {
-		return nil, fmt.Errorf("cluster store: reading messages: %w", err)
+		return nil, err
 	}
 	type placed struct {
 		m   backend.Message
@@ -194,11 +188,9 @@ func entryAccount(e backend.JournalEntry) string {
 // (ErrInFlight while another unsettled action holds it); a settled entry
 // lets go of it. An entry without UpdatedAt is stamped with the clock.
 func (s *Store) Journal(e backend.JournalEntry) error {
-	end, err := s.begin()
-	if err != nil {
+	if err := s.check(); err != nil {
 		return err
 	}
-	defer end()
 	if e.Action.ID == "" {
 		return fmt.Errorf("%w: journal entry without an action id", errInvalidInput)
 	}
@@ -273,11 +265,9 @@ func (s *Store) Journal(e backend.JournalEntry) error {
 // Pending lists the journal entries not settled, of every node, oldest
 // action first.
 func (s *Store) Pending() ([]backend.JournalEntry, error) {
-	end, err := s.begin()
-	if err != nil {
+	if err := s.check(); err != nil {
 		return nil, err
 	}
-	defer end()
 	return s.pendingAt(0)
 }
 
@@ -286,15 +276,7 @@ func (s *Store) pendingAt(rev int64) ([]backend.JournalEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, 0, len(pending.Kvs))
-	for _, kv := range pending.Kvs {
-		_, parts, ok := s.layout.Split(string(kv.Key))
-		if !ok || len(parts) != 1 {
-			return nil, fmt.Errorf("cluster store: pending index key %q", kv.Key)
-		}
-		ids = append(ids, parts[0])
-	}
-	out, err := s.entries(ids, pending.Header.Revision)
+	out, err := s.indexed(pending)
 	if err != nil {
 		return nil, err
 	}
@@ -302,6 +284,20 @@ func (s *Store) pendingAt(rev int64) ([]backend.JournalEntry, error) {
 		return cmp.Or(a.Action.CreatedAt.Compare(b.Action.CreatedAt), strings.Compare(a.Action.ID, b.Action.ID))
 	})
 	return out, nil
+}
+
+// indexed reads the journal entries an index names, in its order, at the
+// index's revision: each key's last part is an action id.
+func (s *Store) indexed(index *clientv3.GetResponse) ([]backend.JournalEntry, error) {
+	ids := make([]string, 0, len(index.Kvs))
+	for _, kv := range index.Kvs {
+		_, parts, ok := s.layout.Split(string(kv.Key))
+		if !ok || len(parts) == 0 {
+			return nil, fmt.Errorf("cluster store: journal index key %q", kv.Key)
+		}
+		ids = append(ids, parts[len(parts)-1])
+	}
+	return s.entries(ids, index.Header.Revision)
 }
 
 // entries reads journal entries by action id at rev, in the order given.
@@ -334,31 +330,19 @@ func (s *Store) entries(ids []string, rev int64) ([]backend.JournalEntry, error)
 // RecentJournal lists the most recently updated entries of every node,
 // newest first, at most limit of them (0 = all).
 func (s *Store) RecentJournal(limit int) ([]backend.JournalEntry, error) {
-	end, err := s.begin()
-	if err != nil {
+	if err := s.check(); err != nil {
 		return nil, err
 	}
-	defer end()
-	ctx, cancel := s.call()
-	defer cancel()
 	opts := []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithKeysOnly(),
 		clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend)}
 	if limit > 0 {
 		opts = append(opts, clientv3.WithLimit(int64(limit)))
 	}
-	resp, err := s.kv.Get(ctx, s.layout.Section(cluster.JournalByTime), opts...)
+	resp, err := s.get(s.layout.Section(cluster.JournalByTime), opts...)
 	if err != nil {
-		return nil, fmt.Errorf("cluster store: reading the journal: %w", err)
+		return nil, err
 	}
-	ids := make([]string, 0, len(resp.Kvs))
-	for _, kv := range resp.Kvs {
-		_, parts, ok := s.layout.Split(string(kv.Key))
-		if !ok || len(parts) != 2 {
-			return nil, fmt.Errorf("cluster store: journal index key %q", kv.Key)
-		}
-		ids = append(ids, parts[1])
-	}
-	return s.entries(ids, resp.Header.Revision)
+	return s.indexed(resp)
 }
 
 // Prune drops, for the accounts this node owns, messages received before
@@ -366,11 +350,9 @@ func (s *Store) RecentJournal(limit int) ([]backend.JournalEntry, error) {
 // updated before cutoff. Other accounts are their owners' to prune. It
 // returns how many messages went.
 func (s *Store) Prune(cutoff time.Time, keep map[backend.Key]bool) (int, error) {
-	end, err := s.begin()
-	if err != nil {
+	if err := s.check(); err != nil {
 		return 0, err
 	}
-	defer end()
 	doomed := make(map[string][]clientv3.Op) // account → deletions
 	msgs, err := s.getPrefix(cluster.Messages, 0)
 	if err != nil {
@@ -390,20 +372,12 @@ func (s *Store) Prune(cutoff time.Time, keep map[backend.Key]bool) (int, error) 
 		dropped[a]++
 	}
 
-	ctx, cancel := s.call()
-	byTime, err := s.kv.Get(ctx, s.layout.Section(cluster.JournalByTime),
+	byTime, err := s.get(s.layout.Section(cluster.JournalByTime),
 		clientv3.WithRange(s.layout.Key(cluster.JournalByTime, timeKey(cutoff))), clientv3.WithKeysOnly())
-	cancel()
 	if err != nil {
-		return 0, fmt.Errorf("cluster store: reading the journal: %w", err)
+		return 0, err
 	}
-	var ids []string
-	for _, kv := range byTime.Kvs {
-		if _, parts, ok := s.layout.Split(string(kv.Key)); ok && len(parts) == 2 {
-			ids = append(ids, parts[1])
-		}
-	}
-	entries, err := s.entries(ids, byTime.Header.Revision)
+	entries, err := s.indexed(byTime)
 	if err != nil {
 		return 0, err
 	}

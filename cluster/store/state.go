@@ -34,7 +34,7 @@ func (w write) op(key string) clientv3.Op {
 // one change, deletions apply after upserts. Changes saved after Close
 // are dropped.
 func (s *Store) Save(ch backend.StateChange) {
-	if ch.Empty() {
+	if ch.Empty() || s.closed.Load() {
 		return
 	}
 	type queued struct {
@@ -76,12 +76,8 @@ func (s *Store) Save(ch backend.StateChange) {
 		del(cluster.Watched, k)
 	}
 
-	s.life.RLock()
-	defer s.life.RUnlock()
-	if s.closed {
-		return
-	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, q := range ws {
 		b := s.pending[q.account]
 		if b == nil {
@@ -90,53 +86,41 @@ func (s *Store) Save(ch backend.StateChange) {
 		}
 		b[q.key] = q.w
 	}
+	s.scheduleLocked()
+}
+
+// scheduleLocked arms a background flush FlushInterval from now, unless
+// one is due already. The caller holds s.mu.
+func (s *Store) scheduleLocked() {
+	if s.timer == nil {
+		s.timer = time.AfterFunc(s.opts.FlushInterval, s.flushLater)
+	}
+}
+
+// flushLater is the background flush. What it could not write stays
+// queued for the next interval; Flush and Close report the error.
+func (s *Store) flushLater() {
+	s.mu.Lock()
+	s.timer = nil
 	s.mu.Unlock()
-	select {
-	case s.dirty <- struct{}{}:
-	default:
+	if s.check() != nil {
+		return
+	}
+	if s.flushState() != nil {
+		s.mu.Lock()
+		if len(s.pending) > 0 {
+			s.scheduleLocked()
+		}
+		s.mu.Unlock()
 	}
 }
 
 // Flush writes queued state changes now.
 func (s *Store) Flush() error {
-	end, err := s.begin()
-	if err != nil {
+	if err := s.check(); err != nil {
 		return err
 	}
-	defer end()
 	return s.flushState()
-}
-
-// writer flushes queued changes FlushInterval after the first of them.
-func (s *Store) writer() {
-	defer close(s.writerDone)
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-s.dirty:
-		}
-		t := time.NewTimer(s.opts.FlushInterval)
-		select {
-		case <-s.stop:
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		if err := s.flushState(); err != nil && s.hasPending() {
-			// Kept for the next interval; Flush and Close report it.
-			select {
-			case s.dirty <- struct{}{}:
-			default:
-			}
-		}
-	}
-}
-
-func (s *Store) hasPending() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.pending) > 0
 }
 
 // flushState writes each account's queued batch in fenced transactions.
@@ -227,11 +211,9 @@ func (s *Store) Load() (backend.Snapshot, error) {
 // at: Watch(ctx, rev+1) then misses nothing and repeats nothing.
 func (s *Store) LoadRev() (backend.Snapshot, int64, error) {
 	var snap backend.Snapshot
-	end, err := s.begin()
-	if err != nil {
+	if err := s.check(); err != nil {
 		return snap, 0, err
 	}
-	defer end()
 	if err := s.flushState(); err != nil && !errors.Is(err, ErrNotOwner) {
 		return snap, 0, err
 	}

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -107,18 +108,14 @@ type Store struct {
 	kv     *clientv3.Client
 	layout cluster.Layout
 
-	life   sync.RWMutex // calls hold it for reading, Close for writing
-	closed bool
-	ctx    context.Context // canceled by Close after the last flush
+	closed atomic.Bool
+	ctx    context.Context // canceled by Close after the last flush: calls in flight end
 	cancel context.CancelFunc
 
 	mu      sync.Mutex
 	pending map[string]batch // account → queued state writes
+	timer   *time.Timer      // the next background flush, while one is due
 	flushMu sync.Mutex
-
-	dirty      chan struct{}
-	stop       chan struct{}
-	writerDone chan struct{}
 }
 
 var _ backend.Store = (*Store)(nil)
@@ -142,42 +139,33 @@ func Open(opts Options) (*Store, error) {
 		opts.Now = time.Now
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Store{
-		opts: opts, kv: opts.Client, layout: layout, ctx: ctx, cancel: cancel,
-		pending:    make(map[string]batch),
-		dirty:      make(chan struct{}, 1),
-		stop:       make(chan struct{}),
-		writerDone: make(chan struct{}),
-	}
-	go s.writer()
-	return s, nil
+	return &Store{opts: opts, kv: opts.Client, layout: layout, ctx: ctx, cancel: cancel,
+		pending: make(map[string]batch)}, nil
 }
 
 // Close writes queued state this node may still write and stops the
 // store. Closing twice is a no-op.
 func (s *Store) Close() error {
-	s.life.Lock()
-	if s.closed {
-		s.life.Unlock()
+	if s.closed.Swap(true) {
 		return nil
 	}
-	s.closed = true
-	s.life.Unlock()
-	close(s.stop)
-	<-s.writerDone
+	s.mu.Lock()
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+	s.mu.Unlock()
 	err := s.flushState()
 	s.cancel()
 	return err
 }
 
-// begin marks the start of a call; the returned func ends it.
-func (s *Store) begin() (func(), error) {
-	s.life.RLock()
-	if s.closed {
-		s.life.RUnlock()
-		return nil, ErrClosed
+// check refuses a call on a closed store.
+func (s *Store) check() error {
+	if s.closed.Load() {
+		return ErrClosed
 	}
-	return s.life.RUnlock, nil
+	return nil
 }
 
 // call is a context for one etcd call.
@@ -220,17 +208,22 @@ func (s *Store) read(ops ...clientv3.Op) (*clientv3.TxnResponse, error) {
 	return resp, nil
 }
 
-// getPrefix reads a section at rev (0 = now).
-func (s *Store) getPrefix(section string, rev int64) (*clientv3.GetResponse, error) {
+// get reads a key or range.
+func (s *Store) get(key string, opts ...clientv3.OpOption) (*clientv3.GetResponse, error) {
 	ctx, cancel := s.call()
 	defer cancel()
+	resp, err := s.kv.Get(ctx, key, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("cluster store: reading %s: %w", key, err)
+	}
+	return resp, nil
+}
+
+// getPrefix reads a section at rev (0 = now).
+func (s *Store) getPrefix(section string, rev int64) (*clientv3.GetResponse, error) {
 	opts := []clientv3.OpOption{clientv3.WithPrefix()}
 	if rev > 0 {
 		opts = append(opts, clientv3.WithRev(rev))
 	}
-	resp, err := s.kv.Get(ctx, s.layout.Section(section), opts...)
-	if err != nil {
-		return nil, fmt.Errorf("cluster store: reading %s: %w", section, err)
-	}
-	return resp, nil
+	return s.get(s.layout.Section(section), opts...)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"switchboard/backend"
+	"switchboard/cluster/etcdtest"
 )
 
 func TestStateRoundTripLatestWinsAndDeletes(t *testing.T) {
@@ -275,4 +276,29 @@ func TestClosedStoreRefusesCalls(t *testing.T) {
 	if err != nil || len(snap.Lines) != 1 {
 		t.Errorf("Close did not write the queued line: %+v, %v", snap.Lines, err)
 	}
+}
+
+// Saved state reaches etcd by itself FlushInterval after the first change;
+// what could not be written (etcd out of reach) is written once it can.
+func TestBackgroundFlush(t *testing.T) {
+	link := etcd.Link(t)
+	s, err := Open(Options{Client: link.Client, Cluster: etcdtest.Name(t), Fence: elect(t, link.Client, "main"),
+		FlushInterval: 20 * time.Millisecond, Timeout: 200 * time.Millisecond})
+	must(t, err)
+	defer s.Close()
+	reader := open(t, etcd.Client(t), &fences{m: map[string]fence{}}, nil)
+	lines := func(n int) func() bool {
+		return func() bool {
+			snap, err := reader.Load()
+			return err == nil && len(snap.Lines) == n
+		}
+	}
+	s.Save(backend.StateChange{Lines: []backend.Line{sampleLine("main", 1)}})
+	etcdtest.Wait(t, 5*time.Second, "the line flushed in the background", lines(1))
+
+	link.Cut()
+	s.Save(backend.StateChange{Lines: []backend.Line{sampleLine("main", 2)}})
+	time.Sleep(500 * time.Millisecond) // a few failed flushes
+	link.Heal(etcd)
+	etcdtest.Wait(t, 5*time.Second, "the line kept and flushed once etcd answers", lines(2))
 }
