@@ -129,6 +129,7 @@ func startIn(root string, ownRoot bool, n int) (*Cluster, error) {
 		c.Close()
 		return nil, err
 	}
+	c.waitLeader()
 	return c, nil
 }
 
@@ -204,8 +205,15 @@ func (c *Cluster) start(m *Member) error {
 }
 
 // Kill stops member i abruptly: its clients are cut first, and it hands
-// over no leadership, like a process killed with -9.
+// over no leadership, like a process killed with -9. It returns once the
+// members left agree on a leader (if they are a quorum), so the test's
+// next write does not die with the old leader.
 func (c *Cluster) Kill(i int) {
+	c.kill(i)
+	c.waitLeader()
+}
+
+func (c *Cluster) kill(i int) {
 	if e := c.take(i); e != nil {
 		e.Server.HardStop()
 		e.Close()
@@ -216,6 +224,37 @@ func (c *Cluster) Kill(i int) {
 func (c *Cluster) Stop(i int) {
 	if e := c.take(i); e != nil {
 		e.Close()
+	}
+	c.waitLeader()
+}
+
+// waitLeader waits until every running member follows the same running
+// leader, when the running members are a quorum; it gives up after
+// startTimeout (the test's own calls then fail and say why).
+func (c *Cluster) waitLeader() {
+	deadline := time.Now().Add(startTimeout)
+	for time.Now().Before(deadline) {
+		running := make(map[uint64]bool)
+		var leaders []uint64
+		for _, m := range c.Members {
+			m.mu.Lock()
+			if m.etcd != nil {
+				running[uint64(m.etcd.Server.MemberID())] = true
+				leaders = append(leaders, uint64(m.etcd.Server.Leader()))
+			}
+			m.mu.Unlock()
+		}
+		if len(running) <= len(c.Members)/2 {
+			return
+		}
+		agreed := running[leaders[0]]
+		for _, l := range leaders[1:] {
+			agreed = agreed && l == leaders[0]
+		}
+		if agreed {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -237,7 +276,11 @@ func (c *Cluster) Restart(i int) error {
 	if m.Running() {
 		return fmt.Errorf("member %s is running", m.Name)
 	}
-	return c.start(m)
+	if err := c.start(m); err != nil {
+		return err
+	}
+	c.waitLeader()
+	return nil
 }
 
 // Close stops every member (in parallel: each close can take a while),
@@ -255,7 +298,7 @@ func (c *Cluster) Close() {
 	}
 	var wg sync.WaitGroup
 	for i := range c.Members {
-		wg.Go(func() { c.Kill(i) })
+		wg.Go(func() { c.kill(i) })
 	}
 	wg.Wait()
 	if c.ownRoot {
