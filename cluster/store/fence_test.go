@@ -163,6 +163,14 @@ func TestLedgerSurvivesRestartOfEveryMember(t *testing.T) {
 	_, err := s.AddMessages([]backend.Message{sampleMessage(item, "m1", t0), sampleMessage(item, "m2", t0.Add(time.Second))})
 	must(t, err)
 	must(t, s.Journal(entry("main", "renew-1", backend.ActRenew, item, backend.JournalPending, t0)))
+	// Committed on return: another node reads them at once.
+	other := open(t, etcd.Client(t), &fences{m: map[string]fence{}}, nil)
+	if msgs, err := other.Messages(item, 0); err != nil || len(msgs) != 2 {
+		t.Fatalf("another node right after AddMessages: %v, %v", ids(msgs), err)
+	}
+	if pending, err := other.Pending(); err != nil || len(pending) != 1 {
+		t.Fatalf("another node right after Journal: %v, %v", entryIDs(pending), err)
+	}
 
 	for i := range etcd.Members {
 		etcd.Kill(i)
