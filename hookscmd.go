@@ -76,7 +76,7 @@ func runHooks(args []string, stdout, stderr io.Writer) int {
 	}
 	tw.Flush()
 	fmt.Fprintln(stdout, "\nRegister each URL with its provider:")
-	for _, k := range backend.Kinds {
+	for _, k := range backend.Kinds() {
 		if note, ok := webhook.Registration(k); ok && seen[k] {
 			fmt.Fprintln(stdout, "  "+note)
 		}

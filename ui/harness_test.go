@@ -76,7 +76,7 @@ func newStack(t *testing.T, dir string, tweak func(*sim.Sim)) *stack {
 	// Roomy limits keep start-up fast; the limits themselves are tested
 	// in the adapters and the engine.
 	rates := map[backend.ProviderKind]int{}
-	for _, k := range backend.Kinds {
+	for _, k := range backend.Kinds() {
 		rates[k] = 1200
 	}
 	s := sim.New(sim.Options{Manual: true, Quiet: true, Seed: 7, Start: t0, Rates: rates})

@@ -230,7 +230,7 @@ func TestRestartFromCacheWithProvidersDown(t *testing.T) {
 	// Same state dir, every provider down: the cached picture shows at
 	// once, marked stale.
 	second := newStack(t, dir, func(s *sim.Sim) {
-		for _, k := range backend.Kinds {
+		for _, k := range backend.Kinds() {
 			s.SetDown(k, true)
 		}
 	})

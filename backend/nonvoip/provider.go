@@ -115,9 +115,10 @@ func (p *Provider) Kind() backend.ProviderKind { return backend.NonVoip }
 func (p *Provider) Account() string { return p.account }
 
 // Traits: getsms is per order and nothing lists orders; the budget starts
-// at 60 a minute and follows X-RateLimit-Limit once the server sends it.
+// at Descriptor.Rate and follows X-RateLimit-Limit once the server sends
+// it.
 func (p *Provider) Traits() backend.Traits {
-	return backend.Traits{BatchCheck: false, ListsLines: false, PerMinute: 60, CheckTimeout: 45 * time.Second}
+	return backend.Traits{BatchCheck: false, ListsLines: false, PerMinute: Descriptor.Rate, CheckTimeout: 45 * time.Second}
 }
 
 // Balance reads the account balance ("50.00" → $50.00).

@@ -92,10 +92,10 @@ var (
 	_ backend.WebhookParser = (*Provider)(nil)
 )
 
-// Traits: SMS are read per number, the 100/min budget is shared by every
-// call of the key, and numbers can be listed.
+// Traits: SMS are read per number, the budget (Descriptor.Rate) is shared
+// by every call of the key, and numbers can be listed.
 func Traits() backend.Traits {
-	return backend.Traits{BatchCheck: false, ListsLines: true, PerMinute: 100, CheckTimeout: 30 * time.Second}
+	return backend.Traits{BatchCheck: false, ListsLines: true, PerMinute: Descriptor.Rate, CheckTimeout: 30 * time.Second}
 }
 
 // New makes a Provider. The account name and the API key are required.

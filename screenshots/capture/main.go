@@ -41,7 +41,7 @@ var start = time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
 
 func run(out string) error {
 	rates := map[backend.ProviderKind]int{}
-	for _, k := range backend.Kinds {
+	for _, k := range backend.Kinds() {
 		rates[k] = 1200
 	}
 	s := sim.New(sim.Options{Manual: true, Quiet: true, Seed: 11, Start: start, Accounts: 2, Rates: rates})
