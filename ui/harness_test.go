@@ -72,6 +72,15 @@ const errNoClipboard = clipErr("no clipboard")
 // to restart from the cache.
 func newStack(t *testing.T, dir string, tweak func(*sim.Sim)) *stack {
 	t.Helper()
+	st := openStack(t, dir, tweak)
+	st.run.Start()
+	return st
+}
+
+// openStack is newStack without starting the engine: the dashboard shows
+// only what the cache gave back until st.run.Start.
+func openStack(t *testing.T, dir string, tweak func(*sim.Sim)) *stack {
+	t.Helper()
 	// Roomy limits keep start-up fast; the limits themselves are tested
 	// in the adapters and the engine.
 	rates := map[backend.ProviderKind]int{}
@@ -90,24 +99,18 @@ func newStack(t *testing.T, dir string, tweak func(*sim.Sim)) *stack {
 	st.opts = simstack.Sim(s, 6000)
 	st.opts.Store.FlushInterval = 20 * time.Millisecond
 	st.clock.Store(t0.Add(30 * time.Second).UnixNano())
-	st.start()
-	return st
-}
-
-func (st *stack) start() {
-	t := st.t
 	run, err := simstack.Open(st.dir, st.opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st.run, st.eng = run, run.Engine
-	run.Start()
 	go func() {
 		for ev := range run.Engine.Events() {
 			st.evs <- ev
 		}
 	}()
 	t.Cleanup(st.close)
+	return st
 }
 
 // close quits the backend as the program does (cancel, wait, close the
@@ -236,6 +239,8 @@ func keyMsg(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyEscape}
 	case "tab":
 		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
 	case "down":
 		return tea.KeyPressMsg{Code: tea.KeyDown}
 	case "up":
