@@ -1,4 +1,5 @@
-// Package fivesim is Switchboard's adapter for 5sim (API v1): activation
+// Package fivesim is Switchboard's adapter for 5sim (API v1, 5sim.md; the
+// facts it relies on are in docs/providers.md, "5sim"): activation
 // and hosting orders with their SMS, balance with frozen balance and
 // rating, and the buy picker. 5sim answers errors in plain text, may
 // answer a failed purchase with HTTP 200, never sends Retry-After and

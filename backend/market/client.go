@@ -1,7 +1,7 @@
 // Package market is Switchboard's adapter for the white-label marketplace
-// "API v1" (numbers, boosting and logs orders behind one wallet). Its
-// answers are mostly undocumented: every guess about their shape is in
-// shapes.go.
+// "API v1" (numbers, boosting and logs orders behind one wallet; market.md,
+// summarised in docs/providers.md, 'Marketplace "API v1"'). Its answers
+// are mostly undocumented: every guess about their shape is in shapes.go.
 package market
 
 import (

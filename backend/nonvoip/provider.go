@@ -1,5 +1,6 @@
 // Package nonvoip is Switchboard's adapter for NonVoipUsNumber
-// (nonvoip.openapi.json): balance, products, orders (short-term, 30-day,
+// (nonvoip.openapi.json; the facts it relies on are in docs/providers.md,
+// "NonVoipUsNumber"): balance, products, orders (short-term, 30-day,
 // 1-day, 3-day, country-wise), reuse, activate, reject, renew, getsms and
 // the incoming_message / auction_wining callbacks.
 //

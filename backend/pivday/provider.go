@@ -1,6 +1,7 @@
-// Package pivday is Switchboard's adapter for piv.day (pivday.md): rented
-// numbers and their SMS, proxy orders, domains and their SSL certificates,
-// the domain queue, restores and white-page jobs, and piv.day's webhooks.
+// Package pivday is Switchboard's adapter for piv.day (pivday.md; the facts
+// it relies on are in docs/providers.md, "piv.day"): rented numbers and
+// their SMS, proxy orders, domains and their SSL certificates, the domain
+// queue, restores and white-page jobs, and piv.day's webhooks.
 //
 // Mapping onto the normalized domain:
 //   - numbers are monthly rentals: a Line (kind "rental") AND a number

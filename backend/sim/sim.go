@@ -1,6 +1,6 @@
 // Package sim is a faithful in-process fake of the four providers' HTTP
-// APIs, built from the documents in ../shared/providers and NOTES.md: the
-// same paths, methods, auth checks, envelopes, error codes, text bodies and
+// APIs, built from the providers' documents and the project's notes (every
+// fact used is summarised in docs/providers.md): the same paths, methods, auth checks, envelopes, error codes, text bodies and
 // rate-limit headers. It is stateful (buying debits, cancelling refunds,
 // renewing moves the expiry) and driven by a scenario clock that delivers
 // SMS, moves jobs, brings leases toward expiry and injects faults on
