@@ -133,7 +133,8 @@ func (s *Store) Messages(line backend.Key, limit int) ([]backend.Message, error)
 		// Past every key of this line: its keys end in stampLen bytes.
 		upper := append(slices.Clone(prefix), bytes.Repeat([]byte{0xff}, stampLen+1)...)
 		c := byLine.Cursor()
-		k, v := c.Seek(upper)
+		k, _ := c.Seek(upper)
+		var v []byte
 		if k == nil {
 			k, v = c.Last()
 		} else {

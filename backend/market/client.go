@@ -354,7 +354,7 @@ type boostPurchaseBody struct {
 func (c *Client) BuyBoost(ctx context.Context, p BoostPurchase) (Placed[BoostOrder], error) {
 	op := fmt.Sprintf("buy boost (service %s ×%d)", p.ServiceID, p.Quantity)
 	v, err := c.call(ctx, transport.Request{Op: op, Method: http.MethodPost, Path: "/boost/orders",
-		JSON: boostPurchaseBody{ServiceID: p.ServiceID, Link: p.Link, Quantity: p.Quantity, IdempotencyKey: p.IdempotencyKey}})
+		JSON: boostPurchaseBody(p)})
 	if err != nil {
 		return Placed[BoostOrder]{}, err
 	}
