@@ -75,15 +75,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "usage: switchboard [flags]\n       switchboard sim [flags]   serve the simulator, print a config\n       switchboard bench [flags] time-to-code benchmark\n       switchboard hooks [flags] webhook URLs to register\n\nflags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "switchboard: unexpected argument %q (sub-commands: sim, bench, hooks, version)\n", fs.Arg(0))
-		return 2
+	if code, ok := parseFlags(fs, args, stderr, " (sub-commands: sim, bench, hooks, version)"); !ok {
+		return code
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer cancel()
