@@ -35,7 +35,7 @@ func (b *nullBackend) Add(string, string)                          {}
 func bigState(now time.Time) (backend.Event, []string) {
 	var ev backend.Event
 	var names []string
-	kinds := backend.Kinds
+	kinds := backend.Kinds()
 	for i := range 20 {
 		k := kinds[i%4]
 		name := fmt.Sprintf("%s-%02d", k, i)

@@ -1,4 +1,5 @@
-// Package fivesim is Switchboard's adapter for 5sim (API v1): activation
+// Package fivesim is Switchboard's adapter for 5sim (API v1, 5sim.md; the
+// facts it relies on are in docs/providers.md, "5sim"): activation
 // and hosting orders with their SMS, balance with frozen balance and
 // rating, and the buy picker. 5sim answers errors in plain text, may
 // answer a failed purchase with HTTP 200, never sends Retry-After and
@@ -80,10 +81,9 @@ const (
 )
 
 // Traits are 5sim's scheduling facts: one orders page covers every
-// waiting line; 120 requests a minute is a comfortable default under the
-// documented per-second limit and the ban for repeated 429s.
+// waiting line; the budget is Descriptor.Rate.
 func Traits() backend.Traits {
-	return backend.Traits{BatchCheck: true, ListsLines: true, PerMinute: 120, CheckTimeout: 15 * time.Second}
+	return backend.Traits{BatchCheck: true, ListsLines: true, PerMinute: Descriptor.Rate, CheckTimeout: 15 * time.Second}
 }
 
 // New builds a Provider. Account and APIKey are required.
@@ -579,19 +579,10 @@ func (p *Provider) Catalog(ctx context.Context, req backend.CatalogRequest) ([]b
 	return nil, p.c.t.Error("read catalogue", backend.ErrInvalid, 0, "", "5sim has no picker step "+req.Step)
 }
 
-// BuyCategories: activation numbers and hosting rentals.
-func (p *Provider) BuyCategories() []string {
-	return []string{CategoryActivation, CategoryHosting}
-}
-
-// BuySteps: both categories pick country, operator, product.
-func (p *Provider) BuySteps(category string) []string {
-	switch strings.ToLower(category) {
-	case CategoryActivation, CategoryHosting:
-		return []string{backend.StepCountry, backend.StepOperator, backend.StepProduct}
-	}
-	return nil
-}
+// BuyCategories and BuySteps are the descriptor's: activation numbers and
+// hosting rentals, each picked by country, operator and product.
+func (p *Provider) BuyCategories() []string      { return Descriptor.BuyCategories() }
+func (p *Provider) BuySteps(cat string) []string { return Descriptor.BuySteps(cat) }
 
 // --- mapping ----------------------------------------------------------------
 

@@ -499,7 +499,7 @@ func TestCancelNumber(t *testing.T) {
 	if e, _ := backend.AsError(err); e == nil || e.Kind != backend.ErrRefused || e.Code != codeCodeReceived {
 		t.Fatalf("cancel after code: %v", err)
 	}
-	act, tgt = lineTarget("3")
+	act, _ = lineTarget("3")
 	_, err = p.Do(context.Background(), act, backend.Target{}) // key only, no snapshot
 	if e, _ := backend.AsError(err); e == nil || e.Kind != backend.ErrRefused || e.RetryAfter != 45*time.Second {
 		t.Fatalf("early cancel: %v", err)
