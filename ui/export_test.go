@@ -8,8 +8,8 @@ import (
 
 // Tick is the root clock's tick, for benchmarks and tests outside the
 // package.
-func Tick(t time.Time) tea.Msg { return tickMsg(t) }
+func Tick(t time.Time) tea.Msg { return tickMsg{t} }
 
-// Indexed is the message the dashboard sends itself once it is up (none
-// yet).
-func Indexed() tea.Msg { return nil }
+// Indexed is the message the dashboard sends itself once it is up: the
+// panes read their filter texts.
+func Indexed() tea.Msg { return indexMsg{} }
