@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"cmp"
 	"fmt"
 	"testing"
 	"time"
@@ -67,13 +68,6 @@ func keyPress(r rune) tea.KeyPressMsg {
 var enter = tea.KeyPressMsg{Code: tea.KeyEnter}
 var backspace = tea.KeyPressMsg{Code: tea.KeyBackspace}
 
-// filtered sets the lines pane's filter as the operator does.
-func filtered(m *ui.Model) {
-	typeKeys(m, "/"+benchFilter)
-	m.Update(enter)
-	_ = m.View()
-}
-
 // BenchmarkTickFrame is the once-a-second frame: the clock moves a
 // second, every row showing seconds redraws.
 func BenchmarkTickFrame(b *testing.B) {
@@ -93,28 +87,15 @@ func BenchmarkTickFrame(b *testing.B) {
 // BenchmarkLineEvent is a code arriving on one line (it moves to the top
 // of its pane) and the frame, without and with a filter.
 func BenchmarkLineEvent(b *testing.B) {
-	for _, n := range scales {
-		for _, filter := range []bool{false, true} {
-			name := n.String() + "/filter=none"
-			if filter {
-				name = n.String() + "/filter=" + benchFilter
-			}
-			b.Run(name, func(b *testing.B) {
-				m, c, lines := perfModel(b, n)
-				if filter {
-					filtered(m)
-				}
-				b.ReportAllocs()
-				for i := 0; b.Loop(); i++ {
-					l := lines[(i*7919)%len(lines)]
-					l.Version += uint64(1_000_000 + i)
-					l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i%999_999), c.now()
-					m.Update(ui.EventMsg{Event: backend.Event{Lines: []backend.Line{l}}})
-					_ = m.View()
-				}
-			})
+	withFilters(b, func(b *testing.B, m *ui.Model, c *benchClock, lines []backend.Line) {
+		for i := 0; b.Loop(); i++ {
+			l := lines[(i*7919)%len(lines)]
+			l.Version += uint64(1_000_000 + i)
+			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i%999_999), c.now()
+			m.Update(ui.EventMsg{Event: backend.Event{Lines: []backend.Line{l}}})
+			_ = m.View()
 		}
-	}
+	})
 }
 
 // BenchmarkFilterKeystroke is one keystroke in the filter and its frame:
@@ -143,26 +124,32 @@ func BenchmarkFilterKeystroke(b *testing.B) {
 // filter.
 func BenchmarkKeyPress(b *testing.B) {
 	down, up := keyPress('j'), keyPress('k')
-	for _, n := range scales {
-		for _, filter := range []bool{false, true} {
-			name := n.String() + "/filter=none"
-			if filter {
-				name = n.String() + "/filter=" + benchFilter
+	withFilters(b, func(b *testing.B, m *ui.Model, _ *benchClock, _ []backend.Line) {
+		for i := 0; b.Loop(); i++ {
+			if i%2 == 0 {
+				m.Update(down)
+			} else {
+				m.Update(up)
 			}
-			b.Run(name, func(b *testing.B) {
-				m, _, _ := perfModel(b, n)
-				if filter {
-					filtered(m)
-				}
-				b.ReportAllocs()
-				for i := 0; b.Loop(); i++ {
-					if i%2 == 0 {
-						m.Update(down)
-					} else {
-						m.Update(up)
-					}
+			_ = m.View()
+		}
+	})
+}
+
+// withFilters runs a benchmark at each scale, without and with the
+// filter set.
+func withFilters(b *testing.B, run func(b *testing.B, m *ui.Model, c *benchClock, lines []backend.Line)) {
+	for _, n := range scales {
+		for _, filter := range []string{"", benchFilter} {
+			b.Run(n.String()+"/filter="+cmp.Or(filter, "none"), func(b *testing.B) {
+				m, c, lines := perfModel(b, n)
+				if filter != "" {
+					typeKeys(m, "/"+filter)
+					m.Update(enter)
 					_ = m.View()
 				}
+				b.ReportAllocs()
+				run(b, m, c, lines)
 			})
 		}
 	}

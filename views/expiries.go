@@ -88,20 +88,11 @@ func (p *Expiries) SetData(d *Data, now time.Time) {
 // Update re-places the leases an event changed or removed, and the
 // leases that have expired since they were placed.
 func (p *Expiries) Update(d *Data, changed []backend.Lease, removed []backend.Key, now time.Time) {
-	if p.data == nil {
-		p.SetData(d, now)
-		return
-	}
 	p.data = d
-	var put []leaseRef
-	gone := removed
-	for _, l := range changed {
-		if cur, ok := d.Leases[l.Key]; ok {
-			put = append(put, leaseRefOf(cur, now))
-		} else {
-			gone = append(gone, l.Key)
-		}
-	}
+	put, gone := sortOut(changed, removed, func(l backend.Lease) backend.Key { return l.Key }, func(k backend.Key) (leaseRef, bool) {
+		cur, ok := d.Leases[k]
+		return leaseRefOf(cur, now), ok
+	})
 	p.list.Update(append(put, p.expired(now)...), gone)
 }
 

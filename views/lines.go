@@ -27,10 +27,9 @@ type Lines struct {
 	listPane[lineRef]
 	data    *Data
 	hist    map[backend.Key][]backend.Message
-	histVer int       // counts changes to hist (the strip's cache)
-	regroup time.Time // when a fresh code stops being fresh: re-place it then
-	grouped time.Time // the last regroup
-	waiting int
+	histVer int        // counts changes to hist (the strip's cache)
+	regroup time.Time  // when a fresh code stops being fresh: re-place it then
+	grouped time.Time  // the last regroup
 	drawn   stripCache // the strip as last drawn
 }
 
@@ -66,6 +65,7 @@ func NewLines(t themes.Theme) *Lines {
 	p := &Lines{hist: map[backend.Key][]backend.Message{}}
 	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key }, lineOrder,
 		func(r lineRef) string { return lineText(p.data.Lines[r.key]) })}
+	p.list.CountWhere(func(r lineRef) bool { return r.waiting })
 	return p
 }
 
@@ -84,8 +84,8 @@ func (p *Lines) Info() string {
 	if n > 0 {
 		s = itoa(i) + "/" + itoa(n)
 	}
-	if p.waiting > 0 {
-		s += " · " + itoa(p.waiting) + " waiting"
+	if n := p.list.Count(); n > 0 {
+		s += " · " + itoa(n) + " waiting"
 	}
 	return s + p.filterNote()
 }
@@ -180,13 +180,8 @@ func group(l backend.Line, now time.Time) int {
 func (p *Lines) SetData(d *Data, now time.Time) {
 	p.data = d
 	refs := make([]lineRef, 0, len(d.Lines))
-	p.waiting = 0
 	for _, l := range d.Lines {
-		r := refOf(l, now)
-		refs = append(refs, r)
-		if r.waiting {
-			p.waiting++
-		}
+		refs = append(refs, refOf(l, now))
 	}
 	p.list.Set(refs)
 	p.grouped = now
@@ -197,39 +192,13 @@ func (p *Lines) SetData(d *Data, now time.Time) {
 // Update re-places the lines an event changed or removed; the others
 // keep their places.
 func (p *Lines) Update(d *Data, changed []backend.Line, removed []backend.Key, now time.Time) {
-	if p.data == nil {
-		p.SetData(d, now)
-		return
-	}
 	p.data = d
-	var put []lineRef
-	gone := removed
-	for _, l := range changed {
-		if cur, ok := d.Lines[l.Key]; ok {
-			put = append(put, refOf(cur, now))
-		} else {
-			gone = append(gone, l.Key)
-		}
-	}
-	p.place(put, gone, now)
-}
-
-// place puts and removes refs, keeping the counters.
-func (p *Lines) place(put []lineRef, gone []backend.Key, now time.Time) {
-	count := func(k backend.Key, d int) {
-		if r, ok := p.list.Get(k); ok && r.waiting {
-			p.waiting += d
-		}
-	}
-	for _, k := range gone {
-		count(k, -1)
-	}
-	for _, r := range put {
-		count(r.key, -1)
-	}
+	put, gone := sortOut(changed, removed, func(l backend.Line) backend.Key { return l.Key }, func(k backend.Key) (lineRef, bool) {
+		cur, ok := d.Lines[k]
+		return refOf(cur, now), ok
+	})
 	p.list.Update(put, gone)
 	for _, r := range put {
-		count(r.key, 1)
 		if r.group == 0 {
 			p.noteFresh(p.data.Lines[r.key], now)
 		}

@@ -31,6 +31,9 @@ type List[T any] struct {
 	levels []level[T]
 	spare  [][]*entry[T] // arrays of dropped levels, for reuse
 
+	counted func(T) bool // what Count counts (nil: nothing)
+	count   int
+
 	sel    backend.Key
 	cursor int
 	offset int
@@ -53,6 +56,23 @@ type entry[T any] struct {
 // items of different keys.
 func NewList[T any](keyOf func(T) backend.Key, cmp func(a, b T) int, text func(T) string) *List[T] {
 	return &List[T]{keyOf: keyOf, cmp: cmp, text: text, height: 1, byKey: map[backend.Key]*entry[T]{}}
+}
+
+// CountWhere makes Count count the items f holds for, kept as they change.
+func (l *List[T]) CountWhere(f func(T) bool) {
+	l.counted, l.count = f, 0
+	for _, e := range l.all {
+		l.tally(e.item, 1)
+	}
+}
+
+// Count is how many items the CountWhere function holds for.
+func (l *List[T]) Count() int { return l.count }
+
+func (l *List[T]) tally(it T, d int) {
+	if l.counted != nil && l.counted(it) {
+		l.count += d
+	}
 }
 
 // level is a filter query and its matches.
@@ -99,11 +119,13 @@ func (l *List[T]) Set(items []T) {
 	// memory front to back.
 	l.byKey = make(map[backend.Key]*entry[T], len(items))
 	l.all = make([]*entry[T], len(items))
+	l.count = 0
 	for i, it := range items {
 		e := &entry[T]{item: it}
 		l.index(e)
 		l.byKey[l.keyOf(it)] = e
 		l.all[i] = e
+		l.tally(it, 1)
 	}
 	for i := range l.levels {
 		lv := &l.levels[i]
@@ -151,6 +173,7 @@ func (l *List[T]) remove(k backend.Key) {
 		return
 	}
 	delete(l.byKey, k)
+	l.tally(e.item, -1)
 	if i, ok := l.find(l.all, e.item); ok {
 		l.all = slices.Delete(l.all, i, i+1)
 	}
@@ -165,6 +188,7 @@ func (l *List[T]) remove(k backend.Key) {
 func (l *List[T]) put(it T) {
 	k := l.keyOf(it)
 	e, ok := l.byKey[k]
+	l.tally(it, 1)
 	if !ok {
 		e = &entry[T]{item: it}
 		l.index(e)
@@ -189,6 +213,7 @@ func (l *List[T]) put(it T) {
 			was[j] = -1
 		}
 	}
+	l.tally(e.item, -1)
 	e.item = it
 	l.index(e)
 	l.moveInto(l.all, i)
@@ -232,6 +257,7 @@ func (l *List[T]) merge(put []T, remove []backend.Key) {
 		if e, ok := l.byKey[k]; ok {
 			e.gone = true
 			delete(l.byKey, k)
+			l.tally(e.item, -1)
 		}
 	}
 	fresh := make([]*entry[T], 0, len(put))
@@ -246,6 +272,10 @@ func (l *List[T]) merge(put []T, remove []backend.Key) {
 			fresh = append(fresh, e)
 			e.gone = true
 		}
+		if ok {
+			l.tally(e.item, -1)
+		}
+		l.tally(it, 1)
 		e.item = it
 		l.index(e)
 	}
@@ -502,4 +532,19 @@ func (l *List[T]) Position() (int, int) {
 		return l.cursor + 1, n
 	}
 	return 0, 0
+}
+
+// sortOut splits an event's changed items into the places of those still
+// held (place says) and the keys of the others, added to gone.
+func sortOut[I, R any](changed []I, gone []backend.Key, key func(I) backend.Key, place func(backend.Key) (R, bool)) ([]R, []backend.Key) {
+	var put []R
+	gone = slices.Clip(gone) // the event's own slice is not to be written
+	for _, it := range changed {
+		if r, ok := place(key(it)); ok {
+			put = append(put, r)
+		} else {
+			gone = append(gone, key(it))
+		}
+	}
+	return put, gone
 }

@@ -106,6 +106,8 @@ func TestChangesKeepTheOrderAndTheFilter(t *testing.T) {
 	}
 	l := newTestList()
 	l.SetHeight(7)
+	even := func(r ranked) bool { return r.rank%2 == 0 }
+	l.CountWhere(even)
 	queries := []string{"", "a", "ab", "abc", "k1", "k1 b", "b", ""}
 	for step := range 3000 {
 		var put []ranked
@@ -157,6 +159,15 @@ func TestChangesKeepTheOrderAndTheFilter(t *testing.T) {
 		}
 		if !slices.Equal(got, shown) || l.Total() != len(items) {
 			t.Fatalf("step %d (filter %q): list shows %v (of %d), want %v (of %d)", step, l.Filter(), got, l.Total(), shown, len(items))
+		}
+		evens := 0
+		for _, it := range items {
+			if even(it) {
+				evens++
+			}
+		}
+		if l.Count() != evens {
+			t.Fatalf("step %d: counts %d items, want %d", step, l.Count(), evens)
 		}
 		if sel := l.SelectedKey(); len(shown) > 0 && (sel == "" || string(sel) != shown[l.cursor]) {
 			t.Fatalf("step %d: selection %q is not the item under the cursor (%d)", step, sel, l.cursor)

@@ -13,21 +13,13 @@ import (
 // spaces, separators and runes whose case folds across scripts, both
 // pick the same items.
 func TestFilterMatchesAsTheFuzzyMatcher(t *testing.T) {
-	alphabet := []rune("aAbBkKsS019 +-._/éÉſKΣσςß\x00")
-	rnd := rand.New(rand.NewPCG(1, 2))
-	word := func(n int) string {
-		r := make([]rune, n)
-		for i := range r {
-			r[i] = alphabet[rnd.IntN(len(alphabet))]
-		}
-		return string(r)
-	}
+	word := randomWords(1, "aAbBkKsS019 +-._/éÉſKΣσςß\x00")
 	texts := make([]string, 400)
 	for i := range texts {
-		texts[i] = word(1 + rnd.IntN(14))
+		texts[i] = word(14)
 	}
 	for range 3000 {
-		q := word(1 + rnd.IntN(4))
+		q := word(4)
 		want := map[int]bool{}
 		for _, m := range fuzzy.FindNoSort(q, texts) {
 			want[m.Index] = true
@@ -45,18 +37,10 @@ func TestFilterMatchesAsTheFuzzyMatcher(t *testing.T) {
 // TestNarrowingKeepsOnlyMatchesOfTheShorterQuery: whenever narrows says
 // yes, every text the longer query matches, the shorter one matches too.
 func TestNarrowingKeepsOnlyMatchesOfTheShorterQuery(t *testing.T) {
-	alphabet := []rune("abkK19 é")
-	rnd := rand.New(rand.NewPCG(3, 4))
-	word := func(n int) string {
-		r := make([]rune, n)
-		for i := range r {
-			r[i] = alphabet[rnd.IntN(len(alphabet))]
-		}
-		return string(r)
-	}
+	word := randomWords(3, "abkK19 é")
 	checked := 0
 	for range 20000 {
-		prev, next, text := word(1+rnd.IntN(3)), word(1+rnd.IntN(5)), itemText(word(1+rnd.IntN(10)))
+		prev, next, text := word(3), word(5), itemText(word(10))
 		if !narrows(prev, next) {
 			continue
 		}
@@ -67,5 +51,18 @@ func TestNarrowingKeepsOnlyMatchesOfTheShorterQuery(t *testing.T) {
 	}
 	if checked < 100 || !narrows("tele", "telegram") || narrows("tele", "tle") || narrows("", "a") {
 		t.Fatalf("narrows is too strict or too loose (%d cases)", checked)
+	}
+}
+
+// randomWords makes words of 1 to n runes from an alphabet, seeded.
+func randomWords(seed uint64, alphabet string) func(n int) string {
+	runes := []rune(alphabet)
+	rnd := rand.New(rand.NewPCG(seed, seed+1))
+	return func(n int) string {
+		r := make([]rune, rnd.IntN(n)+1)
+		for i := range r {
+			r[i] = runes[rnd.IntN(len(runes))]
+		}
+		return string(r)
 	}
 }

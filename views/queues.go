@@ -28,8 +28,7 @@ type QueueItem struct {
 // Data (a job, or a line still waiting for its code) when shown.
 type Queues struct {
 	listPane[queueRef]
-	active int
-	data   *Data
+	data *Data
 }
 
 // queueRef is a row's place: in motion first, newest first, then key.
@@ -64,12 +63,13 @@ func NewQueues(t themes.Theme) *Queues {
 			q := p.item(r)
 			return q.Title + " " + q.Kind + " " + q.Account + " " + q.State
 		})}
+	p.list.CountWhere(func(r queueRef) bool { return r.active })
 	return p
 }
 
 func (p *Queues) Title() string { return "Queues" }
 func (p *Queues) Info() string {
-	return itoa(p.active) + " in motion" + p.filterNote()
+	return itoa(p.list.Count()) + " in motion" + p.filterNote()
 }
 
 func jobItem(j backend.Job) QueueItem {
@@ -116,58 +116,21 @@ func (p *Queues) SetData(d *Data) {
 			refs = append(refs, orderRef(l))
 		}
 	}
-	p.active = 0
-	for _, r := range refs {
-		if r.active {
-			p.active++
-		}
-	}
 	p.list.Set(refs)
 }
 
 // Update re-places the jobs and orders an event changed or removed.
 func (p *Queues) Update(d *Data, lines []backend.Line, jobs []backend.Job, removed []backend.Key) {
-	if p.data == nil {
-		p.SetData(d)
-		return
-	}
 	p.data = d
-	var put []queueRef
-	var gone []backend.Key
-	for _, k := range removed {
-		if _, ok := p.list.Get(k); ok {
-			gone = append(gone, k)
-		}
-	}
-	for _, l := range lines {
-		if cur, ok := d.Lines[l.Key]; ok && cur.State == backend.LineWaiting {
-			put = append(put, orderRef(cur))
-		} else if _, ok := p.list.Get(l.Key); ok {
-			gone = append(gone, l.Key)
-		}
-	}
-	for _, j := range jobs {
-		if cur, ok := d.Jobs[j.Key]; ok {
-			put = append(put, jobRef(cur))
-		} else if _, ok := p.list.Get(j.Key); ok {
-			gone = append(gone, j.Key)
-		}
-	}
-	count := func(k backend.Key, d int) {
-		if r, ok := p.list.Get(k); ok && r.active {
-			p.active += d
-		}
-	}
-	for _, k := range gone {
-		count(k, -1)
-	}
-	for _, r := range put {
-		count(r.key, -1)
-	}
-	p.list.Update(put, gone)
-	for _, r := range put {
-		count(r.key, 1)
-	}
+	orders, gone := sortOut(lines, removed, func(l backend.Line) backend.Key { return l.Key }, func(k backend.Key) (queueRef, bool) {
+		cur, ok := d.Lines[k]
+		return orderRef(cur), ok && cur.State == backend.LineWaiting
+	})
+	jobRefs, gone := sortOut(jobs, gone, func(j backend.Job) backend.Key { return j.Key }, func(k backend.Key) (queueRef, bool) {
+		cur, ok := d.Jobs[k]
+		return jobRef(cur), ok
+	})
+	p.list.Update(append(orders, jobRefs...), gone)
 }
 
 func stateOf(j backend.Job) string {
