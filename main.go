@@ -40,12 +40,6 @@ import (
 )
 
 func main() {
-	// A dashboard should stay small beside the operator's browsers: the
-	// garbage collector works harder before the heap passes this, unless
-	// GOMEMLIMIT says otherwise.
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(48 << 20)
-	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -80,6 +74,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer cancel()
+	if *print != "" {
+		// One frame, then exit: collecting the loading's garbage would
+		// only delay it.
+		defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	}
 
 	app, err := setup(ctx, *cfgPath, *stateDir, *demo, stderr)
 	if err != nil {
@@ -103,7 +102,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *print != "" {
 		return printFrame(model, *print, stdout, stderr)
 	}
-	p := tea.NewProgram(model, tea.WithContext(ctx))
+	settleMemory()
+	p := tea.NewProgram(model, tea.WithContext(ctx), tea.WithFPS(fps))
 	// Quitting is cancel → wait for the engine (and its workers) → close
 	// the store: app.stack.Stop, deferred here before app.close runs it
 	// again (a no-op) and removes the rest.
@@ -124,6 +124,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// fps is how often the terminal is redrawn at most: a dashboard gains
+// nothing from 60 a second, and each check for a change costs a compare
+// of the whole screen.
+const fps = 30
+
+// settleMemory sets the memory policy once the state is loaded. No fixed
+// limit: a cap below the live heap (the 48 MiB cap was reached at
+// 23,000 lines) makes the collector run without end. The heap may grow to
+// half again what is live (GOGC 50, unless GOGC or GOMEMLIMIT say
+// otherwise), and the garbage of loading goes back to the system now.
+func settleMemory() {
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(50)
+	}
+	debug.FreeOSMemory()
 }
 
 // printFrame renders the dashboard once, from the cache alone, and exits
