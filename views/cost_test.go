@@ -25,7 +25,7 @@ func manyLines(n int, tweak func(i int, l *backend.Line)) *Data {
 	d.Started = t0.Add(-time.Hour)
 	var ev backend.Event
 	for i := range 20 {
-		k := backend.Kinds()[i%4]
+		k := []backend.ProviderKind{backend.PivDay, backend.FiveSim, backend.NonVoip, backend.Market}[i%4]
 		ev.Accounts = append(ev.Accounts, backend.Account{Name: fmt.Sprintf("%s-%02d", k, i), Provider: k, Health: backend.HealthOK,
 			LastGood: t0, Balance: backend.NewMoney(decimal.NewFromInt(100), "USD")})
 	}
