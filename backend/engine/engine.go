@@ -45,6 +45,12 @@ type Options struct {
 	// Clock is the engine's time (tests pass a fake one); default the
 	// real clock.
 	Clock clockwork.Clock
+	// Ownership makes the engine poll and act only for the accounts this
+	// cluster node owns (ownership.go); nil: all of them.
+	Ownership Ownership
+	// Forwarder hands actions and webhooks for accounts owned elsewhere
+	// to their owner.
+	Forwarder Forwarder
 }
 
 // Engine polls every account, keeps the state, carries out actions and
@@ -75,6 +81,7 @@ type Engine struct {
 	buying  map[string]int  // per account: buys sent and not yet answered
 	held    heldMessages    // what the ledger could not write yet
 	lost    []backend.Key   // watched orders state.db no longer had: looked up at start
+	own     ownership       // which accounts this node polls and acts for (cluster)
 }
 
 // New builds the engine and loads the cached state (no network).
@@ -105,6 +112,7 @@ func New(specs []AccountSpec, opts Options) (*Engine, error) {
 		sent:   map[string]bool{},
 		claims: claims{},
 		buying: map[string]int{},
+		own:    newOwnership(opts.Ownership),
 	}
 	for _, s := range specs {
 		name := s.Provider.Account()
@@ -210,7 +218,7 @@ func (e *Engine) Run(ctx context.Context) {
 	if err != nil {
 		e.notify(backend.Failure, "", "cannot read the action journal: "+err.Error())
 	}
-	for _, p := range pending {
+	for _, p := range e.ownedPending(pending) {
 		e.resume(ctx, p)
 	}
 	e.rewatch(ctx)

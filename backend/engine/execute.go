@@ -43,6 +43,10 @@ func (e *Engine) start(ctx context.Context, act backend.Action) {
 		return
 	}
 	act.Account = a.info.Name
+	if !e.owns(a) {
+		e.forward(act, a)
+		return
+	}
 	if a.spec.ReadOnly {
 		e.refuse(act, backend.Refusal{Reason: backend.RefuseReadOnly, Account: a.info.Name, Action: act.Kind})
 		return
@@ -195,7 +199,7 @@ func (e *Engine) execute(ctx context.Context, a *acct, act backend.Action, t bac
 		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, actionTimeout)
-	out, err := a.p.Do(cctx, act, t)
+	out, err := e.send(cctx, a, act, t)
 	cancel()
 	entry.Attempts++
 	entry.UpdatedAt = e.now()
@@ -230,7 +234,8 @@ func (e *Engine) execute(ctx context.Context, a *acct, act backend.Action, t bac
 		}
 	})
 	if entry.State == backend.JournalUnknown && ctx.Err() == nil {
-		e.settleLoop(ctx, a, entry, fk)
+		actx, _ := e.accountCtx(ctx, a) // ended if the account was lost: its new owner settles
+		e.settleLoop(actx, a, entry, fk)
 	}
 }
 
@@ -326,7 +331,8 @@ func (e *Engine) settleLoop(ctx context.Context, a *acct, entry backend.JournalE
 	for {
 		select {
 		case <-ctx.Done():
-			return // still unsettled in the journal: settled at next start
+			e.post(func() { delete(e.flight, fk) }) // lost: its new owner settles it
+			return                                  // still unsettled in the journal: settled at next start (or by the owner)
 		case <-e.clock.After(delay):
 		}
 		delay = min(delay*2, time.Minute)
