@@ -24,6 +24,16 @@ type Event struct {
 	// Storage is set when the ledger's health changed: failing (a full
 	// disk: codes are shown but not saved) or recovered.
 	Storage *StorageHealth
+	// Cluster is set when this node's reach of the team's etcd changed:
+	// unreachable (screens read-only, actions refused) or back.
+	Cluster *ClusterHealth
+}
+
+// ClusterHealth says whether a cluster node reaches etcd.
+type ClusterHealth struct {
+	Unreachable bool
+	Error       string    // what the client said, while unreachable
+	Since       time.Time // when it stopped / started answering
 }
 
 // StorageHealth says whether the ledger can write.
@@ -36,7 +46,7 @@ type StorageHealth struct {
 // Empty reports whether the event carries nothing.
 func (e Event) Empty() bool {
 	return len(e.Accounts)+len(e.Lines)+len(e.Leases)+len(e.Jobs)+len(e.Removed)+
-		len(e.Messages)+len(e.Notices)+len(e.Actions) == 0 && e.Storage == nil
+		len(e.Messages)+len(e.Notices)+len(e.Actions) == 0 && e.Storage == nil && e.Cluster == nil
 }
 
 // Level is a notice's severity.
@@ -84,6 +94,7 @@ type Coalescer struct {
 	notices  []Notice
 	actions  map[string]JournalEntry
 	storage  *StorageHealth
+	cluster  *ClusterHealth
 }
 
 // NewCoalescer makes an empty coalescer.
@@ -103,6 +114,7 @@ func (c *Coalescer) reset() {
 	c.notices = nil
 	c.actions = map[string]JournalEntry{}
 	c.storage = nil
+	c.cluster = nil
 }
 
 // Push merges ev into the pending event. It reports whether ev carried
@@ -145,6 +157,9 @@ func (c *Coalescer) Push(ev Event) bool {
 	if ev.Storage != nil {
 		c.storage = ev.Storage
 	}
+	if ev.Cluster != nil {
+		c.cluster = ev.Cluster
+	}
 	return true
 }
 
@@ -174,6 +189,7 @@ func (c *Coalescer) Take() Event {
 		ev.Actions = append(ev.Actions, a)
 	}
 	ev.Storage = c.storage
+	ev.Cluster = c.cluster
 	c.reset()
 	return ev
 }

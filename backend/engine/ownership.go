@@ -50,7 +50,8 @@ type ownership struct {
 	gen       map[string]uint64 // bumped by every gain and loss: a late load is dropped
 	want      map[string]uint64 // gains waiting for their state to load, by gen
 	loading   bool
-	forwarded map[string]bool // action ids this node handed to an owner: their outcome is told here
+	forwarded map[string]bool             // action ids this node handed to an owner: their outcome is told here
+	waiting   map[string][]backend.Action // actions for accounts being taken over, run once they are
 }
 
 type ownedAcct struct {
@@ -60,7 +61,7 @@ type ownedAcct struct {
 
 func newOwnership(o Ownership) ownership {
 	return ownership{on: o != nil, live: map[string]ownedAcct{}, gen: map[string]uint64{},
-		want: map[string]uint64{}, forwarded: map[string]bool{}}
+		want: map[string]uint64{}, forwarded: map[string]bool{}, waiting: map[string][]backend.Action{}}
 }
 
 // Gained tells the engine this node now owns account. It never blocks:
@@ -79,10 +80,15 @@ func (e *Engine) Lost(account, reason string) {
 		delete(e.own.live, account)
 	}
 	e.own.mu.Unlock()
-	e.post(func() {
+	e.inbox.push(func(ctx context.Context) {
 		e.own.gen[account]++
 		delete(e.own.want, account)
 		e.log.Info("account lost", "account", account, "reason", reason)
+		waiting := e.own.waiting[account]
+		delete(e.own.waiting, account)
+		for _, act := range waiting {
+			e.start(ctx, act) // handed to whoever owns it now
+		}
 	})
 }
 
@@ -225,6 +231,11 @@ func (e *Engine) takeOver(ctx context.Context, a *acct, snap backend.Snapshot, p
 	}
 	e.rewatch(actx)
 	e.refreshNow(name)
+	waiting := e.own.waiting[name]
+	delete(e.own.waiting, name)
+	for _, act := range waiting {
+		e.start(ctx, act)
+	}
 	e.log.Info("account gained", "account", name)
 }
 
@@ -232,6 +243,10 @@ func (e *Engine) takeOver(ctx context.Context, a *acct, snap backend.Snapshot, p
 // account's owner (engine goroutine). Only the owner journals and sends
 // it; its outcome comes back through the journal (applyRemote).
 func (e *Engine) forward(act backend.Action, a *acct) {
+	if _, gaining := e.own.want[a.info.Name]; gaining {
+		e.own.waiting[a.info.Name] = append(e.own.waiting[a.info.Name], act)
+		return
+	}
 	what := describeAction(act, backend.Target{})
 	f := e.opts.Forwarder
 	if f == nil {
@@ -271,4 +286,10 @@ func (e *Engine) ownedOnly(msgs []backend.Message) []backend.Message {
 		a := e.accts[m.Line.Account()]
 		return a == nil || !e.owns(a)
 	})
+}
+
+// ClusterHealth tells the screens whether this node reaches the cluster's
+// etcd. It never blocks.
+func (e *Engine) ClusterHealth(h backend.ClusterHealth) {
+	e.out.push(backend.Event{Cluster: &h})
 }
