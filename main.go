@@ -34,6 +34,7 @@ import (
 	"switchboard/backend/sim"
 	"switchboard/cache"
 	"switchboard/config"
+	"switchboard/hub"
 	"switchboard/keymap"
 	"switchboard/ui"
 	"switchboard/views"
@@ -102,8 +103,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if os.Getenv("NO_COLOR") != "" && *theme == "" {
 		app.theme = "plain"
 	}
-	initial := app.engine.Initial()
-	initial.Notices = append(initial.Notices, app.notices...)
+	// The hub is the engine's only reader; the dashboard is one of its
+	// subscribers, as every SSH session and script is.
+	fanout := hub.New(app.engine, hub.Options{Notices: app.notices})
+	sub, initial := fanout.Subscribe("local")
 	model := ui.New(ui.Options{
 		Backend: app.engine, Initial: initial, Accounts: app.engine.Accounts(),
 		Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
@@ -124,7 +127,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	relayDone := make(chan struct{})
 	go func() {
 		defer close(relayDone)
-		for ev := range app.engine.Events() {
+		go fanout.Run(engCtx)
+		for {
+			ev, ok := sub.Next(engCtx)
+			if !ok {
+				return
+			}
 			p.Send(ui.EventMsg{Event: ev})
 		}
 	}()
@@ -132,6 +140,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		stopEngine()
 		<-engineDone
 		<-relayDone
+		<-fanout.Done()
 	}()
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "switchboard:", err)
