@@ -106,7 +106,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// The hub is the engine's only reader; the dashboard is one of its
 	// subscribers, as every SSH session and script is.
 	fanout := hub.New(app.engine, hub.Options{Notices: app.notices})
-	sub, initial := fanout.Subscribe("local")
+	sub, initial := fanout.Subscribe(engine.LocalOperator)
 	model := ui.New(ui.Options{
 		Backend: app.engine, Initial: initial, Accounts: app.engine.Accounts(),
 		Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
