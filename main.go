@@ -108,7 +108,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fanout := hub.New(app.engine, hub.Options{Notices: app.notices})
 	sub, initial := fanout.Subscribe(engine.LocalOperator)
 	model := ui.New(ui.Options{
-		Backend: app.engine, Initial: initial, Accounts: app.engine.Accounts(),
+		Backend: app.engine.As(engine.LocalOperator), Initial: initial, Accounts: app.engine.Accounts(),
 		Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
 		Clipboard: systemClipboard,
 	})

@@ -63,3 +63,21 @@ const AnyAccount = "*"
 func (k ActionKind) Counts() bool {
 	return k == ActRenew || k == ActBuy || k == ActReuse || k == ActRestore
 }
+
+// Doing is the verb's -ing form, to say who holds an action:
+// "alice is renewing this".
+func (k ActionKind) Doing() string {
+	switch k {
+	case ActCancel:
+		return "cancelling"
+	case ActBan:
+		return "banning"
+	case ActAutoRenewOn:
+		return "turning auto-renew on for"
+	case ActAutoRenewOff:
+		return "turning auto-renew off for"
+	case ActReuse, ActRestore, ActActivate:
+		return string(k)[:len(k)-1] + "ing"
+	}
+	return string(k) + "ing"
+}

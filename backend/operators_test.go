@@ -23,3 +23,15 @@ func TestRolesAllowWhatTheySay(t *testing.T) {
 		}
 	}
 }
+
+func TestDoingWordsEveryActionKind(t *testing.T) {
+	want := map[ActionKind]string{ActRenew: "renewing", ActCancel: "cancelling", ActFinish: "finishing",
+		ActBan: "banning", ActReject: "rejecting", ActReuse: "reusing", ActRestore: "restoring",
+		ActActivate: "activating", ActCheck: "checking", ActExport: "exporting", ActBuy: "buying",
+		ActAutoRenewOn: "turning auto-renew on for", ActAutoRenewOff: "turning auto-renew off for"}
+	for k, w := range want {
+		if got := k.Doing(); got != w {
+			t.Errorf("%s: %q, want %q", k, got, w)
+		}
+	}
+}

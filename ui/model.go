@@ -47,6 +47,11 @@ type Options struct {
 	Clipboard func(string) error
 	// Mouse starts with mouse reporting on.
 	Mouse bool
+	// Operator and Role are who uses this screen (an SSH session's
+	// operator); "" = the one person at this terminal, who may do
+	// everything. See operators.go.
+	Operator string
+	Role     backend.Role
 }
 
 // EventMsg carries an engine event into the program.
@@ -180,6 +185,7 @@ func (m *Model) apply(ev backend.Event) {
 		m.queues.Update(m.data, ev.Lines, ev.Jobs, ev.Removed)
 	}
 	m.trackActions(ev.Actions)
+	m.othersActed(ev.Actions)
 	m.announce(ev)
 }
 

@@ -189,7 +189,7 @@ func (e *Engine) targetFor(a *acct, act backend.Action) (backend.Target, *backen
 // refuse tells the operator why an action was not sent.
 func (e *Engine) refuse(act backend.Action, r backend.Refusal) {
 	e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Warning, Key: act.Target, Action: &act,
-		Refusal: &r, Text: r.Text(nil), At: e.now(), Operator: act.Operator}}})
+		Refusal: &r, Text: r.Text(nil), At: e.now(), Operator: addressee(act)}}})
 }
 
 // execute journals, calls and records one action (worker goroutine).
@@ -267,7 +267,7 @@ func (e *Engine) actionDone(a *acct, entry backend.JournalEntry, out backend.Out
 	switch entry.State {
 	case backend.JournalOffer:
 		e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Warning, Key: act.Target, Action: &act, Offer: out.Offer,
-			Text: a.p.Kind().Label() + ": " + entry.Note, At: e.now(), Operator: act.Operator}}})
+			Text: a.p.Kind().Label() + ": " + entry.Note, At: e.now(), Operator: addressee(act)}}})
 		return
 	case backend.JournalDone, backend.JournalHappened:
 		e.applyOutcome(a, out, fresh)
@@ -283,14 +283,14 @@ func (e *Engine) actionDone(a *acct, entry backend.JournalEntry, out backend.Out
 			key = out.Lines[0].Key // the UI selects what was just bought
 		}
 		e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Success, Key: key, Action: &act, Text: text, Data: out.Export,
-			At: e.now(), Operator: act.Operator}}})
+			At: e.now(), Operator: addressee(act)}}})
 	case backend.JournalUnknown:
 		e.tell(act, backend.Warning, what+": no clear answer — checking with "+a.p.Kind().Label()+" before anything is sent again")
 	case backend.JournalNotDone:
 		// The action rides along: a purchase that did not happen can be
 		// repeated from the notice (the UI's buy-again).
 		e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Warning, Key: act.Target, Action: &act,
-			Text: what + " did not go through (checked with the provider); nothing was charged for it", At: e.now(), Operator: act.Operator}}})
+			Text: what + " did not go through (checked with the provider); nothing was charged for it", At: e.now(), Operator: addressee(act)}}})
 	case backend.JournalFailed:
 		msg := err.Error()
 		if pe, ok := backend.AsError(err); ok && pe.State != "" && e.takeState(a, act, pe.State) {

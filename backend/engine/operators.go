@@ -47,13 +47,22 @@ func (e *Engine) mayAct(act backend.Action) string {
 // notice carries the action so a script can match it.
 func (e *Engine) answer(act backend.Action, l backend.Level, text string) {
 	e.out.push(backend.Event{Notices: []backend.Notice{{Level: l, Key: act.Target, Action: &act, Text: text,
-		At: e.now(), Operator: act.Operator}}})
+		At: e.now(), Operator: addressee(act)}}})
 }
 
 // tell is notify for the operator who asked for act only.
 func (e *Engine) tell(act backend.Action, l backend.Level, text string) {
 	e.out.push(backend.Event{Notices: []backend.Notice{{Level: l, Key: act.Target, Text: text, At: e.now(),
-		Operator: act.Operator}}})
+		Operator: addressee(act)}}})
+}
+
+// addressee is who a notice about act is for: its operator; what the
+// policies did is everyone's news.
+func addressee(act backend.Action) string {
+	if act.Operator == AutoOperator {
+		return ""
+	}
+	return act.Operator
 }
 
 // busy words a single-flight refusal: the same operator's second press
@@ -62,24 +71,7 @@ func busy(act backend.Action, holder string) (backend.Level, string) {
 	if holder == act.Operator {
 		return backend.Info, act.Kind.Verb() + " already in progress"
 	}
-	return backend.Warning, holder + " is " + doing(act.Kind) + " this"
-}
-
-// doing is the -ing form of an action's verb.
-func doing(k backend.ActionKind) string {
-	switch k {
-	case backend.ActCancel:
-		return "cancelling"
-	case backend.ActBan:
-		return "banning"
-	case backend.ActAutoRenewOn:
-		return "turning auto-renew on for"
-	case backend.ActAutoRenewOff:
-		return "turning auto-renew off for"
-	case backend.ActReuse, backend.ActRestore, backend.ActActivate:
-		return string(k)[:len(k)-1] + "ing"
-	}
-	return string(k) + "ing"
+	return backend.Warning, holder + " is " + act.Kind.Doing() + " this"
 }
 
 // Drain stops taking actions (each new one is refused, and every screen

@@ -106,18 +106,6 @@ func TestSingleFlightAcrossOperatorsNamesTheHolder(t *testing.T) {
 	}
 }
 
-func TestDoingWordsEveryActionKind(t *testing.T) {
-	want := map[backend.ActionKind]string{backend.ActRenew: "renewing", backend.ActCancel: "cancelling", backend.ActFinish: "finishing",
-		backend.ActBan: "banning", backend.ActReject: "rejecting", backend.ActReuse: "reusing", backend.ActRestore: "restoring",
-		backend.ActActivate: "activating", backend.ActCheck: "checking", backend.ActExport: "exporting", backend.ActBuy: "buying",
-		backend.ActAutoRenewOn: "turning auto-renew on for", backend.ActAutoRenewOff: "turning auto-renew off for"}
-	for k, w := range want {
-		if got := doing(k); got != w {
-			t.Errorf("%s: %q, want %q", k, got, w)
-		}
-	}
-}
-
 // renewAndWait renews a line as an operator and waits for the engine's
 // answer: done, or the refusal's text.
 func renewAndWait(t *testing.T, e *Engine, c *collector, who, id string, l backend.Line) string {
@@ -276,5 +264,31 @@ func TestDrainWaitsForCallsInTheAirAndRefusesNewOnes(t *testing.T) {
 	}
 	if n := f.calls(); n != 1 {
 		t.Fatalf("%d calls after draining began", n)
+	}
+}
+
+// What a policy did (auto-cancel) was asked for by no one at a screen:
+// it is journaled as "auto" and told to everyone.
+func TestWhatPoliciesDoIsToldToEveryone(t *testing.T) {
+	f := newFake(backend.FiveSim, "5s", true, 600)
+	f.addLine("1", backend.LineWaiting, backend.Allow(backend.ActCancel))
+	store := newMemStore()
+	_, c := startEngineWith(t, Options{Store: store, Operators: team},
+		AccountSpec{Provider: f, Budget: f.budget, AutoCancelAfter: 2 * time.Second})
+	var told backend.Notice
+	c.waitFor(t, 10*time.Second, func(ev backend.Event) bool {
+		for _, n := range ev.Notices {
+			if n.Action != nil && n.Level == backend.Success {
+				told = n
+				return true
+			}
+		}
+		return false
+	})
+	if told.Action.Operator != AutoOperator || told.Operator != "" {
+		t.Fatalf("auto-cancel acted as %q and was told to %q", told.Action.Operator, told.Operator)
+	}
+	if got := store.entry(told.Action.ID).Action.Operator; got != AutoOperator {
+		t.Fatalf("journaled as %q", got)
 	}
 }
