@@ -47,7 +47,7 @@ type Hub struct {
 	src  Source
 
 	mu       sync.RWMutex
-	st       state
+	st       *State
 	standing []backend.Notice
 	subs     map[*Sub]struct{}
 	closed   bool
@@ -65,9 +65,9 @@ func New(src Source, o Options) *Hub {
 	if o.Clock == nil {
 		o.Clock = clockwork.NewRealClock()
 	}
-	h := &Hub{opts: o, src: src, st: newState(), subs: map[*Sub]struct{}{}, done: make(chan struct{})}
+	h := &Hub{opts: o, src: src, st: NewState(), subs: map[*Sub]struct{}{}, done: make(chan struct{})}
 	init := src.Initial()
-	h.st.apply(init)
+	h.st.Apply(init)
 	h.standing = append(append([]backend.Notice(nil), init.Notices...), o.Notices...)
 	return h
 }
@@ -102,7 +102,7 @@ func (h *Hub) Subscribe(operator string) (*Sub, backend.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := newSub(h, operator)
-	snap := h.st.snapshot()
+	snap := h.st.Snapshot()
 	snap.Notices = append(snap.Notices, h.standing...)
 	if h.closed {
 		s.ended = true
@@ -117,7 +117,7 @@ func (h *Hub) Subscribe(operator string) (*Sub, backend.Event) {
 func (h *Hub) Snapshot() backend.Event {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	return h.st.snapshot()
+	return h.st.Snapshot()
 }
 
 // Subscribers counts the subscribers (tests, the service's status).
@@ -131,7 +131,7 @@ func (h *Hub) Subscribers() int {
 func (h *Hub) publish(ev backend.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.st.apply(ev)
+	h.st.Apply(ev)
 	limit := h.opts.MaxPending + h.st.size()
 	now := h.opts.Clock.Now()
 	for s := range h.subs {
@@ -168,7 +168,7 @@ func (h *Hub) reload(s *Sub) (backend.Event, bool) {
 	if !s.dropped {
 		return backend.Event{}, false
 	}
-	snap := h.st.snapshot()
+	snap := h.st.Snapshot()
 	for k := range s.gone {
 		if !h.st.has(k) {
 			snap.Removed = append(snap.Removed, k)

@@ -2,52 +2,55 @@ package hub
 
 import "switchboard/backend"
 
-// state is the hub's one copy of what the engine knows: the latest
+// State is what the engine knows, kept from its events: the latest
 // version of every item (values share their strings and slices with the
 // events they came in, which nobody changes) and the actions not yet
-// settled.
-type state struct {
-	order    []string // account names as first seen (config order)
-	accounts map[string]backend.Account
-	lines    map[backend.Key]backend.Line
-	leases   map[backend.Key]backend.Lease
-	jobs     map[backend.Key]backend.Job
-	actions  map[string]backend.JournalEntry
+// settled. The hub keeps the one copy its subscribers start from; a
+// script keeps its own to find items by number or name.
+type State struct {
+	Order    []string // account names as first seen (config order)
+	Accounts map[string]backend.Account
+	Lines    map[backend.Key]backend.Line
+	Leases   map[backend.Key]backend.Lease
+	Jobs     map[backend.Key]backend.Job
+	Actions  map[string]backend.JournalEntry
 	storage  *backend.StorageHealth // while the ledger cannot write
 }
 
-func newState() state {
-	return state{accounts: map[string]backend.Account{}, lines: map[backend.Key]backend.Line{},
-		leases: map[backend.Key]backend.Lease{}, jobs: map[backend.Key]backend.Job{},
-		actions: map[string]backend.JournalEntry{}}
+// NewState is an empty state.
+func NewState() *State {
+	return &State{Accounts: map[string]backend.Account{}, Lines: map[backend.Key]backend.Line{},
+		Leases: map[backend.Key]backend.Lease{}, Jobs: map[backend.Key]backend.Job{},
+		Actions: map[string]backend.JournalEntry{}}
 }
 
-func (s *state) apply(ev backend.Event) {
+// Apply merges an event.
+func (s *State) Apply(ev backend.Event) {
 	for _, a := range ev.Accounts {
-		if _, ok := s.accounts[a.Name]; !ok {
-			s.order = append(s.order, a.Name)
+		if _, ok := s.Accounts[a.Name]; !ok {
+			s.Order = append(s.Order, a.Name)
 		}
-		s.accounts[a.Name] = a
+		s.Accounts[a.Name] = a
 	}
 	for _, k := range ev.Removed {
-		delete(s.lines, k)
-		delete(s.leases, k)
-		delete(s.jobs, k)
+		delete(s.Lines, k)
+		delete(s.Leases, k)
+		delete(s.Jobs, k)
 	}
 	for _, l := range ev.Lines {
-		s.lines[l.Key] = l
+		s.Lines[l.Key] = l
 	}
 	for _, l := range ev.Leases {
-		s.leases[l.Key] = l
+		s.Leases[l.Key] = l
 	}
 	for _, j := range ev.Jobs {
-		s.jobs[j.Key] = j
+		s.Jobs[j.Key] = j
 	}
 	for _, a := range ev.Actions {
 		if a.State.Settled() {
-			delete(s.actions, a.Action.ID)
+			delete(s.Actions, a.Action.ID)
 		} else {
-			s.actions[a.Action.ID] = a
+			s.Actions[a.Action.ID] = a
 		}
 	}
 	if ev.Storage != nil {
@@ -58,41 +61,41 @@ func (s *state) apply(ev backend.Event) {
 	}
 }
 
-// snapshot is the whole state as one event.
-func (s *state) snapshot() backend.Event {
+// Snapshot is the whole state as one event.
+func (s *State) Snapshot() backend.Event {
 	ev := backend.Event{
-		Accounts: make([]backend.Account, 0, len(s.order)),
-		Lines:    make([]backend.Line, 0, len(s.lines)),
-		Leases:   make([]backend.Lease, 0, len(s.leases)),
-		Jobs:     make([]backend.Job, 0, len(s.jobs)),
+		Accounts: make([]backend.Account, 0, len(s.Order)),
+		Lines:    make([]backend.Line, 0, len(s.Lines)),
+		Leases:   make([]backend.Lease, 0, len(s.Leases)),
+		Jobs:     make([]backend.Job, 0, len(s.Jobs)),
 		Storage:  s.storage,
 	}
-	for _, n := range s.order {
-		ev.Accounts = append(ev.Accounts, s.accounts[n])
+	for _, n := range s.Order {
+		ev.Accounts = append(ev.Accounts, s.Accounts[n])
 	}
-	for _, l := range s.lines {
+	for _, l := range s.Lines {
 		ev.Lines = append(ev.Lines, l)
 	}
-	for _, l := range s.leases {
+	for _, l := range s.Leases {
 		ev.Leases = append(ev.Leases, l)
 	}
-	for _, j := range s.jobs {
+	for _, j := range s.Jobs {
 		ev.Jobs = append(ev.Jobs, j)
 	}
-	for _, a := range s.actions {
+	for _, a := range s.Actions {
 		ev.Actions = append(ev.Actions, a)
 	}
 	return ev
 }
 
 // size counts the items held.
-func (s *state) size() int {
-	return len(s.accounts) + len(s.lines) + len(s.leases) + len(s.jobs) + len(s.actions)
+func (s *State) size() int {
+	return len(s.Accounts) + len(s.Lines) + len(s.Leases) + len(s.Jobs) + len(s.Actions)
 }
 
-func (s *state) has(k backend.Key) bool {
-	_, l := s.lines[k]
-	_, ls := s.leases[k]
-	_, j := s.jobs[k]
+func (s *State) has(k backend.Key) bool {
+	_, l := s.Lines[k]
+	_, ls := s.Leases[k]
+	_, j := s.Jobs[k]
 	return l || ls || j
 }
