@@ -26,14 +26,16 @@ func (m *Model) may(what string, allowed bool) bool {
 // screen is looking at: once when it is sent, once when it ends. What
 // the policies do ("auto") is already told to everyone as a notice.
 func (m *Model) othersActed(entries []backend.JournalEntry) {
-	looking := m.selectedKey()
-	line := backend.Key("")
-	if l, ok := m.selectedLine(); ok {
-		line = l.Key
-	}
+	var looking map[backend.Key]bool // the selection and what stands for the same thing (a number's lease)
 	for _, e := range entries {
 		who, act := e.Action.Operator, e.Action
-		if who == "" || who == m.me() || who == "auto" || act.Target == "" || (act.Target != looking && act.Target != line) {
+		if who == "" || who == m.me() || who == "auto" || act.Target == "" {
+			continue
+		}
+		if looking == nil {
+			looking = m.lookingAt()
+		}
+		if !looking[act.Target] {
 			continue
 		}
 		label := ""
@@ -51,6 +53,21 @@ func (m *Model) othersActed(entries []backend.JournalEntry) {
 			m.tagToast(level, "other:"+act.ID, who+": "+act.Kind.Verb()+label+" — "+journalState[e.State])
 		}
 	}
+}
+
+// lookingAt is the selected item's key with the keys that stand for the
+// same thing: a number's line and its lease.
+func (m *Model) lookingAt() map[backend.Key]bool {
+	keys := map[backend.Key]bool{m.selectedKey(): true}
+	if l, ok := m.selectedLine(); ok {
+		keys[l.Key] = true
+		for _, ls := range m.data.Leases {
+			if ls.Line == l.Key {
+				keys[ls.Key] = true
+			}
+		}
+	}
+	return keys
 }
 
 // me is the operator this screen acts as.

@@ -95,3 +95,17 @@ func TestAnotherOperatorActingOnTheSelectedItemShowsAToast(t *testing.T) {
 		t.Fatalf("a toast for one's own, another item's or a policy's action:\n%s", s)
 	}
 }
+
+// Renewing a rented number acts on its lease; a screen looking at the
+// number's line is told all the same.
+func TestAnotherOperatorRenewingTheLeaseOfTheSelectedLineShowsAToast(t *testing.T) {
+	m, l := oneLine(t, "vic", backend.RoleViewer, &nullBackend{})
+	lease := backend.Lease{Key: "fivesim/5s/lease/7", Account: "5s", Provider: backend.FiveSim, ID: "7", Kind: backend.LeaseNumber,
+		Name: l.Number, Line: l.Key, Version: 2}
+	m.Update(ui.EventMsg{Event: backend.Event{Leases: []backend.Lease{lease}}})
+	m.Update(ui.EventMsg{Event: backend.Event{Actions: []backend.JournalEntry{{State: backend.JournalPending,
+		Action: backend.Action{ID: "r", Kind: backend.ActRenew, Account: "5s", Target: lease.Key, Operator: "alice"}}}}})
+	if s := screenOf(m); !strings.Contains(s, "alice is renewing") {
+		t.Fatalf("no toast for alice renewing the number's lease:\n%s", s)
+	}
+}
