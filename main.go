@@ -9,6 +9,8 @@
 //	switchboard sim                  serve the simulator and print a config for it
 //	switchboard bench                measure time to code against the simulator
 //	switchboard hooks                print the webhook URL to register for each account
+//	switchboard serve                the engine 24/7 with the dashboard over SSH (serve: in the config)
+//	switchboard snapshot|watch|code|act|buy …   script verbs, through the running Switchboard's socket
 //	switchboard version
 package main
 
@@ -19,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -34,6 +37,7 @@ import (
 	"switchboard/backend/sim"
 	"switchboard/cache"
 	"switchboard/config"
+	"switchboard/ctl"
 	"switchboard/hub"
 	"switchboard/keymap"
 	"switchboard/ui"
@@ -61,9 +65,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runBench(args[1:], stdout, stderr)
 		case "hooks":
 			return runHooks(args[1:], stdout, stderr)
+		case "serve":
+			return runServe(args[1:], stdout, stderr)
 		case "version", "--version":
 			fmt.Fprintln(stdout, "switchboard", backend.Version)
 			return 0
+		}
+		if ctl.IsVerb(args[0]) {
+			return runVerb(args, stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
@@ -75,8 +84,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	mouse := fs.Bool("mouse", false, "start with mouse reporting on (M toggles)")
 	print := fs.String("print", "", "print one frame from the cache at WxH (e.g. 160x48) and exit; no network")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: switchboard [flags]\n       switchboard sim [flags]   serve the simulator, print a config\n       switchboard bench [flags] time-to-code benchmark\n       switchboard hooks [flags] webhook URLs to register\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: switchboard [flags]\n       switchboard sim [flags]   serve the simulator, print a config\n       switchboard bench [flags] time-to-code benchmark\n       switchboard hooks [flags] webhook URLs to register\n       switchboard serve [flags] the dashboard over SSH, 24/7\n\nflags:\n")
 		fs.PrintDefaults()
+		fmt.Fprintln(stderr)
+		ctl.Usage(stderr)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -85,13 +96,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "switchboard: unexpected argument %q (sub-commands: sim, bench, hooks, version)\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "switchboard: unexpected argument %q (sub-commands: sim, bench, hooks, serve, version, and the verbs snapshot, watch, code, act, buy)\n", fs.Arg(0))
 		return 2
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer cancel()
 
-	app, err := setup(ctx, *cfgPath, *stateDir, *demo, stderr)
+	app, err := setup(ctx, *cfgPath, *stateDir, *demo, stderr, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
@@ -102,6 +113,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if os.Getenv("NO_COLOR") != "" && *theme == "" {
 		app.theme = "plain"
+	}
+	if *print == "" {
+		app.socket = listenSocket(app) // scripts reach this dashboard
 	}
 	// The hub is the engine's only reader; the dashboard is one of its
 	// subscribers, as every SSH session and script is.
@@ -117,8 +131,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	p := tea.NewProgram(model, tea.WithContext(ctx))
 	// Quitting is cancel → wait for the engine (and its workers) → close
-	// the store (app.close, deferred above, runs after this).
-	engCtx, stopEngine := context.WithCancel(ctx)
+	// the store (app.close, deferred above, runs after this). SIGTERM
+	// first drains: no new action, the calls in the air answered.
+	engCtx, stopEngine := context.WithCancel(context.Background())
 	engineDone := make(chan struct{})
 	go func() {
 		defer close(engineDone)
@@ -136,11 +151,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 			p.Send(ui.EventMsg{Event: ev})
 		}
 	}()
+	stopSocket := openSocket(app, ctl.Local{Hub: fanout, Engine: app.engine})
 	defer func() {
+		if ctx.Err() != nil {
+			drainCtx, cancelDrain := context.WithTimeout(context.Background(), drainFor)
+			_ = app.engine.Drain(drainCtx)
+			cancelDrain()
+		}
 		stopEngine()
 		<-engineDone
 		<-relayDone
 		<-fanout.Done()
+		stopSocket()
 	}()
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "switchboard:", err)
@@ -186,6 +208,11 @@ type app struct {
 	tmpDir     string
 	notices    []backend.Notice // said at start (an exposed webhook receiver)
 	closers    []func()
+
+	stateDir string
+	serve    config.Serve // who may log in over SSH (`switchboard serve`)
+	log      *slog.Logger
+	socket   net.Listener // the scripts' socket, once open
 }
 
 func (a *app) close() {
@@ -196,12 +223,15 @@ func (a *app) close() {
 
 // setup loads the config (or starts the demo), opens the cache and builds
 // the engine. Nothing here touches the network except the demo's own
-// loopback simulator.
-func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr io.Writer) (*app, error) {
+// loopback simulator. log is where warnings go; nil: switchboard.log in
+// the state directory (the terminal belongs to the dashboard).
+func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr io.Writer, log *slog.Logger) (*app, error) {
 	a := &app{keys: keymap.Default(), thresholds: views.Thresholds(config.DefaultThresholds), theme: "dark"}
 	var accounts []config.Account
 	retention := 90 * 24 * time.Hour
 	var hooks config.Webhooks
+	var caps backend.SpendCaps
+	var roles map[string]backend.Role
 	explicit := cfgPath != ""
 	if cfgPath == "" {
 		cfgPath = config.DefaultPath()
@@ -225,6 +255,10 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 		a.thresholds = views.Thresholds(cfg.Expiry)
 		retention = cfg.Retention
 		hooks = cfg.Webhooks
+		a.serve, caps, roles = cfg.Serve, cfg.SpendCaps, map[string]backend.Role{}
+		for _, op := range cfg.Serve.Operators {
+			roles[op.Name] = op.Role
+		}
 	}
 	if a.demo {
 		// The demo's NonVoip accounts get a roomier limit so watching the
@@ -258,10 +292,15 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 	if err != nil {
 		return nil, err
 	}
-	a.store = store
+	a.store, a.stateDir = store, stateDir
 	a.closers = append(a.closers, func() { _ = store.Close() })
-	logger, closeLog := openLog(stateDir)
-	a.closers = append(a.closers, closeLog)
+	logger := log
+	if logger == nil {
+		var closeLog func()
+		logger, closeLog = openLog(stateDir)
+		a.closers = append(a.closers, closeLog)
+	}
+	a.log = logger
 	var specs []engine.AccountSpec
 	for _, acc := range accounts {
 		spec, err := wiring.BuildAccount(acc)
@@ -270,7 +309,8 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 		}
 		specs = append(specs, spec)
 	}
-	eng, err := engine.New(specs, engine.Options{Store: store, Retention: retention, Log: logger, Demo: a.demo})
+	eng, err := engine.New(specs, engine.Options{Store: store, Retention: retention, Log: logger, Demo: a.demo,
+		Operators: roles, Caps: caps})
 	if err != nil {
 		return nil, err
 	}

@@ -286,6 +286,14 @@ func TestWatchStreamsNDJSON(t *testing.T) {
 func TestActPreviewDoneAndRefused(t *testing.T) {
 	f := newLive(t, world())
 	clock := clockwork.NewFakeClockAt(t0)
+	// A rented number is a line and a lease: naming it is not ambiguous.
+	number := backend.Line{Key: "pivday/piv/line/n1", Account: "piv", Provider: backend.PivDay, ID: "n1", Number: "+447700900123",
+		State: backend.LineActive, Price: usd(3), Allowed: backend.Allow(backend.ActRenew)}
+	f.src <- backend.Event{Lines: []backend.Line{number}, Leases: []backend.Lease{{Key: "pivday/piv/lease/number/n1", Account: "piv",
+		Provider: backend.PivDay, ID: "n1", Kind: backend.LeaseNumber, Name: number.Number, Line: number.Key, Allowed: backend.Allow(backend.ActRenew)}}}
+	if r := runVerb(context.Background(), f, clock, "act", "renew", "+447700900123"); r.code != ExitOK || !strings.Contains(r.stdout, "would renew +447700900123 on piv") {
+		t.Fatalf("a rented number: %+v", r)
+	}
 	r := runVerb(context.Background(), f, clock, "act", "renew", "DE x10")
 	if r.code != ExitOK || !strings.Contains(r.stdout, "would renew proxy DE x10 on piv (piv.day) for $3.00; balance $9.00 → $6.00; add --yes") {
 		t.Fatalf("preview: %+v", r)

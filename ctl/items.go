@@ -1,6 +1,7 @@
 package ctl
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,8 +60,9 @@ func (s *state) items(arg string) []item {
 		}
 	}
 	for _, ls := range s.Leases {
-		if string(ls.Key) == arg || ls.ID == arg || (ls.Name != "" && strings.EqualFold(ls.Name, arg)) {
-			out = append(out, s.leaseItem(ls))
+		named := string(ls.Key) == arg || ls.ID == arg || (ls.Name != "" && strings.EqualFold(ls.Name, arg))
+		if named && !slices.ContainsFunc(out, func(it item) bool { return it.key == ls.Line && ls.Line != "" }) {
+			out = append(out, s.leaseItem(ls)) // a rented number's lease is the number's line, already found
 		}
 	}
 	for _, j := range s.Jobs {

@@ -52,6 +52,10 @@ type Options struct {
 	// everything. See operators.go.
 	Operator string
 	Role     backend.Role
+	// Started is when this run's engine started (an account with no good
+	// poll since is shown stale); default: now. A session that joins a
+	// running engine passes the engine's.
+	Started time.Time
 }
 
 // EventMsg carries an engine event into the program.
@@ -134,6 +138,9 @@ func New(o Options) *Model {
 	m.data = views.NewData(append([]string(nil), o.Accounts...))
 	m.data.Demo = o.Demo
 	m.data.Started = m.now
+	if !o.Started.IsZero() {
+		m.data.Started = o.Started
+	}
 	m.bal = views.NewBalances(m.theme)
 	m.lines = views.NewLines(m.theme)
 	m.exp = views.NewExpiries(m.theme, o.Thresholds)

@@ -109,3 +109,25 @@ func TestAnotherOperatorRenewingTheLeaseOfTheSelectedLineShowsAToast(t *testing.
 		t.Fatalf("no toast for alice renewing the number's lease:\n%s", s)
 	}
 }
+
+// A session that joins a running engine counts an account fresh from
+// the engine's start, not its own: a poll a minute before it joined is
+// not stale.
+func TestASessionJoiningLateCountsFreshnessFromTheEnginesStart(t *testing.T) {
+	now := time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
+	ev := backend.Event{Accounts: []backend.Account{{Name: "5s", Provider: backend.FiveSim, Health: backend.HealthOK,
+		LastGood: now.Add(-time.Minute)}}}
+	o := ui.Options{Backend: &nullBackend{}, Initial: ev, Accounts: []string{"5s"}, Theme: "plain", Keys: keymap.Default(),
+		Now: func() time.Time { return now }, Started: now.Add(-time.Hour)}
+	m := ui.New(o)
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
+	if s := screenOf(m); strings.Contains(s, "stale") {
+		t.Fatalf("a fresh account shows stale to a late session:\n%s", s)
+	}
+	o.Started = time.Time{} // the terminal's own dashboard: its start is the run's
+	m = ui.New(o)
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
+	if s := screenOf(m); !strings.Contains(s, "stale") {
+		t.Fatalf("an account not polled this run is not shown stale:\n%s", s)
+	}
+}
