@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -51,6 +53,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	if *cfgPath == "" {
 		*cfgPath = config.DefaultPath()
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The laptop dashboard's small memory limit would make the collector
+		// spin under a service holding many sessions: no limit unless asked.
+		debug.SetMemoryLimit(math.MaxInt64)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	signals, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)

@@ -38,7 +38,7 @@ type source struct {
 func (s source) Initial() backend.Event       { return s.init }
 func (s source) Events() <-chan backend.Event { return s.ch }
 
-func newLive(t *testing.T, init backend.Event) *fakeLive {
+func newLive(t testing.TB, init backend.Event) *fakeLive {
 	t.Helper()
 	f := &fakeLive{src: make(chan backend.Event)}
 	f.h = hub.New(source{init, f.src}, hub.Options{})

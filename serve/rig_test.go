@@ -36,7 +36,7 @@ import (
 // cache over the simulator (5sim and piv.day), a hub, and the SSH server
 // on a loopback port, with three operators.
 type rig struct {
-	t     *testing.T
+	t     testing.TB
 	sim   *sim.Sim
 	eng   *engine.Engine
 	hub   *hub.Hub
@@ -51,7 +51,7 @@ type rig struct {
 
 var roles = map[string]backend.Role{"alice": backend.RoleAdmin, "olga": backend.RoleOperator, "vic": backend.RoleViewer}
 
-func newKey(t *testing.T) gossh.Signer {
+func newKey(t testing.TB) gossh.Signer {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -64,9 +64,13 @@ func newKey(t *testing.T) gossh.Signer {
 	return s
 }
 
-func newRig(t *testing.T, tweak func(*serve.Options)) *rig {
+func newRig(t testing.TB, tweak func(*serve.Options)) *rig { return newRigAt(t, 1200, tweak) }
+
+// newRigAt is newRig with every account's rate (requests per minute) at
+// the simulator and in the engine.
+func newRigAt(t testing.TB, rate int, tweak func(*serve.Options)) *rig {
 	t.Helper()
-	rates := map[backend.ProviderKind]int{backend.FiveSim: 1200, backend.PivDay: 1200}
+	rates := map[backend.ProviderKind]int{backend.FiveSim: rate, backend.PivDay: rate}
 	s := sim.New(sim.Options{Manual: true, Quiet: true, Seed: 7, Rates: rates})
 	r := &rig{t: t, sim: s, keys: map[string]gossh.Signer{}, host: newKey(t), logs: &syncBuffer{}}
 	store, err := cache.Open(t.TempDir(), cache.Options{FlushInterval: 20 * time.Millisecond})
@@ -76,7 +80,7 @@ func newRig(t *testing.T, tweak func(*serve.Options)) *rig {
 	r.store = store
 	var specs []engine.AccountSpec
 	for _, acc := range wiring.SimAccounts(s, backend.FiveSim, backend.PivDay) {
-		acc.RatePerMinute = 1200
+		acc.RatePerMinute = float64(rate)
 		spec, err := wiring.Build(acc, wiring.Options{Now: s.Now})
 		if err != nil {
 			t.Fatal(err)
@@ -213,7 +217,7 @@ func (r *rig) exec(who, cmd string) (stdout, stderr string, code int) {
 // screen is a dashboard session seen from the client: everything the
 // server wrote, with the terminal's escape codes taken out.
 type screen struct {
-	t      *testing.T
+	t      testing.TB
 	client *gossh.Client
 	sess   *gossh.Session
 	in     io.WriteCloser
@@ -301,7 +305,7 @@ func (b *syncBuffer) Reset() {
 }
 
 // openFiles counts this process's open file descriptors (Linux).
-func openFiles(t *testing.T) int {
+func openFiles(t testing.TB) int {
 	t.Helper()
 	fds, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
@@ -311,7 +315,7 @@ func openFiles(t *testing.T) int {
 }
 
 // eventually waits for cond, failing with what after 15 s.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {

@@ -53,7 +53,8 @@ type Options struct {
 	// (default 10 s).
 	MaxConns, MaxSessions int
 	HandshakeTimeout      time.Duration
-	// FPS caps each dashboard's frame rate (default 30).
+	// FPS caps each dashboard's frame rate (default 60, as a terminal's
+	// own dashboard: a changed frame waits at most a frame).
 	FPS int
 }
 
@@ -95,7 +96,7 @@ func New(o Options) (*Server, error) {
 		o.HandshakeTimeout = 10 * time.Second
 	}
 	if o.FPS <= 0 {
-		o.FPS = 30
+		o.FPS = 60
 	}
 	s := &Server{o: o, dash: map[ssh.Session]*dashboard{}, clock: clockwork.NewRealClock()}
 	// wish logs through charm's default logger: into ours, one record a line.
