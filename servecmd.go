@@ -41,15 +41,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file (default $XDG_CONFIG_HOME/switchboard/config.yaml)")
 	stateDir := fs.String("state-dir", "", "where state.db, ledger.db, the host key and the socket live (default $XDG_STATE_HOME/switchboard)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "switchboard serve: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, done := parseFlags(fs, args, stderr); done {
+		return code
 	}
 	if *cfgPath == "" {
 		*cfgPath = config.DefaultPath()
@@ -138,6 +131,21 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	stopSocket()
 	log.Info("stopped")
 	return 0
+}
+
+// parseFlags reads a sub-command's flags, which take no argument after
+// them; done says it has answered: --help (0) or a mistake (2).
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
+	switch err := fs.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		return 0, true
+	case err != nil:
+		return 2, true
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return 2, true
+	}
+	return 0, false
 }
 
 // listenSocket opens the scripts' socket in the state directory; a

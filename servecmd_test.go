@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,17 +21,6 @@ import (
 	"switchboard/ctl"
 	"switchboard/serve"
 )
-
-// shortDir is a state directory short enough for a unix socket's path.
-func shortDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "sb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
 
 func runArgs(args ...string) (int, string, string) {
 	var out, errw bytes.Buffer
@@ -49,7 +37,7 @@ func TestVerbsFromTheShellWithNothingRunning(t *testing.T) {
 	if code, _, errOut := runArgs("act", "explode", "x", "--bogus"); code != ctl.ExitUsage || !strings.Contains(errOut, "-bogus") {
 		t.Fatalf("a bad flag: %d %q", code, errOut)
 	}
-	dir := shortDir(t)
+	dir := t.TempDir()
 	if code, _, errOut := runArgs("code", "+79001234567", "--wait", "--state-dir", dir); code != ctl.ExitFailed ||
 		!strings.Contains(errOut, "no engine is running (nothing answers on "+filepath.Join(dir, ctl.SocketName)+")") {
 		t.Fatalf("code --wait: %d %q", code, errOut)
@@ -97,7 +85,7 @@ func TestServeAnswersThenStopsOnSIGTERM(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	dir := shortDir(t)
+	dir := t.TempDir()
 	cfg := filepath.Join(dir, "serve.yaml")
 	text := SimConfig(s) + "serve:\n  ssh_listen: " + addr + "\n  operators:\n    - name: vic\n      role: viewer\n      public_key: \"" +
 		strings.TrimSpace(string(gossh.MarshalAuthorizedKey(key.PublicKey()))) + "\"\n"
@@ -105,9 +93,14 @@ func TestServeAnswersThenStopsOnSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	state := filepath.Join(dir, "state")
-	var errw syncWriter
+	errw, err := os.Create(filepath.Join(dir, "serve.log")) // serve logs to it while the test reads it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errw.Close()
+	logged := func() string { b, _ := os.ReadFile(errw.Name()); return string(b) }
 	done := make(chan int, 1)
-	go func() { done <- runServe([]string{"--config", cfg, "--state-dir", state}, &bytes.Buffer{}, &errw) }()
+	go func() { done <- runServe([]string{"--config", cfg, "--state-dir", state}, &bytes.Buffer{}, errw) }()
 	deadline := time.Now().Add(20 * time.Second)
 	var out string
 	for {
@@ -117,7 +110,7 @@ func TestServeAnswersThenStopsOnSIGTERM(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve never answered on its socket:\n%s", errw.String())
+			t.Fatalf("serve never answered on its socket:\n%s", logged())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -143,12 +136,12 @@ func TestServeAnswersThenStopsOnSIGTERM(t *testing.T) {
 	select {
 	case code := <-done:
 		if code != 0 {
-			t.Fatalf("serve ended with %d:\n%s", code, errw.String())
+			t.Fatalf("serve ended with %d:\n%s", code, logged())
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
 	}
-	log := errw.String()
+	log := logged()
 	for _, want := range []string{"ssh host key", "fingerprint=SHA256:", "stopping: no new actions", "stopped"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the log lacks %q:\n%s", want, log)
@@ -159,22 +152,4 @@ func TestServeAnswersThenStopsOnSIGTERM(t *testing.T) {
 		t.Fatalf("the store was left open: %v", err)
 	}
 	store.Close()
-}
-
-// syncWriter is a buffer serve's logger and the test may share.
-type syncWriter struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *syncWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }

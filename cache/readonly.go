@@ -49,17 +49,7 @@ func ReadSnapshot(dir string) (backend.Snapshot, error) {
 			if want := uint64(len(stateLayout.migrations)); v != want {
 				return fmt.Errorf("cache: %s has schema %d, this build reads %d: run Switchboard once to bring it up to date", path, v, want)
 			}
-			if snap.Accounts, err = loadBucket(tx, bucketAccounts, decodeAccount); err != nil {
-				return err
-			}
-			if snap.Lines, err = loadBucket(tx, bucketLines, decodeLine); err != nil {
-				return err
-			}
-			if snap.Leases, err = loadBucket(tx, bucketLeases, decodeLease); err != nil {
-				return err
-			}
-			snap.Jobs, err = loadBucket(tx, bucketJobs, decodeJob)
-			return err
+			return loadItems(tx, &snap)
 		})
 	})
 	return snap, err

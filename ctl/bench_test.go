@@ -3,7 +3,6 @@ package ctl
 import (
 	"bytes"
 	"context"
-	"os"
 	"slices"
 	"strconv"
 	"testing"
@@ -20,10 +19,7 @@ import (
 // returned with the code (p50, p99).
 func BenchmarkCodeWaitOverSocket(b *testing.B) {
 	f := newLive(b, world())
-	dir, err := benchDir(b)
-	if err != nil {
-		b.Fatal(err)
-	}
+	dir := b.TempDir()
 	ln, err := Listen(dir)
 	if err != nil {
 		b.Fatal(err)
@@ -44,8 +40,9 @@ func BenchmarkCodeWaitOverSocket(b *testing.B) {
 		subs := f.h.Subscribers()
 		done := make(chan time.Time, 1)
 		var out bytes.Buffer
+		number := l.Number
 		go func() {
-			_, _ = Call(context.Background(), dir, []string{"code", l.Number, "--wait"}, &out, &bytes.Buffer{})
+			_, _ = Call(context.Background(), dir, []string{"code", number, "--wait"}, &out, &bytes.Buffer{})
 			done <- time.Now()
 		}()
 		for f.h.Subscribers() == subs {
@@ -66,9 +63,3 @@ func BenchmarkCodeWaitOverSocket(b *testing.B) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-func benchDir(b *testing.B) (string, error) {
-	dir, err := os.MkdirTemp("", "sb")
-	b.Cleanup(func() { os.RemoveAll(dir) })
-	return dir, err
-}

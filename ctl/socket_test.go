@@ -16,23 +16,11 @@ import (
 	"go.uber.org/goleak"
 )
 
-// socketDir is a short state directory (a unix socket path is limited
-// to about 100 bytes).
-func socketDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "sb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
-
 func TestSocketAnswersVerbsAndEndsCleanly(t *testing.T) {
 	before := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, before) }) // last: after the hub stops
 	f := newLive(t, world())
-	dir := socketDir(t)
+	dir := t.TempDir() // short enough for a socket path (about 100 bytes)
 	ln, err := Listen(dir)
 	if err != nil {
 		t.Fatal(err)

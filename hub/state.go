@@ -63,29 +63,21 @@ func (s *State) Apply(ev backend.Event) {
 
 // Snapshot is the whole state as one event.
 func (s *State) Snapshot() backend.Event {
-	ev := backend.Event{
-		Accounts: make([]backend.Account, 0, len(s.Order)),
-		Lines:    make([]backend.Line, 0, len(s.Lines)),
-		Leases:   make([]backend.Lease, 0, len(s.Leases)),
-		Jobs:     make([]backend.Job, 0, len(s.Jobs)),
-		Storage:  s.storage,
-	}
+	ev := backend.Event{Accounts: make([]backend.Account, 0, len(s.Order)), Storage: s.storage,
+		Lines: values(s.Lines), Leases: values(s.Leases), Jobs: values(s.Jobs), Actions: values(s.Actions)}
 	for _, n := range s.Order {
 		ev.Accounts = append(ev.Accounts, s.Accounts[n])
 	}
-	for _, l := range s.Lines {
-		ev.Lines = append(ev.Lines, l)
-	}
-	for _, l := range s.Leases {
-		ev.Leases = append(ev.Leases, l)
-	}
-	for _, j := range s.Jobs {
-		ev.Jobs = append(ev.Jobs, j)
-	}
-	for _, a := range s.Actions {
-		ev.Actions = append(ev.Actions, a)
-	}
 	return ev
+}
+
+// values lists a map's values (in no order: the screens sort).
+func values[K comparable, V any](m map[K]V) []V {
+	out := make([]V, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
 }
 
 // size counts the items held.

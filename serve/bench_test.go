@@ -3,6 +3,7 @@ package serve_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -189,25 +190,31 @@ func BenchmarkCodeOnFiftyScreens(b *testing.B) {
 	b.ReportMetric(float64(percentile(fromEngine, 0.99))/1e6, "ms-engine-p99")
 }
 
-// BenchmarkIdleSessionMemory: the heap 50 idle SSH dashboards (200×50)
-// add, per session. The SSH clients run in this process too, so it is an
-// upper bound of the server's share (BENCHMARKS.md also has the RSS of
-// the real binary under 50 OpenSSH sessions).
+// BenchmarkIdleSessionMemory: the heap 50 idle SSH dashboards add, per
+// session, at several terminal sizes (bubbletea keeps two cell buffers
+// of the terminal's size per program, 112 bytes a cell). The SSH clients
+// run in this process too, so it is an upper bound of the server's share
+// (BENCHMARKS.md also has the RSS of the real binary under 50 OpenSSH
+// sessions).
 func BenchmarkIdleSessionMemory(b *testing.B) {
-	r := newRigAt(b, benchRate, realClock)
-	for b.Loop() {
-		before := heap()
-		var screens []*viewer
-		for range 50 {
-			screens = append(screens, r.viewer(b, 200, 50))
-		}
-		time.Sleep(2 * time.Second) // let each dashboard settle (first frames, history loads)
-		after := heap()
-		b.ReportMetric(float64(after-before)/50/(1<<20), "MB/session")
-		for _, v := range screens {
-			v.client.Close()
-		}
-		eventually(b, "the sessions closing", func() bool { return r.hub.Subscribers() == 0 })
+	for _, size := range [][2]int{{80, 24}, {120, 40}, {160, 45}, {200, 50}} {
+		b.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(b *testing.B) {
+			r := newRigAt(b, benchRate, realClock)
+			for b.Loop() {
+				before := heap()
+				var screens []*viewer
+				for range 50 {
+					screens = append(screens, r.viewer(b, size[0], size[1]))
+				}
+				time.Sleep(2 * time.Second) // let each dashboard settle (first frames, history loads)
+				after := heap()
+				b.ReportMetric(float64(after-before)/50/(1<<20), "MB/session")
+				for _, v := range screens {
+					v.client.Close()
+				}
+				eventually(b, "the sessions closing", func() bool { return r.hub.Subscribers() == 0 })
+			}
+		})
 	}
 }
 

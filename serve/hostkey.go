@@ -16,7 +16,7 @@ const HostKeyName = "ssh_host_ed25519_key"
 
 // HostKey loads the SSH host key from path, or makes one (ed25519, mode
 // 0600) when there is none; created says which. A key file others can
-// read is made private; one of another user is refused.
+// read is made private.
 func HostKey(path string) (signer gossh.Signer, created bool, err error) {
 	b, err := os.ReadFile(path)
 	switch {
@@ -52,15 +52,12 @@ func HostKey(path string) (signer gossh.Signer, created bool, err error) {
 	return signer, true, err
 }
 
-// private refuses a key file of another user and takes group and
-// others' access away from one of ours.
+// private takes group and others' access away from the key file. It
+// lives in the state directory, which the cache keeps ours and 0700.
 func private(path string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return err
-	}
-	if uid, ok := owner(fi); ok && uid != os.Geteuid() {
-		return fmt.Errorf("the SSH host key %s belongs to uid %d, not you (uid %d): anyone who has it can pose as this server", path, uid, os.Geteuid())
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		return os.Chmod(path, 0o600)

@@ -6,6 +6,7 @@
 package serve
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,15 +47,14 @@ type Options struct {
 	// Expiring is how far ahead `watch` announces an expiry.
 	Expiring time.Duration
 	// WriteStall is how long a write to a client that stopped reading
-	// may block before its connection is closed (default 30 s).
+	// may block before its connection is closed (0: 30 s).
 	WriteStall time.Duration
 	// MaxConns bounds open connections, MaxSessions open sessions
-	// (defaults 256 and 256); HandshakeTimeout bounds the time to log in
-	// (default 10 s).
+	// (0: 256 each); HandshakeTimeout bounds the time to log in (0: 10 s).
 	MaxConns, MaxSessions int
 	HandshakeTimeout      time.Duration
-	// FPS caps each dashboard's frame rate (default 60, as a terminal's
-	// own dashboard: a changed frame waits at most a frame).
+	// FPS caps each dashboard's frame rate (0: 60, as a terminal's own
+	// dashboard: a changed frame waits at most a frame).
 	FPS int
 }
 
@@ -83,21 +83,10 @@ func New(o Options) (*Server, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	if o.WriteStall <= 0 {
-		o.WriteStall = 30 * time.Second
-	}
-	if o.MaxConns <= 0 {
-		o.MaxConns = 256
-	}
-	if o.MaxSessions <= 0 {
-		o.MaxSessions = 256
-	}
-	if o.HandshakeTimeout <= 0 {
-		o.HandshakeTimeout = 10 * time.Second
-	}
-	if o.FPS <= 0 {
-		o.FPS = 60
-	}
+	o.WriteStall = cmp.Or(o.WriteStall, 30*time.Second)
+	o.MaxConns, o.MaxSessions = cmp.Or(o.MaxConns, 256), cmp.Or(o.MaxSessions, 256)
+	o.HandshakeTimeout = cmp.Or(o.HandshakeTimeout, 10*time.Second)
+	o.FPS = cmp.Or(o.FPS, 60)
 	s := &Server{o: o, dash: map[ssh.Session]*dashboard{}, clock: clockwork.NewRealClock()}
 	// wish logs through charm's default logger: into ours, one record a line.
 	charmlog.SetReportTimestamp(false)
