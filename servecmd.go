@@ -41,7 +41,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file (default $XDG_CONFIG_HOME/switchboard/config.yaml)")
 	stateDir := fs.String("state-dir", "", "where state.db, ledger.db, the host key and the socket live (default $XDG_STATE_HOME/switchboard)")
-	if code, done := parseFlags(fs, args, stderr); done {
+	if code, ok := parseFlags(fs, args, stderr, ""); !ok {
 		return code
 	}
 	if *cfgPath == "" {
@@ -97,9 +97,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	engCtx, stopEngine := context.WithCancel(context.Background())
-	engineDone, hubDone, sshDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	go func() { defer close(engineDone); app.engine.Run(engCtx) }()
+	hubDone, sshDone := make(chan struct{}), make(chan struct{})
+	app.stack.Start()
 	go func() { defer close(hubDone); fanout.Run(context.Background()) }()
 	go func() {
 		defer close(sshDone)
@@ -119,9 +118,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		log.Warn("actions still in the air: they are journaled as interrupted and checked at the next start", "after", drainFor)
 	}
 	cancelDrain()
-	stopEngine()
-	<-engineDone // every worker has returned and the store is flushed
-	<-hubDone    // every subscriber has its last change: sessions close
+	// The engine and every worker return, then the store closes.
+	if err := app.stack.Stop(); err != nil {
+		log.Warn("closing the store", "err", err)
+	}
+	<-hubDone // every subscriber has its last change: sessions close
 	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("ssh sessions cut", "err", err)
@@ -131,21 +132,6 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	stopSocket()
 	log.Info("stopped")
 	return 0
-}
-
-// parseFlags reads a sub-command's flags, which take no argument after
-// them; done says it has answered: --help (0) or a mistake (2).
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
-	switch err := fs.Parse(args); {
-	case errors.Is(err, flag.ErrHelp):
-		return 0, true
-	case err != nil:
-		return 2, true
-	case fs.NArg() > 0:
-		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return 2, true
-	}
-	return 0, false
 }
 
 // listenSocket opens the scripts' socket in the state directory; a

@@ -141,7 +141,9 @@ func runBuy(ctx context.Context, env Env, a *args) int {
 			}
 		}
 	}
-	for _, f := range backend.BuyFields(acc.Provider, category) {
+	desc, _ := backend.Describe(acc.Provider)
+	cat, _ := desc.Category(category)
+	for _, f := range cat.Fields {
 		if err := f.Set(&req, given[f.Name]); err != nil {
 			return usageError(env, "%v", err)
 		}

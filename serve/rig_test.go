@@ -27,6 +27,7 @@ import (
 	"switchboard/hub"
 	"switchboard/keymap"
 	"switchboard/serve"
+	"switchboard/stack"
 	"switchboard/ui"
 	"switchboard/views"
 	"switchboard/wiring"
@@ -66,25 +67,19 @@ func newRigAt(t testing.TB, rate int, tweak func(*serve.Options)) *rig {
 	rates := map[backend.ProviderKind]int{backend.FiveSim: rate, backend.PivDay: rate}
 	s := sim.New(sim.Options{Manual: true, Quiet: true, Seed: 7, Rates: rates})
 	r := &rig{t: t, sim: s, keys: map[string]gossh.Signer{}, host: newKey(t), logs: &syncBuffer{}}
-	store, err := cache.Open(t.TempDir(), cache.Options{FlushInterval: 20 * time.Millisecond})
+	so := stack.Sim(s, float64(rate))
+	so.Accounts, so.Watch = wiring.SimAccounts(s, backend.FiveSim, backend.PivDay), nil // both list their orders
+	for i := range so.Accounts {
+		so.Accounts[i].RatePerMinute = float64(rate)
+	}
+	so.Store = cache.Options{FlushInterval: 20 * time.Millisecond}
+	so.Engine = engine.Options{Operators: roles}
+	st, err := stack.Open(t.TempDir(), so)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.store = store
-	var specs []engine.AccountSpec
-	for _, acc := range wiring.SimAccounts(s, backend.FiveSim, backend.PivDay) {
-		acc.RatePerMinute = float64(rate)
-		spec, err := wiring.Build(acc, wiring.Options{Now: s.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		specs = append(specs, spec)
-	}
-	eng, err := engine.New(specs, engine.Options{Store: store, Operators: roles})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.eng, r.hub = eng, hub.New(eng, hub.Options{})
+	eng := st.Engine
+	r.store, r.eng, r.hub = st.Store, eng, hub.New(eng, hub.Options{})
 	var ops []config.Operator
 	for _, name := range []string{"alice", "olga", "vic"} {
 		r.keys[name] = newKey(t)
@@ -109,8 +104,8 @@ func newRigAt(t testing.TB, rate int, tweak func(*serve.Options)) *rig {
 	r.addr = ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() { defer wg.Done(); eng.Run(ctx) }()
+	wg.Add(2)
+	st.Start()
 	go func() { defer wg.Done(); r.hub.Run(ctx) }()
 	go func() { defer wg.Done(); _ = r.srv.Serve(ln) }()
 	var once sync.Once
@@ -119,9 +114,9 @@ func newRigAt(t testing.TB, rate int, tweak func(*serve.Options)) *rig {
 			sctx, done := context.WithTimeout(context.Background(), 5*time.Second)
 			defer done()
 			_ = r.srv.Shutdown(sctx)
+			_ = st.Stop() // the engine, then the store
 			cancel()
 			wg.Wait()
-			_ = store.Close()
 			s.Close()
 		})
 	}

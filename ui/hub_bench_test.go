@@ -25,7 +25,7 @@ func (s benchSource) Events() <-chan backend.Event { return s.ch }
 // fan-out adds to a single terminal.
 func BenchmarkEventThroughHubAndView(b *testing.B) {
 	m, now := bigModel(b, 200, 60)
-	ev, _ := bigState(now)
+	ev, _ := bigState(now, lines10k)
 	src := benchSource{init: ev, ch: make(chan backend.Event)}
 	h := hub.New(src, hub.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
