@@ -35,6 +35,9 @@ type Config struct {
 	Expiry    Thresholds
 	Retention time.Duration
 	Webhooks  Webhooks // where provider webhooks are received
+
+	Serve     Serve             // who may use the dashboard over SSH (serve.go)
+	SpendCaps backend.SpendCaps // the most spent per day (serve.go)
 }
 
 // Thresholds colour countdowns: under Critical red, under Urgent amber,
@@ -157,6 +160,8 @@ type rawConfig struct {
 	Retention     string            `yaml:"retention"`
 	WebhookListen string            `yaml:"webhook_listen"`
 	WebhookPublic string            `yaml:"webhook_public_url"`
+	Serve         yaml.Node         `yaml:"serve"`
+	SpendCap      yaml.Node         `yaml:"spend_cap"`
 }
 
 type rawAccount struct {
@@ -272,6 +277,12 @@ func Parse(path string, data []byte, perm os.FileMode, o Options) (*Config, erro
 	if len(cfg.Accounts) == 0 {
 		return nil, &Error{File: path, Line: 1, Msg: "no accounts configured",
 			Fix: "add an accounts: list (see config.example.yaml), or run without --config for the demo"}
+	}
+	if cfg.Serve, err = parseServe(path, &raw.Serve); err != nil {
+		return nil, err
+	}
+	if cfg.SpendCaps, err = parseSpendCaps(path, &raw.SpendCap, cfg.Accounts, cfg.Serve.Operators); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }

@@ -47,6 +47,15 @@ type Options struct {
 	Clipboard func(string) error
 	// Mouse starts with mouse reporting on.
 	Mouse bool
+	// Operator and Role are who uses this screen (an SSH session's
+	// operator); "" = the one person at this terminal, who may do
+	// everything. See operators.go.
+	Operator string
+	Role     backend.Role
+	// Started is when this run's engine started (an account with no good
+	// poll since is shown stale); default: now. A session that joins a
+	// running engine passes the engine's.
+	Started time.Time
 }
 
 // EventMsg carries an engine event into the program.
@@ -135,6 +144,9 @@ func New(o Options) *Model {
 	m.data = views.NewData(append([]string(nil), o.Accounts...))
 	m.data.Demo = o.Demo
 	m.data.Started = m.now
+	if !o.Started.IsZero() {
+		m.data.Started = o.Started
+	}
 	m.bal = views.NewBalances(m.theme)
 	m.lines = views.NewLines(m.theme)
 	m.exp = views.NewExpiries(m.theme, o.Thresholds)
@@ -193,6 +205,7 @@ func (m *Model) apply(ev backend.Event) {
 		m.queues.Update(m.data, ev.Lines, ev.Jobs, ev.Removed)
 	}
 	m.trackActions(ev.Actions)
+	m.othersActed(ev.Actions)
 	m.announce(ev)
 }
 

@@ -240,8 +240,10 @@ func (e *Engine) takeOver(ctx context.Context, a *acct, snap backend.Snapshot, p
 }
 
 // forward hands an action on an account this node does not own to the
-// account's owner (engine goroutine). Only the owner journals and sends
-// it; its outcome comes back through the journal (applyRemote).
+// account's owner (engine goroutine); one for an account being taken over
+// waits for it. Only the owner journals and sends it; its outcome comes
+// back through the journal (applyRemote). An action that cannot be handed
+// over is refused with the reason: nothing was sent.
 func (e *Engine) forward(act backend.Action, a *acct) {
 	if _, gaining := e.own.want[a.info.Name]; gaining {
 		e.own.waiting[a.info.Name] = append(e.own.waiting[a.info.Name], act)
@@ -250,7 +252,7 @@ func (e *Engine) forward(act backend.Action, a *acct) {
 	what := describeAction(act, backend.Target{})
 	f := e.opts.Forwarder
 	if f == nil {
-		e.notify(backend.Warning, act.Target, what+": not sent — this node does not own account "+a.info.Name)
+		e.answer(act, backend.Warning, what+": not sent — this node does not own account "+a.info.Name)
 		return
 	}
 	e.own.forwarded[act.ID] = true
@@ -259,10 +261,10 @@ func (e *Engine) forward(act backend.Action, a *acct) {
 		e.post(func() {
 			if err != nil {
 				delete(e.own.forwarded, act.ID)
-				e.notify(backend.Failure, act.Target, what+": not sent — "+err.Error())
+				e.answer(act, backend.Failure, what+": not sent — "+err.Error())
 				return
 			}
-			e.notify(backend.Info, act.Target, what+": handed to node "+owner+", which owns account "+a.info.Name)
+			e.tell(act, backend.Info, what+": handed to node "+owner+", which owns account "+a.info.Name)
 		})
 	})
 }

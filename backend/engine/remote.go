@@ -163,5 +163,5 @@ func settledElsewhere(j backend.JournalEntry, now time.Time) backend.Notice {
 	if j.Note != "" {
 		text += ": " + j.Note
 	}
-	return backend.Notice{Level: level, Key: j.Action.Target, Text: text, At: now}
+	return backend.Notice{Level: level, Key: j.Action.Target, Text: text, At: now, Operator: addressee(j.Action)}
 }
