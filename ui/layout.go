@@ -162,6 +162,7 @@ type barMemo struct {
 	showDet       bool
 	status, theme string
 	storage       *backend.StorageHealth
+	cluster       *backend.ClusterHealth
 	accounts      uint64
 	drawn         string
 }
@@ -173,7 +174,7 @@ func (m *Model) statusLine() string {
 		return m.statusBar()
 	}
 	k := barMemo{w: m.w, focus: m.focus, showDet: m.showDet, status: m.status, theme: m.theme.Name, storage: m.storage,
-		accounts: m.accountsSeen}
+		cluster: m.cluster, accounts: m.accountsSeen}
 	if k.drawn = m.bar.drawn; m.bar == k && k.drawn != "" {
 		return m.bar.drawn
 	}

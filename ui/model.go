@@ -109,6 +109,7 @@ type Model struct {
 	status   string // why a key did not apply, until statusAt+5s
 	statusAt time.Time
 	storage  *backend.StorageHealth // the ledger cannot write, while set
+	cluster  *backend.ClusterHealth // etcd is unreachable, while set (a team's serve node)
 
 	dialog  modal
 	help    *helpView
@@ -214,6 +215,9 @@ func (m *Model) apply(ev backend.Event) {
 func (m *Model) announce(ev backend.Event) {
 	if ev.Storage != nil {
 		m.storageChanged(*ev.Storage)
+	}
+	if ev.Cluster != nil {
+		m.clusterChanged(*ev.Cluster)
 	}
 	if len(ev.Messages) > 0 {
 		m.lines.AddMessages(ev.Messages)

@@ -101,6 +101,9 @@ func (m *Model) statusBar() string {
 	if note := m.storageNote(); note != "" {
 		left = append(left, note)
 	}
+	if note := m.clusterNote(); note != "" {
+		left = append(left, note)
+	}
 	left = append(left, m.healthSummary())
 	right := ""
 	switch {
