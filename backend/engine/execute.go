@@ -594,6 +594,10 @@ func (e *Engine) add(ctx context.Context, account, id string, tell bool) {
 		e.notify(backend.Failure, "", "unknown account "+account)
 		return
 	}
+	if !e.owns(a) {
+		e.addLater(a, id, tell) // its owner looks it up
+		return
+	}
 	ad, ok := a.p.(backend.Adder)
 	if !ok {
 		e.notify(backend.Warning, "", a.p.Kind().Label()+" lists its orders itself: nothing to add")

@@ -295,3 +295,14 @@ func (e *Engine) ownedOnly(msgs []backend.Message) []backend.Message {
 func (e *Engine) ClusterHealth(h backend.ClusterHealth) {
 	e.out.push(backend.Event{Cluster: &h})
 }
+
+// addLater keeps an order to look up for an account this node does not
+// own: looked up here once it gains the account (rewatch); the operator
+// who asked is told where it stands.
+func (e *Engine) addLater(a *acct, id string, tell bool) {
+	e.lost = append(e.lost, backend.MakeKey(a.info.Provider, a.info.Name, backend.ItemLine, id))
+	if tell {
+		e.notify(backend.Warning, "", "order "+id+": this node does not own account "+a.info.Name+
+			" — add it on the node that does (it is looked up here if this node takes the account over)")
+	}
+}

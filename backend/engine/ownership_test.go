@@ -111,6 +111,8 @@ func TestEngineWithOwnershipPollsAndActsOnlyForOwnedAccounts(t *testing.T) {
 	if err := e.Hint("sim", []byte(`{"id":"2"}`)); err != nil || len(fw.hints) != 1 {
 		t.Fatalf("webhook for an account owned elsewhere: err %v, forwarded %v", err, fw.hints)
 	}
+	e.Add("sim", "77")
+	c.waitFor(t, 5*time.Second, hasNotice("this node does not own account sim"))
 }
 
 // Losing an account stops its polling at once; an action accepted after
