@@ -192,6 +192,7 @@ func (e *Engine) targetFor(a *acct, act backend.Action) (backend.Target, *backen
 
 // refuse tells the operator why an action was not sent.
 func (e *Engine) refuse(act backend.Action, r backend.Refusal) {
+	e.refusedHandedOver(act, backend.Warning, r.Text(nil))
 	e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Warning, Key: act.Target, Action: &act,
 		Refusal: &r, Text: r.Text(nil), At: e.now(), Operator: addressee(act)}}})
 }

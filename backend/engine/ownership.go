@@ -52,6 +52,7 @@ type ownership struct {
 	loading   bool
 	forwarded map[string]bool             // action ids this node handed to an owner: their outcome is told here
 	waiting   map[string][]backend.Action // actions for accounts being taken over, run once they are
+	handing   string                      // id of the handed-over action start is looking at
 }
 
 type ownedAcct struct {
@@ -305,4 +306,31 @@ func (e *Engine) addLater(a *acct, id string, tell bool) {
 		e.notify(backend.Warning, "", "order "+id+": this node does not own account "+a.info.Name+
 			" — add it on the node that does (it is looked up here if this node takes the account over)")
 	}
+}
+
+// SubmitHandedOver is Submit for an action another node handed to this
+// one, the account's owner: it runs through the same checks, and a
+// refusal is journaled (failed, nothing sent) so that the node that took
+// it in can tell its operator. It never blocks.
+func (e *Engine) SubmitHandedOver(act backend.Action) {
+	e.inbox.push(func(ctx context.Context) {
+		e.own.handing = act.ID
+		e.start(ctx, act)
+		e.own.handing = ""
+	})
+}
+
+// refusedHandedOver journals why a handed-over action was not sent
+// (engine goroutine, from the refusal's notice). Nothing is journaled for
+// an action this node already carried out.
+func (e *Engine) refusedHandedOver(act backend.Action, l backend.Level, text string) {
+	if act.ID == "" || act.ID != e.own.handing || l == backend.Info || e.sent[act.ID] {
+		return
+	}
+	entry := backend.JournalEntry{Action: act, State: backend.JournalFailed, Note: "not sent: " + text, UpdatedAt: e.now()}
+	e.spawn(func() {
+		if err := e.store.Journal(entry); err != nil {
+			e.log.Warn("cannot journal a handed-over action's refusal", "action", act.ID, "err", err)
+		}
+	})
 }

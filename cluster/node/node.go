@@ -45,7 +45,7 @@ type Engine interface {
 	Gained(account string)
 	Lost(account, reason string)
 	ApplyRemote(engine.Remote)
-	Submit(backend.Action)
+	SubmitHandedOver(backend.Action)
 	Hint(account string, body []byte) error
 	ClusterHealth(backend.ClusterHealth)
 }

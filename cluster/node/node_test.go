@@ -241,6 +241,14 @@ func TestForwardedActionThenWholeClusterRestart(t *testing.T) {
 	if got := tm.sim.PivDay.Renewals(acct); got != renewals+1 {
 		t.Fatalf("%d renewals, want one more than %d", got, renewals)
 	}
+	// One the owner refuses (the number is not there): the asking node
+	// hears why, from the journal.
+	gone := backend.Action{ID: "renew-gone", Kind: backend.ActRenew, Account: acct,
+		Target: backend.MakeKey(backend.PivDay, acct, backend.ItemLine, "no-such-number"), Months: 1}
+	asker.eng.Submit(gone)
+	if e := asker.settled(t, gone.ID); e.State != backend.JournalFailed || !strings.Contains(e.Note, "not sent") {
+		t.Fatalf("a refused hand-over: %s (%s), want failed, not sent", e.State, e.Note)
+	}
 	codeAcct := tm.accounts(backend.FiveSim)[0]
 	waiting := asker.waitLine(t, "a waiting order", waiting5sim(codeAcct))
 	tm.deliver(waiting, "987654")

@@ -177,7 +177,7 @@ func (n *Node) take(ctx context.Context, key, value []byte, modRev int64) {
 			n.refuseLate(*req.Action, req.From, time.Since(req.At))
 			return
 		}
-		eng.Submit(*req.Action)
+		eng.SubmitHandedOver(*req.Action)
 	}
 }
 
