@@ -359,8 +359,10 @@ func (e *Engine) settleLoop(ctx context.Context, a *acct, entry backend.JournalE
 	for {
 		select {
 		case <-ctx.Done():
-			e.post(func() { delete(e.flight, fk) }) // lost: its new owner settles it
-			return                                  // still unsettled in the journal: settled at next start (or by the owner)
+			// Still unsettled in the journal: settled at the next start,
+			// or by the account's new owner when it was lost.
+			e.post(func() { delete(e.flight, fk) })
+			return
 		case <-e.clock.After(delay):
 		}
 		delay = min(delay*2, time.Minute)
