@@ -227,3 +227,22 @@ func TestRemoteStateShowsOnlyAccountsOwnedElsewhere(t *testing.T) {
 		t.Fatalf("notice %q", ev.Notices[0].Text)
 	}
 }
+
+// Another node's SMS shows its code on the line at once, before the
+// owner's line record (which it batches) arrives.
+func TestRemoteMessageShowsItsCodeAtOnce(t *testing.T) {
+	e, c, _, _ := clusterPair(t, newMemStore(), newStubOwnership(), nil)
+	l := backend.Line{Key: backend.MakeKey(backend.FiveSim, "sim", backend.ItemLine, "7"), Account: "sim", Provider: backend.FiveSim,
+		ID: "7", State: backend.LineWaiting}
+	e.ApplyRemote(Remote{Snapshot: backend.Snapshot{Lines: []backend.Line{l}}})
+	now := testStart.Add(time.Minute)
+	e.ApplyRemote(Remote{Messages: []backend.Message{{Line: l.Key, ID: "m1", Text: "code 5150", Code: "5150", SeenAt: now, ReceivedAt: now}}})
+	c.waitFor(t, 5*time.Second, func(ev backend.Event) bool {
+		for _, x := range ev.Lines {
+			if x.Key == l.Key && x.Code == "5150" && x.State == backend.LineReceived {
+				return true
+			}
+		}
+		return false
+	})
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"time"
 
 	"switchboard/backend"
@@ -56,9 +57,24 @@ func (e *Engine) applyRemote(r Remote) {
 		}
 		ev.Removed = append(ev.Removed, k)
 	}
-	for _, m := range r.Messages {
-		if a := e.accts[m.Line.Account()]; a != nil && !e.owns(a) {
-			ev.Messages = append(ev.Messages, m)
+	// A message is committed before its owner's line record (batched):
+	// its code shows at once, decided as the owner decides it.
+	msgs := slices.Clone(r.Messages)
+	sortBySeen(msgs)
+	for _, m := range msgs {
+		a := e.accts[m.Line.Account()]
+		if a == nil || e.owns(a) {
+			continue
+		}
+		ev.Messages = append(ev.Messages, m)
+		if cur := a.lineByKey(m.Line); cur != nil && cur.Key == m.Line {
+			code, state := cur.Code, cur.State
+			takeMessage(cur, m)
+			stateFromCode(&cur.Line)
+			if cur.Code != code || cur.State != state {
+				cur.Version = e.nextVersion()
+				ev.Lines = append(ev.Lines, a.lineView(cur))
+			}
 		}
 	}
 	for _, j := range r.Journal {

@@ -32,22 +32,34 @@ const waitLimit = 20 * time.Second
 
 // team is one test's simulator and the nodes running over it.
 type team struct {
-	t       *testing.T
+	t       testing.TB
 	sim     *sim.Sim
 	cluster string
 	accts   []config.Account
-	nodes   map[string]*member
+	nodes   map[string]*member // running
+
+	mu  sync.Mutex
+	all []*member // every node started, killed ones included
 }
 
 // newTeam starts a quiet simulator (SMS only when a test delivers them)
 // with accounts piv.day and as many 5sim accounts.
-func newTeam(t *testing.T, accounts int) *team {
-	s := sim.New(sim.Options{Seed: 11, Quiet: true, Accounts: accounts,
-		Rates: map[backend.ProviderKind]int{backend.PivDay: 6000, backend.FiveSim: 6000}})
+func newTeam(t testing.TB, accounts int) *team {
+	return newTeamOf(t, accounts, 300, backend.PivDay, backend.FiveSim)
+}
+
+// newTeamOf is newTeam with a request budget per account and minute, for
+// accounts of the given providers.
+func newTeamOf(t testing.TB, accounts int, rate float64, kinds ...backend.ProviderKind) *team {
+	rates := map[backend.ProviderKind]int{}
+	for _, k := range kinds {
+		rates[k] = 1 << 20 // the budgets are the accounts', not the simulator's
+	}
+	s := sim.New(sim.Options{Seed: 11, Quiet: true, Accounts: accounts, Rates: rates})
 	t.Cleanup(s.Close)
-	accts := wiring.SimAccounts(s, backend.PivDay, backend.FiveSim)
+	accts := wiring.SimAccounts(s, kinds...)
 	for i := range accts {
-		accts[i].RatePerMinute = 300
+		accts[i].RatePerMinute = rate
 	}
 	tm := &team{t: t, sim: s, cluster: etcdtest.Name(t), accts: accts, nodes: map[string]*member{}}
 	t.Cleanup(func() {
@@ -72,7 +84,10 @@ type member struct {
 	eng  *engine.Engine
 	stop func() // cancel, wait, close the store
 
+	budgets map[string]*backend.Budget // by account: what this node spent
+
 	mu      sync.Mutex
+	codes   map[string]time.Time // "<line key> <code>": when the engine first showed it
 	lines   map[backend.Key]backend.Line
 	actions map[string]backend.JournalEntry
 	notices []backend.Notice
@@ -86,6 +101,7 @@ func (tm *team) start(name string) *member {
 	link := etcd.Link(t)
 	var specs []engine.AccountSpec
 	var names []string
+	budgets := map[string]*backend.Budget{}
 	for _, acc := range tm.accts {
 		spec, err := wiring.Build(acc, wiring.Options{Timeout: 5 * time.Second})
 		if err != nil {
@@ -93,6 +109,7 @@ func (tm *team) start(name string) *member {
 		}
 		specs = append(specs, spec)
 		names = append(names, acc.Name)
+		budgets[acc.Name] = spec.Budget
 	}
 	nd, err := New(Options{Client: link.Client, Cluster: tm.cluster, Node: name, Accounts: names, TTL: ttl,
 		Timeout: 2 * time.Second, RequestTTL: 10 * time.Second})
@@ -103,7 +120,7 @@ func (tm *team) start(name string) *member {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &member{name: name, link: link, node: nd, eng: eng,
+	m := &member{name: name, link: link, node: nd, eng: eng, budgets: budgets, codes: map[string]time.Time{},
 		lines: map[backend.Key]backend.Line{}, actions: map[string]backend.JournalEntry{}}
 	m.take(eng.Initial())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -123,6 +140,9 @@ func (tm *team) start(name string) *member {
 		_ = nd.Store().Close()
 	})
 	tm.nodes[name] = m
+	tm.mu.Lock()
+	tm.all = append(tm.all, m)
+	tm.mu.Unlock()
 	return m
 }
 
@@ -138,8 +158,12 @@ func (tm *team) kill(name string) {
 func (m *member) take(ev backend.Event) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	now := time.Now()
 	for _, l := range ev.Lines {
 		m.lines[l.Key] = l
+		if k := string(l.Key) + " " + l.Code; l.Code != "" && m.codes[k].IsZero() {
+			m.codes[k] = now
+		}
 	}
 	for _, k := range ev.Removed {
 		delete(m.lines, k)
@@ -220,7 +244,7 @@ func (tm *team) accounts(kind backend.ProviderKind) []string {
 }
 
 // waitLine waits until m shows a line of account that ok accepts.
-func (m *member) waitLine(t *testing.T, what string, ok func(backend.Line) bool) backend.Line {
+func (m *member) waitLine(t testing.TB, what string, ok func(backend.Line) bool) backend.Line {
 	t.Helper()
 	var got backend.Line
 	etcdtest.Wait(t, waitLimit, what+" on node "+m.name, func() bool {
@@ -272,7 +296,7 @@ func (tm *team) waitCode(key backend.Key, code string) {
 }
 
 // settled waits until m shows action id settled and returns its entry.
-func (m *member) settled(t *testing.T, id string) backend.JournalEntry {
+func (m *member) settled(t testing.TB, id string) backend.JournalEntry {
 	t.Helper()
 	etcdtest.Wait(t, waitLimit, "action "+id+" settled on node "+m.name, func() bool {
 		return m.action(id).State.Settled()
