@@ -125,11 +125,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		log.Warn("actions still in the air: they are journaled as interrupted and checked at the next start", "after", drainFor)
 	}
 	cancelDrain()
-	stopTeam() // resigned: the other nodes take this node's accounts at once
-	// The engine and every worker return, then the store closes.
+	// The engine and every worker return, then the store closes (a team
+	// node's last writes still under its fences), then a team node
+	// resigns: the other nodes take its accounts at once.
 	if err := app.stack.Stop(); err != nil {
 		log.Warn("closing the store", "err", err)
 	}
+	stopTeam()
 	<-hubDone // every subscriber has its last change: sessions close
 	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
 	if err := srv.Shutdown(shutdownCtx); err != nil {

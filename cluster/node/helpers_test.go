@@ -123,21 +123,27 @@ func (tm *team) start(name string) *member {
 	m := &member{name: name, link: link, node: nd, eng: eng, budgets: budgets, codes: map[string]time.Time{},
 		lines: map[backend.Key]backend.Line{}, actions: map[string]backend.JournalEntry{}}
 	m.take(eng.Initial())
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() { defer wg.Done(); eng.Run(ctx) }()
-	go func() { defer wg.Done(); nd.Run(ctx, eng) }()
+	// Stopping is serve's order: the engine (its last state written under
+	// its fences), the store, then the node (resigning its accounts).
+	engCtx, stopEngine := context.WithCancel(context.Background())
+	nodeCtx, stopNode := context.WithCancel(context.Background())
+	var engine, node sync.WaitGroup
+	engine.Add(2)
+	node.Add(1)
+	go func() { defer engine.Done(); eng.Run(engCtx) }()
+	go func() { defer node.Done(); nd.Run(nodeCtx, eng) }()
 	go func() {
-		defer wg.Done()
+		defer engine.Done()
 		for ev := range eng.Events() {
 			m.take(ev)
 		}
 	}()
 	m.stop = sync.OnceFunc(func() {
-		cancel()
-		wg.Wait()
+		stopEngine()
+		engine.Wait()
 		_ = nd.Store().Close()
+		stopNode()
+		node.Wait()
 	})
 	tm.nodes[name] = m
 	tm.mu.Lock()
