@@ -157,8 +157,15 @@ func (tm *team) start(name string) *member {
 func (tm *team) kill(name string) {
 	m := tm.nodes[name]
 	m.link.Cut()
-	m.stop()
 	delete(tm.nodes, name)
+	// Its goroutines end in the background (their etcd calls time out),
+	// as a dead process's would not matter to the others.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.stop()
+	}()
+	tm.t.Cleanup(func() { <-done })
 }
 
 func (m *member) take(ev backend.Event) {
