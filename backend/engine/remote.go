@@ -99,10 +99,9 @@ func (e *Engine) applyRemote(r Remote) {
 // are removed (engine goroutine). Nothing is saved: the store is where
 // snap came from.
 func (e *Engine) replaceState(a *acct, snap backend.Snapshot, full bool) {
-	name := a.info.Name
 	var ev backend.Event
 	for _, in := range snap.Accounts {
-		if in.Name == name && in.Provider == a.info.Provider {
+		if in.Name == a.info.Name && in.Provider == a.info.Provider {
 			a.info.Balance, a.info.Frozen, a.info.Rating, a.info.Email = in.Balance, in.Frozen, in.Rating, in.Email
 			a.info.LastGood, a.info.Health, a.info.LastError = in.LastGood, in.Health, in.LastError
 			a.info.Version = e.nextVersion()
@@ -110,10 +109,7 @@ func (e *Engine) replaceState(a *acct, snap backend.Snapshot, full bool) {
 		}
 	}
 	seen := map[backend.Key]bool{}
-	for _, l := range snap.Lines {
-		if l.Account != name || l.Provider != a.info.Provider {
-			continue
-		}
+	for _, l := range ofAccount(snap.Lines, a, lineOwner) {
 		seen[l.Key] = true
 		cur := a.lines[l.ID]
 		if cur == nil {
@@ -124,22 +120,15 @@ func (e *Engine) replaceState(a *acct, snap backend.Snapshot, full bool) {
 		cur.Version = e.nextVersion()
 		ev.Lines = append(ev.Lines, a.lineView(cur))
 	}
-	for _, l := range snap.Leases {
-		if l.Account == name && l.Provider == a.info.Provider {
-			seen[l.Key] = true
-			l.Version = e.nextVersion()
-			a.leases[l.Key] = l
-			ev.Leases = append(ev.Leases, a.leaseView(l))
-		}
+	leases, goneLeases := syncItems(e, a.leases, ofAccount(snap.Leases, a, leaseOwner), full, leaseKey, leaseVer)
+	jobs, goneJobs := syncItems(e, a.jobs, ofAccount(snap.Jobs, a, jobOwner), full, jobKey, jobVer)
+	for _, l := range leases {
+		ev.Leases = append(ev.Leases, a.leaseView(l))
 	}
-	for _, j := range snap.Jobs {
-		if j.Account == name && j.Provider == a.info.Provider {
-			seen[j.Key] = true
-			j.Version = e.nextVersion()
-			a.jobs[j.Key] = j
-			ev.Jobs = append(ev.Jobs, a.jobView(j))
-		}
+	for _, j := range jobs {
+		ev.Jobs = append(ev.Jobs, a.jobView(j))
 	}
+	ev.Removed = append(append(ev.Removed, goneLeases...), goneJobs...)
 	if full {
 		for id, l := range a.lines {
 			if !seen[l.Key] {
@@ -147,23 +136,26 @@ func (e *Engine) replaceState(a *acct, snap backend.Snapshot, full bool) {
 				ev.Removed = append(ev.Removed, l.Key)
 			}
 		}
-		for k := range a.leases {
-			if !seen[k] {
-				delete(a.leases, k)
-				ev.Removed = append(ev.Removed, k)
-			}
-		}
-		for k := range a.jobs {
-			if !seen[k] {
-				delete(a.jobs, k)
-				ev.Removed = append(ev.Removed, k)
-			}
-		}
 	}
 	if !ev.Empty() {
 		e.out.push(ev)
 	}
 }
+
+// ofAccount keeps the items of account a.
+func ofAccount[T any](items []T, a *acct, owner func(T) (string, backend.ProviderKind)) []T {
+	var out []T
+	for _, it := range items {
+		if name, p := owner(it); name == a.info.Name && p == a.info.Provider {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func lineOwner(l backend.Line) (string, backend.ProviderKind)   { return l.Account, l.Provider }
+func leaseOwner(l backend.Lease) (string, backend.ProviderKind) { return l.Account, l.Provider }
+func jobOwner(j backend.Job) (string, backend.ProviderKind)     { return j.Account, j.Provider }
 
 // settledElsewhere tells the operator who asked on this node how the
 // owner's call of a forwarded action ended.

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -315,4 +316,48 @@ func (m *member) settled(t testing.TB, id string) backend.JournalEntry {
 		return m.action(id).State.Settled()
 	})
 	return m.action(id)
+}
+
+// nodeNames are the three nodes a test starts.
+var nodeNames = []string{"alpha", "beta", "gamma"}
+
+// renewing is three nodes, the piv.day account, its owner, one of its
+// numbers to renew, and the simulator's books before anything is sent.
+type renewing struct {
+	*team
+	acct     string
+	owner    *member
+	line     backend.Line
+	renewals int
+	balance  float64
+}
+
+func newRenewing(t *testing.T) renewing {
+	tm := newTeam(t, 1)
+	for _, name := range nodeNames {
+		tm.start(name)
+	}
+	r := renewing{team: tm, acct: tm.accounts(backend.PivDay)[0]}
+	r.owner = tm.owner(r.acct)
+	r.line = r.owner.waitLine(t, "a renewable number", renewable(r.acct))
+	r.renewals, r.balance = tm.sim.PivDay.Renewals(r.acct), tm.sim.PivDay.Balance(r.acct)
+	return r
+}
+
+// renew is a renewal of the number, with its own id.
+func (r renewing) renew(id string) backend.Action {
+	return backend.Action{ID: id, Kind: backend.ActRenew, Account: r.acct, Target: r.line.Key, Months: 1}
+}
+
+// books checks the simulator's books: n renewals more than before, each
+// paid once.
+func (r renewing) books(t *testing.T, n int) {
+	t.Helper()
+	if got := r.sim.PivDay.Renewals(r.acct); got != r.renewals+n {
+		t.Errorf("%d renewals, want %d more than %d", got, n, r.renewals)
+	}
+	paid := r.balance - r.sim.PivDay.Balance(r.acct)
+	if want := float64(n) * r.line.Price.Amount.InexactFloat64(); math.Abs(paid-want) > 0.005 {
+		t.Errorf("paid %.2f, want %d renewal(s) at %s", paid, n, r.line.Price)
+	}
 }
