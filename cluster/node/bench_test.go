@@ -92,7 +92,7 @@ func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Durat
 		}
 	}
 	deliver(time.Now().Add(steady), names)
-	time.Sleep(5 * time.Second) // the last codes arrive
+	time.Sleep(20 * time.Second) // the last codes arrive (p99 is about two reads)
 	after := etcdStatus(b)
 	elapsed := meter.elapsed()
 	steadyNodes := slices.Collect(mapsValues(tm.nodes))
@@ -112,7 +112,7 @@ func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Durat
 	failoverCodes := newCodeLog()
 	codes = failoverCodes
 	deliver(time.Now().Add(30*time.Second), moving)
-	time.Sleep(5 * time.Second)
+	time.Sleep(20 * time.Second)
 	afterKill, _ := codes.latencies(slices.Collect(mapsValues(tm.nodes)), tm)
 	over, worst := meter.stop()
 
