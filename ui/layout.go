@@ -82,7 +82,7 @@ func (m *Model) render() string {
 		return ""
 	}
 	if m.w < minW || m.h < minH {
-		return "Switchboard needs at least 40×10 (this terminal is " + itoa(m.w) + "×" + itoa(m.h) + ")"
+		return tooSmall(m.w, m.h)
 	}
 	now := m.now
 	// The boxes, left column first so right-column boxes follow it.
@@ -123,7 +123,7 @@ func (m *Model) render() string {
 			}
 		}
 	}
-	if m.help == nil && m.dialog == nil && len(m.toasts) == 0 {
+	if m.help == nil && m.dialog == nil {
 		// Nothing drawn over the panes: write the frame once.
 		var b strings.Builder
 		b.Grow(m.frameLen + m.frameLen/8)
@@ -151,19 +151,26 @@ func (m *Model) render() string {
 		bw, bh := views.Width(firstLine(box)), strings.Count(box, "\n")+1
 		overlay(lines, box, (m.w-bw)/2, max((m.h-bh)/2-1, 0))
 	}
-	m.drawToasts(lines)
 	return strings.Join(lines, "\n")
+}
+
+// tooSmall says, wrapped to the terminal, that it is too small.
+func tooSmall(w, h int) string {
+	msg := "Switchboard needs at least " + itoa(minW) + "×" + itoa(minH) + "; this terminal is " + itoa(w) + "×" + itoa(h) +
+		". Make the window larger."
+	return strings.Join(wrapText(msg, w, max(h, 1)), "\n")
 }
 
 // barMemo is the status bar and what it was drawn from: it changes
 // with these, not with every frame.
 type barMemo struct {
-	w, focus      int
-	showDet       bool
-	status, theme string
-	storage       *backend.StorageHealth
-	accounts      uint64
-	drawn         string
+	w, focus int
+	showDet  bool
+	said     uint64
+	theme    string
+	storage  *backend.StorageHealth
+	accounts uint64
+	drawn    string
 }
 
 // statusLine is the status bar, drawn again only when what it shows
@@ -172,7 +179,7 @@ func (m *Model) statusLine() string {
 	if m.filting {
 		return m.statusBar()
 	}
-	k := barMemo{w: m.w, focus: m.focus, showDet: m.showDet, status: m.status, theme: m.theme.Name, storage: m.storage,
+	k := barMemo{w: m.w, focus: m.focus, showDet: m.showDet, said: m.said, theme: m.theme.Name, storage: m.storage,
 		accounts: m.accountsSeen}
 	if k.drawn = m.bar.drawn; m.bar == k && k.drawn != "" {
 		return m.bar.drawn

@@ -96,10 +96,9 @@ type Model struct {
 	ticking bool      // a tick is on its way
 	tickAt  time.Time // when
 
-	toasts   []toast
-	status   string // why a key did not apply, until statusAt+5s
-	statusAt time.Time
-	storage  *backend.StorageHealth // the ledger cannot write, while set
+	toasts  []toast
+	said    uint64                 // counts changes to toasts (the status bar's memo)
+	storage *backend.StorageHealth // the ledger cannot write, while set
 
 	dialog  modal
 	help    *helpView
@@ -343,7 +342,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, m.dialog.update(m, msg))
 		}
 	case tea.KeyPressMsg:
+		opened := m.dialog == nil
 		cmds = append(cmds, m.key(msg))
+		if opened && m.dialog != nil {
+			m.clearStatus() // the operator has moved on to a dialog
+		}
 		m.lastKey = m.clock()
 		cmds = append(cmds, m.loadHistory())
 	}
@@ -451,11 +454,6 @@ func (m *Model) setFocus(i int) {
 	}
 }
 
-// setStatus shows a one-line message in the status bar for a while.
-func (m *Model) setStatus(s string) {
-	m.status, m.statusAt = s, m.clock()
-}
-
 // filterKey edits the focused pane's filter.
 func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch msg.String() {
@@ -527,9 +525,6 @@ func (m *Model) nextChange(now time.Time) time.Time {
 	for _, t := range m.toasts {
 		soon(t.until)
 	}
-	if m.status != "" {
-		soon(m.statusAt.Add(statusFor + 1))
-	}
 	if m.showDet {
 		soon(now.Truncate(time.Second).Add(time.Second)) // every time on the page counts
 	}
@@ -569,10 +564,7 @@ func (m *Model) ensureTick() tea.Cmd {
 	return tea.Tick(at.Sub(m.now), func(time.Time) tea.Msg { return tickMsg{at} })
 }
 
-// statusFor is how long a status message stays.
-const statusFor = 6 * time.Second
-
-// expire drops old toasts and status messages.
+// expire drops the messages whose time is up.
 func (m *Model) expire() {
 	now := m.clock()
 	kept := m.toasts[:0]
@@ -581,8 +573,8 @@ func (m *Model) expire() {
 			kept = append(kept, t)
 		}
 	}
-	m.toasts = kept
-	if m.status != "" && now.Sub(m.statusAt) > statusFor {
-		m.status = ""
+	if len(kept) != len(m.toasts) {
+		m.said++
 	}
+	m.toasts = kept
 }

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"switchboard/backend"
 	"switchboard/keymap"
 	"switchboard/ui"
 	"switchboard/views"
@@ -22,25 +23,48 @@ import (
 
 // board is the root model and what it asked for.
 type board struct {
-	t    *testing.T
-	m    *ui.Model
-	be   *nullBackend
-	quit bool
+	t     *testing.T
+	m     *ui.Model
+	be    *nullBackend
+	quit  bool
+	clock *time.Time // the dashboard's clock: moved only by the test
 }
 
-func newBoard(t *testing.T, w, h int) *board {
+func newBoard(t *testing.T, w, h int) *board { return newBoardWith(t, w, h, world(t0), nil) }
+
+// newBoardWith opens the dashboard on ev, with the options tweak changes.
+func newBoardWith(t *testing.T, w, h int, ev backend.Event, tweak func(*ui.Options)) *board {
 	t.Helper()
 	be := &nullBackend{}
-	ev := world(t0)
 	var names []string
 	for _, a := range ev.Accounts {
 		names = append(names, a.Name)
 	}
-	m := ui.New(ui.Options{Backend: be, Initial: ev, Accounts: names, Theme: "dark", Keys: keymap.Default(),
+	now := t0
+	o := ui.Options{Backend: be, Initial: ev, Accounts: names, Theme: "dark", Keys: keymap.Default(),
 		Thresholds: views.Thresholds{Warn: 7 * 24 * time.Hour, Urgent: 24 * time.Hour, Critical: time.Hour},
-		Now:        func() time.Time { return t0 }})
+		Now:        func() time.Time { return now }}
+	if tweak != nil {
+		tweak(&o)
+	}
+	m := ui.New(o)
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	return &board{t: t, m: m, be: be}
+	return &board{t: t, m: m, be: be, clock: &now}
+}
+
+// later moves the dashboard's clock and lets it tick.
+func (b *board) later(d time.Duration) {
+	*b.clock = b.clock.Add(d)
+	b.m.Update(ui.Tick(*b.clock))
+}
+
+// send hands the dashboard an engine event.
+func (b *board) send(ev backend.Event) { b.m.Update(ui.EventMsg{Event: ev}) }
+
+// statusBar is the screen's last line.
+func (b *board) statusBar() string {
+	s := b.screen()
+	return s[strings.LastIndexByte(s, '\n')+1:]
 }
 
 // press sends keys ("enter", "esc", single keys) and types longer text
