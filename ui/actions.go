@@ -10,6 +10,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
+	"switchboard/keymap"
 	"switchboard/views"
 )
 
@@ -56,7 +58,7 @@ func (m *Model) target() (target, bool) {
 	k := m.selectedKey()
 	now := m.clock()
 	if l, ok := m.data.Lines[k]; ok {
-		t := target{key: k, account: l.Account, provider: l.Provider, label: lineLabel(l), state: string(l.State),
+		t := target{key: k, account: l.Account, provider: l.Provider, label: lineLabel(l), state: views.StateWord(l.State, l.RawState),
 			allowed: l.Allowed, price: l.Price, auto: l.AutoRenew, hasAuto: l.HasAuto, cooldown: l.CooldownUntil.Sub(now)}
 		for _, ls := range m.data.Leases {
 			if ls.Line == k {
@@ -77,12 +79,12 @@ func (m *Model) target() (target, bool) {
 		if l, ok := m.data.Lines[ls.Line]; ok && !price.Known {
 			price = l.Price // a number lease renews at the number's price
 		}
-		return target{key: k, account: ls.Account, provider: ls.Provider, label: label, state: ls.State,
+		return target{key: k, account: ls.Account, provider: ls.Provider, label: label, state: naming.Word(ls.State),
 			allowed: ls.Allowed, price: price, period: ls.Period, auto: ls.AutoRenew, hasAuto: ls.HasAuto}, true
 	}
 	if j, ok := m.data.Jobs[k]; ok {
 		return target{key: k, account: j.Account, provider: j.Provider, label: string(j.Kind) + " " + j.Title,
-			state: string(j.State), allowed: j.Allowed, price: j.Cost}, true
+			state: views.JobState(j), allowed: j.Allowed, price: j.Cost}, true
 	}
 	return target{}, false
 }
@@ -296,32 +298,4 @@ func (m *Model) copied(c copiedMsg) tea.Cmd {
 
 // keyFor names the first key bound to an action, for wording refusals
 // with the operator's own bindings.
-func (m *Model) keyFor(k backend.ActionKind) string {
-	var b key.Binding
-	switch k {
-	case backend.ActRenew:
-		b = m.keys.Renew
-	case backend.ActCancel, backend.ActReject:
-		b = m.keys.Cancel
-	case backend.ActFinish:
-		b = m.keys.Finish
-	case backend.ActBan:
-		b = m.keys.Ban
-	case backend.ActAutoRenewOn, backend.ActAutoRenewOff:
-		b = m.keys.AutoRenew
-	case backend.ActRestore:
-		b = m.keys.Restore
-	case backend.ActExport:
-		b = m.keys.Export
-	case backend.ActReuse:
-		b = m.keys.Reuse
-	case backend.ActBuy:
-		b = m.keys.Buy
-	default:
-		return ""
-	}
-	if keys := b.Keys(); len(keys) > 0 && b.Enabled() {
-		return keys[0]
-	}
-	return ""
-}
+func (m *Model) keyFor(k backend.ActionKind) string { return keymap.First(m.keys.ForAction(k)) }

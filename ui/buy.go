@@ -601,7 +601,7 @@ func (m *Model) confirmBuy(act backend.Action, details [][2]string) *confirm {
 // buyAgain repeats the last purchase after a confirmation (key .).
 func (m *Model) buyAgain() tea.Cmd {
 	if m.lastBuy == nil {
-		m.setStatus("nothing bought yet this session: press n to buy")
+		m.setStatus("nothing bought yet this session: press " + m.keyFor(backend.ActBuy) + " to buy")
 		return nil
 	}
 	act := *m.lastBuy

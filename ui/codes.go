@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"switchboard/backend"
+	"switchboard/keymap"
 	"switchboard/views"
 )
 
@@ -45,7 +46,7 @@ func (c *codeChoice) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 func (c *codeChoice) choose(m *Model, i int) tea.Cmd {
 	m.dialog = nil
 	if l, ok := m.data.Lines[c.line]; !ok || !slices.Equal(l.Candidates, c.codes) {
-		m.setStatus("nothing copied: the code of " + c.label + " changed meanwhile — press c again")
+		m.setStatus("nothing copied: the code of " + c.label + " changed meanwhile — press " + keymap.First(m.keys.Copy) + " again")
 		return nil
 	}
 	return m.copyLineCode(c.line, c.codes[i])

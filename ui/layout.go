@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"switchboard/backend"
+	"switchboard/keymap"
 	"switchboard/views"
 )
 
@@ -94,7 +95,7 @@ func (m *Model) render() string {
 	top := ""
 	switch {
 	case m.showDet:
-		boxes = append(boxes, placed{0, m.h - 1, views.Box(m.theme, m.detail.Title(), "esc back", m.detail.View(now), m.w, m.h-1, true)})
+		boxes = append(boxes, placed{0, m.h - 1, views.Box(m.theme, m.detail.Title(), keymap.First(m.keys.Back)+" back", m.detail.View(now), m.w, m.h-1, true)})
 	default:
 		if m.narrow() {
 			top = m.tabs()
@@ -170,6 +171,8 @@ type barMemo struct {
 	theme    string
 	storage  *backend.StorageHealth
 	accounts uint64
+	sel      backend.Key // the hints follow the selection
+	selVer   uint64
 	drawn    string
 }
 
@@ -180,13 +183,24 @@ func (m *Model) statusLine() string {
 		return m.statusBar()
 	}
 	k := barMemo{w: m.w, focus: m.focus, showDet: m.showDet, said: m.said, theme: m.theme.Name, storage: m.storage,
-		accounts: m.accountsSeen}
+		accounts: m.accountsSeen, sel: m.selectedKey(), selVer: m.selectedVersion()}
 	if k.drawn = m.bar.drawn; m.bar == k && k.drawn != "" {
 		return m.bar.drawn
 	}
 	k.drawn = m.statusBar()
 	m.bar = k
 	return k.drawn
+}
+
+// selectedVersion changes whenever what the hints read of the
+// selection does: the item, or the line behind it.
+func (m *Model) selectedVersion() uint64 {
+	k := m.selectedKey()
+	v := m.data.Lines[k].Version + m.data.Leases[k].Version + m.data.Jobs[k].Version + m.data.Accounts[string(k)].Version
+	if l, ok := m.selectedLine(); ok && l.Key != k {
+		v += l.Version << 32
+	}
+	return v
 }
 
 // tabs is the narrow layout's pane switcher.

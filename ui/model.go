@@ -139,6 +139,8 @@ func New(o Options) *Model {
 	m.exp = views.NewExpiries(m.theme, o.Thresholds)
 	m.queues = views.NewQueues(m.theme)
 	m.detail = views.NewDetail(m.theme)
+	m.lines.SetKeys(&m.keys)
+	m.detail.SetKeys(&m.keys)
 	m.panes = [4]views.Pane{m.bal, m.lines, m.exp, m.queues}
 	m.focus = paneLines
 	m.filter = textinput.New()
@@ -232,8 +234,8 @@ func (m *Model) announce(ev backend.Event) {
 			text = n.Refusal.Text(m.keyFor) // worded with this operator's keys
 		}
 		if n.Action != nil && n.Refusal == nil && m.lastBuy != nil && m.lastBuy.ID == n.Action.ID && n.Level == backend.Warning {
-			if keys := m.keys.BuyAgain.Keys(); len(keys) > 0 && m.keys.BuyAgain.Enabled() {
-				text = "press " + keys[0] + " to buy it again — " + text // first: long toasts are cut
+			if again := keymap.First(m.keys.BuyAgain); again != "" {
+				text = "press " + again + " to buy it again — " + text // first: long messages are cut
 			}
 		}
 		m.toast(n.Level, text)
@@ -434,7 +436,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case matches(msg, k.Mouse):
 		m.mouse = !m.mouse
 		if m.mouse {
-			m.setStatus("mouse on: click to select, wheel to scroll (M to turn off)")
+			m.setStatus("mouse on: click to select, wheel to scroll (" + keymap.First(k.Mouse) + " turns it off)")
 		} else {
 			m.setStatus("mouse off: the terminal's own selection works again")
 		}

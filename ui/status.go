@@ -4,7 +4,10 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
+
 	"switchboard/backend"
+	"switchboard/keymap"
 	"switchboard/views"
 )
 
@@ -128,7 +131,8 @@ func wrapText(s string, w, maxLines int) []string {
 
 // statusBar: DEMO badge, account health, then the newest message or
 // the key hints. A message that does not fit beside the health dots
-// takes their room: it says what just happened.
+// takes their room (it says what just happened); hints take at most
+// half the bar from them.
 func (m *Model) statusBar() string {
 	t := m.theme
 	var left []string
@@ -138,28 +142,31 @@ func (m *Model) statusBar() string {
 	if note := m.storageNote(); note != "" {
 		left = append(left, note)
 	}
-	right := ""
+	right, need := "", m.w/2
 	switch {
 	case m.filting:
 		right = m.filter.View() + t.Faint.Render("  enter keep · esc clear")
+		need = views.Width(right)
 	case len(m.toasts) > 0:
 		right = m.message()
-	default:
-		right = m.hints()
+		need = views.Width(right)
 	}
 	health := m.healthSummary(false)
-	if fits := m.w - views.Width(strings.Join(append(left, health), " ")) - 2; views.Width(right) > fits && right != "" {
+	room := func() int { return m.w - views.Width(strings.Join(append(left, health), " ")) - 2 }
+	if room() < need {
 		health = m.healthSummary(true)
-		if fits = m.w - views.Width(strings.Join(append(left, health), " ")) - 2; views.Width(right) > fits {
+		if room() < need && right != "" {
 			health = ""
 		}
+	}
+	if right == "" {
+		right = m.hints(room())
 	}
 	if health != "" {
 		left = append(left, health)
 	}
 	l := strings.Join(left, " ")
-	space := m.w - views.Width(l) - 1
-	return l + " " + views.FitRight(right, space)
+	return l + " " + views.FitRight(right, m.w-views.Width(l)-1)
 }
 
 // healthSummary is one dot per account, or counts when there are many
@@ -196,27 +203,65 @@ func (m *Model) healthSummary(compact bool) string {
 	return s
 }
 
-// hints are the keys that matter for the focused pane.
-func (m *Model) hints() string {
-	t := m.theme
-	k := m.keys
-	pair := func(key, desc string) string { return t.Key.Render(key) + " " + t.KeyDesc.Render(desc) }
-	var parts []string
-	if m.showDet {
-		parts = append(parts, pair(k.Back.Help().Key, "back"), pair(k.Copy.Help().Key, "copy code"))
-	} else {
-		switch m.focus {
-		case paneLines:
-			parts = append(parts, pair(k.Copy.Help().Key, "copy"), pair(k.Cancel.Help().Key, "cancel"), pair(k.Finish.Help().Key, "finish"))
-		case paneExpiries:
-			parts = append(parts, pair(k.Renew.Help().Key, "renew"), pair(k.AutoRenew.Help().Key, "auto-renew"))
-		case paneQueues:
-			parts = append(parts, pair(k.Cancel.Help().Key, "cancel"), pair(k.Detail.Help().Key, "details"))
-		case paneBalances:
-			parts = append(parts, pair(k.Refresh.Help().Key, "refresh"), pair(k.Detail.Help().Key, "details"))
+// hints are the keys that apply to what is selected, in the bindings in
+// force, then the pane's own keys; the help and quit keys always show,
+// and what does not fit in width goes from the end of the rest.
+func (m *Model) hints(width int) string {
+	k := &m.keys
+	var items []keymap.Hint
+	add := func(b key.Binding, desc string) {
+		if first := keymap.First(b); first != "" {
+			items = append(items, keymap.Hint{Key: first, Desc: desc})
 		}
-		parts = append(parts, pair(k.Buy.Help().Key, "buy"), pair(k.Filter.Help().Key, "filter"))
 	}
-	parts = append(parts, pair(k.Help.Help().Key, "help"), pair(k.Quit.Help().Key, "quit"))
+	if m.showDet {
+		add(k.Back, "back")
+	}
+	if tg, ok := m.target(); ok {
+		items = append(items, k.ItemHints(tg.allowed, m.copyable())...)
+		if !m.showDet {
+			add(k.Detail, "details")
+		}
+	}
+	if !m.showDet {
+		if m.focus == paneBalances {
+			add(k.Refresh, "refresh")
+		}
+		add(k.Buy, "buy")
+		add(k.Filter, "filter")
+	}
+	n := len(items)
+	add(k.Help, "help")
+	add(k.Quit, "quit")
+	always := items[n:]
+	for rest := items[:n]; ; rest = rest[:len(rest)-1] {
+		s := m.hintLine(append(append([]keymap.Hint(nil), rest...), always...))
+		if len(rest) == 0 || views.Width(s) <= width {
+			return s
+		}
+	}
+}
+
+// hintLine renders hints: "c copy code · x cancel · ? help".
+func (m *Model) hintLine(hs []keymap.Hint) string {
+	t := m.theme
+	parts := make([]string, len(hs))
+	for i, h := range hs {
+		parts[i] = t.Key.Render(h.Key) + " " + t.KeyDesc.Render(h.Desc)
+	}
 	return strings.Join(parts, t.Faint.Render(" · "))
+}
+
+// copyable says what the copy key does on the selection.
+func (m *Model) copyable() keymap.Copyable {
+	l, ok := m.selectedLine()
+	switch {
+	case !ok:
+		return keymap.NoCode
+	case len(l.Candidates) > 0:
+		return keymap.CodeChoice
+	case l.Code != "":
+		return keymap.OneCode
+	}
+	return keymap.NoCode
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 )
 
 // Left formats time left until t: "12m 31s", "4h 10m", "23d 4h",
@@ -157,10 +158,11 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-// StateWord is a line state as the operator reads it.
+// StateWord is a line state as the operator reads it: a provider's word
+// the adapter did not know, in plain words.
 func StateWord(s backend.LineState, raw string) string {
 	if s == backend.LineUnknown && raw != "" {
-		return strings.ToLower(raw)
+		return strings.ToLower(naming.Word(raw))
 	}
 	return string(s)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/keymap"
 	"switchboard/themes"
 )
 
@@ -26,6 +27,7 @@ var spinFrames = []string{"⠋", "⠙", "⠸", "⠴", "⠦", "⠇"}
 type Lines struct {
 	listPane[lineRef]
 	data    *Data
+	keys    *keymap.KeyMap // the bindings its hints name
 	hist    map[backend.Key][]backend.Message
 	histVer int        // counts changes to hist (the strip's cache)
 	regroup time.Time  // when a fresh code stops being fresh: re-place it then
@@ -62,7 +64,7 @@ func refOf(l backend.Line, now time.Time) lineRef {
 
 // NewLines makes the lines pane.
 func NewLines(t themes.Theme) *Lines {
-	p := &Lines{hist: map[backend.Key][]backend.Message{}}
+	p := &Lines{hist: map[backend.Key][]backend.Message{}, keys: defaultKeys()}
 	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key }, lineOrder,
 		func(r lineRef) string { return lineText(p.data.Lines[r.key]) })}
 	p.list.CountWhere(func(r lineRef) bool { return r.waiting })
@@ -78,6 +80,9 @@ func lineText(l backend.Line) string {
 func (p *Lines) Title() string { return "Lines & codes" }
 
 func (p *Lines) SetTheme(t themes.Theme) { p.listPane.SetTheme(t); p.drawn = stripCache{} }
+
+// SetKeys gives the bindings the pane's hints name.
+func (p *Lines) SetKeys(km *keymap.KeyMap) { p.keys = km; p.drawn = stripCache{} }
 func (p *Lines) Info() string {
 	i, n := p.list.Position()
 	s := ""
@@ -284,7 +289,11 @@ func (p *Lines) rows(now time.Time) ([]string, time.Time) {
 
 func (p *Lines) View(now time.Time) []string {
 	if p.list.Total() == 0 {
-		return empty(p.t, "no numbers yet — press n to buy one", p.w, p.h)
+		msg := "no numbers yet"
+		if k := keymap.First(p.keys.Buy); k != "" {
+			msg += " — press " + k + " to buy one"
+		}
+		return empty(p.t, msg, p.w, p.h)
 	}
 	rows, _ := p.rows(now)
 	lines := pad(append(p.noMatch("line"), rows...), p.listHeight())
@@ -454,7 +463,7 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 	meta := strings.Join(nonEmpty(Number(l.Number), l.Service, Country(l.Country), l.Account, l.Kind), " · ")
 	var codeRows []string
 	if len(l.Candidates) > 0 {
-		codeRows = []string{t.Ink.Warn.Paint(CodesMark(l) + " c chooses"), candidatesOn(t, l), ""}
+		codeRows = []string{t.Ink.Warn.Paint(chooseMark(p.keys, l)), candidatesOn(t, l), ""}
 	} else if big := BigCode(l.Code); big != nil && p.w >= 60 {
 		for _, r := range big {
 			codeRows = append(codeRows, t.Ink.CodeBig.Paint(r))
@@ -501,32 +510,17 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 	return pad(out, h)
 }
 
-// hint lists what the operator can do with the selected line.
+// hint lists what the operator can do with the selected line, in the
+// bindings in force.
 func (p *Lines) hint(l backend.Line) string {
-	var parts []string
-	switch {
-	case len(l.Candidates) > 0:
-		parts = append(parts, "c choose code")
-	case l.Code != "":
-		parts = append(parts, "c copy code")
-	}
-	parts = append(parts, "C copy number")
-	for _, k := range l.Allowed.Kinds() {
-		switch k {
-		case backend.ActFinish:
-			parts = append(parts, "f finish")
-		case backend.ActCancel:
-			parts = append(parts, "x cancel")
-		case backend.ActReject:
-			parts = append(parts, "x reject")
-		case backend.ActBan:
-			parts = append(parts, "b ban")
-		case backend.ActRenew:
-			parts = append(parts, "r renew")
+	hs := p.keys.ItemHints(l.Allowed, CopyableOf(l))
+	for _, h := range []keymap.Hint{{Key: keymap.First(p.keys.CopyNumber), Desc: "copy number"},
+		{Key: keymap.First(p.keys.Detail), Desc: "details"}} {
+		if h.Key != "" {
+			hs = append(hs, h)
 		}
 	}
-	parts = append(parts, "enter details")
-	return strings.Join(parts, " · ")
+	return hintText(hs)
 }
 
 // smsLine renders one SMS on a line: time, sender, text with the code
