@@ -267,6 +267,13 @@ func (m *Model) copyCode() tea.Cmd {
 	case l.Code == "":
 		m.setStatus("no code yet on " + lineLabel(l))
 		return nil
+	case l.Key == m.followed && m.clock().Sub(m.followedAt) < grace:
+		// The cursor has just gone to this new code: the key may have
+		// been meant for the one shown before. Copy nothing; say so.
+		m.followed = ""
+		m.setStatus("the code just changed to " + l.Code + " on " + lineLabel(l) + ": press " +
+			keymap.First(m.keys.Copy) + " again to copy it")
+		return nil
 	}
 	return m.copyLineCode(l.Key, l.Code)
 }

@@ -111,6 +111,12 @@ type Model struct {
 
 	graceTicking bool // a redraw of a confirmation's grace countdown is due
 
+	// followed is the line the cursor last went to for a new code, and
+	// when: a copy key pressed just then may have been meant for the
+	// code shown before.
+	followed   backend.Key
+	followedAt time.Time
+
 	accountsSeen uint64  // counts account changes (the status bar shows their health)
 	bar          barMemo // the status bar as last drawn
 	frameLen     int     // the last frame's length (the next is about as long)
@@ -245,40 +251,56 @@ func (m *Model) announce(ev backend.Event) {
 // codeToast announces codes that just arrived, one toast per event: the
 // lines pane already shows every code, so history found by a first sync
 // stays quiet, and so does an SMS that is not its line's code (an earlier
-// window's): the toast names only what `c` copies.
+// window's). The lines cursor, unless pinned, goes to the newest code, so
+// the toast, the big code and the copy key name the same code; the toast
+// says which key copies it only when that key would.
 func (m *Model) codeToast(msgs []backend.Message) {
 	now := m.clock()
-	var fresh []backend.Message
+	var newest backend.Line
+	n := 0
 	for _, msg := range msgs {
 		if (msg.Code == "" && len(msg.Candidates) == 0) || now.Sub(msg.ReceivedAt) >= time.Minute {
 			continue
 		}
-		if l, ok := m.data.Lines[msg.Line]; ok && l.Code == msg.Code && slices.Equal(l.Candidates, msg.Candidates) {
-			fresh = append(fresh, msg)
+		l, ok := m.data.Lines[msg.Line]
+		if !ok || l.Code != msg.Code || !slices.Equal(l.Candidates, msg.Candidates) {
+			continue
+		}
+		n++
+		// The list's order: the code Switchboard saw last, then the key.
+		if n == 1 || l.CodeAt.After(newest.CodeAt) || (l.CodeAt.Equal(newest.CodeAt) && l.Key < newest.Key) {
+			newest = l
 		}
 	}
-	if len(fresh) == 0 {
+	if n == 0 {
 		return
 	}
-	newest := fresh[0]
-	for _, f := range fresh {
-		if f.ReceivedAt.After(newest.ReceivedAt) || (f.ReceivedAt.Equal(newest.ReceivedAt) && f.Line > newest.Line) {
-			newest = f
-		}
+	if m.lines.Follow(newest.Key) {
+		m.followed, m.followedAt = newest.Key, now
 	}
-	l := m.data.Lines[newest.Line]
-	text, hint := "code "+newest.Code, " — c copies"
+	text, verb := "code "+newest.Code, "copies"
 	if len(newest.Candidates) > 0 {
-		text, hint = itoa(len(newest.Candidates))+" possible codes", " — c chooses"
+		text, verb = itoa(len(newest.Candidates))+" possible codes", "chooses"
 	}
-	if newest.Unsaved {
+	if newest.CodeUnsaved {
 		text += " (not saved)"
 	}
-	text += " · " + lineLabel(l)
-	if len(fresh) > 1 {
-		text = itoa(len(fresh)) + " new codes · newest " + text
+	text += " · " + lineLabel(newest)
+	if n > 1 {
+		text = itoa(n) + " new codes · newest " + text
 	}
-	m.tagToast(backend.Success, "code", text+hint)
+	sel, ok := m.selectedLine()
+	switch {
+	case ok && sel.Key == newest.Key:
+		if k := keymap.First(m.keys.Copy); k != "" {
+			text += " — " + k + " " + verb
+		}
+	case m.focus == paneLines && !m.showDet && m.lines.Pinned() && m.lines.Filter() == "":
+		if k := keymap.First(m.keys.Top); k != "" {
+			text += " — " + k + " goes to it" // the newest code leads the list
+		}
+	}
+	m.tagToast(backend.Success, "code", text)
 }
 
 // Update routes messages: dialogs first, then global keys, then the
@@ -441,6 +463,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.setStatus("mouse off: the terminal's own selection works again")
 		}
 	case m.panes[m.focus].HandleKey(msg, k):
+		m.followed = "" // the operator chose the row: its code is the one meant
 	default:
 		if cmd, ok := m.actionKey(msg); ok {
 			return cmd

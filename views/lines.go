@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"switchboard/backend"
 	"switchboard/keymap"
 	"switchboard/themes"
@@ -29,7 +31,11 @@ type Lines struct {
 	data    *Data
 	keys    *keymap.KeyMap // the bindings its hints name
 	hist    map[backend.Key][]backend.Message
-	histVer int        // counts changes to hist (the strip's cache)
+	histVer int // counts changes to hist (the strip's cache)
+	// pinned: the operator has put the cursor on a line other than the
+	// first, so new codes no longer move it (the title says so); on the
+	// first line the cursor goes to each new code.
+	pinned  bool
 	regroup time.Time  // when a fresh code stops being fresh: re-place it then
 	grouped time.Time  // the last regroup
 	drawn   stripCache // the strip as last drawn
@@ -92,7 +98,55 @@ func (p *Lines) Info() string {
 	if n := p.list.Count(); n > 0 {
 		s += " · " + itoa(n) + " waiting"
 	}
+	if p.pinned {
+		s += " · pinned"
+		if k := keymap.First(p.keys.Top); k != "" {
+			s += " (" + k + " follows new codes)"
+		}
+	}
 	return s + p.filterNote()
+}
+
+// HandleKey moves the cursor; on the first line it follows new codes,
+// anywhere else it is pinned.
+func (p *Lines) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
+	if !p.listPane.HandleKey(msg, km) {
+		return false
+	}
+	p.pinAt()
+	return true
+}
+
+// Click selects a row of the list; a click on the code strip or the SMS
+// below it selects nothing.
+func (p *Lines) Click(row int) {
+	if row < p.listHeight() {
+		p.listPane.Click(row)
+		p.pinAt()
+	}
+}
+
+func (p *Lines) Scroll(d int) { p.listPane.Scroll(d); p.pinAt() }
+
+// Select puts the cursor on a line (a purchase, a `:` command).
+func (p *Lines) Select(k backend.Key) bool {
+	ok := p.list.Select(k)
+	if ok {
+		p.pinAt()
+	}
+	return ok
+}
+
+// Follow puts the cursor on the line of a code that just arrived, unless
+// it is pinned or the filter hides that line.
+func (p *Lines) Follow(k backend.Key) bool { return !p.pinned && p.list.Select(k) }
+
+// Pinned reports whether new codes leave the cursor where it is.
+func (p *Lines) Pinned() bool { return p.pinned }
+
+func (p *Lines) pinAt() {
+	i, _ := p.list.Position()
+	p.pinned = i > 1
 }
 
 func (p *Lines) SetSize(w, h int) {
