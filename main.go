@@ -97,7 +97,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	model := ui.New(ui.Options{
 		Backend: app.engine, Initial: initial, Accounts: app.engine.Accounts(),
 		Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
-		Clipboard: systemClipboard,
+		Clipboard: systemClipboard, Alert: ui.TerminalAlert(app.notify, os.Getenv),
 	})
 	if *print != "" {
 		return printFrame(model, *print, stdout, stderr)
@@ -177,6 +177,7 @@ type app struct {
 	theme      string
 	keys       keymap.KeyMap
 	thresholds views.Thresholds
+	notify     string // the config's notify mode ("off" in the demo: its codes come every few seconds)
 	tmpDir     string
 	notices    []backend.Notice // said at start (an exposed webhook receiver)
 	closers    []func()
@@ -196,7 +197,7 @@ const demoRate = 180
 // the engine. Nothing here touches the network except the demo's own
 // loopback simulator.
 func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr io.Writer) (*app, error) {
-	a := &app{keys: keymap.Default(), thresholds: views.Thresholds(config.DefaultThresholds), theme: "dark"}
+	a := &app{keys: keymap.Default(), thresholds: views.Thresholds(config.DefaultThresholds), theme: "dark", notify: "off"}
 	var accounts []config.Account
 	retention := 90 * 24 * time.Hour
 	var hooks config.Webhooks
@@ -223,6 +224,7 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 		a.thresholds = views.Thresholds(cfg.Expiry)
 		retention = cfg.Retention
 		hooks = cfg.Webhooks
+		a.notify = cfg.Notify
 	}
 	var o stack.Options
 	if a.demo {

@@ -3,6 +3,7 @@ package ui
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,6 +111,8 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 			return nil, true
 		}
 		return copyCmd(m.o.Clipboard, l.Number, "number "+views.Number(l.Number)), true
+	case matches(msg, k.CopySMS):
+		return m.copySMS(), true
 	case matches(msg, k.Renew):
 		return m.act(backend.ActRenew), true
 	case matches(msg, k.Cancel):
@@ -276,6 +279,37 @@ func (m *Model) copyCode() tea.Cmd {
 		return nil
 	}
 	return m.copyLineCode(l.Key, l.Code)
+}
+
+// copySMS copies the selected line's SMS that carries its code (else its
+// newest SMS) whole: the sanitized text, as the detail view shows it.
+func (m *Model) copySMS() tea.Cmd {
+	l, ok := m.selectedLine()
+	if !ok {
+		m.setStatus("select a line to copy its SMS")
+		return nil
+	}
+	msgs, loaded := m.lines.History(l.Key)
+	switch {
+	case !loaded:
+		m.setStatus("the SMS of " + lineLabel(l) + " are still loading")
+		return nil
+	case len(msgs) == 0:
+		m.setStatus("no SMS yet on " + lineLabel(l))
+		return nil
+	}
+	sms := msgs[0] // newest first
+	for _, msg := range msgs {
+		if (l.Code != "" && msg.Code == l.Code) || (len(l.Candidates) > 0 && slices.Equal(msg.Candidates, l.Candidates)) {
+			sms = msg
+			break
+		}
+	}
+	what := "the SMS"
+	if sms.Sender != "" {
+		what += " from " + sms.Sender
+	}
+	return copyCmd(m.o.Clipboard, sms.Text, what)
 }
 
 // copyLineCode copies a line's code and tells the engine (auto-finish).

@@ -134,3 +134,35 @@ func TestClickOutsideTheListKeepsTheSelection(t *testing.T) {
 	}
 	b.shows("Lines & codes 3/65", "pinned")
 }
+
+// smsBackend answers every line's SMS history with msgs.
+type smsBackend struct {
+	nullBackend
+	msgs []backend.Message
+}
+
+func (b *smsBackend) History(backend.Key, int) ([]backend.Message, error) { return b.msgs, nil }
+
+// The SMS key copies the whole SMS that carries the line's code, exactly
+// as it is shown (sanitized where it entered), even when a later SMS
+// came without one.
+func TestCopySMSCopiesTheCodesMessageWhole(t *testing.T) {
+	l := codeLine("1")
+	l.Code, l.CodeAt = "482193", t0.Add(50*time.Second)
+	withCode := backend.Message{ID: "m1", Line: l.Key, Sender: "Telegram", Code: "482193", ReceivedAt: t0.Add(50 * time.Second),
+		Text: "Telegram code: 482193\nDo not give it to anyone. \\x1b[31m"}
+	later := backend.Message{ID: "m2", Line: l.Key, Sender: "Telegram", ReceivedAt: t0.Add(55 * time.Second),
+		Text: "New login from Chrome"}
+	now := t0.Add(time.Minute)
+	ev := backend.Event{Accounts: []backend.Account{{Name: "5sim-main", Provider: backend.FiveSim, Health: backend.HealthOK,
+		LastGood: now, Balance: backend.NewMoney(decimal.NewFromInt(100), "")}}, Lines: []backend.Line{l}}
+	clip := &clipboard{}
+	d := openDash(t, 140, 40, ui.Options{Backend: &smsBackend{msgs: []backend.Message{later, withCode}}, Initial: ev,
+		Accounts: []string{"5sim-main"}, Now: func() time.Time { return now }, Clipboard: clip.write})
+	d.waitFor("the SMS", contains("New login from Chrome"))
+	d.key("m")
+	d.waitFor("the copy", contains("copied the SMS from Telegram"))
+	if got := clip.get(); got != withCode.Text {
+		t.Fatalf("clipboard %q, want the code's SMS %q", got, withCode.Text)
+	}
+}

@@ -47,6 +47,8 @@ type Options struct {
 	Clipboard func(string) error
 	// Mouse starts with mouse reporting on.
 	Mouse bool
+	// Alert is how a new code calls the operator (bell, notification).
+	Alert Alert
 }
 
 // EventMsg carries an engine event into the program.
@@ -160,7 +162,7 @@ func New(o Options) *Model {
 	m.exp.SetData(m.data, m.now)
 	m.queues.SetData(m.data)
 	m.trackActions(o.Initial.Actions)
-	m.announce(o.Initial)
+	m.announce(o.Initial, nil)
 	m.o.Initial = backend.Event{}
 	return m
 }
@@ -178,6 +180,13 @@ func (m *Model) clock() time.Time { return m.o.Now() }
 
 // apply merges an engine event and refreshes the panes it touched.
 func (m *Model) apply(ev backend.Event) {
+	// A code is news when its account had polled well before: what a
+	// first sync finds is history, and calls no one.
+	news := map[string]bool{}
+	for _, msg := range ev.Messages {
+		a := msg.Line.Account()
+		news[a] = !m.data.Stale(a)
+	}
 	ch := m.data.Apply(ev)
 	now := m.clock()
 	if ch.Accounts {
@@ -200,12 +209,13 @@ func (m *Model) apply(ev backend.Event) {
 		m.queues.Update(m.data, ev.Lines, ev.Jobs, ev.Removed)
 	}
 	m.trackActions(ev.Actions)
-	m.announce(ev)
+	m.announce(ev, news)
 }
 
-// announce shows what an event tells the operator: new codes, notices,
-// offers, results, the ledger's health.
-func (m *Model) announce(ev backend.Event) {
+// announce shows what an event tells the operator: new codes (ringing
+// for those of the accounts in news), notices, offers, results, the
+// ledger's health.
+func (m *Model) announce(ev backend.Event, news map[string]bool) {
 	if ev.Storage != nil {
 		m.storageChanged(*ev.Storage)
 	}
@@ -218,7 +228,7 @@ func (m *Model) announce(ev backend.Event) {
 				}
 			}
 		}
-		m.codeToast(ev.Messages)
+		m.codeToast(ev.Messages, news)
 	}
 	for _, n := range ev.Notices {
 		if n.Offer != nil && n.Action != nil {
@@ -248,16 +258,16 @@ func (m *Model) announce(ev backend.Event) {
 	}
 }
 
-// codeToast announces codes that just arrived, one toast per event: the
-// lines pane already shows every code, so history found by a first sync
-// stays quiet, and so does an SMS that is not its line's code (an earlier
-// window's). The lines cursor, unless pinned, goes to the newest code, so
+// codeToast announces codes that just arrived, one toast per event (and
+// one ring, for news): the lines pane already shows every code, so
+// history found by a first sync stays quiet, and so does an SMS that is
+// not its line's code (an earlier window's). The lines cursor, unless pinned, goes to the newest code, so
 // the toast, the big code and the copy key name the same code; the toast
 // says which key copies it only when that key would.
-func (m *Model) codeToast(msgs []backend.Message) {
+func (m *Model) codeToast(msgs []backend.Message, news map[string]bool) {
 	now := m.clock()
 	var newest backend.Line
-	n := 0
+	n, ring := 0, false
 	for _, msg := range msgs {
 		if (msg.Code == "" && len(msg.Candidates) == 0) || now.Sub(msg.ReceivedAt) >= time.Minute {
 			continue
@@ -267,6 +277,7 @@ func (m *Model) codeToast(msgs []backend.Message) {
 			continue
 		}
 		n++
+		ring = ring || news[l.Account]
 		// The list's order: the code Switchboard saw last, then the key.
 		if n == 1 || l.CodeAt.After(newest.CodeAt) || (l.CodeAt.Equal(newest.CodeAt) && l.Key < newest.Key) {
 			newest = l
@@ -277,6 +288,9 @@ func (m *Model) codeToast(msgs []backend.Message) {
 	}
 	if m.lines.Follow(newest.Key) {
 		m.followed, m.followedAt = newest.Key, now
+	}
+	if c := m.ring(newest); ring && c != nil {
+		m.pending = append(m.pending, c)
 	}
 	text, verb := "code "+newest.Code, "copies"
 	if len(newest.Candidates) > 0 {

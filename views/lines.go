@@ -198,6 +198,9 @@ func (p *Lines) ForgetHistory() { p.hist = map[backend.Key][]backend.Message{}; 
 // HasHistory reports whether a line's SMS are loaded.
 func (p *Lines) HasHistory(k backend.Key) bool { _, ok := p.hist[k]; return ok }
 
+// History is a line's SMS, newest first, if loaded.
+func (p *Lines) History(k backend.Key) ([]backend.Message, bool) { h, ok := p.hist[k]; return h, ok }
+
 // AddMessages adds newly arrived SMS to loaded histories.
 func (p *Lines) AddMessages(msgs []backend.Message) {
 	for _, m := range msgs {
@@ -568,8 +571,11 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 // bindings in force.
 func (p *Lines) hint(l backend.Line) string {
 	hs := p.keys.ItemHints(l.Allowed, CopyableOf(l))
-	for _, h := range []keymap.Hint{{Key: keymap.First(p.keys.CopyNumber), Desc: "copy number"},
-		{Key: keymap.First(p.keys.Detail), Desc: "details"}} {
+	more := []keymap.Hint{{Key: keymap.First(p.keys.CopyNumber), Desc: "copy number"}, {Key: keymap.First(p.keys.Detail), Desc: "details"}}
+	if HasCode(l) {
+		more = append([]keymap.Hint{{Key: keymap.First(p.keys.CopySMS), Desc: "copy SMS"}}, more...)
+	}
+	for _, h := range more {
 		if h.Key != "" {
 			hs = append(hs, h)
 		}
