@@ -261,7 +261,7 @@ func (m *Model) copyCode() tea.Cmd {
 		m.setStatus("select a line to copy its code")
 		return nil
 	case len(l.Candidates) > 0:
-		m.dialog = &codeChoice{line: l.Key, label: lineLabel(l), codes: l.Candidates}
+		m.dialog = m.chooseCode(l)
 		return nil
 	case l.Code == "" && !l.WindowAt.IsZero():
 		m.setStatus("nothing copied: no code yet in the new receiving window of " + lineLabel(l) +

@@ -98,12 +98,14 @@ func (m *Model) startBuy(who, search string) tea.Cmd {
 	m.dialog = b
 	focus := b.input.Focus()
 	if who != "" {
-		for _, a := range accs {
-			if a == who || string(m.data.Accounts[a].Provider) == who || strings.EqualFold(m.data.Accounts[a].Provider.Label(), who) {
-				return tea.Batch(focus, b.pickAccount(m, a))
-			}
+		switch named := m.accountsNamed(who, accs); len(named) {
+		case 0:
+			m.setStatus("no account or provider named " + who + " can buy")
+		case 1:
+			return tea.Batch(focus, b.pickAccount(m, named[0]))
+		default:
+			accs = named // a provider with several accounts: ask which
 		}
-		m.setStatus("no account or provider named " + who + " can buy")
 	}
 	if len(accs) == 1 {
 		return tea.Batch(focus, b.pickAccount(m, accs[0]))
