@@ -209,10 +209,12 @@ func (k *KeyMap) Apply(over map[string][]string) error {
 	return nil
 }
 
-// Group is a titled set of bindings for the help screen.
+// Group is a titled set of bindings for the help screen, with their
+// config names (Names[i] names Bindings[i]).
 type Group struct {
 	Title    string
 	Bindings []key.Binding
+	Names    []string
 }
 
 // Groups lists every binding by help group, in a stable order.
@@ -227,6 +229,7 @@ func (k *KeyMap) Groups() []Group {
 			out = append(out, Group{Title: e.group})
 		}
 		out[i].Bindings = append(out[i].Bindings, *e.b)
+		out[i].Names = append(out[i].Names, e.name)
 	}
 	return out
 }
