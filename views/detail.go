@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 	"switchboard/keymap"
 	"switchboard/themes"
 )
@@ -128,7 +129,7 @@ func (d *Detail) View(now time.Time) []string {
 			add(" "+t.CodeOn.Render(" "+l.Code+" "), " ")
 		}
 		add(d.field("number", Number(l.Number)), d.field("service", l.Service), d.field("name", l.Name),
-			d.field("country", l.Country), d.field("operator", l.Operator), d.field("kind", l.Kind),
+			d.field("country", CountryName(l.Country)), d.field("operator", l.Operator), d.field("kind", naming.Word(l.Kind)),
 			d.field("state", StateWord(l.State, l.RawState)+rawNote(string(l.State), l.RawState)),
 			d.field("code", d.codeOf(l)), d.field("code at", when(l.CodeAt, now)),
 			d.field("window", windowOf(l.WindowAt, now)),
@@ -161,12 +162,12 @@ func (d *Detail) View(now time.Time) []string {
 			out = append(out, "")
 		}
 	} else if l, ok := d.data.Leases[d.key]; ok {
-		add(d.field("name", l.Name), d.field("kind", string(l.Kind)), d.field("state", l.State),
+		add(d.field("name", l.Name), d.field("kind", leaseWord[l.Kind]), d.field("state", naming.Word(l.State)),
 			d.field("expires", when(l.ExpiresAt, now)), d.field("auto-renew", autoOf(l.HasAuto, l.AutoRenew)),
-			d.field("renew price", priceOf(l.RenewPrice)), d.field("period", l.Period),
+			d.field("renew price", priceOf(l.RenewPrice)), d.field("period", naming.Word(l.Period)),
 			d.field("account", l.Account), d.field("id", l.ID), d.field("actions", d.actionsOf(l.Allowed)))
 	} else if j, ok := d.data.Jobs[d.key]; ok {
-		add(d.field("title", j.Title), d.field("kind", string(j.Kind)), d.field("state", JobState(j)+rawNote(string(j.State), j.RawState)),
+		add(d.field("title", j.Title), d.field("kind", naming.Word(string(j.Kind))), d.field("state", JobState(j)+rawNote(string(j.State), j.RawState)),
 			d.field("detail", j.Detail), d.field("created", when(j.CreatedAt, now)), d.field("updated", when(j.UpdatedAt, now)),
 			d.field("cost", priceOf(j.Cost)), d.field("account", j.Account), d.field("id", j.ID),
 			d.field("actions", d.actionsOf(j.Allowed)))

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 	"switchboard/keymap"
 	"switchboard/themes"
 )
@@ -423,7 +424,7 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 		{text: code, ink: codeInk, w: 9, keepBg: fresh},
 		{text: Number(l.Number), ink: t.Ink.Text, w: numW},
 		{text: name, ink: t.Ink.Bold, w: svcW},
-		{text: Country(l.Country), ink: t.Ink.Muted, w: 3},
+		{text: naming.CountryCode(l.Country), ink: t.Ink.Muted, w: 3},
 		{text: l.Account, ink: t.Ink.Muted, w: accW},
 		{text: state, ink: stateInk, right: true},
 	}
@@ -517,7 +518,7 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 		return pad([]string{rule}, h)
 	}
 	out := []string{rule}
-	meta := strings.Join(nonEmpty(Number(l.Number), l.Service, Country(l.Country), l.Account, l.Kind), " · ")
+	meta := strings.Join(nonEmpty(Number(l.Number), l.Service, naming.CountryCode(l.Country), l.Account, naming.Word(l.Kind)), " · ")
 	var codeRows []string
 	if len(l.Candidates) > 0 {
 		codeRows = []string{t.Ink.Warn.Paint(chooseMark(p.keys, l)), candidatesOn(t, l), ""}
