@@ -690,7 +690,7 @@ func (b *buyPicker) itemRow(m *Model, it backend.CatalogItem, sel bool, w int) s
 	case it.Stock == 0:
 		right = append(right, "out of stock")
 	case it.Stock > 0:
-		right = append(right, fmt.Sprintf("%d in stock", it.Stock))
+		right = append(right, views.Count(it.Stock)+" in stock")
 	}
 	if it.Rate > 0 {
 		right = append(right, fmt.Sprintf("%.0f%% delivered", it.Rate))

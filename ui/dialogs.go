@@ -118,8 +118,9 @@ func (m *Model) openOffer(n backend.Notice) {
 	switch o.Kind {
 	case backend.OfferPriceChange:
 		title = "Price changed"
-		rows = append(rows, [2]string{"quoted", o.Quoted.StringFixed(2)}, [2]string{"now", o.Available.StringFixed(2)})
 		price := backend.NewMoney(o.Available, acc.Balance.Currency)
+		quoted := backend.NewMoney(o.Quoted, acc.Balance.Currency)
+		rows = append(rows, [2]string{"quoted", quoted.String()}, [2]string{"now", price.String()})
 		if after, ok := acc.Balance.Sub(price); ok {
 			rows = append(rows, [2]string{"balance after", balanceAfter(acc.Balance, after)})
 		}
