@@ -91,6 +91,17 @@ func (d *Data) Stale(account string) bool {
 	return !ok || a.Health == backend.HealthUnknown || a.LastGood.Before(d.Started)
 }
 
+// Loading reports whether some account has not answered its first poll
+// this run: an empty pane may only be empty so far.
+func (d *Data) Loading() bool {
+	for _, a := range d.Accounts {
+		if a.Health == backend.HealthUnknown {
+			return true
+		}
+	}
+	return false
+}
+
 func appendMissing(xs []string, x string) []string {
 	for _, v := range xs {
 		if v == x {

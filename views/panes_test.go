@@ -46,3 +46,23 @@ func TestDetailShowsPlainWords(t *testing.T) {
 		t.Errorf("job detail shows its kind raw:\n%s", got)
 	}
 }
+
+// TestExpiriesSaysLoadingBeforeTheFirstPoll: with no leases yet, the
+// pane says "loading" until every account has answered once, then
+// "nothing expires".
+func TestExpiriesSaysLoadingBeforeTheFirstPoll(t *testing.T) {
+	d := NewData(nil)
+	d.Apply(backend.Event{Accounts: []backend.Account{{Name: "piv", Provider: backend.PivDay}}})
+	p := NewExpiries(themes.New("dark"), Thresholds{})
+	p.SetSize(60, 8)
+	p.SetData(d, t0)
+	screen := func() string { return ansi.Strip(strings.Join(p.View(t0), "\n")) }
+	if s := screen(); !strings.Contains(s, "loading") || strings.Contains(s, "nothing expires") {
+		t.Fatalf("before the first poll:\n%s", s)
+	}
+	d.Apply(backend.Event{Accounts: []backend.Account{{Name: "piv", Provider: backend.PivDay, Health: backend.HealthOK, LastGood: t0}}})
+	p.Update(d, nil, nil, t0)
+	if s := screen(); !strings.Contains(s, "nothing expires") {
+		t.Fatalf("after the first poll:\n%s", s)
+	}
+}
