@@ -49,6 +49,10 @@ type Options struct {
 	Mouse bool
 	// Alert is how a new code calls the operator (bell, notification).
 	Alert Alert
+	// Still draws frames printed once (--print): no spinners.
+	Still bool
+	// StateDir is where exports are saved unless told otherwise.
+	StateDir string
 }
 
 // EventMsg carries an engine event into the program.
@@ -140,7 +144,7 @@ func New(o Options) *Model {
 	m := &Model{o: o, keys: o.Keys, theme: themes.New(o.Theme), mouse: o.Mouse, unsettled: map[string]backend.JournalEntry{}}
 	m.now = o.Now()
 	m.data = views.NewData(append([]string(nil), o.Accounts...))
-	m.data.Demo = o.Demo
+	m.data.Demo, m.data.Still = o.Demo, o.Still
 	m.data.Started = m.now
 	m.bal = views.NewBalances(m.theme)
 	m.lines = views.NewLines(m.theme)

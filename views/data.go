@@ -14,6 +14,8 @@ type Data struct {
 	Leases   map[backend.Key]backend.Lease
 	Jobs     map[backend.Key]backend.Job
 	Demo     bool
+	// Still is a frame printed once (--print): nothing on it turns.
+	Still bool
 	// Started is when this run began: an account with no good poll since
 	// is shown stale.
 	Started time.Time

@@ -24,6 +24,16 @@ const freshCode = 15 * time.Minute
 // programming font).
 var spinFrames = []string{"⠋", "⠙", "⠸", "⠴", "⠦", "⠇"}
 
+// spinner is the frame for now, and notes that it turns; a still frame
+// (--print) has a dot where a spinner would stand.
+func (d *Data) spinner(c *rowClock) string {
+	if d.Still {
+		return "·"
+	}
+	c.everySecond()
+	return spinFrames[int(c.now.Unix())%len(spinFrames)]
+}
+
 // Lines is pane 2: the numbers held, codes first, with the selected
 // line's SMS below. The lines themselves stay in Data; the pane holds
 // each line's place (lineRef) and its filter text.
@@ -382,8 +392,7 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 	icon, iconInk := "·", t.Ink.Faint
 	switch {
 	case l.State == backend.LineWaiting:
-		icon, iconInk = spinFrames[int(c.now.Unix())%len(spinFrames)], t.Ink.Accent
-		c.everySecond()
+		icon, iconInk = p.data.spinner(c), t.Ink.Accent
 	case l.State.Open() && len(l.Candidates) > 0:
 		icon, iconInk = "?", t.Ink.Warn
 	case l.State.Open() && l.Code != "":
@@ -529,8 +538,7 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 	} else if l.Code != "" {
 		codeRows = []string{"", t.Ink.CodeOn.Paint(" " + l.Code + " "), ""}
 	} else if l.State == backend.LineWaiting {
-		codeRows = []string{"", t.Ink.Accent.Paint(spinFrames[int(c.now.Unix())%len(spinFrames)] + " waiting for the code…"), ""}
-		c.everySecond()
+		codeRows = []string{"", t.Ink.Accent.Paint(p.data.spinner(c) + " waiting for the code…"), ""}
 	} else {
 		codeRows = []string{"", t.Ink.Faint.Paint("no code on this line"), ""}
 	}

@@ -178,8 +178,7 @@ func (p *Queues) row(q QueueItem, sel bool, c *rowClock) string {
 	case q.Failed:
 		ink, icon = t.Ink.Bad, "✗"
 	case q.Active && q.Kind == "order":
-		ink, icon = t.Ink.Accent, spinFrames[int(c.now.Unix())%len(spinFrames)]
-		c.everySecond()
+		ink, icon = t.Ink.Accent, p.data.spinner(c)
 	case q.Active:
 		ink, icon = t.Ink.Warn, "▸"
 	default:
