@@ -35,7 +35,10 @@ type exportDialog struct {
 	format  int
 	toFile  bool
 	path    textinput.Model
-	focus   int // 0 format, 1 destination, 2 path
+	dir     string // where the default file goes: the state directory
+	// fresh: the path is the default, which typing replaces whole.
+	fresh bool
+	focus int // 0 format, 1 destination, 2 path
 }
 
 // openExport starts an export of the selected proxy order (key e).
@@ -49,7 +52,7 @@ func (m *Model) openExport() tea.Cmd {
 		}
 		return nil
 	}
-	d := &exportDialog{item: t.key, account: t.account, label: t.label, path: textinput.New()}
+	d := &exportDialog{item: t.key, account: t.account, label: t.label, path: textinput.New(), dir: m.o.StateDir}
 	d.path.Prompt = "file: "
 	d.path.CharLimit = 240
 	d.setDefaultPath()
@@ -62,8 +65,9 @@ func (d *exportDialog) setDefaultPath() {
 	if i := strings.LastIndexByte(id, '/'); i >= 0 {
 		id = id[i+1:]
 	}
-	d.path.SetValue(fmt.Sprintf("proxies-%s-%s.txt", safeName(id), exportFormats[d.format]))
+	d.path.SetValue(filepath.Join(d.dir, fmt.Sprintf("proxies-%s-%s.txt", safeName(id), exportFormats[d.format])))
 	d.path.CursorEnd()
+	d.fresh = true
 }
 
 // safeName keeps a file name to letters, digits, '-' and '_'.
@@ -106,11 +110,21 @@ func (d *exportDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		return d.send(m)
 	}
 	if d.focus == 2 {
-		var c tea.Cmd
-		d.path, c = d.path.Update(msg)
-		return c
+		return d.edit(msg, msg.Text != "")
 	}
 	return nil
+}
+
+// edit passes a key or a paste to the path; typed text replaces the
+// default path, while the arrows and backspace edit it.
+func (d *exportDialog) edit(msg tea.Msg, typed bool) tea.Cmd {
+	if d.fresh && typed {
+		d.path.SetValue("")
+	}
+	d.fresh = false
+	var c tea.Cmd
+	d.path, c = d.path.Update(msg)
+	return c
 }
 
 func (d *exportDialog) fields() int {
@@ -152,9 +166,7 @@ func (d *exportDialog) send(m *Model) tea.Cmd {
 
 func (d *exportDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 	if p, ok := msg.(tea.PasteMsg); ok && d.focus == 2 {
-		var c tea.Cmd
-		d.path, c = d.path.Update(p)
-		return c
+		return d.edit(p, true)
 	}
 	return nil
 }

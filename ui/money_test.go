@@ -129,7 +129,7 @@ func start(t *testing.T, flows map[string]flow) *tm {
 	for _, a := range ev.Accounts {
 		names = append(names, a.Name)
 	}
-	m := ui.New(ui.Options{Backend: x.be, Initial: ev, Accounts: names, Theme: "dark", Keys: keymap.Default(),
+	m := ui.New(ui.Options{Backend: x.be, Initial: ev, Accounts: names, Theme: "dark", Keys: keymap.Default(), StateDir: "/st",
 		Thresholds: views.Thresholds{Warn: 7 * 24 * time.Hour, Urgent: 24 * time.Hour, Critical: time.Hour}, Now: x.now})
 	x.prog = teatest.NewTestModel(t, wrapper{m}, teatest.WithInitialTermSize(160, 48))
 	t.Cleanup(func() { _ = x.prog.Quit() })

@@ -1,0 +1,31 @@
+package ui_test
+
+import (
+	"testing"
+	"time"
+
+	"switchboard/backend"
+	"switchboard/ui"
+)
+
+// TestExportPathDefaultsToTheStateDirAndTypingReplacesIt: saving an
+// export to a file offers a name in the state directory; typing replaces
+// that name instead of appending to it, and backspace edits it.
+func TestExportPathDefaultsToTheStateDirAndTypingReplacesIt(t *testing.T) {
+	x := start(t, nil)
+	proxy := backend.Lease{Key: backend.MakeKey(backend.PivDay, "piv", backend.ItemLease, "proxy/77"), Account: "piv",
+		Provider: backend.PivDay, ID: "proxy/77", Kind: backend.LeaseProxy, Name: "proxy DE ×10", State: "active",
+		ExpiresAt: t0.Add(72 * time.Hour), Allowed: backend.Allow(backend.ActExport), Version: 1}
+	x.send(ui.EventMsg{Event: backend.Event{Leases: []backend.Lease{proxy}}})
+	x.pick("3", "proxy DE")
+	x.press("e", "tab", "space", "tab")
+	x.sees("Export", "file: /st/proxies-77-socks5.txt")
+	x.press("backspace")
+	x.sees("file: /st/proxies-77-socks5.tx")
+	x.press("left", "right") // moving keeps the edited path
+	x.sees("file: /st/proxies-77-socks5.tx")
+
+	x.press("esc", "e", "tab", "space", "tab", "out.txt")
+	x.sees("file: out.txt")
+	x.lacks("/st/")
+}
