@@ -104,7 +104,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Backend: app.engine, Initial: initial, Accounts: app.engine.Accounts(),
 		Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
 		Clipboard: systemClipboard, Alert: ui.TerminalAlert(app.notify, os.Getenv),
-		Still: *print != "", StateDir: app.stateDir,
+		Still: *print != "", StateDir: app.exportDir,
 	})
 	if *print != "" {
 		return printFrame(model, printW, printH, stdout)
@@ -172,7 +172,7 @@ type app struct {
 	keys       keymap.KeyMap
 	thresholds views.Thresholds
 	notify     string // the config's notify mode ("off" in the demo: its codes come every few seconds)
-	stateDir   string // where the cache is read from (exports default there)
+	exportDir  string // where exports are saved by default: the state directory (the user's, in the demo)
 	tmpDir     string
 	notices    []backend.Notice // said at start (an exposed webhook receiver)
 	closers    []func()
@@ -264,7 +264,12 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo, printing bo
 		}
 		stateDir = dir
 	}
-	a.stateDir = stateDir
+	a.exportDir = stateDir
+	if a.tmpDir != "" { // the demo's state goes when it quits; an export should not
+		if dir, err := cache.DefaultDir(); err == nil {
+			a.exportDir = dir
+		}
+	}
 	if printing {
 		dir, err := snapshot(stateDir)
 		if err != nil {

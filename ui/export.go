@@ -55,6 +55,7 @@ func (m *Model) openExport() tea.Cmd {
 	d := &exportDialog{item: t.key, account: t.account, label: t.label, path: textinput.New(), dir: m.o.StateDir}
 	d.path.Prompt = "file: "
 	d.path.CharLimit = 240
+	d.path.SetWidth(pathWidth(exportWidth(m.w), d.path.Prompt))
 	d.setDefaultPath()
 	m.dialog = d
 	return nil
@@ -173,7 +174,7 @@ func (d *exportDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 
 func (d *exportDialog) view(m *Model) string {
 	t := m.theme
-	w := min(max(m.w/2, 56), 84)
+	w := exportWidth(m.w)
 	choice := func(focused bool, opts []string, sel int) string {
 		var parts []string
 		for i, o := range opts {
@@ -205,12 +206,21 @@ func (d *exportDialog) view(m *Model) string {
 		if d.focus == 2 {
 			prefix = t.Key.Render("› ")
 		}
+		d.path.SetWidth(pathWidth(w, d.path.Prompt))
 		lines = append(lines, "", prefix+d.path.View())
 	}
 	lines = append(lines, "", t.Faint.Render("tab next · ←/→ change · enter export · esc cancel"),
 		t.Faint.Render(views.Fit("the credentials are never shown on screen", w-6)))
 	return t.Dialog.Width(w).Render(strings.Join(lines, "\n"))
 }
+
+// exportWidth is the dialog's width on a screen w wide.
+func exportWidth(w int) int { return min(max(w/2, 56), 84) }
+
+// pathWidth keeps the path to one line that scrolls (a long state
+// directory would push the dialog off the screen): the dialog's width
+// less its border and padding, the focus mark, the prompt and the cursor.
+func pathWidth(w int, prompt string) int { return w - 6 - 2 - views.Width(prompt) - 1 }
 
 // deliverExport copies or saves an export's content once the engine has
 // it. The content holds logins and passwords: it never reaches the screen.
@@ -228,6 +238,9 @@ func (m *Model) deliverExport(act backend.Action, data string) tea.Cmd {
 	path := dest.path
 	return func() tea.Msg {
 		abs, err := filepath.Abs(path)
+		if err == nil { // the state directory may not exist yet (the demo's user)
+			err = os.MkdirAll(filepath.Dir(abs), 0o700)
+		}
 		if err == nil {
 			err = os.WriteFile(abs, []byte(strings.TrimRight(data, "\n")+"\n"), 0o600)
 		}
