@@ -74,13 +74,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer cancel()
+	var printW, printH int
 	if *print != "" {
+		var err error
+		if printW, printH, err = printSize(*print); err != nil {
+			fmt.Fprintln(stderr, "switchboard:", err)
+			return 2
+		}
 		// One frame, then exit: collecting the loading's garbage would
 		// only delay it.
 		defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	}
 
-	app, err := setup(ctx, *cfgPath, *stateDir, *demo, stderr)
+	app, err := setup(ctx, *cfgPath, *stateDir, *demo, *print != "", stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
@@ -97,10 +103,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	model := ui.New(ui.Options{
 		Backend: app.engine, Initial: initial, Accounts: app.engine.Accounts(),
 		Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
-		Clipboard: systemClipboard,
+		Clipboard: systemClipboard, Alert: ui.TerminalAlert(app.notify, os.Getenv),
+		Still: *print != "", StateDir: app.exportDir,
 	})
 	if *print != "" {
-		return printFrame(model, *print, stdout, stderr)
+		return printFrame(model, printW, printH, stdout)
 	}
 	settleMemory()
 	p := tea.NewProgram(model, tea.WithContext(ctx), tea.WithFPS(fps))
@@ -143,19 +150,6 @@ func settleMemory() {
 	debug.FreeOSMemory()
 }
 
-// printFrame renders the dashboard once, from the cache alone, and exits
-// (a snapshot for scripts; also how the first-frame time is measured).
-func printFrame(m *ui.Model, size string, stdout, stderr io.Writer) int {
-	var w, h int
-	if _, err := fmt.Sscanf(size, "%dx%d", &w, &h); err != nil || w < 40 || h < 10 {
-		fmt.Fprintf(stderr, "switchboard: --print wants a size like 160x48 (at least 40x10), not %q\n", size)
-		return 2
-	}
-	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	fmt.Fprintln(stdout, m.View().Content)
-	return 0
-}
-
 // systemClipboard writes the OS clipboard when one is reachable; over SSH
 // without a display it reports failure so the UI falls back to OSC 52.
 func systemClipboard(s string) error {
@@ -177,6 +171,8 @@ type app struct {
 	theme      string
 	keys       keymap.KeyMap
 	thresholds views.Thresholds
+	notify     string // the config's notify mode ("off" in the demo: its codes come every few seconds)
+	exportDir  string // where exports are saved by default: the state directory (the user's, in the demo)
 	tmpDir     string
 	notices    []backend.Notice // said at start (an exposed webhook receiver)
 	closers    []func()
@@ -194,9 +190,10 @@ const demoRate = 180
 
 // setup loads the config (or starts the demo), opens the cache and builds
 // the engine. Nothing here touches the network except the demo's own
-// loopback simulator.
-func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr io.Writer) (*app, error) {
-	a := &app{keys: keymap.Default(), thresholds: views.Thresholds(config.DefaultThresholds), theme: "dark"}
+// loopback simulator. Printing reads a copy of the cache (of the running
+// demo's, in the demo) and leaves the originals alone.
+func setup(ctx context.Context, cfgPath, stateDir string, forceDemo, printing bool, stderr io.Writer) (*app, error) {
+	a := &app{keys: keymap.Default(), thresholds: views.Thresholds(config.DefaultThresholds), theme: "dark", notify: "off"}
 	var accounts []config.Account
 	retention := 90 * 24 * time.Hour
 	var hooks config.Webhooks
@@ -223,6 +220,7 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 		a.thresholds = views.Thresholds(cfg.Expiry)
 		retention = cfg.Retention
 		hooks = cfg.Webhooks
+		a.notify = cfg.Notify
 	}
 	var o stack.Options
 	if a.demo {
@@ -241,8 +239,15 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 				o.Accounts[i].RatePerMinute = demoRate
 			}
 		}
+		if stateDir == "" && printing {
+			dir, err := runningDemo()
+			if err != nil {
+				return nil, err
+			}
+			stateDir = dir
+		}
 		if stateDir == "" {
-			dir, err := os.MkdirTemp("", "switchboard-demo-")
+			dir, err := os.MkdirTemp("", demoDirPattern)
 			if err != nil {
 				return nil, err
 			}
@@ -259,6 +264,20 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 		}
 		stateDir = dir
 	}
+	a.exportDir = stateDir
+	if a.tmpDir != "" { // the demo's state goes when it quits; an export should not
+		if dir, err := cache.DefaultDir(); err == nil {
+			a.exportDir = dir
+		}
+	}
+	if printing {
+		dir, err := snapshot(stateDir)
+		if err != nil {
+			return nil, err
+		}
+		stateDir = dir
+		a.closers = append(a.closers, func() { os.RemoveAll(dir) })
+	}
 	o.Store = cache.Options{Retention: retention}
 	o.Engine = engine.Options{Retention: retention, Demo: a.demo}
 	o.LogFile = "switchboard.log"
@@ -269,7 +288,7 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 	a.stack, a.engine = st, st.Engine
 	a.closers = append(a.closers, func() { _ = st.Stop() })
 	logger := st.Log
-	if hooks.Listen != "" {
+	if hooks.Listen != "" && !printing { // the running dashboard serves them
 		srv, err := serveHooks(hooks, stateDir, accounts, a.engine, logger)
 		if err != nil {
 			return nil, err

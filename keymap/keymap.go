@@ -25,6 +25,7 @@ type KeyMap struct {
 
 	// Actions on the selected item
 	Copy, CopyNumber       key.Binding
+	CopySMS                key.Binding
 	Renew, Cancel, Finish  key.Binding
 	Ban, AutoRenew         key.Binding
 	Buy, BuyAgain, Restore key.Binding
@@ -61,6 +62,7 @@ func (k *KeyMap) entries() []entry {
 		{"zoom", "Navigate", &k.Zoom},
 		{"copy", "Act", &k.Copy},
 		{"copy_number", "Act", &k.CopyNumber},
+		{"copy_sms", "Act", &k.CopySMS},
 		{"renew", "Act", &k.Renew},
 		{"cancel", "Act", &k.Cancel},
 		{"finish", "Act", &k.Finish},
@@ -105,6 +107,7 @@ func Default() KeyMap {
 		Zoom:       b([]string{"+"}, "+", "zoom pane"),
 		Copy:       b([]string{"c"}, "c", "copy code"),
 		CopyNumber: b([]string{"C"}, "C", "copy number"),
+		CopySMS:    b([]string{"m"}, "m", "copy the whole SMS (message)"),
 		Renew:      b([]string{"r"}, "r", "renew"),
 		Cancel:     b([]string{"x"}, "x", "cancel/reject"),
 		Finish:     b([]string{"f"}, "f", "finish"),
@@ -206,10 +209,12 @@ func (k *KeyMap) Apply(over map[string][]string) error {
 	return nil
 }
 
-// Group is a titled set of bindings for the help screen.
+// Group is a titled set of bindings for the help screen, with their
+// config names (Names[i] names Bindings[i]).
 type Group struct {
 	Title    string
 	Bindings []key.Binding
+	Names    []string
 }
 
 // Groups lists every binding by help group, in a stable order.
@@ -224,6 +229,7 @@ func (k *KeyMap) Groups() []Group {
 			out = append(out, Group{Title: e.group})
 		}
 		out[i].Bindings = append(out[i].Bindings, *e.b)
+		out[i].Names = append(out[i].Names, e.name)
 	}
 	return out
 }

@@ -17,10 +17,14 @@ import (
 )
 
 // nullBackend answers the UI without I/O (benchmarks, unit tests).
-type nullBackend struct{ submitted []backend.Action }
+type nullBackend struct {
+	submitted []backend.Action
+	added     []string // account/id of each :add
+	refreshed []string
+}
 
 func (b *nullBackend) Submit(a backend.Action)                             { b.submitted = append(b.submitted, a) }
-func (b *nullBackend) Refresh(string)                                      {}
+func (b *nullBackend) Refresh(a string)                                    { b.refreshed = append(b.refreshed, a) }
 func (b *nullBackend) Copied(backend.Key)                                  {}
 func (b *nullBackend) History(backend.Key, int) ([]backend.Message, error) { return nil, nil }
 func (b *nullBackend) Catalog(context.Context, string, backend.CatalogRequest) ([]backend.CatalogItem, error) {
@@ -28,7 +32,7 @@ func (b *nullBackend) Catalog(context.Context, string, backend.CatalogRequest) (
 }
 func (b *nullBackend) BuyFlow(string) (backend.BuyFlow, bool)      { return nil, false }
 func (b *nullBackend) Journal(int) ([]backend.JournalEntry, error) { return nil, nil }
-func (b *nullBackend) Add(string, string)                          {}
+func (b *nullBackend) Add(account, id string)                      { b.added = append(b.added, account+"/"+id) }
 
 // scale is a benchmark's size: lines, with a lease and a job for every
 // ten lines and an account for every 500.

@@ -98,12 +98,14 @@ func (m *Model) startBuy(who, search string) tea.Cmd {
 	m.dialog = b
 	focus := b.input.Focus()
 	if who != "" {
-		for _, a := range accs {
-			if a == who || string(m.data.Accounts[a].Provider) == who || strings.EqualFold(m.data.Accounts[a].Provider.Label(), who) {
-				return tea.Batch(focus, b.pickAccount(m, a))
-			}
+		switch named := m.accountsNamed(who, accs); len(named) {
+		case 0:
+			m.setStatus("no account or provider named " + who + " can buy")
+		case 1:
+			return tea.Batch(focus, b.pickAccount(m, named[0]))
+		default:
+			accs = named // a provider with several accounts: ask which
 		}
-		m.setStatus("no account or provider named " + who + " can buy")
 	}
 	if len(accs) == 1 {
 		return tea.Batch(focus, b.pickAccount(m, accs[0]))
@@ -601,7 +603,7 @@ func (m *Model) confirmBuy(act backend.Action, details [][2]string) *confirm {
 // buyAgain repeats the last purchase after a confirmation (key .).
 func (m *Model) buyAgain() tea.Cmd {
 	if m.lastBuy == nil {
-		m.setStatus("nothing bought yet this session: press n to buy")
+		m.setStatus("nothing bought yet this session: press " + m.keyFor(backend.ActBuy) + " to buy")
 		return nil
 	}
 	act := *m.lastBuy
@@ -688,7 +690,7 @@ func (b *buyPicker) itemRow(m *Model, it backend.CatalogItem, sel bool, w int) s
 	case it.Stock == 0:
 		right = append(right, "out of stock")
 	case it.Stock > 0:
-		right = append(right, fmt.Sprintf("%d in stock", it.Stock))
+		right = append(right, views.Count(it.Stock)+" in stock")
 	}
 	if it.Rate > 0 {
 		right = append(right, fmt.Sprintf("%.0f%% delivered", it.Rate))

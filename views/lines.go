@@ -7,7 +7,11 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"switchboard/backend"
+	"switchboard/backend/naming"
+	"switchboard/keymap"
 	"switchboard/themes"
 )
 
@@ -20,14 +24,29 @@ const freshCode = 15 * time.Minute
 // programming font).
 var spinFrames = []string{"⠋", "⠙", "⠸", "⠴", "⠦", "⠇"}
 
+// spinner is the frame for now, and notes that it turns; a still frame
+// (--print) has a dot where a spinner would stand.
+func (d *Data) spinner(c *rowClock) string {
+	if d.Still {
+		return "·"
+	}
+	c.everySecond()
+	return spinFrames[int(c.now.Unix())%len(spinFrames)]
+}
+
 // Lines is pane 2: the numbers held, codes first, with the selected
 // line's SMS below. The lines themselves stay in Data; the pane holds
 // each line's place (lineRef) and its filter text.
 type Lines struct {
 	listPane[lineRef]
 	data    *Data
+	keys    *keymap.KeyMap // the bindings its hints name
 	hist    map[backend.Key][]backend.Message
-	histVer int        // counts changes to hist (the strip's cache)
+	histVer int // counts changes to hist (the strip's cache)
+	// pinned: the operator has put the cursor on a line other than the
+	// first, so new codes no longer move it (the title says so); on the
+	// first line the cursor goes to each new code.
+	pinned  bool
 	regroup time.Time  // when a fresh code stops being fresh: re-place it then
 	grouped time.Time  // the last regroup
 	drawn   stripCache // the strip as last drawn
@@ -62,7 +81,7 @@ func refOf(l backend.Line, now time.Time) lineRef {
 
 // NewLines makes the lines pane.
 func NewLines(t themes.Theme) *Lines {
-	p := &Lines{hist: map[backend.Key][]backend.Message{}}
+	p := &Lines{hist: map[backend.Key][]backend.Message{}, keys: defaultKeys()}
 	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key }, lineOrder,
 		func(r lineRef) string { return lineText(p.data.Lines[r.key]) })}
 	p.list.CountWhere(func(r lineRef) bool { return r.waiting })
@@ -78,6 +97,9 @@ func lineText(l backend.Line) string {
 func (p *Lines) Title() string { return "Lines & codes" }
 
 func (p *Lines) SetTheme(t themes.Theme) { p.listPane.SetTheme(t); p.drawn = stripCache{} }
+
+// SetKeys gives the bindings the pane's hints name.
+func (p *Lines) SetKeys(km *keymap.KeyMap) { p.keys = km; p.drawn = stripCache{} }
 func (p *Lines) Info() string {
 	i, n := p.list.Position()
 	s := ""
@@ -87,7 +109,55 @@ func (p *Lines) Info() string {
 	if n := p.list.Count(); n > 0 {
 		s += " · " + itoa(n) + " waiting"
 	}
+	if p.pinned {
+		s += " · pinned"
+		if k := keymap.First(p.keys.Top); k != "" {
+			s += " (" + k + " follows new codes)"
+		}
+	}
 	return s + p.filterNote()
+}
+
+// HandleKey moves the cursor; on the first line it follows new codes,
+// anywhere else it is pinned.
+func (p *Lines) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
+	if !p.listPane.HandleKey(msg, km) {
+		return false
+	}
+	p.pinAt()
+	return true
+}
+
+// Click selects a row of the list; a click on the code strip or the SMS
+// below it selects nothing.
+func (p *Lines) Click(row int) {
+	if row < p.listHeight() {
+		p.listPane.Click(row)
+		p.pinAt()
+	}
+}
+
+func (p *Lines) Scroll(d int) { p.listPane.Scroll(d); p.pinAt() }
+
+// Select puts the cursor on a line (a purchase, a `:` command).
+func (p *Lines) Select(k backend.Key) bool {
+	ok := p.list.Select(k)
+	if ok {
+		p.pinAt()
+	}
+	return ok
+}
+
+// Follow puts the cursor on the line of a code that just arrived, unless
+// it is pinned or the filter hides that line.
+func (p *Lines) Follow(k backend.Key) bool { return !p.pinned && p.list.Select(k) }
+
+// Pinned reports whether new codes leave the cursor where it is.
+func (p *Lines) Pinned() bool { return p.pinned }
+
+func (p *Lines) pinAt() {
+	i, _ := p.list.Position()
+	p.pinned = i > 1
 }
 
 func (p *Lines) SetSize(w, h int) {
@@ -138,6 +208,9 @@ func (p *Lines) ForgetHistory() { p.hist = map[backend.Key][]backend.Message{}; 
 
 // HasHistory reports whether a line's SMS are loaded.
 func (p *Lines) HasHistory(k backend.Key) bool { _, ok := p.hist[k]; return ok }
+
+// History is a line's SMS, newest first, if loaded.
+func (p *Lines) History(k backend.Key) ([]backend.Message, bool) { h, ok := p.hist[k]; return h, ok }
 
 // AddMessages adds newly arrived SMS to loaded histories.
 func (p *Lines) AddMessages(msgs []backend.Message) {
@@ -284,7 +357,11 @@ func (p *Lines) rows(now time.Time) ([]string, time.Time) {
 
 func (p *Lines) View(now time.Time) []string {
 	if p.list.Total() == 0 {
-		return empty(p.t, "no numbers yet — press n to buy one", p.w, p.h)
+		msg := "no numbers yet"
+		if k := keymap.First(p.keys.Buy); k != "" {
+			msg += " — press " + k + " to buy one"
+		}
+		return empty(p.t, msg, p.w, p.h)
 	}
 	rows, _ := p.rows(now)
 	lines := pad(append(p.noMatch("line"), rows...), p.listHeight())
@@ -315,8 +392,7 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 	icon, iconInk := "·", t.Ink.Faint
 	switch {
 	case l.State == backend.LineWaiting:
-		icon, iconInk = spinFrames[int(c.now.Unix())%len(spinFrames)], t.Ink.Accent
-		c.everySecond()
+		icon, iconInk = p.data.spinner(c), t.Ink.Accent
 	case l.State.Open() && len(l.Candidates) > 0:
 		icon, iconInk = "?", t.Ink.Warn
 	case l.State.Open() && l.Code != "":
@@ -357,7 +433,7 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 		{text: code, ink: codeInk, w: 9, keepBg: fresh},
 		{text: Number(l.Number), ink: t.Ink.Text, w: numW},
 		{text: name, ink: t.Ink.Bold, w: svcW},
-		{text: Country(l.Country), ink: t.Ink.Muted, w: 3},
+		{text: naming.CountryCode(l.Country), ink: t.Ink.Muted, w: 3},
 		{text: l.Account, ink: t.Ink.Muted, w: accW},
 		{text: state, ink: stateInk, right: true},
 	}
@@ -451,10 +527,10 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 		return pad([]string{rule}, h)
 	}
 	out := []string{rule}
-	meta := strings.Join(nonEmpty(Number(l.Number), l.Service, Country(l.Country), l.Account, l.Kind), " · ")
+	meta := strings.Join(nonEmpty(Number(l.Number), l.Service, naming.CountryCode(l.Country), l.Account, naming.Word(l.Kind)), " · ")
 	var codeRows []string
 	if len(l.Candidates) > 0 {
-		codeRows = []string{t.Ink.Warn.Paint(CodesMark(l) + " c chooses"), candidatesOn(t, l), ""}
+		codeRows = []string{t.Ink.Warn.Paint(chooseMark(p.keys, l)), candidatesOn(t, l), ""}
 	} else if big := BigCode(l.Code); big != nil && p.w >= 60 {
 		for _, r := range big {
 			codeRows = append(codeRows, t.Ink.CodeBig.Paint(r))
@@ -462,8 +538,7 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 	} else if l.Code != "" {
 		codeRows = []string{"", t.Ink.CodeOn.Paint(" " + l.Code + " "), ""}
 	} else if l.State == backend.LineWaiting {
-		codeRows = []string{"", t.Ink.Accent.Paint(spinFrames[int(c.now.Unix())%len(spinFrames)] + " waiting for the code…"), ""}
-		c.everySecond()
+		codeRows = []string{"", t.Ink.Accent.Paint(p.data.spinner(c) + " waiting for the code…"), ""}
 	} else {
 		codeRows = []string{"", t.Ink.Faint.Paint("no code on this line"), ""}
 	}
@@ -501,32 +576,20 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 	return pad(out, h)
 }
 
-// hint lists what the operator can do with the selected line.
+// hint lists what the operator can do with the selected line, in the
+// bindings in force.
 func (p *Lines) hint(l backend.Line) string {
-	var parts []string
-	switch {
-	case len(l.Candidates) > 0:
-		parts = append(parts, "c choose code")
-	case l.Code != "":
-		parts = append(parts, "c copy code")
+	hs := p.keys.ItemHints(l.Allowed, CopyableOf(l))
+	more := []keymap.Hint{{Key: keymap.First(p.keys.CopyNumber), Desc: "copy number"}, {Key: keymap.First(p.keys.Detail), Desc: "details"}}
+	if HasCode(l) {
+		more = append([]keymap.Hint{{Key: keymap.First(p.keys.CopySMS), Desc: "copy SMS"}}, more...)
 	}
-	parts = append(parts, "C copy number")
-	for _, k := range l.Allowed.Kinds() {
-		switch k {
-		case backend.ActFinish:
-			parts = append(parts, "f finish")
-		case backend.ActCancel:
-			parts = append(parts, "x cancel")
-		case backend.ActReject:
-			parts = append(parts, "x reject")
-		case backend.ActBan:
-			parts = append(parts, "b ban")
-		case backend.ActRenew:
-			parts = append(parts, "r renew")
+	for _, h := range more {
+		if h.Key != "" {
+			hs = append(hs, h)
 		}
 	}
-	parts = append(parts, "enter details")
-	return strings.Join(parts, " · ")
+	return hintText(hs)
 }
 
 // smsLine renders one SMS on a line: time, sender, text with the code

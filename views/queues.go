@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 	"switchboard/themes"
 )
 
@@ -77,7 +78,7 @@ func jobItem(j backend.Job) QueueItem {
 	if j.Detail != "" {
 		title += " · " + j.Detail
 	}
-	return QueueItem{Key: j.Key, Kind: string(j.Kind), Title: title, State: stateOf(j),
+	return QueueItem{Key: j.Key, Kind: string(j.Kind), Title: title, State: JobState(j),
 		Account: j.Account, Since: j.CreatedAt, Version: j.Version, Active: !j.State.Terminal(),
 		Failed: j.State == backend.JobFailed, Provider: j.Provider}
 }
@@ -133,9 +134,11 @@ func (p *Queues) Update(d *Data, lines []backend.Line, jobs []backend.Job, remov
 	p.list.Update(append(orders, jobRefs...), gone)
 }
 
-func stateOf(j backend.Job) string {
+// JobState is a job's state as the operator reads it: a provider's word
+// the adapter did not know, in plain words.
+func JobState(j backend.Job) string {
 	if j.State == backend.JobUnknown && j.RawState != "" {
-		return j.RawState
+		return strings.ToLower(naming.Word(j.RawState))
 	}
 	return string(j.State)
 }
@@ -175,8 +178,7 @@ func (p *Queues) row(q QueueItem, sel bool, c *rowClock) string {
 	case q.Failed:
 		ink, icon = t.Ink.Bad, "✗"
 	case q.Active && q.Kind == "order":
-		ink, icon = t.Ink.Accent, spinFrames[int(c.now.Unix())%len(spinFrames)]
-		c.everySecond()
+		ink, icon = t.Ink.Accent, p.data.spinner(c)
 	case q.Active:
 		ink, icon = t.Ink.Warn, "▸"
 	default:
