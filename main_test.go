@@ -53,7 +53,7 @@ func warm(tb testing.TB, dir string, size warmSize) (string, string) {
 	}
 	var accs []acc
 	for i := range accounts {
-		k := backend.Kinds[i%4]
+		k := backend.Kinds()[i%4]
 		a := acc{fmt.Sprintf("%s-%02d", k, i), k}
 		accs = append(accs, a)
 		// Unreachable addresses: --print never calls them.

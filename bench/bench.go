@@ -107,7 +107,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	var runs []*acctRun
 	var specs []engine.AccountSpec
 	for _, p := range providers {
-		rate := wiring.DefaultRate[p.Kind] * o.Scale
+		rate := wiring.DefaultRate(p.Kind) * o.Scale
 		acc, err := account(sbSim, p.Kind, rate)
 		if err != nil {
 			return rep, err

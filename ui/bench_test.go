@@ -46,7 +46,7 @@ func (s scale) String() string { return fmt.Sprintf("lines=%dk", int(s)/1000) }
 func bigState(now time.Time, n scale) (backend.Event, []string) {
 	var ev backend.Event
 	var names []string
-	kinds := backend.Kinds
+	kinds := backend.Kinds()
 	accounts := max(int(n)/500, 1)
 	for i := range accounts {
 		k := kinds[i%4]

@@ -20,7 +20,7 @@ func quietModel(t *testing.T, tweak func(*backend.Event)) (*Model, time.Time) {
 	var ev backend.Event
 	var names []string
 	for i := range 4 {
-		k := backend.Kinds[i]
+		k := backend.Kinds()[i]
 		name := fmt.Sprintf("%s-%d", k, i)
 		names = append(names, name)
 		ev.Accounts = append(ev.Accounts, backend.Account{Name: name, Provider: k, Health: backend.HealthFailing,

@@ -19,13 +19,16 @@ import (
 
 var t0 = time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
 
+// kinds are the four providers (views tests do not register descriptors).
+var kinds = []backend.ProviderKind{backend.PivDay, backend.FiveSim, backend.NonVoip, backend.Market}
+
 // manyLines is a Data of n lines over 20 accounts, made by tweak.
 func manyLines(n int, tweak func(i int, l *backend.Line)) *Data {
 	d := NewData(nil)
 	d.Started = t0.Add(-time.Hour)
 	var ev backend.Event
 	for i := range 20 {
-		k := backend.Kinds[i%4]
+		k := kinds[i%4]
 		ev.Accounts = append(ev.Accounts, backend.Account{Name: fmt.Sprintf("%s-%02d", k, i), Provider: k, Health: backend.HealthOK,
 			LastGood: t0, Balance: backend.NewMoney(decimal.NewFromInt(100), "USD")})
 	}
@@ -110,7 +113,7 @@ func TestOneLineEventTouchesOnlyThatLine(t *testing.T) {
 		i := 0
 		event := func() {
 			i++
-			l := d.Lines[backend.MakeKey(backend.Kinds[(n/2)%4], fmt.Sprintf("%s-%02d", backend.Kinds[(n/2)%4], (n/2)%20), backend.ItemLine, fmt.Sprint(n/2))]
+			l := d.Lines[backend.MakeKey(kinds[(n/2)%4], fmt.Sprintf("%s-%02d", kinds[(n/2)%4], (n/2)%20), backend.ItemLine, fmt.Sprint(n/2))]
 			l.Version += uint64(n)
 			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i), t0.Add(time.Duration(i)*time.Second)
 			if i%2 == 0 {
