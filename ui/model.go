@@ -158,10 +158,14 @@ func New(o Options) *Model {
 	return m
 }
 
-// Init starts the clock if anything on screen counts down.
+// Init starts the clock if anything on screen counts down, and asks
+// for the panes' filter texts to be read once the first frame is up.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.ensureTick(), tea.RequestWindowSize, m.loadHistory())
+	return tea.Batch(m.ensureTick(), tea.RequestWindowSize, m.loadHistory(), func() tea.Msg { return indexMsg{} })
 }
+
+// indexMsg: the dashboard is up; read what the filters search.
+type indexMsg struct{}
 
 func (m *Model) clock() time.Time { return m.o.Now() }
 
@@ -295,6 +299,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			m.toast(backend.Success, "saved "+msg.what+" to "+msg.path)
 		}
+	case indexMsg:
+		for _, p := range m.panes {
+			p.Index()
+		}
 	case graceMsg:
 		m.graceTicking = false
 	case tickMsg:
@@ -399,7 +407,6 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.layout()
 	case matches(msg, k.Filter):
 		m.filting = true
-		m.panes[m.focus].Index() // read what the filter searches now, not at the first character
 		m.filter.SetValue(m.panes[m.focus].Filter())
 		m.filter.CursorEnd()
 		return m.filter.Focus()

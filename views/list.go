@@ -22,9 +22,8 @@ type List[T any] struct {
 	byKey map[backend.Key]*entry[T]
 	all   []*entry[T] // in order
 	// indexed: every entry's filter text is read. Until the first filter
-	// (or Index, which the dashboard calls when the operator opens the
-	// filter) no text is read or held: starting up and --print read none,
-	// and a dashboard never filtered holds none.
+	// (or Index, which the dashboard calls once it has drawn its first
+	// frame) no text is read, so starting up and --print read none.
 	indexed bool
 	// levels are the filter's queries as typed, each narrowing the one
 	// before, with their matches in order: the last one is shown, and a

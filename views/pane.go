@@ -23,8 +23,8 @@ type Pane interface {
 	SelectedKey() backend.Key
 	SetFilter(q string) int // returns matches
 	Filter() string
-	// Index reads what the filter searches in every item now (the filter
-	// is opening; its first keystroke would otherwise).
+	// Index reads what the filter searches in every item now (the first
+	// filter keystroke would otherwise).
 	Index()
 	// NextChange is when something the pane shows next changes with
 	// time (zero: nothing does), so the clock ticks only for that.
