@@ -141,11 +141,11 @@ const fps = 30
 // settleMemory sets the memory policy once the state is loaded. No fixed
 // limit: a cap below the live heap (the 48 MiB cap was reached at
 // 23,000 lines) makes the collector run without end. The heap may grow to
-// half again what is live (GOGC 50, unless GOGC or GOMEMLIMIT say
+// a quarter more than what is live (GOGC 25, unless GOGC or GOMEMLIMIT say
 // otherwise), and the garbage of loading goes back to the system now.
 func settleMemory() {
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetGCPercent(50)
+		debug.SetGCPercent(25)
 	}
 	debug.FreeOSMemory()
 }

@@ -93,47 +93,14 @@ func bigModel(b testing.TB, w, h int) (*ui.Model, time.Time) {
 }
 
 // BenchmarkView is the frame cost at 200×60 with 10,000 lines, 1,000
-// leases and 1,000 jobs: only visible rows render, unchanged rows come
-// from the cache.
+// leases and 1,000 jobs when nothing changed, the clock included (the
+// benchmarks with the clock running are in perf_bench_test.go).
 func BenchmarkView(b *testing.B) {
 	m, _ := bigModel(b, 200, 60)
 	m.View()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		_ = m.View()
-	}
-}
-
-// BenchmarkViewAfterKey is a cursor move plus the frame it causes.
-func BenchmarkViewAfterKey(b *testing.B) {
-	m, _ := bigModel(b, 200, 60)
-	down := tea.KeyPressMsg{Code: 'j', Text: "j"}
-	up := tea.KeyPressMsg{Code: 'k', Text: "k"}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if i%2 == 0 {
-			m.Update(down)
-		} else {
-			m.Update(up)
-		}
-		i++
-		_ = m.View()
-	}
-}
-
-// BenchmarkEventAndView is one changed line arriving from the engine
-// (the pane re-sorts its 10,000 lines) plus the frame.
-func BenchmarkEventAndView(b *testing.B) {
-	m, now := bigModel(b, 200, 60)
-	ev, _ := bigState(now, lines10k)
-	l := ev.Lines[5000]
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		l.Version = uint64(100000 + i)
-		l.Code, l.CodeAt, l.State = fmt.Sprintf("%06d", i%999999), now, backend.LineReceived
-		m.Update(ui.EventMsg{Event: backend.Event{Lines: []backend.Line{l}}})
 		_ = m.View()
 	}
 }
