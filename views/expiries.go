@@ -55,10 +55,7 @@ func leaseRefOf(l backend.Lease, now time.Time) leaseRef {
 func NewExpiries(t themes.Theme, th Thresholds) *Expiries {
 	p := &Expiries{th: th}
 	p.listPane = listPane[leaseRef]{t: t, list: NewList(func(r leaseRef) backend.Key { return r.key }, leaseOrder,
-		func(r leaseRef) string {
-			l := p.data.Leases[r.key]
-			return l.Name + " " + string(l.Kind) + " " + l.Account
-		})}
+		func(r leaseRef) searchable { return leaseText(p.data.Leases[r.key], r.rank == 1) })}
 	return p
 }
 
@@ -198,4 +195,15 @@ func (p *Expiries) row(l backend.Lease, sel bool, c *rowClock) string {
 		cells = []cell{cells[0], cells[2], cells[4]}
 	}
 	return renderRow(t, cells, p.w, sel)
+}
+
+// leaseText is what the filter searches in a lease: its name first; an
+// expired lease is closed.
+func leaseText(l backend.Lease, expired bool) searchable {
+	state := l.State
+	if expired {
+		state += " expired"
+	}
+	return searchable{name: l.Name, rest: string(l.Kind) + " " + l.Account,
+		fields: [numFields]string{state, l.Account, providerWords(l.Provider), string(l.Kind)}, closed: expired}
 }

@@ -64,16 +64,22 @@ func refOf(l backend.Line, now time.Time) lineRef {
 func NewLines(t themes.Theme) *Lines {
 	p := &Lines{hist: map[backend.Key][]backend.Message{}}
 	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key }, lineOrder,
-		func(r lineRef) string { return lineText(p.data.Lines[r.key]) })}
+		func(r lineRef) searchable { return lineText(p.data.Lines[r.key]) })}
 	p.list.CountWhere(func(r lineRef) bool { return r.waiting })
 	return p
 }
 
-// lineText is what the filter searches in a line.
-func lineText(l backend.Line) string {
-	return l.Number + " " + l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " +
-		strings.Join(l.Candidates, " ")
+// lineText is what the filter searches in a line: its number first.
+func lineText(l backend.Line) searchable {
+	return searchable{name: l.Number,
+		rest:   l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " + strings.Join(l.Candidates, " "),
+		fields: [numFields]string{StateWord(l.State, l.RawState), l.Account, providerWords(l.Provider), l.Service},
+		closed: !l.State.Open()}
 }
+
+// providerWords are what provider: finds: the config's name and the
+// label ("fivesim 5sim").
+func providerWords(k backend.ProviderKind) string { return string(k) + " " + k.Label() }
 
 func (p *Lines) Title() string { return "Lines & codes" }
 

@@ -14,6 +14,7 @@ type QueueItem struct {
 	Key      backend.Key
 	Kind     string
 	Title    string
+	Service  string // what service: finds (a job's kind)
 	State    string
 	Account  string
 	Since    time.Time
@@ -59,9 +60,10 @@ func queueOrder(a, b queueRef) int {
 func NewQueues(t themes.Theme) *Queues {
 	p := &Queues{}
 	p.listPane = listPane[queueRef]{t: t, list: NewList(func(r queueRef) backend.Key { return r.key }, queueOrder,
-		func(r queueRef) string {
+		func(r queueRef) searchable {
 			q := p.item(r)
-			return q.Title + " " + q.Kind + " " + q.Account + " " + q.State
+			return searchable{name: q.Title, rest: q.Kind + " " + q.Account + " " + q.State,
+				fields: [numFields]string{q.State, q.Account, providerWords(q.Provider), q.Service}, closed: !q.Active}
 		})}
 	p.list.CountWhere(func(r queueRef) bool { return r.active })
 	return p
@@ -78,12 +80,12 @@ func jobItem(j backend.Job) QueueItem {
 		title += " · " + j.Detail
 	}
 	return QueueItem{Key: j.Key, Kind: string(j.Kind), Title: title, State: stateOf(j),
-		Account: j.Account, Since: j.CreatedAt, Version: j.Version, Active: !j.State.Terminal(),
+		Account: j.Account, Since: j.CreatedAt, Version: j.Version, Active: !j.State.Terminal(), Service: string(j.Kind),
 		Failed: j.State == backend.JobFailed, Provider: j.Provider}
 }
 
 func orderItem(l backend.Line) QueueItem {
-	return QueueItem{Key: l.Key, Kind: "order", Title: l.Service + " " + Number(l.Number),
+	return QueueItem{Key: l.Key, Kind: "order", Title: l.Service + " " + Number(l.Number), Service: l.Service,
 		State: "waiting", Account: l.Account, Since: l.CreatedAt, Version: l.Version, Active: true,
 		Provider: l.Provider}
 }
