@@ -22,6 +22,7 @@ type KeyMap struct {
 	Detail, Back, Filter, Zoom   key.Binding
 	Help, Command, Refresh, Quit key.Binding
 	Mouse                        key.Binding
+	HideClosed, Sort             key.Binding
 
 	// Actions on the selected item
 	Copy, CopyNumber       key.Binding
@@ -29,6 +30,7 @@ type KeyMap struct {
 	Ban, AutoRenew         key.Binding
 	Buy, BuyAgain, Restore key.Binding
 	Export, Reuse          key.Binding
+	Mark                   key.Binding
 
 	// Dialogs
 	Confirm, Refuse key.Binding
@@ -59,6 +61,9 @@ func (k *KeyMap) entries() []entry {
 		{"back", "Navigate", &k.Back},
 		{"filter", "Navigate", &k.Filter},
 		{"zoom", "Navigate", &k.Zoom},
+		{"hide_closed", "Navigate", &k.HideClosed},
+		{"sort", "Navigate", &k.Sort},
+		{"mark", "Act", &k.Mark},
 		{"copy", "Act", &k.Copy},
 		{"copy_number", "Act", &k.CopyNumber},
 		{"renew", "Act", &k.Renew},
@@ -103,6 +108,9 @@ func Default() KeyMap {
 		Back:       b([]string{"esc"}, "esc", "back"),
 		Filter:     b([]string{"/"}, "/", "filter"),
 		Zoom:       b([]string{"+"}, "+", "zoom pane"),
+		HideClosed: b([]string{"h"}, "h", "hide/show finished & expired"),
+		Sort:       b([]string{"o"}, "o", "sort lines: newest code/expiry/account/service"),
+		Mark:       b([]string{"space"}, "space", "mark for renew/cancel/finish of all marked (esc clears)"),
 		Copy:       b([]string{"c"}, "c", "copy code"),
 		CopyNumber: b([]string{"C"}, "C", "copy number"),
 		Renew:      b([]string{"r"}, "r", "renew"),

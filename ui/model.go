@@ -414,6 +414,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case m.panes[m.focus].Filter() != "":
 			m.panes[m.focus].SetFilter("")
+		case m.clearMarks():
 		case m.zoom:
 			m.zoom = false
 			m.layout()

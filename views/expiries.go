@@ -62,6 +62,10 @@ func NewExpiries(t themes.Theme, th Thresholds) *Expiries {
 func (p *Expiries) Title() string { return "Expiries" }
 func (p *Expiries) Info() string  { return p.position() }
 
+// expiriesNarrow is the width below which the kind and auto-renew
+// columns give way to the name and account.
+const expiriesNarrow = 60
+
 // SelectedLease is the lease under the cursor.
 func (p *Expiries) SelectedLease() (backend.Lease, bool) {
 	r, ok := p.list.Selected()
@@ -78,6 +82,7 @@ func (p *Expiries) SetData(d *Data, now time.Time) {
 	refs := make([]leaseRef, 0, len(d.Leases))
 	for _, l := range d.Leases {
 		refs = append(refs, leaseRefOf(l, now))
+		p.holdAccount(l.Account)
 	}
 	p.list.Set(refs)
 }
@@ -86,6 +91,9 @@ func (p *Expiries) SetData(d *Data, now time.Time) {
 // leases that have expired since they were placed.
 func (p *Expiries) Update(d *Data, changed []backend.Lease, removed []backend.Key, now time.Time) {
 	p.data = d
+	for _, l := range changed {
+		p.holdAccount(l.Account)
+	}
 	put, gone := sortOut(changed, removed, func(l backend.Lease) backend.Key { return l.Key }, func(k backend.Key) (leaseRef, bool) {
 		cur, ok := d.Leases[k]
 		return leaseRefOf(cur, now), ok
@@ -184,15 +192,17 @@ func (p *Expiries) row(l backend.Lease, sel bool, c *rowClock) string {
 	if p.data != nil && p.data.Stale(l.Account) {
 		leftInk = t.Ink.Stale
 	}
+	mark, markInk := p.markIcon(l.Key, "", t.Ink.Faint)
 	cells := []cell{
+		{text: mark, ink: markInk, w: 1},
 		{text: left, ink: leftInk, w: 14, right: true},
 		{text: leaseWord[l.Kind], ink: t.Ink.Muted, w: 6},
 		{text: l.Name, ink: t.Ink.Text},
-		{text: l.Account, ink: t.Ink.Muted, w: 11},
+		{text: l.Account, ink: t.Ink.Muted, w: p.accountWidth(11), grow: true},
 		{text: auto, ink: autoInk, w: 6},
 	}
-	if p.w < 60 {
-		cells = []cell{cells[0], cells[2], cells[4]}
+	if p.w < expiriesNarrow { // the kind and auto-renew give way first
+		cells = []cell{cells[0], cells[1], cells[3], cells[4]}
 	}
 	return renderRow(t, cells, p.w, sel)
 }

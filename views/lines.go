@@ -31,6 +31,8 @@ type Lines struct {
 	regroup time.Time  // when a fresh code stops being fresh: re-place it then
 	grouped time.Time  // the last regroup
 	drawn   stripCache // the strip as last drawn
+	sort    int        // which of lineSorts orders the pane
+	numW    int        // the widest number: the number column is never cut
 }
 
 // lineRef is a line's place in the pane: what it was sorted by, when it
@@ -38,8 +40,71 @@ type Lines struct {
 type lineRef struct {
 	key     backend.Key
 	recent  int64 // unix nanos of its code, or of its creation
+	expires int64 // unix nanos; 0: never
+	account string
+	service string // folded
 	group   int8
 	waiting bool
+}
+
+// lineSorts are the orders the sort key cycles through; the first is the
+// default, the only one that moves lines as time passes (fresh codes).
+var lineSorts = []struct {
+	name string
+	cmp  func(a, b lineRef) int
+}{
+	{"newest code", lineOrder},
+	{"expiry", func(a, b lineRef) int {
+		// Live lines soonest first, then those that never expire, then
+		// the closed ones.
+		ka, kb := expiryClass(a), expiryClass(b)
+		switch {
+		case ka != kb:
+			return ka - kb
+		case a.expires != b.expires:
+			return cmpInt(a.expires, b.expires)
+		}
+		return newestFirst(a, b)
+	}},
+	{"account", func(a, b lineRef) int {
+		if c := strings.Compare(a.account, b.account); c != 0 {
+			return c
+		}
+		return newestFirst(a, b)
+	}},
+	{"service", func(a, b lineRef) int {
+		if c := strings.Compare(a.service, b.service); c != 0 {
+			return c
+		}
+		return newestFirst(a, b)
+	}},
+}
+
+func expiryClass(r lineRef) int {
+	switch {
+	case r.group == 3:
+		return 2
+	case r.expires == 0:
+		return 1
+	}
+	return 0
+}
+
+func newestFirst(a, b lineRef) int {
+	if a.recent != b.recent {
+		return -cmpInt(a.recent, b.recent)
+	}
+	return strings.Compare(string(a.key), string(b.key))
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // lineOrder: group, then most recent first, then key.
@@ -57,8 +122,25 @@ func lineOrder(a, b lineRef) int {
 }
 
 func refOf(l backend.Line, now time.Time) lineRef {
-	return lineRef{key: l.Key, recent: nanos(recent(l)), group: int8(group(l, now)), waiting: l.State == backend.LineWaiting}
+	r := lineRef{key: l.Key, recent: nanos(recent(l)), account: l.Account, service: foldText(l.Service),
+		group: int8(group(l, now)), waiting: l.State == backend.LineWaiting}
+	if !l.ExpiresAt.IsZero() {
+		r.expires = nanos(l.ExpiresAt)
+	}
+	return r
 }
+
+// CycleSort orders the lines by the next of lineSorts.
+func (p *Lines) CycleSort(now time.Time) {
+	p.sort = (p.sort + 1) % len(lineSorts)
+	p.list.SetOrder(lineSorts[p.sort].cmp)
+	if p.sort == 0 && p.data != nil {
+		p.SetData(p.data, now) // fresh codes lead again, grouped as of now
+	}
+}
+
+// SortName is the order the lines are in.
+func (p *Lines) SortName() string { return lineSorts[p.sort].name }
 
 // NewLines makes the lines pane.
 func NewLines(t themes.Theme) *Lines {
@@ -92,6 +174,9 @@ func (p *Lines) Info() string {
 	}
 	if n := p.list.Count(); n > 0 {
 		s += " · " + itoa(n) + " waiting"
+	}
+	if p.sort != 0 {
+		s += " · by " + p.SortName()
 	}
 	return s + p.filterNote()
 }
@@ -188,6 +273,7 @@ func (p *Lines) SetData(d *Data, now time.Time) {
 	refs := make([]lineRef, 0, len(d.Lines))
 	for _, l := range d.Lines {
 		refs = append(refs, refOf(l, now))
+		p.widen(l)
 	}
 	p.list.Set(refs)
 	p.grouped = now
@@ -205,10 +291,21 @@ func (p *Lines) Update(d *Data, changed []backend.Line, removed []backend.Key, n
 	})
 	p.list.Update(put, gone)
 	for _, r := range put {
-		if r.group == 0 {
-			p.noteFresh(p.data.Lines[r.key], now)
+		l := p.data.Lines[r.key]
+		p.widen(l)
+		if r.group == 0 && p.sort == 0 {
+			p.noteFresh(l, now)
 		}
 	}
+}
+
+// widen makes the number and account columns as wide as l's.
+func (p *Lines) widen(l backend.Line) {
+	if w := textWidth(Number(l.Number)); w > p.numW {
+		p.numW = w
+		p.cache.reset()
+	}
+	p.holdAccount(l.Account)
 }
 
 // regroupEvery bounds how often aging codes move: a code leaving the top
@@ -229,6 +326,9 @@ func (p *Lines) noteFresh(l backend.Line, now time.Time) {
 // list).
 func (p *Lines) planRegroup(now time.Time) {
 	p.regroup = time.Time{}
+	if p.sort != 0 {
+		return // only the default order groups fresh codes
+	}
 	for r := range p.list.All() {
 		if r.group != 0 {
 			break
@@ -239,7 +339,7 @@ func (p *Lines) planRegroup(now time.Time) {
 
 // Tick moves the codes that have aged out of the top group.
 func (p *Lines) Tick(now time.Time) {
-	if p.regroup.IsZero() || now.Before(p.regroup) || p.data == nil {
+	if p.regroup.IsZero() || now.Before(p.regroup) || p.data == nil || p.sort != 0 {
 		return
 	}
 	var put []lineRef
@@ -330,6 +430,7 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 	case l.State.Open():
 		icon, iconInk = "○", t.Ink.Muted
 	}
+	icon, iconInk = p.markIcon(l.Key, icon, iconInk)
 	code, codeInk, fresh := "", t.Ink.Code, false
 	switch {
 	case len(l.Candidates) > 0:
@@ -342,10 +443,10 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 	case l.State == backend.LineWaiting:
 		code, codeInk = "waiting", t.Ink.Faint
 	}
-	state, stateInk := p.stateText(l, c)
+	state, short, stateInk := p.stateText(l, c)
 	if stale {
 		stateInk = t.Ink.Stale
-		state = "stale · " + state
+		state, short = "stale · "+state, "stale · "+short
 	}
 	name := l.Service
 	if l.Name != "" {
@@ -354,18 +455,21 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 	if name == "" {
 		name = l.Kind
 	}
-	numW, svcW, accW := 16, 12, 12
+	svcW, accW := 12, 12
 	if p.w < 90 {
 		svcW, accW = 10, 9
+	}
+	if short == state {
+		short = ""
 	}
 	cells := []cell{
 		{text: icon, ink: iconInk, w: 1},
 		{text: code, ink: codeInk, w: 9, keepBg: fresh},
-		{text: Number(l.Number), ink: t.Ink.Text, w: numW},
+		{text: Number(l.Number), ink: t.Ink.Text, w: max(16, p.numW)},
 		{text: name, ink: t.Ink.Bold, w: svcW},
 		{text: Country(l.Country), ink: t.Ink.Muted, w: 3},
-		{text: l.Account, ink: t.Ink.Muted, w: accW},
-		{text: state, ink: stateInk, right: true},
+		{text: l.Account, ink: t.Ink.Muted, w: p.accountWidth(accW), grow: true},
+		{text: state, alt: short, ink: stateInk, right: true},
 	}
 	if p.w < 70 {
 		cells = []cell{cells[0], cells[1], cells[2], cells[3], cells[6]}
@@ -373,8 +477,15 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 	return renderRow(t, cells, p.w, sel)
 }
 
-// stateText is the right-hand column: state and time left.
-func (p *Lines) stateText(l backend.Line, c *rowClock) (string, themes.Ink) {
+// stateText is the right-hand column: state and time left, and the same
+// without the words "code" and "left" for a narrow column.
+func (p *Lines) stateText(l backend.Line, c *rowClock) (string, string, themes.Ink) {
+	s, ink := p.stateWords(l, c)
+	short := strings.ReplaceAll(strings.ReplaceAll(s, "code ", ""), " left", "")
+	return s, short, ink
+}
+
+func (p *Lines) stateWords(l backend.Line, c *rowClock) (string, themes.Ink) {
 	t := p.t
 	left := ""
 	switch {
@@ -398,10 +509,6 @@ func (p *Lines) stateText(l backend.Line, c *rowClock) (string, themes.Ink) {
 		return "waiting · " + left, ink
 	case l.State.Open() && HasCode(l):
 		s, ink := "code "+c.ago(l.CodeAt), t.Ink.OK
-		if p.w < 86 { // narrow: keep both figures, drop the words
-			s = strings.TrimPrefix(s, "code ")
-			left = strings.TrimSuffix(left, " left")
-		}
 		if len(l.Candidates) > 0 {
 			s, ink = Candidates(l)+" · "+s, t.Ink.Warn
 		}

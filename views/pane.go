@@ -40,7 +40,21 @@ type listPane[T any] struct {
 	w, h  int
 	list  *List[T]
 	cache rowCache
+	accW  int // the widest account name held: the account column's width
 }
+
+// holdAccount widens the account column to an account's name, so short
+// names leave room to the others and every row keeps its columns.
+func (p *listPane[T]) holdAccount(name string) {
+	if w := textWidth(name); w > p.accW {
+		p.accW = w
+		p.cache.reset()
+	}
+}
+
+// accountWidth is the account column's width, at most limit (a longer
+// name takes what the row leaves blank).
+func (p *listPane[T]) accountWidth(limit int) int { return max(min(p.accW, limit), 1) }
 
 func (p *listPane[T]) SetTheme(t themes.Theme)   { p.t = t; p.cache.reset() }
 func (p *listPane[T]) SetSize(w, h int)          { p.w, p.h = w, h; p.list.SetHeight(h) }
@@ -54,6 +68,39 @@ func (p *listPane[T]) Select(k backend.Key) bool { return p.list.Select(k) }
 
 // Redraw forgets rendered rows (account health changed: stale marks move).
 func (p *listPane[T]) Redraw() { p.cache.reset() }
+
+// Mark picks the selected item for a bulk action, or drops it.
+func (p *listPane[T]) Mark() { p.list.Mark() }
+
+// MarkedKeys are the picked items, in the pane's order.
+func (p *listPane[T]) MarkedKeys() []backend.Key { return p.list.MarkedKeys() }
+
+// ClearMarks drops every pick, reporting whether there was one.
+func (p *listPane[T]) ClearMarks() bool { return p.list.ClearMarks() }
+
+// ToggleClosed hides finished and expired items, or shows them again.
+func (p *listPane[T]) ToggleClosed() { p.list.HideClosed(!p.list.Hidden()) }
+
+// notes are the title's notes on what the list leaves out or has
+// picked.
+func (p *listPane[T]) notes() string {
+	s := ""
+	if p.list.Hidden() {
+		s += " · closed hidden"
+	}
+	if n := len(p.list.marks); n > 0 {
+		s += " · " + itoa(n) + " marked"
+	}
+	return s
+}
+
+// markIcon is a picked row's icon.
+func (p *listPane[T]) markIcon(k backend.Key, icon string, ink themes.Ink) (string, themes.Ink) {
+	if p.list.Marked(k) {
+		return "●", p.t.Ink.Accent
+	}
+	return icon, ink
+}
 
 func (p *listPane[T]) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
 	return navigate(p.list, msg, km)
@@ -71,9 +118,9 @@ func (p *listPane[T]) position() string {
 
 func (p *listPane[T]) filterNote() string {
 	if q := p.list.Filter(); q != "" {
-		return " · /" + q
+		return " · /" + q + p.notes()
 	}
-	return ""
+	return p.notes()
 }
 
 // noMatch is the line shown when the filter hides every item.

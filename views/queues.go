@@ -74,6 +74,10 @@ func (p *Queues) Info() string {
 	return itoa(p.list.Count()) + " in motion" + p.filterNote()
 }
 
+// queuesNarrow is the width below which the kind and age columns give
+// way to the title and account.
+const queuesNarrow = 60
+
 func jobItem(j backend.Job) QueueItem {
 	title := j.Title
 	if j.Detail != "" {
@@ -85,7 +89,7 @@ func jobItem(j backend.Job) QueueItem {
 }
 
 func orderItem(l backend.Line) QueueItem {
-	return QueueItem{Key: l.Key, Kind: "order", Title: l.Service + " " + Number(l.Number), Service: l.Service,
+	return QueueItem{Key: l.Key, Kind: "order", Title: Number(l.Number) + " " + l.Service, Service: l.Service, // the number first: never cut
 		State: "waiting", Account: l.Account, Since: l.CreatedAt, Version: l.Version, Active: true,
 		Provider: l.Provider}
 }
@@ -112,10 +116,12 @@ func (p *Queues) SetData(d *Data) {
 	refs := make([]queueRef, 0, len(d.Jobs))
 	for _, j := range d.Jobs {
 		refs = append(refs, jobRef(j))
+		p.holdAccount(j.Account)
 	}
 	for _, l := range d.Lines {
 		if l.State == backend.LineWaiting {
 			refs = append(refs, orderRef(l))
+			p.holdAccount(l.Account)
 		}
 	}
 	p.list.Set(refs)
@@ -133,6 +139,12 @@ func (p *Queues) Update(d *Data, lines []backend.Line, jobs []backend.Job, remov
 		return jobRef(cur), ok
 	})
 	p.list.Update(append(orders, jobRefs...), gone)
+	for _, r := range orders {
+		p.holdAccount(d.Lines[r.key].Account)
+	}
+	for _, r := range jobRefs {
+		p.holdAccount(d.Jobs[r.key].Account)
+	}
 }
 
 func stateOf(j backend.Job) string {
@@ -184,20 +196,22 @@ func (p *Queues) row(q QueueItem, sel bool, c *rowClock) string {
 	default:
 		ink, icon = t.Ink.Faint, "✓"
 	}
+	stateInk := ink
+	icon, ink = p.markIcon(q.Key, icon, ink)
 	age := ""
-	if !q.Since.IsZero() {
+	if !q.Since.IsZero() && p.w >= queuesNarrow {
 		age = c.since(q.Since)
 	}
 	cells := []cell{
 		{text: icon, ink: ink, w: 1},
-		{text: q.State, ink: ink, w: 10},
+		{text: q.State, ink: stateInk, w: 9},
 		{text: q.Kind, ink: t.Ink.Muted, w: 6},
 		{text: q.Title, ink: t.Ink.Text},
-		{text: q.Account, ink: t.Ink.Muted, w: 11},
+		{text: q.Account, ink: t.Ink.Muted, w: p.accountWidth(11), grow: true},
 		{text: age, ink: t.Ink.Faint, w: 7, right: true},
 	}
-	if p.w < 60 {
-		cells = []cell{cells[0], cells[1], cells[3], cells[5]}
+	if p.w < queuesNarrow { // the kind and age give way first
+		cells = []cell{cells[0], cells[1], cells[3], cells[4]}
 	}
 	return renderRow(t, cells, p.w, sel)
 }
