@@ -205,7 +205,7 @@ func TestNarrowingReadsOnlyThePreviousMatches(t *testing.T) {
 	l := newTestList()
 	l.Set(keys("telegram", "whatsapp", "google"))
 	l.SetFilter("te")
-	l.byKey["whatsapp"].text, l.byKey["whatsapp"].name = joinText("telegram", "too")
+	l.byKey["whatsapp"].text, _ = joinText("telegram", "too")
 	l.byKey["whatsapp"].bits = byteBits(l.byKey["whatsapp"].text)
 	if l.SetFilter("tel"); l.Len() != 1 {
 		t.Fatalf("narrowing read %d items' texts again", l.Len()-1)
