@@ -198,7 +198,7 @@ func (p *Expiries) row(l backend.Lease, sel bool, c *rowClock) string {
 		{text: left, ink: leftInk, w: 14, right: true},
 		{text: leaseWord[l.Kind], ink: t.Ink.Muted, w: 6},
 		{text: l.Name, ink: t.Ink.Text},
-		{text: l.Account, ink: t.Ink.Muted, w: p.accountWidth(11), grow: true},
+		{text: l.Account, ink: t.Ink.Muted, w: p.accountWidth(11, 1+14+6+6+5, 24), grow: true},
 		{text: auto, ink: autoInk, w: 6},
 	}
 	if p.w < expiriesNarrow { // the kind and auto-renew give way first

@@ -468,7 +468,7 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 		{text: Number(l.Number), ink: t.Ink.Text, w: max(16, p.numW)},
 		{text: name, ink: t.Ink.Bold, w: svcW},
 		{text: Country(l.Country), ink: t.Ink.Muted, w: 3},
-		{text: l.Account, ink: t.Ink.Muted, w: p.accountWidth(accW), grow: true},
+		{text: l.Account, ink: t.Ink.Muted, w: p.accountWidth(accW, 1+9+max(16, p.numW)+svcW+3+6, 28), grow: true},
 		{text: state, alt: short, ink: stateInk, right: true},
 	}
 	if p.w < 70 {
@@ -478,11 +478,12 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 }
 
 // stateText is the right-hand column: state and time left, and the same
-// without the words "code" and "left" for a narrow column.
+// without the words "code" and "left" (and "waiting", which the code
+// column says) for a narrow column.
 func (p *Lines) stateText(l backend.Line, c *rowClock) (string, string, themes.Ink) {
 	s, ink := p.stateWords(l, c)
 	short := strings.ReplaceAll(strings.ReplaceAll(s, "code ", ""), " left", "")
-	return s, short, ink
+	return s, strings.TrimPrefix(short, "waiting · "), ink
 }
 
 func (p *Lines) stateWords(l backend.Line, c *rowClock) (string, themes.Ink) {

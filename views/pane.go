@@ -52,9 +52,13 @@ func (p *listPane[T]) holdAccount(name string) {
 	}
 }
 
-// accountWidth is the account column's width, at most limit (a longer
-// name takes what the row leaves blank).
-func (p *listPane[T]) accountWidth(limit int) int { return max(min(p.accW, limit), 1) }
+// accountWidth is the account column's width: the widest name held, at
+// most what leaves the row's other columns (others wide, gaps counted)
+// and room for its flexible one, and never less than least unless the
+// names are shorter. A longer name takes what its row leaves blank.
+func (p *listPane[T]) accountWidth(least, others, room int) int {
+	return max(min(p.accW, max(least, p.w-others-room)), 1)
+}
 
 func (p *listPane[T]) SetTheme(t themes.Theme)   { p.t = t; p.cache.reset() }
 func (p *listPane[T]) SetSize(w, h int)          { p.w, p.h = w, h; p.list.SetHeight(h) }
