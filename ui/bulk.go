@@ -157,18 +157,13 @@ func (m *Model) confirmBulk(kind backend.ActionKind, acts []backend.Action, ts [
 			s := sums[name]
 			acc := m.data.Accounts[name]
 			line := s.String()
-			if refund {
-				line = "paid " + line
-			}
 			change := s
 			if refund {
-				change.Amount = s.Amount.Neg()
+				// "if refunded" goes to the note: here it would be cut.
+				line, change.Amount = line+" back", s.Amount.Neg()
 			}
 			if after, ok := acc.Balance.Sub(change); ok {
 				line += " · " + balanceAfter(acc.Balance, after)
-				if refund {
-					line += " if refunded"
-				}
 			}
 			rows = append(rows, [2]string{name, line})
 			if _, ok := totals[s.Currency]; !ok {
@@ -185,7 +180,7 @@ func (m *Model) confirmBulk(kind backend.ActionKind, acts []backend.Action, ts [
 		}
 		label := "total"
 		if refund {
-			label = "paid in all"
+			label = "back in all"
 		}
 		rows = append(rows, [2]string{label, strings.Join(total, " + ")})
 	}
@@ -206,8 +201,8 @@ func (m *Model) confirmBulk(kind backend.ActionKind, acts []backend.Action, ts [
 	}
 	note := map[backend.ActionKind]string{
 		backend.ActRenew:  "Each item is renewed for one period at the provider's price.",
-		backend.ActCancel: "The numbers are given up.",
-		backend.ActReject: "The numbers are given up.",
+		backend.ActCancel: "The numbers are given up; the balances after count each refund.",
+		backend.ActReject: "The numbers are given up; the balances after count each refund.",
 		backend.ActFinish: "Finishing cannot be undone: the numbers get no more SMS.",
 	}[kind]
 	if unknown > 0 {

@@ -103,6 +103,9 @@ func TestFieldFiltersNarrowTheLines(t *testing.T) {
 		b.press("esc", "/", q, "enter")
 		b.shows("Lines & codes 1/" + itoa(want) + " ")
 	}
+	// Nothing matches: the title has no position and no stray separator.
+	b.press("esc", "/", "state:waiting zzzz")
+	b.shows("Lines & codes 2 waiting · /state:waiting zzzz ─", "no line matches")
 }
 
 // h hides finished and expired lines (the title says so) and shows them
@@ -153,7 +156,7 @@ func TestBulkCancelConfirmsTheTotal(t *testing.T) {
 	x.sees("3 marked")
 	x.press("x")
 	x.sees("Cancel 2 marked items", "2 items", "+79000000011 telegram  12.50", "+13050000021 telegram  $0.75",
-		"paid 12.50 · 500.00 → 512.50 if refunded", "paid $0.75 · $40.00 → $40.75 if refunded",
+		"12.50 back · 500.00 → 512.50", "$0.75 back · $40.00 → $40.75", "count each refund",
 		"1 skipped", "+79000000012 telegram", "an SMS has arrived, so it cannot be cancelled")
 	x.press("y", "enter", "enter")
 	if n := len(x.sent()); n != 0 {

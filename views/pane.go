@@ -178,7 +178,8 @@ func Box(t themes.Theme, title, info string, body []string, w, h int, focused bo
 	}
 	inner := w - 2
 	head := " " + title + " "
-	if info != "" {
+	// With no position (nothing matches) info starts with its separator.
+	if info = strings.TrimPrefix(info, " · "); info != "" {
 		head += info + " "
 	}
 	headW := Width(head)
