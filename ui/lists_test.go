@@ -191,7 +191,13 @@ func TestBulkRenewSumsPerAccount(t *testing.T) {
 // row has room; numbers are never cut.
 func TestColumnsGiveWayByImportance(t *testing.T) {
 	b := desk(t, 160, 40)
-	b.shows("fivesim-main-account  code 1m ago · 20m 00s left", "+79000381456 whatsapp fivesim-main…", "amazon     nv")
+	// Columns are as wide as what they hold: no blank after a code or a
+	// number that the account or the state could use.
+	b.shows("✓ 906156  +79000381455 telegram     fivesim-main-account  ", "code 1m ago · 20m 00s left", "amazon       nv")
+	// Narrow, the country gives way first; the account stays beside the
+	// whole state while it fits.
+	b = desk(t, 70, 20)
+	b.shows("+79000381456 whatsapp fivesim-main-… waiting · 5m 00s left", "+13050000021 amazon   nv             waiting")
 	b = newBoard(t, 120, 40)
 	for _, l := range strings.Split(b.screen(), "\n") {
 		if _, right, ok := strings.Cut(l, "││"); ok && strings.Contains(right, " +7900") && !strings.HasSuffix(right, "5s│") {

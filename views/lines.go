@@ -33,7 +33,13 @@ type Lines struct {
 	drawn   stripCache // the strip as last drawn
 	sort    int        // which of lineSorts orders the pane
 	numW    int        // the widest number: the number column is never cut
+	codeW   int        // the widest code held (at most codeMax)
+	nameW   int        // the widest service or name held
 }
+
+// codeMin fits "waiting"; codeMax bounds the code column (a longer code
+// is cut in the row, whole in the strip below).
+const codeMin, codeMax = 7, 9
 
 // lineRef is a line's place in the pane: what it was sorted by, when it
 // was placed.
@@ -299,13 +305,35 @@ func (p *Lines) Update(d *Data, changed []backend.Line, removed []backend.Key, n
 	}
 }
 
-// widen makes the number and account columns as wide as l's.
+// widen makes the number, code, service and account columns as wide as
+// l's, so columns hold no blank that a cut account or state could use.
 func (p *Lines) widen(l backend.Line) {
-	if w := textWidth(Number(l.Number)); w > p.numW {
-		p.numW = w
-		p.cache.reset()
+	code := l.Code
+	if len(l.Candidates) > 0 {
+		code = CodesMark(l)
+	}
+	for _, c := range []struct {
+		w   *int
+		now int
+	}{{&p.numW, textWidth(Number(l.Number))}, {&p.codeW, min(textWidth(code), codeMax)}, {&p.nameW, textWidth(lineName(l))}} {
+		if c.now > *c.w {
+			*c.w = c.now
+			p.cache.reset()
+		}
 	}
 	p.holdAccount(l.Account)
+}
+
+// lineName is what the service column says: the line's name, its
+// service or its kind.
+func lineName(l backend.Line) string {
+	switch {
+	case l.Name != "":
+		return l.Name
+	case l.Service != "":
+		return l.Service
+	}
+	return l.Kind
 }
 
 // regroupEvery bounds how often aging codes move: a code leaving the top
@@ -448,31 +476,33 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 		stateInk = t.Ink.Stale
 		state, short = "stale · "+state, "stale · "+short
 	}
-	name := l.Service
-	if l.Name != "" {
-		name = l.Name
-	}
-	if name == "" {
-		name = l.Kind
-	}
 	svcW, accW := 12, 12
 	if p.w < 90 {
 		svcW, accW = 10, 9
 	}
+	svcW, codeW := max(min(svcW, p.nameW), 1), max(p.codeW, codeMin)
 	if short == state {
 		short = ""
 	}
 	cells := []cell{
 		{text: icon, ink: iconInk, w: 1},
-		{text: code, ink: codeInk, w: 9, keepBg: fresh},
-		{text: Number(l.Number), ink: t.Ink.Text, w: max(16, p.numW)},
-		{text: name, ink: t.Ink.Bold, w: svcW},
+		{text: code, ink: codeInk, w: codeW, keepBg: fresh},
+		{text: Number(l.Number), ink: t.Ink.Text, w: p.numW},
+		{text: lineName(l), ink: t.Ink.Bold, w: svcW},
 		{text: Country(l.Country), ink: t.Ink.Muted, w: 3},
-		{text: l.Account, ink: t.Ink.Muted, w: p.accountWidth(accW, 1+9+max(16, p.numW)+svcW+3+6, 28), grow: true},
+		{text: l.Account, ink: t.Ink.Muted, w: p.accountWidth(accW, 1+codeW+p.numW+svcW+3+6, 28), grow: true},
 		{text: state, alt: short, ink: stateInk, right: true},
 	}
 	if p.w < 70 {
-		cells = []cell{cells[0], cells[1], cells[2], cells[3], cells[6]}
+		// The country gives way; the account stays while the row has room
+		// for it beside the whole state.
+		cells = []cell{cells[0], cells[1], cells[2], cells[3], cells[5], cells[6]}
+		room := p.w - (1 + codeW + p.numW + svcW + 5) - textWidth(state)
+		if room < 6 {
+			cells = slices.Delete(cells, 4, 5)
+		} else {
+			cells[4].w, cells[4].grow = min(p.accW, room), false
+		}
 	}
 	return renderRow(t, cells, p.w, sel)
 }
