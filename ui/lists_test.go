@@ -198,6 +198,9 @@ func TestColumnsGiveWayByImportance(t *testing.T) {
 	// whole state while it fits.
 	b = desk(t, 70, 20)
 	b.shows("+79000381456 whatsapp fivesim-main-… waiting · 5m 00s left", "+13050000021 amazon   nv             waiting")
+	// At 120 wide the queues' kind and age give their room to the account.
+	b = desk(t, 120, 40)
+	b.shows("⠋ waiting   +79000381456 whatsa… fivesim-main…│")
 	b = newBoard(t, 120, 40)
 	for _, l := range strings.Split(b.screen(), "\n") {
 		if _, right, ok := strings.Cut(l, "││"); ok && strings.Contains(right, " +7900") && !strings.HasSuffix(right, "5s│") {

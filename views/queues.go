@@ -210,8 +210,9 @@ func (p *Queues) row(q QueueItem, sel bool, c *rowClock) string {
 		{text: q.Account, ink: t.Ink.Muted, w: p.accountWidth(11, 1+9+6+7+5, 24), grow: true},
 		{text: age, ink: t.Ink.Faint, w: 7, right: true},
 	}
-	if p.w < queuesNarrow { // the kind and age give way first
+	if p.w < queuesNarrow { // the kind and age give way first, to the account
 		cells = []cell{cells[0], cells[1], cells[3], cells[4]}
+		cells[3].w = p.accountWidth(11, 1+9+3, 20)
 	}
 	return renderRow(t, cells, p.w, sel)
 }
