@@ -247,3 +247,11 @@ func TestCommandCompletionHighlightsTheBestMatch(t *testing.T) {
 	b.press("esc", ":", "jour")
 	b.shows("▸ journal")
 }
+
+// The marks count comes first in the title, so a narrow pane with
+// closed lines hidden and a sort still says how many are marked.
+func TestNarrowTitleShowsTheMarks(t *testing.T) {
+	b := desk(t, 60, 15)
+	b.press("h", "o", " ")
+	b.shows("Lines & codes 2/3 · 1 marked · 2 waiting")
+}

@@ -178,6 +178,7 @@ func (p *Lines) Info() string {
 	if n > 0 {
 		s = itoa(i) + "/" + itoa(n)
 	}
+	s += p.markNote()
 	if n := p.list.Count(); n > 0 {
 		s += " · " + itoa(n) + " waiting"
 	}

@@ -85,17 +85,21 @@ func (p *listPane[T]) ClearMarks() bool { return p.list.ClearMarks() }
 // ToggleClosed hides finished and expired items, or shows them again.
 func (p *listPane[T]) ToggleClosed() { p.list.HideClosed(!p.list.Hidden()) }
 
-// notes are the title's notes on what the list leaves out or has
-// picked.
+// notes say what the list leaves out.
 func (p *listPane[T]) notes() string {
-	s := ""
 	if p.list.Hidden() {
-		s += " · closed hidden"
+		return " · closed hidden"
 	}
+	return ""
+}
+
+// markNote counts the marks; it comes right after the position, so a
+// narrow title still shows it.
+func (p *listPane[T]) markNote() string {
 	if n := len(p.list.marks); n > 0 {
-		s += " · " + itoa(n) + " marked"
+		return " · " + itoa(n) + " marked"
 	}
-	return s
+	return ""
 }
 
 // markIcon is a picked row's icon.
@@ -117,7 +121,7 @@ func (p *listPane[T]) position() string {
 	if n > 0 {
 		s = itoa(i) + "/" + itoa(n)
 	}
-	return s + p.filterNote()
+	return s + p.markNote() + p.filterNote()
 }
 
 func (p *listPane[T]) filterNote() string {
