@@ -287,7 +287,7 @@ func (b *buyPicker) refilter() {
 		}
 	} else {
 		b.shown = append(b.shown, views.Rank(q, len(b.items), func(i int) (string, string) {
-			return b.items[i].Label, b.items[i].ID
+			return b.items[i].Label, b.items[i].ID + " " + b.items[i].Note // the note shown: "+7" finds Russia
 		})...)
 	}
 	b.cursor = min(b.cursor, max(len(b.shown)-1, 0))

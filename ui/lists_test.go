@@ -233,6 +233,17 @@ func TestBuyPickerHighlightsTheBestMatch(t *testing.T) {
 	x.sees("Buy › 5s › activation › Telegram")
 }
 
+// The picker finds what its rows show beside the name: "+7" (a country's
+// dialling code, in the row's note) finds Russia.
+func TestBuyPickerFindsTheNote(t *testing.T) {
+	items := []backend.CatalogItem{{ID: "us", Label: "USA", Note: "us +1", Stock: -1}, {ID: "ru", Label: "Russia", Note: "ru +7", Stock: -1}}
+	x := start(t, map[string]flow{"5s": {cats: []string{"activation"}, steps: map[string][]string{"activation": {backend.StepCountry}},
+		items: map[string][]backend.CatalogItem{backend.StepCountry: items}}})
+	x.press("n", "+7")
+	x.sees("▸  Russia")
+	x.lacks("USA")
+}
+
 // The `:` completions are ranked (a command starting with what is typed
 // first) with the best highlighted; ctrl+n moves the highlight and tab
 // completes the highlighted one.
