@@ -177,30 +177,12 @@ const rankedQuery = "7900000123"
 // BenchmarkRankedFilterKeystroke is one keystroke of rankedQuery and its
 // frame, typed and erased again (half narrow, half widen). Targets: under
 // 1 ms at 10k lines, under 5 ms at 100k.
-func BenchmarkRankedFilterKeystroke(b *testing.B) {
-	q := []rune(rankedQuery)
-	for _, n := range scales {
-		b.Run(n.String(), func(b *testing.B) {
-			m, _, _ := perfModel(b, n)
-			m.Update(keyPress('/'))
-			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				if k := i % (2 * len(q)); k < len(q) {
-					m.Update(keyPress(q[k]))
-				} else {
-					m.Update(backspace)
-				}
-				_ = m.View()
-			}
-		})
-	}
-}
+func BenchmarkRankedFilterKeystroke(b *testing.B) { typeAndErase(b, rankedQuery) }
 
 // BenchmarkKeyPressRanked is a cursor move and its frame with a ranked
 // query kept (enter took the best match). Target: under 0.5 ms at 10k
 // lines.
 func BenchmarkKeyPressRanked(b *testing.B) {
-	down, up := keyPress('j'), keyPress('k')
 	for _, n := range scales {
 		b.Run(n.String(), func(b *testing.B) {
 			m, _, _ := perfModel(b, n)
@@ -208,14 +190,7 @@ func BenchmarkKeyPressRanked(b *testing.B) {
 			m.Update(enter)
 			_ = m.View()
 			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				if i%2 == 0 {
-					m.Update(down)
-				} else {
-					m.Update(up)
-				}
-				_ = m.View()
-			}
+			downAndUp(b, m)
 		})
 	}
 }
