@@ -108,11 +108,13 @@ func (m *Model) bulk(kind backend.ActionKind, keys []backend.Key) tea.Cmd {
 }
 
 // maxListed bounds the items a bulk confirmation lists, maxSkipped the
-// skipped ones (each with its reason, wrapped at whyWidth).
+// skipped ones (each with its reason, wrapped to the dialog); a short
+// screen lists fewer. dialogRows are the rows a confirmation takes
+// besides its lists (frame, title, blanks, hint, a note of up to 4).
 const (
 	maxListed  = 5
 	maxSkipped = 3
-	whyWidth   = 48
+	dialogRows = 13
 )
 
 // confirmBulk shows what a bulk action does: the items, what each
@@ -121,83 +123,27 @@ const (
 // dialog apply.
 func (m *Model) confirmBulk(kind backend.ActionKind, acts []backend.Action, ts []target, skipped []string) *confirm {
 	refund := kind == backend.ActCancel || kind == backend.ActReject
-	var rows [][2]string
-	for i, t := range ts {
-		if i == maxListed {
-			rows = append(rows, [2]string{"", "… and " + itoa(len(ts)-maxListed) + " more"})
-			break
-		}
-		item := t.label
-		if t.price.Known && kind != backend.ActFinish {
-			item += "  " + t.price.String()
-		}
-		rows = append(rows, [2]string{"", item})
-	}
-	rows[0][0] = itoa(len(ts)) + " items"
+	var sums [][2]string
 	unknown := 0
 	if kind != backend.ActFinish {
-		// Per account, in the order first met: the sum and the balance after.
-		sums := map[string]backend.Money{}
-		var order []string
-		for _, t := range ts {
-			if !t.price.Known {
-				unknown++
-				continue
-			}
-			s, ok := sums[t.account]
-			if !ok {
-				order, s = append(order, t.account), backend.NewMoney(decimal.Zero, t.price.Currency)
-			}
-			s.Amount = s.Amount.Add(t.price.Amount)
-			sums[t.account] = s
-		}
-		totals := map[string]decimal.Decimal{}
-		var currencies []string
-		for _, name := range order {
-			s := sums[name]
-			acc := m.data.Accounts[name]
-			line := s.String()
-			change := s
-			if refund {
-				// "if refunded" goes to the note: here it would be cut.
-				line, change.Amount = line+" back", s.Amount.Neg()
-			}
-			if after, ok := acc.Balance.Sub(change); ok {
-				line += " · " + balanceAfter(acc.Balance, after)
-			}
-			rows = append(rows, [2]string{name, line})
-			if _, ok := totals[s.Currency]; !ok {
-				currencies = append(currencies, s.Currency)
-			}
-			totals[s.Currency] = totals[s.Currency].Add(s.Amount)
-		}
-		var total []string
-		for _, c := range currencies {
-			total = append(total, backend.NewMoney(totals[c], c).String())
-		}
-		if unknown > 0 {
-			total = append(total, itoa(unknown)+" at an unknown price")
-		}
-		label := "total"
-		if refund {
-			label = "back in all"
-		}
-		rows = append(rows, [2]string{label, strings.Join(total, " + ")})
+		sums, unknown = m.bulkSums(ts, refund)
 	}
-	start := len(rows)
-	for i, s := range skipped {
-		if i == maxSkipped {
-			rows = append(rows, [2]string{"", "… and " + itoa(len(skipped)-maxSkipped) + " more"})
-			break
-		}
-		label, why, _ := strings.Cut(s, "\n")
-		rows = append(rows, [2]string{"", label})
-		for _, l := range wrapText(why, whyWidth, 3) {
-			rows = append(rows, [2]string{"", "  " + l})
+	room := m.h - dialogRows - len(sums)
+	items := make([]string, len(ts))
+	for i, t := range ts {
+		items[i] = t.label
+		if t.price.Known && kind != backend.ActFinish {
+			items[i] += "  " + t.price.String()
 		}
 	}
+	rows := listed(items, min(maxListed, room-min(len(skipped), 1)))
+	rows[0][0] = itoa(len(ts)) + " items"
+	rows = append(rows, sums...)
 	if len(skipped) > 0 {
-		rows[start][0] = itoa(len(skipped)) + " skipped"
+		_, inner := m.confirmWidth()
+		skip := skippedRows(skipped, room-len(rows)+len(sums), inner-15-2) // beside the label column, indented
+		skip[0][0] = itoa(len(skipped)) + " skipped"
+		rows = append(rows, skip...)
 	}
 	note := map[backend.ActionKind]string{
 		backend.ActRenew:  "Each item is renewed for one period at the provider's price.",
@@ -220,4 +166,104 @@ func (m *Model) confirmBulk(kind backend.ActionKind, acts []backend.Action, ts [
 			m.toast(backend.Info, strings.ToLower(verb)+" "+itoa(len(acts))+" items — sent")
 			return nil
 		}}
+}
+
+// bulkSums are what each account pays (or gets back) and its balance
+// after, in the order first met, then the total; unknown counts the
+// items at an unknown price.
+func (m *Model) bulkSums(ts []target, refund bool) (rows [][2]string, unknown int) {
+	sums := map[string]backend.Money{}
+	var order []string
+	for _, t := range ts {
+		if !t.price.Known {
+			unknown++
+			continue
+		}
+		s, ok := sums[t.account]
+		if !ok {
+			order, s = append(order, t.account), backend.NewMoney(decimal.Zero, t.price.Currency)
+		}
+		s.Amount = s.Amount.Add(t.price.Amount)
+		sums[t.account] = s
+	}
+	totals := map[string]decimal.Decimal{}
+	var currencies []string
+	for _, name := range order {
+		s := sums[name]
+		acc := m.data.Accounts[name]
+		line := s.String()
+		change := s
+		if refund {
+			// "if refunded" goes to the note: here it would be cut.
+			line, change.Amount = line+" back", s.Amount.Neg()
+		}
+		if after, ok := acc.Balance.Sub(change); ok {
+			line += " · " + balanceAfter(acc.Balance, after)
+		}
+		rows = append(rows, [2]string{name, line})
+		if _, ok := totals[s.Currency]; !ok {
+			currencies = append(currencies, s.Currency)
+		}
+		totals[s.Currency] = totals[s.Currency].Add(s.Amount)
+	}
+	var total []string
+	for _, c := range currencies {
+		total = append(total, backend.NewMoney(totals[c], c).String())
+	}
+	if unknown > 0 {
+		total = append(total, itoa(unknown)+" at an unknown price")
+	}
+	label := "total"
+	if refund {
+		label = "back in all"
+	}
+	return append(rows, [2]string{label, strings.Join(total, " + ")}), unknown
+}
+
+// listed is up to limit rows (at least one) of items, the last saying
+// how many more there are when they do not all fit.
+func listed(items []string, limit int) [][2]string {
+	limit = max(limit, 1)
+	n := len(items)
+	if n > limit {
+		n = max(limit-1, 1)
+	}
+	rows := make([][2]string, 0, n+1)
+	for _, it := range items[:n] {
+		rows = append(rows, [2]string{"", it})
+	}
+	if n < len(items) {
+		rows = append(rows, [2]string{"", "… and " + itoa(len(items)-n) + " more"})
+	}
+	return rows
+}
+
+// skippedRows are the skipped items ("label\nwhy"), each with its
+// reason wrapped at whyWidth, as many as fit in room rows (at least one
+// label).
+func skippedRows(skipped []string, room, whyWidth int) [][2]string {
+	var rows [][2]string
+	shown := 0
+	for i, s := range skipped {
+		label, why, _ := strings.Cut(s, "\n")
+		block := [][2]string{{"", label}}
+		for _, l := range wrapText(why, whyWidth, 3) {
+			block = append(block, [2]string{"", "  " + l})
+		}
+		more := 0
+		if i < len(skipped)-1 {
+			more = 1 // the "… and N more" row
+		}
+		if i == maxSkipped || (i > 0 && len(rows)+len(block)+more > room) {
+			break
+		}
+		if len(rows)+len(block)+more > room {
+			block = block[:1] // the first keeps its label at least
+		}
+		rows, shown = append(rows, block...), shown+1
+	}
+	if shown < len(skipped) {
+		rows = append(rows, [2]string{"", "… and " + itoa(len(skipped)-shown) + " more"})
+	}
+	return rows
 }

@@ -266,3 +266,16 @@ func TestNarrowTitleShowsTheMarks(t *testing.T) {
 	b.press("h", "o", " ")
 	b.shows("Lines & codes 2/3 · 1 marked · 2 waiting")
 }
+
+// On a short screen the bulk confirmation lists fewer items and still
+// shows its title, the total and the confirm key; the reasons wrap to
+// the dialog's width.
+func TestBulkConfirmFitsAShortScreen(t *testing.T) {
+	b := desk(t, 60, 15)
+	b.press(" ", " ", " ", " ", " ", "x")
+	b.shows("Cancel 4 marked items", "4 items", "… and 3 more", "back in all", "1 skipped", "refuse")
+	// Why an item is skipped wraps to the dialog, not past it.
+	b = desk(t, 80, 24)
+	b.press(" ", " ", " ", " ", " ", "x")
+	b.shows("+13050000023 google  $1.50", "an SMS has arrived, so it    │", "cannot be cancelled — press  │")
+}
