@@ -51,6 +51,7 @@ type lineRef struct {
 	service string // folded
 	group   int8
 	waiting bool
+	lapsed  bool // open, but past its expiry when placed: closed to h
 }
 
 // lineSorts are the orders the sort key cycles through; the first is the
@@ -132,6 +133,7 @@ func refOf(l backend.Line, now time.Time) lineRef {
 		group: int8(group(l, now)), waiting: l.State == backend.LineWaiting}
 	if !l.ExpiresAt.IsZero() {
 		r.expires = nanos(l.ExpiresAt)
+		r.lapsed = l.State.Open() && !l.ExpiresAt.After(now)
 	}
 	return r
 }
@@ -152,17 +154,23 @@ func (p *Lines) SortName() string { return lineSorts[p.sort].name }
 func NewLines(t themes.Theme) *Lines {
 	p := &Lines{hist: map[backend.Key][]backend.Message{}}
 	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key }, lineOrder,
-		func(r lineRef) searchable { return lineText(p.data.Lines[r.key]) })}
+		func(r lineRef) searchable { return lineText(p.data.Lines[r.key], r.lapsed) })}
 	p.list.CountWhere(func(r lineRef) bool { return r.waiting })
 	return p
 }
 
-// lineText is what the filter searches in a line: its number first.
-func lineText(l backend.Line) searchable {
+// lineText is what the filter searches in a line: its number first. A
+// lapsed line (open, its expiry passed) is closed and state:expired
+// finds it.
+func lineText(l backend.Line, lapsed bool) searchable {
+	state := StateWord(l.State, l.RawState)
+	if lapsed {
+		state += " expired"
+	}
 	return searchable{name: l.Number,
 		rest:   l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " + strings.Join(l.Candidates, " "),
-		fields: [numFields]string{StateWord(l.State, l.RawState), l.Account, providerWords(l.Provider), l.Service},
-		closed: !l.State.Open()}
+		fields: [numFields]string{state, l.Account, providerWords(l.Provider), l.Service},
+		closed: !l.State.Open() || lapsed}
 }
 
 // providerWords are what provider: finds: the config's name and the

@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"switchboard/backend"
+	"switchboard/themes"
 )
 
 // ranked is a test item: a key, a rank that orders it, its text (the
@@ -347,5 +349,29 @@ func TestSetOrderKeepsTheSelection(t *testing.T) {
 	l.SetFilter("")
 	if got := shownKeys(l); !slices.Equal(got, []string{"b4", "b2", "a3", "a1"}) {
 		t.Fatalf("unfiltered order %v", got)
+	}
+}
+
+// A line still open past its expiry ("pending · expired 3d ago") counts
+// as expired: h hides it and state:expired finds it.
+func TestHideClosedHidesLapsedLines(t *testing.T) {
+	d := manyLines(4, func(i int, l *backend.Line) {
+		if i%2 == 1 {
+			l.State, l.ExpiresAt = backend.LinePending, t0.Add(-72*time.Hour)
+		}
+	})
+	p := NewLines(themes.New("dark"))
+	p.SetSize(120, 20)
+	p.SetData(d, t0)
+	if _, n := p.list.Position(); n != 4 {
+		t.Fatalf("%d lines shown, want 4", n)
+	}
+	p.ToggleClosed()
+	if _, n := p.list.Position(); n != 2 {
+		t.Fatalf("closed hidden: %d lines shown, want the 2 not lapsed", n)
+	}
+	p.ToggleClosed()
+	if n := p.SetFilter("state:expired"); n != 2 {
+		t.Fatalf("state:expired finds %d lines, want 2", n)
 	}
 }
