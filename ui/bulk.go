@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"switchboard/backend"
+	"switchboard/views"
 )
 
 // marker is a pane whose items can be picked for a bulk action (space).
@@ -128,6 +129,9 @@ func (m *Model) confirmBulk(kind backend.ActionKind, acts []backend.Action, ts [
 	if kind != backend.ActFinish {
 		sums, unknown = m.bulkSums(ts, refund)
 	}
+	if long := splitLabels(sums); m.h-dialogRows-len(long) >= 3 {
+		sums = long // room enough to give each long name a row
+	}
 	room := m.h - dialogRows - len(sums)
 	items := make([]string, len(ts))
 	for i, t := range ts {
@@ -136,12 +140,14 @@ func (m *Model) confirmBulk(kind backend.ActionKind, acts []backend.Action, ts [
 			items[i] += "  " + t.price.String()
 		}
 	}
-	rows := listed(items, min(maxListed, room-min(len(skipped), 1)))
+	// The items leave the first skipped one room for its reason (a label
+	// and up to 3 lines), or share the room half and half.
+	rows := listed(items, min(maxListed, max(room-4*min(len(skipped), 1), room/2)))
 	rows[0][0] = itoa(len(ts)) + " items"
 	rows = append(rows, sums...)
 	if len(skipped) > 0 {
 		_, inner := m.confirmWidth()
-		skip := skippedRows(skipped, room-len(rows)+len(sums), inner-15-2) // beside the label column, indented
+		skip := skippedRows(skipped, room-len(rows)+len(sums), inner-labelWidth-2) // beside the label column, indented
 		skip[0][0] = itoa(len(skipped)) + " skipped"
 		rows = append(rows, skip...)
 	}
@@ -266,4 +272,18 @@ func skippedRows(skipped []string, room, whyWidth int) [][2]string {
 		rows = append(rows, [2]string{"", "… and " + itoa(len(skipped)-shown) + " more"})
 	}
 	return rows
+}
+
+// splitLabels gives each label too long for the label column a row of
+// its own, above its value, rather than cut it.
+func splitLabels(rows [][2]string) [][2]string {
+	out := make([][2]string, 0, len(rows))
+	for _, r := range rows {
+		if views.Width(r[0]) >= labelWidth {
+			out = append(out, [2]string{"", r[0]})
+			r[0] = ""
+		}
+		out = append(out, r)
+	}
+	return out
 }

@@ -269,7 +269,7 @@ func TestNarrowTitleShowsTheMarks(t *testing.T) {
 
 // On a short screen the bulk confirmation lists fewer items and still
 // shows its title, the total and the confirm key; the reasons wrap to
-// the dialog's width.
+// the dialog's width and long account names are not cut.
 func TestBulkConfirmFitsAShortScreen(t *testing.T) {
 	b := desk(t, 60, 15)
 	b.press(" ", " ", " ", " ", " ", "x")
@@ -277,5 +277,7 @@ func TestBulkConfirmFitsAShortScreen(t *testing.T) {
 	// Why an item is skipped wraps to the dialog, not past it.
 	b = desk(t, 80, 24)
 	b.press(" ", " ", " ", " ", " ", "x")
-	b.shows("+13050000023 google  $1.50", "an SMS has arrived, so it    │", "cannot be cancelled — press  │")
+	b.shows("… and 2 more", "an SMS has arrived, so it    │", "cannot be cancelled — press  │")
+	// A long account name gets a row of its own rather than be cut.
+	b.shows("│                 fivesim-main-account           │", "│                 $1.50 back · $40.00 → $41.50   │")
 }
