@@ -22,6 +22,7 @@ type KeyMap struct {
 	Detail, Back, Filter, Zoom   key.Binding
 	Help, Command, Refresh, Quit key.Binding
 	Mouse                        key.Binding
+	HideClosed, Sort             key.Binding
 
 	// Actions on the selected item
 	Copy, CopyNumber       key.Binding
@@ -30,6 +31,7 @@ type KeyMap struct {
 	Ban, AutoRenew         key.Binding
 	Buy, BuyAgain, Restore key.Binding
 	Export, Reuse          key.Binding
+	Mark                   key.Binding
 
 	// Dialogs
 	Confirm, Refuse key.Binding
@@ -60,6 +62,9 @@ func (k *KeyMap) entries() []entry {
 		{"back", "Navigate", &k.Back},
 		{"filter", "Navigate", &k.Filter},
 		{"zoom", "Navigate", &k.Zoom},
+		{"hide_closed", "Navigate", &k.HideClosed},
+		{"sort", "Navigate", &k.Sort},
+		{"mark", "Act", &k.Mark},
 		{"copy", "Act", &k.Copy},
 		{"copy_number", "Act", &k.CopyNumber},
 		{"copy_sms", "Act", &k.CopySMS},
@@ -103,8 +108,11 @@ func Default() KeyMap {
 		PageDown:   b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
 		Detail:     b([]string{"enter"}, "enter", "details"),
 		Back:       b([]string{"esc"}, "esc", "back"),
-		Filter:     b([]string{"/"}, "/", "filter"),
+		Filter:     b([]string{"/"}, "/", "filter, best match first (state: account: provider: service:)"),
 		Zoom:       b([]string{"+"}, "+", "zoom pane"),
+		HideClosed: b([]string{"h"}, "h", "hide/show finished & expired"),
+		Sort:       b([]string{"o"}, "o", "sort lines: newest code/expiry/account/service"),
+		Mark:       b([]string{"space"}, "space", "mark (r/x/f then act on every marked; esc clears)"),
 		Copy:       b([]string{"c"}, "c", "copy code"),
 		CopyNumber: b([]string{"C"}, "C", "copy number"),
 		CopySMS:    b([]string{"m"}, "m", "copy the whole SMS (message)"),

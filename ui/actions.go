@@ -55,8 +55,9 @@ type target struct {
 	cooldown time.Duration
 }
 
-func (m *Model) target() (target, bool) {
-	k := m.selectedKey()
+func (m *Model) target() (target, bool) { return m.targetOf(m.selectedKey()) }
+
+func (m *Model) targetOf(k backend.Key) (target, bool) {
 	now := m.clock()
 	if l, ok := m.data.Lines[k]; ok {
 		t := target{key: k, account: l.Account, provider: l.Provider, label: lineLabel(l), state: views.StateWord(l.State, l.RawState),
@@ -143,6 +144,21 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.buyAgain(), true
 	case matches(msg, k.Command):
 		return m.openCommand(), true
+	case matches(msg, k.Mark):
+		m.mark()
+		return nil, true
+	case matches(msg, k.HideClosed):
+		if p, ok := m.panes[m.focus].(interface{ ToggleClosed() }); ok && !m.showDet {
+			p.ToggleClosed()
+		}
+		return nil, true
+	case matches(msg, k.Sort):
+		if m.focus == paneLines && !m.showDet {
+			m.lines.CycleSort(m.clock())
+		} else {
+			m.setStatus("sorting is for the lines pane")
+		}
+		return nil, true
 	}
 	return nil, false
 }
@@ -150,24 +166,19 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 // act starts an action on the selected item: it explains why not, asks
 // for confirmation where money moves, or sends it.
 func (m *Model) act(kind backend.ActionKind) tea.Cmd {
+	if keys := m.marked(); len(keys) > 0 && bulkKind(kind) {
+		return m.bulk(kind, keys)
+	}
 	t, ok := m.target()
 	if !ok {
 		m.setStatus("select a line, lease or job first")
 		return nil
 	}
-	if a := m.data.Accounts[t.account]; a.ReadOnly {
-		m.setStatus(t.account + " is read-only (config)")
+	if why := m.refusal(t, kind); why != "" {
+		m.setStatus(why)
 		return nil
 	}
-	if !t.allowed.Has(kind) || (t.cooldown > 0 && (kind == backend.ActCancel || kind == backend.ActReject)) {
-		m.setStatus(backend.Explain(t.provider, t.state, t.allowed, kind, t.cooldown).Text(m.keyFor))
-		return nil
-	}
-	act := backend.Action{ID: backend.NewActionID(kind), Kind: kind, Account: t.account, Target: t.key,
-		Label: t.label, CreatedAt: m.clock()}
-	if kind == backend.ActRenew {
-		act.Months = 1
-	}
+	act := m.newAction(kind, t)
 	if !needsConfirm(kind) {
 		m.o.Backend.Submit(act)
 		m.toast(backend.Info, kind.Verb()+" "+t.label+" …")

@@ -9,7 +9,6 @@ import (
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"github.com/sahilm/fuzzy"
 	"github.com/shopspring/decimal"
 
 	"switchboard/backend"
@@ -260,10 +259,12 @@ func (b *buyPicker) edit(msg tea.Msg, typed bool) tea.Cmd {
 	}
 	b.fresh = false
 	var c tea.Cmd
+	before := b.input.Value()
 	b.input, c = b.input.Update(msg)
 	if b.page == "field" {
 		b.check()
-	} else {
+	} else if b.input.Value() != before {
+		b.cursor = 0 // the best match for what is typed
 		b.refilter()
 	}
 	return c
@@ -287,13 +288,9 @@ func (b *buyPicker) refilter() {
 			b.shown = append(b.shown, i)
 		}
 	} else {
-		labels := make([]string, len(b.items))
-		for i, it := range b.items {
-			labels[i] = it.Label + " " + it.ID
-		}
-		for _, mt := range fuzzy.Find(q, labels) {
-			b.shown = append(b.shown, mt.Index)
-		}
+		b.shown = append(b.shown, views.Rank(q, len(b.items), func(i int) (string, string) {
+			return b.items[i].Label, b.items[i].ID + " " + b.items[i].Note // the note shown: "+7" finds Russia
+		})...)
 	}
 	b.cursor = min(b.cursor, max(len(b.shown)-1, 0))
 }
@@ -679,9 +676,13 @@ func (b *buyPicker) view(m *Model) string {
 func (b *buyPicker) itemRow(m *Model, it backend.CatalogItem, sel bool, w int) string {
 	t := m.theme
 	mark := "  "
-	if b.picked[it.ID] {
-		mark = "✓ "
+	if sel {
+		mark = "▸ " // the highlight, readable without colour
 	}
+	if b.picked[it.ID] {
+		mark = mark[:len(mark)-1] + "✓"
+	}
+	mark += " "
 	var right []string
 	if it.Price.Known {
 		right = append(right, it.Price.String())

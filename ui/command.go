@@ -38,6 +38,7 @@ var commands = []command{
 type commandLine struct {
 	input textinput.Model
 	hist  int // position in history while browsing with ↑/↓
+	sel   int // the highlighted suggestion: the best match as one types
 }
 
 func (m *Model) openCommand() tea.Cmd {
@@ -96,8 +97,8 @@ func (c *commandLine) suggestions(m *Model) []string {
 		return cands
 	}
 	var out []string
-	for _, mt := range fuzzy.Find(v, cands) {
-		out = append(out, mt.Str)
+	for _, i := range views.Rank(v, len(cands), func(i int) (string, string) { return cands[i], "" }) {
+		out = append(out, cands[i])
 		if len(out) >= 8 {
 			break
 		}
@@ -136,10 +137,16 @@ func (c *commandLine) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		}
 		c.input.CursorEnd()
 		return nil
+	case "ctrl+n", "ctrl+p":
+		if n := len(c.suggestions(m)); n > 0 {
+			c.sel = (c.sel + map[string]int{"ctrl+n": 1, "ctrl+p": n - 1}[msg.String()]) % n
+		}
+		return nil
 	case "tab":
 		if s := c.suggestions(m); len(s) > 0 {
-			c.input.SetValue(s[0] + " ")
+			c.input.SetValue(s[min(c.sel, len(s)-1)] + " ")
 			c.input.CursorEnd()
+			c.sel = 0
 		}
 		return nil
 	case "enter":
@@ -154,8 +161,12 @@ func (c *commandLine) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return m.run(line)
 	}
+	before := c.input.Value()
 	var cmd tea.Cmd
 	c.input, cmd = c.input.Update(msg)
+	if c.input.Value() != before {
+		c.sel = 0
+	}
 	return cmd
 }
 
@@ -163,6 +174,7 @@ func (c *commandLine) update(m *Model, msg tea.Msg) tea.Cmd {
 	if p, ok := msg.(tea.PasteMsg); ok {
 		var cmd tea.Cmd
 		c.input, cmd = c.input.Update(p)
+		c.sel = 0
 		return cmd
 	}
 	return nil
@@ -174,7 +186,7 @@ func (c *commandLine) view(m *Model) string {
 	inner := w - t.Dialog.GetHorizontalFrameSize()
 	out := []string{c.input.View(), ""}
 	sug := c.suggestions(m)
-	for _, s := range sug {
+	for i, s := range sug {
 		verb := strings.Fields(s + " ")[0]
 		help := ""
 		for _, cmd := range commands {
@@ -185,7 +197,11 @@ func (c *commandLine) view(m *Model) string {
 		if strings.Contains(s, " ") {
 			help = ""
 		}
-		out = append(out, views.Fit(t.Text.Render(s)+"  "+t.Faint.Render(help), inner))
+		row := "  " + t.Text.Render(s)
+		if i == min(c.sel, len(sug)-1) {
+			row = t.Selected.Render("▸ " + s) // what tab completes
+		}
+		out = append(out, views.Fit(row+"  "+t.Faint.Render(help), inner))
 	}
 	if len(sug) == 0 {
 		verb := strings.Fields(c.input.Value() + " ")[0]
@@ -197,7 +213,7 @@ func (c *commandLine) view(m *Model) string {
 		}
 		out = append(out, t.Faint.Render(views.Fit(msg, inner)))
 	}
-	out = append(out, "", t.Faint.Render("enter run · tab complete · ↑/↓ history · esc close"))
+	out = append(out, "", t.Faint.Render("enter run · tab complete · ctrl+n/p choose · ↑/↓ history · esc close"))
 	return t.Dialog.Width(w).Padding(0, 1).Render(strings.Join(out, "\n"))
 }
 

@@ -62,14 +62,22 @@ func (c *confirm) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 
 func (c *confirm) update(*Model, tea.Msg) tea.Cmd { return nil }
 
+// labelWidth is the width of a confirmation's label column.
+const labelWidth = 15
+
+// confirmWidth is a confirmation's width and the width its text gets.
+func (m *Model) confirmWidth() (w, inner int) {
+	w = min(max(m.w/2, 50), 72)
+	return w, w - m.theme.Dialog.GetHorizontalFrameSize()
+}
+
 func (c *confirm) view(m *Model) string {
 	t := m.theme
-	w := min(max(m.w/2, 50), 72)
-	inner := w - t.Dialog.GetHorizontalFrameSize()
+	w, inner := m.confirmWidth()
 	var b []string
 	b = append(b, t.DialogTitle.Render(views.Fit(c.title, inner)), "")
 	for _, r := range c.rows {
-		b = append(b, views.Fit(t.Muted.Render(views.Fit(r[0], 15))+t.Text.Render(r[1]), inner))
+		b = append(b, views.Fit(t.Muted.Render(views.Fit(r[0], labelWidth))+t.Text.Render(r[1]), inner))
 	}
 	if c.note != "" {
 		b = append(b, "")

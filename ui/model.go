@@ -459,6 +459,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case m.panes[m.focus].Filter() != "":
 			m.panes[m.focus].SetFilter("")
+		case m.clearMarks():
 		case m.zoom:
 			m.zoom = false
 			m.layout()

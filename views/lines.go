@@ -50,15 +50,87 @@ type Lines struct {
 	regroup time.Time  // when a fresh code stops being fresh: re-place it then
 	grouped time.Time  // the last regroup
 	drawn   stripCache // the strip as last drawn
+	sort    int        // which of lineSorts orders the pane
+	numW    int        // the widest number: the number column is never cut
+	codeW   int        // the widest code held (at most codeMax)
+	nameW   int        // the widest service or name held
 }
+
+// codeMin fits "waiting"; codeMax bounds the code column (a longer code
+// is cut in the row, whole in the strip below).
+const codeMin, codeMax = 7, 9
 
 // lineRef is a line's place in the pane: what it was sorted by, when it
 // was placed.
 type lineRef struct {
 	key     backend.Key
 	recent  int64 // unix nanos of its code, or of its creation
+	expires int64 // unix nanos; 0: never
+	account string
+	service string // folded
 	group   int8
 	waiting bool
+	lapsed  bool // open, but past its expiry when placed: closed to h
+}
+
+// lineSorts are the orders the sort key cycles through; the first is the
+// default, the only one that moves lines as time passes (fresh codes).
+var lineSorts = []struct {
+	name string
+	cmp  func(a, b lineRef) int
+}{
+	{"newest code", lineOrder},
+	{"expiry", func(a, b lineRef) int {
+		// Live lines soonest first, then those that never expire, then
+		// the closed ones.
+		ka, kb := expiryClass(a), expiryClass(b)
+		switch {
+		case ka != kb:
+			return ka - kb
+		case a.expires != b.expires:
+			return cmpInt(a.expires, b.expires)
+		}
+		return newestFirst(a, b)
+	}},
+	{"account", func(a, b lineRef) int {
+		if c := strings.Compare(a.account, b.account); c != 0 {
+			return c
+		}
+		return newestFirst(a, b)
+	}},
+	{"service", func(a, b lineRef) int {
+		if c := strings.Compare(a.service, b.service); c != 0 {
+			return c
+		}
+		return newestFirst(a, b)
+	}},
+}
+
+func expiryClass(r lineRef) int {
+	switch {
+	case r.group == 3:
+		return 2
+	case r.expires == 0:
+		return 1
+	}
+	return 0
+}
+
+func newestFirst(a, b lineRef) int {
+	if a.recent != b.recent {
+		return -cmpInt(a.recent, b.recent)
+	}
+	return strings.Compare(string(a.key), string(b.key))
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // lineOrder: group, then most recent first, then key.
@@ -76,23 +148,53 @@ func lineOrder(a, b lineRef) int {
 }
 
 func refOf(l backend.Line, now time.Time) lineRef {
-	return lineRef{key: l.Key, recent: nanos(recent(l)), group: int8(group(l, now)), waiting: l.State == backend.LineWaiting}
+	r := lineRef{key: l.Key, recent: nanos(recent(l)), account: l.Account, service: foldText(l.Service),
+		group: int8(group(l, now)), waiting: l.State == backend.LineWaiting}
+	if !l.ExpiresAt.IsZero() {
+		r.expires = nanos(l.ExpiresAt)
+		r.lapsed = l.State.Open() && !l.ExpiresAt.After(now)
+	}
+	return r
 }
+
+// CycleSort orders the lines by the next of lineSorts.
+func (p *Lines) CycleSort(now time.Time) {
+	p.sort = (p.sort + 1) % len(lineSorts)
+	p.list.SetOrder(lineSorts[p.sort].cmp)
+	if p.sort == 0 && p.data != nil {
+		p.SetData(p.data, now) // fresh codes lead again, grouped as of now
+	}
+}
+
+// SortName is the order the lines are in.
+func (p *Lines) SortName() string { return lineSorts[p.sort].name }
 
 // NewLines makes the lines pane.
 func NewLines(t themes.Theme) *Lines {
 	p := &Lines{hist: map[backend.Key][]backend.Message{}, keys: defaultKeys()}
 	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key }, lineOrder,
-		func(r lineRef) string { return lineText(p.data.Lines[r.key]) })}
+		func(r lineRef) searchable { return lineText(p.data.Lines[r.key], r.lapsed) })}
 	p.list.CountWhere(func(r lineRef) bool { return r.waiting })
 	return p
 }
 
-// lineText is what the filter searches in a line.
-func lineText(l backend.Line) string {
-	return l.Number + " " + l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " +
-		strings.Join(l.Candidates, " ")
+// lineText is what the filter searches in a line: its number first. A
+// lapsed line (open, its expiry passed) is closed and state:expired
+// finds it.
+func lineText(l backend.Line, lapsed bool) searchable {
+	state := StateWord(l.State, l.RawState)
+	if lapsed {
+		state += " expired"
+	}
+	return searchable{name: l.Number,
+		rest:   l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " + strings.Join(l.Candidates, " "),
+		fields: [numFields]string{state, l.Account, providerWords(l.Provider), l.Service},
+		closed: !l.State.Open() || lapsed}
 }
+
+// providerWords are what provider: finds: the config's name and the
+// label ("fivesim 5sim").
+func providerWords(k backend.ProviderKind) string { return string(k) + " " + k.Label() }
 
 func (p *Lines) Title() string { return "Lines & codes" }
 
@@ -106,8 +208,12 @@ func (p *Lines) Info() string {
 	if n > 0 {
 		s = itoa(i) + "/" + itoa(n)
 	}
+	s += p.markNote()
 	if n := p.list.Count(); n > 0 {
 		s += " · " + itoa(n) + " waiting"
+	}
+	if p.sort != 0 {
+		s += " · by " + p.SortName()
 	}
 	if p.pinned {
 		s += " · pinned"
@@ -255,6 +361,7 @@ func (p *Lines) SetData(d *Data, now time.Time) {
 	refs := make([]lineRef, 0, len(d.Lines))
 	for _, l := range d.Lines {
 		refs = append(refs, refOf(l, now))
+		p.widen(l)
 	}
 	p.list.Set(refs)
 	p.grouped = now
@@ -272,10 +379,43 @@ func (p *Lines) Update(d *Data, changed []backend.Line, removed []backend.Key, n
 	})
 	p.list.Update(put, gone)
 	for _, r := range put {
-		if r.group == 0 {
-			p.noteFresh(p.data.Lines[r.key], now)
+		l := p.data.Lines[r.key]
+		p.widen(l)
+		if r.group == 0 && p.sort == 0 {
+			p.noteFresh(l, now)
 		}
 	}
+}
+
+// widen makes the number, code, service and account columns as wide as
+// l's, so columns hold no blank that a cut account or state could use.
+func (p *Lines) widen(l backend.Line) {
+	code := l.Code
+	if len(l.Candidates) > 0 {
+		code = CodesMark(l)
+	}
+	for _, c := range []struct {
+		w   *int
+		now int
+	}{{&p.numW, textWidth(Number(l.Number))}, {&p.codeW, min(textWidth(code), codeMax)}, {&p.nameW, textWidth(lineName(l))}} {
+		if c.now > *c.w {
+			*c.w = c.now
+			p.cache.reset()
+		}
+	}
+	p.holdAccount(l.Account)
+}
+
+// lineName is what the service column says: the line's name, its
+// service or its kind.
+func lineName(l backend.Line) string {
+	switch {
+	case l.Name != "":
+		return l.Name
+	case l.Service != "":
+		return l.Service
+	}
+	return l.Kind
 }
 
 // regroupEvery bounds how often aging codes move: a code leaving the top
@@ -296,6 +436,9 @@ func (p *Lines) noteFresh(l backend.Line, now time.Time) {
 // list).
 func (p *Lines) planRegroup(now time.Time) {
 	p.regroup = time.Time{}
+	if p.sort != 0 {
+		return // only the default order groups fresh codes
+	}
 	for r := range p.list.All() {
 		if r.group != 0 {
 			break
@@ -306,7 +449,7 @@ func (p *Lines) planRegroup(now time.Time) {
 
 // Tick moves the codes that have aged out of the top group.
 func (p *Lines) Tick(now time.Time) {
-	if p.regroup.IsZero() || now.Before(p.regroup) || p.data == nil {
+	if p.regroup.IsZero() || now.Before(p.regroup) || p.data == nil || p.sort != 0 {
 		return
 	}
 	var put []lineRef
@@ -400,6 +543,7 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 	case l.State.Open():
 		icon, iconInk = "○", t.Ink.Muted
 	}
+	icon, iconInk = p.markIcon(l.Key, icon, iconInk)
 	code, codeInk, fresh := "", t.Ink.Code, false
 	switch {
 	case len(l.Candidates) > 0:
@@ -412,39 +556,52 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 	case l.State == backend.LineWaiting:
 		code, codeInk = "waiting", t.Ink.Faint
 	}
-	state, stateInk := p.stateText(l, c)
+	state, short, stateInk := p.stateText(l, c)
 	if stale {
 		stateInk = t.Ink.Stale
-		state = "stale · " + state
+		state, short = "stale · "+state, "stale · "+short
 	}
-	name := l.Service
-	if l.Name != "" {
-		name = l.Name
-	}
-	if name == "" {
-		name = l.Kind
-	}
-	numW, svcW, accW := 16, 12, 12
+	svcW, accW := 12, 12
 	if p.w < 90 {
 		svcW, accW = 10, 9
 	}
+	svcW, codeW := max(min(svcW, p.nameW), 1), max(p.codeW, codeMin)
+	if short == state {
+		short = ""
+	}
 	cells := []cell{
 		{text: icon, ink: iconInk, w: 1},
-		{text: code, ink: codeInk, w: 9, keepBg: fresh},
-		{text: Number(l.Number), ink: t.Ink.Text, w: numW},
-		{text: name, ink: t.Ink.Bold, w: svcW},
+		{text: code, ink: codeInk, w: codeW, keepBg: fresh},
+		{text: Number(l.Number), ink: t.Ink.Text, w: p.numW},
+		{text: lineName(l), ink: t.Ink.Bold, w: svcW},
 		{text: naming.CountryCode(l.Country), ink: t.Ink.Muted, w: 3},
-		{text: l.Account, ink: t.Ink.Muted, w: accW},
-		{text: state, ink: stateInk, right: true},
+		{text: l.Account, ink: t.Ink.Muted, w: p.accountWidth(accW, 1+codeW+p.numW+svcW+3+6, 28), grow: true},
+		{text: state, alt: short, ink: stateInk, right: true},
 	}
 	if p.w < 70 {
-		cells = []cell{cells[0], cells[1], cells[2], cells[3], cells[6]}
+		// The country gives way; the account stays while the row has room
+		// for it beside the whole state.
+		cells = []cell{cells[0], cells[1], cells[2], cells[3], cells[5], cells[6]}
+		room := p.w - (1 + codeW + p.numW + svcW + 5) - textWidth(state)
+		if room < 6 {
+			cells = slices.Delete(cells, 4, 5)
+		} else {
+			cells[4].w, cells[4].grow = min(p.accW, room), false
+		}
 	}
 	return renderRow(t, cells, p.w, sel)
 }
 
-// stateText is the right-hand column: state and time left.
-func (p *Lines) stateText(l backend.Line, c *rowClock) (string, themes.Ink) {
+// stateText is the right-hand column: state and time left, and the same
+// without the words "code" and "left" (and "waiting", which the code
+// column says) for a narrow column.
+func (p *Lines) stateText(l backend.Line, c *rowClock) (string, string, themes.Ink) {
+	s, ink := p.stateWords(l, c)
+	short := strings.ReplaceAll(strings.ReplaceAll(s, "code ", ""), " left", "")
+	return s, strings.TrimPrefix(short, "waiting · "), ink
+}
+
+func (p *Lines) stateWords(l backend.Line, c *rowClock) (string, themes.Ink) {
 	t := p.t
 	left := ""
 	switch {
@@ -468,10 +625,6 @@ func (p *Lines) stateText(l backend.Line, c *rowClock) (string, themes.Ink) {
 		return "waiting · " + left, ink
 	case l.State.Open() && HasCode(l):
 		s, ink := "code "+c.ago(l.CodeAt), t.Ink.OK
-		if p.w < 86 { // narrow: keep both figures, drop the words
-			s = strings.TrimPrefix(s, "code ")
-			left = strings.TrimSuffix(left, " left")
-		}
 		if len(l.Candidates) > 0 {
 			s, ink = Candidates(l)+" · "+s, t.Ink.Warn
 		}
