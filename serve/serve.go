@@ -272,10 +272,15 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	o := s.o.UI
 	o.Backend, o.Initial, o.Operator, o.Role = s.o.Door(op.Name), snap, op.Name, op.Role
 	ctx, cancel := context.WithCancel(sess.Context())
-	_, resizes, _ := sess.Pty()
+	pty, resizes, _ := sess.Pty()
 	d := &dashboard{out: s.outbox(sess, sess), resizes: resizes, cancel: cancel, relay: make(chan struct{})}
 	opts := append(bm.MakeOptions(sess), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.o.FPS),
 		tea.WithOutput(d.out))
+	if pty.Window.Width <= 0 || pty.Window.Height <= 0 {
+		// A client without a terminal of its own (ssh -tt in a script)
+		// says 0×0: a dashboard of no size would draw nothing at all.
+		opts = append(opts, tea.WithWindowSize(80, 24))
+	}
 	p := tea.NewProgram(ui.New(o), opts...)
 	s.mu.Lock()
 	s.dash[sess] = d
