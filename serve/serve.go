@@ -277,10 +277,9 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	opts := append(bm.MakeOptions(sess), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.o.FPS),
 		tea.WithOutput(d.out))
 	if pty.Window.Width <= 0 || pty.Window.Height <= 0 {
-		// A client without a terminal of its own (ssh -tt in a script)
-		// says 0×0: a dashboard of no size would draw nothing at all.
-		opts = append(opts, tea.WithWindowSize(80, 24))
+		opts = append(opts, tea.WithWindowSize(fallbackWidth, fallbackHeight))
 	}
+	opts = append(opts, tea.WithFilter(filter)) // in place of wish's, which it includes
 	p := tea.NewProgram(ui.New(o), opts...)
 	s.mu.Lock()
 	s.dash[sess] = d
@@ -306,6 +305,25 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		cancel()
 	}
 	return p
+}
+
+// A client without a terminal of its own (ssh -tt in a script) says its
+// window is 0×0, at the start and in every change: a dashboard of no size
+// would draw nothing at all, so it gets 80×24.
+const fallbackWidth, fallbackHeight = 80, 24
+
+// filter is wish's (a suspend key resumes at once: there is no shell to
+// go back to) plus the fallback size for a window of no size.
+func filter(_ tea.Model, msg tea.Msg) tea.Msg {
+	switch m := msg.(type) {
+	case tea.SuspendMsg:
+		return tea.ResumeMsg{}
+	case tea.WindowSizeMsg:
+		if m.Width <= 0 || m.Height <= 0 {
+			return tea.WindowSizeMsg{Width: fallbackWidth, Height: fallbackHeight}
+		}
+	}
+	return msg
 }
 
 // cleanup runs when a dashboard's program has returned: it ends the relay
