@@ -53,8 +53,9 @@ type Options struct {
 	// (0: 256 each); HandshakeTimeout bounds the time to log in (0: 10 s).
 	MaxConns, MaxSessions int
 	HandshakeTimeout      time.Duration
-	// FPS caps each dashboard's frame rate (0: 60, as a terminal's own
-	// dashboard: a changed frame waits at most a frame).
+	// FPS caps each dashboard's frame rate (0: 60, so a code waits at
+	// most 17 ms for its frame; frames are drawn only when something
+	// changed, so idle sessions cost nothing more for it).
 	FPS int
 }
 
