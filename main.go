@@ -9,6 +9,8 @@
 //	switchboard sim                  serve the simulator and print a config for it
 //	switchboard bench                measure time to code against the simulator
 //	switchboard hooks                print the webhook URL to register for each account
+//	switchboard serve                the dashboard over SSH and the scripts' socket, 24/7
+//	switchboard snapshot|watch|code|act|buy   the script verbs (switchboard --help)
 //	switchboard version
 package main
 
@@ -18,6 +20,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -32,6 +36,8 @@ import (
 	"switchboard/backend/sim"
 	"switchboard/cache"
 	"switchboard/config"
+	"switchboard/ctl"
+	"switchboard/hub"
 	"switchboard/keymap"
 	"switchboard/stack"
 	"switchboard/ui"
@@ -52,9 +58,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runBench(args[1:], stdout, stderr)
 		case "hooks":
 			return runHooks(args[1:], stdout, stderr)
+		case "serve":
+			return runServe(args[1:], stdout, stderr)
 		case "version", "--version":
 			fmt.Fprintln(stdout, "switchboard", backend.Version)
 			return 0
+		}
+		if ctl.IsVerb(args[0]) {
+			return runVerb(args, stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
@@ -66,10 +77,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	mouse := fs.Bool("mouse", false, "start with mouse reporting on (M toggles)")
 	print := fs.String("print", "", "print one frame from the cache at WxH (e.g. 160x48) and exit; no network")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: switchboard [flags]\n       switchboard sim [flags]   serve the simulator, print a config\n       switchboard bench [flags] time-to-code benchmark\n       switchboard hooks [flags] webhook URLs to register\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: switchboard [flags]\n       switchboard sim [flags]   serve the simulator, print a config\n       switchboard bench [flags] time-to-code benchmark\n       switchboard hooks [flags] webhook URLs to register\n       switchboard serve [flags] the dashboard over SSH, 24/7\n\nflags:\n")
 		fs.PrintDefaults()
+		fmt.Fprintln(stderr)
+		ctl.Usage(stderr)
 	}
-	if code, ok := parseFlags(fs, args, stderr, " (sub-commands: sim, bench, hooks, version)"); !ok {
+	if code, ok := parseFlags(fs, args, stderr, " (sub-commands: sim, bench, hooks, serve, version, and the verbs snapshot, watch, code, act, buy)"); !ok {
 		return code
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
@@ -86,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	}
 
-	app, err := setup(ctx, *cfgPath, *stateDir, *demo, *print != "", stderr)
+	app, err := setup(ctx, *cfgPath, *stateDir, *demo, *print != "", stderr, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
@@ -98,10 +111,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if os.Getenv("NO_COLOR") != "" && *theme == "" {
 		app.theme = "plain"
 	}
-	initial := app.engine.Initial()
-	initial.Notices = append(initial.Notices, app.notices...)
+	if *print == "" {
+		app.socket = listenSocket(app) // scripts reach this dashboard
+	}
+	// The hub is the engine's only reader; the dashboard is one of its
+	// subscribers, as every SSH session and script is.
+	fanout := hub.New(app.engine, hub.Options{Notices: app.notices})
+	sub, initial := fanout.Subscribe(engine.LocalOperator)
 	model := ui.New(ui.Options{
-		Backend: app.engine, Initial: initial, Accounts: app.engine.Accounts(),
+		Backend: app.engine.As(engine.LocalOperator), Initial: initial, Accounts: app.engine.Accounts(),
 		Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
 		Clipboard: systemClipboard, Alert: ui.TerminalAlert(app.notify, os.Getenv),
 		Still: *print != "", StateDir: app.exportDir,
@@ -113,18 +131,32 @@ func run(args []string, stdout, stderr io.Writer) int {
 	p := tea.NewProgram(model, tea.WithContext(ctx), tea.WithFPS(fps))
 	// Quitting is cancel → wait for the engine (and its workers) → close
 	// the store: app.stack.Stop, deferred here before app.close runs it
-	// again (a no-op) and removes the rest.
+	// again (a no-op) and removes the rest. SIGTERM first drains: no new
+	// action, the calls in the air answered.
 	app.stack.Start()
+	go fanout.Run(context.Background()) // ends with the engine's events
 	relayDone := make(chan struct{})
 	go func() {
 		defer close(relayDone)
-		for ev := range app.engine.Events() {
+		for {
+			ev, ok := sub.Next(context.Background())
+			if !ok {
+				return
+			}
 			p.Send(ui.EventMsg{Event: ev})
 		}
 	}()
+	stopSocket := openSocket(app, ctl.Local{Hub: fanout, Engine: app.engine})
 	defer func() {
+		if ctx.Err() != nil {
+			drainCtx, cancelDrain := context.WithTimeout(context.Background(), drainFor)
+			_ = app.engine.Drain(drainCtx)
+			cancelDrain()
+		}
 		_ = app.stack.Stop()
+		<-fanout.Done()
 		<-relayDone
+		stopSocket()
 	}()
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "switchboard:", err)
@@ -176,6 +208,11 @@ type app struct {
 	tmpDir     string
 	notices    []backend.Notice // said at start (an exposed webhook receiver)
 	closers    []func()
+
+	stateDir string
+	serve    config.Serve // who may log in over SSH (`switchboard serve`)
+	log      *slog.Logger
+	socket   net.Listener // the scripts' socket, once open
 }
 
 func (a *app) close() {
@@ -191,12 +228,16 @@ const demoRate = 180
 // setup loads the config (or starts the demo), opens the cache and builds
 // the engine. Nothing here touches the network except the demo's own
 // loopback simulator. Printing reads a copy of the cache (of the running
-// demo's, in the demo) and leaves the originals alone.
-func setup(ctx context.Context, cfgPath, stateDir string, forceDemo, printing bool, stderr io.Writer) (*app, error) {
+// demo's, in the demo) and leaves the originals alone. log is where
+// warnings go; nil: switchboard.log in the state directory (the terminal
+// belongs to the dashboard).
+func setup(ctx context.Context, cfgPath, stateDir string, forceDemo, printing bool, stderr io.Writer, log *slog.Logger) (*app, error) {
 	a := &app{keys: keymap.Default(), thresholds: views.Thresholds(config.DefaultThresholds), theme: "dark", notify: "off"}
 	var accounts []config.Account
 	retention := 90 * 24 * time.Hour
 	var hooks config.Webhooks
+	var caps backend.SpendCaps
+	var roles map[string]backend.Role
 	explicit := cfgPath != ""
 	if cfgPath == "" {
 		cfgPath = config.DefaultPath()
@@ -221,6 +262,10 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo, printing bo
 		retention = cfg.Retention
 		hooks = cfg.Webhooks
 		a.notify = cfg.Notify
+		a.serve, caps, roles = cfg.Serve, cfg.SpendCaps, map[string]backend.Role{}
+		for _, op := range cfg.Serve.Operators {
+			roles[op.Name] = op.Role
+		}
 	}
 	var o stack.Options
 	if a.demo {
@@ -279,15 +324,21 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo, printing bo
 		a.closers = append(a.closers, func() { os.RemoveAll(dir) })
 	}
 	o.Store = cache.Options{Retention: retention}
-	o.Engine = engine.Options{Retention: retention, Demo: a.demo}
-	o.LogFile = "switchboard.log"
+	o.Engine = engine.Options{Retention: retention, Demo: a.demo, Log: log, Operators: roles, Caps: caps}
+	if log == nil {
+		o.LogFile = "switchboard.log"
+	}
 	st, err := stack.Open(stateDir, o)
 	if err != nil {
 		return nil, err
 	}
-	a.stack, a.engine = st, st.Engine
+	a.stack, a.engine, a.stateDir = st, st.Engine, stateDir
 	a.closers = append(a.closers, func() { _ = st.Stop() })
-	logger := st.Log
+	logger := log
+	if logger == nil {
+		logger = st.Log
+	}
+	a.log = logger
 	if hooks.Listen != "" && !printing { // the running dashboard serves them
 		srv, err := serveHooks(hooks, stateDir, accounts, a.engine, logger)
 		if err != nil {

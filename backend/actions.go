@@ -141,6 +141,11 @@ type Action struct {
 	Cost      Money       // estimate shown in the confirmation
 	Label     string      // what the confirmation named, for the journal
 	CreatedAt time.Time
+	// Operator is who asked: the name the door that took the action
+	// knows them by (an SSH key's operator, "local" for the terminal and
+	// the unix socket). The journal keeps it; roles and spend caps are
+	// checked against it.
+	Operator string
 }
 
 // OfferKind names a provider answer that needs the operator's decision.

@@ -62,6 +62,10 @@ type Notice struct {
 	Refusal *Refusal
 	Data    string // what a read-type action returned (a proxy export); never shown, only copied or saved
 	At      time.Time
+	// Operator is who the notice answers (the operator whose action it
+	// is about); "" = everyone. Other screens learn of that action from
+	// Event.Actions instead.
+	Operator string
 }
 
 // maxPendingMessages bounds what a stalled reader can make a Coalescer

@@ -31,7 +31,9 @@ import (
 // mark and the receiving window; to a message, its candidates and the
 // unsaved mark; to a target, the claimed order ids; to a journal entry,
 // its claimed order ids.
-const recordLayout = 2
+//
+// Layout 3 appends to a journal entry the operator who asked for it.
+const recordLayout = 3
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -638,6 +640,8 @@ func encodeJournal(j backend.JournalEntry) []byte {
 	e.time(j.UpdatedAt)
 	// layout 2
 	e.strs(j.Claimed)
+	// layout 3
+	e.str(j.Action.Operator)
 	return e.seal()
 }
 
@@ -655,6 +659,9 @@ func decodeJournal(v []byte) (backend.JournalEntry, error) {
 	j.UpdatedAt = d.time()
 	if d.layout >= 2 {
 		j.Claimed = d.strs()
+	}
+	if d.layout >= 3 {
+		j.Action.Operator = d.str()
 	}
 	return j, d.done()
 }

@@ -241,20 +241,7 @@ func (s *Store) Load() (backend.Snapshot, error) {
 	snap.Notes = slices.Clone(s.notes)
 
 	err = protect(stateFile, func() error {
-		return s.state.View(func(tx *bolt.Tx) error {
-			var err error
-			if snap.Accounts, err = loadBucket(tx, bucketAccounts, decodeAccount); err != nil {
-				return err
-			}
-			if snap.Lines, err = loadBucket(tx, bucketLines, decodeLine); err != nil {
-				return err
-			}
-			if snap.Leases, err = loadBucket(tx, bucketLeases, decodeLease); err != nil {
-				return err
-			}
-			snap.Jobs, err = loadBucket(tx, bucketJobs, decodeJob)
-			return err
-		})
+		return s.state.View(func(tx *bolt.Tx) error { return loadItems(tx, &snap) })
 	})
 	if err != nil {
 		return backend.Snapshot{Notes: snap.Notes}, fmt.Errorf("cache: reading state.db: %w", err)
@@ -266,6 +253,22 @@ func (s *Store) Load() (backend.Snapshot, error) {
 		return backend.Snapshot{Notes: snap.Notes}, err
 	}
 	return snap, nil
+}
+
+// loadItems reads every account, line, lease and job of state.db.
+func loadItems(tx *bolt.Tx, snap *backend.Snapshot) error {
+	var err error
+	if snap.Accounts, err = loadBucket(tx, bucketAccounts, decodeAccount); err != nil {
+		return err
+	}
+	if snap.Lines, err = loadBucket(tx, bucketLines, decodeLine); err != nil {
+		return err
+	}
+	if snap.Leases, err = loadBucket(tx, bucketLeases, decodeLease); err != nil {
+		return err
+	}
+	snap.Jobs, err = loadBucket(tx, bucketJobs, decodeJob)
+	return err
 }
 
 // watchedOrders lists the ledger's watched orders in key order.

@@ -39,6 +39,9 @@ type Config struct {
 	// the terminal's bell), "desktop" (the bell and a desktop
 	// notification where the terminal supports one) or "off".
 	Notify string
+
+	Serve     Serve             // who may use the dashboard over SSH (serve.go)
+	SpendCaps backend.SpendCaps // the most spent per day (serve.go)
 }
 
 // NotifyModes are the values notify may take; the first is the default.
@@ -165,6 +168,8 @@ type rawConfig struct {
 	Notify        string            `yaml:"notify"`
 	WebhookListen string            `yaml:"webhook_listen"`
 	WebhookPublic string            `yaml:"webhook_public_url"`
+	Serve         yaml.Node         `yaml:"serve"`
+	SpendCap      yaml.Node         `yaml:"spend_cap"`
 }
 
 type rawAccount struct {
@@ -287,6 +292,12 @@ func Parse(path string, data []byte, perm os.FileMode, o Options) (*Config, erro
 	if len(cfg.Accounts) == 0 {
 		return nil, &Error{File: path, Line: 1, Msg: "no accounts configured",
 			Fix: "add an accounts: list (see config.example.yaml), or run without --config for the demo"}
+	}
+	if cfg.Serve, err = parseServe(path, &raw.Serve); err != nil {
+		return nil, err
+	}
+	if cfg.SpendCaps, err = parseSpendCaps(path, &raw.SpendCap, cfg.Accounts, cfg.Serve.Operators); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }

@@ -127,6 +127,9 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case matches(msg, k.Ban):
 		return m.act(backend.ActBan), true
 	case matches(msg, k.Restore):
+		if !m.mayAct(backend.ActRestore) {
+			return nil, true
+		}
 		return m.openRestore(), true
 	case matches(msg, k.Export):
 		return m.openExport(), true
@@ -139,8 +142,14 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		}
 		return m.act(backend.ActAutoRenewOn), true
 	case matches(msg, k.Buy):
+		if !m.mayAct(backend.ActBuy) {
+			return nil, true
+		}
 		return m.openBuy(), true
 	case matches(msg, k.BuyAgain):
+		if !m.mayAct(backend.ActBuy) {
+			return nil, true
+		}
 		return m.buyAgain(), true
 	case matches(msg, k.Command):
 		return m.openCommand(), true
@@ -166,6 +175,9 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 // act starts an action on the selected item: it explains why not, asks
 // for confirmation where money moves, or sends it.
 func (m *Model) act(kind backend.ActionKind) tea.Cmd {
+	if !m.mayAct(kind) {
+		return nil
+	}
 	if keys := m.marked(); len(keys) > 0 && bulkKind(kind) {
 		return m.bulk(kind, keys)
 	}

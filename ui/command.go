@@ -224,6 +224,9 @@ func (m *Model) run(line string) tea.Cmd {
 	rest := strings.Join(args, " ")
 	switch verb {
 	case "buy", "b":
+		if !m.mayAct(backend.ActBuy) {
+			return nil
+		}
 		who, search := "", ""
 		if len(args) > 0 {
 			who = args[0]
@@ -241,6 +244,9 @@ func (m *Model) run(line string) tea.Cmd {
 		}
 		return m.actOnNamed(rest, kind)
 	case "add":
+		if !m.may(":add", m.o.Role != backend.RoleViewer) { // watching an order changes what everyone sees
+			return nil
+		}
 		if len(args) < 2 {
 			m.setStatus("usage: :add <account|provider> <order id> [more ids]")
 			return nil

@@ -64,6 +64,10 @@ func (j *journalView) view(m *Model) string {
 		out = append(out, t.Faint.Render("nothing sent yet"))
 	}
 	rows := max(m.h-10, 3)
+	several := false // operators: say who did each action
+	for _, e := range j.entries {
+		several = several || e.Action.Operator != j.entries[0].Action.Operator
+	}
 	for i := j.offset; i < len(j.entries) && i < j.offset+rows; i++ {
 		e := j.entries[i]
 		st := t.OK
@@ -78,7 +82,11 @@ func (j *journalView) view(m *Model) string {
 			what += " " + e.Action.Label
 		}
 		when := e.UpdatedAt.Local().Format("Jan 02 15:04:05")
-		line := t.Faint.Render(views.Fit(when, 16)) + " " + t.Muted.Render(views.Fit(e.Action.Account, 12)) + " " +
+		line := t.Faint.Render(views.Fit(when, 16)) + " "
+		if several {
+			line += t.Text.Render(views.Fit(e.Action.Operator, 10)) + " "
+		}
+		line += t.Muted.Render(views.Fit(e.Action.Account, 12)) + " " +
 			t.Text.Render(views.Fit(what, 34)) + " " + st.Render(views.Fit(journalState[e.State], 16)) + " " +
 			t.Muted.Render(e.Note)
 		out = append(out, views.Fit(line, inner))

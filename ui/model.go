@@ -53,6 +53,15 @@ type Options struct {
 	Still bool
 	// StateDir is where exports are saved unless told otherwise.
 	StateDir string
+	// Operator and Role are who uses this screen (an SSH session's
+	// operator); "" = the one person at this terminal, who may do
+	// everything. See operators.go.
+	Operator string
+	Role     backend.Role
+	// Started is when this run's engine started (an account with no good
+	// poll since is shown stale); default: now. A session that joins a
+	// running engine passes the engine's.
+	Started time.Time
 }
 
 // EventMsg carries an engine event into the program.
@@ -146,6 +155,9 @@ func New(o Options) *Model {
 	m.data = views.NewData(append([]string(nil), o.Accounts...))
 	m.data.Demo, m.data.Still = o.Demo, o.Still
 	m.data.Started = m.now
+	if !o.Started.IsZero() {
+		m.data.Started = o.Started
+	}
 	m.bal = views.NewBalances(m.theme)
 	m.lines = views.NewLines(m.theme)
 	m.exp = views.NewExpiries(m.theme, o.Thresholds)
@@ -213,6 +225,7 @@ func (m *Model) apply(ev backend.Event) {
 		m.queues.Update(m.data, ev.Lines, ev.Jobs, ev.Removed)
 	}
 	m.trackActions(ev.Actions)
+	m.othersActed(ev.Actions)
 	m.announce(ev, news)
 }
 

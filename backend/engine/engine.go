@@ -45,6 +45,11 @@ type Options struct {
 	// Clock is the engine's time (tests pass a fake one); default the
 	// real clock.
 	Clock clockwork.Clock
+	// Operators gives each operator's role (see operators.go); nil when
+	// one person uses the engine from its terminal.
+	Operators map[string]backend.Role
+	// Caps limit spending per day, per account and per operator.
+	Caps backend.SpendCaps
 }
 
 // Engine polls every account, keeps the state, carries out actions and
@@ -69,12 +74,17 @@ type Engine struct {
 	started time.Time
 	clock   clockwork.Clock
 	version uint64
-	flight  map[string]bool // single-flight: account/kind/target
 	sent    map[string]bool // action ids already carried out this run
 	claims  claims          // provider orders matched to journal entries
 	buying  map[string]int  // per account: buys sent and not yet answered
 	held    heldMessages    // what the ledger could not write yet
 	lost    []backend.Key   // watched orders state.db no longer had: looked up at start
+
+	flight   map[string]string // single-flight: account/kind/target → the operator holding it
+	spend    spending          // today's spending against the caps
+	inCall   int               // actions whose call is in the air
+	draining bool              // Drain was called: no new actions
+	drained  chan struct{}     // closed when draining and nothing is in the air
 }
 
 // New builds the engine and loads the cached state (no network).
@@ -101,7 +111,8 @@ func New(specs []AccountSpec, opts Options) (*Engine, error) {
 		inbox:  newInbox(),
 		cat:    map[string]catEntry{},
 		clock:  opts.Clock,
-		flight: map[string]bool{},
+		flight: map[string]string{},
+		spend:  newSpending(opts.Caps),
 		sent:   map[string]bool{},
 		claims: claims{},
 		buying: map[string]int{},
@@ -206,6 +217,7 @@ func (e *Engine) Run(ctx context.Context) {
 		e.notify(backend.Failure, "", "cannot read the action journal: "+err.Error())
 	}
 	e.claims.load(journal)
+	e.spend.load(journal)
 	pending, err := e.store.Pending()
 	if err != nil {
 		e.notify(backend.Failure, "", "cannot read the action journal: "+err.Error())

@@ -32,14 +32,21 @@ func errorsIsCanceled(err error) bool {
 // "outcome unknown" and is settled by re-reading.
 const actionTimeout = 45 * time.Second
 
-// start validates an action on the engine goroutine and runs it.
+// start validates an action on the engine goroutine and runs it. Every
+// action that is not sent is answered with a notice carrying it (so a
+// script learns why); one that is sent is journaled.
 func (e *Engine) start(ctx context.Context, act backend.Action) {
+	act.Operator = operatorOf(act)
+	if why := e.mayAct(act); why != "" {
+		e.answer(act, backend.Warning, why)
+		return
+	}
 	a := e.accts[act.Account]
 	if a == nil {
 		a = e.accountOf(act.Target)
 	}
 	if a == nil {
-		e.notify(backend.Failure, act.Target, "unknown account "+act.Account)
+		e.answer(act, backend.Failure, "unknown account "+act.Account)
 		return
 	}
 	act.Account = a.info.Name
@@ -58,19 +65,30 @@ func (e *Engine) start(ctx context.Context, act backend.Action) {
 		t.Balance = &b
 	}
 	fk := actionFlight(a.info.Name, act)
-	if e.flight[fk] {
-		e.notify(backend.Info, act.Target, act.Kind.Verb()+" already in progress")
+	if holder, held := e.flight[fk]; held {
+		level, text := busy(act, holder)
+		e.answer(act, level, text)
 		return
 	}
 	// An action id is one operator decision: the same action handed over
 	// again after it finished (a UI that re-sends) must not spend twice
 	// where the provider has no idempotency key of its own.
 	if e.sent[act.ID] {
-		e.notify(backend.Info, act.Target, describeAction(act, t)+" was already sent: not sent again")
+		e.answer(act, backend.Info, describeAction(act, t)+" was already sent: not sent again")
 		return
 	}
+	cost := costOf(act, t, a.info.Balance.Currency)
+	if why := e.spend.check(act, cost, e.now()); why != "" {
+		e.answer(act, backend.Warning, why)
+		return
+	}
+	if act.Kind.Counts() && cost.Known {
+		act.Cost = cost // the journal keeps what was counted, for the caps after a restart
+		e.spend.add(act, cost.Amount, e.now())
+	}
 	e.sent[act.ID] = true
-	e.flight[fk] = true
+	e.flight[fk] = act.Operator
+	e.inCall++
 	if makesOrder(act.Kind) {
 		e.buying[a.info.Name]++
 	}
@@ -82,6 +100,8 @@ func (e *Engine) answered(a *acct, act backend.Action) {
 	if makesOrder(act.Kind) {
 		e.buying[a.info.Name]--
 	}
+	e.inCall--
+	e.checkDrained()
 }
 
 // record writes a journal entry and tells the UI (worker goroutines). An
@@ -169,7 +189,7 @@ func (e *Engine) targetFor(a *acct, act backend.Action) (backend.Target, *backen
 // refuse tells the operator why an action was not sent.
 func (e *Engine) refuse(act backend.Action, r backend.Refusal) {
 	e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Warning, Key: act.Target, Action: &act,
-		Refusal: &r, Text: r.Text(nil), At: e.now()}}})
+		Refusal: &r, Text: r.Text(nil), At: e.now(), Operator: addressee(act)}}})
 }
 
 // execute journals, calls and records one action (worker goroutine).
@@ -179,7 +199,8 @@ func (e *Engine) execute(ctx context.Context, a *acct, act backend.Action, t bac
 			e.post(func() {
 				delete(e.flight, fk)
 				e.answered(a, act)
-				e.notify(backend.Failure, act.Target, describeAction(act, t)+": not sent — could not read "+
+				e.spend.undo(act)
+				e.answer(act, backend.Failure, describeAction(act, t)+": not sent — could not read "+
 					a.p.Kind().Label()+"'s current orders first ("+err.Error()+"); nothing was bought, try again")
 			})
 			return
@@ -190,7 +211,8 @@ func (e *Engine) execute(ctx context.Context, a *acct, act backend.Action, t bac
 		e.post(func() {
 			delete(e.flight, fk)
 			e.answered(a, act)
-			e.notify(backend.Failure, act.Target, "not sent: cannot write the action journal: "+err.Error())
+			e.spend.undo(act)
+			e.answer(act, backend.Failure, "not sent: cannot write the action journal: "+err.Error())
 		})
 		return
 	}
@@ -239,9 +261,13 @@ func (e *Engine) actionDone(a *acct, entry backend.JournalEntry, out backend.Out
 	act := entry.Action
 	what := describeAction(act, entry.Target)
 	switch entry.State {
+	case backend.JournalOffer, backend.JournalNotDone, backend.JournalFailed:
+		e.spend.undo(act) // nothing was taken
+	}
+	switch entry.State {
 	case backend.JournalOffer:
 		e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Warning, Key: act.Target, Action: &act, Offer: out.Offer,
-			Text: a.p.Kind().Label() + ": " + entry.Note, At: e.now()}}})
+			Text: a.p.Kind().Label() + ": " + entry.Note, At: e.now(), Operator: addressee(act)}}})
 		return
 	case backend.JournalDone, backend.JournalHappened:
 		e.applyOutcome(a, out, fresh)
@@ -256,14 +282,15 @@ func (e *Engine) actionDone(a *acct, entry backend.JournalEntry, out backend.Out
 		if act.Kind == backend.ActBuy && len(out.Lines) > 0 {
 			key = out.Lines[0].Key // the UI selects what was just bought
 		}
-		e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Success, Key: key, Action: &act, Text: text, Data: out.Export, At: e.now()}}})
+		e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Success, Key: key, Action: &act, Text: text, Data: out.Export,
+			At: e.now(), Operator: addressee(act)}}})
 	case backend.JournalUnknown:
-		e.notify(backend.Warning, act.Target, what+": no clear answer — checking with "+a.p.Kind().Label()+" before anything is sent again")
+		e.tell(act, backend.Warning, what+": no clear answer — checking with "+a.p.Kind().Label()+" before anything is sent again")
 	case backend.JournalNotDone:
 		// The action rides along: a purchase that did not happen can be
 		// repeated from the notice (the UI's buy-again).
 		e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Warning, Key: act.Target, Action: &act,
-			Text: what + " did not go through (checked with the provider); nothing was charged for it", At: e.now()}}})
+			Text: what + " did not go through (checked with the provider); nothing was charged for it", At: e.now(), Operator: addressee(act)}}})
 	case backend.JournalFailed:
 		msg := err.Error()
 		if pe, ok := backend.AsError(err); ok && pe.State != "" && e.takeState(a, act, pe.State) {
@@ -279,7 +306,7 @@ func (e *Engine) actionDone(a *acct, entry backend.JournalEntry, out backend.Out
 				e.out.push(backend.Event{Lines: []backend.Line{a.lineView(l)}})
 			}
 		}
-		e.notify(backend.Failure, act.Target, msg)
+		e.tell(act, backend.Failure, msg)
 	}
 	// Re-read what the action touched soon.
 	now := e.now()
@@ -360,7 +387,7 @@ func (e *Engine) settleLoop(ctx context.Context, a *acct, entry backend.JournalE
 		}
 		if out.Note != "" && out.Note != note {
 			note = out.Note
-			e.post(func() { e.notify(backend.Warning, entry.Action.Target, what+": "+note) })
+			e.post(func() { e.tell(entry.Action, backend.Warning, what+": "+note) })
 		}
 		if e.now().After(deadline) {
 			text := what + ": still cannot tell whether it happened; it will be checked again at next start — check the provider's site before retrying"
@@ -369,7 +396,7 @@ func (e *Engine) settleLoop(ctx context.Context, a *acct, entry backend.JournalE
 			}
 			e.post(func() {
 				delete(e.flight, fk)
-				e.notify(backend.Warning, entry.Action.Target, text)
+				e.tell(entry.Action, backend.Warning, text)
 			})
 			return
 		}
@@ -409,9 +436,9 @@ func (e *Engine) resume(ctx context.Context, entry backend.JournalEntry) {
 		return
 	}
 	fk := actionFlight(a.info.Name, entry.Action)
-	e.flight[fk] = true
+	e.flight[fk] = operatorOf(entry.Action)
 	e.out.push(backend.Event{Actions: []backend.JournalEntry{entry}})
-	e.notify(backend.Info, entry.Action.Target, "checking an unfinished action from the last session: "+describeAction(entry.Action, entry.Target))
+	e.tell(entry.Action, backend.Info, "checking an unfinished action from the last session: "+describeAction(entry.Action, entry.Target))
 	e.spawn(func() { e.settleLoop(ctx, a, entry, fk) })
 }
 
@@ -450,7 +477,7 @@ func (e *Engine) onCopied(ctx context.Context, k backend.Key) {
 	l.lastActivity = e.now()
 	if a.spec.AutoFinishOnCopy && !a.spec.ReadOnly && l.Allowed.Has(backend.ActFinish) {
 		e.start(ctx, backend.Action{ID: backend.NewActionID(backend.ActFinish), Kind: backend.ActFinish, Account: a.info.Name,
-			Target: k, Label: "auto-finish after copy", CreatedAt: e.now()})
+			Target: k, Label: "auto-finish after copy", CreatedAt: e.now(), Operator: AutoOperator})
 	}
 }
 

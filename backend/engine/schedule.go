@@ -518,12 +518,12 @@ func (e *Engine) autoCancel(ctx context.Context, a *acct, now time.Time) {
 		if !l.Allowed.Has(backend.ActCancel) {
 			kind = backend.ActReject
 		}
-		if !l.Allowed.Has(kind) || e.flight[flightKey(a.info.Name, kind, l.Key)] {
+		if _, held := e.flight[flightKey(a.info.Name, kind, l.Key)]; !l.Allowed.Has(kind) || held {
 			continue
 		}
 		l.autoTried = true
 		e.start(ctx, backend.Action{ID: backend.NewActionID(kind), Kind: kind, Account: a.info.Name,
-			Target: l.Key, Label: "auto-cancel: no code after " + after.String(), CreatedAt: now})
+			Target: l.Key, Label: "auto-cancel: no code after " + after.String(), CreatedAt: now, Operator: AutoOperator})
 	}
 }
 

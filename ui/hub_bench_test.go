@@ -1,0 +1,49 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"switchboard/backend"
+	"switchboard/hub"
+	"switchboard/ui"
+)
+
+type benchSource struct {
+	init backend.Event
+	ch   chan backend.Event
+}
+
+func (s benchSource) Initial() backend.Event       { return s.init }
+func (s benchSource) Events() <-chan backend.Event { return s.ch }
+
+// BenchmarkEventThroughHubAndView is BenchmarkEventAndView with the
+// event taking the path it takes in the program: the engine hands it to
+// the hub, the terminal's subscription takes it, then the model applies
+// it and draws the frame. The difference between the two is what the
+// fan-out adds to a single terminal.
+func BenchmarkEventThroughHubAndView(b *testing.B) {
+	m, now := bigModel(b, 200, 60)
+	ev, _ := bigState(now, lines10k)
+	src := benchSource{init: ev, ch: make(chan backend.Event)}
+	h := hub.New(src, hub.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); h.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	sub, _ := h.Subscribe("local")
+	l := ev.Lines[5000]
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		l.Version = uint64(100000 + i)
+		l.Code, l.CodeAt, l.State = fmt.Sprintf("%06d", i%999999), now, backend.LineReceived
+		src.ch <- backend.Event{Lines: []backend.Line{l}}
+		got, ok := sub.Next(ctx)
+		if !ok {
+			b.Fatal("the subscription ended")
+		}
+		m.Update(ui.EventMsg{Event: got})
+		_ = m.View()
+	}
+}
