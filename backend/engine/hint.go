@@ -209,6 +209,7 @@ func (e *Engine) hintReads(ctx context.Context, a *acct, now time.Time) {
 		lines := make([]backend.Line, len(g))
 		for i, l := range g {
 			l.checking = true
+			a.queue(l)
 			h.reading[l.ID] = true
 			lines[i] = l.Line
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"switchboard/backend"
 
+	"container/heap"
 	"context"
 	"math"
 	"math/rand/v2"
@@ -49,12 +50,19 @@ type coldState struct {
 type lineState struct {
 	backend.Line
 	pass         float64 // stride scheduling position
+	slot         int     // place in acct.due, -1 when not there (due.go)
 	lastActivity time.Time
 	checking     bool
 	autoTried    bool      // the auto-cancel policy already acted on it
 	codeSeen     time.Time // when Switchboard saw Code: what orders codes (see codes.go)
 	codeFrom     string    // id of the message that gave Code (to clear CodeUnsaved once it is saved)
+	// mergeNo and mergeAt: the last merge that touched the line and its
+	// place in that merge's list (see mergeLines).
+	mergeNo uint64
+	mergeAt int
 }
+
+func newLineState(l backend.Line) *lineState { return &lineState{Line: l, slot: -1} }
 
 // acct is one account's state, owned by the engine goroutine.
 type acct struct {
@@ -69,18 +77,15 @@ type acct struct {
 
 	inflight int
 	nextSlot time.Time
-	// hotKnown: the last look found lines to read (nextSlot is theirs);
-	// hotIdleUntil: it found none, so do not look again before then
-	// unless linesChanged.
-	hotKnown     bool
-	hotIdleUntil time.Time
-	linesChanged bool
-	hotCost      float64 // requests per hot check (moving average)
-	cold         [taskCount]coldState
-	failures     int                 // calls failed in a row
-	failing      [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
-	backoff      time.Time
-	goodRun      bool // a poll succeeded this run
+	due      dueLines // lines hot reads may pick (due.go)
+	floor    float64  // the pass of the line hot reads picked last
+	merges   uint64   // merges so far (mergeLines)
+	hotCost  float64  // requests per hot check (moving average)
+	cold     [taskCount]coldState
+	failures int                 // calls failed in a row
+	failing  [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
+	backoff  time.Time
+	goodRun  bool // a poll succeeded this run
 	// announcedGood is the LastGood the UI last heard of, at announcedAt.
 	announcedGood time.Time
 	announcedAt   time.Time
@@ -161,7 +166,7 @@ func (a *acct) weight(l *lineState, now time.Time) float64 {
 // less after one (follow-ups are common at first, then rare), 0 when it
 // cannot receive. lastActivity is its newest SMS.
 func LineWeight(l backend.Line, lastActivity, now time.Time) float64 {
-	if !l.State.Open() || l.State == backend.LinePending {
+	if !readable(l.State) {
 		return 0
 	}
 	if l.State == backend.LineWaiting {
@@ -177,19 +182,6 @@ func LineWeight(l backend.Line, lastActivity, now time.Time) float64 {
 		return 0.05
 	}
 	return 0.01
-}
-
-func (a *acct) minPass() float64 {
-	m := math.Inf(1)
-	for _, l := range a.lines {
-		if l.pass < m && l.State.Open() {
-			m = l.pass
-		}
-	}
-	if math.IsInf(m, 1) {
-		return 0
-	}
-	return m
 }
 
 func (a *acct) lineByKey(k backend.Key) *lineState {
@@ -261,67 +253,48 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 
 // hot launches a hot read when a slot is due; it returns the next slot.
 func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bool) {
-	// The scheduler runs after every event and timer: leave before
-	// looking at every line when nothing can be launched anyway.
-	if !a.linesChanged && now.Before(a.hotIdleUntil) {
-		return time.Time{}, false // no line wanted reading a moment ago
+	next := a.nextDue()
+	if next == nil {
+		return time.Time{}, false // nothing to read until a line is queued
 	}
-	if a.hotKnown && now.Before(a.nextSlot) {
+	if now.Before(a.nextSlot) {
 		return a.nextSlot, true
 	}
 	if a.inflight >= maxInflight {
 		return now.Add(50 * time.Millisecond), true
 	}
-	a.linesChanged = false
-	var best *lineState
 	var batch []*lineState
-	wmax := 0.0
-	for _, l := range a.lines {
-		w := a.weight(l, now)
-		if w == 0 || l.checking {
-			continue
-		}
-		wmax = math.Max(wmax, w)
-		if a.traits.BatchCheck {
-			batch = append(batch, l)
-		} else if best == nil || l.pass < best.pass || (l.pass == best.pass && l.ID < best.ID) {
-			// Ties go to the lower id, so lines of equal weight are read
-			// in the same order every round and each one exactly a
-			// round apart. (Map order would shuffle every round: a line
-			// read first, then last, waits two rounds, and a code's
-			// average wait grows by a sixth.)
-			best = l
-		}
-	}
-	if wmax == 0 {
-		a.hotKnown = false
-		a.hotIdleUntil = now.Add(time.Second) // weights change with time: look again soon
-		return time.Time{}, false
-	}
-	a.hotKnown = true
 	spacing := time.Duration(a.hotCost * float64(time.Minute) / a.pollRate(e.opts.Headroom))
 	if a.traits.BatchCheck {
+		// Every line in one read, as often as the heaviest one needs.
+		batch = a.takeAllDue()
+		wmax := 0.0
+		for _, l := range batch {
+			wmax = math.Max(wmax, a.weight(l, now))
+		}
 		spacing = time.Duration(float64(spacing) / wmax)
 	}
 	if a.nextSlot.Before(now.Add(-spacing)) {
 		a.nextSlot = now // do not burst to catch up on missed slots
 	}
-	if now.Before(a.nextSlot) {
-		return a.nextSlot, true
-	}
 	a.nextSlot = a.nextSlot.Add(spacing)
-	if a.traits.BatchCheck {
-		lines := make([]backend.Line, len(batch))
-		for i, l := range batch {
-			l.checking = true
-			lines[i] = l.Line
-		}
-		e.runCheck(ctx, a, lines)
-	} else {
-		best.pass += 1 / a.weight(best, now)
-		best.checking = true
-		e.runCheck(ctx, a, []backend.Line{best.Line})
+	if !a.traits.BatchCheck {
+		// The smallest pass, ties to the lower id, so lines of equal
+		// weight are read in the same order every round and each one
+		// exactly a round apart. (Map order would shuffle every round: a
+		// line read first, then last, waits two rounds, and a code's
+		// average wait grows by a sixth.)
+		heap.Pop(&a.due)
+		a.floor = next.pass
+		next.pass += 1 / a.weight(next, now)
+		batch = []*lineState{next}
 	}
+	lines := make([]backend.Line, len(batch))
+	for i, l := range batch {
+		l.checking = true
+		lines[i] = l.Line
+	}
+	e.runCheck(ctx, a, lines)
 	return a.nextSlot, true
 }
 
@@ -350,6 +323,7 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line) {
 			for _, l := range lines {
 				if s := a.lines[l.ID]; s != nil {
 					s.checking = false
+					a.queue(s)
 				}
 			}
 			a.hotCost = 0.8*a.hotCost + 0.2*math.Max(float64(n.Load()), 1)
