@@ -213,7 +213,7 @@ func (e *Engine) hintReads(ctx context.Context, a *acct, now time.Time) {
 			h.reading[l.ID] = true
 			lines[i] = l.Line
 		}
-		e.runCheck(ctx, a, lines)
+		e.runCheck(ctx, a, lines, 0)
 	}
 	for t := range h.tasks {
 		delete(h.tasks, t)
