@@ -74,6 +74,7 @@ type Engine struct {
 	claims  claims          // provider orders matched to journal entries
 	buying  map[string]int  // per account: buys sent and not yet answered
 	held    heldMessages    // what the ledger could not write yet
+	stored  storedMessages  // what it holds, of the lines in the state
 	lost    []backend.Key   // watched orders state.db no longer had: looked up at start
 }
 
@@ -527,6 +528,7 @@ func (e *Engine) dropOldLines(ac *acct, now time.Time) {
 		last := later(later(l.CreatedAt, l.CodeAt), l.ExpiresAt)
 		if now.Sub(last) > closedLineKeep {
 			ac.forget(l)
+			e.stored.forget(l.Key)
 			delete(ac.lines, id)
 			ch.DeleteLines = append(ch.DeleteLines, l.Key)
 			if !ac.traits.ListsLines {
