@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -34,15 +33,8 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 			"next to a naive poller reading every line every 5 s under the same limits.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "switchboard bench: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseFlags(fs, args, stderr, ""); !ok {
+		return code
 	}
 	if *duration < 10*time.Second || *lines < 1 || *accounts < 1 || *scale <= 0 {
 		fmt.Fprintln(stderr, "switchboard bench: --duration must be at least 10s, --lines and --accounts at least 1, --scale positive")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,15 +23,8 @@ func runHooks(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file (default $XDG_CONFIG_HOME/switchboard/config.yaml)")
 	stateDir := fs.String("state-dir", "", "where the webhook tokens live (default $XDG_STATE_HOME/switchboard)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "switchboard hooks: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseFlags(fs, args, stderr, ""); !ok {
+		return code
 	}
 	if *cfgPath == "" {
 		*cfgPath = config.DefaultPath()
@@ -76,7 +68,7 @@ func runHooks(args []string, stdout, stderr io.Writer) int {
 	}
 	tw.Flush()
 	fmt.Fprintln(stdout, "\nRegister each URL with its provider:")
-	for _, k := range backend.Kinds {
+	for _, k := range backend.Kinds() {
 		if note, ok := webhook.Registration(k); ok && seen[k] {
 			fmt.Fprintln(stdout, "  "+note)
 		}

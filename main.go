@@ -18,10 +18,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -35,19 +33,13 @@ import (
 	"switchboard/cache"
 	"switchboard/config"
 	"switchboard/keymap"
+	"switchboard/stack"
 	"switchboard/ui"
 	"switchboard/views"
 	"switchboard/webhook"
-	"switchboard/wiring"
 )
 
 func main() {
-	// A dashboard should stay small beside the operator's browsers: the
-	// garbage collector works harder before the heap passes this, unless
-	// GOMEMLIMIT says otherwise.
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(48 << 20)
-	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -77,18 +69,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "usage: switchboard [flags]\n       switchboard sim [flags]   serve the simulator, print a config\n       switchboard bench [flags] time-to-code benchmark\n       switchboard hooks [flags] webhook URLs to register\n\nflags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "switchboard: unexpected argument %q (sub-commands: sim, bench, hooks, version)\n", fs.Arg(0))
-		return 2
+	if code, ok := parseFlags(fs, args, stderr, " (sub-commands: sim, bench, hooks, version)"); !ok {
+		return code
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer cancel()
+	if *print != "" {
+		// One frame, then exit: collecting the loading's garbage would
+		// only delay it.
+		defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	}
 
 	app, err := setup(ctx, *cfgPath, *stateDir, *demo, stderr)
 	if err != nil {
@@ -112,15 +102,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *print != "" {
 		return printFrame(model, *print, stdout, stderr)
 	}
-	p := tea.NewProgram(model, tea.WithContext(ctx))
+	settleMemory()
+	p := tea.NewProgram(model, tea.WithContext(ctx), tea.WithFPS(fps))
 	// Quitting is cancel → wait for the engine (and its workers) → close
-	// the store (app.close, deferred above, runs after this).
-	engCtx, stopEngine := context.WithCancel(ctx)
-	engineDone := make(chan struct{})
-	go func() {
-		defer close(engineDone)
-		app.engine.Run(engCtx)
-	}()
+	// the store: app.stack.Stop, deferred here before app.close runs it
+	// again (a no-op) and removes the rest.
+	app.stack.Start()
 	relayDone := make(chan struct{})
 	go func() {
 		defer close(relayDone)
@@ -129,8 +116,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 	defer func() {
-		stopEngine()
-		<-engineDone
+		_ = app.stack.Stop()
 		<-relayDone
 	}()
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
@@ -138,6 +124,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// fps is how often the terminal is redrawn at most: a dashboard gains
+// nothing from 60 a second, and each check for a change costs a compare
+// of the whole screen.
+const fps = 30
+
+// settleMemory sets the memory policy once the state is loaded. No fixed
+// limit: a cap below the live heap (the 48 MiB cap was reached at
+// 23,000 lines) makes the collector run without end. The heap may grow to
+// half again what is live (GOGC 50, unless GOGC or GOMEMLIMIT say
+// otherwise), and the garbage of loading goes back to the system now.
+func settleMemory() {
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(50)
+	}
+	debug.FreeOSMemory()
 }
 
 // printFrame renders the dashboard once, from the cache alone, and exits
@@ -167,8 +170,8 @@ func systemClipboard(s string) error {
 
 // app is everything wired for one run.
 type app struct {
-	engine     *engine.Engine
-	store      *cache.Store
+	stack      *stack.Stack
+	engine     *engine.Engine // stack.Engine
 	sim        *sim.Sim
 	demo       bool
 	theme      string
@@ -184,6 +187,10 @@ func (a *app) close() {
 		a.closers[i]()
 	}
 }
+
+// demoRate is the request budget, per minute, of the demo's simulated
+// providers and of its accounts that watch seeded orders.
+const demoRate = 180
 
 // setup loads the config (or starts the demo), opens the cache and builds
 // the engine. Nothing here touches the network except the demo's own
@@ -217,16 +224,21 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 		retention = cfg.Retention
 		hooks = cfg.Webhooks
 	}
+	var o stack.Options
 	if a.demo {
-		// The demo's NonVoip accounts get a roomier limit so watching the
-		// seeded orders at start does not leave them stale for long.
-		a.sim = sim.New(sim.Options{Seed: uint64(time.Now().UnixNano()), Lively: true, Accounts: 2,
-			Rates: map[backend.ProviderKind]int{backend.NonVoip: 180}})
+		// The simulated providers allow demoRate, and accounts with seeded
+		// orders to watch by id (NonVoip's) use it, so watching them at
+		// start does not leave those accounts stale for long.
+		rates := map[backend.ProviderKind]int{}
+		for _, k := range backend.Kinds() {
+			rates[k] = demoRate
+		}
+		a.sim = sim.New(sim.Options{Seed: uint64(time.Now().UnixNano()), Lively: true, Accounts: 2, Rates: rates})
 		a.closers = append(a.closers, a.sim.Close)
-		accounts = wiring.SimAccounts(a.sim)
-		for i := range accounts {
-			if accounts[i].Provider == backend.NonVoip {
-				accounts[i].RatePerMinute = 180
+		o = stack.Sim(a.sim, 0)
+		for i, acc := range o.Accounts {
+			if len(o.Watch[acc.Name]) > 0 {
+				o.Accounts[i].RatePerMinute = demoRate
 			}
 		}
 		if stateDir == "" {
@@ -237,6 +249,8 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 			stateDir, a.tmpDir = dir, dir
 			a.closers = append(a.closers, func() { os.RemoveAll(dir) })
 		}
+	} else {
+		o.Accounts = accounts
 	}
 	if stateDir == "" {
 		dir, err := cache.DefaultDir()
@@ -245,39 +259,18 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 		}
 		stateDir = dir
 	}
-	store, err := cache.Open(stateDir, cache.Options{Retention: retention})
+	o.Store = cache.Options{Retention: retention}
+	o.Engine = engine.Options{Retention: retention, Demo: a.demo}
+	o.LogFile = "switchboard.log"
+	st, err := stack.Open(stateDir, o)
 	if err != nil {
 		return nil, err
 	}
-	a.store = store
-	a.closers = append(a.closers, func() { _ = store.Close() })
-	logger, closeLog := openLog(stateDir)
-	a.closers = append(a.closers, closeLog)
-	var specs []engine.AccountSpec
-	for _, acc := range accounts {
-		spec, err := wiring.BuildAccount(acc)
-		if err != nil {
-			return nil, err
-		}
-		specs = append(specs, spec)
-	}
-	eng, err := engine.New(specs, engine.Options{Store: store, Retention: retention, Log: logger, Demo: a.demo})
-	if err != nil {
-		return nil, err
-	}
-	a.engine = eng
-	if a.demo {
-		// NonVoip cannot list orders: the demo watches the simulator's by id.
-		for _, c := range a.sim.Credentials() {
-			if c.Provider == backend.NonVoip {
-				for _, id := range a.sim.NonVoip.OrderIDs(c.Account) {
-					eng.Watch(c.Account, id)
-				}
-			}
-		}
-	}
+	a.stack, a.engine = st, st.Engine
+	a.closers = append(a.closers, func() { _ = st.Stop() })
+	logger := st.Log
 	if hooks.Listen != "" {
-		srv, err := serveHooks(hooks, stateDir, accounts, eng, logger)
+		srv, err := serveHooks(hooks, stateDir, accounts, a.engine, logger)
 		if err != nil {
 			return nil, err
 		}
@@ -290,18 +283,4 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 		}
 	}
 	return a, nil
-}
-
-// openLog writes warnings to switchboard.log in the state dir (never the
-// terminal, which belongs to the dashboard).
-func openLog(dir string) (*slog.Logger, func()) {
-	path := filepath.Join(dir, "switchboard.log")
-	if st, err := os.Stat(path); err == nil && st.Size() > 10<<20 {
-		_ = os.Rename(path, path+".1")
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return slog.New(slog.DiscardHandler), func() {}
-	}
-	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), func() { f.Close() }
 }

@@ -26,11 +26,24 @@ import (
 	"switchboard/wiring"
 )
 
-// warm writes a config of 20 accounts and a cache of the size the
-// performance targets name: 10,000 lines, 50,000 messages, 1,000 leases
-// and 1,000 jobs. It returns the config path and the state dir.
-func warm(tb testing.TB, dir string) (string, string) {
+// warmSize is the size of a warm cache: lines, with five SMS each, a
+// lease and a job for every ten lines and an account for every 500.
+type warmSize struct {
+	lines int
+	// quiet: nothing on screen counts down (codes hours old, no line
+	// waiting, leases days away, jobs done), for measuring idle CPU.
+	quiet bool
+}
+
+// warm10k is the size the dashboard's first targets name: 10,000 lines,
+// 50,000 messages, 1,000 leases and 1,000 jobs over 20 accounts.
+var warm10k = warmSize{lines: 10_000}
+
+// warm writes a config and a cache of the given size. It returns the
+// config path and the state dir.
+func warm(tb testing.TB, dir string, size warmSize) (string, string) {
 	tb.Helper()
+	accounts := max(size.lines/500, 1)
 	state := filepath.Join(dir, "state")
 	var cfg strings.Builder
 	cfg.WriteString("accounts:\n")
@@ -39,8 +52,8 @@ func warm(tb testing.TB, dir string) (string, string) {
 		kind backend.ProviderKind
 	}
 	var accs []acc
-	for i := range 20 {
-		k := backend.Kinds[i%4]
+	for i := range accounts {
+		k := backend.Kinds()[i%4]
 		a := acc{fmt.Sprintf("%s-%02d", k, i), k}
 		accs = append(accs, a)
 		// Unreachable addresses: --print never calls them.
@@ -61,36 +74,50 @@ func warm(tb testing.TB, dir string) (string, string) {
 	}
 	defer store.Close()
 	now := time.Now().UTC()
+	ago := time.Duration(0) // how old the codes and jobs are
+	if size.quiet {
+		ago = 3 * time.Hour
+	}
 	var ch backend.StateChange
 	for i, a := range accs {
-		ch.Accounts = append(ch.Accounts, backend.Account{Name: a.name, Provider: a.kind, LastGood: now,
+		ch.Accounts = append(ch.Accounts, backend.Account{Name: a.name, Provider: a.kind, LastGood: now.Add(-ago),
 			Balance: backend.NewMoney(decimal.NewFromInt(int64(100+i)), "USD")})
 	}
 	var msgs []backend.Message
-	for i := range 10_000 {
-		a := accs[i%20]
+	for i := range size.lines {
+		a := accs[i%accounts]
 		k := backend.MakeKey(a.kind, a.name, backend.ItemLine, fmt.Sprint(i))
 		l := backend.Line{Key: k, Account: a.name, Provider: a.kind, ID: fmt.Sprint(i), Number: fmt.Sprintf("+7900%07d", i),
 			Service: "telegram", Country: "russia", State: backend.LineWaiting, CreatedAt: now.Add(-time.Duration(i) * time.Second),
 			ExpiresAt: now.Add(15 * time.Minute), Allowed: backend.Allow(backend.ActCancel)}
-		if i%2 == 0 {
-			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i), now.Add(-time.Duration(i)*time.Second)
+		if i%2 == 0 || size.quiet {
+			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i), now.Add(-ago-time.Duration(i)*time.Second)
+		}
+		if size.quiet {
+			l.ExpiresAt = time.Time{}
+			if i%2 == 1 {
+				l.State = backend.LineFinished
+			}
 		}
 		ch.Lines = append(ch.Lines, l)
 		for j := range 5 {
 			msgs = append(msgs, backend.Message{ID: fmt.Sprintf("%d-%d", i, j), Line: k, Sender: "Telegram",
 				Text: fmt.Sprintf("Telegram code %06d. Do not give it to anyone.", i*5+j), Code: fmt.Sprintf("%06d", i*5+j),
-				ReceivedAt: now.Add(-time.Duration(i*5+j) * time.Second)})
+				ReceivedAt: now.Add(-ago - time.Duration(i*5+j)*time.Second)})
 		}
 	}
-	for i := range 1000 {
-		a := accs[i%20]
+	leaseIn, jobState := time.Duration(0), backend.JobRunning
+	if size.quiet {
+		leaseIn, jobState = 30*24*time.Hour, backend.JobDone
+	}
+	for i := range size.lines / 10 {
+		a := accs[i%accounts]
 		ch.Leases = append(ch.Leases, backend.Lease{Key: backend.MakeKey(a.kind, a.name, backend.ItemLease, fmt.Sprint(i)),
 			Account: a.name, Provider: a.kind, ID: fmt.Sprint(i), Kind: backend.LeaseProxy, Name: fmt.Sprintf("proxy DE ×%d", i),
-			ExpiresAt: now.Add(time.Duration(i) * time.Hour)})
+			ExpiresAt: now.Add(leaseIn + time.Duration(i)*time.Hour)})
 		ch.Jobs = append(ch.Jobs, backend.Job{Key: backend.MakeKey(a.kind, a.name, backend.ItemJob, fmt.Sprint(i)),
 			Account: a.name, Provider: a.kind, ID: fmt.Sprint(i), Kind: backend.JobBoost, Title: fmt.Sprintf("followers ×%d", i),
-			State: backend.JobRunning, CreatedAt: now.Add(-time.Duration(i) * time.Minute)})
+			State: jobState, CreatedAt: now.Add(-ago - time.Duration(i)*time.Minute)})
 	}
 	store.Save(ch)
 	if err := store.Flush(); err != nil {
@@ -110,7 +137,7 @@ func warm(tb testing.TB, dir string) (string, string) {
 // cache alone.
 func TestPrintShowsTheCachedState(t *testing.T) {
 	dir := t.TempDir()
-	cfg, state := warm(t, dir)
+	cfg, state := warm(t, dir, warm10k)
 	var out, errb bytes.Buffer
 	if code := run([]string{"--config", cfg, "--state-dir", state, "--print", "200x60", "--theme", "plain"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
@@ -127,27 +154,32 @@ func TestPrintShowsTheCachedState(t *testing.T) {
 }
 
 // BenchmarkFirstFrame is start-up to the first frame from a warm cache of
-// the target size: open both files, load the state, build the engine and
-// the dashboard, render once. (`hyperfine` on `switchboard --print` adds
-// the process start; see BENCHMARKS.md.)
+// 10,000 and 100,000 lines: open both files, load the state, build the
+// dashboard, render once. (`hyperfine` on `switchboard --print` adds the
+// process start; see BENCHMARKS.md.)
 func BenchmarkFirstFrame(b *testing.B) {
-	dir := b.TempDir()
-	cfg, state := warm(b, dir)
-	b.ResetTimer()
-	for b.Loop() {
-		var out, errb bytes.Buffer
-		if code := run([]string{"--config", cfg, "--state-dir", state, "--print", "200x60"}, &out, &errb); code != 0 {
-			b.Fatalf("exit %d: %s", code, errb.String())
-		}
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("lines=%dk", n/1000), func(b *testing.B) {
+			cfg, state := warm(b, b.TempDir(), warmSize{lines: n})
+			b.ResetTimer()
+			for b.Loop() {
+				var out, errb bytes.Buffer
+				if code := run([]string{"--config", cfg, "--state-dir", state, "--print", "200x60"}, &out, &errb); code != 0 {
+					b.Fatalf("exit %d: %s", code, errb.String())
+				}
+			}
+			b.StopTimer()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
+		})
 	}
-	b.StopTimer()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
 }
 
 // TestMakeWarmState keeps a warm state for measuring the real process:
-// SB_WARM_DIR=/tmp/warm go test -run TestMakeWarmState .
+// SB_WARM_DIR=/tmp/warm go test -run TestMakeWarmState . (10,000 lines;
+// SB_WARM_LINES=100000 for more, SB_WARM_QUIET=1 for nothing counting
+// down on screen).
 func TestMakeWarmState(t *testing.T) {
 	dir := os.Getenv("SB_WARM_DIR")
 	if dir == "" {
@@ -156,7 +188,14 @@ func TestMakeWarmState(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	cfg, state := warm(t, dir)
+	size := warm10k
+	if n := os.Getenv("SB_WARM_LINES"); n != "" {
+		if _, err := fmt.Sscan(n, &size.lines); err != nil || size.lines < 1 {
+			t.Fatalf("SB_WARM_LINES=%q is not a number of lines", n)
+		}
+	}
+	size.quiet = os.Getenv("SB_WARM_QUIET") != ""
+	cfg, state := warm(t, dir, size)
 	t.Logf("hyperfine 'switchboard --config %s --state-dir %s --print 200x60'", cfg, state)
 }
 

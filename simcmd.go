@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"switchboard/backend"
 	"switchboard/backend/sim"
 )
 
@@ -56,17 +55,16 @@ func SimConfig(s *sim.Sim) string {
 	for _, e := range envs {
 		b.WriteString(e)
 	}
-	var nv []string
+	unlisted := s.Unlisted()
+	var adds []string
 	for _, c := range creds {
-		if c.Provider == backend.NonVoip {
-			for _, id := range s.NonVoip.OrderIDs(c.Account) {
-				nv = append(nv, ":add "+c.Account+" "+id)
-			}
+		for _, id := range unlisted[c.Account] {
+			adds = append(adds, ":add "+c.Account+" "+id)
 		}
 	}
-	if len(nv) > 0 {
-		b.WriteString("# NonVoip cannot list orders; watch the simulator's with:\n")
-		for _, l := range nv {
+	if len(adds) > 0 {
+		b.WriteString("# Their providers cannot list these orders; watch them with:\n")
+		for _, l := range adds {
 			b.WriteString("#   " + l + "\n")
 		}
 	}

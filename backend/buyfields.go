@@ -11,7 +11,7 @@ import (
 // BuyField is a value the buy picker asks for after the catalogue steps
 // (months, quantity, a link, ...).
 type BuyField struct {
-	Name     string // months, quantity, link, name, auto_renew, reuse
+	Name     string // months, quantity, link, name, auto_renew, reuse (see buyFieldKinds)
 	Label    string
 	Kind     string // int, text, bool
 	Default  string
@@ -19,23 +19,31 @@ type BuyField struct {
 	Min, Max int
 }
 
-// BuyFields lists the extra values a purchase needs.
-func BuyFields(p ProviderKind, category string) []BuyField {
-	months := BuyField{Name: "months", Label: "months", Kind: "int", Default: "1", Required: true, Min: 1, Max: 12}
+// buyFieldKinds are the values Set knows how to put in a BuyRequest, by
+// name, with the kind each is asked as. A provider that needs another
+// value adds a BuyRequest field and a name here.
+var buyFieldKinds = map[string]string{
+	"months": "int", "quantity": "int", "auto_renew": "bool", "reuse": "bool", "link": "text", "name": "text",
+}
+
+// Check reports a field Set could not fill: an unknown name, a kind that
+// is not the name's, bounds the wrong way round, a default it refuses.
+func (f BuyField) Check() error {
+	kind, ok := buyFieldKinds[f.Name]
 	switch {
-	case p == PivDay && category == "number":
-		return []BuyField{months,
-			{Name: "auto_renew", Label: "auto-renew", Kind: "bool", Default: "no"},
-			{Name: "name", Label: "name (optional)", Kind: "text"}}
-	case p == PivDay && category == "proxy":
-		return []BuyField{{Name: "quantity", Label: "proxies", Kind: "int", Default: "1", Required: true, Min: 1, Max: 500}, months}
-	case p == FiveSim && category == "activation":
-		return []BuyField{{Name: "reuse", Label: "reusable", Kind: "bool", Default: "no"}}
-	case p == Market && category == "boost":
-		return []BuyField{{Name: "link", Label: "link", Kind: "text", Required: true},
-			{Name: "quantity", Label: "quantity", Kind: "int", Default: "1000", Required: true, Min: 1, Max: 10_000_000}}
-	case p == Market && category == "logs":
-		return []BuyField{{Name: "quantity", Label: "quantity", Kind: "int", Default: "1", Required: true, Min: 1, Max: 1000}}
+	case !ok:
+		return fmt.Errorf("buy field %q: not a value a purchase carries", f.Name)
+	case f.Kind != kind:
+		return fmt.Errorf("buy field %s: kind %q, want %q", f.Name, f.Kind, kind)
+	case f.Label == "":
+		return fmt.Errorf("buy field %s: no label", f.Name)
+	case f.Kind == "int" && f.Max > 0 && f.Min > f.Max:
+		return fmt.Errorf("buy field %s: min %d above max %d", f.Name, f.Min, f.Max)
+	}
+	if f.Default != "" {
+		if err := f.Set(&BuyRequest{}, f.Default); err != nil {
+			return fmt.Errorf("buy field %s: default %q refused: %v", f.Name, f.Default, err)
+		}
 	}
 	return nil
 }

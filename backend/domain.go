@@ -5,7 +5,8 @@
 // backend/engine.
 //
 // Adapters (backend/pivday, fivesim, nonvoip, market) own their wire formats
-// and see only this package.
+// and see only this package; each describes itself with a Descriptor.
+// This package never imports an adapter.
 package backend
 
 import (
@@ -17,8 +18,11 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// ProviderKind names one of the supported providers. The values are the
-// spellings used in the config file.
+// ProviderKind names a provider: the spelling the config file uses. Each
+// adapter's Descriptor declares its own; the constants below name the
+// built-in ones for the tests and the simulator, which import no adapter.
+// What the program knows of a kind (its label, its rules) comes from the
+// registered descriptors (descriptor.go), never from a switch here.
 type ProviderKind string
 
 const (
@@ -28,32 +32,13 @@ const (
 	Market  ProviderKind = "market"
 )
 
-// Kinds lists every provider in display order.
-var Kinds = []ProviderKind{PivDay, FiveSim, NonVoip, Market}
-
-// Label is the provider's name as operators know it.
+// Label is the provider's name as operators know it ("piv.day"), or the
+// kind itself when no descriptor is registered for it.
 func (k ProviderKind) Label() string {
-	switch k {
-	case PivDay:
-		return "piv.day"
-	case FiveSim:
-		return "5sim"
-	case NonVoip:
-		return "NonVoip"
-	case Market:
-		return "market"
+	if d, ok := Describe(k); ok {
+		return d.Label
 	}
 	return string(k)
-}
-
-// Valid reports whether k is one of the supported providers.
-func (k ProviderKind) Valid() bool {
-	for _, v := range Kinds {
-		if v == k {
-			return true
-		}
-	}
-	return false
 }
 
 // ItemKind says what a Key points at.

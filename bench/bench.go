@@ -119,7 +119,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	var runs []*acctRun
 	var sbAccs []config.Account
 	for _, p := range providers {
-		rate := wiring.DefaultRate[p.Kind] * o.Scale
+		rate := wiring.DefaultRate(p.Kind) * o.Scale
 		per := make([][]config.Account, len(sims))
 		for i, s := range sims {
 			accs, err := accounts(s, p.Kind, o.Accounts, rate)

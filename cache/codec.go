@@ -333,9 +333,9 @@ func encodeAccount(a backend.Account) []byte {
 	if a.Rating != nil {
 		e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(*a.Rating))
 	}
-	// NonVoip logs in with an e-mail address, so an e-mail on a NonVoip
-	// account could be the credential itself: it never reaches the disk.
-	if a.Provider == backend.NonVoip {
+	// A provider that logs in with an e-mail address (NonVoip) makes the
+	// e-mail half of the credential: it never reaches the disk.
+	if d, _ := backend.Describe(a.Provider); d.Credentials == backend.EmailPassword {
 		e.str("")
 	} else {
 		e.str(a.Email)

@@ -39,7 +39,7 @@ func sampleAccount(i int) backend.Account {
 	r := 4.5
 	return backend.Account{
 		Name:       fmt.Sprintf("acct-%02d", i),
-		Provider:   backend.Kinds[i%len(backend.Kinds)],
+		Provider:   []backend.ProviderKind{backend.PivDay, backend.FiveSim, backend.NonVoip, backend.Market}[i%4],
 		Balance:    backend.NewMoney(decimal.New(int64(1000+i), -2), "USD"),
 		Frozen:     backend.NewMoney(decimal.New(5, 0), ""),
 		Rating:     &r,

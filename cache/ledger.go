@@ -118,13 +118,7 @@ func (s *Store) AddMessages(msgs []backend.Message) ([]backend.Message, error) {
 // Messages returns a line's messages, newest first (by time received, then
 // by arrival), at most limit of them (0 = all).
 func (s *Store) Messages(line backend.Key, limit int) ([]backend.Message, error) {
-	end, err := s.begin()
-	if err != nil {
-		return nil, err
-	}
-	defer end()
-	var out []backend.Message
-	err = s.ledgerTx(false, func(tx *bolt.Tx) error {
+	return collect(s, limit, func(tx *bolt.Tx, add func(backend.Message) bool) error {
 		byLine, err := ledgerBucket(tx, bucketMsgByLine)
 		if err != nil {
 			return err
@@ -133,7 +127,8 @@ func (s *Store) Messages(line backend.Key, limit int) ([]backend.Message, error)
 		// Past every key of this line: its keys end in stampLen bytes.
 		upper := append(slices.Clone(prefix), bytes.Repeat([]byte{0xff}, stampLen+1)...)
 		c := byLine.Cursor()
-		k, v := c.Seek(upper)
+		k, _ := c.Seek(upper)
+		var v []byte
 		if k == nil {
 			k, v = c.Last()
 		} else {
@@ -144,14 +139,29 @@ func (s *Store) Messages(line backend.Key, limit int) ([]backend.Message, error)
 			if err != nil {
 				return fmt.Errorf("message %x: %w", k, err)
 			}
-			out = append(out, m)
-			if limit > 0 && len(out) == limit {
+			if !add(m) {
 				break
 			}
 		}
 		return nil
 	})
+}
+
+// collect runs a read of the ledger that gathers items in the order read
+// finds them: add keeps one and says whether to go on (limit items at
+// most; 0 = all).
+func collect[T any](s *Store, limit int, read func(tx *bolt.Tx, add func(T) bool) error) ([]T, error) {
+	end, err := s.begin()
 	if err != nil {
+		return nil, err
+	}
+	defer end()
+	var out []T
+	add := func(v T) bool {
+		out = append(out, v)
+		return limit <= 0 || len(out) < limit
+	}
+	if err := s.ledgerTx(false, func(tx *bolt.Tx) error { return read(tx, add) }); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -255,13 +265,7 @@ func (s *Store) pendingEntries() ([]backend.JournalEntry, error) {
 // RecentJournal lists the most recently updated entries, newest first, at
 // most limit of them (0 = all).
 func (s *Store) RecentJournal(limit int) ([]backend.JournalEntry, error) {
-	end, err := s.begin()
-	if err != nil {
-		return nil, err
-	}
-	defer end()
-	var out []backend.JournalEntry
-	err = s.ledgerTx(false, func(tx *bolt.Tx) error {
+	return collect(s, limit, func(tx *bolt.Tx, add func(backend.JournalEntry) bool) error {
 		journal, byTime, _, err := journalBuckets(tx)
 		if err != nil {
 			return err
@@ -280,17 +284,12 @@ func (s *Store) RecentJournal(limit int) ([]backend.JournalEntry, error) {
 			if err != nil {
 				return fmt.Errorf("journal %q: %w", id, err)
 			}
-			out = append(out, e)
-			if limit > 0 && len(out) == limit {
+			if !add(e) {
 				break
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // Prune drops messages received before cutoff unless their line is in

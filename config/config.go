@@ -315,18 +315,23 @@ func parseAccount(path string, n *yaml.Node, perm os.FileMode, o Options) (Accou
 		return fail(line("name"), fmt.Sprintf("account name %q has characters that cannot be used", a.Name),
 			"use letters, digits, '.', '_' or '-' (at most 40)")
 	}
-	if !a.Provider.Valid() {
+	desc, known := backend.Describe(a.Provider)
+	if !known {
+		var kinds []string
+		for _, k := range backend.Kinds() {
+			kinds = append(kinds, string(k))
+		}
 		return fail(line("provider"), fmt.Sprintf("account %s: unknown provider %q", a.Name, ra.Provider),
-			"use one of: pivday, fivesim, nonvoip, market")
+			"use one of: "+strings.Join(kinds, ", "))
 	}
 	if a.BaseURL != "" {
 		if !strings.HasPrefix(a.BaseURL, "https://") && !strings.HasPrefix(a.BaseURL, "http://") {
 			return fail(line("base_url"), fmt.Sprintf("account %s: base_url %q is not an http(s) URL", a.Name, a.BaseURL),
 				"write the full base, e.g. https://example.com/api/v1")
 		}
-	} else if a.Provider == backend.Market {
-		return fail(n.Line, "account "+a.Name+": the marketplace has no default address",
-			"add base_url: https://<your marketplace>/api/v1")
+	} else if desc.BaseURL == "" {
+		return fail(n.Line, "account "+a.Name+": "+desc.Label+" has no default address",
+			"add base_url: the address of its API, e.g. https://example.com/api/v1")
 	}
 	if ra.RatePerMinuteRaw.Kind != 0 {
 		// NaN and ±Inf parse, and NaN slips past every comparison: left
@@ -354,8 +359,8 @@ func parseAccount(path string, n *yaml.Node, perm os.FileMode, o Options) (Accou
 		}
 		a.AutoCancelAfter = d
 	}
-	if a.AutoFinishOnCopy && a.Provider != backend.FiveSim {
-		return fail(line("auto_finish_on_copy"), "account "+a.Name+": auto_finish_on_copy applies to 5sim orders only",
+	if a.AutoFinishOnCopy && !desc.FinishOnCopy {
+		return fail(line("auto_finish_on_copy"), "account "+a.Name+": "+desc.Label+" orders are not finished, so auto_finish_on_copy does not apply",
 			"remove it from this account")
 	}
 	secret := func(what, literal, env, cmd, field string) (string, error) {
@@ -411,18 +416,19 @@ func parseAccount(path string, n *yaml.Node, perm os.FileMode, o Options) (Accou
 		}
 	}
 	var err error
-	if a.Provider == backend.NonVoip {
+	switch desc.Credentials {
+	case backend.EmailPassword:
 		if a.Email == "" {
-			return fail(n.Line, "account "+a.Name+": NonVoip needs the account e-mail", "add email: you@example.com")
+			return fail(n.Line, "account "+a.Name+": "+desc.Label+" needs the account e-mail", "add email: you@example.com")
 		}
 		if ra.APIKey != "" || ra.APIKeyEnv != "" || ra.APIKeyCmd != "" {
-			return fail(line("api_key_env"), "account "+a.Name+": NonVoip uses email and password, not an API key",
+			return fail(line("api_key_env"), "account "+a.Name+": "+desc.Label+" uses email and password, not an API key",
 				"replace api_key* with password_env: VARIABLE")
 		}
 		a.Password, err = secret("password", ra.Password, ra.PasswordEnv, ra.PasswordCmd, "password")
-	} else {
+	default:
 		if ra.Password != "" || ra.PasswordEnv != "" || ra.PasswordCmd != "" {
-			return fail(line("password_env"), "account "+a.Name+": "+a.Provider.Label()+" uses an API key, not a password",
+			return fail(line("password_env"), "account "+a.Name+": "+desc.Label+" uses an API key, not a password",
 				"replace password* with api_key_env: VARIABLE")
 		}
 		a.APIKey, err = secret("API key", ra.APIKey, ra.APIKeyEnv, ra.APIKeyCmd, "api_key")

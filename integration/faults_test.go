@@ -8,6 +8,7 @@ import (
 
 	"switchboard/backend"
 	"switchboard/backend/sim"
+	"switchboard/wiring"
 )
 
 // watchedLine returns a line of provider k the engine reads for codes: a
@@ -211,7 +212,7 @@ func TestProviderDownAtStart(t *testing.T) {
 			t.Cleanup(s.Close)
 			// Pick the line before the provider goes down.
 			var target backend.Line
-			name := Accounts(s, k)[0].Name
+			name := wiring.SimAccounts(s, k)[0].Name
 			switch k {
 			case backend.FiveSim:
 				target = backend.Line{Provider: k, ID: openFiveSimOrder(t, s, name)}

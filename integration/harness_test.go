@@ -14,6 +14,8 @@ import (
 	"switchboard/backend/engine"
 	"switchboard/backend/sim"
 	"switchboard/config"
+	"switchboard/stack"
+	"switchboard/wiring"
 )
 
 // waitLimit bounds every wait: generous for a loaded machine running the
@@ -43,7 +45,7 @@ type harness struct {
 	dir   string
 	setup setup
 	accts []config.Account
-	stack *Stack
+	stack *stack.Stack
 
 	mu       sync.Mutex
 	signal   chan struct{}
@@ -75,7 +77,7 @@ func newHarness(t *testing.T, su setup) *harness {
 func newHarnessOn(t *testing.T, s *sim.Sim, su setup) *harness {
 	t.Helper()
 	h := &harness{t: t, sim: s, dir: t.TempDir(), setup: su}
-	h.accts = Accounts(s, su.kinds...)
+	h.accts = wiring.SimAccounts(s, su.kinds...)
 	for i := range h.accts {
 		h.accts[i].RatePerMinute = testRate
 		if su.tweak != nil {
@@ -93,7 +95,7 @@ func newHarnessOn(t *testing.T, s *sim.Sim, su setup) *harness {
 // open builds a stack over the harness's directory without running it.
 func (h *harness) open() {
 	h.t.Helper()
-	st, err := Open(h.dir, h.accts, h.setup.timeout)
+	st, err := stack.Open(h.dir, stack.Options{Accounts: h.accts, Adapters: wiring.Options{Timeout: h.setup.timeout}})
 	if err != nil {
 		h.t.Fatalf("open stack: %v", err)
 	}
@@ -113,7 +115,7 @@ func (h *harness) open() {
 
 // run starts the engine and a reader of its events.
 func (h *harness) run() {
-	h.stack.Run()
+	h.stack.Start()
 	h.readDone = make(chan struct{})
 	go func(events <-chan backend.Event, done chan struct{}) {
 		defer close(done)

@@ -7,6 +7,7 @@ import (
 	"switchboard/backend"
 	"switchboard/backend/sim"
 	"switchboard/config"
+	"switchboard/wiring"
 )
 
 // TestAutoFinishOnCopy: with auto_finish_on_copy, copying a 5sim code
@@ -59,7 +60,7 @@ func TestAutoCancelWithoutCode(t *testing.T) {
 	t.Parallel()
 	s := sim.New(sim.Options{Seed: 7, Quiet: true, Rates: simRates})
 	t.Cleanup(s.Close)
-	acct := Accounts(s, backend.FiveSim)[0].Name
+	acct := wiring.SimAccounts(s, backend.FiveSim)[0].Name
 	old, young := "", ""
 	for _, id := range s.FiveSim.OrderIDs(acct) {
 		o, _ := s.FiveSim.Order(id)

@@ -34,16 +34,16 @@ func TestInitialShowsCacheBeforeNetwork(t *testing.T) {
 	}
 	h.stop()
 
-	for _, k := range backend.Kinds {
+	for _, k := range backend.Kinds() {
 		h.sim.SetDown(k, true)
 	}
 	hits := 0
-	for _, k := range backend.Kinds {
+	for _, k := range backend.Kinds() {
 		hits += h.sim.Hits(k)
 	}
 	h.open()
 	first := h.eng().Initial()
-	for _, k := range backend.Kinds {
+	for _, k := range backend.Kinds() {
 		hits -= h.sim.Hits(k)
 	}
 	if hits != 0 {
@@ -75,7 +75,7 @@ func TestInitialShowsCacheBeforeNetwork(t *testing.T) {
 	for _, a := range h.accts {
 		h.waitHealth(a.Name, backend.HealthDegraded, backend.HealthFailing)
 	}
-	for _, k := range backend.Kinds {
+	for _, k := range backend.Kinds() {
 		h.sim.SetDown(k, false)
 	}
 	for _, a := range h.accts {

@@ -11,7 +11,9 @@ import (
 	"switchboard/backend"
 	"switchboard/backend/sim"
 	"switchboard/cache"
+	"switchboard/stack"
 	"switchboard/webhook"
+	"switchboard/wiring"
 )
 
 // BenchmarkWebhookDelay measures what a webhook saves on piv.day at its
@@ -37,16 +39,16 @@ func BenchmarkWebhookDelay(b *testing.B) {
 func webhookDelay(b *testing.B, hooked bool) {
 	s := sim.New(sim.Options{Seed: 11, Quiet: true, Rates: map[backend.ProviderKind]int{backend.PivDay: 100}})
 	defer s.Close()
-	accs := Accounts(s, backend.PivDay)
+	accs := wiring.SimAccounts(s, backend.PivDay)
 	acct := accs[0].Name
 	dir := b.TempDir()
-	st, err := Open(dir, accs, 0)
+	st, err := stack.Open(dir, stack.Options{Accounts: accs})
 	if err != nil {
 		b.Fatal(err)
 	}
 	seen := newCodeClock()
 	go seen.read(st.Engine.Events())
-	st.Run()
+	st.Start()
 	defer st.Stop()
 	if hooked {
 		tokens, err := cache.WebhookTokens(dir, []string{acct})

@@ -47,10 +47,14 @@ type Theme struct {
 	Input                       lipgloss.Style
 	Match                       lipgloss.Style // filter matches
 	Escape                      lipgloss.Style // visible escapes in provider text
+
+	Ink Inks // row and border styles, pre-rendered
 }
 
 // New builds the named theme; an unknown name gives dark.
-func New(name string) Theme {
+func New(name string) Theme { return withInks(palette(name)) }
+
+func palette(name string) Theme {
 	switch name {
 	case "light":
 		return build("light", false, Palette{

@@ -23,15 +23,12 @@ type catalogMsg struct {
 	err   error
 }
 
-// multiSteps allow several choices (space toggles).
-func multiStep(p backend.ProviderKind, category, step string) (bool, int) {
-	switch {
-	case step == backend.StepAreaCodes:
-		return true, 10
-	case p == backend.NonVoip && category == "long_term" && step == backend.StepProduct:
-		return true, 5
-	}
-	return false, 1
+// buyCategory is what the provider's descriptor says of a category: its
+// fields, how many options each step takes, the note after buying.
+func buyCategory(p backend.ProviderKind, category string) backend.BuyCategory {
+	d, _ := backend.Describe(p)
+	c, _ := d.Category(category)
+	return c
 }
 
 // buyPicker walks the operator through a purchase: account, category,
@@ -168,7 +165,7 @@ func (m *Model) remember(key, id string) {
 func (b *buyPicker) pickCategory(m *Model, c string) tea.Cmd {
 	b.category = c
 	b.steps = b.flow.BuySteps(c)
-	b.fields = backend.BuyFields(b.provider, c)
+	b.fields = buyCategory(b.provider, c).Fields
 	b.stepIdx = 0
 	b.prefillStep = ""
 	if len(b.steps) > 0 {
@@ -348,7 +345,7 @@ func (b *buyPicker) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case "shift+tab":
 		return b.back(m)
 	case "space", "tab":
-		if multi, limit := multiStep(b.provider, b.category, b.curStep()); multi && b.page == "step" && len(b.shown) > 0 {
+		if limit := buyCategory(b.provider, b.category).ChoicesAt(b.curStep()); limit > 1 && b.page == "step" && len(b.shown) > 0 {
 			id := b.items[b.shown[b.cursor]].ID
 			switch {
 			case b.picked[id]:
@@ -408,7 +405,7 @@ func (b *buyPicker) choose(m *Model) tea.Cmd {
 			return nil
 		}
 		step := b.steps[b.stepIdx]
-		multi, _ := multiStep(b.provider, b.category, step)
+		multi := buyCategory(b.provider, b.category).ChoicesAt(step) > 1
 		for k := range b.prices {
 			if k == step || strings.HasPrefix(k, step+"/") {
 				delete(b.prices, k) // an earlier choice at this step
@@ -557,7 +554,10 @@ func (m *Model) confirmBuy(act backend.Action, details [][2]string) *confirm {
 	acc := m.data.Accounts[act.Account]
 	rows := [][2]string{{"account", act.Account + " (" + acc.Provider.Label() + ")"}}
 	rows = append(rows, details...)
-	note := nextSteps(acc.Provider, act.Buy)
+	var note string // what happens after the purchase, in the provider's words
+	if act.Buy != nil {
+		note = buyCategory(acc.Provider, act.Buy.Category).After
+	}
 	if act.Cost.Known {
 		rows = append(rows, [2]string{"price", act.Cost.String()})
 	} else {
@@ -596,24 +596,6 @@ func (m *Model) confirmBuy(act backend.Action, details [][2]string) *confirm {
 			m.toast(backend.Info, "buying "+act.Label+" …")
 			return nil
 		}}
-}
-
-// nextSteps tells the operator what happens after the purchase.
-func nextSteps(p backend.ProviderKind, req *backend.BuyRequest) string {
-	switch p {
-	case backend.FiveSim:
-		return "The number appears at once as waiting and is checked for its code as fast as the budget allows. Cancel is free until an SMS arrives; after it, finish."
-	case backend.NonVoip:
-		return "The order appears at once and is watched for its code; Switchboard keeps it across restarts (NonVoip cannot list orders). Reject refunds it until an SMS arrives."
-	case backend.Market:
-		if req != nil && req.Category != "numbers" {
-			return "The order joins the queues pane and is followed until it completes. The purchase carries an idempotency key, so a retry can never buy twice."
-		}
-		return "The number appears at once as waiting and is checked for its code. The purchase carries an idempotency key, so a retry can never buy twice."
-	case backend.PivDay:
-		return "The new item appears in the dashboard at once with its expiry; renewals show in the expiries pane."
-	}
-	return ""
 }
 
 // buyAgain repeats the last purchase after a confirmation (key .).
@@ -655,7 +637,7 @@ func (b *buyPicker) view(m *Model) string {
 	question := map[string]string{"account": "Which account?", "category": "What to buy?"}[b.page]
 	if b.page == "step" {
 		question = "Choose " + strings.ReplaceAll(b.steps[b.stepIdx], "_", " ")
-		if multi, limit := multiStep(b.provider, b.category, b.steps[b.stepIdx]); multi {
+		if limit := buyCategory(b.provider, b.category).ChoicesAt(b.steps[b.stepIdx]); limit > 1 {
 			question += fmt.Sprintf(" (space picks up to %d, enter goes on)", limit)
 		}
 	}

@@ -66,7 +66,7 @@ func (c *commandLine) suggestions(m *Model) []string {
 			for _, n := range m.data.Order {
 				cands = append(cands, prefix+n)
 			}
-			for _, k := range backend.Kinds {
+			for _, k := range backend.Kinds() {
 				cands = appendUnique(cands, prefix+string(k))
 			}
 		case "theme":

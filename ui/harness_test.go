@@ -16,12 +16,11 @@ import (
 	"switchboard/backend"
 	"switchboard/backend/engine"
 	"switchboard/backend/sim"
-	"switchboard/cache"
 	"switchboard/config"
 	"switchboard/keymap"
+	simstack "switchboard/stack"
 	"switchboard/ui"
 	"switchboard/views"
-	"switchboard/wiring"
 )
 
 // t0 is the simulators' start and the dashboard's fixed clock.
@@ -32,13 +31,13 @@ var t0 = time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
 type stack struct {
 	t     *testing.T
 	sim   *sim.Sim
+	opts  simstack.Options
+	run   *simstack.Stack
 	eng   *engine.Engine
-	store *cache.Store
 	dir   string
 	clock atomic.Int64 // the UI's clock, unix nanos
 	clip  *clipboard
 	evs   chan backend.Event
-	stop  context.CancelFunc
 }
 
 type clipboard struct {
@@ -73,11 +72,20 @@ const errNoClipboard = clipErr("no clipboard")
 // to restart from the cache.
 func newStack(t *testing.T, dir string, tweak func(*sim.Sim)) *stack {
 	t.Helper()
+	st := openStack(t, dir, tweak)
+	st.run.Start()
+	return st
+}
+
+// openStack is newStack without starting the engine: the dashboard shows
+// only what the cache gave back until st.run.Start.
+func openStack(t *testing.T, dir string, tweak func(*sim.Sim)) *stack {
+	t.Helper()
 	// Roomy limits keep start-up fast; the limits themselves are tested
 	// in the adapters and the engine.
 	rates := map[backend.ProviderKind]int{}
-	for _, k := range backend.Kinds {
-		rates[k] = 1200
+	for _, k := range backend.Kinds() {
+		rates[k] = 6000
 	}
 	s := sim.New(sim.Options{Manual: true, Quiet: true, Seed: 7, Start: t0, Rates: rates})
 	t.Cleanup(s.Close)
@@ -88,94 +96,49 @@ func newStack(t *testing.T, dir string, tweak func(*sim.Sim)) *stack {
 		dir = t.TempDir()
 	}
 	st := &stack{t: t, sim: s, dir: dir, clip: &clipboard{}, evs: make(chan backend.Event, 1024)}
+	st.opts = simstack.Sim(s, 6000)
+	st.opts.Store.FlushInterval = 20 * time.Millisecond
 	st.clock.Store(t0.Add(30 * time.Second).UnixNano())
-	st.start()
-	return st
-}
-
-func (st *stack) start() {
-	t := st.t
-	store, err := cache.Open(st.dir, cache.Options{FlushInterval: 20 * time.Millisecond})
+	run, err := simstack.Open(st.dir, st.opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.store = store
-	var specs []engine.AccountSpec
-	for _, acc := range wiring.SimAccounts(st.sim) {
-		acc.RatePerMinute = 1200
-		spec, err := wiring.Build(acc, wiring.Options{Now: st.sim.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		specs = append(specs, spec)
-	}
-	eng, err := engine.New(specs, engine.Options{Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.eng = eng
-	for _, c := range st.sim.Credentials() {
-		if c.Provider == backend.NonVoip {
-			for _, id := range st.sim.NonVoip.OrderIDs(c.Account) {
-				eng.Watch(c.Account, id)
-			}
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	st.stop = cancel
-	go eng.Run(ctx)
+	st.run, st.eng = run, run.Engine
 	go func() {
-		for ev := range eng.Events() {
+		for ev := range run.Engine.Events() {
 			st.evs <- ev
 		}
 	}()
 	t.Cleanup(st.close)
+	return st
 }
 
+// close quits the backend as the program does (cancel, wait, close the
+// store).
 func (st *stack) close() {
-	if st.stop != nil {
-		st.stop()
-		st.stop = nil
-		time.Sleep(50 * time.Millisecond)
-		_ = st.store.Close()
+	if err := st.run.Stop(); err != nil {
+		st.t.Error(err)
 	}
 }
 
 func (st *stack) now() time.Time { return time.Unix(0, st.clock.Load()).UTC() }
 
-// settle merges the engine's events until every account has polled and
-// nothing has changed for a while.
+// settle merges the engine's events until they show everything the
+// simulators hold (read through adapters of the test's own) and every
+// account has polled well.
 func (st *stack) settle() backend.Event {
 	st.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	want, err := simstack.Read(ctx, st.opts)
+	if err != nil {
+		st.t.Fatalf("reading the simulators: %v", err)
+	}
 	var all backend.Event
-	ok := map[string]bool{}
-	deadline := time.After(20 * time.Second)
-	quiet := time.NewTimer(time.Hour)
-	for {
-		select {
-		case ev := <-st.evs:
-			all.Merge(ev)
-			for _, a := range ev.Accounts {
-				ok[a.Name] = a.Health == backend.HealthOK
-			}
-			if len(ok) == len(st.eng.Accounts()) && allTrue(ok) {
-				quiet.Reset(1500 * time.Millisecond)
-			}
-		case <-quiet.C:
-			return all
-		case <-deadline:
-			st.t.Fatalf("the engine did not settle: health %v", ok)
-		}
+	if err := simstack.Synced(ctx, st.evs, want, &all); err != nil {
+		st.t.Fatal(err)
 	}
-}
-
-func allTrue(m map[string]bool) bool {
-	for _, v := range m {
-		if !v {
-			return false
-		}
-	}
-	return true
+	return all
 }
 
 // probe asks the running model for its screen, in message order.
@@ -276,6 +239,8 @@ func keyMsg(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyEscape}
 	case "tab":
 		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
 	case "down":
 		return tea.KeyPressMsg{Code: tea.KeyDown}
 	case "up":

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"switchboard/backend"
 	"switchboard/views"
 )
 
@@ -84,40 +85,63 @@ func (m *Model) render() string {
 		return "Switchboard needs at least 40×10 (this terminal is " + itoa(m.w) + "×" + itoa(m.h) + ")"
 	}
 	now := m.now
-	lines := make([]string, m.h)
-	put := func(r rect, box string) {
-		for i, l := range strings.Split(box, "\n") {
-			y := r.y + i
-			if y >= len(lines) || i >= r.h {
-				break
-			}
-			if r.x == 0 {
-				lines[y] = l + lines[y]
-			} else {
-				lines[y] += l
-			}
-		}
+	// The boxes, left column first so right-column boxes follow it.
+	type placed struct {
+		y, h int
+		box  views.Boxed
 	}
+	var boxes []placed
+	top := ""
 	switch {
 	case m.showDet:
-		put(rect{0, 0, m.w, m.h - 1}, views.Box(m.theme, m.detail.Title(), "esc back", m.detail.View(now), m.w, m.h-1, true))
+		boxes = append(boxes, placed{0, m.h - 1, views.Box(m.theme, m.detail.Title(), "esc back", m.detail.View(now), m.w, m.h-1, true)})
 	default:
 		if m.narrow() {
-			lines[0] = m.tabs()
+			top = m.tabs()
 		}
 		rs := m.rects()
-		// Left column first so right-column boxes append after it.
 		for _, i := range []int{paneBalances, paneLines, paneExpiries, paneQueues} {
 			r := rs[i]
 			if r.w == 0 {
 				continue
 			}
 			p := m.panes[i]
-			info := p.Info()
-			put(r, views.Box(m.theme, p.Title(), info, p.View(now), r.w, r.h, i == m.focus))
+			boxes = append(boxes, placed{r.y, r.h, views.Box(m.theme, p.Title(), p.Info(), p.View(now), r.w, r.h, i == m.focus)})
 		}
 	}
-	lines[m.h-1] = m.statusBar()
+	writeLine := func(b *strings.Builder, y int) {
+		switch {
+		case y == m.h-1:
+			b.WriteString(m.statusLine())
+		case y == 0 && top != "":
+			b.WriteString(top)
+		default:
+			for _, p := range boxes {
+				if i := y - p.y; i >= 0 && i < p.h {
+					p.box.WriteLine(b, i)
+				}
+			}
+		}
+	}
+	if m.help == nil && m.dialog == nil && len(m.toasts) == 0 {
+		// Nothing drawn over the panes: write the frame once.
+		var b strings.Builder
+		b.Grow(m.frameLen + m.frameLen/8)
+		for y := range m.h {
+			if y > 0 {
+				b.WriteByte('\n')
+			}
+			writeLine(&b, y)
+		}
+		m.frameLen = b.Len()
+		return b.String()
+	}
+	lines := make([]string, m.h)
+	for y := range lines {
+		var b strings.Builder
+		writeLine(&b, y)
+		lines[y] = b.String()
+	}
 	if m.help != nil {
 		box := m.help.view(m)
 		overlay(lines, box, (m.w-views.Width(firstLine(box)))/2, 1)
@@ -129,6 +153,33 @@ func (m *Model) render() string {
 	}
 	m.drawToasts(lines)
 	return strings.Join(lines, "\n")
+}
+
+// barMemo is the status bar and what it was drawn from: it changes
+// with these, not with every frame.
+type barMemo struct {
+	w, focus      int
+	showDet       bool
+	status, theme string
+	storage       *backend.StorageHealth
+	accounts      uint64
+	drawn         string
+}
+
+// statusLine is the status bar, drawn again only when what it shows
+// may have changed (the filter being typed always redraws it).
+func (m *Model) statusLine() string {
+	if m.filting {
+		return m.statusBar()
+	}
+	k := barMemo{w: m.w, focus: m.focus, showDet: m.showDet, status: m.status, theme: m.theme.Name, storage: m.storage,
+		accounts: m.accountsSeen}
+	if k.drawn = m.bar.drawn; m.bar == k && k.drawn != "" {
+		return m.bar.drawn
+	}
+	k.drawn = m.statusBar()
+	m.bar = k
+	return k.drawn
 }
 
 // tabs is the narrow layout's pane switcher.

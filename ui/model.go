@@ -52,7 +52,8 @@ type Options struct {
 // EventMsg carries an engine event into the program.
 type EventMsg struct{ Event backend.Event }
 
-type tickMsg time.Time
+// tickMsg is the clock's tick, asked for at a moment (at).
+type tickMsg struct{ at time.Time }
 
 type historyMsg struct {
 	key  backend.Key
@@ -92,7 +93,8 @@ type Model struct {
 	zoom    bool
 	showDet bool
 	now     time.Time
-	ticking bool
+	ticking bool      // a tick is on its way
+	tickAt  time.Time // when
 
 	toasts   []toast
 	status   string // why a key did not apply, until statusAt+5s
@@ -109,6 +111,10 @@ type Model struct {
 	quit    bool
 
 	graceTicking bool // a redraw of a confirmation's grace countdown is due
+
+	accountsSeen uint64  // counts account changes (the status bar shows their health)
+	bar          barMemo // the status bar as last drawn
+	frameLen     int     // the last frame's length (the next is about as long)
 
 	exports     map[string]exportDest // export action id → where its content goes
 	pending     []tea.Cmd             // commands an event asked for (exports to deliver)
@@ -139,7 +145,8 @@ func New(o Options) *Model {
 	m.filter = textinput.New()
 	m.filter.Prompt = "/"
 	m.filter.CharLimit = 64
-	// The first picture: every pane built once from the cached state.
+	// The first picture: every pane built once from the cached state,
+	// which is then let go (Data holds every item once).
 	m.data.Apply(o.Initial)
 	m.bal.SetData(m.data)
 	m.lines.SetData(m.data, m.now)
@@ -147,13 +154,18 @@ func New(o Options) *Model {
 	m.queues.SetData(m.data)
 	m.trackActions(o.Initial.Actions)
 	m.announce(o.Initial)
+	m.o.Initial = backend.Event{}
 	return m
 }
 
-// Init starts the clock if anything on screen counts down.
+// Init starts the clock if anything on screen counts down, and asks
+// for the panes' filter texts to be read once the first frame is up.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.ensureTick(), tea.RequestWindowSize, m.loadHistory())
+	return tea.Batch(m.ensureTick(), tea.RequestWindowSize, m.loadHistory(), func() tea.Msg { return indexMsg{} })
 }
+
+// indexMsg: the dashboard is up; read what the filters search.
+type indexMsg struct{}
 
 func (m *Model) clock() time.Time { return m.o.Now() }
 
@@ -162,6 +174,7 @@ func (m *Model) apply(ev backend.Event) {
 	ch := m.data.Apply(ev)
 	now := m.clock()
 	if ch.Accounts {
+		m.accountsSeen++
 		m.bal.SetData(m.data)
 	}
 	if ch.Stale {
@@ -174,7 +187,7 @@ func (m *Model) apply(ev backend.Event) {
 		m.lines.Update(m.data, ev.Lines, ev.Removed, now)
 	}
 	if ch.Leases {
-		m.exp.SetData(m.data, now)
+		m.exp.Update(m.data, ev.Leases, ev.Removed, now)
 	}
 	if ch.Jobs {
 		m.queues.Update(m.data, ev.Lines, ev.Jobs, ev.Removed)
@@ -286,12 +299,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			m.toast(backend.Success, "saved "+msg.what+" to "+msg.path)
 		}
+	case indexMsg:
+		for _, p := range m.panes {
+			p.Index()
+		}
 	case graceMsg:
 		m.graceTicking = false
 	case tickMsg:
-		m.ticking = false
+		if msg.at.Equal(m.tickAt) {
+			m.ticking = false // the tick asked for; one asked for later and overtaken is just a redraw
+		}
 		m.now = m.clock()
 		m.lines.Tick(m.now)
+		m.exp.Tick(m.now)
 		m.expire()
 	case historyMsg:
 		if msg.err != nil {
@@ -494,33 +514,63 @@ func (m *Model) loadHistory() tea.Cmd {
 	}
 }
 
-// ticking: the clock runs once a second only while something on screen
-// counts down (or a toast or status message waits to expire).
-func (m *Model) needsTick() bool {
-	if len(m.toasts) > 0 || m.status != "" {
-		return true
-	}
-	now := m.clock()
-	if m.showDet {
-		return true
-	}
-	for i, p := range m.panes {
-		if m.visible(i) && p.Ticking(now) {
-			return true
+// nextChange is when something on screen next changes with time (zero:
+// nothing does): a countdown, an age, a spinner, a toast or status
+// message to take down.
+func (m *Model) nextChange(now time.Time) time.Time {
+	var next time.Time
+	soon := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
 		}
 	}
-	return false
+	for _, t := range m.toasts {
+		soon(t.until)
+	}
+	if m.status != "" {
+		soon(m.statusAt.Add(statusFor + 1))
+	}
+	if m.showDet {
+		soon(now.Truncate(time.Second).Add(time.Second)) // every time on the page counts
+	}
+	for i, p := range m.panes {
+		if m.visible(i) {
+			if t := p.NextChange(now); !t.IsZero() {
+				soon(t)
+			}
+		}
+	}
+	return next
 }
 
+// tickGap is the longest the clock waits while something on screen
+// counts: a minute, so a clock that jumped (a suspended laptop) is
+// caught up soon.
+const tickGap = time.Minute
+
+// ensureTick asks for a tick when the screen next changes: on the whole
+// second, so every countdown steps together, and never for nothing.
 func (m *Model) ensureTick() tea.Cmd {
-	if m.ticking || !m.needsTick() {
+	next := m.nextChange(m.now)
+	if next.IsZero() {
 		return nil
 	}
-	m.ticking = true
-	now := time.Now()
-	d := now.Truncate(time.Second).Add(time.Second).Sub(now)
-	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg(t) })
+	at := next.Truncate(time.Second)
+	if at.Before(next) {
+		at = at.Add(time.Second)
+	}
+	if cap := m.now.Truncate(time.Second).Add(tickGap); at.After(cap) {
+		at = cap
+	}
+	if m.ticking && !at.Before(m.tickAt) {
+		return nil // the tick on its way is soon enough
+	}
+	m.ticking, m.tickAt = true, at
+	return tea.Tick(at.Sub(m.now), func(time.Time) tea.Msg { return tickMsg{at} })
 }
+
+// statusFor is how long a status message stays.
+const statusFor = 6 * time.Second
 
 // expire drops old toasts and status messages.
 func (m *Model) expire() {
@@ -532,7 +582,7 @@ func (m *Model) expire() {
 		}
 	}
 	m.toasts = kept
-	if m.status != "" && now.Sub(m.statusAt) > 6*time.Second {
+	if m.status != "" && now.Sub(m.statusAt) > statusFor {
 		m.status = ""
 	}
 }

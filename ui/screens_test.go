@@ -228,22 +228,30 @@ func TestRestartFromCacheWithProvidersDown(t *testing.T) {
 	ev := first.settle()
 	first.close()
 	// Same state dir, every provider down: the cached picture shows at
-	// once, marked stale.
-	second := newStack(t, dir, func(s *sim.Sim) {
-		for _, k := range backend.Kinds {
+	// once, marked stale, before the engine has polled anything.
+	down := func(s *sim.Sim) {
+		for _, k := range backend.Kinds() {
 			s.SetDown(k, true)
 		}
-	})
+	}
+	second := openStack(t, dir, down)
 	initial := second.eng.Initial()
 	if len(initial.Lines) == 0 || len(initial.Leases) == 0 {
 		t.Fatalf("the cache gave nothing back: %d lines, %d leases (first run had %d)", len(initial.Lines), len(initial.Leases), len(ev.Lines))
 	}
 	d := second.open(160, 48, initial)
-	s := d.waitFor("stale marks", contains("stale"))
-	if !strings.Contains(s, "not synced yet") && !strings.Contains(s, "failing") && !strings.Contains(s, "stale") {
-		t.Fatalf("no stale mark:\n%s", s)
+	d.waitFor("stale marks", contains("stale"))
+	golden.RequireEqual(t, []byte(d.still()))
+	// Once polls fail, every account says so and the cached lines stay.
+	second.run.Start()
+	s := d.waitFor("every account failing", func(s string) bool {
+		return strings.Count(s, "failing:")+strings.Count(s, "degraded:") == len(initial.Accounts)
+	})
+	for _, l := range initial.Lines {
+		if l.State == backend.LineWaiting && !strings.Contains(s, l.Number[len(l.Number)-6:]) {
+			t.Fatalf("cached waiting line %s gone once polls failed:\n%s", l.Number, s)
+		}
 	}
-	golden.RequireEqual(t, []byte(s))
 }
 
 func TestHelpListsKeysAndFilters(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"switchboard/backend"
 	"switchboard/themes"
@@ -15,19 +14,25 @@ import (
 
 func matches(msg tea.KeyPressMsg, b key.Binding) bool { return key.Matches(msg, b) }
 
-// Balances is pane 1: one row per account.
+// Balances is pane 1: one row per account, in config order.
 type Balances struct {
-	listPane[backend.Account]
+	listPane[accountRef]
 	data *Data
+}
+
+// accountRef is an account's place: its position in the config.
+type accountRef struct {
+	name string
+	at   int
 }
 
 // NewBalances makes the balances pane.
 func NewBalances(t themes.Theme) *Balances {
-	return &Balances{listPane: listPane[backend.Account]{t: t, list: NewList(func(a backend.Account) backend.Key {
-		return backend.Key(a.Name)
-	}, func(a backend.Account) string {
-		return a.Name + " " + a.Provider.Label()
-	})}}
+	p := &Balances{}
+	p.listPane = listPane[accountRef]{t: t, list: NewList(func(a accountRef) backend.Key { return backend.Key(a.name) },
+		func(a, b accountRef) int { return a.at - b.at },
+		func(a accountRef) string { return a.name + " " + p.data.Accounts[a.name].Provider.Label() })}
+	return p
 }
 
 func (p *Balances) Title() string { return "Balances" }
@@ -53,113 +58,124 @@ func (p *Balances) Info() string {
 }
 
 // SelectedAccount is the account under the cursor.
-func (p *Balances) SelectedAccount() (backend.Account, bool) { return p.list.Selected() }
+func (p *Balances) SelectedAccount() (backend.Account, bool) {
+	r, ok := p.list.Selected()
+	if !ok {
+		return backend.Account{}, false
+	}
+	return p.data.Accounts[r.name], true
+}
 
 // SetData takes the accounts in config order.
 func (p *Balances) SetData(d *Data) {
 	p.data = d
-	items := make([]backend.Account, 0, len(d.Order))
-	for _, n := range d.Order {
-		if a, ok := d.Accounts[n]; ok {
-			items = append(items, a)
+	items := make([]accountRef, 0, len(d.Order))
+	for i, n := range d.Order {
+		if _, ok := d.Accounts[n]; ok {
+			items = append(items, accountRef{n, i})
 		}
 	}
-	p.list.SetItems(items)
+	p.list.Set(items)
 }
 
-// Ticking: "synced 12s ago" counts up.
-func (p *Balances) Ticking(time.Time) bool { return p.list.Len() > 0 }
+// NextChange: "synced 12s ago" counts up, "resumes in 40s" down.
+func (p *Balances) NextChange(now time.Time) time.Time {
+	_, next := p.rows(now)
+	return next
+}
 
-func (p *Balances) View(now time.Time) string {
+func (p *Balances) rows(now time.Time) ([]string, time.Time) {
+	return visibleRows(p.list, &p.cache, p.w, now, rowSpec[accountRef]{
+		key: func(r accountRef) backend.Key { return backend.Key(r.name) },
+		ver: func(r accountRef) uint64 {
+			// The row shows the account and whether it is stale.
+			return p.data.Accounts[r.name].Version<<1 | boolBit(p.data.Stale(r.name))
+		},
+		render: func(r accountRef, sel bool, c *rowClock) string { return p.row(p.data.Accounts[r.name], sel, c) },
+	})
+}
+
+func (p *Balances) View(now time.Time) []string {
 	if p.list.Len() == 0 {
 		return empty(p.t, "no accounts", p.w, p.h)
 	}
+	rows, _ := p.rows(now)
+	return pad(rows, p.h)
+}
+
+func (p *Balances) row(a backend.Account, sel bool, c *rowClock) string {
 	nameW, balW := 14, 14
 	if p.w < 70 {
 		nameW, balW = 10, 12
 	}
-	var lines []string
-	tick := tickOf(now)
-	for r, a := range p.list.Window() {
-		sel := p.list.IsCursor(r)
-		stale := p.data.Stale(a.Name)
-		// "synced 12s ago" changes every second; the rest with the account.
-		ver := a.Version<<1 | boolBit(stale)
-		if s, ok := p.cache.get(backend.Key(a.Name), ver, p.w, sel, tick); ok {
-			lines = append(lines, s)
-			continue
-		}
-		balStyle := p.t.Bold
-		switch {
-		case stale:
-			balStyle = p.t.Stale
-		case a.Low():
-			balStyle = p.t.Bad
-		}
-		var extra []string
-		if a.Frozen.Known && !a.Frozen.Amount.IsZero() {
-			extra = append(extra, "frozen "+a.Frozen.String())
-		}
-		if a.Rating != nil {
-			extra = append(extra, fmt.Sprintf("rating %g", *a.Rating))
-		}
-		if a.Low() {
-			extra = append(extra, "⚠ low")
-		}
-		if a.ReadOnly {
-			extra = append(extra, "read-only")
-		}
-		statusText, statusStyle := p.status(a, stale, now)
-		dot, dotStyle := healthDot(p.t, a, stale)
-		cells := []cell{
-			{text: dot, st: dotStyle, w: 1},
-			{text: a.Provider.Label(), st: p.t.Muted, w: 7},
-			{text: a.Name, st: p.t.Text, w: nameW},
-			{text: a.Balance.String(), st: balStyle, w: balW, right: true},
-			{text: strings.Join(extra, " · "), st: p.t.Muted},
-			{text: statusText, st: statusStyle, w: min(max(Width(statusText), 14), p.w/2), right: true},
-		}
-		row := renderRow(p.t, cells, p.w, sel)
-		p.cache.put(backend.Key(a.Name), ver, p.w, sel, tick, row)
-		lines = append(lines, row)
+	stale := p.data.Stale(a.Name)
+	balInk := p.t.Ink.Bold
+	switch {
+	case stale:
+		balInk = p.t.Ink.Stale
+	case a.Low():
+		balInk = p.t.Ink.Bad
 	}
-	return pad(lines, p.h)
+	var extra []string
+	if a.Frozen.Known && !a.Frozen.Amount.IsZero() {
+		extra = append(extra, "frozen "+a.Frozen.String())
+	}
+	if a.Rating != nil {
+		extra = append(extra, fmt.Sprintf("rating %g", *a.Rating))
+	}
+	if a.Low() {
+		extra = append(extra, "⚠ low")
+	}
+	if a.ReadOnly {
+		extra = append(extra, "read-only")
+	}
+	statusText, statusInk := p.status(a, stale, c)
+	dot, dotInk := healthDot(p.t, a, stale)
+	cells := []cell{
+		{text: dot, ink: dotInk, w: 1},
+		{text: a.Provider.Label(), ink: p.t.Ink.Muted, w: 7},
+		{text: a.Name, ink: p.t.Ink.Text, w: nameW},
+		{text: a.Balance.String(), ink: balInk, w: balW, right: true},
+		{text: strings.Join(extra, " · "), ink: p.t.Ink.Muted},
+		{text: statusText, ink: statusInk, w: min(max(Width(statusText), 14), p.w/2), right: true},
+	}
+	return renderRow(p.t, cells, p.w, sel)
 }
 
-// healthDot is an account's health as a glyph and style.
-func healthDot(t themes.Theme, a backend.Account, stale bool) (string, lipgloss.Style) {
+// healthDot is an account's health as a glyph and ink.
+func healthDot(t themes.Theme, a backend.Account, stale bool) (string, themes.Ink) {
 	switch {
 	case a.Health == backend.HealthFailing:
-		return "●", t.Bad
+		return "●", t.Ink.Bad
 	case a.Health == backend.HealthDegraded:
-		return "●", t.Warn
+		return "●", t.Ink.Warn
 	case stale:
-		return "○", t.Unknown
+		return "○", t.Ink.Unknown
 	}
-	return "●", t.OK
+	return "●", t.Ink.OK
 }
 
 // HealthDot renders an account's health dot.
 func HealthDot(t themes.Theme, a backend.Account, stale bool) string {
-	s, st := healthDot(t, a, stale)
-	return st.Render(s)
+	s, ink := healthDot(t, a, stale)
+	return ink.Paint(s)
 }
 
 // status is the right-hand sync words of an account row.
-func (p *Balances) status(a backend.Account, stale bool, now time.Time) (string, lipgloss.Style) {
+func (p *Balances) status(a backend.Account, stale bool, c *rowClock) (string, themes.Ink) {
 	switch {
-	case !a.PausedUntil.IsZero() && a.PausedUntil.After(now):
-		return "rate limited · resumes in " + Span(a.PausedUntil.Sub(now)), p.t.Warn
+	case !a.PausedUntil.IsZero() && c.before(a.PausedUntil):
+		return "rate limited · resumes in " + c.countdown(a.PausedUntil), p.t.Ink.Warn
 	case a.Health == backend.HealthFailing:
-		return "failing: " + shortErr(a.LastError), p.t.Bad
+		return "failing: " + shortErr(a.LastError), p.t.Ink.Bad
 	case a.Health == backend.HealthDegraded:
-		return "degraded: " + shortErr(a.LastError), p.t.Warn
+		return "degraded: " + shortErr(a.LastError), p.t.Ink.Warn
 	case stale && a.LastGood.IsZero():
-		return "not synced yet", p.t.Stale
+		return "not synced yet", p.t.Ink.Stale
 	case stale:
-		return "stale · synced " + Ago(a.LastGood, now), p.t.Stale
+		return "stale · synced " + c.ago(a.LastGood), p.t.Ink.Stale
 	}
-	return "synced " + Ago(a.LastGood, now), p.t.Faint
+	return "synced " + c.ago(a.LastGood), p.t.Ink.Faint
 }
 
 // shortErr drops the provider prefix the row already shows.

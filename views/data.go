@@ -33,6 +33,15 @@ type Changed struct{ Accounts, Lines, Leases, Jobs, Stale bool }
 // Apply merges an engine event.
 func (d *Data) Apply(ev backend.Event) Changed {
 	var c Changed
+	if len(d.Lines) == 0 && len(ev.Lines) > 0 { // the first state: room for all of it at once
+		d.Lines = make(map[backend.Key]backend.Line, len(ev.Lines))
+	}
+	if len(d.Leases) == 0 && len(ev.Leases) > 0 {
+		d.Leases = make(map[backend.Key]backend.Lease, len(ev.Leases))
+	}
+	if len(d.Jobs) == 0 && len(ev.Jobs) > 0 {
+		d.Jobs = make(map[backend.Key]backend.Job, len(ev.Jobs))
+	}
 	for _, a := range ev.Accounts {
 		prev, ok := d.Accounts[a.Name]
 		if !ok {

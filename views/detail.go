@@ -97,8 +97,8 @@ func relative(t, now time.Time) string {
 	return Ago(t, now)
 }
 
-// View renders the item's page.
-func (d *Detail) View(now time.Time) string {
+// View renders the item's page, h lines.
+func (d *Detail) View(now time.Time) []string {
 	var out []string
 	add := func(s ...string) {
 		for _, x := range s {

@@ -1,10 +1,8 @@
 package views
 
 import (
-	"sort"
+	"strings"
 	"time"
-
-	"charm.land/lipgloss/v2"
 
 	"switchboard/backend"
 	"switchboard/themes"
@@ -15,135 +13,186 @@ type Thresholds struct{ Warn, Urgent, Critical time.Duration }
 
 // Expiries is pane 3: every lease by time left.
 type Expiries struct {
-	listPane[backend.Lease]
+	listPane[leaseRef]
 	th   Thresholds
 	data *Data
 }
 
+// leaseRef is a lease's place: soonest first; then what has already
+// expired (most recent first, often still restorable); then what never
+// expires.
+type leaseRef struct {
+	key     backend.Key
+	expires int64 // unix nanos
+	rank    int8  // 0 ahead, 1 expired, 2 never
+}
+
+func leaseOrder(a, b leaseRef) int {
+	switch {
+	case a.rank != b.rank:
+		return int(a.rank) - int(b.rank)
+	case a.expires != b.expires:
+		if (a.expires < b.expires) == (a.rank != 1) {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(string(a.key), string(b.key))
+}
+
+func leaseRefOf(l backend.Lease, now time.Time) leaseRef {
+	r := leaseRef{key: l.Key, expires: nanos(l.ExpiresAt)}
+	switch {
+	case l.ExpiresAt.IsZero():
+		r.rank, r.expires = 2, 0
+	case l.ExpiresAt.Before(now):
+		r.rank = 1
+	}
+	return r
+}
+
 // NewExpiries makes the expiries pane.
 func NewExpiries(t themes.Theme, th Thresholds) *Expiries {
-	return &Expiries{th: th, listPane: listPane[backend.Lease]{t: t, list: NewList(func(l backend.Lease) backend.Key { return l.Key },
-		func(l backend.Lease) string { return l.Name + " " + string(l.Kind) + " " + l.Account })}}
+	p := &Expiries{th: th}
+	p.listPane = listPane[leaseRef]{t: t, list: NewList(func(r leaseRef) backend.Key { return r.key }, leaseOrder,
+		func(r leaseRef) string {
+			l := p.data.Leases[r.key]
+			return l.Name + " " + string(l.Kind) + " " + l.Account
+		})}
+	return p
 }
 
 func (p *Expiries) Title() string { return "Expiries" }
 func (p *Expiries) Info() string  { return p.position() }
 
 // SelectedLease is the lease under the cursor.
-func (p *Expiries) SelectedLease() (backend.Lease, bool) { return p.list.Selected() }
+func (p *Expiries) SelectedLease() (backend.Lease, bool) {
+	r, ok := p.list.Selected()
+	if !ok {
+		return backend.Lease{}, false
+	}
+	l, ok := p.data.Leases[r.key]
+	return l, ok
+}
 
-// SetData sorts leases by expiry, soonest (and expired) first.
+// SetData places every lease (at start).
 func (p *Expiries) SetData(d *Data, now time.Time) {
 	p.data = d
-	items := make([]backend.Lease, 0, len(d.Leases))
+	refs := make([]leaseRef, 0, len(d.Leases))
 	for _, l := range d.Leases {
-		items = append(items, l)
+		refs = append(refs, leaseRefOf(l, now))
 	}
-	// Soonest first; then what has already expired (most recent first,
-	// often still restorable); then what never expires.
-	rank := func(l backend.Lease) int {
-		switch {
-		case l.ExpiresAt.IsZero():
-			return 2
-		case l.ExpiresAt.Before(now):
-			return 1
-		}
-		return 0
-	}
-	sort.Slice(items, func(i, j int) bool {
-		a, b := items[i], items[j]
-		if ra, rb := rank(a), rank(b); ra != rb {
-			return ra < rb
-		}
-		if !a.ExpiresAt.Equal(b.ExpiresAt) {
-			if rank(a) == 1 {
-				return a.ExpiresAt.After(b.ExpiresAt)
-			}
-			return a.ExpiresAt.Before(b.ExpiresAt)
-		}
-		return a.Key < b.Key
+	p.list.Set(refs)
+}
+
+// Update re-places the leases an event changed or removed, and the
+// leases that have expired since they were placed.
+func (p *Expiries) Update(d *Data, changed []backend.Lease, removed []backend.Key, now time.Time) {
+	p.data = d
+	put, gone := sortOut(changed, removed, func(l backend.Lease) backend.Key { return l.Key }, func(k backend.Key) (leaseRef, bool) {
+		cur, ok := d.Leases[k]
+		return leaseRefOf(cur, now), ok
 	})
-	p.list.SetItems(items)
-	p.cache.trim(len(items))
+	p.list.Update(append(put, p.expired(now)...), gone)
 }
 
-func (p *Expiries) Ticking(now time.Time) bool {
-	for _, l := range p.list.Window() {
-		if !l.ExpiresAt.IsZero() {
-			return true
+// expired are the leases placed ahead that have expired by now: they
+// lead the list.
+func (p *Expiries) expired(now time.Time) []leaseRef {
+	var out []leaseRef
+	for r := range p.list.All() {
+		if r.rank != 0 || r.expires >= nanos(now) {
+			break
 		}
+		out = append(out, leaseRefOf(p.data.Leases[r.key], now))
 	}
-	return false
+	return out
 }
 
-// Urgency picks the style of a countdown.
-func (p *Expiries) Urgency(left time.Duration) lipgloss.Style {
-	switch {
-	case left <= p.th.Critical:
-		return p.t.Bad
-	case left <= p.th.Urgent:
-		return p.t.Hot
-	case left <= p.th.Warn:
-		return p.t.Warn
+// Tick moves the leases that have expired since they were placed.
+func (p *Expiries) Tick(now time.Time) {
+	if gone := p.expired(now); len(gone) > 0 {
+		p.list.Update(gone, nil)
 	}
-	return p.t.OK
+}
+
+// NextChange: countdowns on screen, and the next lease to expire (it
+// moves among the expired).
+func (p *Expiries) NextChange(now time.Time) time.Time {
+	_, next := p.rows(now)
+	for r := range p.list.All() {
+		if r.rank == 0 {
+			next = earliest(next, time.Unix(0, r.expires).Add(1))
+		}
+		break
+	}
+	return next
+}
+
+// urgency colours a countdown to e by the time left, noting when the
+// colour turns.
+func (p *Expiries) urgency(e time.Time, c *rowClock) themes.Ink {
+	switch {
+	case c.reached(e.Add(-p.th.Critical)):
+		return p.t.Ink.Bad
+	case c.reached(e.Add(-p.th.Urgent)):
+		return p.t.Ink.Hot
+	case c.reached(e.Add(-p.th.Warn)):
+		return p.t.Ink.Warn
+	}
+	return p.t.Ink.OK
 }
 
 var leaseWord = map[backend.LeaseKind]string{
 	backend.LeaseProxy: "proxy", backend.LeaseDomain: "domain", backend.LeaseNumber: "number", backend.LeaseSSL: "ssl",
 }
 
-func (p *Expiries) View(now time.Time) string {
+func (p *Expiries) rows(now time.Time) ([]string, time.Time) {
+	return visibleRows(p.list, &p.cache, p.w, now, rowSpec[leaseRef]{
+		key:    func(r leaseRef) backend.Key { return r.key },
+		ver:    func(r leaseRef) uint64 { return p.data.Leases[r.key].Version },
+		render: func(r leaseRef, sel bool, c *rowClock) string { return p.row(p.data.Leases[r.key], sel, c) },
+	})
+}
+
+func (p *Expiries) View(now time.Time) []string {
 	if p.list.Total() == 0 {
 		return empty(p.t, "nothing expires", p.w, p.h)
 	}
-	lines := p.noMatch("lease")
-	lines = append(lines, visibleRows(p.list, &p.cache, p.w, rowSpec[backend.Lease]{
-		key: func(l backend.Lease) backend.Key { return l.Key },
-		ver: func(l backend.Lease) uint64 { return l.Version },
-		// Seconds matter only in the last hour: rows further out change
-		// once a minute, so they are cached by the minute.
-		tick: func(l backend.Lease) int64 {
-			if l.ExpiresAt.Sub(now) > time.Hour {
-				return tickOf(now) / 60
-			}
-			return tickOf(now)
-		},
-		render: func(l backend.Lease, sel bool) string { return p.row(l, sel, now) },
-	})...)
-	return pad(lines, p.h)
+	rows, _ := p.rows(now)
+	return pad(append(p.noMatch("lease"), rows...), p.h)
 }
 
-func (p *Expiries) row(l backend.Lease, sel bool, now time.Time) string {
+func (p *Expiries) row(l backend.Lease, sel bool, c *rowClock) string {
 	t := p.t
-	left, leftSt := "no expiry", t.Faint
-	if !l.ExpiresAt.IsZero() {
-		d := l.ExpiresAt.Sub(now)
-		left, leftSt = Left(l.ExpiresAt, now), p.Urgency(d)
+	left, leftInk := "no expiry", t.Ink.Faint
+	if e := l.ExpiresAt; !e.IsZero() {
 		switch {
-		case d < 0:
-			left, leftSt = "expired "+Ago(l.ExpiresAt, now), t.Faint
-		case d > time.Hour:
-			left = Span(d.Truncate(time.Minute))
+		case c.after(e):
+			left, leftInk = "expired "+c.ago(e), t.Ink.Faint
+		case c.before(e.Add(-time.Hour)):
+			left, leftInk = c.countdownMinutes(e), p.urgency(e, c)
+		default:
+			left, leftInk = c.left(e), p.urgency(e, c)
 		}
 	}
-	auto, autoSt := "", t.Faint
+	auto, autoInk := "", t.Ink.Faint
 	if l.HasAuto {
 		if l.AutoRenew {
-			auto, autoSt = "auto", t.OK
+			auto, autoInk = "auto", t.Ink.OK
 		} else {
 			auto = "manual"
 		}
 	}
 	if p.data != nil && p.data.Stale(l.Account) {
-		leftSt = t.Stale
+		leftInk = t.Ink.Stale
 	}
 	cells := []cell{
-		{text: left, st: leftSt, w: 14, right: true},
-		{text: leaseWord[l.Kind], st: t.Muted, w: 6},
-		{text: l.Name, st: t.Text},
-		{text: l.Account, st: t.Muted, w: 11},
-		{text: auto, st: autoSt, w: 6},
+		{text: left, ink: leftInk, w: 14, right: true},
+		{text: leaseWord[l.Kind], ink: t.Ink.Muted, w: 6},
+		{text: l.Name, ink: t.Ink.Text},
+		{text: l.Account, ink: t.Ink.Muted, w: 11},
+		{text: auto, ink: autoInk, w: 6},
 	}
 	if p.w < 60 {
 		cells = []cell{cells[0], cells[2], cells[4]}

@@ -5,7 +5,7 @@
 package views
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,37 +30,45 @@ func Left(t, now time.Time) string {
 // Span formats a duration coarsely, two units at most.
 func Span(d time.Duration) string {
 	d = max(d, 0).Round(time.Second)
+	var buf [24]byte
+	b := buf[:0]
 	switch {
 	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
+		b = append(strconv.AppendInt(b, int64(d/time.Second), 10), 's')
 	case d < time.Hour:
-		return fmt.Sprintf("%dm %02ds", int(d.Minutes()), int(d.Seconds())%60)
+		b = append(strconv.AppendInt(b, int64(d/time.Minute), 10), "m "...)
+		b = append(twoDigits(b, d/time.Second%60), 's')
 	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
+		b = append(strconv.AppendInt(b, int64(d/time.Hour), 10), "h "...)
+		b = append(twoDigits(b, d/time.Minute%60), 'm')
 	case d < 100*24*time.Hour:
-		return fmt.Sprintf("%dd %dh", int(d.Hours())/24, int(d.Hours())%24)
+		b = append(strconv.AppendInt(b, int64(d/(24*time.Hour)), 10), "d "...)
+		b = append(strconv.AppendInt(b, int64(d/time.Hour%24), 10), 'h')
+	default:
+		b = append(strconv.AppendInt(b, int64(d/(24*time.Hour)), 10), 'd')
 	}
-	return fmt.Sprintf("%dd", int(d.Hours())/24)
+	return string(b)
 }
+
+func twoDigits(b []byte, n time.Duration) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
 
 // Ago formats how long ago t was: "12s ago", "3m ago", "never".
 func Ago(t, now time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	d := now.Sub(t)
-	if d < 0 {
-		d = 0
-	}
+	d := max(now.Sub(t), 0)
+	n, unit := d/time.Second, "s ago"
 	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds ago", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	case d >= 48*time.Hour:
+		n, unit = d/(24*time.Hour), "d ago"
+	case d >= time.Hour:
+		n, unit = d/time.Hour, "h ago"
+	case d >= time.Minute:
+		n, unit = d/time.Minute, "m ago"
 	}
-	return fmt.Sprintf("%dd ago", int(d.Hours())/24)
+	var buf [24]byte
+	return string(append(strconv.AppendInt(buf[:0], int64(n), 10), unit...))
 }
 
 // Fit pads or truncates s (which may hold styles) to exactly w cells.
@@ -68,11 +76,11 @@ func Fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	sw := ansi.StringWidth(s)
+	sw := textWidth(s)
 	if sw > w {
 		return ansi.Truncate(s, w, "…")
 	}
-	return s + strings.Repeat(" ", w-sw)
+	return s + blank(w-sw)
 }
 
 // FitRight right-aligns s in w cells.
@@ -80,15 +88,15 @@ func FitRight(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	sw := ansi.StringWidth(s)
+	sw := textWidth(s)
 	if sw > w {
 		return ansi.Truncate(s, w, "…")
 	}
-	return strings.Repeat(" ", w-sw) + s
+	return blank(w-sw) + s
 }
 
 // Width is a string's width in cells.
-func Width(s string) int { return ansi.StringWidth(s) }
+func Width(s string) int { return textWidth(s) }
 
 // ShortAccount keeps account names readable in narrow columns.
 func ShortAccount(name string, w int) string { return ansi.Truncate(name, w, "…") }

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/lipgloss/v2"
-
 	"switchboard/backend"
 	"switchboard/themes"
 )
@@ -23,34 +21,71 @@ const freshCode = 15 * time.Minute
 var spinFrames = []string{"⠋", "⠙", "⠸", "⠴", "⠦", "⠇"}
 
 // Lines is pane 2: the numbers held, codes first, with the selected
-// line's SMS below.
+// line's SMS below. The lines themselves stay in Data; the pane holds
+// each line's place (lineRef) and its filter text.
 type Lines struct {
-	listPane[*backend.Line]
-	items   []*backend.Line // display order
+	listPane[lineRef]
 	data    *Data
 	hist    map[backend.Key][]backend.Message
-	regroup time.Time // when a fresh code stops being fresh: re-sort then
-	waiting int
+	histVer int        // counts changes to hist (the strip's cache)
+	regroup time.Time  // when a fresh code stops being fresh: re-place it then
+	grouped time.Time  // the last regroup
+	drawn   stripCache // the strip as last drawn
+}
+
+// lineRef is a line's place in the pane: what it was sorted by, when it
+// was placed.
+type lineRef struct {
+	key     backend.Key
+	recent  int64 // unix nanos of its code, or of its creation
+	group   int8
+	waiting bool
+}
+
+// lineOrder: group, then most recent first, then key.
+func lineOrder(a, b lineRef) int {
+	switch {
+	case a.group != b.group:
+		return int(a.group) - int(b.group)
+	case a.recent != b.recent:
+		if a.recent > b.recent {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(string(a.key), string(b.key))
+}
+
+func refOf(l backend.Line, now time.Time) lineRef {
+	return lineRef{key: l.Key, recent: nanos(recent(l)), group: int8(group(l, now)), waiting: l.State == backend.LineWaiting}
 }
 
 // NewLines makes the lines pane.
 func NewLines(t themes.Theme) *Lines {
-	return &Lines{hist: map[backend.Key][]backend.Message{}, listPane: listPane[*backend.Line]{t: t,
-		list: NewList(func(l *backend.Line) backend.Key { return l.Key }, func(l *backend.Line) string {
-			return l.Number + " " + l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " +
-				strings.Join(l.Candidates, " ")
-		})}}
+	p := &Lines{hist: map[backend.Key][]backend.Message{}}
+	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key }, lineOrder,
+		func(r lineRef) string { return lineText(p.data.Lines[r.key]) })}
+	p.list.CountWhere(func(r lineRef) bool { return r.waiting })
+	return p
+}
+
+// lineText is what the filter searches in a line.
+func lineText(l backend.Line) string {
+	return l.Number + " " + l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " +
+		strings.Join(l.Candidates, " ")
 }
 
 func (p *Lines) Title() string { return "Lines & codes" }
+
+func (p *Lines) SetTheme(t themes.Theme) { p.listPane.SetTheme(t); p.drawn = stripCache{} }
 func (p *Lines) Info() string {
 	i, n := p.list.Position()
 	s := ""
 	if n > 0 {
 		s = itoa(i) + "/" + itoa(n)
 	}
-	if p.waiting > 0 {
-		s += " · " + itoa(p.waiting) + " waiting"
+	if n := p.list.Count(); n > 0 {
+		s += " · " + itoa(n) + " waiting"
 	}
 	return s + p.filterNote()
 }
@@ -76,16 +111,18 @@ func (p *Lines) stripHeight() int {
 	return 6
 }
 
+// line is the line behind a ref.
+func (p *Lines) line(r lineRef) backend.Line { return p.data.Lines[r.key] }
+
 // SelectedLine is the line under the cursor.
 func (p *Lines) SelectedLine() (backend.Line, bool) {
-	l, ok := p.list.Selected()
+	r, ok := p.list.Selected()
 	if !ok {
 		return backend.Line{}, false
 	}
-	return *l, true
+	l, ok := p.data.Lines[r.key]
+	return l, ok
 }
-
-// Select moves the cursor to a line.
 
 // SetHistory gives the SMS of a line (newest first).
 func (p *Lines) SetHistory(k backend.Key, msgs []backend.Message) {
@@ -93,10 +130,11 @@ func (p *Lines) SetHistory(k backend.Key, msgs []backend.Message) {
 		p.hist = map[backend.Key][]backend.Message{}
 	}
 	p.hist[k] = msgs
+	p.histVer++
 }
 
 // ForgetHistory drops every loaded history, so each is read again.
-func (p *Lines) ForgetHistory() { p.hist = map[backend.Key][]backend.Message{} }
+func (p *Lines) ForgetHistory() { p.hist = map[backend.Key][]backend.Message{}; p.histVer++ }
 
 // HasHistory reports whether a line's SMS are loaded.
 func (p *Lines) HasHistory(k backend.Key) bool { _, ok := p.hist[k]; return ok }
@@ -119,6 +157,7 @@ func (p *Lines) AddMessages(msgs []backend.Message) {
 			h = append([]backend.Message{m}, h...)
 			sort.SliceStable(h, func(i, j int) bool { return h[i].ReceivedAt.After(h[j].ReceivedAt) })
 			p.hist[m.Line] = h
+			p.histVer++
 		}
 	}
 }
@@ -137,117 +176,85 @@ func group(l backend.Line, now time.Time) int {
 	return 3
 }
 
-// lineLess orders lines: group, then most recent first, then key.
-func lineLess(a, b *backend.Line, now time.Time) bool {
-	ga, gb := group(*a, now), group(*b, now)
-	if ga != gb {
-		return ga < gb
-	}
-	ta, tb := recent(*a), recent(*b)
-	if !ta.Equal(tb) {
-		return ta.After(tb)
-	}
-	return a.Key < b.Key
-}
-
-// SetData re-sorts every line.
+// SetData places every line (at start).
 func (p *Lines) SetData(d *Data, now time.Time) {
 	p.data = d
-	type keyed struct {
-		g int
-		t int64
-		l *backend.Line
-	}
-	ks := make([]keyed, 0, len(d.Lines))
+	refs := make([]lineRef, 0, len(d.Lines))
 	for _, l := range d.Lines {
-		l := l
-		ks = append(ks, keyed{group(l, now), recent(l).UnixNano(), &l})
+		refs = append(refs, refOf(l, now))
 	}
-	slices.SortFunc(ks, func(a, b keyed) int {
-		if a.g != b.g {
-			return a.g - b.g
-		}
-		if a.t != b.t {
-			if a.t > b.t {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(string(a.l.Key), string(b.l.Key))
-	})
-	p.items = make([]*backend.Line, len(ks))
-	for i := range ks {
-		p.items[i] = ks[i].l
-	}
-	p.publish(now)
-}
-
-// Update applies a few changed or removed lines without re-sorting the
-// rest (an engine event usually touches a handful of 10,000 lines).
-func (p *Lines) Update(d *Data, changed []backend.Line, removed []backend.Key, now time.Time) {
-	if p.data == nil || len(changed)+len(removed) > 64 {
-		p.SetData(d, now)
-		return
-	}
-	p.data = d
-	drop := map[backend.Key]bool{}
-	for _, k := range removed {
-		drop[k] = true
-	}
-	for _, l := range changed {
-		drop[l.Key] = true
-	}
-	kept := p.items[:0]
-	for _, l := range p.items {
-		if !drop[l.Key] {
-			kept = append(kept, l)
-		}
-	}
-	p.items = kept
-	for _, l := range changed {
-		if cur, ok := d.Lines[l.Key]; !ok || cur.Version != l.Version {
-			continue // a later event replaced or removed it
-		}
-		l := l
-		i := sort.Search(len(p.items), func(i int) bool { return !lineLess(p.items[i], &l, now) })
-		p.items = slices.Insert(p.items, i, &l)
-	}
-	p.publish(now)
-}
-
-// publish hands the ordered lines to the list and notes the counters.
-func (p *Lines) publish(now time.Time) {
-	p.regroup, p.waiting = time.Time{}, 0
-	defer func() {
-		if !p.regroup.IsZero() && p.regroup.Before(now.Add(regroupEvery)) {
-			p.regroup = now.Add(regroupEvery)
-		}
-	}()
-	for _, l := range p.items {
-		if group(*l, now) == 0 {
-			if t := l.CodeAt.Add(freshCode); p.regroup.IsZero() || t.Before(p.regroup) {
-				p.regroup = t
-			}
-		}
-		if l.State == backend.LineWaiting {
-			p.waiting++
-		}
-	}
-	p.list.SetItems(p.items)
+	p.list.Set(refs)
+	p.grouped = now
+	p.planRegroup(now)
 	p.list.SetHeight(p.listHeight())
-	p.cache.trim(len(p.items))
 }
 
-// regroupEvery bounds how often aging codes re-sort the pane: a code
-// leaving the top group a few seconds late does no harm, a re-sort of
-// thousands of lines every second does.
+// Update re-places the lines an event changed or removed; the others
+// keep their places.
+func (p *Lines) Update(d *Data, changed []backend.Line, removed []backend.Key, now time.Time) {
+	p.data = d
+	put, gone := sortOut(changed, removed, func(l backend.Line) backend.Key { return l.Key }, func(k backend.Key) (lineRef, bool) {
+		cur, ok := d.Lines[k]
+		return refOf(cur, now), ok
+	})
+	p.list.Update(put, gone)
+	for _, r := range put {
+		if r.group == 0 {
+			p.noteFresh(p.data.Lines[r.key], now)
+		}
+	}
+}
+
+// regroupEvery bounds how often aging codes move: a code leaving the top
+// group a few seconds late does no harm, and a burst of codes aging out
+// one after another moves together.
 const regroupEvery = 15 * time.Second
 
-// Tick re-sorts when a fresh code has aged out of the top group.
-func (p *Lines) Tick(now time.Time) {
-	if !p.regroup.IsZero() && !now.Before(p.regroup) && p.data != nil {
-		p.SetData(p.data, now)
+// noteFresh plans the regroup for a line placed among the fresh codes.
+func (p *Lines) noteFresh(l backend.Line, now time.Time) {
+	at := l.CodeAt.Add(freshCode)
+	if !p.grouped.IsZero() {
+		at = later(at, p.grouped.Add(regroupEvery))
 	}
+	p.regroup = earliest(p.regroup, at)
+}
+
+// planRegroup plans the next regroup from the fresh codes (they lead the
+// list).
+func (p *Lines) planRegroup(now time.Time) {
+	p.regroup = time.Time{}
+	for r := range p.list.All() {
+		if r.group != 0 {
+			break
+		}
+		p.noteFresh(p.line(r), now)
+	}
+}
+
+// Tick moves the codes that have aged out of the top group.
+func (p *Lines) Tick(now time.Time) {
+	if p.regroup.IsZero() || now.Before(p.regroup) || p.data == nil {
+		return
+	}
+	var put []lineRef
+	for r := range p.list.All() {
+		if r.group != 0 {
+			break
+		}
+		if l := p.line(r); group(l, now) != 0 {
+			put = append(put, refOf(l, now))
+		}
+	}
+	p.list.Update(put, nil)
+	p.grouped = now
+	p.planRegroup(now)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
 }
 
 func recent(l backend.Line) time.Time {
@@ -257,32 +264,35 @@ func recent(l backend.Line) time.Time {
 	return l.CreatedAt
 }
 
-// Ticking: spinners and countdowns on live lines.
-func (p *Lines) Ticking(now time.Time) bool {
-	for _, l := range p.list.Window() {
-		if l.State.Open() {
-			return true
-		}
+// NextChange: spinners, countdowns and ages on screen, and the regroup.
+func (p *Lines) NextChange(now time.Time) time.Time {
+	_, next := p.rows(now)
+	if p.h >= 14 {
+		_, strip := p.stripLines(now)
+		next = earliest(next, strip)
 	}
-	return false
+	return earliest(next, p.regroup)
 }
 
-func (p *Lines) View(now time.Time) string {
+func (p *Lines) rows(now time.Time) ([]string, time.Time) {
+	return visibleRows(p.list, &p.cache, p.w, now, rowSpec[lineRef]{
+		key:    func(r lineRef) backend.Key { return r.key },
+		ver:    func(r lineRef) uint64 { return p.line(r).Version },
+		render: func(r lineRef, sel bool, c *rowClock) string { return p.row(p.line(r), sel, c) },
+	})
+}
+
+func (p *Lines) View(now time.Time) []string {
 	if p.list.Total() == 0 {
 		return empty(p.t, "no numbers yet — press n to buy one", p.w, p.h)
 	}
-	lines := p.noMatch("line")
-	lines = append(lines, visibleRows(p.list, &p.cache, p.w, rowSpec[*backend.Line]{
-		key:    func(l *backend.Line) backend.Key { return l.Key },
-		ver:    func(l *backend.Line) uint64 { return l.Version },
-		tick:   func(*backend.Line) int64 { return tickOf(now) },
-		render: func(l *backend.Line, sel bool) string { return p.row(*l, sel, now) },
-	})...)
-	body := pad(lines, p.listHeight())
+	rows, _ := p.rows(now)
+	lines := pad(append(p.noMatch("line"), rows...), p.listHeight())
 	if p.h >= 14 {
-		body += "\n" + p.strip(now)
+		strip, _ := p.stripLines(now)
+		lines = append(lines, strip...)
 	}
-	return body
+	return lines
 }
 
 // HasCode reports whether a line shows a code: one, or the candidates of
@@ -299,35 +309,36 @@ func CodesMark(l backend.Line) string { return itoa(len(l.Candidates)) + " codes
 const notSaved = "not saved"
 
 // row renders one line.
-func (p *Lines) row(l backend.Line, sel bool, now time.Time) string {
+func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 	t := p.t
 	stale := p.data.Stale(l.Account)
-	icon, iconSt := "·", t.Faint
+	icon, iconInk := "·", t.Ink.Faint
 	switch {
 	case l.State == backend.LineWaiting:
-		icon, iconSt = spinFrames[int(now.Unix())%len(spinFrames)], t.Accent
+		icon, iconInk = spinFrames[int(c.now.Unix())%len(spinFrames)], t.Ink.Accent
+		c.everySecond()
 	case l.State.Open() && len(l.Candidates) > 0:
-		icon, iconSt = "?", t.Warn
+		icon, iconInk = "?", t.Ink.Warn
 	case l.State.Open() && l.Code != "":
-		icon, iconSt = "✓", t.OK
+		icon, iconInk = "✓", t.Ink.OK
 	case l.State.Open():
-		icon, iconSt = "○", t.Muted
+		icon, iconInk = "○", t.Ink.Muted
 	}
-	code, codeSt, fresh := "", t.Code, false
+	code, codeInk, fresh := "", t.Ink.Code, false
 	switch {
 	case len(l.Candidates) > 0:
-		code, codeSt = CodesMark(l), t.Warn // nothing to copy without a choice
+		code, codeInk = CodesMark(l), t.Ink.Warn // nothing to copy without a choice
 	case l.Code != "":
 		code = l.Code // exactly what c copies
-		if l.State.Open() && now.Sub(l.CodeAt) < 2*time.Minute {
-			codeSt, fresh = t.CodeOn, true
+		if l.State.Open() && c.before(l.CodeAt.Add(2*time.Minute)) {
+			codeInk, fresh = t.Ink.CodeOn, true
 		}
 	case l.State == backend.LineWaiting:
-		code, codeSt = "waiting", t.Faint
+		code, codeInk = "waiting", t.Ink.Faint
 	}
-	state, stateSt := p.stateText(l, now)
+	state, stateInk := p.stateText(l, c)
 	if stale {
-		stateSt = t.Stale
+		stateInk = t.Ink.Stale
 		state = "stale · " + state
 	}
 	name := l.Service
@@ -342,13 +353,13 @@ func (p *Lines) row(l backend.Line, sel bool, now time.Time) string {
 		svcW, accW = 10, 9
 	}
 	cells := []cell{
-		{text: icon, st: iconSt, w: 1},
-		{text: code, st: codeSt, w: 9, keepBg: fresh},
-		{text: Number(l.Number), st: t.Text, w: numW},
-		{text: name, st: t.Bold, w: svcW},
-		{text: Country(l.Country), st: t.Muted, w: 3},
-		{text: l.Account, st: t.Muted, w: accW},
-		{text: state, st: stateSt, right: true},
+		{text: icon, ink: iconInk, w: 1},
+		{text: code, ink: codeInk, w: 9, keepBg: fresh},
+		{text: Number(l.Number), ink: t.Ink.Text, w: numW},
+		{text: name, ink: t.Ink.Bold, w: svcW},
+		{text: Country(l.Country), ink: t.Ink.Muted, w: 3},
+		{text: l.Account, ink: t.Ink.Muted, w: accW},
+		{text: state, ink: stateInk, right: true},
 	}
 	if p.w < 70 {
 		cells = []cell{cells[0], cells[1], cells[2], cells[3], cells[6]}
@@ -357,93 +368,117 @@ func (p *Lines) row(l backend.Line, sel bool, now time.Time) string {
 }
 
 // stateText is the right-hand column: state and time left.
-func (p *Lines) stateText(l backend.Line, now time.Time) (string, lipgloss.Style) {
+func (p *Lines) stateText(l backend.Line, c *rowClock) (string, themes.Ink) {
 	t := p.t
 	left := ""
 	switch {
 	case l.ExpiresAt.IsZero() || !l.State.Open():
-	case l.ExpiresAt.Before(now):
-		left = "expired " + Ago(l.ExpiresAt, now)
+	case c.after(l.ExpiresAt):
+		left = "expired " + c.ago(l.ExpiresAt)
 	default:
-		left = Left(l.ExpiresAt, now) + " left"
+		left = c.countdown(l.ExpiresAt) + " left"
 	}
 	switch {
-	case l.CooldownUntil.After(now):
-		return "cancel in " + Span(l.CooldownUntil.Sub(now)), t.Warn
+	case c.before(l.CooldownUntil):
+		return "cancel in " + c.countdown(l.CooldownUntil), t.Ink.Warn
 	case l.State == backend.LineWaiting:
-		st := t.Accent
-		if !l.ExpiresAt.IsZero() && l.ExpiresAt.Sub(now) < 2*time.Minute {
-			st = t.Hot
+		ink := t.Ink.Accent
+		if !l.ExpiresAt.IsZero() && c.after(l.ExpiresAt.Add(-2*time.Minute)) {
+			ink = t.Ink.Hot
 		}
 		if left == "" {
-			return "waiting", st
+			return "waiting", ink
 		}
-		return "waiting · " + left, st
+		return "waiting · " + left, ink
 	case l.State.Open() && HasCode(l):
-		s, st := "code "+Ago(l.CodeAt, now), t.OK
+		s, ink := "code "+c.ago(l.CodeAt), t.Ink.OK
 		if p.w < 86 { // narrow: keep both figures, drop the words
-			s = Ago(l.CodeAt, now)
+			s = strings.TrimPrefix(s, "code ")
 			left = strings.TrimSuffix(left, " left")
 		}
 		if len(l.Candidates) > 0 {
-			s, st = Candidates(l)+" · "+s, t.Warn
+			s, ink = Candidates(l)+" · "+s, t.Ink.Warn
 		}
 		if l.CodeUnsaved {
-			s, st = notSaved+" · "+s, t.Bad
+			s, ink = notSaved+" · "+s, t.Ink.Bad
 		}
 		if left != "" {
 			s += " · " + left
 		}
-		return s, st
+		return s, ink
 	case l.State.Open():
 		s := StateWord(l.State, l.RawState)
 		if left != "" {
 			s += " · " + left
 		}
-		return s, t.Muted
+		return s, t.Ink.Muted
 	}
-	return StateWord(l.State, l.RawState), t.Faint
+	return StateWord(l.State, l.RawState), t.Ink.Faint
+}
+
+// stripCache keeps the selected line's strip until its line, history,
+// size or time texts change.
+type stripCache struct {
+	key        backend.Key
+	ver        uint64
+	hist, w, h int
+	until      time.Time
+	lines      []string
+}
+
+// stripLines is the selected line's big code and latest SMS, and when
+// they next change with time.
+func (p *Lines) stripLines(now time.Time) ([]string, time.Time) {
+	r, _ := p.list.Selected()
+	l, ok := p.data.Lines[r.key]
+	sc := &p.drawn
+	if sc.lines != nil && sc.key == r.key && sc.ver == l.Version && sc.hist == p.histVer && sc.w == p.w && sc.h == p.h &&
+		(sc.until.IsZero() || now.Before(sc.until)) {
+		return sc.lines, sc.until
+	}
+	c := rowClock{now: now}
+	lines := p.strip(l, ok, &c)
+	*sc = stripCache{key: r.key, ver: l.Version, hist: p.histVer, w: p.w, h: p.h, until: c.next, lines: lines}
+	return lines, c.next
 }
 
 // strip is the selected line's big code and latest SMS.
-func (p *Lines) strip(now time.Time) string {
+func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 	t := p.t
 	h := p.stripHeight()
-	rule := t.Faint.Render(strings.Repeat("─", p.w))
-	lp, ok := p.list.Selected()
+	rule := t.Ink.Faint.Paint(strings.Repeat("─", p.w))
 	if !ok {
 		return pad([]string{rule}, h)
 	}
-	l := *lp
 	out := []string{rule}
 	meta := strings.Join(nonEmpty(Number(l.Number), l.Service, Country(l.Country), l.Account, l.Kind), " · ")
 	var codeRows []string
 	if len(l.Candidates) > 0 {
-		codeRows = []string{t.Warn.Render(CodesMark(l) + " c chooses"), candidatesOn(t, l), ""}
+		codeRows = []string{t.Ink.Warn.Paint(CodesMark(l) + " c chooses"), candidatesOn(t, l), ""}
 	} else if big := BigCode(l.Code); big != nil && p.w >= 60 {
-		st := t.CodeBig
 		for _, r := range big {
-			codeRows = append(codeRows, st.Render(r))
+			codeRows = append(codeRows, t.Ink.CodeBig.Paint(r))
 		}
 	} else if l.Code != "" {
-		codeRows = []string{"", t.CodeOn.Render(" " + l.Code + " "), ""}
+		codeRows = []string{"", t.Ink.CodeOn.Paint(" " + l.Code + " "), ""}
 	} else if l.State == backend.LineWaiting {
-		codeRows = []string{"", t.Accent.Render(spinFrames[int(now.Unix())%len(spinFrames)] + " waiting for the code…"), ""}
+		codeRows = []string{"", t.Ink.Accent.Paint(spinFrames[int(c.now.Unix())%len(spinFrames)] + " waiting for the code…"), ""}
+		c.everySecond()
 	} else {
-		codeRows = []string{"", t.Faint.Render("no code on this line"), ""}
+		codeRows = []string{"", t.Ink.Faint.Paint("no code on this line"), ""}
 	}
 	codeW := 0
 	for _, r := range codeRows {
 		codeW = max(codeW, Width(r))
 	}
-	right := []string{t.Bold.Render(meta), t.Muted.Render(p.hint(l)), ""}
+	right := []string{t.Ink.Bold.Paint(meta), t.Ink.Muted.Paint(p.hint(l)), ""}
 	switch {
 	case HasCode(l) && l.CodeUnsaved:
-		right[2] = t.Bad.Render("code " + Ago(l.CodeAt, now) + " · " + notSaved + ": the disk refused it; kept in memory")
+		right[2] = t.Ink.Bad.Paint("code " + c.ago(l.CodeAt) + " · " + notSaved + ": the disk refused it; kept in memory")
 	case HasCode(l):
-		right[2] = t.Faint.Render("code " + Ago(l.CodeAt, now))
+		right[2] = t.Ink.Faint.Paint("code " + c.ago(l.CodeAt))
 	case !l.WindowAt.IsZero():
-		right[2] = t.Faint.Render("reused " + Ago(l.WindowAt, now) + ": earlier codes are history")
+		right[2] = t.Ink.Faint.Paint("reused " + c.ago(l.WindowAt) + ": earlier codes are history")
 	}
 	for i := range 3 {
 		out = append(out, Fit(" "+Fit(codeRows[i], codeW)+"   "+Fit(right[i], max(p.w-codeW-4, 0)), p.w))
@@ -452,15 +487,15 @@ func (p *Lines) strip(now time.Time) string {
 	room := h - len(out)
 	switch {
 	case !loaded:
-		out = append(out, Fit(t.Faint.Render(" loading SMS…"), p.w))
+		out = append(out, Fit(t.Ink.Faint.Paint(" loading SMS…"), p.w))
 	case len(msgs) == 0:
-		out = append(out, Fit(t.Faint.Render(" no SMS yet"), p.w))
+		out = append(out, Fit(t.Ink.Faint.Paint(" no SMS yet"), p.w))
 	}
 	for _, m := range msgs {
 		if room <= 0 {
 			break
 		}
-		out = append(out, Fit(p.smsLine(m, now), p.w))
+		out = append(out, Fit(p.smsLine(m, c), p.w))
 		room--
 	}
 	return pad(out, h)
@@ -496,27 +531,27 @@ func (p *Lines) hint(l backend.Line) string {
 
 // smsLine renders one SMS on a line: time, sender, text with the code
 // marked.
-func (p *Lines) smsLine(m backend.Message, now time.Time) string {
+func (p *Lines) smsLine(m backend.Message, c *rowClock) string {
 	t := p.t
 	when := m.ReceivedAt.Local().Format("15:04:05")
-	if now.Sub(m.ReceivedAt) > 20*time.Hour {
+	if c.after(m.ReceivedAt.Add(20 * time.Hour)) {
 		when = m.ReceivedAt.Local().Format("Jan 02")
 	}
 	text := strings.ReplaceAll(m.Text, "\n", " ⏎ ")
-	head := " " + t.Faint.Render(when) + " " + t.Muted.Render(Fit(m.Sender, 10)) + " "
+	head := " " + t.Ink.Faint.Paint(when) + " " + t.Ink.Muted.Paint(Fit(m.Sender, 10)) + " "
 	if m.Unsaved {
-		head += t.Bad.Render(notSaved) + " "
+		head += t.Ink.Bad.Paint(notSaved) + " "
 	}
 	text = Fit(text, max(p.w-Width(head), 0))
-	codes, st := m.Candidates, t.Warn
+	codes, ink := m.Candidates, t.Ink.Warn
 	if m.Code != "" {
-		codes, st = []string{m.Code}, t.Code
+		codes, ink = []string{m.Code}, t.Ink.Code
 	}
-	return head + markCodes(t, text, codes, st)
+	return head + markCodes(t, text, codes, ink)
 }
 
 // markCodes renders text with the first place each code appears marked.
-func markCodes(t themes.Theme, text string, codes []string, st lipgloss.Style) string {
+func markCodes(t themes.Theme, text string, codes []string, ink themes.Ink) string {
 	type span struct{ at, end int }
 	var spans []span
 	for _, c := range codes {
@@ -531,10 +566,10 @@ func markCodes(t themes.Theme, text string, codes []string, st lipgloss.Style) s
 		if s.at < done {
 			continue // overlaps a code already marked
 		}
-		b.WriteString(t.Text.Render(text[done:s.at]) + st.Render(text[s.at:s.end]))
+		b.WriteString(t.Ink.Text.Paint(text[done:s.at]) + ink.Paint(text[s.at:s.end]))
 		done = s.end
 	}
-	b.WriteString(t.Text.Render(text[done:]))
+	b.WriteString(t.Ink.Text.Paint(text[done:]))
 	return b.String()
 }
 
@@ -542,9 +577,9 @@ func markCodes(t themes.Theme, text string, codes []string, st lipgloss.Style) s
 func candidatesOn(t themes.Theme, l backend.Line) string {
 	parts := make([]string, len(l.Candidates))
 	for i, c := range l.Candidates {
-		parts[i] = t.CodeOn.Render(" " + c + " ")
+		parts[i] = t.Ink.CodeOn.Paint(" " + c + " ")
 	}
-	return strings.Join(parts, t.Faint.Render(" | "))
+	return strings.Join(parts, t.Ink.Faint.Paint(" | "))
 }
 
 func nonEmpty(xs ...string) []string {

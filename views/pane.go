@@ -2,6 +2,7 @@ package views
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -18,11 +19,16 @@ type Pane interface {
 	SetSize(w, h int)
 	SetTheme(t themes.Theme)
 	HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool
-	View(now time.Time) string // exactly w×h cells
+	View(now time.Time) []string // exactly h lines of w cells
 	SelectedKey() backend.Key
 	SetFilter(q string) int // returns matches
 	Filter() string
-	Ticking(now time.Time) bool // a countdown or spinner is on screen
+	// Index reads what the filter searches in every item now (the first
+	// filter keystroke would otherwise).
+	Index()
+	// NextChange is when something the pane shows next changes with
+	// time (zero: nothing does), so the clock ticks only for that.
+	NextChange(now time.Time) time.Time
 	Click(row int)
 	Scroll(delta int)
 }
@@ -41,6 +47,7 @@ func (p *listPane[T]) SetSize(w, h int)          { p.w, p.h = w, h; p.list.SetHe
 func (p *listPane[T]) SelectedKey() backend.Key  { return p.list.SelectedKey() }
 func (p *listPane[T]) SetFilter(q string) int    { p.list.SetFilter(q); return p.list.Len() }
 func (p *listPane[T]) Filter() string            { return p.list.Filter() }
+func (p *listPane[T]) Index()                    { p.list.Index() }
 func (p *listPane[T]) Click(row int)             { p.list.SelectRow(row) }
 func (p *listPane[T]) Scroll(d int)              { p.list.Move(d) }
 func (p *listPane[T]) Select(k backend.Key) bool { return p.list.Select(k) }
@@ -98,18 +105,26 @@ func navigate[T any](l *List[T], msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
 	return true
 }
 
-// Box draws a titled border around body (already w-2 × h-2).
-func Box(t themes.Theme, title, info, body string, w, h int, focused bool) string {
+// Boxed is a pane in its titled border, h lines: written line by line
+// into the frame, so a frame is one string built once.
+type Boxed struct {
+	top      string
+	e        *edges
+	body     []string
+	inner, h int
+}
+
+// Box draws a titled border around body (lines already w-2 wide; missing
+// lines are blank).
+func Box(t themes.Theme, title, info string, body []string, w, h int, focused bool) Boxed {
 	if w < 4 || h < 2 {
-		return ""
+		return Boxed{}
 	}
-	border := t.Pane
-	ts := t.Title
+	e := edgesOf(t, w, focused)
+	pen, ts := t.Ink.Border, t.Ink.Title
 	if focused {
-		border, ts = t.PaneFocused, t.TitleFocused
+		pen, ts = t.Ink.BorderFocused, t.Ink.TitleFocused
 	}
-	bs := border.GetBorderStyle()
-	bc := border.UnsetBorderStyle().UnsetPadding().Foreground(border.GetBorderTopForeground())
 	inner := w - 2
 	head := " " + title + " "
 	if info != "" {
@@ -121,36 +136,85 @@ func Box(t themes.Theme, title, info, body string, w, h int, focused bool) strin
 		headW = inner - 2
 	}
 	var b strings.Builder
-	b.WriteString(bc.Render(bs.TopLeft + bs.Top))
+	b.Grow(4*w + len(head) + 64)
+	pen.WriteTo(&b, e.topLeft)
 	if title != "" {
-		b.WriteString(ts.Render(head))
+		ts.WriteTo(&b, head)
 	} else {
-		b.WriteString(bc.Render(strings.Repeat(bs.Top, headW)))
+		pen.WriteTo(&b, e.rule(headW))
 	}
-	b.WriteString(bc.Render(strings.Repeat(bs.Top, max(inner-1-headW, 0)) + bs.TopRight))
-	lines := strings.Split(body, "\n")
-	left, right := bc.Render(bs.Left), bc.Render(bs.Right)
-	for i := 0; i < h-2; i++ {
-		b.WriteByte('\n')
+	pen.WriteTo(&b, e.rule(max(inner-1-headW, 0)), e.topRight)
+	return Boxed{top: b.String(), e: e, body: body, inner: inner, h: h}
+}
+
+// Height is the box's height in lines.
+func (x Boxed) Height() int { return x.h }
+
+// WriteLine appends line i of the box to b.
+func (x Boxed) WriteLine(b *strings.Builder, i int) {
+	switch {
+	case i < 0 || i >= x.h:
+	case i == 0:
+		b.WriteString(x.top)
+	case i == x.h-1:
+		b.WriteString(x.e.bottom)
+	default:
 		l := ""
-		if i < len(lines) {
-			l = lines[i]
+		if i-1 < len(x.body) {
+			l = x.body[i-1]
 		}
-		b.WriteString(left)
 		if l == "" {
-			b.WriteString(blank(inner))
-		} else {
-			b.WriteString(l) // panes hand over lines exactly inner wide
+			l = blank(x.inner)
 		}
-		b.WriteString(right)
+		b.WriteString(x.e.left)
+		b.WriteString(l) // panes hand over lines exactly inner wide
+		b.WriteString(x.e.right)
 	}
-	b.WriteByte('\n')
-	b.WriteString(bc.Render(bs.BottomLeft + strings.Repeat(bs.Bottom, inner) + bs.BottomRight))
-	return b.String()
+}
+
+// edges are the painted pieces of a box's border, the same on every
+// frame: made once per theme, focus and width.
+type edges struct {
+	left, right, bottom string
+	topLeft, topRight   string // unpainted
+	top                 string // the top glyph, inner times, unpainted
+	glyph               int    // bytes of one top glyph
+}
+
+// rule is n top glyphs, unpainted.
+func (e *edges) rule(n int) string { return e.top[:min(n, len(e.top)/e.glyph)*e.glyph] }
+
+type edgeKey struct {
+	theme   string
+	w       int
+	focused bool
+}
+
+var edgeCache sync.Map // edgeKey → *edges
+
+func edgesOf(t themes.Theme, w int, focused bool) *edges {
+	k := edgeKey{t.Name, w, focused}
+	if e, ok := edgeCache.Load(k); ok {
+		return e.(*edges)
+	}
+	box, pen := t.Pane, t.Ink.Border
+	if focused {
+		box, pen = t.PaneFocused, t.Ink.BorderFocused
+	}
+	bs := box.GetBorderStyle()
+	inner := w - 2
+	e := &edges{left: pen.Paint(bs.Left), right: pen.Paint(bs.Right),
+		bottom:  pen.Paint(bs.BottomLeft + strings.Repeat(bs.Bottom, inner) + bs.BottomRight),
+		topLeft: bs.TopLeft + bs.Top, topRight: bs.TopRight, top: strings.Repeat(bs.Top, inner), glyph: max(len(bs.Top), 1)}
+	edgeCache.Store(k, e)
+	return e
 }
 
 // blank is n spaces (cached: every frame needs a few).
 func blank(n int) string {
+	if n <= 0 {
+		return ""
+	}
 	if n < len(blanks) {
 		return blanks[:n]
 	}
@@ -160,23 +224,20 @@ func blank(n int) string {
 var blanks = strings.Repeat(" ", 512)
 
 // pad fills a body to h lines.
-func pad(lines []string, h int) string {
+func pad(lines []string, h int) []string {
 	for len(lines) < h {
 		lines = append(lines, "")
 	}
-	return strings.Join(lines[:h], "\n")
+	return lines[:h]
 }
 
 // empty is a centred hint for a pane with nothing to show.
-func empty(t themes.Theme, msg string, w, h int) string {
+func empty(t themes.Theme, msg string, w, h int) []string {
 	lines := make([]string, h)
 	if h > 0 {
 		mid := h / 2
 		pad := max((w-Width(msg))/2, 0)
 		lines[mid] = Fit(strings.Repeat(" ", pad)+t.Faint.Render(msg), w)
 	}
-	return strings.Join(lines, "\n")
+	return lines
 }
-
-// tickOf is the render-cache tick for rows that show seconds.
-func tickOf(now time.Time) int64 { return now.Unix() }

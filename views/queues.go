@@ -1,12 +1,8 @@
 package views
 
 import (
-	"slices"
-	"sort"
 	"strings"
 	"time"
-
-	"charm.land/lipgloss/v2"
 
 	"switchboard/backend"
 	"switchboard/themes"
@@ -28,22 +24,52 @@ type QueueItem struct {
 	Provider backend.ProviderKind
 }
 
-// Queues is pane 4: orders and jobs in motion.
+// Queues is pane 4: orders and jobs in motion. Its rows are read from
+// Data (a job, or a line still waiting for its code) when shown.
 type Queues struct {
-	listPane[QueueItem]
-	active int
-	data   *Data
+	listPane[queueRef]
+	data *Data
+}
+
+// queueRef is a row's place: in motion first, newest first, then key.
+type queueRef struct {
+	key    backend.Key
+	since  int64 // unix nanos
+	active bool
+	line   bool // an order waiting for its code, not a job
+}
+
+func queueOrder(a, b queueRef) int {
+	switch {
+	case a.active != b.active:
+		if a.active {
+			return -1
+		}
+		return 1
+	case a.since != b.since:
+		if a.since > b.since {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(string(a.key), string(b.key))
 }
 
 // NewQueues makes the queues pane.
 func NewQueues(t themes.Theme) *Queues {
-	return &Queues{listPane: listPane[QueueItem]{t: t, list: NewList(func(q QueueItem) backend.Key { return q.Key },
-		func(q QueueItem) string { return q.Title + " " + q.Kind + " " + q.Account + " " + q.State })}}
+	p := &Queues{}
+	p.listPane = listPane[queueRef]{t: t, list: NewList(func(r queueRef) backend.Key { return r.key }, queueOrder,
+		func(r queueRef) string {
+			q := p.item(r)
+			return q.Title + " " + q.Kind + " " + q.Account + " " + q.State
+		})}
+	p.list.CountWhere(func(r queueRef) bool { return r.active })
+	return p
 }
 
 func (p *Queues) Title() string { return "Queues" }
 func (p *Queues) Info() string {
-	return itoa(p.active) + " in motion" + p.filterNote()
+	return itoa(p.list.Count()) + " in motion" + p.filterNote()
 }
 
 func jobItem(j backend.Job) QueueItem {
@@ -62,108 +88,49 @@ func orderItem(l backend.Line) QueueItem {
 		Provider: l.Provider}
 }
 
-// queueLess: in motion first, newest first, then key.
-func queueLess(a, b QueueItem) bool {
-	if a.Active != b.Active {
-		return a.Active
+// item is the row behind a ref.
+func (p *Queues) item(r queueRef) QueueItem {
+	if r.line {
+		return orderItem(p.data.Lines[r.key])
 	}
-	if !a.Since.Equal(b.Since) {
-		return a.Since.After(b.Since)
-	}
-	return a.Key < b.Key
+	return jobItem(p.data.Jobs[r.key])
 }
 
-// Update applies changed jobs and lines without rebuilding the rest.
-func (p *Queues) Update(d *Data, lines []backend.Line, jobs []backend.Job, removed []backend.Key) {
-	if p.data == nil || len(lines)+len(jobs)+len(removed) > 64 {
-		p.SetData(d)
-		return
-	}
-	p.data = d
-	drop := map[backend.Key]bool{}
-	for _, k := range removed {
-		drop[k] = true
-	}
-	var add []QueueItem
-	for _, l := range lines {
-		drop[l.Key] = true
-		if cur, ok := d.Lines[l.Key]; ok && cur.State == backend.LineWaiting && cur.Version == l.Version {
-			add = append(add, orderItem(cur))
-		}
-	}
-	for _, j := range jobs {
-		drop[j.Key] = true
-		if cur, ok := d.Jobs[j.Key]; ok && cur.Version == j.Version {
-			add = append(add, jobItem(cur))
-		}
-	}
-	items := make([]QueueItem, 0, len(p.list.all)+len(add))
-	for _, q := range p.list.all {
-		if !drop[q.Key] {
-			items = append(items, q)
-		}
-	}
-	for _, q := range add {
-		i := sort.Search(len(items), func(i int) bool { return !queueLess(items[i], q) })
-		items = slices.Insert(items, i, q)
-	}
-	p.publish(items)
+func jobRef(j backend.Job) queueRef {
+	return queueRef{key: j.Key, since: nanos(j.CreatedAt), active: !j.State.Terminal()}
 }
 
-func (p *Queues) publish(items []QueueItem) {
-	p.active = 0
-	for _, q := range items {
-		if q.Active {
-			p.active++
-		}
-	}
-	p.list.SetItems(items)
-	p.cache.trim(len(items))
+func orderRef(l backend.Line) queueRef {
+	return queueRef{key: l.Key, since: nanos(l.CreatedAt), active: true, line: true}
 }
 
-// SetData gathers jobs and waiting orders: in motion first (newest
-// first), then finished ones.
+// SetData gathers jobs and waiting orders (at start).
 func (p *Queues) SetData(d *Data) {
 	p.data = d
-	items := make([]QueueItem, 0, len(d.Jobs))
+	refs := make([]queueRef, 0, len(d.Jobs))
 	for _, j := range d.Jobs {
-		items = append(items, jobItem(j))
+		refs = append(refs, jobRef(j))
 	}
 	for _, l := range d.Lines {
 		if l.State == backend.LineWaiting {
-			items = append(items, orderItem(l))
+			refs = append(refs, orderRef(l))
 		}
 	}
-	// Sort indexes on precomputed keys: items are large to swap.
-	type keyed struct {
-		active bool
-		since  int64
-		i      int
-	}
-	ks := make([]keyed, len(items))
-	for i, q := range items {
-		ks[i] = keyed{q.Active, q.Since.UnixNano(), i}
-	}
-	slices.SortFunc(ks, func(a, b keyed) int {
-		switch {
-		case a.active != b.active:
-			if a.active {
-				return -1
-			}
-			return 1
-		case a.since != b.since:
-			if a.since > b.since {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(string(items[a.i].Key), string(items[b.i].Key))
+	p.list.Set(refs)
+}
+
+// Update re-places the jobs and orders an event changed or removed.
+func (p *Queues) Update(d *Data, lines []backend.Line, jobs []backend.Job, removed []backend.Key) {
+	p.data = d
+	orders, gone := sortOut(lines, removed, func(l backend.Line) backend.Key { return l.Key }, func(k backend.Key) (queueRef, bool) {
+		cur, ok := d.Lines[k]
+		return orderRef(cur), ok && cur.State == backend.LineWaiting
 	})
-	ordered := make([]QueueItem, len(items))
-	for i, k := range ks {
-		ordered[i] = items[k.i]
-	}
-	p.publish(ordered)
+	jobRefs, gone := sortOut(jobs, gone, func(j backend.Job) backend.Key { return j.Key }, func(k backend.Key) (queueRef, bool) {
+		cur, ok := d.Jobs[k]
+		return jobRef(cur), ok
+	})
+	p.list.Update(append(orders, jobRefs...), gone)
 }
 
 func stateOf(j backend.Job) string {
@@ -173,54 +140,59 @@ func stateOf(j backend.Job) string {
 	return string(j.State)
 }
 
-func (p *Queues) Ticking(now time.Time) bool {
-	for _, q := range p.list.Window() {
-		if q.Active {
-			return true
-		}
-	}
-	return false
+// NextChange: ages and spinners on screen.
+func (p *Queues) NextChange(now time.Time) time.Time {
+	_, next := p.rows(now)
+	return next
 }
 
-func (p *Queues) View(now time.Time) string {
+func (p *Queues) rows(now time.Time) ([]string, time.Time) {
+	return visibleRows(p.list, &p.cache, p.w, now, rowSpec[queueRef]{
+		key: func(r queueRef) backend.Key { return r.key },
+		ver: func(r queueRef) uint64 {
+			if r.line {
+				return p.data.Lines[r.key].Version
+			}
+			return p.data.Jobs[r.key].Version
+		},
+		render: func(r queueRef, sel bool, c *rowClock) string { return p.row(p.item(r), sel, c) },
+	})
+}
+
+func (p *Queues) View(now time.Time) []string {
 	if p.list.Total() == 0 {
 		return empty(p.t, "no orders or jobs in motion", p.w, p.h)
 	}
-	lines := p.noMatch("order or job")
-	lines = append(lines, visibleRows(p.list, &p.cache, p.w, rowSpec[QueueItem]{
-		key:    func(q QueueItem) backend.Key { return q.Key },
-		ver:    func(q QueueItem) uint64 { return q.Version },
-		tick:   func(QueueItem) int64 { return tickOf(now) },
-		render: func(q QueueItem, sel bool) string { return p.row(q, sel, now) },
-	})...)
-	return pad(lines, p.h)
+	rows, _ := p.rows(now)
+	return pad(append(p.noMatch("order or job"), rows...), p.h)
 }
 
-func (p *Queues) row(q QueueItem, sel bool, now time.Time) string {
+func (p *Queues) row(q QueueItem, sel bool, c *rowClock) string {
 	t := p.t
-	var st lipgloss.Style
+	var ink themes.Ink
 	icon := "·"
 	switch {
 	case q.Failed:
-		st, icon = t.Bad, "✗"
+		ink, icon = t.Ink.Bad, "✗"
 	case q.Active && q.Kind == "order":
-		st, icon = t.Accent, spinFrames[int(now.Unix())%len(spinFrames)]
+		ink, icon = t.Ink.Accent, spinFrames[int(c.now.Unix())%len(spinFrames)]
+		c.everySecond()
 	case q.Active:
-		st, icon = t.Warn, "▸"
+		ink, icon = t.Ink.Warn, "▸"
 	default:
-		st, icon = t.Faint, "✓"
+		ink, icon = t.Ink.Faint, "✓"
 	}
 	age := ""
 	if !q.Since.IsZero() {
-		age = Span(now.Sub(q.Since))
+		age = c.since(q.Since)
 	}
 	cells := []cell{
-		{text: icon, st: st, w: 1},
-		{text: q.State, st: st, w: 10},
-		{text: q.Kind, st: t.Muted, w: 6},
-		{text: q.Title, st: t.Text},
-		{text: q.Account, st: t.Muted, w: 11},
-		{text: age, st: t.Faint, w: 7, right: true},
+		{text: icon, ink: ink, w: 1},
+		{text: q.State, ink: ink, w: 10},
+		{text: q.Kind, ink: t.Ink.Muted, w: 6},
+		{text: q.Title, ink: t.Ink.Text},
+		{text: q.Account, ink: t.Ink.Muted, w: 11},
+		{text: age, ink: t.Ink.Faint, w: 7, right: true},
 	}
 	if p.w < 60 {
 		cells = []cell{cells[0], cells[1], cells[3], cells[5]}

@@ -2,18 +2,20 @@ package views
 
 import (
 	"strings"
+	"time"
+	"unicode/utf8"
 
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"switchboard/backend"
 	"switchboard/themes"
 )
 
-// cell is one column of a row: plain text, its style, its width (0 = take
+// cell is one column of a row: plain text, its ink, its width (0 = take
 // what is left), and its alignment.
 type cell struct {
 	text   string
-	st     lipgloss.Style
+	ink    themes.Ink
 	w      int
 	right  bool
 	keepBg bool // a highlight (a fresh code) that stays on the cursor row
@@ -35,11 +37,9 @@ func renderRow(t themes.Theme, cells []cell, width int, selected bool) string {
 	gaps := len(cells) - 1
 	flexW := max(width-fixed-gaps, 0)
 	var b strings.Builder
+	b.Grow(width + 40*len(cells))
 	used := 0
-	gap := lipgloss.NewStyle()
-	if selected {
-		gap = selectedOn(t, gap)
-	}
+	gap := t.Ink.Gap.Pen(selected)
 	for i, c := range cells {
 		w := c.w
 		if i == flex {
@@ -52,36 +52,150 @@ func renderRow(t themes.Theme, cells []cell, width int, selected bool) string {
 			continue
 		}
 		txt := c.text
-		if ansi.StringWidth(txt) > w {
+		tw := textWidth(txt)
+		if tw > w {
 			txt = ansi.Truncate(txt, w, "…")
+			tw = textWidth(txt)
 		}
-		padN := w - ansi.StringWidth(txt)
+		pen := c.ink.Pen(selected && !c.keepBg)
 		if c.right {
-			txt = strings.Repeat(" ", padN) + txt
+			pen.WriteTo(&b, blank(w-tw), txt)
 		} else {
-			txt += strings.Repeat(" ", padN)
+			pen.WriteTo(&b, txt, blank(w-tw))
 		}
-		st := c.st
-		if selected && !c.keepBg {
-			st = selectedOn(t, st)
-		}
-		b.WriteString(st.Render(txt))
 		used += w
 		if i < len(cells)-1 && used < width {
-			b.WriteString(gap.Render(" "))
+			gap.WriteTo(&b, " ")
 			used++
 		}
 	}
 	if used < width {
-		b.WriteString(gap.Render(strings.Repeat(" ", width-used)))
+		gap.WriteTo(&b, blank(width-used))
 	}
 	return b.String()
 }
 
-// selectedOn puts a style on the selection background.
-func selectedOn(t themes.Theme, st lipgloss.Style) lipgloss.Style {
-	if t.Plain {
-		return st.Reverse(true)
+// textWidth is a text's width in cells, as ansi.StringWidth counts it,
+// without reading the usual text grapheme by grapheme: printable ASCII,
+// the one-cell symbols the panes draw, and colour codes are counted
+// directly; anything else goes to ansi.StringWidth.
+func textWidth(s string) int {
+	w := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c >= ' ' && c <= '~':
+			w++
+			i++
+		case c == '\x1b' && i+1 < len(s) && s[i+1] == '[':
+			// A CSI sequence: parameters, then one final byte.
+			j := i + 2
+			for j < len(s) && s[j] >= 0x20 && s[j] <= 0x3f {
+				j++
+			}
+			if j == len(s) || s[j] < 0x40 || s[j] > 0x7e {
+				return ansi.StringWidth(s)
+			}
+			i = j + 1
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if !oneCell(r) {
+				return ansi.StringWidth(s)
+			}
+			w++
+			i += n
+		default:
+			return ansi.StringWidth(s)
+		}
 	}
-	return st.Background(t.Selected.GetBackground())
+	return w
+}
+
+// oneCell reports whether r is one of the symbols the dashboard draws
+// that take one cell and never join the rune after them.
+func oneCell(r rune) bool {
+	switch {
+	case r >= 0x2500 && r <= 0x259f: // box drawing, blocks
+	case r >= 0x2800 && r <= 0x28ff: // braille (spinners)
+	case r == '·', r == '×', r == '…', r == '○', r == '●', r == '✓', r == '✗', r == '▸', r == '⏎', r == '—', r == '→':
+	default:
+		return false
+	}
+	return true
+}
+
+// rowCache keeps rendered rows by (key, version, width, selected) until
+// the moment their text changes with time, so an unchanged row is never
+// rendered twice and a row showing minutes is rendered once a minute.
+type rowCache struct {
+	m map[backend.Key]cachedRow
+}
+
+type cachedRow struct {
+	ver   uint64
+	w     int
+	sel   bool
+	until time.Time // zero: until the item changes
+	s     string
+}
+
+func (c *rowCache) get(k backend.Key, ver uint64, w int, sel bool, now time.Time) (cachedRow, bool) {
+	r, ok := c.m[k]
+	if !ok || r.ver != ver || r.w != w || r.sel != sel || (!r.until.IsZero() && !now.Before(r.until)) {
+		return cachedRow{}, false
+	}
+	return r, true
+}
+
+func (c *rowCache) put(k backend.Key, r cachedRow) {
+	if c.m == nil {
+		c.m = map[backend.Key]cachedRow{}
+	}
+	c.m[k] = r
+}
+
+// reset drops the cache (theme change, stale marks moved).
+func (c *rowCache) reset() { c.m = nil }
+
+// trim drops the cache when it holds far more rows than are shown.
+func (c *rowCache) trim(shown int) {
+	if len(c.m) > 4*shown+256 {
+		c.reset()
+	}
+}
+
+// rowSpec says how to cache and draw one kind of row.
+type rowSpec[T any] struct {
+	key    func(T) backend.Key
+	ver    func(T) uint64
+	render func(it T, sel bool, c *rowClock) string
+}
+
+// visibleRows renders the list's visible window, reusing cached rows,
+// and says when the first of them changes with time (zero: none does).
+func visibleRows[T any](l *List[T], c *rowCache, w int, now time.Time, spec rowSpec[T]) ([]string, time.Time) {
+	out := make([]string, 0, l.height)
+	var next time.Time
+	for r, it := range l.Window() {
+		sel := l.IsCursor(r)
+		k, v := spec.key(it), spec.ver(it)
+		row, ok := c.get(k, v, w, sel, now)
+		if !ok {
+			clk := rowClock{now: now}
+			row = cachedRow{ver: v, w: w, sel: sel, s: spec.render(it, sel, &clk), until: clk.next}
+			c.put(k, row)
+		}
+		out = append(out, row.s)
+		next = earliest(next, row.until)
+	}
+	c.trim(l.height)
+	return out, next
+}
+
+// earliest is the earlier of two moments, zero meaning never.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }

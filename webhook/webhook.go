@@ -222,15 +222,8 @@ func ExposedWarning(addr string) string {
 }
 
 // Registration says whether a provider sends webhooks and how its
-// document says to register the URL.
+// document says to register the URL (its descriptor's words).
 func Registration(k backend.ProviderKind) (string, bool) {
-	switch k {
-	case backend.PivDay:
-		return "piv.day: set the URL as the webhook URL of that account's API key profile (dashboard, API keys page); " +
-			"piv.day wants https and sends every event there", true
-	case backend.NonVoip:
-		return "NonVoip: save the URL as the account's callback URL — POST /api/saveurl with url=<URL> and userId=<your NonVoip user id>; " +
-			"it receives incoming_message and auction_wining callbacks", true
-	}
-	return "", false
+	d, _ := backend.Describe(k)
+	return d.Webhooks, d.Webhooks != ""
 }

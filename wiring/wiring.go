@@ -1,10 +1,13 @@
-// Package wiring turns a configured account into its adapter and rate
-// budget, for the dashboard, the simulator config and the benchmark.
+// Package wiring holds the one table of supported providers — each
+// adapter's descriptor and constructor — and turns a configured account
+// into its adapter and rate budget. It registers the table with backend
+// at start, so the config, the buy picker, the cache and the webhook
+// notes know every provider without naming one. Adding a provider is one
+// line in the table (docs/adding-a-provider.md).
 package wiring
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"switchboard/backend"
@@ -17,12 +20,41 @@ import (
 	"switchboard/config"
 )
 
-// DefaultRate is each provider's request budget when the config sets
-// none: piv.day documents 100/min per key; 5sim allows far more but bans
-// keys that hit its limits, so stay modest; NonVoip's headers correct the
-// figure on the first answer; the marketplace documents nothing.
-var DefaultRate = map[backend.ProviderKind]float64{
-	backend.PivDay: 100, backend.FiveSim: 120, backend.NonVoip: 60, backend.Market: 60,
+// provider is one row of the table: what the program knows of a provider
+// and how to build an account's adapter.
+type provider struct {
+	backend.Descriptor
+	open func(backend.AccountSetup) (backend.Provider, error)
+}
+
+// table lists every supported provider, in display order.
+var table = []provider{
+	{pivday.Descriptor, pivday.Open},
+	{fivesim.Descriptor, fivesim.Open},
+	{nonvoip.Descriptor, nonvoip.Open},
+	{market.Descriptor, market.Open},
+}
+
+func init() {
+	for _, p := range table {
+		backend.Register(p.Descriptor)
+	}
+}
+
+func lookup(k backend.ProviderKind) (provider, bool) {
+	for _, p := range table {
+		if p.Kind == k {
+			return p, true
+		}
+	}
+	return provider{}, false
+}
+
+// DefaultRate is a provider's request budget per minute when the config
+// sets none: its descriptor's Rate.
+func DefaultRate(k backend.ProviderKind) float64 {
+	p, _ := lookup(k)
+	return p.Rate
 }
 
 // BuildAccount makes the adapter for one configured account, sharing one
@@ -39,36 +71,28 @@ type Options struct {
 
 // Build is BuildAccount with options.
 func Build(acc config.Account, o Options) (engine.AccountSpec, error) {
-	now, timeout := o.Now, o.Timeout
+	p, ok := lookup(acc.Provider)
+	if !ok {
+		return engine.AccountSpec{}, fmt.Errorf("account %s: unknown provider %q", acc.Name, acc.Provider)
+	}
 	rate := acc.RatePerMinute
 	if rate <= 0 {
-		rate = DefaultRate[acc.Provider]
+		rate = p.Rate
 	}
 	budget := backend.NewBudget(rate)
-	var p backend.Provider
-	var err error
-	switch acc.Provider {
-	case backend.PivDay:
-		p, err = pivday.New(pivday.Config{Account: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey, Budget: budget, Now: now, Timeout: timeout})
-	case backend.FiveSim:
-		p, err = fivesim.New(fivesim.Config{Account: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey, Budget: budget, Timeout: timeout})
-	case backend.NonVoip:
-		p, err = nonvoip.New(nonvoip.Config{Account: acc.Name, BaseURL: acc.BaseURL, Email: acc.Email, Password: acc.Password, Budget: budget, Now: now, Timeout: timeout})
-	case backend.Market:
-		p, err = market.New(market.Config{Account: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey, Budget: budget, PerMinute: rate, Now: now, Timeout: timeout})
-	default:
-		err = fmt.Errorf("unknown provider %q", acc.Provider)
-	}
+	prov, err := p.open(backend.AccountSetup{Name: acc.Name, BaseURL: acc.BaseURL, APIKey: acc.APIKey,
+		Email: acc.Email, Password: acc.Password, Budget: budget, Now: o.Now, Timeout: o.Timeout})
 	if err != nil {
 		return engine.AccountSpec{}, fmt.Errorf("account %s: %w", acc.Name, err)
 	}
-	return engine.AccountSpec{Provider: p, Budget: budget, LowBalance: acc.LowBalance, ReadOnly: acc.ReadOnly,
+	return engine.AccountSpec{Provider: prov, Budget: budget, LowBalance: acc.LowBalance, ReadOnly: acc.ReadOnly,
 		AutoFinishOnCopy: acc.AutoFinishOnCopy, AutoCancelAfter: acc.AutoCancelAfter}, nil
 }
 
-// SimAccounts turns a simulator's credentials into configured accounts, as
-// the config `switchboard sim` prints would (only the kinds given; all
-// when none).
+// SimAccounts turns a simulator's credentials into configured accounts,
+// as the config `switchboard sim` prints would (only the kinds given; all
+// when none). Each credential names the config field that takes each
+// secret (api_key_env, password_env), so no provider is named here.
 func SimAccounts(s *sim.Sim, kinds ...backend.ProviderKind) []config.Account {
 	want := map[backend.ProviderKind]bool{}
 	for _, k := range kinds {
@@ -79,15 +103,8 @@ func SimAccounts(s *sim.Sim, kinds ...backend.ProviderKind) []config.Account {
 		if len(want) > 0 && !want[c.Provider] {
 			continue
 		}
-		acc := config.Account{Name: c.Account, Provider: c.Provider, BaseURL: s.URL(c.Provider), Email: c.Fields["email"]}
-		for env, secret := range c.Env {
-			if strings.HasSuffix(env, "_PASSWORD") {
-				acc.Password = secret
-			} else {
-				acc.APIKey = secret
-			}
-		}
-		out = append(out, acc)
+		out = append(out, config.Account{Name: c.Account, Provider: c.Provider, BaseURL: s.URL(c.Provider),
+			Email: c.Fields["email"], APIKey: c.Env[c.Fields["api_key_env"]], Password: c.Env[c.Fields["password_env"]]})
 	}
 	return out
 }

@@ -1,4 +1,5 @@
-// Package fivesim is Switchboard's adapter for 5sim (API v1): activation
+// Package fivesim is Switchboard's adapter for 5sim (API v1, 5sim.md; the
+// facts it relies on are in docs/providers.md, "5sim"): activation
 // and hosting orders with their SMS, balance with frozen balance and
 // rating, and the buy picker. 5sim answers errors in plain text, may
 // answer a failed purchase with HTTP 200, never sends Retry-After and
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 	"switchboard/backend/transport"
 )
 
@@ -73,13 +75,15 @@ const (
 	// extraSMS: the order has had an SMS (5sim then refuses a cancel).
 	// Kept on the line so Refine can tell without the order.
 	extraSMS = "sms"
+	// extraProduct: 5sim's own product name ("telegram"), which re-buying
+	// needs; Line.Service holds the display name ("Telegram").
+	extraProduct = "product"
 )
 
 // Traits are 5sim's scheduling facts: one orders page covers every
-// waiting line; 120 requests a minute is a comfortable default under the
-// documented per-second limit and the ban for repeated 429s.
+// waiting line; the budget is Descriptor.Rate.
 func Traits() backend.Traits {
-	return backend.Traits{BatchCheck: true, ListsLines: true, PerMinute: 120, CheckTimeout: 15 * time.Second}
+	return backend.Traits{BatchCheck: true, ListsLines: true, PerMinute: Descriptor.Rate, CheckTimeout: 15 * time.Second}
 }
 
 // New builds a Provider. Account and APIKey are required.
@@ -277,10 +281,10 @@ func (p *Provider) Do(ctx context.Context, act backend.Action, t backend.Target)
 	case backend.ActBuy:
 		return p.buy(ctx, act)
 	case backend.ActReuse:
-		if t.Line == nil || t.Line.Number == "" || t.Line.Service == "" {
+		if t.Line == nil || t.Line.Number == "" || productOf(*t.Line) == "" {
 			return backend.Outcome{}, p.c.t.Error("re-buy number", backend.ErrInvalid, 0, "", "no finished line to re-buy")
 		}
-		o, err := p.c.Reuse(ctx, t.Line.Service, t.Line.Number)
+		o, err := p.c.Reuse(ctx, productOf(*t.Line), t.Line.Number)
 		if err != nil {
 			return backend.Outcome{}, err
 		}
@@ -355,7 +359,7 @@ func (p *Provider) bought(o Order, cat string, reusable bool) backend.Outcome {
 	}
 	return backend.Outcome{
 		Done:     true,
-		Note:     fmt.Sprintf("bought %s %s for %s", o.Product, o.Phone, o.Price),
+		Note:     fmt.Sprintf("bought %s %s for %s", l.Service, o.Phone, o.Price),
 		Charged:  o.Price,
 		Lines:    []backend.Line{l},
 		Messages: m,
@@ -458,7 +462,7 @@ func purchaseOf(act backend.Action, t backend.Target) (purchase, bool) {
 	switch {
 	case act.Kind == backend.ActReuse && t.Line != nil:
 		return purchase{cat: CategoryActivation, country: "any", operator: "any",
-			product: t.Line.Service, number: t.Line.Number, reusable: true}, true
+			product: productOf(*t.Line), number: t.Line.Number, reusable: true}, true
 	case act.Buy != nil:
 		var w purchase
 		w.cat, w.country, w.operator, w.product = buyParams(act.Buy)
@@ -575,19 +579,10 @@ func (p *Provider) Catalog(ctx context.Context, req backend.CatalogRequest) ([]b
 	return nil, p.c.t.Error("read catalogue", backend.ErrInvalid, 0, "", "5sim has no picker step "+req.Step)
 }
 
-// BuyCategories: activation numbers and hosting rentals.
-func (p *Provider) BuyCategories() []string {
-	return []string{CategoryActivation, CategoryHosting}
-}
-
-// BuySteps: both categories pick country, operator, product.
-func (p *Provider) BuySteps(category string) []string {
-	switch strings.ToLower(category) {
-	case CategoryActivation, CategoryHosting:
-		return []string{backend.StepCountry, backend.StepOperator, backend.StepProduct}
-	}
-	return nil
-}
+// BuyCategories and BuySteps are the descriptor's: activation numbers and
+// hosting rentals, each picked by country, operator and product.
+func (p *Provider) BuyCategories() []string      { return Descriptor.BuyCategories() }
+func (p *Provider) BuySteps(cat string) []string { return Descriptor.BuySteps(cat) }
 
 // --- mapping ----------------------------------------------------------------
 
@@ -602,8 +597,8 @@ func (p *Provider) line(o Order, cat string) (backend.Line, []backend.Message) {
 		Provider:  backend.FiveSim,
 		ID:        id,
 		Number:    o.Phone,
-		Service:   o.Product,
-		Country:   o.Country,
+		Service:   serviceName(o.Product, cat),
+		Country:   naming.CountryCode(o.Country),
 		Operator:  o.Operator,
 		Kind:      cat,
 		State:     lineState(o.Status, cat, code != ""),
@@ -618,8 +613,29 @@ func (p *Provider) line(o Order, cat string) (backend.Line, []backend.Message) {
 	if len(o.SMS) > 0 {
 		l.Extra[extraSMS] = "1"
 	}
+	if o.Product != "" {
+		l.Extra[extraProduct] = o.Product
+	}
 	l.Allowed = allowed(l)
 	return l, p.messages(key, o.ID, o.SMS)
+}
+
+// serviceName shows a product the way every provider's is shown; a
+// hosting product is the rental's length ("1day" → "1 day").
+func serviceName(product, cat string) string {
+	if cat == CategoryHosting {
+		return naming.Word(product)
+	}
+	return naming.Service(product)
+}
+
+// productOf is 5sim's name of the line's product; a line cached before the
+// name was kept apart has it in Service.
+func productOf(l backend.Line) string {
+	if p := l.Extra[extraProduct]; p != "" {
+		return p
+	}
+	return l.Service
 }
 
 func (p *Provider) messages(line backend.Key, orderID int64, sms []SMS) []backend.Message {

@@ -139,7 +139,7 @@ func TestLinesMapStatesCodesAndActions(t *testing.T) {
 	}
 	l := byID["3"]
 	if l.Key != backend.MakeKey(backend.FiveSim, "main", backend.ItemLine, "3") || l.Number != "+79000000003" ||
-		l.Service != "telegram" || l.Country != "russia" || l.Operator != "mts" || l.Kind != "activation" ||
+		l.Service != "Telegram" || l.Extra["product"] != "telegram" || l.Country != "RU" || l.Operator != "mts" || l.Kind != "activation" ||
 		l.RawState != "RECEIVED" || !l.Price.Amount.Equal(dec("12.5")) || l.Price.Currency != "" ||
 		!l.ExpiresAt.Equal(ts("2030-01-01T10:15:00.123456789Z")) || !l.CreatedAt.Equal(ts("2030-01-01T10:00:00.123456789Z")) ||
 		!l.CodeAt.Equal(ts("2030-01-01T10:01:00Z")) || l.Account != "main" {
@@ -149,7 +149,7 @@ func TestLinesMapStatesCodesAndActions(t *testing.T) {
 		t.Errorf("raw state lost: %q", byID["10"].RawState)
 	}
 	h := byID["500"]
-	if h.Kind != "hosting" || h.State != backend.LineActive || h.Code != "415127" ||
+	if h.Kind != "hosting" || h.Service != "1 day" || h.Extra["product"] != "1day" || h.State != backend.LineActive || h.Code != "415127" ||
 		h.Allowed != withSMS {
 		t.Errorf("hosting line = %+v (allowed %v)", h, h.Allowed)
 	}
@@ -339,6 +339,7 @@ func TestDoBuy(t *testing.T) {
 func TestDoReuse(t *testing.T) {
 	f := newFake(t)
 	f.json("/user/reuse/telegram/79000000006", 200, order(99, "PENDING"))
+	f.json("/user/orders", 200, page(order(6, "PENDING"))) // what a lost reuse placed
 	p := newTestProvider(t, f)
 	prev := &backend.Line{ID: "6", Kind: "activation", Number: "+79000000006", Service: "telegram", State: backend.LineFinished}
 	act, tgt := lineTarget("6", "reuse", prev)
@@ -349,6 +350,17 @@ func TestDoReuse(t *testing.T) {
 	out, err = p.Do(ctx, backend.Action{Kind: backend.ActBuy, Buy: &backend.BuyRequest{Product: "telegram", ReuseNumber: "+79000000006"}}, backend.Target{})
 	if err != nil || out.Lines[0].ID != "99" || f.count("/user/reuse/telegram/79000000006") != 2 {
 		t.Fatalf("reuse via buy = %+v, %v", out, err)
+	}
+	// A line as Lines maps it shows "Telegram"; 5sim is asked for its own
+	// product name, kept in Extra.
+	shown := &backend.Line{ID: "6", Kind: "activation", Number: "+79000000006", Service: "Telegram", State: backend.LineFinished,
+		Extra: map[string]string{"product": "telegram", "reuse": "1"}}
+	act, tgt = lineTarget("6", "reuse", shown)
+	if out, err = p.Do(ctx, act, tgt); err != nil || out.Lines[0].ID != "99" || f.count("/user/reuse/telegram/79000000006") != 3 {
+		t.Fatalf("reuse of a named line = %+v, %v", out, err)
+	}
+	if st, _, err := p.Settle(ctx, act, tgt); err != nil || st != backend.SettledHappened {
+		t.Fatalf("settling the reuse of a named line: %v, %v", st, err)
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package market is Switchboard's adapter for the white-label marketplace
-// "API v1" (numbers, boosting and logs orders behind one wallet). Its
-// answers are mostly undocumented: every guess about their shape is in
-// shapes.go.
+// "API v1" (numbers, boosting and logs orders behind one wallet; market.md,
+// summarised in docs/providers.md, 'Marketplace "API v1"'). Its answers
+// are mostly undocumented: every guess about their shape is in shapes.go.
 package market
 
 import (
@@ -354,7 +354,7 @@ type boostPurchaseBody struct {
 func (c *Client) BuyBoost(ctx context.Context, p BoostPurchase) (Placed[BoostOrder], error) {
 	op := fmt.Sprintf("buy boost (service %s ×%d)", p.ServiceID, p.Quantity)
 	v, err := c.call(ctx, transport.Request{Op: op, Method: http.MethodPost, Path: "/boost/orders",
-		JSON: boostPurchaseBody{ServiceID: p.ServiceID, Link: p.Link, Quantity: p.Quantity, IdempotencyKey: p.IdempotencyKey}})
+		JSON: boostPurchaseBody(p)})
 	if err != nil {
 		return Placed[BoostOrder]{}, err
 	}

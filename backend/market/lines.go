@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 )
 
 // --- lines --------------------------------------------------------------------
@@ -169,13 +170,13 @@ func (p *Provider) line(o NumberOrder) (backend.Line, []backend.Message) {
 	if (state == backend.LineWaiting || state == backend.LineUnknown) && !o.ExpiresAt.IsZero() && now.After(o.ExpiresAt.Add(expirySlack)) {
 		state = backend.LineExpired
 	}
-	service := o.Service
+	service := naming.Service(o.Service)
 	if service == "" && o.ServiceID != "" {
 		service = "service " + o.ServiceID
 	}
 	l := backend.Line{
 		Key: key, Account: p.cfg.Account, Provider: backend.Market, ID: o.ID,
-		Number: o.Number, Service: service, Country: o.Country, Kind: "number",
+		Number: o.Number, Service: service, Country: naming.CountryCode(o.Country), Kind: "number",
 		State: state, RawState: o.Status, Price: p.money(o.Price, o.HasPrice, o.Currency),
 		CreatedAt: o.CreatedAt, ExpiresAt: o.ExpiresAt, Code: code, CodeAt: codeAt,
 		Allowed: lineActions(state),
@@ -234,7 +235,7 @@ func (p *Provider) messages(line backend.Key, o NumberOrder) []backend.Message {
 		}
 		sender := s.Sender
 		if sender == "" {
-			sender = o.Service
+			sender = naming.Service(o.Service)
 		}
 		out = append(out, backend.Message{ID: id, Line: line, Sender: sender, Text: text, Code: s.Code, ReceivedAt: at})
 	}

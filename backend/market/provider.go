@@ -23,7 +23,7 @@ type Config struct {
 	// https://shop.example.com/api/v1.
 	BaseURL string
 	APIKey  string
-	// PerMinute is the request budget (default 60).
+	// PerMinute is the request budget (default Descriptor.Rate).
 	PerMinute float64
 	Budget    *backend.Budget
 	HTTP      *http.Client
@@ -39,11 +39,10 @@ const (
 )
 
 const (
-	defaultPerMinute = 60
-	listPerPage      = 50 // Lines / Jobs listings
-	recentPerPage    = 25 // re-reads after a purchase
-	maxListPages     = 5
-	maxSingleReads   = 5 // GET /…/orders/{id} per poll for orders missing from a listing
+	listPerPage    = 50 // Lines / Jobs listings
+	recentPerPage  = 25 // re-reads after a purchase
+	maxListPages   = 5
+	maxSingleReads = 5 // GET /…/orders/{id} per poll for orders missing from a listing
 	// Pulling codes with POST /numbers/orders/{id}/check (see Check).
 	pullAfter = 15 * time.Second
 	pullEvery = 20 * time.Second
@@ -94,7 +93,7 @@ func New(cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("market account %q: config field APIKey (the API key) is required", cfg.Account)
 	}
 	if cfg.PerMinute <= 0 {
-		cfg.PerMinute = defaultPerMinute
+		cfg.PerMinute = Descriptor.Rate
 	}
 	p := &Provider{cfg: cfg, now: time.Now, progressWait: 1500 * time.Millisecond, progressTries: 3,
 		pulled: map[string]time.Time{}, forbidden: map[string]time.Time{}}
@@ -120,25 +119,11 @@ func (p *Provider) Traits() backend.Traits {
 	return backend.Traits{BatchCheck: true, ListsLines: true, PerMinute: p.cfg.PerMinute, CheckTimeout: 20 * time.Second}
 }
 
-// BuyCategories lists what can be bought.
-func (p *Provider) BuyCategories() []string {
-	return []string{CategoryNumbers, CategoryBoost, CategoryLogs}
-}
-
-// BuySteps: numbers are country → service → area codes (optional); boost
-// is category → service (link and quantity come with the request); logs
-// are parent category → category.
-func (p *Provider) BuySteps(category string) []string {
-	switch category {
-	case CategoryNumbers:
-		return []string{backend.StepCountry, backend.StepProduct, backend.StepAreaCodes}
-	case CategoryBoost:
-		return []string{backend.StepCategory, backend.StepProduct}
-	case CategoryLogs:
-		return []string{backend.StepParent, backend.StepProduct}
-	}
-	return nil
-}
+// BuyCategories and BuySteps are the descriptor's: numbers are country →
+// service → area codes (optional); boost is category → service (link and
+// quantity are fields); logs are parent category → category.
+func (p *Provider) BuyCategories() []string      { return Descriptor.BuyCategories() }
+func (p *Provider) BuySteps(cat string) []string { return Descriptor.BuySteps(cat) }
 
 func (p *Provider) setCurrency(c string) {
 	if c == "" {

@@ -88,7 +88,7 @@ func TestLinesMapStatesCodesAndMessages(t *testing.T) {
 		}
 		io.WriteString(w, `{"success":true,"data":{"current_page":1,"last_page":3,"per_page":50,"data":[
 			{"id":1,"phone":"+12125550001","status":"active","service":"WhatsApp","country":"United States","price":"1200.00","currency":"NGN","created_at":"2026-05-03T09:59:00Z","expires_at":"2026-05-03T10:19:00Z"},
-			{"id":2,"phone":"+12125550002","status":"active","service":"Telegram","sms":"Telegram code: 55123","code":"55123","code_received_at":"2026-05-03T09:58:30Z"},
+			{"id":2,"phone":"+12125550002","status":"active","service":"tg","country":"United Kingdom (GB)","sms":"Telegram code: 55123","code":"55123","code_received_at":"2026-05-03T09:58:30Z"},
 			{"id":3,"phone":"+12125550003","status":"completed","service":"Google","messages":[{"id":"m1","text":"G-111222 is your code","received_at":"2026-05-03T09:00:00Z"},{"id":"m2","text":"Welcome to Google","received_at":"2026-05-03T09:00:10Z"}]},
 			{"id":4,"phone":"+12125550004","status":"active","expires_at":"2026-05-03T09:30:00Z"}
 		]}}`)
@@ -110,13 +110,15 @@ func TestLinesMapStatesCodesAndMessages(t *testing.T) {
 		byID[l.ID] = l
 	}
 	l1 := byID["1"]
-	if l1.State != backend.LineWaiting || l1.Number != "+12125550001" || l1.Service != "WhatsApp" || l1.Country != "United States" ||
+	if l1.State != backend.LineWaiting || l1.Number != "+12125550001" || l1.Service != "WhatsApp" || l1.Country != "US" ||
 		l1.Price.String() != "1200.00 NGN" || !l1.Allowed.Has(backend.ActCancel) || !l1.Allowed.Has(backend.ActCheck) ||
 		l1.Key != backend.MakeKey(backend.Market, "shop", backend.ItemLine, "1") || !l1.ExpiresAt.Equal(t0.Add(19*time.Minute)) || l1.RawState != "active" {
 		t.Fatalf("line 1 = %+v", l1)
 	}
 	l2 := byID["2"]
+	// A service and a country are named one way, however the order spells them.
 	if l2.State != backend.LineReceived || l2.Code != "55123" || l2.Allowed.Has(backend.ActCancel) || !l2.Allowed.Has(backend.ActCheck) ||
+		l2.Service != "Telegram" || l2.Country != "GB" ||
 		!l2.CodeAt.Equal(t0.Add(-90*time.Second)) {
 		t.Fatalf("line 2 = %+v", l2)
 	}
@@ -497,7 +499,7 @@ func TestCancelNumber(t *testing.T) {
 	if e, _ := backend.AsError(err); e == nil || e.Kind != backend.ErrRefused || e.Code != codeCodeReceived {
 		t.Fatalf("cancel after code: %v", err)
 	}
-	act, tgt = lineTarget("3")
+	act, _ = lineTarget("3")
 	_, err = p.Do(context.Background(), act, backend.Target{}) // key only, no snapshot
 	if e, _ := backend.AsError(err); e == nil || e.Kind != backend.ErrRefused || e.RetryAfter != 45*time.Second {
 		t.Fatalf("early cancel: %v", err)

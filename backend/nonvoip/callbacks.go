@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 	"switchboard/backend/sanitize"
 	"switchboard/backend/transport"
 )
@@ -95,7 +96,7 @@ func (p *Provider) ParseWebhook(body []byte) ([]backend.Line, []backend.Message,
 func (p *Provider) callbackLine(it CallbackItem, now time.Time) backend.Line {
 	l := backend.Line{
 		Key: p.key(it.OrderID), Account: p.account, Provider: backend.NonVoip, ID: it.OrderID,
-		Number: displayNumber(it.Number), Service: it.Service, Kind: it.Type,
+		Number: displayNumber(it.Number), Service: naming.Service(it.Service), Kind: it.Type,
 		Extra: map[string]string{ExtraNumber: it.Number, ExtraService: it.Service},
 	}
 	if it.Type != "" && !it.Coarse {

@@ -9,20 +9,12 @@ import (
 
 // --- buying -----------------------------------------------------------------
 
-// BuyCategories: the four USA product types and the country-wise inventory.
-func (p *Provider) BuyCategories() []string {
-	return []string{TypeShortTerm, TypeLongTerm, TypeOneDay, TypeThreeDays, TypeCountry}
-}
-
-// BuySteps: every category is one product choice (long_term may take up
-// to five products on one number: BuyRequest.Products).
-func (p *Provider) BuySteps(category string) []string {
-	switch normalType(category) {
-	case TypeShortTerm, TypeLongTerm, TypeOneDay, TypeThreeDays, TypeCountry:
-		return []string{backend.StepProduct}
-	}
-	return nil
-}
+// BuyCategories and BuySteps are the descriptor's: the four USA product
+// types and the country-wise inventory, each one product choice
+// (long_term may take up to MaxProducts on one number:
+// BuyRequest.Products).
+func (p *Provider) BuyCategories() []string      { return Descriptor.BuyCategories() }
+func (p *Provider) BuySteps(cat string) []string { return Descriptor.BuySteps(normalType(cat)) }
 
 var categoryLabels = map[string]string{
 	TypeShortTerm: "10-minute number (one code)",

@@ -23,6 +23,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 	"switchboard/backend/nonvoip"
 	"switchboard/backend/sim"
 	"switchboard/wiring"
@@ -738,7 +739,7 @@ func TestContractCountryOrder(t *testing.T) {
 	}
 	so := e.order(t, l.ID)
 	if so.Type != "country" || l.Kind != nonvoip.TypeCountry || l.Country != so.Country || so.Country != "US" ||
-		l.Number != "+"+so.Number || l.Service != so.Service || l.State != backend.LineWaiting ||
+		l.Number != "+"+so.Number || l.Service != naming.Service(so.Service) || l.State != backend.LineWaiting ||
 		!l.Price.Amount.Equal(dec("0.45")) || !near(l.ExpiresAt, so.Expires, 2*time.Second) {
 		t.Fatalf("country line %+v, simulator %+v", l, so)
 	}
@@ -872,7 +873,7 @@ func TestContractLookup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.ID != so.ID || l.Key != bought.Key || l.Number != "+"+so.Number || l.Service != so.Service ||
+	if l.ID != so.ID || l.Key != bought.Key || l.Number != "+"+so.Number || l.Service != naming.Service(so.Service) ||
 		l.Kind != nonvoip.TypeShortTerm || l.State != backend.LineWaiting || len(msgs) != 0 ||
 		!l.Allowed.Has(backend.ActReject) || l.Extra[nonvoip.ExtraNumber] != so.Number {
 		t.Fatalf("lookup line %+v, simulator %+v", l, so)
@@ -885,7 +886,8 @@ func TestContractLookup(t *testing.T) {
 		if err != nil {
 			t.Fatalf("lookup %s: %v", id, err)
 		}
-		if l.ID != id || l.Kind != so.Type || l.Number != "+"+so.Number || l.Service != so.Service {
+		if l.ID != id || l.Kind != so.Type || l.Number != "+"+so.Number || l.Service != naming.Service(so.Service) ||
+			l.Extra[nonvoip.ExtraService] != so.Service {
 			t.Errorf("lookup %s = %+v, simulator %+v", id, l, so)
 		}
 		if (len(msgs) > 0) != (so.SMS > 0) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 )
 
 // --- lines ----------------------------------------------------------------
@@ -12,7 +13,7 @@ import (
 // Keys of Line.Extra (what later calls need; never secrets).
 const (
 	ExtraType        = "type"         // short_term, long_term, one_day, 3days, country
-	ExtraService     = "service"      // the provider's service name (reuse/activate by service+number)
+	ExtraService     = "service"      // the provider's service name (reuse/activate by service+number); Line.Service is the display name
 	ExtraNumber      = "number"       // the provider's number spelling ("16095550123")
 	ExtraProduct     = "product_id"   // what was ordered
 	ExtraUsed        = "used"         // "1" once an SMS arrived in the current window, "0" after a reuse
@@ -58,8 +59,8 @@ func (p *Provider) lineFromOrder(o Order, typ, product string, price backend.Mon
 		Provider:  backend.NonVoip,
 		ID:        o.ID,
 		Number:    displayNumber(o.Number),
-		Service:   o.Service,
-		Country:   o.Country,
+		Service:   naming.Service(o.Service),
+		Country:   naming.CountryCode(o.Country),
 		Kind:      typ,
 		RawState:  o.Status,
 		Price:     price,
@@ -102,6 +103,7 @@ func (p *Provider) applySMS(l backend.Line, s SMS) (backend.Line, []backend.Mess
 	if nl.Service == "" {
 		nl.Service = s.Service
 	}
+	nl.Service = naming.Service(nl.Service) // a line cached before names were one may hold the raw one
 	if s.Service != "" && nl.Extra[ExtraService] == "" {
 		nl.Extra[ExtraService] = s.Service
 	}

@@ -1,5 +1,6 @@
 // Package nonvoip is Switchboard's adapter for NonVoipUsNumber
-// (nonvoip.openapi.json): balance, products, orders (short-term, 30-day,
+// (nonvoip.openapi.json; the facts it relies on are in docs/providers.md,
+// "NonVoipUsNumber"): balance, products, orders (short-term, 30-day,
 // 1-day, 3-day, country-wise), reuse, activate, reject, renew, getsms and
 // the incoming_message / auction_wining callbacks.
 //
@@ -115,9 +116,10 @@ func (p *Provider) Kind() backend.ProviderKind { return backend.NonVoip }
 func (p *Provider) Account() string { return p.account }
 
 // Traits: getsms is per order and nothing lists orders; the budget starts
-// at 60 a minute and follows X-RateLimit-Limit once the server sends it.
+// at Descriptor.Rate and follows X-RateLimit-Limit once the server sends
+// it.
 func (p *Provider) Traits() backend.Traits {
-	return backend.Traits{BatchCheck: false, ListsLines: false, PerMinute: 60, CheckTimeout: 45 * time.Second}
+	return backend.Traits{BatchCheck: false, ListsLines: false, PerMinute: Descriptor.Rate, CheckTimeout: 45 * time.Second}
 }
 
 // Balance reads the account balance ("50.00" → $50.00).

@@ -195,7 +195,7 @@ func TestBuyCountryWise(t *testing.T) {
 	sameJSON(t, f.last(t, "/api/country/order").Body, example(t, "req_country_order"))
 	l := out.Lines[0]
 	if l.ID != "sb_102030" || l.Key != "nonvoip/nv-test/line/sb_102030" || l.Kind != TypeCountry || l.Country != "US" ||
-		l.Service != "tg" || l.State != backend.LineWaiting || l.Price.String() != "$0.45" {
+		l.Service != "Telegram" || l.Extra[ExtraService] != "tg" || l.State != backend.LineWaiting || l.Price.String() != "$0.45" {
 		t.Errorf("line = %+v", l)
 	}
 	if out.Charged.String() != "$0.45" {
@@ -511,6 +511,21 @@ func TestRenewAndSettle(t *testing.T) {
 	}
 }
 
+// TestCheckNamesACachedLinesService: a line stored before services had
+// one name ("tg") reads as "Telegram" after its next check; the provider's
+// own word stays in Extra for the calls that name the order by service.
+func TestCheckNamesACachedLinesService(t *testing.T) {
+	f := newFake(t)
+	p := newProvider(t, f)
+	cached := waitingLine(p)
+	cached.Service, cached.Extra[ExtraService] = "tg", "tg"
+	f.answer("/api/getsms", 200, []byte(`{"status":"success","number":"16095170503","service":"tg","sms":"","pin":"","type":"short_term"}`))
+	ls, _, err := p.Check(context.Background(), []backend.Line{cached})
+	if err != nil || len(ls) != 1 || ls[0].Service != "Telegram" || ls[0].Extra[ExtraService] != "tg" {
+		t.Fatalf("checked line %+v, %v", ls, err)
+	}
+}
+
 func TestActivateAndReuse(t *testing.T) {
 	f := newFake(t)
 	p := newProvider(t, f)
@@ -680,7 +695,7 @@ func TestParseWebhook(t *testing.T) {
 	if err != nil || len(ls) != 1 || len(ms) != 0 {
 		t.Fatalf("auction: %+v %+v %v", ls, ms, err)
 	}
-	if l := ls[0]; l.ID != "4545" || l.Service != "GMail" || l.State != backend.LineWaiting || l.Kind != TypeShortTerm ||
+	if l := ls[0]; l.ID != "4545" || l.Service != "Gmail" || l.Extra[ExtraService] != "GMail" || l.State != backend.LineWaiting || l.Kind != TypeShortTerm ||
 		!l.ExpiresAt.Equal(testNow.Add(900*time.Second)) || !l.Allowed.Has(backend.ActReject) {
 		t.Errorf("auction line = %+v", l)
 	}

@@ -11,21 +11,11 @@ import (
 
 // --- buy picker -------------------------------------------------------------------
 
-// BuyCategories: numbers and proxies.
-func (p *Provider) BuyCategories() []string { return []string{CategoryNumber, CategoryProxy} }
-
-// BuySteps: a number needs a country (months, auto-renew and the name come
-// from the request); a proxy order needs a server (quantity and months
-// from the request).
-func (p *Provider) BuySteps(category string) []string {
-	switch category {
-	case CategoryNumber:
-		return []string{backend.StepCountry}
-	case CategoryProxy:
-		return []string{backend.StepProduct}
-	}
-	return nil
-}
+// BuyCategories and BuySteps are the descriptor's: a number needs a
+// country (months, auto-renew and the name are fields); a proxy order
+// needs a server (quantity and months are fields).
+func (p *Provider) BuyCategories() []string      { return Descriptor.BuyCategories() }
+func (p *Provider) BuySteps(cat string) []string { return Descriptor.BuySteps(cat) }
 
 // Catalog answers one step of the buy picker.
 func (p *Provider) Catalog(ctx context.Context, req backend.CatalogRequest) ([]backend.CatalogItem, error) {

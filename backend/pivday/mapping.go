@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 	"switchboard/backend/otp"
 	"switchboard/backend/sanitize"
 )
@@ -69,7 +70,7 @@ func (p *Provider) line(n Number, price backend.Money, now time.Time) backend.Li
 		Provider:  backend.PivDay,
 		ID:        id,
 		Number:    sanitize.Line(string(n.Phone)),
-		Country:   sanitize.Line(string(n.Country)),
+		Country:   naming.CountryCode(sanitize.Line(string(n.Country))),
 		Kind:      "rental",
 		Name:      sanitize.Line(string(n.CustomName)),
 		State:     state,
@@ -170,7 +171,7 @@ func proxyAllowed(status string) backend.ActionSet {
 func (p *Provider) proxyLease(o ProxyOrder) backend.Lease {
 	id := kindID(idProxy, ident(o.ID))
 	status := lower(o.Status)
-	name := sanitize.Line(string(o.Country))
+	name := naming.CountryCode(sanitize.Line(string(o.Country)))
 	if o.Quantity > 0 {
 		name = fmt.Sprintf("%s ×%d", name, int(o.Quantity))
 	}

@@ -1,6 +1,7 @@
-// Package pivday is Switchboard's adapter for piv.day (pivday.md): rented
-// numbers and their SMS, proxy orders, domains and their SSL certificates,
-// the domain queue, restores and white-page jobs, and piv.day's webhooks.
+// Package pivday is Switchboard's adapter for piv.day (pivday.md; the facts
+// it relies on are in docs/providers.md, "piv.day"): rented numbers and
+// their SMS, proxy orders, domains and their SSL certificates, the domain
+// queue, restores and white-page jobs, and piv.day's webhooks.
 //
 // Mapping onto the normalized domain:
 //   - numbers are monthly rentals: a Line (kind "rental") AND a number
@@ -92,10 +93,10 @@ var (
 	_ backend.WebhookParser = (*Provider)(nil)
 )
 
-// Traits: SMS are read per number, the 100/min budget is shared by every
-// call of the key, and numbers can be listed.
+// Traits: SMS are read per number, the budget (Descriptor.Rate) is shared
+// by every call of the key, and numbers can be listed.
 func Traits() backend.Traits {
-	return backend.Traits{BatchCheck: false, ListsLines: true, PerMinute: 100, CheckTimeout: 30 * time.Second}
+	return backend.Traits{BatchCheck: false, ListsLines: true, PerMinute: Descriptor.Rate, CheckTimeout: 30 * time.Second}
 }
 
 // New makes a Provider. The account name and the API key are required.

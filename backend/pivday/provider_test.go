@@ -836,3 +836,18 @@ func TestDoCheck(t *testing.T) {
 		t.Errorf("check job %+v %v", out, err)
 	}
 }
+
+// TestCountriesNamedOneWay: a country piv.day spells another way (lower
+// case, a name) reaches the line and the proxy lease as its ISO code, the
+// way every provider's lines show and filter.
+func TestCountriesNamedOneWay(t *testing.T) {
+	p := newFake(t).fixedProvider(t)
+	for raw, want := range map[string]string{"SE": "SE", "se": "SE", "Sweden": "SE", "United Kingdom (GB)": "GB", "Atlantis": "Atlantis"} {
+		if l := p.line(Number{ID: "n1", Phone: "+46700001", Country: Text(raw)}, backend.Money{}, testNow); l.Country != want {
+			t.Errorf("number in %q: line country %q, want %q", raw, l.Country, want)
+		}
+	}
+	if l := p.proxyLease(ProxyOrder{ID: "o1", Country: "germany", Quantity: 10}); l.Name != "proxy DE ×10" {
+		t.Errorf("proxy lease %q, want \"proxy DE ×10\"", l.Name)
+	}
+}

@@ -1,6 +1,6 @@
 // Package sim is a faithful in-process fake of the four providers' HTTP
-// APIs, built from the documents in ../shared/providers and NOTES.md: the
-// same paths, methods, auth checks, envelopes, error codes, text bodies and
+// APIs, built from the providers' documents and the project's notes (every
+// fact used is summarised in docs/providers.md): the same paths, methods, auth checks, envelopes, error codes, text bodies and
 // rate-limit headers. It is stateful (buying debits, cancelling refunds,
 // renewing moves the expiry) and driven by a scenario clock that delivers
 // SMS, moves jobs, brings leases toward expiry and injects faults on
@@ -124,6 +124,22 @@ func (s *Sim) URL(k backend.ProviderKind) string { return s.core.URL(k) }
 
 // Credentials lists every simulated account.
 func (s *Sim) Credentials() []Credential { return s.core.Credentials() }
+
+// Unlisted lists, by account, the orders the simulated providers hold
+// that their adapters cannot list (NonVoip has no "list my orders"
+// call): the demo and the tests watch them by id, as an operator would
+// with `:add`.
+func (s *Sim) Unlisted() map[string][]string {
+	out := map[string][]string{}
+	for _, c := range s.Credentials() {
+		if c.Provider == backend.NonVoip {
+			if ids := s.NonVoip.OrderIDs(c.Account); len(ids) > 0 {
+				out[c.Account] = ids
+			}
+		}
+	}
+	return out
+}
 
 // Now is the scenario clock.
 func (s *Sim) Now() time.Time { return s.core.Now() }

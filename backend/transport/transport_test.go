@@ -633,7 +633,7 @@ func TestReadGivesUpAfterAttempts(t *testing.T) {
 			if e.Status != tc.status {
 				t.Errorf("status %d, want %d", e.Status, tc.status)
 			}
-			if !strings.HasPrefix(err.Error(), "piv.day: check order 9: ") || !strings.Contains(e.Message, tc.message) {
+			if !strings.HasPrefix(err.Error(), backend.PivDay.Label()+": check order 9: ") || !strings.Contains(e.Message, tc.message) {
 				t.Errorf("message %q, want it to name the call and say %q", err, tc.message)
 			}
 			if n := srv.settledCount("/check"); n != 2 {

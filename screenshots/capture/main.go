@@ -16,14 +16,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"switchboard/backend"
-	"switchboard/backend/engine"
 	"switchboard/backend/sim"
-	"switchboard/cache"
 	"switchboard/config"
 	"switchboard/keymap"
+	"switchboard/stack"
 	"switchboard/ui"
 	"switchboard/views"
-	"switchboard/wiring"
 )
 
 func main() {
@@ -41,7 +39,7 @@ var start = time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
 
 func run(out string) error {
 	rates := map[backend.ProviderKind]int{}
-	for _, k := range backend.Kinds {
+	for _, k := range backend.Kinds() {
 		rates[k] = 1200
 	}
 	s := sim.New(sim.Options{Manual: true, Quiet: true, Seed: 11, Start: start, Accounts: 2, Rates: rates})
@@ -51,36 +49,31 @@ func run(out string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	store, err := cache.Open(dir, cache.Options{FlushInterval: 20 * time.Millisecond})
+	o := stack.Sim(s, 1200)
+	o.Store.FlushInterval = 20 * time.Millisecond
+	o.Engine.Demo = true
+	st, err := stack.Open(dir, o)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	var specs []engine.AccountSpec
-	for _, acc := range wiring.SimAccounts(s) {
-		acc.RatePerMinute = 1200
-		spec, err := wiring.Build(acc, wiring.Options{Now: s.Now})
+	defer st.Stop()
+	eng := st.Engine
+	st.Start()
+
+	// Wait until the dashboard would show everything the simulator holds.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var all backend.Event
+	synced := func() error {
+		want, err := stack.Read(ctx, o)
 		if err != nil {
 			return err
 		}
-		specs = append(specs, spec)
+		return stack.Synced(ctx, eng.Events(), want, &all)
 	}
-	eng, err := engine.New(specs, engine.Options{Store: store, Demo: true})
-	if err != nil {
+	if err := synced(); err != nil {
 		return err
 	}
-	for _, c := range s.Credentials() {
-		if c.Provider == backend.NonVoip {
-			for _, id := range s.NonVoip.OrderIDs(c.Account) {
-				eng.Watch(c.Account, id)
-			}
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go eng.Run(ctx)
-
-	all := settle(eng, 2*time.Second)
 	// Codes arrive a minute later on two waiting lines.
 	s.Advance(time.Minute)
 	n := 0
@@ -90,7 +83,10 @@ func run(out string) error {
 			n++
 		}
 	}
-	all.Merge(settle(eng, 1500*time.Millisecond))
+	eng.Refresh("") // and whatever the minute moved (queues, leases) shows too
+	if err := synced(); err != nil {
+		return err
+	}
 	now := s.Now().Add(5 * time.Second)
 
 	scenes := []struct {
@@ -169,22 +165,4 @@ func key(k string) tea.KeyPressMsg {
 	}
 	r := []rune(k)[0]
 	return tea.KeyPressMsg{Code: r, Text: k}
-}
-
-// settle merges engine events until nothing changes for quiet.
-func settle(eng *engine.Engine, quiet time.Duration) backend.Event {
-	var all backend.Event
-	t := time.NewTimer(quiet)
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case ev := <-eng.Events():
-			all.Merge(ev)
-			t.Reset(quiet)
-		case <-t.C:
-			return all
-		case <-deadline:
-			return all
-		}
-	}
 }

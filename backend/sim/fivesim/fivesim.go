@@ -11,7 +11,8 @@ import (
 	"switchboard/backend/sim/simcore"
 )
 
-// FiveSim simulates 5sim's API v1 (5sim.md and NOTES.md): Bearer key on
+// FiveSim simulates 5sim's API v1 (5sim.md and NOTES.md, summarised in
+// docs/providers.md, "5sim"): Bearer key on
 // /v1/user/*, no auth on /v1/guest/*, plain-text error bodies, a bad key
 // answered with 401 and an empty body, unknown routes redirected (302) to
 // an HTML 404 page, `no free phones` with HTTP 200 on a purchase, and a

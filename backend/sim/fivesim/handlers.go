@@ -115,15 +115,25 @@ func (p *FiveSim) handleCheck(r *http.Request, a *fsAccount, now time.Time) fsRe
 	return fsOK(p.orderBody(o, fsShapeOrder))
 }
 
-// handleFinish: 5sim.md's "Finish order" sets no condition, so an order
-// may be finished before its SMS (the money is spent, as for any finish).
-func (p *FiveSim) handleFinish(r *http.Request, a *fsAccount, now time.Time) fsReply {
+// openOrder is the account's order the request names while it is open,
+// or else the refusal to answer with.
+func (p *FiveSim) openOrder(r *http.Request, a *fsAccount, now time.Time) (*fsOrder, fsReply, bool) {
 	o := p.ownOrder(r, a, now)
 	switch {
 	case o == nil:
-		return fsRefuse(fsOrderNotFound)
+		return nil, fsRefuse(fsOrderNotFound), false
 	case !p.isOpen(o):
-		return fsRefuse(fsOrderExpired)
+		return nil, fsRefuse(fsOrderExpired), false
+	}
+	return o, fsReply{}, true
+}
+
+// handleFinish: 5sim.md's "Finish order" sets no condition, so an order
+// may be finished before its SMS (the money is spent, as for any finish).
+func (p *FiveSim) handleFinish(r *http.Request, a *fsAccount, now time.Time) fsReply {
+	o, refused, ok := p.openOrder(r, a, now)
+	if !ok {
+		return refused
 	}
 	if o.category == "hosting" {
 		o.status = fsStatusFinished
@@ -137,34 +147,33 @@ func (p *FiveSim) handleFinish(r *http.Request, a *fsAccount, now time.Time) fsR
 // included; NOTES.md's two refusals (`order has sms`, `you need to wait
 // time`) are the only ones. A cancel refunds the price.
 func (p *FiveSim) handleCancel(r *http.Request, a *fsAccount, now time.Time) fsReply {
-	o := p.ownOrder(r, a, now)
+	o, refused, ok := p.openOrder(r, a, now)
+	if !ok {
+		return refused
+	}
 	switch {
-	case o == nil:
-		return fsRefuse(fsOrderNotFound)
-	case !p.isOpen(o):
-		return fsRefuse(fsOrderExpired)
 	case len(o.sms) > 0:
 		return fsRefuse(fsOrderHasSMS)
 	case now.Sub(o.created) < FiveSimCancelWait:
 		return fsRefuse(fsWaitTime)
 	}
-	o.status = fsStatusCanceled
-	a.balance += o.price
-	p.rate(a, -0.1, now)
-	return fsOK(p.orderBody(o, fsShapeOrder))
+	return p.refund(o, a, fsStatusCanceled, now)
 }
 
 // handleBan: 5sim.md's "Ban order" applies to any order, hosting included;
 // refunded like a cancel.
 func (p *FiveSim) handleBan(r *http.Request, a *fsAccount, now time.Time) fsReply {
-	o := p.ownOrder(r, a, now)
-	switch {
-	case o == nil:
-		return fsRefuse(fsOrderNotFound)
-	case !p.isOpen(o):
-		return fsRefuse(fsOrderExpired)
+	o, refused, ok := p.openOrder(r, a, now)
+	if !ok {
+		return refused
 	}
-	o.status = fsStatusBanned
+	return p.refund(o, a, fsStatusBanned, now)
+}
+
+// refund closes an order as status (cancelled, banned) and gives its price
+// back; each costs the account a little rating.
+func (p *FiveSim) refund(o *fsOrder, a *fsAccount, status string, now time.Time) fsReply {
+	o.status = status
 	a.balance += o.price
 	p.rate(a, -0.1, now)
 	return fsOK(p.orderBody(o, fsShapeOrder))

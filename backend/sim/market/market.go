@@ -2,8 +2,9 @@
 // the wallet, number, boosting and logs orders, and idempotent purchases.
 package market
 
-// Market simulates the marketplace "API v1" (shared/providers/market.md and
-// NOTES.md "Marketplace"): wallet, numbers (countries, services, area codes,
+// Market simulates the marketplace "API v1" (market.md and NOTES.md
+// "Marketplace", summarised in docs/providers.md, 'Marketplace "API
+// v1"'): wallet, numbers (countries, services, area codes,
 // orders with check and cancel), boosting (categories, services, orders with
 // check and cancel) and logs (parent categories, categories, orders), all
 // under /api/v1 with a Bearer key.

@@ -2,8 +2,8 @@
 // short-term, rental and country orders, their SMS, and callbacks.
 package nonvoip
 
-// NonVoip simulates NonVoipUsNumber (nonvoip.openapi.json and NOTES.md)
-// under /manager: every call is a POST /api/... taking JSON, form or
+// NonVoip simulates NonVoipUsNumber (nonvoip.openapi.json and NOTES.md,
+// summarised in docs/providers.md, "NonVoipUsNumber") under /manager: every call is a POST /api/... taking JSON, form or
 // multipart bodies with email + password in the body.
 //
 // Choices where the document is silent (kept consistent throughout):

@@ -2,7 +2,8 @@
 // their SMS, proxies, domains and their queue, white-page jobs, webhooks.
 package pivday
 
-// piv.day simulator, built from shared/providers/pivday.md and NOTES.md.
+// piv.day simulator, built from pivday.md and NOTES.md (summarised in
+// docs/providers.md, "piv.day").
 //
 // Everything lives under /api/v1 with "Authorization: Bearer" keys. Success
 // bodies are {"success": true, "data": …} — except where the document shows

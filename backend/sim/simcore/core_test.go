@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -123,5 +124,27 @@ func TestCloseEndsHangingRequests(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the hanging request did not end")
+	}
+}
+
+// TestCloseDoesNotWaitForSilentConnections: a client that opened a
+// connection and stopped before sending (an engine cancelled between dial
+// and request) does not hold Close for Shutdown's five seconds.
+func TestCloseDoesNotWaitForSilentConnections(t *testing.T) {
+	c, _ := start(t, Options{Manual: true}, backend.PivDay)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(strings.TrimSuffix(c.URL(backend.PivDay), "/api"), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// The server accepts in order: once a later connection is answered,
+	// the silent one has been accepted.
+	if body, err := get(t, c.URL(backend.PivDay)+"/ping"); err != nil || body != "pong" {
+		t.Fatalf("%q %v", body, err)
+	}
+	t0 := time.Now()
+	c.Close()
+	if d := time.Since(t0); d > 3*time.Second {
+		t.Fatalf("Close took %s waiting for a connection that sent nothing", d)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -14,6 +15,27 @@ type server struct {
 	srv  *http.Server
 	url  string
 	done chan struct{} // closed when Serve has returned
+
+	mu      sync.Mutex
+	closing bool
+	fresh   map[net.Conn]bool // connections that have sent nothing yet
+}
+
+// track notes connections that have sent nothing yet; once the server is
+// closing it cuts them off. Shutdown would wait up to 5 s for each, yet
+// a client that stopped (an engine cancelled between dial and request)
+// never sends on it.
+func (s *server) track(c net.Conn, st http.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case st != http.StateNew:
+		delete(s.fresh, c)
+	case s.closing:
+		c.Close()
+	default:
+		s.fresh[c] = true
+	}
 }
 
 // serve starts provider p's server on Opts.Listen. Every provider binds
@@ -33,10 +55,12 @@ func (c *Core) serve(p Provider) {
 		}
 	}
 	s := &server{
-		srv:  &http.Server{Handler: c.guard(p, mux), ReadHeaderTimeout: 30 * time.Second},
-		url:  "http://" + l.Addr().String(),
-		done: make(chan struct{}),
+		srv:   &http.Server{Handler: c.guard(p, mux), ReadHeaderTimeout: 30 * time.Second},
+		url:   "http://" + l.Addr().String(),
+		done:  make(chan struct{}),
+		fresh: map[net.Conn]bool{},
 	}
+	s.srv.ConnState = s.track
 	go func() {
 		defer close(s.done)
 		_ = s.srv.Serve(l) // http.ErrServerClosed once close has begun
@@ -46,9 +70,15 @@ func (c *Core) serve(p Provider) {
 
 // close shuts the server down gracefully: no new connections, the
 // requests being answered finish (a FaultTimeout request ends with the
-// core's stop), idle connections close. A client that holds a connection
-// open past a few seconds is cut off.
+// core's stop), idle connections and those that have sent nothing close.
+// A client that holds a request open past a few seconds is cut off.
 func (s *server) close() {
+	s.mu.Lock()
+	s.closing = true
+	for c := range s.fresh {
+		c.Close()
+	}
+	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.srv.Shutdown(ctx); err != nil {

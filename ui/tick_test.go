@@ -1,0 +1,101 @@
+package ui
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"switchboard/backend"
+	"switchboard/keymap"
+)
+
+// quietModel is a wide dashboard whose accounts fail (no sync times) and
+// whose lines are finished without a code: nothing on screen changes
+// with time, unless tweak adds something that does.
+func quietModel(t *testing.T, tweak func(*backend.Event)) (*Model, time.Time) {
+	t.Helper()
+	now := time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
+	var ev backend.Event
+	var names []string
+	for i := range 4 {
+		k := backend.Kinds()[i]
+		name := fmt.Sprintf("%s-%d", k, i)
+		names = append(names, name)
+		ev.Accounts = append(ev.Accounts, backend.Account{Name: name, Provider: k, Health: backend.HealthFailing,
+			LastError: "connection refused", Version: 1})
+	}
+	for i := range 50 {
+		a := ev.Accounts[i%4]
+		ev.Lines = append(ev.Lines, backend.Line{Key: backend.MakeKey(a.Provider, a.Name, backend.ItemLine, fmt.Sprint(i)),
+			Account: a.Name, Provider: a.Provider, ID: fmt.Sprint(i), Number: fmt.Sprintf("+7900%07d", i), Service: "telegram",
+			State: backend.LineFinished, CreatedAt: now.Add(-4 * time.Hour), Version: 1})
+	}
+	if tweak != nil {
+		tweak(&ev)
+	}
+	m := New(Options{Initial: ev, Accounts: names, Theme: "dark", Keys: keymap.Default(), Now: func() time.Time { return now }})
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	_ = m.View()
+	return m, now
+}
+
+// TestNothingChangingOnScreenMeansNoTick: the wide layout with nothing
+// counting asks for no clock at all (the balances pane used to count as
+// ticking whatever it showed, so the dashboard redrew every second).
+func TestNothingChangingOnScreenMeansNoTick(t *testing.T) {
+	m, _ := quietModel(t, nil)
+	if m.ticking {
+		t.Fatal("the clock ticks with nothing on screen that changes with time")
+	}
+}
+
+// TestTheClockTicksWhenTheScreenChanges: the tick comes when the first
+// thing on screen changes — at the next second for a spinner, at the
+// minute for an age in minutes, hourly at most a minute apart.
+func TestTheClockTicksWhenTheScreenChanges(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		tweak func(ev *backend.Event, now time.Time)
+		want  time.Duration
+	}{
+		{"spinner", func(ev *backend.Event, now time.Time) {
+			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CreatedAt = backend.LineWaiting, "", now
+		}, time.Second},
+		{"code 5m ago", func(ev *backend.Event, now time.Time) {
+			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CodeAt = backend.LineReceived, "123456", now.Add(-5*time.Minute-20*time.Second)
+		}, 40 * time.Second},
+		{"code 3h ago", func(ev *backend.Event, now time.Time) {
+			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CodeAt = backend.LineReceived, "123456", now.Add(-3*time.Hour)
+		}, tickGap},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _ := quietModel(t, func(ev *backend.Event) {
+				tc.tweak(ev, time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC))
+			})
+			if !m.ticking || m.tickAt.Sub(m.now) != tc.want {
+				t.Fatalf("ticking %v, next tick in %v, want %v", m.ticking, m.tickAt.Sub(m.now), tc.want)
+			}
+		})
+	}
+}
+
+// TestAnOvertakenTickStartsNoSecondClock: a tick asked for later and
+// overtaken by an earlier one (something started counting seconds)
+// arrives as a plain redraw; it does not start a second chain of ticks.
+func TestAnOvertakenTickStartsNoSecondClock(t *testing.T) {
+	m, now := quietModel(t, func(ev *backend.Event) {
+		ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CodeAt = backend.LineReceived, "123456", time.Date(2026, 5, 22, 11, 54, 40, 0, time.UTC)
+	})
+	later := m.tickAt // the age in minutes
+	l := backend.Line{Key: "waiting", Account: "pivday-0", Provider: backend.PivDay, State: backend.LineWaiting, CreatedAt: now, Version: 9}
+	m.Update(EventMsg{Event: backend.Event{Lines: []backend.Line{l}}})
+	if !m.tickAt.Before(later) {
+		t.Fatalf("a spinner appeared, yet the next tick stays at %v", m.tickAt)
+	}
+	m.Update(tickMsg{m.tickAt}) // the spinner's tick: the next is asked for
+	if _, cmd := m.Update(tickMsg{later}); cmd != nil || !m.ticking {
+		t.Fatalf("the overtaken tick asked for another (%v) or stopped the clock (ticking %v)", cmd != nil, m.ticking)
+	}
+}
