@@ -144,7 +144,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			sbAccs = append(sbAccs, acc)
 		}
 	}
-	sb, err := startSwitchboard(ctx, sbAccs)
+	sb, err := startSwitchboard(sbAccs)
 	if err != nil {
 		return rep, err
 	}

@@ -1,17 +1,15 @@
 package bench
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"time"
 
 	"switchboard/backend"
 	"switchboard/backend/engine"
 	"switchboard/backend/sim"
-	"switchboard/cache"
 	"switchboard/config"
+	"switchboard/stack"
 	"switchboard/wiring"
 )
 
@@ -120,9 +118,9 @@ func accounts(s *sim.Sim, k backend.ProviderKind, n int, rate float64) ([]config
 	return accs, nil
 }
 
-// switchboardSide is Switchboard as the benchmark runs it: the real engine
-// over the adapters of the given accounts (each metered), with a real
-// bbolt cache in a temporary directory, running until stop.
+// switchboardSide is Switchboard as the benchmark runs it: the program's
+// backend (stack) over the given accounts, each adapter metered, with a
+// real bbolt cache in a temporary directory, running until stop.
 type switchboardSide struct {
 	eng    *engine.Engine
 	meters []*meter             // in the order of the accounts
@@ -130,48 +128,32 @@ type switchboardSide struct {
 	stop   func()               // stops the engine, then removes the cache
 }
 
-// startSwitchboard builds and runs it. This is the benchmark's only setup
-// of an engine: a shared "engine over the simulator" helper can replace it.
-func startSwitchboard(ctx context.Context, accs []config.Account) (*switchboardSide, error) {
+// startSwitchboard builds and runs it.
+func startSwitchboard(accs []config.Account) (*switchboardSide, error) {
 	side := &switchboardSide{}
-	var specs []engine.AccountSpec
-	for _, acc := range accs {
-		spec, err := wiring.BuildAccount(acc)
-		if err != nil {
-			return nil, err
-		}
-		m := newMeter(spec.Provider)
-		spec.Provider = m
-		specs = append(specs, spec)
-		side.meters = append(side.meters, m)
-	}
-	side.specs = specs
 	dir, err := os.MkdirTemp("", "switchboard-bench-")
 	if err != nil {
 		return nil, err
 	}
-	store, err := cache.Open(dir, cache.Options{})
+	st, err := stack.Open(dir, stack.Options{
+		Accounts: accs,
+		Engine:   engine.Options{Headroom: Headroom},
+		Wrap: func(spec engine.AccountSpec) engine.AccountSpec {
+			m := newMeter(spec.Provider)
+			spec.Provider = m
+			side.meters = append(side.meters, m)
+			side.specs = append(side.specs, spec)
+			return spec
+		},
+	})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	eng, err := engine.New(specs, engine.Options{Store: store, Headroom: Headroom, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		store.Close()
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	side.eng = eng
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		eng.Run(runCtx)
-	}()
+	st.Start()
+	side.eng = st.Engine
 	side.stop = func() {
-		cancel()
-		<-done // before the store closes
-		store.Close()
+		st.Stop()
 		os.RemoveAll(dir)
 	}
 	return side, nil
