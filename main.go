@@ -87,13 +87,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer cancel()
+	var printW, printH int
 	if *print != "" {
+		var err error
+		if printW, printH, err = printSize(*print); err != nil {
+			fmt.Fprintln(stderr, "switchboard:", err)
+			return 2
+		}
 		// One frame, then exit: collecting the loading's garbage would
 		// only delay it.
 		defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	}
 
-	app, err := setup(ctx, *cfgPath, *stateDir, *demo, stderr, nil, nil)
+	app, err := setup(ctx, *cfgPath, *stateDir, *demo, *print != "", stderr, nil, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
@@ -115,10 +121,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	model := ui.New(ui.Options{
 		Backend: app.engine.As(engine.LocalOperator), Initial: initial, Accounts: app.engine.Accounts(),
 		Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
-		Clipboard: systemClipboard,
+		Clipboard: systemClipboard, Alert: ui.TerminalAlert(app.notify, os.Getenv),
+		Still: *print != "", StateDir: app.exportDir,
 	})
 	if *print != "" {
-		return printFrame(model, *print, stdout, stderr)
+		return printFrame(model, printW, printH, stdout)
 	}
 	settleMemory()
 	p := tea.NewProgram(model, tea.WithContext(ctx), tea.WithFPS(fps))
@@ -166,26 +173,13 @@ const fps = 30
 // settleMemory sets the memory policy once the state is loaded. No fixed
 // limit: a cap below the live heap (the 48 MiB cap was reached at
 // 23,000 lines) makes the collector run without end. The heap may grow to
-// half again what is live (GOGC 50, unless GOGC or GOMEMLIMIT say
+// a quarter more than what is live (GOGC 25, unless GOGC or GOMEMLIMIT say
 // otherwise), and the garbage of loading goes back to the system now.
 func settleMemory() {
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetGCPercent(50)
+		debug.SetGCPercent(25)
 	}
 	debug.FreeOSMemory()
-}
-
-// printFrame renders the dashboard once, from the cache alone, and exits
-// (a snapshot for scripts; also how the first-frame time is measured).
-func printFrame(m *ui.Model, size string, stdout, stderr io.Writer) int {
-	var w, h int
-	if _, err := fmt.Sscanf(size, "%dx%d", &w, &h); err != nil || w < 40 || h < 10 {
-		fmt.Fprintf(stderr, "switchboard: --print wants a size like 160x48 (at least 40x10), not %q\n", size)
-		return 2
-	}
-	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	fmt.Fprintln(stdout, m.View().Content)
-	return 0
 }
 
 // systemClipboard writes the OS clipboard when one is reachable; over SSH
@@ -209,6 +203,8 @@ type app struct {
 	theme      string
 	keys       keymap.KeyMap
 	thresholds views.Thresholds
+	notify     string // the config's notify mode ("off" in the demo: its codes come every few seconds)
+	exportDir  string // where exports are saved by default: the state directory (the user's, in the demo)
 	tmpDir     string
 	notices    []backend.Notice // said at start (an exposed webhook receiver)
 	closers    []func()
@@ -232,10 +228,13 @@ const demoRate = 180
 
 // setup loads the config (or starts the demo), opens the cache and builds
 // the engine. Nothing here touches the network except the demo's own
-// loopback simulator. log is where warnings go; nil: switchboard.log in
-// the state directory (the terminal belongs to the dashboard).
-func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr io.Writer, log *slog.Logger, team *clusterFlags) (*app, error) {
-	a := &app{keys: keymap.Default(), thresholds: views.Thresholds(config.DefaultThresholds), theme: "dark"}
+// loopback simulator. Printing reads a copy of the cache (of the running
+// demo's, in the demo) and leaves the originals alone. log is where
+// warnings go; nil: switchboard.log in the state directory (the terminal
+// belongs to the dashboard). team, for serve, names a team cluster to
+// join (its flags); nil elsewhere.
+func setup(ctx context.Context, cfgPath, stateDir string, forceDemo, printing bool, stderr io.Writer, log *slog.Logger, team *clusterFlags) (*app, error) {
+	a := &app{keys: keymap.Default(), thresholds: views.Thresholds(config.DefaultThresholds), theme: "dark", notify: "off"}
 	var accounts []config.Account
 	retention := 90 * 24 * time.Hour
 	var hooks config.Webhooks
@@ -264,6 +263,7 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 		a.thresholds = views.Thresholds(cfg.Expiry)
 		retention = cfg.Retention
 		hooks = cfg.Webhooks
+		a.notify = cfg.Notify
 		a.serve, caps, roles = cfg.Serve, cfg.SpendCaps, map[string]backend.Role{}
 		for _, op := range cfg.Serve.Operators {
 			roles[op.Name] = op.Role
@@ -286,8 +286,15 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 				o.Accounts[i].RatePerMinute = demoRate
 			}
 		}
+		if stateDir == "" && printing {
+			dir, err := runningDemo()
+			if err != nil {
+				return nil, err
+			}
+			stateDir = dir
+		}
 		if stateDir == "" {
-			dir, err := os.MkdirTemp("", "switchboard-demo-")
+			dir, err := os.MkdirTemp("", demoDirPattern)
 			if err != nil {
 				return nil, err
 			}
@@ -303,6 +310,20 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 			return nil, err
 		}
 		stateDir = dir
+	}
+	a.exportDir = stateDir
+	if a.tmpDir != "" { // the demo's state goes when it quits; an export should not
+		if dir, err := cache.DefaultDir(); err == nil {
+			a.exportDir = dir
+		}
+	}
+	if printing {
+		dir, err := snapshot(stateDir)
+		if err != nil {
+			return nil, err
+		}
+		stateDir = dir
+		a.closers = append(a.closers, func() { os.RemoveAll(dir) })
 	}
 	o.Store = cache.Options{Retention: retention}
 	o.Engine = engine.Options{Retention: retention, Demo: a.demo, Log: log, Operators: roles, Caps: caps}
@@ -333,7 +354,7 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo bool, stderr
 		logger = st.Log
 	}
 	a.log = logger
-	if hooks.Listen != "" {
+	if hooks.Listen != "" && !printing { // the running dashboard serves them
 		srv, err := serveHooks(hooks, stateDir, accounts, a.engine, logger)
 		if err != nil {
 			return nil, err

@@ -58,7 +58,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	signals, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	app, err := setup(signals, *cfgPath, *stateDir, false, stderr, log, &team)
+	app, err := setup(signals, *cfgPath, *stateDir, false, false, stderr, log, &team)
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard serve:", err)
 		return 1

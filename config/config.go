@@ -35,10 +35,17 @@ type Config struct {
 	Expiry    Thresholds
 	Retention time.Duration
 	Webhooks  Webhooks // where provider webhooks are received
+	// Notify is how a new code calls the operator: "bell" (the default:
+	// the terminal's bell), "desktop" (the bell and a desktop
+	// notification where the terminal supports one) or "off".
+	Notify string
 
 	Serve     Serve             // who may use the dashboard over SSH (serve.go)
 	SpendCaps backend.SpendCaps // the most spent per day (serve.go)
 }
+
+// NotifyModes are the values notify may take; the first is the default.
+var NotifyModes = []string{"bell", "desktop", "off"}
 
 // Thresholds colour countdowns: under Critical red, under Urgent amber,
 // under Warn yellow.
@@ -158,6 +165,7 @@ type rawConfig struct {
 	Keys          yaml.Node         `yaml:"keys"`
 	Expiry        map[string]string `yaml:"expiry"`
 	Retention     string            `yaml:"retention"`
+	Notify        string            `yaml:"notify"`
 	WebhookListen string            `yaml:"webhook_listen"`
 	WebhookPublic string            `yaml:"webhook_public_url"`
 	Serve         yaml.Node         `yaml:"serve"`
@@ -220,7 +228,14 @@ func Parse(path string, data []byte, perm os.FileMode, o Options) (*Config, erro
 		return nil, e
 	}
 	cfg := &Config{Path: path, Theme: raw.Theme, KeyLines: map[string]int{}, Keys: map[string][]string{}, keyAt: map[string]map[string]int{},
-		Expiry: DefaultThresholds, Retention: 90 * 24 * time.Hour}
+		Expiry: DefaultThresholds, Retention: 90 * 24 * time.Hour, Notify: NotifyModes[0]}
+	if raw.Notify != "" {
+		if !contains(NotifyModes, raw.Notify) {
+			return nil, &Error{File: path, Line: findLine(data, "notify:"), Msg: fmt.Sprintf("unknown notify %q", raw.Notify),
+				Fix: "use one of: " + strings.Join(NotifyModes, ", ")}
+		}
+		cfg.Notify = raw.Notify
+	}
 	if cfg.Theme != "" && !contains(themeOK, cfg.Theme) {
 		return nil, &Error{File: path, Line: findLine(data, "theme:"), Msg: fmt.Sprintf("unknown theme %q", cfg.Theme),
 			Fix: "use one of: " + strings.Join(themeOK, ", ")}

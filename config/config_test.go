@@ -46,8 +46,25 @@ func TestExampleConfigParses(t *testing.T) {
 	if !cfg.Accounts[3].ReadOnly || cfg.Accounts[3].BaseURL == "" {
 		t.Fatal("market account")
 	}
-	if cfg.Keys["copy"][0] != "c" || cfg.Retention != 90*24*time.Hour || cfg.Expiry.Critical != time.Hour {
+	if cfg.Keys["copy"][0] != "c" || cfg.Retention != 90*24*time.Hour || cfg.Expiry.Critical != time.Hour || cfg.Notify != "bell" {
 		t.Fatalf("globals: %+v", cfg)
+	}
+}
+
+// notify: bell is the default; desktop and off are read; anything else
+// is named with its line and the values allowed.
+func TestNotify(t *testing.T) {
+	const acc = "accounts:\n  - name: a\n    provider: pivday\n    api_key_env: K\n"
+	for text, want := range map[string]string{"": "bell", "notify: desktop\n": "desktop", "notify: off\n": "off", "notify: bell\n": "bell"} {
+		cfg, err := Parse("/home/op/sb.yaml", []byte(text+acc), 0o600, env(map[string]string{"K": "k"}))
+		if err != nil || cfg.Notify != want {
+			t.Fatalf("%q: notify %q, %v; want %q", text, cfg.Notify, err, want)
+		}
+	}
+	_, err := Parse("/home/op/sb.yaml", []byte(acc+"notify: loud\n"), 0o600, env(map[string]string{"K": "k"}))
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Line != 5 || !strings.Contains(ce.Msg, `unknown notify "loud"`) || !strings.Contains(ce.Fix, "bell, desktop, off") {
+		t.Fatalf("%#v", err)
 	}
 }
 

@@ -37,6 +37,10 @@ func BenchmarkCodeWaitOverSocket(b *testing.B) {
 		l.Key = backend.MakeKey(backend.FiveSim, "5s", backend.ItemLine, "w"+itoa(i)) // a new waiting line each time
 		l.ID, l.Number, l.Code = "w"+itoa(i), "+7900"+itoa(1000000+i), ""
 		f.src <- backend.Event{Lines: []backend.Line{l}}
+		// The client must find the line: wait until the hub holds it.
+		for !slices.ContainsFunc(f.h.Snapshot().Lines, func(x backend.Line) bool { return x.Key == l.Key }) {
+			time.Sleep(50 * time.Microsecond)
+		}
 		subs := f.h.Subscribers()
 		done := make(chan time.Time, 1)
 		var out bytes.Buffer

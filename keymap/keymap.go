@@ -22,13 +22,16 @@ type KeyMap struct {
 	Detail, Back, Filter, Zoom   key.Binding
 	Help, Command, Refresh, Quit key.Binding
 	Mouse                        key.Binding
+	HideClosed, Sort             key.Binding
 
 	// Actions on the selected item
 	Copy, CopyNumber       key.Binding
+	CopySMS                key.Binding
 	Renew, Cancel, Finish  key.Binding
 	Ban, AutoRenew         key.Binding
 	Buy, BuyAgain, Restore key.Binding
 	Export, Reuse          key.Binding
+	Mark                   key.Binding
 
 	// Dialogs
 	Confirm, Refuse key.Binding
@@ -59,8 +62,12 @@ func (k *KeyMap) entries() []entry {
 		{"back", "Navigate", &k.Back},
 		{"filter", "Navigate", &k.Filter},
 		{"zoom", "Navigate", &k.Zoom},
+		{"hide_closed", "Navigate", &k.HideClosed},
+		{"sort", "Navigate", &k.Sort},
+		{"mark", "Act", &k.Mark},
 		{"copy", "Act", &k.Copy},
 		{"copy_number", "Act", &k.CopyNumber},
+		{"copy_sms", "Act", &k.CopySMS},
 		{"renew", "Act", &k.Renew},
 		{"cancel", "Act", &k.Cancel},
 		{"finish", "Act", &k.Finish},
@@ -101,10 +108,14 @@ func Default() KeyMap {
 		PageDown:   b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
 		Detail:     b([]string{"enter"}, "enter", "details"),
 		Back:       b([]string{"esc"}, "esc", "back"),
-		Filter:     b([]string{"/"}, "/", "filter"),
+		Filter:     b([]string{"/"}, "/", "filter, best match first (state: account: provider: service:)"),
 		Zoom:       b([]string{"+"}, "+", "zoom pane"),
+		HideClosed: b([]string{"h"}, "h", "hide/show finished & expired"),
+		Sort:       b([]string{"o"}, "o", "sort lines: newest code/expiry/account/service"),
+		Mark:       b([]string{"space"}, "space", "mark (r/x/f then act on every marked; esc clears)"),
 		Copy:       b([]string{"c"}, "c", "copy code"),
 		CopyNumber: b([]string{"C"}, "C", "copy number"),
+		CopySMS:    b([]string{"m"}, "m", "copy the whole SMS (message)"),
 		Renew:      b([]string{"r"}, "r", "renew"),
 		Cancel:     b([]string{"x"}, "x", "cancel/reject"),
 		Finish:     b([]string{"f"}, "f", "finish"),
@@ -206,10 +217,12 @@ func (k *KeyMap) Apply(over map[string][]string) error {
 	return nil
 }
 
-// Group is a titled set of bindings for the help screen.
+// Group is a titled set of bindings for the help screen, with their
+// config names (Names[i] names Bindings[i]).
 type Group struct {
 	Title    string
 	Bindings []key.Binding
+	Names    []string
 }
 
 // Groups lists every binding by help group, in a stable order.
@@ -224,6 +237,7 @@ func (k *KeyMap) Groups() []Group {
 			out = append(out, Group{Title: e.group})
 		}
 		out[i].Bindings = append(out[i].Bindings, *e.b)
+		out[i].Names = append(out[i].Names, e.name)
 	}
 	return out
 }

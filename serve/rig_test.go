@@ -212,7 +212,11 @@ type screen struct {
 	out    *syncBuffer
 }
 
-func (r *rig) dashboard(who string) *screen {
+func (r *rig) dashboard(who string) *screen { return r.dashboardSized(who, 180, 50) }
+
+// dashboardSized is dashboard on a terminal of w×h cells as the client
+// reports it (0×0: a client with no terminal of its own, as `ssh -tt`).
+func (r *rig) dashboardSized(who string, w, h int) *screen {
 	r.t.Helper()
 	c, err := r.dial(r.keys[who])
 	if err != nil {
@@ -222,7 +226,7 @@ func (r *rig) dashboard(who string) *screen {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	if err := sess.RequestPty("xterm-256color", 50, 180, gossh.TerminalModes{}); err != nil {
+	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
 		r.t.Fatal(err)
 	}
 	s := &screen{t: r.t, client: c, sess: sess, out: &syncBuffer{}}
@@ -234,7 +238,7 @@ func (r *rig) dashboard(who string) *screen {
 		r.t.Fatal(err)
 	}
 	r.t.Cleanup(func() { c.Close() })
-	s.waitFor("a dashboard", "q quit")
+	s.waitFor("a dashboard", "? help") // the status bar, at any width
 	return s
 }
 

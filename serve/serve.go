@@ -53,8 +53,9 @@ type Options struct {
 	// (0: 256 each); HandshakeTimeout bounds the time to log in (0: 10 s).
 	MaxConns, MaxSessions int
 	HandshakeTimeout      time.Duration
-	// FPS caps each dashboard's frame rate (0: 60, as a terminal's own
-	// dashboard: a changed frame waits at most a frame).
+	// FPS caps each dashboard's frame rate (0: 60, so a code waits at
+	// most 17 ms for its frame; frames are drawn only when something
+	// changed, so idle sessions cost nothing more for it).
 	FPS int
 }
 
@@ -272,10 +273,14 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	o := s.o.UI
 	o.Backend, o.Initial, o.Operator, o.Role = s.o.Door(op.Name), snap, op.Name, op.Role
 	ctx, cancel := context.WithCancel(sess.Context())
-	_, resizes, _ := sess.Pty()
+	pty, resizes, _ := sess.Pty()
 	d := &dashboard{out: s.outbox(sess, sess), resizes: resizes, cancel: cancel, relay: make(chan struct{})}
 	opts := append(bm.MakeOptions(sess), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.o.FPS),
 		tea.WithOutput(d.out))
+	if pty.Window.Width <= 0 || pty.Window.Height <= 0 {
+		opts = append(opts, tea.WithWindowSize(fallbackWidth, fallbackHeight))
+	}
+	opts = append(opts, tea.WithFilter(filter)) // in place of wish's, which it includes
 	p := tea.NewProgram(ui.New(o), opts...)
 	s.mu.Lock()
 	s.dash[sess] = d
@@ -301,6 +306,25 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		cancel()
 	}
 	return p
+}
+
+// A client without a terminal of its own (ssh -tt in a script) says its
+// window is 0×0, at the start and in every change: a dashboard of no size
+// would draw nothing at all, so it gets 80×24.
+const fallbackWidth, fallbackHeight = 80, 24
+
+// filter is wish's (a suspend key resumes at once: there is no shell to
+// go back to) plus the fallback size for a window of no size.
+func filter(_ tea.Model, msg tea.Msg) tea.Msg {
+	switch m := msg.(type) {
+	case tea.SuspendMsg:
+		return tea.ResumeMsg{}
+	case tea.WindowSizeMsg:
+		if m.Width <= 0 || m.Height <= 0 {
+			return tea.WindowSizeMsg{Width: fallbackWidth, Height: fallbackHeight}
+		}
+	}
+	return msg
 }
 
 // cleanup runs when a dashboard's program has returned: it ends the relay

@@ -176,6 +176,14 @@ func TestTwoSessionsSeeTheSameCodesAndEachOthersActions(t *testing.T) {
 	}
 }
 
+// A client that reports no terminal size (`ssh -tt` from a script or a
+// pipe says 0×0) still gets a dashboard, at 80×24, rather than a blank
+// screen.
+func TestSessionWithoutTerminalSizeDraws(t *testing.T) {
+	r := newRig(t, nil)
+	r.dashboardSized("vic", 0, 0)
+}
+
 // A client that disconnects with a confirmation open leaves nothing
 // behind: nothing is sent, the session and its subscription end.
 func TestDisconnectMidConfirmationSendsNothing(t *testing.T) {

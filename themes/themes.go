@@ -70,7 +70,8 @@ func palette(name string) Theme {
 			Text: lipgloss.BrightWhite, Muted: lipgloss.White, Faint: lipgloss.White,
 			Accent: lipgloss.BrightCyan, Code: lipgloss.Black, CodeBg: lipgloss.BrightYellow,
 			OK: lipgloss.BrightGreen, Warn: lipgloss.BrightYellow, Hot: lipgloss.BrightMagenta, Bad: lipgloss.BrightRed,
-			SelBg: lipgloss.BrightWhite, SelFg: lipgloss.Black,
+			// A blue bar: every bright ink stays readable on it (white-on-white was not).
+			SelBg: lipgloss.Blue, SelFg: lipgloss.BrightWhite,
 			Border: lipgloss.White, BorderFocus: lipgloss.BrightCyan,
 			BadgeBg: lipgloss.BrightMagenta, BadgeFg: lipgloss.Black, DialogBg: lipgloss.Black,
 		})

@@ -3,6 +3,7 @@ package ui
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,6 +11,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
+	"switchboard/keymap"
 	"switchboard/views"
 )
 
@@ -52,11 +55,12 @@ type target struct {
 	cooldown time.Duration
 }
 
-func (m *Model) target() (target, bool) {
-	k := m.selectedKey()
+func (m *Model) target() (target, bool) { return m.targetOf(m.selectedKey()) }
+
+func (m *Model) targetOf(k backend.Key) (target, bool) {
 	now := m.clock()
 	if l, ok := m.data.Lines[k]; ok {
-		t := target{key: k, account: l.Account, provider: l.Provider, label: lineLabel(l), state: string(l.State),
+		t := target{key: k, account: l.Account, provider: l.Provider, label: lineLabel(l), state: views.StateWord(l.State, l.RawState),
 			allowed: l.Allowed, price: l.Price, auto: l.AutoRenew, hasAuto: l.HasAuto, cooldown: l.CooldownUntil.Sub(now)}
 		for _, ls := range m.data.Leases {
 			if ls.Line == k {
@@ -77,12 +81,12 @@ func (m *Model) target() (target, bool) {
 		if l, ok := m.data.Lines[ls.Line]; ok && !price.Known {
 			price = l.Price // a number lease renews at the number's price
 		}
-		return target{key: k, account: ls.Account, provider: ls.Provider, label: label, state: ls.State,
+		return target{key: k, account: ls.Account, provider: ls.Provider, label: label, state: naming.Word(ls.State),
 			allowed: ls.Allowed, price: price, period: ls.Period, auto: ls.AutoRenew, hasAuto: ls.HasAuto}, true
 	}
 	if j, ok := m.data.Jobs[k]; ok {
 		return target{key: k, account: j.Account, provider: j.Provider, label: string(j.Kind) + " " + j.Title,
-			state: string(j.State), allowed: j.Allowed, price: j.Cost}, true
+			state: views.JobState(j), allowed: j.Allowed, price: j.Cost}, true
 	}
 	return target{}, false
 }
@@ -108,6 +112,8 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 			return nil, true
 		}
 		return copyCmd(m.o.Clipboard, l.Number, "number "+views.Number(l.Number)), true
+	case matches(msg, k.CopySMS):
+		return m.copySMS(), true
 	case matches(msg, k.Renew):
 		return m.act(backend.ActRenew), true
 	case matches(msg, k.Cancel):
@@ -147,6 +153,21 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.buyAgain(), true
 	case matches(msg, k.Command):
 		return m.openCommand(), true
+	case matches(msg, k.Mark):
+		m.mark()
+		return nil, true
+	case matches(msg, k.HideClosed):
+		if p, ok := m.panes[m.focus].(interface{ ToggleClosed() }); ok && !m.showDet {
+			p.ToggleClosed()
+		}
+		return nil, true
+	case matches(msg, k.Sort):
+		if m.focus == paneLines && !m.showDet {
+			m.lines.CycleSort(m.clock())
+		} else {
+			m.setStatus("sorting is for the lines pane")
+		}
+		return nil, true
 	}
 	return nil, false
 }
@@ -157,24 +178,19 @@ func (m *Model) act(kind backend.ActionKind) tea.Cmd {
 	if !m.mayAct(kind) {
 		return nil
 	}
+	if keys := m.marked(); len(keys) > 0 && bulkKind(kind) {
+		return m.bulk(kind, keys)
+	}
 	t, ok := m.target()
 	if !ok {
 		m.setStatus("select a line, lease or job first")
 		return nil
 	}
-	if a := m.data.Accounts[t.account]; a.ReadOnly {
-		m.setStatus(t.account + " is read-only (config)")
+	if why := m.refusal(t, kind); why != "" {
+		m.setStatus(why)
 		return nil
 	}
-	if !t.allowed.Has(kind) || (t.cooldown > 0 && (kind == backend.ActCancel || kind == backend.ActReject)) {
-		m.setStatus(backend.Explain(t.provider, t.state, t.allowed, kind, t.cooldown).Text(m.keyFor))
-		return nil
-	}
-	act := backend.Action{ID: backend.NewActionID(kind), Kind: kind, Account: t.account, Target: t.key,
-		Label: t.label, CreatedAt: m.clock()}
-	if kind == backend.ActRenew {
-		act.Months = 1
-	}
+	act := m.newAction(kind, t)
 	if !needsConfirm(kind) {
 		m.o.Backend.Submit(act)
 		m.toast(backend.Info, kind.Verb()+" "+t.label+" …")
@@ -268,7 +284,7 @@ func (m *Model) copyCode() tea.Cmd {
 		m.setStatus("select a line to copy its code")
 		return nil
 	case len(l.Candidates) > 0:
-		m.dialog = &codeChoice{line: l.Key, label: lineLabel(l), codes: l.Candidates}
+		m.dialog = m.chooseCode(l)
 		return nil
 	case l.Code == "" && !l.WindowAt.IsZero():
 		m.setStatus("nothing copied: no code yet in the new receiving window of " + lineLabel(l) +
@@ -277,8 +293,46 @@ func (m *Model) copyCode() tea.Cmd {
 	case l.Code == "":
 		m.setStatus("no code yet on " + lineLabel(l))
 		return nil
+	case l.Key == m.followed && m.clock().Sub(m.followedAt) < grace:
+		// The cursor has just gone to this new code: the key may have
+		// been meant for the one shown before. Copy nothing; say so.
+		m.followed = ""
+		m.setStatus("the code just changed to " + l.Code + " on " + lineLabel(l) + ": press " +
+			keymap.First(m.keys.Copy) + " again to copy it")
+		return nil
 	}
 	return m.copyLineCode(l.Key, l.Code)
+}
+
+// copySMS copies the selected line's SMS that carries its code (else its
+// newest SMS) whole: the sanitized text, as the detail view shows it.
+func (m *Model) copySMS() tea.Cmd {
+	l, ok := m.selectedLine()
+	if !ok {
+		m.setStatus("select a line to copy its SMS")
+		return nil
+	}
+	msgs, loaded := m.lines.History(l.Key)
+	switch {
+	case !loaded:
+		m.setStatus("the SMS of " + lineLabel(l) + " are still loading")
+		return nil
+	case len(msgs) == 0:
+		m.setStatus("no SMS yet on " + lineLabel(l))
+		return nil
+	}
+	sms := msgs[0] // newest first
+	for _, msg := range msgs {
+		if (l.Code != "" && msg.Code == l.Code) || (len(l.Candidates) > 0 && slices.Equal(msg.Candidates, l.Candidates)) {
+			sms = msg
+			break
+		}
+	}
+	what := "the SMS"
+	if sms.Sender != "" {
+		what += " from " + sms.Sender
+	}
+	return copyCmd(m.o.Clipboard, sms.Text, what)
 }
 
 // copyLineCode copies a line's code and tells the engine (auto-finish).
@@ -308,32 +362,4 @@ func (m *Model) copied(c copiedMsg) tea.Cmd {
 
 // keyFor names the first key bound to an action, for wording refusals
 // with the operator's own bindings.
-func (m *Model) keyFor(k backend.ActionKind) string {
-	var b key.Binding
-	switch k {
-	case backend.ActRenew:
-		b = m.keys.Renew
-	case backend.ActCancel, backend.ActReject:
-		b = m.keys.Cancel
-	case backend.ActFinish:
-		b = m.keys.Finish
-	case backend.ActBan:
-		b = m.keys.Ban
-	case backend.ActAutoRenewOn, backend.ActAutoRenewOff:
-		b = m.keys.AutoRenew
-	case backend.ActRestore:
-		b = m.keys.Restore
-	case backend.ActExport:
-		b = m.keys.Export
-	case backend.ActReuse:
-		b = m.keys.Reuse
-	case backend.ActBuy:
-		b = m.keys.Buy
-	default:
-		return ""
-	}
-	if keys := b.Keys(); len(keys) > 0 && b.Enabled() {
-		return keys[0]
-	}
-	return ""
-}
+func (m *Model) keyFor(k backend.ActionKind) string { return keymap.First(m.keys.ForAction(k)) }

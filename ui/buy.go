@@ -9,7 +9,6 @@ import (
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"github.com/sahilm/fuzzy"
 	"github.com/shopspring/decimal"
 
 	"switchboard/backend"
@@ -98,12 +97,14 @@ func (m *Model) startBuy(who, search string) tea.Cmd {
 	m.dialog = b
 	focus := b.input.Focus()
 	if who != "" {
-		for _, a := range accs {
-			if a == who || string(m.data.Accounts[a].Provider) == who || strings.EqualFold(m.data.Accounts[a].Provider.Label(), who) {
-				return tea.Batch(focus, b.pickAccount(m, a))
-			}
+		switch named := m.accountsNamed(who, accs); len(named) {
+		case 0:
+			m.setStatus("no account or provider named " + who + " can buy")
+		case 1:
+			return tea.Batch(focus, b.pickAccount(m, named[0]))
+		default:
+			accs = named // a provider with several accounts: ask which
 		}
-		m.setStatus("no account or provider named " + who + " can buy")
 	}
 	if len(accs) == 1 {
 		return tea.Batch(focus, b.pickAccount(m, accs[0]))
@@ -258,10 +259,12 @@ func (b *buyPicker) edit(msg tea.Msg, typed bool) tea.Cmd {
 	}
 	b.fresh = false
 	var c tea.Cmd
+	before := b.input.Value()
 	b.input, c = b.input.Update(msg)
 	if b.page == "field" {
 		b.check()
-	} else {
+	} else if b.input.Value() != before {
+		b.cursor = 0 // the best match for what is typed
 		b.refilter()
 	}
 	return c
@@ -285,13 +288,9 @@ func (b *buyPicker) refilter() {
 			b.shown = append(b.shown, i)
 		}
 	} else {
-		labels := make([]string, len(b.items))
-		for i, it := range b.items {
-			labels[i] = it.Label + " " + it.ID
-		}
-		for _, mt := range fuzzy.Find(q, labels) {
-			b.shown = append(b.shown, mt.Index)
-		}
+		b.shown = append(b.shown, views.Rank(q, len(b.items), func(i int) (string, string) {
+			return b.items[i].Label, b.items[i].ID + " " + b.items[i].Note // the note shown: "+7" finds Russia
+		})...)
 	}
 	b.cursor = min(b.cursor, max(len(b.shown)-1, 0))
 }
@@ -601,7 +600,7 @@ func (m *Model) confirmBuy(act backend.Action, details [][2]string) *confirm {
 // buyAgain repeats the last purchase after a confirmation (key .).
 func (m *Model) buyAgain() tea.Cmd {
 	if m.lastBuy == nil {
-		m.setStatus("nothing bought yet this session: press n to buy")
+		m.setStatus("nothing bought yet this session: press " + m.keyFor(backend.ActBuy) + " to buy")
 		return nil
 	}
 	act := *m.lastBuy
@@ -677,9 +676,13 @@ func (b *buyPicker) view(m *Model) string {
 func (b *buyPicker) itemRow(m *Model, it backend.CatalogItem, sel bool, w int) string {
 	t := m.theme
 	mark := "  "
-	if b.picked[it.ID] {
-		mark = "✓ "
+	if sel {
+		mark = "▸ " // the highlight, readable without colour
 	}
+	if b.picked[it.ID] {
+		mark = mark[:len(mark)-1] + "✓"
+	}
+	mark += " "
 	var right []string
 	if it.Price.Known {
 		right = append(right, it.Price.String())
@@ -688,7 +691,7 @@ func (b *buyPicker) itemRow(m *Model, it backend.CatalogItem, sel bool, w int) s
 	case it.Stock == 0:
 		right = append(right, "out of stock")
 	case it.Stock > 0:
-		right = append(right, fmt.Sprintf("%d in stock", it.Stock))
+		right = append(right, views.Count(it.Stock)+" in stock")
 	}
 	if it.Rate > 0 {
 		right = append(right, fmt.Sprintf("%.0f%% delivered", it.Rate))

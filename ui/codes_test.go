@@ -135,7 +135,7 @@ func TestStorageFailureIsShownInRed(t *testing.T) {
 	d.tm.Send(ui.EventMsg{Event: backend.Event{Storage: &backend.StorageHealth{Failing: true,
 		Error: "write ledger.db: no space left on device", Since: t0.Add(40 * time.Second)}}})
 	s := d.waitFor("the storage failure", contains("codes not saved"))
-	for _, want := range []string{"not saved · 10s ago", "no space left on device"} {
+	for _, want := range []string{"not saved · code 10s ago", "no space left on device"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("screen lacks %q:\n%s", want, s)
 		}

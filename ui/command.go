@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
@@ -8,6 +9,7 @@ import (
 	"github.com/sahilm/fuzzy"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 	"switchboard/themes"
 	"switchboard/views"
 )
@@ -21,7 +23,7 @@ var commands = []command{
 	{"buy", "[account|provider] [search]", "buy a number, proxy or service"},
 	{"renew", "<name>", "renew the item whose name, number or domain matches"},
 	{"cancel", "<name>", "cancel or reject the line that matches"},
-	{"add", "<account|provider> <order id>", "watch an order placed elsewhere (NonVoip)"},
+	{"add", "<account|provider> <order id>…", "watch orders placed elsewhere (NonVoip)"},
 	{"theme", "<dark|light|high-contrast|plain>", "switch colours"},
 	{"refresh", "[account]", "poll now"},
 	{"journal", "", "every action sent, and how it ended"},
@@ -36,6 +38,7 @@ var commands = []command{
 type commandLine struct {
 	input textinput.Model
 	hist  int // position in history while browsing with ↑/↓
+	sel   int // the highlighted suggestion: the best match as one types
 }
 
 func (m *Model) openCommand() tea.Cmd {
@@ -94,8 +97,8 @@ func (c *commandLine) suggestions(m *Model) []string {
 		return cands
 	}
 	var out []string
-	for _, mt := range fuzzy.Find(v, cands) {
-		out = append(out, mt.Str)
+	for _, i := range views.Rank(v, len(cands), func(i int) (string, string) { return cands[i], "" }) {
+		out = append(out, cands[i])
 		if len(out) >= 8 {
 			break
 		}
@@ -134,10 +137,16 @@ func (c *commandLine) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		}
 		c.input.CursorEnd()
 		return nil
+	case "ctrl+n", "ctrl+p":
+		if n := len(c.suggestions(m)); n > 0 {
+			c.sel = (c.sel + map[string]int{"ctrl+n": 1, "ctrl+p": n - 1}[msg.String()]) % n
+		}
+		return nil
 	case "tab":
 		if s := c.suggestions(m); len(s) > 0 {
-			c.input.SetValue(s[0] + " ")
+			c.input.SetValue(s[min(c.sel, len(s)-1)] + " ")
 			c.input.CursorEnd()
+			c.sel = 0
 		}
 		return nil
 	case "enter":
@@ -152,8 +161,12 @@ func (c *commandLine) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return m.run(line)
 	}
+	before := c.input.Value()
 	var cmd tea.Cmd
 	c.input, cmd = c.input.Update(msg)
+	if c.input.Value() != before {
+		c.sel = 0
+	}
 	return cmd
 }
 
@@ -161,6 +174,7 @@ func (c *commandLine) update(m *Model, msg tea.Msg) tea.Cmd {
 	if p, ok := msg.(tea.PasteMsg); ok {
 		var cmd tea.Cmd
 		c.input, cmd = c.input.Update(p)
+		c.sel = 0
 		return cmd
 	}
 	return nil
@@ -172,7 +186,7 @@ func (c *commandLine) view(m *Model) string {
 	inner := w - t.Dialog.GetHorizontalFrameSize()
 	out := []string{c.input.View(), ""}
 	sug := c.suggestions(m)
-	for _, s := range sug {
+	for i, s := range sug {
 		verb := strings.Fields(s + " ")[0]
 		help := ""
 		for _, cmd := range commands {
@@ -183,7 +197,11 @@ func (c *commandLine) view(m *Model) string {
 		if strings.Contains(s, " ") {
 			help = ""
 		}
-		out = append(out, views.Fit(t.Text.Render(s)+"  "+t.Faint.Render(help), inner))
+		row := "  " + t.Text.Render(s)
+		if i == min(c.sel, len(sug)-1) {
+			row = t.Selected.Render("▸ " + s) // what tab completes
+		}
+		out = append(out, views.Fit(row+"  "+t.Faint.Render(help), inner))
 	}
 	if len(sug) == 0 {
 		verb := strings.Fields(c.input.Value() + " ")[0]
@@ -195,7 +213,7 @@ func (c *commandLine) view(m *Model) string {
 		}
 		out = append(out, t.Faint.Render(views.Fit(msg, inner)))
 	}
-	out = append(out, "", t.Faint.Render("enter run · tab complete · ↑/↓ history · esc close"))
+	out = append(out, "", t.Faint.Render("enter run · tab complete · ctrl+n/p choose · ↑/↓ history · esc close"))
 	return t.Dialog.Width(w).Padding(0, 1).Render(strings.Join(out, "\n"))
 }
 
@@ -220,32 +238,27 @@ func (m *Model) run(line string) tea.Cmd {
 			m.setStatus(":" + verb + " needs a name, number or domain")
 			return nil
 		}
-		if !m.selectMatch(rest) {
-			m.setStatus("nothing matches " + rest)
-			return nil
+		kind := backend.ActRenew
+		if verb == "cancel" {
+			kind = backend.ActCancel
 		}
-		if verb == "renew" {
-			return m.act(backend.ActRenew)
-		}
-		if t, ok := m.target(); ok && !t.allowed.Has(backend.ActCancel) && t.allowed.Has(backend.ActReject) {
-			return m.act(backend.ActReject)
-		}
-		return m.act(backend.ActCancel)
+		return m.actOnNamed(rest, kind)
 	case "add":
 		if !m.may(":add", m.o.Role != backend.RoleViewer) { // watching an order changes what everyone sees
 			return nil
 		}
-		if len(args) != 2 {
-			m.setStatus("usage: :add <account|provider> <order id>")
+		if len(args) < 2 {
+			m.setStatus("usage: :add <account|provider> <order id> [more ids]")
 			return nil
 		}
-		acc := m.accountNamed(args[0])
-		if acc == "" {
-			m.setStatus("no account or provider named " + args[0])
+		ids := args[1:]
+		return m.withAccount(args[0], "add order "+strings.Join(ids, ", ")+" to which?", m.data.Order, func(m *Model, acc string) tea.Cmd {
+			for _, id := range ids {
+				m.o.Backend.Add(acc, id)
+			}
+			m.toast(backend.Info, "looking up order "+strings.Join(ids, ", ")+" on "+acc+" …")
 			return nil
-		}
-		m.o.Backend.Add(acc, args[1])
-		m.toast(backend.Info, "looking up order "+args[1]+" on "+acc+" …")
+		})
 	case "theme":
 		if !themes.Valid(rest) {
 			m.setStatus("themes: " + strings.Join(themes.Names, ", "))
@@ -253,15 +266,20 @@ func (m *Model) run(line string) tea.Cmd {
 		}
 		m.setTheme(rest)
 	case "refresh":
-		acc := ""
-		if rest != "" {
-			if acc = m.accountNamed(rest); acc == "" {
-				m.setStatus("no account named " + rest)
-				return nil
-			}
+		if rest == "" {
+			m.o.Backend.Refresh("")
+			m.toast(backend.Info, "refreshing every account")
+			return nil
 		}
-		m.o.Backend.Refresh(acc)
-		m.toast(backend.Info, "refreshing "+orAll(acc))
+		accs := m.accountsNamed(rest, m.data.Order)
+		if len(accs) == 0 {
+			m.setStatus("no account or provider named " + rest)
+			return nil
+		}
+		for _, acc := range accs { // refreshing is harmless: every account meant
+			m.o.Backend.Refresh(acc)
+		}
+		m.toast(backend.Info, "refreshing "+strings.Join(accs, ", "))
 	case "filter":
 		m.panes[m.focus].SetFilter(rest)
 	case "go":
@@ -285,64 +303,158 @@ func (m *Model) run(line string) tea.Cmd {
 	return nil
 }
 
-func orAll(s string) string {
-	if s == "" {
-		return "every account"
-	}
-	return s
-}
-
-// accountNamed resolves an account name or, when only one account has
-// that provider, a provider name.
-func (m *Model) accountNamed(s string) string {
-	if _, ok := m.data.Accounts[s]; ok {
-		return s
+// accountsNamed lists the accounts, among those given, that a word
+// names: the account of that name, else every account of that provider.
+func (m *Model) accountsNamed(word string, among []string) []string {
+	if slices.Contains(among, word) {
+		return []string{word}
 	}
 	var found []string
-	for _, n := range m.data.Order {
-		a := m.data.Accounts[n]
-		if string(a.Provider) == s || strings.EqualFold(a.Provider.Label(), s) {
+	for _, n := range among {
+		if p := m.data.Accounts[n].Provider; string(p) == word || strings.EqualFold(p.Label(), word) {
 			found = append(found, n)
 		}
 	}
-	if len(found) >= 1 {
-		return found[0]
-	}
-	return ""
+	return found
 }
 
-// selectMatch focuses the line or lease whose number or name matches q
-// best.
-func (m *Model) selectMatch(q string) bool {
-	type cand struct {
-		key  backend.Key
-		text string
-		pane int
+// withAccount runs do on the account a word names, among those given;
+// when it names several (a provider with two accounts), it asks which.
+func (m *Model) withAccount(word, question string, among []string, do func(m *Model, account string) tea.Cmd) tea.Cmd {
+	accs := m.accountsNamed(word, among)
+	switch len(accs) {
+	case 0:
+		m.setStatus("no account or provider named " + word)
+		return nil
+	case 1:
+		return do(m, accs[0])
 	}
-	var cands []cand
+	opts := make([]option, len(accs))
+	for i, n := range accs {
+		a := m.data.Accounts[n]
+		opts[i] = option{label: n, detail: a.Provider.Label() + " · " + a.Balance.String()}
+	}
+	m.dialog = &choice{title: "Which account?", question: word + " has " + itoa(len(accs)) + " accounts: " + question,
+		options: opts, none: "nothing done", pick: func(m *Model, i int) tea.Cmd { return do(m, accs[i]) }}
+	return nil
+}
+
+// named is an item a `:` command can name: a line or a lease.
+type named struct {
+	key           backend.Key
+	pane          int
+	label, detail string
+	allowed       backend.ActionSet
+	texts         []string // what a name is compared with
+}
+
+// itemsNamed lists the lines and leases q names, best match first: an
+// exact number, name or domain; else those containing it; else fuzzy
+// matches.
+func (m *Model) itemsNamed(q string) []named {
+	var all []named
 	for _, l := range m.data.Lines {
-		cands = append(cands, cand{l.Key, l.Number + " " + l.Name + " " + l.Service, paneLines})
+		all = append(all, named{key: l.Key, pane: paneLines, label: views.Number(l.Number),
+			detail:  strings.Join(nonEmpty(l.Service, l.Account, views.StateWord(l.State, l.RawState)), " · "),
+			allowed: l.Allowed, texts: nonEmpty(l.Number, l.Name, l.Service)})
 	}
 	for _, l := range m.data.Leases {
-		cands = append(cands, cand{l.Key, l.Name, paneExpiries})
+		all = append(all, named{key: l.Key, pane: paneExpiries, label: l.Name,
+			detail: strings.Join(nonEmpty(string(l.Kind), l.Account, naming.Word(l.State)), " · "), allowed: l.Allowed, texts: []string{l.Name}})
 	}
-	texts := make([]string, len(cands))
-	for i, c := range cands {
-		texts[i] = c.text
+	slices.SortFunc(all, func(a, b named) int { return strings.Compare(string(a.key), string(b.key)) })
+	lq, dq := strings.ToLower(strings.TrimSpace(q)), digitsOf(q)
+	tier := func(match func(text string) bool) []named {
+		var out []named
+		for _, it := range all {
+			if slices.ContainsFunc(it.texts, match) {
+				out = append(out, it)
+			}
+		}
+		return out
 	}
-	ms := fuzzy.Find(q, texts)
-	if len(ms) == 0 {
-		return false
+	if found := tier(func(s string) bool { return strings.ToLower(s) == lq || (dq != "" && digitsOf(s) == dq) }); len(found) > 0 {
+		return found
 	}
-	c := cands[ms[0].Index]
-	m.setFocus(c.pane)
-	m.panes[c.pane].SetFilter("")
-	switch c.pane {
-	case paneLines:
-		return m.lines.Select(c.key)
-	default:
-		return m.exp.Select(c.key)
+	if found := tier(func(s string) bool {
+		return strings.Contains(strings.ToLower(s), lq) || (len(dq) >= 4 && strings.Contains(digitsOf(s), dq))
+	}); len(found) > 0 {
+		return found
 	}
+	texts := make([]string, len(all))
+	for i, it := range all {
+		texts[i] = strings.Join(it.texts, " ")
+	}
+	var out []named
+	for _, mt := range fuzzy.Find(q, texts) {
+		out = append(out, all[mt.Index])
+	}
+	return out
+}
+
+// digitsOf keeps a phone-number-like text's digits ("" for other text).
+func digitsOf(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' || r == ' ' || r == '-' || r == '(' || r == ')':
+		default:
+			return ""
+		}
+	}
+	return b.String()
+}
+
+func nonEmpty(xs ...string) []string {
+	return slices.DeleteFunc(xs, func(s string) bool { return s == "" })
+}
+
+// actOnNamed starts an action on the item q names; when it names
+// several, it asks which (those the action applies to, if any do).
+func (m *Model) actOnNamed(q string, kind backend.ActionKind) tea.Cmd {
+	found := m.itemsNamed(q)
+	applies := slices.DeleteFunc(slices.Clone(found), func(it named) bool {
+		return !it.allowed.Has(kind) && !(kind == backend.ActCancel && it.allowed.Has(backend.ActReject))
+	})
+	if len(applies) > 0 {
+		found = applies
+	}
+	do := func(m *Model, it named) tea.Cmd {
+		m.setFocus(it.pane)
+		m.panes[it.pane].SetFilter("")
+		switch it.pane {
+		case paneLines:
+			m.lines.Select(it.key)
+		default:
+			m.exp.Select(it.key)
+		}
+		if t, ok := m.target(); ok && kind == backend.ActCancel && !t.allowed.Has(backend.ActCancel) && t.allowed.Has(backend.ActReject) {
+			return m.act(backend.ActReject)
+		}
+		return m.act(kind)
+	}
+	switch len(found) {
+	case 0:
+		m.setStatus("nothing matches " + q)
+		return nil
+	case 1:
+		return do(m, found[0])
+	}
+	question := itoa(len(found)) + " items match " + q + "."
+	if len(found) > maxOptions {
+		question = itoa(len(found)) + " items match " + q + "; the first " + itoa(maxOptions) + " are shown (type more of the name to narrow it)."
+		found = found[:maxOptions]
+	}
+	opts := make([]option, len(found))
+	for i, it := range found {
+		opts[i] = option{label: it.label, detail: it.detail}
+	}
+	verb := kind.Verb()
+	m.dialog = &choice{title: strings.ToUpper(verb[:1]) + verb[1:] + " which?", question: question, options: opts, none: "nothing done",
+		pick: func(m *Model, i int) tea.Cmd { return do(m, found[i]) }}
+	return nil
 }
 
 // setTheme switches every style.

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"switchboard/backend"
@@ -63,14 +62,22 @@ func (c *confirm) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 
 func (c *confirm) update(*Model, tea.Msg) tea.Cmd { return nil }
 
+// labelWidth is the width of a confirmation's label column.
+const labelWidth = 15
+
+// confirmWidth is a confirmation's width and the width its text gets.
+func (m *Model) confirmWidth() (w, inner int) {
+	w = min(max(m.w/2, 50), 72)
+	return w, w - m.theme.Dialog.GetHorizontalFrameSize()
+}
+
 func (c *confirm) view(m *Model) string {
 	t := m.theme
-	w := min(max(m.w/2, 50), 72)
-	inner := w - t.Dialog.GetHorizontalFrameSize()
+	w, inner := m.confirmWidth()
 	var b []string
 	b = append(b, t.DialogTitle.Render(views.Fit(c.title, inner)), "")
 	for _, r := range c.rows {
-		b = append(b, views.Fit(t.Muted.Render(views.Fit(r[0], 15))+t.Text.Render(r[1]), inner))
+		b = append(b, views.Fit(t.Muted.Render(views.Fit(r[0], labelWidth))+t.Text.Render(r[1]), inner))
 	}
 	if c.note != "" {
 		b = append(b, "")
@@ -119,8 +126,9 @@ func (m *Model) openOffer(n backend.Notice) {
 	switch o.Kind {
 	case backend.OfferPriceChange:
 		title = "Price changed"
-		rows = append(rows, [2]string{"quoted", o.Quoted.StringFixed(2)}, [2]string{"now", o.Available.StringFixed(2)})
 		price := backend.NewMoney(o.Available, acc.Balance.Currency)
+		quoted := backend.NewMoney(o.Quoted, acc.Balance.Currency)
+		rows = append(rows, [2]string{"quoted", quoted.String()}, [2]string{"now", price.String()})
 		if after, ok := acc.Balance.Sub(price); ok {
 			rows = append(rows, [2]string{"balance after", balanceAfter(acc.Balance, after)})
 		}
@@ -144,75 +152,4 @@ func (m *Model) openOffer(n backend.Notice) {
 	m.dialog = &confirm{title: title, rows: rows, act: next, opened: m.clock(),
 		note: "Accepting places the order at this price. Refusing leaves nothing bought.",
 		onNo: func(m *Model) { m.toast(backend.Info, "offer refused: nothing bought") }}
-}
-
-// helpView lists every key, filterable.
-type helpView struct {
-	input  textinput.Model
-	offset int
-}
-
-func newHelp(m *Model) *helpView {
-	h := &helpView{input: textinput.New()}
-	h.input.Prompt = "filter: "
-	h.input.Placeholder = "type to find a key"
-	return h
-}
-
-func (h *helpView) focus() tea.Cmd { return h.input.Focus() }
-
-func (h *helpView) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc", "?", "q":
-		if msg.String() != "esc" && h.input.Value() != "" {
-			break
-		}
-		m.help = nil
-		return nil
-	case "up":
-		h.offset = max(h.offset-1, 0)
-		return nil
-	case "down":
-		h.offset++
-		return nil
-	}
-	var c tea.Cmd
-	h.input, c = h.input.Update(msg)
-	h.offset = 0
-	return c
-}
-
-func (h *helpView) view(m *Model) string {
-	t := m.theme
-	w := m.w - 4
-	inner := w - t.Dialog.GetHorizontalFrameSize()
-	q := strings.ToLower(strings.TrimSpace(h.input.Value()))
-	var lines []string
-	for _, g := range m.keys.Groups() {
-		var rows []string
-		for _, b := range g.Bindings {
-			hk, hd := b.Help().Key, b.Help().Desc
-			if q != "" && !strings.Contains(strings.ToLower(hk+" "+hd+" "+g.Title), q) {
-				continue
-			}
-			rows = append(rows, "  "+t.Key.Render(views.Fit(hk, 12))+" "+t.KeyDesc.Render(hd))
-		}
-		if len(rows) > 0 {
-			lines = append(lines, t.Header.Render(g.Title))
-			lines = append(lines, rows...)
-		}
-	}
-	if len(lines) == 0 {
-		lines = append(lines, t.Faint.Render("no key matches"))
-	}
-	maxRows := max(m.h-12, 4)
-	h.offset = min(h.offset, max(len(lines)-maxRows, 0))
-	lines = lines[h.offset:]
-	if len(lines) > maxRows {
-		lines = append(lines[:maxRows], t.Faint.Render("  ↓ more"))
-	}
-	body := t.DialogTitle.Render("Keys") + t.Faint.Render("   esc closes · keys are set in the config under keys:") + "\n" +
-		h.input.View() + "\n\n" + strings.Join(lines, "\n")
-	_ = inner
-	return t.Dialog.Width(w).Height(m.h - 2).Render(body)
 }

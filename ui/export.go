@@ -35,7 +35,10 @@ type exportDialog struct {
 	format  int
 	toFile  bool
 	path    textinput.Model
-	focus   int // 0 format, 1 destination, 2 path
+	dir     string // where the default file goes: the state directory
+	// fresh: the path is the default, which typing replaces whole.
+	fresh bool
+	focus int // 0 format, 1 destination, 2 path
 }
 
 // openExport starts an export of the selected proxy order (key e).
@@ -49,9 +52,10 @@ func (m *Model) openExport() tea.Cmd {
 		}
 		return nil
 	}
-	d := &exportDialog{item: t.key, account: t.account, label: t.label, path: textinput.New()}
+	d := &exportDialog{item: t.key, account: t.account, label: t.label, path: textinput.New(), dir: m.o.StateDir}
 	d.path.Prompt = "file: "
 	d.path.CharLimit = 240
+	d.path.SetWidth(pathWidth(exportWidth(m.w), d.path.Prompt))
 	d.setDefaultPath()
 	m.dialog = d
 	return nil
@@ -62,8 +66,9 @@ func (d *exportDialog) setDefaultPath() {
 	if i := strings.LastIndexByte(id, '/'); i >= 0 {
 		id = id[i+1:]
 	}
-	d.path.SetValue(fmt.Sprintf("proxies-%s-%s.txt", safeName(id), exportFormats[d.format]))
+	d.path.SetValue(filepath.Join(d.dir, fmt.Sprintf("proxies-%s-%s.txt", safeName(id), exportFormats[d.format])))
 	d.path.CursorEnd()
+	d.fresh = true
 }
 
 // safeName keeps a file name to letters, digits, '-' and '_'.
@@ -106,11 +111,21 @@ func (d *exportDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		return d.send(m)
 	}
 	if d.focus == 2 {
-		var c tea.Cmd
-		d.path, c = d.path.Update(msg)
-		return c
+		return d.edit(msg, msg.Text != "")
 	}
 	return nil
+}
+
+// edit passes a key or a paste to the path; typed text replaces the
+// default path, while the arrows and backspace edit it.
+func (d *exportDialog) edit(msg tea.Msg, typed bool) tea.Cmd {
+	if d.fresh && typed {
+		d.path.SetValue("")
+	}
+	d.fresh = false
+	var c tea.Cmd
+	d.path, c = d.path.Update(msg)
+	return c
 }
 
 func (d *exportDialog) fields() int {
@@ -152,16 +167,14 @@ func (d *exportDialog) send(m *Model) tea.Cmd {
 
 func (d *exportDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 	if p, ok := msg.(tea.PasteMsg); ok && d.focus == 2 {
-		var c tea.Cmd
-		d.path, c = d.path.Update(p)
-		return c
+		return d.edit(p, true)
 	}
 	return nil
 }
 
 func (d *exportDialog) view(m *Model) string {
 	t := m.theme
-	w := min(max(m.w/2, 56), 84)
+	w := exportWidth(m.w)
 	choice := func(focused bool, opts []string, sel int) string {
 		var parts []string
 		for i, o := range opts {
@@ -193,12 +206,21 @@ func (d *exportDialog) view(m *Model) string {
 		if d.focus == 2 {
 			prefix = t.Key.Render("› ")
 		}
+		d.path.SetWidth(pathWidth(w, d.path.Prompt))
 		lines = append(lines, "", prefix+d.path.View())
 	}
 	lines = append(lines, "", t.Faint.Render("tab next · ←/→ change · enter export · esc cancel"),
 		t.Faint.Render(views.Fit("the credentials are never shown on screen", w-6)))
 	return t.Dialog.Width(w).Render(strings.Join(lines, "\n"))
 }
+
+// exportWidth is the dialog's width on a screen w wide.
+func exportWidth(w int) int { return min(max(w/2, 56), 84) }
+
+// pathWidth keeps the path to one line that scrolls (a long state
+// directory would push the dialog off the screen): the dialog's width
+// less its border and padding, the focus mark, the prompt and the cursor.
+func pathWidth(w int, prompt string) int { return w - 6 - 2 - views.Width(prompt) - 1 }
 
 // deliverExport copies or saves an export's content once the engine has
 // it. The content holds logins and passwords: it never reaches the screen.
@@ -216,6 +238,9 @@ func (m *Model) deliverExport(act backend.Action, data string) tea.Cmd {
 	path := dest.path
 	return func() tea.Msg {
 		abs, err := filepath.Abs(path)
+		if err == nil { // the state directory may not exist yet (the demo's user)
+			err = os.MkdirAll(filepath.Dir(abs), 0o700)
+		}
 		if err == nil {
 			err = os.WriteFile(abs, []byte(strings.TrimRight(data, "\n")+"\n"), 0o600)
 		}

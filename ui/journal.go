@@ -159,7 +159,7 @@ func requestRows(r backend.BuyRequest) [][2]string {
 	add("area codes", strings.Join(r.AreaCodes, ", "))
 	add("link", r.Link)
 	if r.Quantity > 0 {
-		add("quantity", itoa(r.Quantity))
+		add("quantity", views.Count(r.Quantity))
 	}
 	if r.Months > 0 {
 		add("months", itoa(r.Months))

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"switchboard/backend"
+	"switchboard/keymap"
 	"switchboard/views"
 )
 
@@ -82,7 +83,7 @@ func (m *Model) render() string {
 		return ""
 	}
 	if m.w < minW || m.h < minH {
-		return "Switchboard needs at least 40×10 (this terminal is " + itoa(m.w) + "×" + itoa(m.h) + ")"
+		return tooSmall(m.w, m.h)
 	}
 	now := m.now
 	// The boxes, left column first so right-column boxes follow it.
@@ -94,7 +95,7 @@ func (m *Model) render() string {
 	top := ""
 	switch {
 	case m.showDet:
-		boxes = append(boxes, placed{0, m.h - 1, views.Box(m.theme, m.detail.Title(), "esc back", m.detail.View(now), m.w, m.h-1, true)})
+		boxes = append(boxes, placed{0, m.h - 1, views.Box(m.theme, m.detail.Title(), keymap.First(m.keys.Back)+" back", m.detail.View(now), m.w, m.h-1, true)})
 	default:
 		if m.narrow() {
 			top = m.tabs()
@@ -123,7 +124,7 @@ func (m *Model) render() string {
 			}
 		}
 	}
-	if m.help == nil && m.dialog == nil && len(m.toasts) == 0 {
+	if m.help == nil && m.dialog == nil {
 		// Nothing drawn over the panes: write the frame once.
 		var b strings.Builder
 		b.Grow(m.frameLen + m.frameLen/8)
@@ -151,20 +152,29 @@ func (m *Model) render() string {
 		bw, bh := views.Width(firstLine(box)), strings.Count(box, "\n")+1
 		overlay(lines, box, (m.w-bw)/2, max((m.h-bh)/2-1, 0))
 	}
-	m.drawToasts(lines)
 	return strings.Join(lines, "\n")
+}
+
+// tooSmall says, wrapped to the terminal, that it is too small.
+func tooSmall(w, h int) string {
+	msg := "Switchboard needs at least " + itoa(minW) + "×" + itoa(minH) + "; this terminal is " + itoa(w) + "×" + itoa(h) +
+		". Make the window larger."
+	return strings.Join(wrapText(msg, w, max(h, 1)), "\n")
 }
 
 // barMemo is the status bar and what it was drawn from: it changes
 // with these, not with every frame.
 type barMemo struct {
-	w, focus      int
-	showDet       bool
-	status, theme string
-	storage       *backend.StorageHealth
-	cluster       *backend.ClusterHealth
-	accounts      uint64
-	drawn         string
+	w, focus int
+	showDet  bool
+	said     uint64
+	theme    string
+	storage  *backend.StorageHealth
+	cluster  *backend.ClusterHealth
+	accounts uint64
+	sel      backend.Key // the hints follow the selection
+	selVer   uint64
+	drawn    string
 }
 
 // statusLine is the status bar, drawn again only when what it shows
@@ -173,14 +183,25 @@ func (m *Model) statusLine() string {
 	if m.filting {
 		return m.statusBar()
 	}
-	k := barMemo{w: m.w, focus: m.focus, showDet: m.showDet, status: m.status, theme: m.theme.Name, storage: m.storage,
-		cluster: m.cluster, accounts: m.accountsSeen}
+	k := barMemo{w: m.w, focus: m.focus, showDet: m.showDet, said: m.said, theme: m.theme.Name, storage: m.storage,
+		cluster: m.cluster, accounts: m.accountsSeen, sel: m.selectedKey(), selVer: m.selectedVersion()}
 	if k.drawn = m.bar.drawn; m.bar == k && k.drawn != "" {
 		return m.bar.drawn
 	}
 	k.drawn = m.statusBar()
 	m.bar = k
 	return k.drawn
+}
+
+// selectedVersion changes whenever what the hints read of the
+// selection does: the item, or the line behind it.
+func (m *Model) selectedVersion() uint64 {
+	k := m.selectedKey()
+	v := m.data.Lines[k].Version + m.data.Leases[k].Version + m.data.Jobs[k].Version + m.data.Accounts[string(k)].Version
+	if l, ok := m.selectedLine(); ok && l.Key != k {
+		v += l.Version << 32
+	}
+	return v
 }
 
 // tabs is the narrow layout's pane switcher.

@@ -47,6 +47,12 @@ type Options struct {
 	Clipboard func(string) error
 	// Mouse starts with mouse reporting on.
 	Mouse bool
+	// Alert is how a new code calls the operator (bell, notification).
+	Alert Alert
+	// Still draws frames printed once (--print): no spinners.
+	Still bool
+	// StateDir is where exports are saved unless told otherwise.
+	StateDir string
 	// Operator and Role are who uses this screen (an SSH session's
 	// operator); "" = the one person at this terminal, who may do
 	// everything. See operators.go.
@@ -105,11 +111,10 @@ type Model struct {
 	ticking bool      // a tick is on its way
 	tickAt  time.Time // when
 
-	toasts   []toast
-	status   string // why a key did not apply, until statusAt+5s
-	statusAt time.Time
-	storage  *backend.StorageHealth // the ledger cannot write, while set
-	cluster  *backend.ClusterHealth // etcd is unreachable, while set (a team's serve node)
+	toasts  []toast
+	said    uint64                 // counts changes to toasts (the status bar's memo)
+	storage *backend.StorageHealth // the ledger cannot write, while set
+	cluster *backend.ClusterHealth // etcd is unreachable, while set (a team's serve node)
 
 	dialog  modal
 	help    *helpView
@@ -121,6 +126,12 @@ type Model struct {
 	quit    bool
 
 	graceTicking bool // a redraw of a confirmation's grace countdown is due
+
+	// followed is the line the cursor last went to for a new code, and
+	// when: a copy key pressed just then may have been meant for the
+	// code shown before.
+	followed   backend.Key
+	followedAt time.Time
 
 	accountsSeen uint64  // counts account changes (the status bar shows their health)
 	bar          barMemo // the status bar as last drawn
@@ -143,7 +154,7 @@ func New(o Options) *Model {
 	m := &Model{o: o, keys: o.Keys, theme: themes.New(o.Theme), mouse: o.Mouse, unsettled: map[string]backend.JournalEntry{}}
 	m.now = o.Now()
 	m.data = views.NewData(append([]string(nil), o.Accounts...))
-	m.data.Demo = o.Demo
+	m.data.Demo, m.data.Still = o.Demo, o.Still
 	m.data.Started = m.now
 	if !o.Started.IsZero() {
 		m.data.Started = o.Started
@@ -153,6 +164,8 @@ func New(o Options) *Model {
 	m.exp = views.NewExpiries(m.theme, o.Thresholds)
 	m.queues = views.NewQueues(m.theme)
 	m.detail = views.NewDetail(m.theme)
+	m.lines.SetKeys(&m.keys)
+	m.detail.SetKeys(&m.keys)
 	m.panes = [4]views.Pane{m.bal, m.lines, m.exp, m.queues}
 	m.focus = paneLines
 	m.filter = textinput.New()
@@ -166,7 +179,7 @@ func New(o Options) *Model {
 	m.exp.SetData(m.data, m.now)
 	m.queues.SetData(m.data)
 	m.trackActions(o.Initial.Actions)
-	m.announce(o.Initial)
+	m.announce(o.Initial, nil)
 	m.o.Initial = backend.Event{}
 	return m
 }
@@ -184,6 +197,13 @@ func (m *Model) clock() time.Time { return m.o.Now() }
 
 // apply merges an engine event and refreshes the panes it touched.
 func (m *Model) apply(ev backend.Event) {
+	// A code is news when its account had polled well before: what a
+	// first sync finds is history, and calls no one.
+	news := map[string]bool{}
+	for _, msg := range ev.Messages {
+		a := msg.Line.Account()
+		news[a] = !m.data.Stale(a)
+	}
 	ch := m.data.Apply(ev)
 	now := m.clock()
 	if ch.Accounts {
@@ -207,12 +227,13 @@ func (m *Model) apply(ev backend.Event) {
 	}
 	m.trackActions(ev.Actions)
 	m.othersActed(ev.Actions)
-	m.announce(ev)
+	m.announce(ev, news)
 }
 
-// announce shows what an event tells the operator: new codes, notices,
-// offers, results, the ledger's health.
-func (m *Model) announce(ev backend.Event) {
+// announce shows what an event tells the operator: new codes (ringing
+// for those of the accounts in news), notices, offers, results, the
+// ledger's health.
+func (m *Model) announce(ev backend.Event, news map[string]bool) {
 	if ev.Storage != nil {
 		m.storageChanged(*ev.Storage)
 	}
@@ -228,7 +249,7 @@ func (m *Model) announce(ev backend.Event) {
 				}
 			}
 		}
-		m.codeToast(ev.Messages)
+		m.codeToast(ev.Messages, news)
 	}
 	for _, n := range ev.Notices {
 		if n.Offer != nil && n.Action != nil {
@@ -250,51 +271,71 @@ func (m *Model) announce(ev backend.Event) {
 			text = n.Refusal.Text(m.keyFor) // worded with this operator's keys
 		}
 		if n.Action != nil && n.Refusal == nil && m.lastBuy != nil && m.lastBuy.ID == n.Action.ID && n.Level == backend.Warning {
-			if keys := m.keys.BuyAgain.Keys(); len(keys) > 0 && m.keys.BuyAgain.Enabled() {
-				text = "press " + keys[0] + " to buy it again — " + text // first: long toasts are cut
+			if again := keymap.First(m.keys.BuyAgain); again != "" {
+				text = "press " + again + " to buy it again — " + text // first: long messages are cut
 			}
 		}
 		m.toast(n.Level, text)
 	}
 }
 
-// codeToast announces codes that just arrived, one toast per event: the
-// lines pane already shows every code, so history found by a first sync
-// stays quiet, and so does an SMS that is not its line's code (an earlier
-// window's): the toast names only what `c` copies.
-func (m *Model) codeToast(msgs []backend.Message) {
+// codeToast announces codes that just arrived, one toast per event (and
+// one ring, for news): the lines pane already shows every code, so
+// history found by a first sync stays quiet, and so does an SMS that is
+// not its line's code (an earlier window's). The lines cursor, unless pinned, goes to the newest code, so
+// the toast, the big code and the copy key name the same code; the toast
+// says which key copies it only when that key would.
+func (m *Model) codeToast(msgs []backend.Message, news map[string]bool) {
 	now := m.clock()
-	var fresh []backend.Message
+	var newest backend.Line
+	n, ring := 0, false
 	for _, msg := range msgs {
 		if (msg.Code == "" && len(msg.Candidates) == 0) || now.Sub(msg.ReceivedAt) >= time.Minute {
 			continue
 		}
-		if l, ok := m.data.Lines[msg.Line]; ok && l.Code == msg.Code && slices.Equal(l.Candidates, msg.Candidates) {
-			fresh = append(fresh, msg)
+		l, ok := m.data.Lines[msg.Line]
+		if !ok || l.Code != msg.Code || !slices.Equal(l.Candidates, msg.Candidates) {
+			continue
+		}
+		n++
+		ring = ring || news[l.Account]
+		// The list's order: the code Switchboard saw last, then the key.
+		if n == 1 || l.CodeAt.After(newest.CodeAt) || (l.CodeAt.Equal(newest.CodeAt) && l.Key < newest.Key) {
+			newest = l
 		}
 	}
-	if len(fresh) == 0 {
+	if n == 0 {
 		return
 	}
-	newest := fresh[0]
-	for _, f := range fresh {
-		if f.ReceivedAt.After(newest.ReceivedAt) || (f.ReceivedAt.Equal(newest.ReceivedAt) && f.Line > newest.Line) {
-			newest = f
-		}
+	if m.lines.Follow(newest.Key) {
+		m.followed, m.followedAt = newest.Key, now
 	}
-	l := m.data.Lines[newest.Line]
-	text, hint := "code "+newest.Code, " — c copies"
+	if c := m.ring(newest); ring && c != nil {
+		m.pending = append(m.pending, c)
+	}
+	text, verb := "code "+newest.Code, "copies"
 	if len(newest.Candidates) > 0 {
-		text, hint = itoa(len(newest.Candidates))+" possible codes", " — c chooses"
+		text, verb = itoa(len(newest.Candidates))+" possible codes", "chooses"
 	}
-	if newest.Unsaved {
+	if newest.CodeUnsaved {
 		text += " (not saved)"
 	}
-	text += " · " + lineLabel(l)
-	if len(fresh) > 1 {
-		text = itoa(len(fresh)) + " new codes · newest " + text
+	text += " · " + lineLabel(newest)
+	if n > 1 {
+		text = itoa(n) + " new codes · newest " + text
 	}
-	m.tagToast(backend.Success, "code", text+hint)
+	sel, ok := m.selectedLine()
+	switch {
+	case ok && sel.Key == newest.Key:
+		if k := keymap.First(m.keys.Copy); k != "" {
+			text += " — " + k + " " + verb
+		}
+	case m.focus == paneLines && !m.showDet && m.lines.Pinned() && m.lines.Filter() == "":
+		if k := keymap.First(m.keys.Top); k != "" {
+			text += " — " + k + " goes to it" // the newest code leads the list
+		}
+	}
+	m.tagToast(backend.Success, "code", text)
 }
 
 // Update routes messages: dialogs first, then global keys, then the
@@ -360,7 +401,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, m.dialog.update(m, msg))
 		}
 	case tea.KeyPressMsg:
+		opened := m.dialog == nil
 		cmds = append(cmds, m.key(msg))
+		if opened && m.dialog != nil {
+			m.clearStatus() // the operator has moved on to a dialog
+		}
 		m.lastKey = m.clock()
 		cmds = append(cmds, m.loadHistory())
 	}
@@ -431,6 +476,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case m.panes[m.focus].Filter() != "":
 			m.panes[m.focus].SetFilter("")
+		case m.clearMarks():
 		case m.zoom:
 			m.zoom = false
 			m.layout()
@@ -448,11 +494,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case matches(msg, k.Mouse):
 		m.mouse = !m.mouse
 		if m.mouse {
-			m.setStatus("mouse on: click to select, wheel to scroll (M to turn off)")
+			m.setStatus("mouse on: click to select, wheel to scroll (" + keymap.First(k.Mouse) + " turns it off)")
 		} else {
 			m.setStatus("mouse off: the terminal's own selection works again")
 		}
 	case m.panes[m.focus].HandleKey(msg, k):
+		m.followed = "" // the operator chose the row: its code is the one meant
 	default:
 		if cmd, ok := m.actionKey(msg); ok {
 			return cmd
@@ -466,11 +513,6 @@ func (m *Model) setFocus(i int) {
 	if m.zoom || m.narrow() {
 		m.layout()
 	}
-}
-
-// setStatus shows a one-line message in the status bar for a while.
-func (m *Model) setStatus(s string) {
-	m.status, m.statusAt = s, m.clock()
 }
 
 // filterKey edits the focused pane's filter.
@@ -544,9 +586,6 @@ func (m *Model) nextChange(now time.Time) time.Time {
 	for _, t := range m.toasts {
 		soon(t.until)
 	}
-	if m.status != "" {
-		soon(m.statusAt.Add(statusFor + 1))
-	}
 	if m.showDet {
 		soon(now.Truncate(time.Second).Add(time.Second)) // every time on the page counts
 	}
@@ -586,10 +625,7 @@ func (m *Model) ensureTick() tea.Cmd {
 	return tea.Tick(at.Sub(m.now), func(time.Time) tea.Msg { return tickMsg{at} })
 }
 
-// statusFor is how long a status message stays.
-const statusFor = 6 * time.Second
-
-// expire drops old toasts and status messages.
+// expire drops the messages whose time is up.
 func (m *Model) expire() {
 	now := m.clock()
 	kept := m.toasts[:0]
@@ -598,8 +634,8 @@ func (m *Model) expire() {
 			kept = append(kept, t)
 		}
 	}
-	m.toasts = kept
-	if m.status != "" && now.Sub(m.statusAt) > statusFor {
-		m.status = ""
+	if len(kept) != len(m.toasts) {
+		m.said++
 	}
+	m.toasts = kept
 }

@@ -129,7 +129,7 @@ func start(t *testing.T, flows map[string]flow) *tm {
 	for _, a := range ev.Accounts {
 		names = append(names, a.Name)
 	}
-	m := ui.New(ui.Options{Backend: x.be, Initial: ev, Accounts: names, Theme: "dark", Keys: keymap.Default(),
+	m := ui.New(ui.Options{Backend: x.be, Initial: ev, Accounts: names, Theme: "dark", Keys: keymap.Default(), StateDir: "/st",
 		Thresholds: views.Thresholds{Warn: 7 * 24 * time.Hour, Urgent: 24 * time.Hour, Critical: time.Hour}, Now: x.now})
 	x.prog = teatest.NewTestModel(t, wrapper{m}, teatest.WithInitialTermSize(160, 48))
 	t.Cleanup(func() { _ = x.prog.Quit() })
@@ -218,7 +218,7 @@ func (x *tm) pick(pane, q string) {
 
 var (
 	fiveSimFlow = flow{cats: []string{"activation"}, steps: map[string][]string{"activation": {backend.StepProduct}},
-		items: map[string][]backend.CatalogItem{backend.StepProduct: {{ID: "telegram", Label: "Telegram", Price: money("12.5", ""), Stock: 40}}}}
+		items: map[string][]backend.CatalogItem{backend.StepProduct: {{ID: "telegram", Label: "Telegram", Price: money("12.5", ""), Stock: 12000}}}}
 	pivFlow = flow{cats: []string{"number"}, steps: map[string][]string{"number": {backend.StepCountry}},
 		items: map[string][]backend.CatalogItem{backend.StepCountry: {{ID: "SE", Label: "SE per month", Price: money("3.50", "USD"), Stock: -1}}}}
 	boostFlow = flow{cats: []string{"boost"}, steps: map[string][]string{"boost": {backend.StepProduct}},
@@ -229,7 +229,7 @@ var (
 // buy5sim walks the picker to the 5sim confirmation.
 func (x *tm) buy5sim() {
 	x.press("n")
-	x.sees("Telegram", "40 in stock")
+	x.sees("Telegram", "12,000 in stock")
 	x.press("enter", "enter")
 	x.sees("Buy activation Telegram")
 }
@@ -461,4 +461,16 @@ func TestNotDonePurchaseCanBeBoughtAgain(t *testing.T) {
 	if len(sent) != 1 || sent[0].ID == buy.ID || !reflect.DeepEqual(sent[0].Buy, buy.Buy) {
 		t.Fatalf("sent %+v, want the same purchase under a new id", sent)
 	}
+}
+
+// A price-change offer prints its prices as every other amount: with
+// the account's currency and thousands separators.
+func TestPriceChangeOfferShowsMoney(t *testing.T) {
+	x := start(t, nil)
+	offer := backend.Action{ID: "buy-offer", Kind: backend.ActBuy, Account: "nv", Label: "short_term Telegram",
+		Buy: &backend.BuyRequest{Category: "short_term", Product: "22"}}
+	x.send(ui.EventMsg{Event: backend.Event{Notices: []backend.Notice{{Level: backend.Warning, Action: &offer,
+		Offer: &backend.Offer{Kind: backend.OfferPriceChange, Quoted: decimal.RequireFromString("12500"),
+			Available: decimal.RequireFromString("0.95")}}}}})
+	x.sees("Price changed", "$12,500.00", "$0.95")
 }

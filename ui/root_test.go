@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"switchboard/backend"
 	"switchboard/keymap"
 	"switchboard/ui"
 	"switchboard/views"
@@ -22,25 +23,48 @@ import (
 
 // board is the root model and what it asked for.
 type board struct {
-	t    *testing.T
-	m    *ui.Model
-	be   *nullBackend
-	quit bool
+	t     *testing.T
+	m     *ui.Model
+	be    *nullBackend
+	quit  bool
+	clock *time.Time // the dashboard's clock: moved only by the test
 }
 
-func newBoard(t *testing.T, w, h int) *board {
+func newBoard(t *testing.T, w, h int) *board { return newBoardWith(t, w, h, world(t0), nil) }
+
+// newBoardWith opens the dashboard on ev, with the options tweak changes.
+func newBoardWith(t *testing.T, w, h int, ev backend.Event, tweak func(*ui.Options)) *board {
 	t.Helper()
 	be := &nullBackend{}
-	ev := world(t0)
 	var names []string
 	for _, a := range ev.Accounts {
 		names = append(names, a.Name)
 	}
-	m := ui.New(ui.Options{Backend: be, Initial: ev, Accounts: names, Theme: "dark", Keys: keymap.Default(),
+	now := t0
+	o := ui.Options{Backend: be, Initial: ev, Accounts: names, Theme: "dark", Keys: keymap.Default(),
 		Thresholds: views.Thresholds{Warn: 7 * 24 * time.Hour, Urgent: 24 * time.Hour, Critical: time.Hour},
-		Now:        func() time.Time { return t0 }})
+		Now:        func() time.Time { return now }}
+	if tweak != nil {
+		tweak(&o)
+	}
+	m := ui.New(o)
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	return &board{t: t, m: m, be: be}
+	return &board{t: t, m: m, be: be, clock: &now}
+}
+
+// later moves the dashboard's clock and lets it tick.
+func (b *board) later(d time.Duration) {
+	*b.clock = b.clock.Add(d)
+	b.m.Update(ui.Tick(*b.clock))
+}
+
+// send hands the dashboard an engine event.
+func (b *board) send(ev backend.Event) { b.m.Update(ui.EventMsg{Event: ev}) }
+
+// statusBar is the screen's last line.
+func (b *board) statusBar() string {
+	s := b.screen()
+	return s[strings.LastIndexByte(s, '\n')+1:]
 }
 
 // press sends keys ("enter", "esc", single keys) and types longer text
@@ -315,17 +339,57 @@ func TestFilterOpenTypeEnterEsc(t *testing.T) {
 	b.shows("Expiries 1/1 · /bright", "Lines & codes 1/1 · 2 waiting · /13")
 }
 
-// ? lists every key, typing filters the list, esc closes it.
+// ? lists every key, / filters the list, esc closes it.
 func TestHelpScreen(t *testing.T) {
 	b := newBoard(t, 160, 48)
 	b.press("?")
 	b.shows("Keys", "copy code", "next pane", "zoom pane")
-	b.press("renew")
+	b.press("/", "renew")
 	b.shows("auto-renew")
 	b.lacks("copy code", "next pane")
+	b.press("esc") // clears the filter
+	b.shows("copy code", "next pane")
 	b.press("esc")
 	b.lacks("auto-renew on/off")
 	b.shows("Lines & codes 1/5")
+}
+
+// The help is the focused pane's keys first, then every other key and
+// the `:` commands, in columns side by side; it scrolls with j/k and
+// pgup/pgdn; / shows its whole placeholder.
+func TestHelpColumnsPanesCommandsAndScrolling(t *testing.T) {
+	b := newBoard(t, 200, 50)
+	b.press("?")
+	b.shows("Lines & codes (this pane)", "top: the cursor then follows new codes", ":add", "<account|provider> <order id>…",
+		"watch orders placed elsewhere", ":journal")
+	sideBySide := false
+	for _, l := range strings.Split(b.screen(), "\n") {
+		if strings.Contains(l, "Lines & codes (this pane)") && strings.Contains(l, "Navigate") {
+			sideBySide = true
+		}
+	}
+	if !sideBySide {
+		t.Fatalf("one column at 200 wide:\n%s", b.screen())
+	}
+	b.press("esc", "3", "?")
+	b.shows("Expiries (this pane)", "export proxies")
+	b.lacks("Lines & codes (this pane)")
+
+	b = newBoard(t, 60, 15)
+	b.press("?")
+	b.shows("Keys  1–6 of")
+	b.press("j", "j")
+	b.shows("Keys  3–8 of")
+	b.press("pgdown")
+	b.shows("Keys  8–13 of")
+	b.press("k", "pgup")
+	b.shows("Keys  2–7 of")
+	b.press("pgup")
+	b.shows("Keys  1–6 of")
+	b.press("G")
+	b.lacks("Keys  1–6 of")
+	b.press("g", "/")
+	b.shows("/find a key or a command")
 }
 
 // + zooms the focused pane, a digit zooms another, + or esc goes back to

@@ -260,7 +260,7 @@ func TestHelpListsKeysAndFilters(t *testing.T) {
 	d.waitFor("the panes", contains("Balances"))
 	d.key("?")
 	d.waitFor("help", contains("Keys"))
-	d.typeText("renew")
+	d.typeText("/renew")
 	d.waitFor("the filtered help", contains("auto-renew"))
 	s := d.still()
 	if strings.Contains(s, "copy code") {

@@ -1,14 +1,20 @@
 package ui
 
 import (
-	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
+
 	"switchboard/backend"
+	"switchboard/keymap"
 	"switchboard/views"
 )
 
+// A toast is a message the status bar shows for a while: what an event
+// or an action did, or (tag statusTag) why a key did not apply. The
+// newest is shown in the status bar's own line, so no message ever
+// covers a pane's border or rows.
 type toast struct {
 	level backend.Level
 	text  string
@@ -16,50 +22,83 @@ type toast struct {
 	until time.Time
 }
 
-// maxToasts keeps the corner readable.
+// maxToasts bounds what is kept; only the newest is shown.
 const maxToasts = 3
 
-// toast shows a short message above the status bar.
+// statusTag marks why a key did not apply: it goes as soon as something
+// else succeeds, so an old refusal never sits beside a done action.
+const statusTag = "status"
+
+// How long messages stay: a status and a success briefly, a warning or a
+// failure longer.
+const (
+	statusFor  = 6 * time.Second
+	toastFor   = 5 * time.Second
+	warningFor = 9 * time.Second
+)
+
+// toast shows a short message in the status bar.
 func (m *Model) toast(l backend.Level, text string) { m.tagToast(l, "", text) }
 
+// setStatus says why a key did not apply.
+func (m *Model) setStatus(s string) { m.tagToast(backend.Warning, statusTag, s) }
+
+// clearStatus drops the reason a key did not apply (the operator has
+// moved on: a dialog opened, an action went out).
+func (m *Model) clearStatus() { m.dropTag(statusTag) }
+
 // tagToast replaces any toast with the same tag (codes arrive often: one
-// line says the latest).
+// line says the latest). A success or a notice also clears the status.
 func (m *Model) tagToast(l backend.Level, tag, text string) {
-	d := 5 * time.Second
-	if l == backend.Failure || l == backend.Warning {
-		d = 9 * time.Second
+	d := toastFor
+	switch {
+	case tag == statusTag:
+		d = statusFor
+	case l == backend.Failure || l == backend.Warning:
+		d = warningFor
 	}
 	if tag != "" {
-		kept := m.toasts[:0]
-		for _, t := range m.toasts {
-			if t.tag != tag {
-				kept = append(kept, t)
-			}
-		}
-		m.toasts = kept
+		m.dropTag(tag)
+	}
+	if l == backend.Success || l == backend.Info {
+		m.clearStatus()
 	}
 	m.toasts = append(m.toasts, toast{level: l, text: text, tag: tag, until: m.clock().Add(d)})
 	if n := len(m.toasts); n > maxToasts {
 		m.toasts = append([]toast(nil), m.toasts[n-maxToasts:]...)
 	}
+	m.said++
+}
+
+// dropTag removes the toasts with a tag.
+func (m *Model) dropTag(tag string) {
+	kept := m.toasts[:0]
+	for _, t := range m.toasts {
+		if t.tag != tag {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) != len(m.toasts) {
+		m.said++
+	}
+	m.toasts = kept
 }
 
 var levelIcon = map[backend.Level]string{backend.Info: "•", backend.Success: "✓", backend.Warning: "!", backend.Failure: "✗"}
 
-// drawToasts stacks one-line toasts at the bottom right, just above the
-// status bar, newest lowest, so they cover as little as possible.
-func (m *Model) drawToasts(lines []string) {
-	y := len(lines) - 2
-	w := min(max(m.w/2, 40), 90)
-	for i := len(m.toasts) - 1; i >= 0 && y >= 1; i-- {
-		t := m.toasts[i]
-		icon := m.theme.Toast[t.level].GetBorderTopForeground()
-		st := m.theme.Toast[t.level].UnsetBorderStyle().UnsetPadding().Foreground(icon).Bold(true)
-		text := ansi.Truncate(t.text, w-4, "…")
-		box := st.Render(" "+levelIcon[t.level]+" ") + m.theme.Bold.Render(text+" ")
-		overlay(lines, box, m.w-views.Width(box)-1, y)
-		y--
+// message is the newest toast as the status bar shows it ("" for none).
+func (m *Model) message() string {
+	if len(m.toasts) == 0 {
+		return ""
 	}
+	t := m.toasts[len(m.toasts)-1]
+	ink := m.theme.Toast[t.level].GetBorderTopForeground()
+	icon := m.theme.Toast[t.level].UnsetBorderStyle().UnsetPadding().Foreground(ink).Bold(true).Render(levelIcon[t.level])
+	text := m.theme.Bold.Render(t.text)
+	if t.level == backend.Warning || t.level == backend.Failure {
+		text = m.theme.Toast[t.level].UnsetBorderStyle().UnsetPadding().Foreground(ink).Render(t.text)
+	}
+	return icon + " " + text
 }
 
 // wrapText wraps to width, at most maxLines lines (the last one cut).
@@ -90,8 +129,10 @@ func wrapText(s string, w, maxLines int) []string {
 	return out
 }
 
-// statusBar: DEMO badge, account health, then the status message or key
-// hints.
+// statusBar: DEMO badge, account health, then the newest message or
+// the key hints. A message that does not fit beside the health dots
+// takes their room (it says what just happened); hints take at most
+// half the bar from them.
 func (m *Model) statusBar() string {
 	t := m.theme
 	var left []string
@@ -104,25 +145,38 @@ func (m *Model) statusBar() string {
 	if note := m.clusterNote(); note != "" {
 		left = append(left, note)
 	}
-	left = append(left, m.healthSummary())
-	right := ""
+	right, need := "", m.w/2
 	switch {
 	case m.filting:
 		right = m.filter.View() + t.Faint.Render("  enter keep · esc clear")
-	case m.status != "":
-		right = t.Warn.Render(m.status)
-	default:
-		right = m.hints()
+		need = views.Width(right)
+	case len(m.toasts) > 0:
+		right = m.message()
+		need = views.Width(right)
+	}
+	health := m.healthSummary(false)
+	room := func() int { return m.w - views.Width(strings.Join(append(left, health), " ")) - 2 }
+	if room() < need {
+		health = m.healthSummary(true)
+		if room() < need && right != "" {
+			health = ""
+		}
+	}
+	if right == "" {
+		right = m.hints(room())
+	}
+	if health != "" {
+		left = append(left, health)
 	}
 	l := strings.Join(left, " ")
-	space := m.w - views.Width(l) - 1
-	return l + " " + views.FitRight(right, space)
+	return l + " " + views.FitRight(right, m.w-views.Width(l)-1)
 }
 
-// healthSummary is one dot per account, or counts when there are many.
-func (m *Model) healthSummary() string {
+// healthSummary is one dot per account, or counts when there are many
+// (or when compact).
+func (m *Model) healthSummary(compact bool) string {
 	t := m.theme
-	if len(m.data.Order) <= 6 {
+	if len(m.data.Order) <= 6 && !compact {
 		var parts []string
 		for _, n := range m.data.Order {
 			a := m.data.Accounts[n]
@@ -152,27 +206,65 @@ func (m *Model) healthSummary() string {
 	return s
 }
 
-// hints are the keys that matter for the focused pane.
-func (m *Model) hints() string {
-	t := m.theme
-	k := m.keys
-	pair := func(key, desc string) string { return t.Key.Render(key) + " " + t.KeyDesc.Render(desc) }
-	var parts []string
-	if m.showDet {
-		parts = append(parts, pair(k.Back.Help().Key, "back"), pair(k.Copy.Help().Key, "copy code"))
-	} else {
-		switch m.focus {
-		case paneLines:
-			parts = append(parts, pair(k.Copy.Help().Key, "copy"), pair(k.Cancel.Help().Key, "cancel"), pair(k.Finish.Help().Key, "finish"))
-		case paneExpiries:
-			parts = append(parts, pair(k.Renew.Help().Key, "renew"), pair(k.AutoRenew.Help().Key, "auto-renew"))
-		case paneQueues:
-			parts = append(parts, pair(k.Cancel.Help().Key, "cancel"), pair(k.Detail.Help().Key, "details"))
-		case paneBalances:
-			parts = append(parts, pair(k.Refresh.Help().Key, "refresh"), pair(k.Detail.Help().Key, "details"))
+// hints are the keys that apply to what is selected, in the bindings in
+// force, then the pane's own keys; the help and quit keys always show,
+// and what does not fit in width goes from the end of the rest.
+func (m *Model) hints(width int) string {
+	k := &m.keys
+	var items []keymap.Hint
+	add := func(b key.Binding, desc string) {
+		if first := keymap.First(b); first != "" {
+			items = append(items, keymap.Hint{Key: first, Desc: desc})
 		}
-		parts = append(parts, pair(k.Buy.Help().Key, "buy"), pair(k.Filter.Help().Key, "filter"))
 	}
-	parts = append(parts, pair(k.Help.Help().Key, "help"), pair(k.Quit.Help().Key, "quit"))
+	if m.showDet {
+		add(k.Back, "back")
+	}
+	if tg, ok := m.target(); ok {
+		items = append(items, k.ItemHints(tg.allowed, m.copyable())...)
+		if !m.showDet {
+			add(k.Detail, "details")
+		}
+	}
+	if !m.showDet {
+		if m.focus == paneBalances {
+			add(k.Refresh, "refresh")
+		}
+		add(k.Buy, "buy")
+		add(k.Filter, "filter")
+	}
+	n := len(items)
+	add(k.Help, "help")
+	add(k.Quit, "quit")
+	always := items[n:]
+	for rest := items[:n]; ; rest = rest[:len(rest)-1] {
+		s := m.hintLine(append(append([]keymap.Hint(nil), rest...), always...))
+		if len(rest) == 0 || views.Width(s) <= width {
+			return s
+		}
+	}
+}
+
+// hintLine renders hints: "c copy code · x cancel · ? help".
+func (m *Model) hintLine(hs []keymap.Hint) string {
+	t := m.theme
+	parts := make([]string, len(hs))
+	for i, h := range hs {
+		parts[i] = t.Key.Render(h.Key) + " " + t.KeyDesc.Render(h.Desc)
+	}
 	return strings.Join(parts, t.Faint.Render(" · "))
+}
+
+// copyable says what the copy key does on the selection.
+func (m *Model) copyable() keymap.Copyable {
+	l, ok := m.selectedLine()
+	switch {
+	case !ok:
+		return keymap.NoCode
+	case len(l.Candidates) > 0:
+		return keymap.CodeChoice
+	case l.Code != "":
+		return keymap.OneCode
+	}
+	return keymap.NoCode
 }

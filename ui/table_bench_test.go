@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/table"
 	"github.com/sahilm/fuzzy"
 
+	"switchboard/backend/naming"
 	"switchboard/views"
 )
 
@@ -37,7 +38,7 @@ func tableOf(b *testing.B, n scale) (*table.Model, []table.Row, []string, time.T
 	rows := make([]table.Row, len(ev.Lines))
 	texts := make([]string, len(ev.Lines))
 	for i, l := range ev.Lines {
-		rows[i] = table.Row{"·", l.Code, views.Number(l.Number), l.Service, views.Country(l.Country), l.Account,
+		rows[i] = table.Row{"·", l.Code, views.Number(l.Number), l.Service, naming.CountryCode(l.Country), l.Account,
 			"waiting · " + views.Left(l.ExpiresAt, now) + " left"}
 		texts[i] = l.Number + " " + l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code
 	}

@@ -31,7 +31,9 @@ func NewBalances(t themes.Theme) *Balances {
 	p := &Balances{}
 	p.listPane = listPane[accountRef]{t: t, list: NewList(func(a accountRef) backend.Key { return backend.Key(a.name) },
 		func(a, b accountRef) int { return a.at - b.at },
-		func(a accountRef) string { return a.name + " " + p.data.Accounts[a.name].Provider.Label() })}
+		func(a accountRef) searchable {
+			return searchable{name: a.name, rest: p.data.Accounts[a.name].Provider.Label()}
+		})}
 	return p
 }
 

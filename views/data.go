@@ -14,6 +14,8 @@ type Data struct {
 	Leases   map[backend.Key]backend.Lease
 	Jobs     map[backend.Key]backend.Job
 	Demo     bool
+	// Still is a frame printed once (--print): nothing on it turns.
+	Still bool
 	// Started is when this run began: an account with no good poll since
 	// is shown stale.
 	Started time.Time
@@ -89,6 +91,17 @@ func (d *Data) Apply(ev backend.Event) Changed {
 func (d *Data) Stale(account string) bool {
 	a, ok := d.Accounts[account]
 	return !ok || a.Health == backend.HealthUnknown || a.LastGood.Before(d.Started)
+}
+
+// Loading reports whether some account has not answered its first poll
+// this run: an empty pane may only be empty so far.
+func (d *Data) Loading() bool {
+	for _, a := range d.Accounts {
+		if a.Health == backend.HealthUnknown {
+			return true
+		}
+	}
+	return false
 }
 
 func appendMissing(xs []string, x string) []string {

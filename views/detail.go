@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 	"switchboard/keymap"
 	"switchboard/themes"
 )
@@ -15,6 +16,7 @@ import (
 // Detail is the full view of one item (enter), scrollable.
 type Detail struct {
 	t      themes.Theme
+	keys   *keymap.KeyMap // the bindings its hints name
 	w, h   int
 	key    backend.Key
 	data   *Data
@@ -25,7 +27,10 @@ type Detail struct {
 }
 
 // NewDetail makes the detail view.
-func NewDetail(t themes.Theme) *Detail { return &Detail{t: t} }
+func NewDetail(t themes.Theme) *Detail { return &Detail{t: t, keys: defaultKeys()} }
+
+// SetKeys gives the bindings the view's hints name.
+func (d *Detail) SetKeys(km *keymap.KeyMap) { d.keys = km }
 
 func (d *Detail) SetTheme(t themes.Theme) { d.t = t }
 func (d *Detail) SetSize(w, h int)        { d.w, d.h = w, h }
@@ -70,10 +75,14 @@ func (d *Detail) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
 	return true
 }
 
-// Title names the item.
+// Title names the item: "5sim · 5sim-main · line 123", or an account
+// and its provider.
 func (d *Detail) Title() string {
+	if a, ok := d.data.Accounts[string(d.key)]; ok {
+		return "account " + a.Name + " · " + a.Provider.Label()
+	}
 	p, acc, kind, id := d.key.Parts()
-	return fmt.Sprintf("%s · %s · %s %s", p.Label(), acc, kind, id)
+	return strings.Join(nonEmpty(p.Label(), acc, strings.TrimSpace(string(kind)+" "+id)), " · ")
 }
 
 func (d *Detail) field(name, value string) string {
@@ -110,7 +119,7 @@ func (d *Detail) View(now time.Time) []string {
 	t := d.t
 	if l, ok := d.data.Lines[d.key]; ok {
 		if len(l.Candidates) > 0 {
-			add(" "+t.Warn.Render(CodesMark(l)+" c chooses")+"  "+candidatesOn(t, l), " ")
+			add(" "+t.Warn.Render(chooseMark(d.keys, l))+"  "+candidatesOn(t, l), " ")
 		} else if big := BigCode(l.Code); big != nil {
 			for _, r := range big {
 				add(" " + t.CodeBig.Render(r))
@@ -120,14 +129,14 @@ func (d *Detail) View(now time.Time) []string {
 			add(" "+t.CodeOn.Render(" "+l.Code+" "), " ")
 		}
 		add(d.field("number", Number(l.Number)), d.field("service", l.Service), d.field("name", l.Name),
-			d.field("country", l.Country), d.field("operator", l.Operator), d.field("kind", l.Kind),
+			d.field("country", CountryName(l.Country)), d.field("operator", l.Operator), d.field("kind", naming.Word(l.Kind)),
 			d.field("state", StateWord(l.State, l.RawState)+rawNote(string(l.State), l.RawState)),
-			d.field("code", codeOf(l)), d.field("code at", when(l.CodeAt, now)),
+			d.field("code", d.codeOf(l)), d.field("code at", when(l.CodeAt, now)),
 			d.field("window", windowOf(l.WindowAt, now)),
 			d.field("price", priceOf(l.Price)), d.field("created", when(l.CreatedAt, now)),
 			d.field("expires", when(l.ExpiresAt, now)), d.field("auto-renew", autoOf(l.HasAuto, l.AutoRenew)),
 			d.field("cooldown", coolOf(l.CooldownUntil, now)), d.field("account", l.Account),
-			d.field("order id", l.ID), d.field("actions", actionsOf(l.Allowed)))
+			d.field("order id", l.ID), d.field("actions", d.actionsOf(l.Allowed)))
 		add(" ", t.Header.Render("SMS"))
 		switch {
 		case !d.loaded:
@@ -153,15 +162,15 @@ func (d *Detail) View(now time.Time) []string {
 			out = append(out, "")
 		}
 	} else if l, ok := d.data.Leases[d.key]; ok {
-		add(d.field("name", l.Name), d.field("kind", string(l.Kind)), d.field("state", l.State),
+		add(d.field("name", l.Name), d.field("kind", leaseWord[l.Kind]), d.field("state", naming.Word(l.State)),
 			d.field("expires", when(l.ExpiresAt, now)), d.field("auto-renew", autoOf(l.HasAuto, l.AutoRenew)),
-			d.field("renew price", priceOf(l.RenewPrice)), d.field("period", l.Period),
-			d.field("account", l.Account), d.field("id", l.ID), d.field("actions", actionsOf(l.Allowed)))
+			d.field("renew price", priceOf(l.RenewPrice)), d.field("period", naming.Word(l.Period)),
+			d.field("account", l.Account), d.field("id", l.ID), d.field("actions", d.actionsOf(l.Allowed)))
 	} else if j, ok := d.data.Jobs[d.key]; ok {
-		add(d.field("title", j.Title), d.field("kind", string(j.Kind)), d.field("state", stateOf(j)+rawNote(string(j.State), j.RawState)),
+		add(d.field("title", j.Title), d.field("kind", naming.Word(string(j.Kind))), d.field("state", JobState(j)+rawNote(string(j.State), j.RawState)),
 			d.field("detail", j.Detail), d.field("created", when(j.CreatedAt, now)), d.field("updated", when(j.UpdatedAt, now)),
 			d.field("cost", priceOf(j.Cost)), d.field("account", j.Account), d.field("id", j.ID),
-			d.field("actions", actionsOf(j.Allowed)))
+			d.field("actions", d.actionsOf(j.Allowed)))
 	} else if a, ok := d.data.Accounts[string(d.key)]; ok {
 		add(d.field("provider", a.Provider.Label()), d.field("balance", a.Balance.String()),
 			d.field("frozen", priceOf(a.Frozen)), d.field("e-mail", a.Email), d.field("health", a.Health.String()),
@@ -189,10 +198,10 @@ func (d *Detail) View(now time.Time) []string {
 
 // codeOf is the code field: the code, or an ambiguous SMS's candidates,
 // and whether the ledger could not save it.
-func codeOf(l backend.Line) string {
+func (d *Detail) codeOf(l backend.Line) string {
 	s := l.Code
 	if len(l.Candidates) > 0 {
-		s = Candidates(l) + " (" + CodesMark(l) + " c chooses)"
+		s = Candidates(l) + " (" + chooseMark(d.keys, l) + ")"
 	}
 	if s != "" && l.CodeUnsaved {
 		s += " — " + notSaved
@@ -239,11 +248,12 @@ func coolOf(t, now time.Time) string {
 	return "cancel possible in " + Span(t.Sub(now))
 }
 
-func actionsOf(s backend.ActionSet) string {
-	if s == 0 {
-		return "none"
+// actionsOf lists what the item allows now, key by key.
+func (d *Detail) actionsOf(s backend.ActionSet) string {
+	if hs := d.keys.ItemHints(s, keymap.NoCode); len(hs) > 0 {
+		return hintText(hs)
 	}
-	return strings.ReplaceAll(s.String(), ",", ", ")
+	return "none"
 }
 
 // wrap breaks text into lines of at most w cells, keeping its own line

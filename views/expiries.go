@@ -55,15 +55,16 @@ func leaseRefOf(l backend.Lease, now time.Time) leaseRef {
 func NewExpiries(t themes.Theme, th Thresholds) *Expiries {
 	p := &Expiries{th: th}
 	p.listPane = listPane[leaseRef]{t: t, list: NewList(func(r leaseRef) backend.Key { return r.key }, leaseOrder,
-		func(r leaseRef) string {
-			l := p.data.Leases[r.key]
-			return l.Name + " " + string(l.Kind) + " " + l.Account
-		})}
+		func(r leaseRef) searchable { return leaseText(p.data.Leases[r.key], r.rank == 1) })}
 	return p
 }
 
 func (p *Expiries) Title() string { return "Expiries" }
 func (p *Expiries) Info() string  { return p.position() }
+
+// expiriesNarrow is the width below which the kind and auto-renew
+// columns give way to the name and account.
+const expiriesNarrow = 60
 
 // SelectedLease is the lease under the cursor.
 func (p *Expiries) SelectedLease() (backend.Lease, bool) {
@@ -81,6 +82,7 @@ func (p *Expiries) SetData(d *Data, now time.Time) {
 	refs := make([]leaseRef, 0, len(d.Leases))
 	for _, l := range d.Leases {
 		refs = append(refs, leaseRefOf(l, now))
+		p.holdAccount(l.Account)
 	}
 	p.list.Set(refs)
 }
@@ -89,6 +91,9 @@ func (p *Expiries) SetData(d *Data, now time.Time) {
 // leases that have expired since they were placed.
 func (p *Expiries) Update(d *Data, changed []backend.Lease, removed []backend.Key, now time.Time) {
 	p.data = d
+	for _, l := range changed {
+		p.holdAccount(l.Account)
+	}
 	put, gone := sortOut(changed, removed, func(l backend.Lease) backend.Key { return l.Key }, func(k backend.Key) (leaseRef, bool) {
 		cur, ok := d.Leases[k]
 		return leaseRefOf(cur, now), ok
@@ -157,6 +162,9 @@ func (p *Expiries) rows(now time.Time) ([]string, time.Time) {
 
 func (p *Expiries) View(now time.Time) []string {
 	if p.list.Total() == 0 {
+		if p.data.Loading() {
+			return empty(p.t, "loading…", p.w, p.h)
+		}
 		return empty(p.t, "nothing expires", p.w, p.h)
 	}
 	rows, _ := p.rows(now)
@@ -187,15 +195,28 @@ func (p *Expiries) row(l backend.Lease, sel bool, c *rowClock) string {
 	if p.data != nil && p.data.Stale(l.Account) {
 		leftInk = t.Ink.Stale
 	}
+	mark, markInk := p.markIcon(l.Key, "", t.Ink.Faint)
 	cells := []cell{
+		{text: mark, ink: markInk, w: 1},
 		{text: left, ink: leftInk, w: 14, right: true},
 		{text: leaseWord[l.Kind], ink: t.Ink.Muted, w: 6},
 		{text: l.Name, ink: t.Ink.Text},
-		{text: l.Account, ink: t.Ink.Muted, w: 11},
+		{text: l.Account, ink: t.Ink.Muted, w: p.accountWidth(11, 1+14+6+6+5, 24), grow: true},
 		{text: auto, ink: autoInk, w: 6},
 	}
-	if p.w < 60 {
-		cells = []cell{cells[0], cells[2], cells[4]}
+	if p.w < expiriesNarrow { // the kind and auto-renew give way first
+		cells = []cell{cells[0], cells[1], cells[3], cells[4]}
 	}
 	return renderRow(t, cells, p.w, sel)
+}
+
+// leaseText is what the filter searches in a lease: its name first; an
+// expired lease is closed.
+func leaseText(l backend.Lease, expired bool) searchable {
+	state := l.State
+	if expired {
+		state += " expired"
+	}
+	return searchable{name: l.Name, rest: string(l.Kind) + " " + l.Account,
+		fields: [numFields]string{state, l.Account, providerWords(l.Provider), string(l.Kind)}, closed: expired}
 }

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/shopspring/decimal"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 )
 
 // Left formats time left until t: "12m 31s", "4h 10m", "23d 4h",
@@ -101,39 +103,19 @@ func Width(s string) int { return textWidth(s) }
 // ShortAccount keeps account names readable in narrow columns.
 func ShortAccount(name string, w int) string { return ansi.Truncate(name, w, "…") }
 
-// Country shows a country as its two-letter code where it is known
-// ("russia", "United Kingdom", "england" → RU, GB, GB), else as given.
-func Country(c string) string {
-	if iso, ok := countryISO[strings.ToLower(strings.TrimSpace(c))]; ok {
-		return iso
+// CountryName is a country code as the operator reads it, "United
+// Kingdom (GB)"; a code the naming tables do not know, as given.
+func CountryName(code string) string {
+	iso, name := naming.Country(code)
+	if name == "" {
+		return code
 	}
-	if len(c) <= 3 {
-		return strings.ToUpper(c)
-	}
-	return c
+	return name + " (" + iso + ")"
 }
 
-// countryISO maps the country names providers use (5sim's lowercase
-// names, the marketplace's English names) to ISO 3166 codes.
-var countryISO = map[string]string{
-	"afghanistan": "AF", "albania": "AL", "algeria": "DZ", "argentina": "AR", "armenia": "AM",
-	"australia": "AU", "austria": "AT", "azerbaijan": "AZ", "bangladesh": "BD", "belarus": "BY",
-	"belgium": "BE", "bolivia": "BO", "brazil": "BR", "bulgaria": "BG", "cambodia": "KH",
-	"cameroon": "CM", "canada": "CA", "chile": "CL", "china": "CN", "colombia": "CO",
-	"croatia": "HR", "cyprus": "CY", "czech": "CZ", "czech republic": "CZ", "denmark": "DK",
-	"egypt": "EG", "england": "GB", "estonia": "EE", "ethiopia": "ET", "finland": "FI",
-	"france": "FR", "georgia": "GE", "germany": "DE", "ghana": "GH", "greece": "GR",
-	"hongkong": "HK", "hong kong": "HK", "hungary": "HU", "india": "IN", "indonesia": "ID",
-	"ireland": "IE", "israel": "IL", "italy": "IT", "japan": "JP", "kazakhstan": "KZ",
-	"kenya": "KE", "kyrgyzstan": "KG", "latvia": "LV", "lithuania": "LT", "malaysia": "MY",
-	"mexico": "MX", "moldova": "MD", "morocco": "MA", "netherlands": "NL", "new zealand": "NZ",
-	"nigeria": "NG", "norway": "NO", "pakistan": "PK", "peru": "PE", "philippines": "PH",
-	"poland": "PL", "portugal": "PT", "romania": "RO", "russia": "RU", "russian federation": "RU",
-	"saudiarabia": "SA", "saudi arabia": "SA", "serbia": "RS", "singapore": "SG", "slovakia": "SK",
-	"slovenia": "SI", "southafrica": "ZA", "south africa": "ZA", "spain": "ES", "sweden": "SE",
-	"switzerland": "CH", "taiwan": "TW", "tajikistan": "TJ", "thailand": "TH", "turkey": "TR",
-	"ukraine": "UA", "united kingdom": "GB", "uk": "GB", "united states": "US", "usa": "US",
-	"uzbekistan": "UZ", "vietnam": "VN", "any": "any",
+// Count is a whole number in the one number format: 12,000.
+func Count(n int) string {
+	return strings.TrimSuffix(backend.NewMoney(decimal.NewFromInt(int64(n)), "").String(), ".00")
 }
 
 // Number prettifies a phone number for display (the copied value is the
@@ -157,10 +139,11 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-// StateWord is a line state as the operator reads it.
+// StateWord is a line state as the operator reads it: a provider's word
+// the adapter did not know, in plain words.
 func StateWord(s backend.LineState, raw string) string {
 	if s == backend.LineUnknown && raw != "" {
-		return strings.ToLower(raw)
+		return strings.ToLower(naming.Word(raw))
 	}
 	return string(s)
 }

@@ -7,7 +7,11 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"switchboard/backend"
+	"switchboard/backend/naming"
+	"switchboard/keymap"
 	"switchboard/themes"
 )
 
@@ -20,26 +24,113 @@ const freshCode = 15 * time.Minute
 // programming font).
 var spinFrames = []string{"⠋", "⠙", "⠸", "⠴", "⠦", "⠇"}
 
+// spinner is the frame for now, and notes that it turns; a still frame
+// (--print) has a dot where a spinner would stand.
+func (d *Data) spinner(c *rowClock) string {
+	if d.Still {
+		return "·"
+	}
+	c.everySecond()
+	return spinFrames[int(c.now.Unix())%len(spinFrames)]
+}
+
 // Lines is pane 2: the numbers held, codes first, with the selected
 // line's SMS below. The lines themselves stay in Data; the pane holds
 // each line's place (lineRef) and its filter text.
 type Lines struct {
 	listPane[lineRef]
 	data    *Data
+	keys    *keymap.KeyMap // the bindings its hints name
 	hist    map[backend.Key][]backend.Message
-	histVer int        // counts changes to hist (the strip's cache)
+	histVer int // counts changes to hist (the strip's cache)
+	// pinned: the operator has put the cursor on a line other than the
+	// first, so new codes no longer move it (the title says so); on the
+	// first line the cursor goes to each new code.
+	pinned  bool
 	regroup time.Time  // when a fresh code stops being fresh: re-place it then
 	grouped time.Time  // the last regroup
 	drawn   stripCache // the strip as last drawn
+	sort    int        // which of lineSorts orders the pane
+	numW    int        // the widest number: the number column is never cut
+	codeW   int        // the widest code held (at most codeMax)
+	nameW   int        // the widest service or name held
 }
+
+// codeMin fits "waiting"; codeMax bounds the code column (a longer code
+// is cut in the row, whole in the strip below).
+const codeMin, codeMax = 7, 9
 
 // lineRef is a line's place in the pane: what it was sorted by, when it
 // was placed.
 type lineRef struct {
 	key     backend.Key
 	recent  int64 // unix nanos of its code, or of its creation
+	expires int64 // unix nanos; 0: never
+	account string
+	service string // folded
 	group   int8
 	waiting bool
+	lapsed  bool // open, but past its expiry when placed: closed to h
+}
+
+// lineSorts are the orders the sort key cycles through; the first is the
+// default, the only one that moves lines as time passes (fresh codes).
+var lineSorts = []struct {
+	name string
+	cmp  func(a, b lineRef) int
+}{
+	{"newest code", lineOrder},
+	{"expiry", func(a, b lineRef) int {
+		// Live lines soonest first, then those that never expire, then
+		// the closed ones.
+		ka, kb := expiryClass(a), expiryClass(b)
+		switch {
+		case ka != kb:
+			return ka - kb
+		case a.expires != b.expires:
+			return cmpInt(a.expires, b.expires)
+		}
+		return newestFirst(a, b)
+	}},
+	{"account", func(a, b lineRef) int {
+		if c := strings.Compare(a.account, b.account); c != 0 {
+			return c
+		}
+		return newestFirst(a, b)
+	}},
+	{"service", func(a, b lineRef) int {
+		if c := strings.Compare(a.service, b.service); c != 0 {
+			return c
+		}
+		return newestFirst(a, b)
+	}},
+}
+
+func expiryClass(r lineRef) int {
+	switch {
+	case r.group == 3:
+		return 2
+	case r.expires == 0:
+		return 1
+	}
+	return 0
+}
+
+func newestFirst(a, b lineRef) int {
+	if a.recent != b.recent {
+		return -cmpInt(a.recent, b.recent)
+	}
+	return strings.Compare(string(a.key), string(b.key))
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // lineOrder: group, then most recent first, then key.
@@ -57,37 +148,122 @@ func lineOrder(a, b lineRef) int {
 }
 
 func refOf(l backend.Line, now time.Time) lineRef {
-	return lineRef{key: l.Key, recent: nanos(recent(l)), group: int8(group(l, now)), waiting: l.State == backend.LineWaiting}
+	r := lineRef{key: l.Key, recent: nanos(recent(l)), account: l.Account, service: foldText(l.Service),
+		group: int8(group(l, now)), waiting: l.State == backend.LineWaiting}
+	if !l.ExpiresAt.IsZero() {
+		r.expires = nanos(l.ExpiresAt)
+		r.lapsed = l.State.Open() && !l.ExpiresAt.After(now)
+	}
+	return r
 }
+
+// CycleSort orders the lines by the next of lineSorts.
+func (p *Lines) CycleSort(now time.Time) {
+	p.sort = (p.sort + 1) % len(lineSorts)
+	p.list.SetOrder(lineSorts[p.sort].cmp)
+	if p.sort == 0 && p.data != nil {
+		p.SetData(p.data, now) // fresh codes lead again, grouped as of now
+	}
+}
+
+// SortName is the order the lines are in.
+func (p *Lines) SortName() string { return lineSorts[p.sort].name }
 
 // NewLines makes the lines pane.
 func NewLines(t themes.Theme) *Lines {
-	p := &Lines{hist: map[backend.Key][]backend.Message{}}
+	p := &Lines{hist: map[backend.Key][]backend.Message{}, keys: defaultKeys()}
 	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key }, lineOrder,
-		func(r lineRef) string { return lineText(p.data.Lines[r.key]) })}
+		func(r lineRef) searchable { return lineText(p.data.Lines[r.key], r.lapsed) })}
 	p.list.CountWhere(func(r lineRef) bool { return r.waiting })
 	return p
 }
 
-// lineText is what the filter searches in a line.
-func lineText(l backend.Line) string {
-	return l.Number + " " + l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " +
-		strings.Join(l.Candidates, " ")
+// lineText is what the filter searches in a line: its number first. A
+// lapsed line (open, its expiry passed) is closed and state:expired
+// finds it.
+func lineText(l backend.Line, lapsed bool) searchable {
+	state := StateWord(l.State, l.RawState)
+	if lapsed {
+		state += " expired"
+	}
+	return searchable{name: l.Number,
+		rest:   l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " + strings.Join(l.Candidates, " "),
+		fields: [numFields]string{state, l.Account, providerWords(l.Provider), l.Service},
+		closed: !l.State.Open() || lapsed}
 }
+
+// providerWords are what provider: finds: the config's name and the
+// label ("fivesim 5sim").
+func providerWords(k backend.ProviderKind) string { return string(k) + " " + k.Label() }
 
 func (p *Lines) Title() string { return "Lines & codes" }
 
 func (p *Lines) SetTheme(t themes.Theme) { p.listPane.SetTheme(t); p.drawn = stripCache{} }
+
+// SetKeys gives the bindings the pane's hints name.
+func (p *Lines) SetKeys(km *keymap.KeyMap) { p.keys = km; p.drawn = stripCache{} }
 func (p *Lines) Info() string {
 	i, n := p.list.Position()
 	s := ""
 	if n > 0 {
 		s = itoa(i) + "/" + itoa(n)
 	}
+	s += p.markNote()
 	if n := p.list.Count(); n > 0 {
 		s += " · " + itoa(n) + " waiting"
 	}
+	if p.sort != 0 {
+		s += " · by " + p.SortName()
+	}
+	if p.pinned {
+		s += " · pinned"
+		if k := keymap.First(p.keys.Top); k != "" {
+			s += " (" + k + " follows new codes)"
+		}
+	}
 	return s + p.filterNote()
+}
+
+// HandleKey moves the cursor; on the first line it follows new codes,
+// anywhere else it is pinned.
+func (p *Lines) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
+	if !p.listPane.HandleKey(msg, km) {
+		return false
+	}
+	p.pinAt()
+	return true
+}
+
+// Click selects a row of the list; a click on the code strip or the SMS
+// below it selects nothing.
+func (p *Lines) Click(row int) {
+	if row < p.listHeight() {
+		p.listPane.Click(row)
+		p.pinAt()
+	}
+}
+
+func (p *Lines) Scroll(d int) { p.listPane.Scroll(d); p.pinAt() }
+
+// Select puts the cursor on a line (a purchase, a `:` command).
+func (p *Lines) Select(k backend.Key) bool {
+	ok := p.list.Select(k)
+	if ok {
+		p.pinAt()
+	}
+	return ok
+}
+
+// Follow puts the cursor on the line of a code that just arrived, unless
+// it is pinned or the filter hides that line.
+func (p *Lines) Follow(k backend.Key) bool { return !p.pinned && p.list.Select(k) }
+
+// Pinned reports whether new codes leave the cursor where it is.
+func (p *Lines) Pinned() bool { return p.pinned }
+
+func (p *Lines) pinAt() {
+	i, _ := p.list.Position()
+	p.pinned = i > 1
 }
 
 func (p *Lines) SetSize(w, h int) {
@@ -139,6 +315,9 @@ func (p *Lines) ForgetHistory() { p.hist = map[backend.Key][]backend.Message{}; 
 // HasHistory reports whether a line's SMS are loaded.
 func (p *Lines) HasHistory(k backend.Key) bool { _, ok := p.hist[k]; return ok }
 
+// History is a line's SMS, newest first, if loaded.
+func (p *Lines) History(k backend.Key) ([]backend.Message, bool) { h, ok := p.hist[k]; return h, ok }
+
 // AddMessages adds newly arrived SMS to loaded histories.
 func (p *Lines) AddMessages(msgs []backend.Message) {
 	for _, m := range msgs {
@@ -182,6 +361,7 @@ func (p *Lines) SetData(d *Data, now time.Time) {
 	refs := make([]lineRef, 0, len(d.Lines))
 	for _, l := range d.Lines {
 		refs = append(refs, refOf(l, now))
+		p.widen(l)
 	}
 	p.list.Set(refs)
 	p.grouped = now
@@ -199,10 +379,43 @@ func (p *Lines) Update(d *Data, changed []backend.Line, removed []backend.Key, n
 	})
 	p.list.Update(put, gone)
 	for _, r := range put {
-		if r.group == 0 {
-			p.noteFresh(p.data.Lines[r.key], now)
+		l := p.data.Lines[r.key]
+		p.widen(l)
+		if r.group == 0 && p.sort == 0 {
+			p.noteFresh(l, now)
 		}
 	}
+}
+
+// widen makes the number, code, service and account columns as wide as
+// l's, so columns hold no blank that a cut account or state could use.
+func (p *Lines) widen(l backend.Line) {
+	code := l.Code
+	if len(l.Candidates) > 0 {
+		code = CodesMark(l)
+	}
+	for _, c := range []struct {
+		w   *int
+		now int
+	}{{&p.numW, textWidth(Number(l.Number))}, {&p.codeW, min(textWidth(code), codeMax)}, {&p.nameW, textWidth(lineName(l))}} {
+		if c.now > *c.w {
+			*c.w = c.now
+			p.cache.reset()
+		}
+	}
+	p.holdAccount(l.Account)
+}
+
+// lineName is what the service column says: the line's name, its
+// service or its kind.
+func lineName(l backend.Line) string {
+	switch {
+	case l.Name != "":
+		return l.Name
+	case l.Service != "":
+		return l.Service
+	}
+	return l.Kind
 }
 
 // regroupEvery bounds how often aging codes move: a code leaving the top
@@ -223,6 +436,9 @@ func (p *Lines) noteFresh(l backend.Line, now time.Time) {
 // list).
 func (p *Lines) planRegroup(now time.Time) {
 	p.regroup = time.Time{}
+	if p.sort != 0 {
+		return // only the default order groups fresh codes
+	}
 	for r := range p.list.All() {
 		if r.group != 0 {
 			break
@@ -233,7 +449,7 @@ func (p *Lines) planRegroup(now time.Time) {
 
 // Tick moves the codes that have aged out of the top group.
 func (p *Lines) Tick(now time.Time) {
-	if p.regroup.IsZero() || now.Before(p.regroup) || p.data == nil {
+	if p.regroup.IsZero() || now.Before(p.regroup) || p.data == nil || p.sort != 0 {
 		return
 	}
 	var put []lineRef
@@ -284,7 +500,11 @@ func (p *Lines) rows(now time.Time) ([]string, time.Time) {
 
 func (p *Lines) View(now time.Time) []string {
 	if p.list.Total() == 0 {
-		return empty(p.t, "no numbers yet — press n to buy one", p.w, p.h)
+		msg := "no numbers yet"
+		if k := keymap.First(p.keys.Buy); k != "" {
+			msg += " — press " + k + " to buy one"
+		}
+		return empty(p.t, msg, p.w, p.h)
 	}
 	rows, _ := p.rows(now)
 	lines := pad(append(p.noMatch("line"), rows...), p.listHeight())
@@ -315,8 +535,7 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 	icon, iconInk := "·", t.Ink.Faint
 	switch {
 	case l.State == backend.LineWaiting:
-		icon, iconInk = spinFrames[int(c.now.Unix())%len(spinFrames)], t.Ink.Accent
-		c.everySecond()
+		icon, iconInk = p.data.spinner(c), t.Ink.Accent
 	case l.State.Open() && len(l.Candidates) > 0:
 		icon, iconInk = "?", t.Ink.Warn
 	case l.State.Open() && l.Code != "":
@@ -324,6 +543,7 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 	case l.State.Open():
 		icon, iconInk = "○", t.Ink.Muted
 	}
+	icon, iconInk = p.markIcon(l.Key, icon, iconInk)
 	code, codeInk, fresh := "", t.Ink.Code, false
 	switch {
 	case len(l.Candidates) > 0:
@@ -336,39 +556,52 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 	case l.State == backend.LineWaiting:
 		code, codeInk = "waiting", t.Ink.Faint
 	}
-	state, stateInk := p.stateText(l, c)
+	state, short, stateInk := p.stateText(l, c)
 	if stale {
 		stateInk = t.Ink.Stale
-		state = "stale · " + state
+		state, short = "stale · "+state, "stale · "+short
 	}
-	name := l.Service
-	if l.Name != "" {
-		name = l.Name
-	}
-	if name == "" {
-		name = l.Kind
-	}
-	numW, svcW, accW := 16, 12, 12
+	svcW, accW := 12, 12
 	if p.w < 90 {
 		svcW, accW = 10, 9
 	}
+	svcW, codeW := max(min(svcW, p.nameW), 1), max(p.codeW, codeMin)
+	if short == state {
+		short = ""
+	}
 	cells := []cell{
 		{text: icon, ink: iconInk, w: 1},
-		{text: code, ink: codeInk, w: 9, keepBg: fresh},
-		{text: Number(l.Number), ink: t.Ink.Text, w: numW},
-		{text: name, ink: t.Ink.Bold, w: svcW},
-		{text: Country(l.Country), ink: t.Ink.Muted, w: 3},
-		{text: l.Account, ink: t.Ink.Muted, w: accW},
-		{text: state, ink: stateInk, right: true},
+		{text: code, ink: codeInk, w: codeW, keepBg: fresh},
+		{text: Number(l.Number), ink: t.Ink.Text, w: p.numW},
+		{text: lineName(l), ink: t.Ink.Bold, w: svcW},
+		{text: naming.CountryCode(l.Country), ink: t.Ink.Muted, w: 3},
+		{text: l.Account, ink: t.Ink.Muted, w: p.accountWidth(accW, 1+codeW+p.numW+svcW+3+6, 28), grow: true},
+		{text: state, alt: short, ink: stateInk, right: true},
 	}
 	if p.w < 70 {
-		cells = []cell{cells[0], cells[1], cells[2], cells[3], cells[6]}
+		// The country gives way; the account stays while the row has room
+		// for it beside the whole state.
+		cells = []cell{cells[0], cells[1], cells[2], cells[3], cells[5], cells[6]}
+		room := p.w - (1 + codeW + p.numW + svcW + 5) - textWidth(state)
+		if room < 6 {
+			cells = slices.Delete(cells, 4, 5)
+		} else {
+			cells[4].w, cells[4].grow = min(p.accW, room), false
+		}
 	}
 	return renderRow(t, cells, p.w, sel)
 }
 
-// stateText is the right-hand column: state and time left.
-func (p *Lines) stateText(l backend.Line, c *rowClock) (string, themes.Ink) {
+// stateText is the right-hand column: state and time left, and the same
+// without the words "code" and "left" (and "waiting", which the code
+// column says) for a narrow column.
+func (p *Lines) stateText(l backend.Line, c *rowClock) (string, string, themes.Ink) {
+	s, ink := p.stateWords(l, c)
+	short := strings.ReplaceAll(strings.ReplaceAll(s, "code ", ""), " left", "")
+	return s, strings.TrimPrefix(short, "waiting · "), ink
+}
+
+func (p *Lines) stateWords(l backend.Line, c *rowClock) (string, themes.Ink) {
 	t := p.t
 	left := ""
 	switch {
@@ -392,10 +625,6 @@ func (p *Lines) stateText(l backend.Line, c *rowClock) (string, themes.Ink) {
 		return "waiting · " + left, ink
 	case l.State.Open() && HasCode(l):
 		s, ink := "code "+c.ago(l.CodeAt), t.Ink.OK
-		if p.w < 86 { // narrow: keep both figures, drop the words
-			s = strings.TrimPrefix(s, "code ")
-			left = strings.TrimSuffix(left, " left")
-		}
 		if len(l.Candidates) > 0 {
 			s, ink = Candidates(l)+" · "+s, t.Ink.Warn
 		}
@@ -451,10 +680,10 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 		return pad([]string{rule}, h)
 	}
 	out := []string{rule}
-	meta := strings.Join(nonEmpty(Number(l.Number), l.Service, Country(l.Country), l.Account, l.Kind), " · ")
+	meta := strings.Join(nonEmpty(Number(l.Number), l.Service, naming.CountryCode(l.Country), l.Account, naming.Word(l.Kind)), " · ")
 	var codeRows []string
 	if len(l.Candidates) > 0 {
-		codeRows = []string{t.Ink.Warn.Paint(CodesMark(l) + " c chooses"), candidatesOn(t, l), ""}
+		codeRows = []string{t.Ink.Warn.Paint(chooseMark(p.keys, l)), candidatesOn(t, l), ""}
 	} else if big := BigCode(l.Code); big != nil && p.w >= 60 {
 		for _, r := range big {
 			codeRows = append(codeRows, t.Ink.CodeBig.Paint(r))
@@ -462,8 +691,7 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 	} else if l.Code != "" {
 		codeRows = []string{"", t.Ink.CodeOn.Paint(" " + l.Code + " "), ""}
 	} else if l.State == backend.LineWaiting {
-		codeRows = []string{"", t.Ink.Accent.Paint(spinFrames[int(c.now.Unix())%len(spinFrames)] + " waiting for the code…"), ""}
-		c.everySecond()
+		codeRows = []string{"", t.Ink.Accent.Paint(p.data.spinner(c) + " waiting for the code…"), ""}
 	} else {
 		codeRows = []string{"", t.Ink.Faint.Paint("no code on this line"), ""}
 	}
@@ -501,32 +729,20 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 	return pad(out, h)
 }
 
-// hint lists what the operator can do with the selected line.
+// hint lists what the operator can do with the selected line, in the
+// bindings in force.
 func (p *Lines) hint(l backend.Line) string {
-	var parts []string
-	switch {
-	case len(l.Candidates) > 0:
-		parts = append(parts, "c choose code")
-	case l.Code != "":
-		parts = append(parts, "c copy code")
+	hs := p.keys.ItemHints(l.Allowed, CopyableOf(l))
+	more := []keymap.Hint{{Key: keymap.First(p.keys.CopyNumber), Desc: "copy number"}, {Key: keymap.First(p.keys.Detail), Desc: "details"}}
+	if HasCode(l) {
+		more = append([]keymap.Hint{{Key: keymap.First(p.keys.CopySMS), Desc: "copy SMS"}}, more...)
 	}
-	parts = append(parts, "C copy number")
-	for _, k := range l.Allowed.Kinds() {
-		switch k {
-		case backend.ActFinish:
-			parts = append(parts, "f finish")
-		case backend.ActCancel:
-			parts = append(parts, "x cancel")
-		case backend.ActReject:
-			parts = append(parts, "x reject")
-		case backend.ActBan:
-			parts = append(parts, "b ban")
-		case backend.ActRenew:
-			parts = append(parts, "r renew")
+	for _, h := range more {
+		if h.Key != "" {
+			hs = append(hs, h)
 		}
 	}
-	parts = append(parts, "enter details")
-	return strings.Join(parts, " · ")
+	return hintText(hs)
 }
 
 // smsLine renders one SMS on a line: time, sender, text with the code

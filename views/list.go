@@ -17,44 +17,56 @@ import (
 type List[T any] struct {
 	cmp   func(a, b T) int // the order; 0 only for the same key
 	keyOf func(T) backend.Key
-	text  func(T) string // what the filter searches (nil: no filter)
+	text  func(T) searchable // what the filter reads (nil: no filter)
 
 	byKey map[backend.Key]*entry[T]
 	all   []*entry[T] // in order
+	whole runs[T]     // all, as the unfiltered view
 	// indexed: every entry's filter text is read. Until the first filter
 	// (or Index, which the dashboard calls once it has drawn its first
 	// frame) no text is read, so starting up and --print read none.
 	indexed bool
 	// levels are the filter's queries as typed, each narrowing the one
-	// before, with their matches in order: the last one is shown, and a
+	// before, with their matches ranked: the last one is shown, and a
 	// backspace goes back a level instead of reading every item again.
+	// While closed items are hidden, the first level is the query ""
+	// that hides them.
 	levels []level[T]
+	hide   bool
 	spare  [][]*entry[T] // arrays of dropped levels, for reuse
+	ranks  []int8        // scratch: the ranks of a level's source
+	merged []*entry[T]   // scratch: a run being merged
 
 	counted func(T) bool // what Count counts (nil: nothing)
 	count   int
+
+	marks map[backend.Key]bool // picked for a bulk action
 
 	sel    backend.Key
 	cursor int
 	offset int
 	height int
 	// moved: the operator has chosen a row. Until then the cursor stays
-	// on the first row as items arrive, instead of following whatever
-	// item happened to be first when the pane opened.
+	// on the first row (the best match, while filtering) as items
+	// arrive, instead of following whatever item happened to be first.
 	moved bool
 }
 
-// entry is an item with its filter text read once per change.
+// entry is an item with its filter text read once per change. What a
+// filter scan reads comes first, in one cache line.
 type entry[T any] struct {
-	item T
-	text string // itemText of the filter's text
-	bits uint64 // byteBits(text)
-	gone bool   // leaving in a batch
+	bits   uint64 // byteBits(text)
+	text   string // the folded name and words (joinText)
+	name   int32  // where the name ends in text
+	closed bool
+	gone   bool // leaving in a batch
+	fields [numFields]string
+	item   T
 }
 
 // NewList makes a list ordered by cmp, which must tell apart any two
 // items of different keys.
-func NewList[T any](keyOf func(T) backend.Key, cmp func(a, b T) int, text func(T) string) *List[T] {
+func NewList[T any](keyOf func(T) backend.Key, cmp func(a, b T) int, text func(T) searchable) *List[T] {
 	return &List[T]{keyOf: keyOf, cmp: cmp, text: text, height: 1, byKey: map[backend.Key]*entry[T]{}}
 }
 
@@ -75,28 +87,65 @@ func (l *List[T]) tally(it T, d int) {
 	}
 }
 
-// level is a filter query and its matches.
+// level is a filter query and its matches, one run per rank, each run
+// in the list's order.
 type level[T any] struct {
 	query string
 	pat   pattern
-	shown []*entry[T]
+	runs  runs[T]
+	buf   []*entry[T] // the array the runs were cut from
+}
+
+// runs are what a view shows: its ranks one after another.
+type runs[T any] [numRanks][]*entry[T]
+
+func (v *runs[T]) len() int {
+	n := 0
+	for _, r := range v {
+		n += len(r)
+	}
+	return n
+}
+
+// at is the i-th entry shown.
+func (v *runs[T]) at(i int) *entry[T] {
+	for _, r := range v {
+		if i < len(r) {
+			return r[i]
+		}
+		i -= len(r)
+	}
+	return nil
 }
 
 // maxLevels bounds the levels kept (a longer query just reads more).
 const maxLevels = 16
 
-// view is what the filter lets through, in order.
-func (l *List[T]) view() []*entry[T] {
-	if len(l.levels) == 0 {
-		return l.all
+// view is what the filter lets through, best rank first.
+func (l *List[T]) view() *runs[T] {
+	if n := len(l.levels); n > 0 {
+		return &l.levels[n-1].runs
 	}
-	return l.levels[len(l.levels)-1].shown
+	l.whole[0] = l.all
+	return &l.whole
+}
+
+// rank is e's rank at a level (-1: not shown).
+func (lv *level[T]) rank(e *entry[T]) int {
+	return lv.pat.rank(e.text, int(e.name), &e.fields, e.bits, e.closed)
 }
 
 func (l *List[T]) index(e *entry[T]) {
 	if l.indexed && l.text != nil {
-		e.text = itemText(l.text(e.item))
+		s := l.text(e.item)
+		var name int
+		e.text, name = joinText(s.name, s.rest)
+		e.name = int32(name)
 		e.bits = byteBits(e.text)
+		for i, f := range s.fields {
+			e.fields[i] = foldText(f)
+		}
+		e.closed = s.closed
 	}
 }
 
@@ -127,9 +176,32 @@ func (l *List[T]) Set(items []T) {
 		l.all[i] = e
 		l.tally(it, 1)
 	}
+	for k := range l.marks {
+		if _, ok := l.byKey[k]; !ok {
+			delete(l.marks, k)
+		}
+	}
+	l.refilter()
+}
+
+// refilter reads every level again from every item.
+func (l *List[T]) refilter() {
+	whole := runs[T]{l.all}
 	for i := range l.levels {
-		lv := &l.levels[i]
-		lv.shown = matching(lv.pat, l.all, lv.shown[:0])
+		l.fill(&l.levels[i], &whole)
+	}
+	l.follow()
+}
+
+// SetOrder orders the list by cmp from now on.
+func (l *List[T]) SetOrder(cmp func(a, b T) int) {
+	l.cmp = cmp
+	byItem := func(a, b *entry[T]) int { return cmp(a.item, b.item) }
+	slices.SortFunc(l.all, byItem)
+	for i := range l.levels {
+		for _, r := range l.levels[i].runs {
+			slices.SortFunc(r, byItem)
+		}
 	}
 	l.follow()
 }
@@ -162,9 +234,31 @@ func (l *List[T]) Update(put []T, remove []backend.Key) {
 	l.follow()
 }
 
-// find is e's position in s (which holds it when found).
+// find is it's position in s (which holds it when found).
 func (l *List[T]) find(s []*entry[T], it T) (int, bool) {
 	return slices.BinarySearchFunc(s, it, func(e *entry[T], t T) int { return l.cmp(e.item, t) })
+}
+
+// locate is which run of v holds it, and where.
+func (l *List[T]) locate(v *runs[T], it T) (run, i int) {
+	for r := range v {
+		if i, ok := l.find(v[r], it); ok {
+			return r, i
+		}
+	}
+	return -1, -1
+}
+
+// position is it's row in v.
+func (l *List[T]) position(v *runs[T], it T) (int, bool) {
+	r, i := l.locate(v, it)
+	if r < 0 {
+		return 0, false
+	}
+	for _, before := range v[:r] {
+		i += len(before)
+	}
+	return i, true
 }
 
 func (l *List[T]) remove(k backend.Key) {
@@ -173,14 +267,15 @@ func (l *List[T]) remove(k backend.Key) {
 		return
 	}
 	delete(l.byKey, k)
+	delete(l.marks, k)
 	l.tally(e.item, -1)
 	if i, ok := l.find(l.all, e.item); ok {
 		l.all = slices.Delete(l.all, i, i+1)
 	}
 	for i := range l.levels {
-		lv := &l.levels[i]
-		if j, ok := l.find(lv.shown, e.item); ok {
-			lv.shown = slices.Delete(lv.shown, j, j+1)
+		v := &l.levels[i].runs
+		if r, j := l.locate(v, e.item); r >= 0 {
+			v[r] = slices.Delete(v[r], j, j+1)
 		}
 	}
 }
@@ -196,22 +291,17 @@ func (l *List[T]) put(it T) {
 		i, _ := l.find(l.all, it)
 		l.all = slices.Insert(l.all, i, e)
 		for i := range l.levels {
-			if lv := &l.levels[i]; lv.pat.matches(e.text, e.bits) {
-				j, _ := l.find(lv.shown, it)
-				lv.shown = slices.Insert(lv.shown, j, e)
-			}
+			l.insert(&l.levels[i], e)
 		}
 		return
 	}
 	// Find it by its old item in every array, then re-place it.
 	i, _ := l.find(l.all, e.item)
-	was := make([]int, len(l.levels))
+	type place struct{ run, at int }
+	was := make([]place, len(l.levels))
 	for j := range l.levels {
-		if at, ok := l.find(l.levels[j].shown, e.item); ok {
-			was[j] = at
-		} else {
-			was[j] = -1
-		}
+		r, at := l.locate(&l.levels[j].runs, e.item)
+		was[j] = place{r, at}
 	}
 	l.tally(e.item, -1)
 	e.item = it
@@ -219,16 +309,24 @@ func (l *List[T]) put(it T) {
 	l.moveInto(l.all, i)
 	for j := range l.levels {
 		lv := &l.levels[j]
-		is := lv.pat.matches(e.text, e.bits)
+		r, w := lv.rank(e), was[j]
 		switch {
-		case was[j] >= 0 && is:
-			l.moveInto(lv.shown, was[j])
-		case was[j] >= 0:
-			lv.shown = slices.Delete(lv.shown, was[j], was[j]+1)
-		case is:
-			at, _ := l.find(lv.shown, it)
-			lv.shown = slices.Insert(lv.shown, at, e)
+		case w.run >= 0 && w.run == r:
+			l.moveInto(lv.runs[r], w.at)
+		case w.run >= 0:
+			lv.runs[w.run] = slices.Delete(lv.runs[w.run], w.at, w.at+1)
+			l.insert(lv, e)
+		default:
+			l.insert(lv, e)
 		}
+	}
+}
+
+// insert puts e in its run at a level, if it matches.
+func (l *List[T]) insert(lv *level[T], e *entry[T]) {
+	if r := lv.rank(e); r >= 0 {
+		at, _ := l.find(lv.runs[r], e.item)
+		lv.runs[r] = slices.Insert(lv.runs[r], at, e)
 	}
 }
 
@@ -257,6 +355,7 @@ func (l *List[T]) merge(put []T, remove []backend.Key) {
 		if e, ok := l.byKey[k]; ok {
 			e.gone = true
 			delete(l.byKey, k)
+			delete(l.marks, k)
 			l.tally(e.item, -1)
 		}
 	}
@@ -281,18 +380,30 @@ func (l *List[T]) merge(put []T, remove []backend.Key) {
 	}
 	gone := func(e *entry[T]) bool { return e.gone }
 	all := slices.DeleteFunc(l.all, gone)
-	levels := make([][]*entry[T], len(l.levels))
 	for i := range l.levels {
-		levels[i] = slices.DeleteFunc(l.levels[i].shown, gone)
+		for r, run := range l.levels[i].runs {
+			l.levels[i].runs[r] = slices.DeleteFunc(run, gone)
+		}
 	}
 	for _, e := range fresh {
 		e.gone = false
 	}
 	slices.SortFunc(fresh, func(a, b *entry[T]) int { return l.cmp(a.item, b.item) })
 	l.all = l.mergeInto(all, fresh)
+	var add runs[T]
 	for i := range l.levels {
 		lv := &l.levels[i]
-		lv.shown = l.mergeInto(levels[i], matching(lv.pat, fresh, nil))
+		for r := range add {
+			add[r] = add[r][:0]
+		}
+		for _, e := range fresh {
+			if r := lv.rank(e); r >= 0 {
+				add[r] = append(add[r], e)
+			}
+		}
+		for r := range add {
+			lv.runs[r] = l.mergeInto(lv.runs[r], add[r])
+		}
 	}
 }
 
@@ -313,14 +424,60 @@ func (l *List[T]) mergeInto(s, add []*entry[T]) []*entry[T] {
 	return s
 }
 
-// matching appends the entries of src that p matches to dst.
-func matching[T any](p pattern, src, dst []*entry[T]) []*entry[T] {
-	for _, e := range src {
-		if p.matches(e.text, e.bits) {
-			dst = append(dst, e)
+// fill ranks the entries of src (runs in order) into lv's runs: each
+// rank's entries come from up to every run of src, each part in order,
+// merged as they come.
+func (l *List[T]) fill(lv *level[T], src *runs[T]) {
+	n := src.len()
+	if cap(l.ranks) < n {
+		l.ranks = make([]int8, n)
+	}
+	ranks := l.ranks[:n]
+	var count [numRanks]int
+	i := 0
+	for _, run := range src {
+		for _, e := range run {
+			r := lv.rank(e)
+			ranks[i] = int8(r)
+			if r >= 0 {
+				count[r]++
+			}
+			i++
 		}
 	}
-	return dst
+	total := 0
+	for _, c := range count {
+		total += c
+	}
+	if cap(lv.buf) < total {
+		lv.buf = make([]*entry[T], total)
+	}
+	lv.buf = lv.buf[:total]
+	at := 0
+	for r, c := range count {
+		lv.runs[r] = lv.buf[at : at : at+c]
+		at += c
+	}
+	i = 0
+	for _, run := range src {
+		var start [numRanks]int
+		for r := range start {
+			start[r] = len(lv.runs[r])
+		}
+		for _, e := range run {
+			if r := ranks[i]; r >= 0 {
+				lv.runs[r] = append(lv.runs[r], e)
+			}
+			i++
+		}
+		for r, s := range start {
+			if s > 0 && len(lv.runs[r]) > s {
+				l.merged = append(l.merged[:0], lv.runs[r][s:]...)
+				lv.runs[r] = l.mergeInto(lv.runs[r][:s], l.merged)
+			}
+		}
+	}
+	clear(l.merged[:cap(l.merged)])
 }
 
 // SetHeight sets how many rows are visible.
@@ -329,22 +486,25 @@ func (l *List[T]) SetHeight(h int) {
 	l.scroll()
 }
 
-// SetFilter shows only items matching q (fuzzy); "" shows all. A query
-// typed further reads only the last one's matches; erasing back to an
-// earlier query shows its matches again without reading anything.
+// SetFilter shows only the items matching q, best match first, with the
+// cursor on the best; "" shows all. A query typed further reads only the
+// last one's matches; erasing back to an earlier query shows its matches
+// again without reading anything.
 func (l *List[T]) SetFilter(q string) {
 	if q == l.Filter() {
 		return
 	}
-	if q == "" {
-		l.truncate(0)
+	base := l.base()
+	if q == "" { // the cursor stays on its item
+		l.truncate(base)
 		l.follow()
 		return
 	}
+	l.moved = false // on the best match, until the operator picks a row
 	l.Index()
 	// Back to the deepest level q is, or narrows.
-	from := -1
-	for i := len(l.levels) - 1; i >= 0 && from < 0; i-- {
+	from := base - 1
+	for i := len(l.levels) - 1; i >= base && from < base; i-- {
 		switch {
 		case l.levels[i].query == q:
 			l.truncate(i + 1)
@@ -355,23 +515,69 @@ func (l *List[T]) SetFilter(q string) {
 		}
 	}
 	l.truncate(from + 1)
-	src := l.all
+	src := &runs[T]{l.all}
 	if from >= 0 {
-		src = l.levels[from].shown
+		src = &l.levels[from].runs
 	}
 	if len(l.levels) == maxLevels {
-		l.levels = slices.Delete(l.levels, 0, 1)
+		l.levels = slices.Delete(l.levels, base, base+1)
+		src = &l.levels[len(l.levels)-1].runs
 	}
-	var buf []*entry[T]
-	if n := len(l.spare); n > 0 {
-		buf, l.spare = l.spare[n-1], l.spare[:n-1]
-	} else {
-		buf = make([]*entry[T], 0, len(src))
-	}
-	p := compile(q)
-	l.levels = append(l.levels, level[T]{query: q, pat: p, shown: matching(p, src, buf)})
+	l.push(q, src)
 	l.follow()
 }
+
+// push adds a level for q, read from src.
+func (l *List[T]) push(q string, src *runs[T]) {
+	lv := level[T]{query: q, pat: compile(q)}
+	lv.pat.open = l.hide
+	need := src.len()
+	for i, b := range l.spare { // the smallest array that holds every match
+		if cap(b) >= need && (lv.buf == nil || cap(b) < cap(lv.buf)) {
+			lv.buf = b
+			l.spare = slices.Delete(l.spare, i, i+1)
+			break
+		}
+	}
+	if lv.buf == nil {
+		lv.buf = make([]*entry[T], 0, need)
+	}
+	// src may be an earlier level's: fill before appending moves levels.
+	l.fill(&lv, src)
+	l.levels = append(l.levels, lv)
+}
+
+// base is how many levels come before the operator's queries.
+func (l *List[T]) base() int {
+	if l.hide {
+		return 1
+	}
+	return 0
+}
+
+// HideClosed leaves closed items (finished, expired) out of the list, or
+// shows them again.
+func (l *List[T]) HideClosed(on bool) {
+	if on == l.hide {
+		return
+	}
+	q := l.Filter()
+	l.truncate(0)
+	l.hide = on
+	if on {
+		l.Index()
+		l.push("", &runs[T]{l.all})
+	}
+	if q != "" {
+		moved := l.moved
+		l.SetFilter(q)
+		l.moved = moved
+	}
+	l.follow()
+}
+
+// Hidden reports whether closed items are hidden.
+func (l *List[T]) Hidden() bool { return l.hide }
 
 // truncate keeps the first n levels; the arrays of the others are
 // reused (a scan allocating its result at every keystroke would make
@@ -379,8 +585,8 @@ func (l *List[T]) SetFilter(q string) {
 func (l *List[T]) truncate(n int) {
 	for _, lv := range l.levels[n:] {
 		if len(l.spare) < maxSpare {
-			clear(lv.shown)
-			l.spare = append(l.spare, lv.shown[:0])
+			clear(lv.buf[:cap(lv.buf)])
+			l.spare = append(l.spare, lv.buf[:0])
 		}
 	}
 	clear(l.levels[n:])
@@ -406,20 +612,20 @@ func (l *List[T]) follow() {
 		l.cursor, l.sel = 0, ""
 	}
 	if e, ok := l.byKey[l.sel]; ok && l.sel != "" {
-		if i, ok := l.find(v, e.item); ok {
+		if i, ok := l.position(v, e.item); ok {
 			l.cursor, found = i, true
 		}
 	}
 	if !found {
-		l.cursor = max(min(l.cursor, len(v)-1), 0)
+		l.cursor = max(min(l.cursor, v.len()-1), 0)
 		l.remember()
 	}
 	l.scroll()
 }
 
 func (l *List[T]) remember() {
-	if v := l.view(); len(v) > 0 {
-		l.sel = l.keyOf(v[l.cursor].item)
+	if e := l.view().at(l.cursor); e != nil {
+		l.sel = l.keyOf(e.item)
 	}
 }
 
@@ -430,24 +636,25 @@ func (l *List[T]) scroll() {
 	if l.cursor >= l.offset+l.height {
 		l.offset = l.cursor - l.height + 1
 	}
-	l.offset = max(0, min(l.offset, len(l.view())-l.height))
+	l.offset = max(0, min(l.offset, l.view().len()-l.height))
 }
 
 // Move moves the cursor by delta rows.
 func (l *List[T]) Move(delta int) {
-	v := l.view()
-	if len(v) == 0 {
+	n := l.view().len()
+	if n == 0 {
 		return
 	}
 	l.moved = true
-	l.cursor = max(0, min(l.cursor+delta, len(v)-1))
+	l.cursor = max(0, min(l.cursor+delta, n-1))
 	l.remember()
 	l.scroll()
 }
 
-// Top selects the first row; Bottom the last.
-func (l *List[T]) Top()    { l.Move(-len(l.view())) }
-func (l *List[T]) Bottom() { l.Move(len(l.view())) }
+// Top selects the first row (the best match, while filtering); Bottom
+// the last.
+func (l *List[T]) Top()    { l.Move(-l.view().len()) }
+func (l *List[T]) Bottom() { l.Move(l.view().len()) }
 
 // Page moves by a screen.
 func (l *List[T]) Page(dir int) { l.Move(dir * max(l.height-1, 1)) }
@@ -458,7 +665,7 @@ func (l *List[T]) Select(k backend.Key) bool {
 	if !ok {
 		return false
 	}
-	i, found := l.find(l.view(), e.item)
+	i, found := l.position(l.view(), e.item)
 	if !found {
 		return false
 	}
@@ -469,7 +676,7 @@ func (l *List[T]) Select(k backend.Key) bool {
 
 // SelectRow selects the row at a visible position (mouse).
 func (l *List[T]) SelectRow(row int) {
-	if i := l.offset + row; i >= 0 && i < len(l.view()) {
+	if i := l.offset + row; i >= 0 && i < l.view().len() {
 		l.cursor = i
 		l.moved = true
 		l.remember()
@@ -478,35 +685,41 @@ func (l *List[T]) SelectRow(row int) {
 
 // Selected returns the selected item.
 func (l *List[T]) Selected() (T, bool) {
-	v := l.view()
-	if len(v) == 0 {
-		var zero T
-		return zero, false
+	if e := l.view().at(l.cursor); e != nil {
+		return e.item, true
 	}
-	return v[l.cursor].item, true
+	var zero T
+	return zero, false
 }
 
 // SelectedKey is the selected item's key ("" when empty).
 func (l *List[T]) SelectedKey() backend.Key {
-	if len(l.view()) == 0 {
+	if l.view().len() == 0 {
 		return ""
 	}
 	return l.sel
 }
 
 // Len is the number of shown items; Total counts all items.
-func (l *List[T]) Len() int   { return len(l.view()) }
+func (l *List[T]) Len() int   { return l.view().len() }
 func (l *List[T]) Total() int { return len(l.all) }
 
 // Window yields the visible items with their row index.
 func (l *List[T]) Window() iter.Seq2[int, T] {
 	return func(yield func(int, T) bool) {
-		v := l.view()
-		end := min(l.offset+l.height, len(v))
-		for i := l.offset; i < end; i++ {
-			if !yield(i-l.offset, v[i].item) {
-				return
+		skip, row := l.offset, 0
+		for _, run := range l.view() {
+			if skip >= len(run) {
+				skip -= len(run)
+				continue
 			}
+			for _, e := range run[skip:] {
+				if row == l.height || !yield(row, e.item) {
+					return
+				}
+				row++
+			}
+			skip = 0
 		}
 	}
 }
@@ -528,10 +741,49 @@ func (l *List[T]) IsCursor(r int) bool { return l.offset+r == l.cursor }
 
 // Position is "3/120" for the pane title.
 func (l *List[T]) Position() (int, int) {
-	if n := len(l.view()); n > 0 {
+	if n := l.view().len(); n > 0 {
 		return l.cursor + 1, n
 	}
 	return 0, 0
+}
+
+// Mark picks the selected item for a bulk action, or drops it.
+func (l *List[T]) Mark() {
+	k := l.SelectedKey()
+	switch {
+	case k == "":
+	case l.marks[k]:
+		delete(l.marks, k)
+	default:
+		if l.marks == nil {
+			l.marks = map[backend.Key]bool{}
+		}
+		l.marks[k] = true
+	}
+}
+
+// Marked reports whether the item of key k is picked.
+func (l *List[T]) Marked(k backend.Key) bool { return l.marks[k] }
+
+// MarkedKeys are the picked items' keys, in the list's order.
+func (l *List[T]) MarkedKeys() []backend.Key {
+	es := make([]*entry[T], 0, len(l.marks))
+	for k := range l.marks {
+		es = append(es, l.byKey[k])
+	}
+	slices.SortFunc(es, func(a, b *entry[T]) int { return l.cmp(a.item, b.item) })
+	out := make([]backend.Key, len(es))
+	for i, e := range es {
+		out[i] = l.keyOf(e.item)
+	}
+	return out
+}
+
+// ClearMarks drops every pick; it reports whether there was one.
+func (l *List[T]) ClearMarks() bool {
+	had := len(l.marks) > 0
+	clear(l.marks)
+	return had
 }
 
 // sortOut splits an event's changed items into the places of those still

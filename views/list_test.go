@@ -6,15 +6,20 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"switchboard/backend"
+	"switchboard/themes"
 )
 
-// ranked is a test item: a key, a rank that orders it, and its text.
+// ranked is a test item: a key, a rank that orders it, its text (the
+// first word is its name) and its state.
 type ranked struct {
-	key  string
-	rank int
-	text string
+	key    string
+	rank   int
+	text   string
+	state  string
+	closed bool
 }
 
 func rankOrder(a, b ranked) int {
@@ -25,12 +30,26 @@ func rankOrder(a, b ranked) int {
 }
 
 func newTestList() *List[ranked] {
-	return NewList(func(r ranked) backend.Key { return backend.Key(r.key) }, rankOrder, func(r ranked) string {
-		if r.text != "" {
-			return r.text
-		}
-		return r.key
-	})
+	return NewList(func(r ranked) backend.Key { return backend.Key(r.key) }, rankOrder, testText)
+}
+
+func testText(r ranked) searchable {
+	text := r.text
+	if text == "" {
+		text = r.key
+	}
+	name, rest, _ := strings.Cut(text, " ")
+	return searchable{name: name, rest: rest, fields: [numFields]string{fieldState: r.state}, closed: r.closed}
+}
+
+// shownKeys are the keys the list shows, in order.
+func shownKeys(l *List[ranked]) []string {
+	var out []string
+	v := l.view()
+	for i := range v.len() {
+		out = append(out, v.at(i).item.key)
+	}
+	return out
 }
 
 // keys makes items ranked in the order given.
@@ -102,13 +121,15 @@ func TestChangesKeepTheOrderAndTheFilter(t *testing.T) {
 	items := map[string]ranked{}
 	random := func() ranked {
 		k := fmt.Sprintf("k%03d", rnd.IntN(300))
-		return ranked{key: k, rank: rnd.IntN(50), text: fmt.Sprintf("%s %c%c", k, 'a'+rnd.IntN(4), 'a'+rnd.IntN(4))}
+		r := rnd.IntN(50)
+		return ranked{key: k, rank: r, text: fmt.Sprintf("%s %c%c", k, 'a'+rnd.IntN(4), 'a'+rnd.IntN(4)),
+			state: []string{"even", "odd"}[r%2], closed: r%5 == 0}
 	}
 	l := newTestList()
 	l.SetHeight(7)
 	even := func(r ranked) bool { return r.rank%2 == 0 }
 	l.CountWhere(even)
-	queries := []string{"", "a", "ab", "abc", "k1", "k1 b", "b", ""}
+	queries := []string{"", "a", "ab", "abc", "k1", "k1 b", "b", "", "k0", "k00", "state:ev", "state:even a", "k0 state:o", "state:"}
 	for step := range 3000 {
 		var put []ranked
 		var gone []backend.Key
@@ -138,6 +159,9 @@ func TestChangesKeepTheOrderAndTheFilter(t *testing.T) {
 		if rnd.IntN(3) == 0 {
 			l.Move(rnd.IntN(9) - 4)
 		}
+		if rnd.IntN(40) == 0 {
+			l.HideClosed(!l.Hidden())
+		}
 		want := slices.SortedFunc(func(yield func(ranked) bool) {
 			for _, it := range items {
 				if !yield(it) {
@@ -146,18 +170,18 @@ func TestChangesKeepTheOrderAndTheFilter(t *testing.T) {
 			}
 		}, rankOrder)
 		p := compile(l.Filter())
-		var shown []string
+		p.open = l.Hidden()
+		var byRank [numRanks][]string
 		for _, it := range want {
-			txt := itemText(it.text)
-			if p.matches(txt, byteBits(txt)) {
-				shown = append(shown, it.key)
+			s := testText(it)
+			txt, name := joinText(s.name, s.rest)
+			if r := p.rank(txt, name, &s.fields, byteBits(txt), s.closed); r >= 0 {
+				byRank[r] = append(byRank[r], it.key)
 			}
 		}
-		var got []string
-		for _, e := range l.view() {
-			got = append(got, e.item.key)
-		}
-		if !slices.Equal(got, shown) || l.Total() != len(items) {
+		shown := slices.Concat(byRank[:]...)
+		got := shownKeys(l)
+		if !slices.Equal(got, shown) || l.Total() != len(items) || l.Len() != len(shown) {
 			t.Fatalf("step %d (filter %q): list shows %v (of %d), want %v (of %d)", step, l.Filter(), got, l.Total(), shown, len(items))
 		}
 		evens := 0
@@ -183,12 +207,171 @@ func TestNarrowingReadsOnlyThePreviousMatches(t *testing.T) {
 	l := newTestList()
 	l.Set(keys("telegram", "whatsapp", "google"))
 	l.SetFilter("te")
-	l.byKey["whatsapp"].text = itemText("telegram too")
+	l.byKey["whatsapp"].text, _ = joinText("telegram", "too")
 	l.byKey["whatsapp"].bits = byteBits(l.byKey["whatsapp"].text)
 	if l.SetFilter("tel"); l.Len() != 1 {
 		t.Fatalf("narrowing read %d items' texts again", l.Len()-1)
 	}
 	if l.SetFilter("t"); l.Len() != 2 {
 		t.Fatalf("widening must read every item again: %d shown", l.Len())
+	}
+}
+
+// TestFilterRanksTheExactNumberFirst: "/79000381456" once selected
+// +79000381455, listed first, whose order id holds the remaining digits
+// (a fuzzy match), so a one-key cancel landed on the wrong line. The
+// exact number now ranks first and the cursor is on it, even after the
+// operator had moved it; then a number starting with the query, then a
+// word starting with it, then one holding it, then the fuzzy matches.
+func TestFilterRanksTheExactNumberFirst(t *testing.T) {
+	l := newTestList()
+	l.SetHeight(10)
+	l.Set([]ranked{
+		{key: "a", rank: 1, text: "+79000381455 telegram 86"},
+		{key: "b", rank: 2, text: "+4479000381456 x"},
+		{key: "c", rank: 3, text: "+790003814567 whatsapp"},
+		{key: "d", rank: 4, text: "+79000381456 telegram"},
+		{key: "e", rank: 5, text: "+15550000000 79000381456-ref"},
+	})
+	l.Move(1) // the operator was looking at another line
+	l.SetFilter("79000381456")
+	if got, want := shownKeys(l), []string{"d", "c", "e", "b", "a"}; !slices.Equal(got, want) {
+		t.Fatalf("ranked %v, want %v (exact, prefix, word, inside a word, fuzzy)", got, want)
+	}
+	if got := l.SelectedKey(); got != "d" {
+		t.Fatalf("the cursor is on %q, want the exact number (d)", got)
+	}
+	l.SetFilter("790003814")
+	if got, want := shownKeys(l), []string{"a", "c", "d", "e", "b"}; !slices.Equal(got, want) {
+		t.Fatalf("ranked %v, want %v (three numbers starting with it, in pane order; a word; inside a word)", got, want)
+	}
+	// A line arriving that ranks better takes the untouched cursor.
+	l.SetFilter("+79000381456")
+	l.Update([]ranked{{key: "f", rank: 0, text: "+79000381456 viber"}}, nil)
+	if got := l.SelectedKey(); got != "f" {
+		t.Fatalf("cursor on %q, want the new best match f", got)
+	}
+}
+
+// TestFieldFilters: state:, account:, provider: and service: narrow to
+// the items whose field holds the value, combined with free text and
+// with each other; an unknown field name is free text.
+func TestFieldFilters(t *testing.T) {
+	items := []ranked{
+		{key: "w1", rank: 1, text: "+7900 telegram", state: "waiting"},
+		{key: "r1", rank: 2, text: "+7901 telegram", state: "received"},
+		{key: "w2", rank: 3, text: "+7902 whatsapp", state: "waiting"},
+	}
+	l := newTestList()
+	l.Set(items)
+	for q, want := range map[string][]string{
+		"state:waiting":          {"w1", "w2"},
+		"state:wait whatsapp":    {"w2"},
+		"telegram state:WAITING": {"w1"},
+		"state:rec state:ei":     {"r1"},
+		"state:":                 {"w1", "r1", "w2"},
+		"state:waiting +7901":    nil,
+		"x:1":                    nil,
+	} {
+		l.SetFilter(q)
+		if got := shownKeys(l); !slices.Equal(got, want) {
+			t.Errorf("%q shows %v, want %v", q, got, want)
+		}
+	}
+	if !narrows("state:wa", "state:wai x") || narrows("state:wai", "state:wa") || narrows("state:wa", "account:wa") {
+		t.Fatal("narrows misreads field filters")
+	}
+}
+
+// TestHideClosed: closed items leave the list, with and without a
+// filter, and come back; the cursor stays on its item.
+func TestHideClosed(t *testing.T) {
+	l := newTestList()
+	l.SetHeight(5)
+	l.Set([]ranked{{key: "a", rank: 1}, {key: "b", rank: 2, closed: true}, {key: "c", rank: 3}, {key: "d", rank: 4, closed: true}})
+	l.Move(2) // c
+	l.HideClosed(true)
+	if got := shownKeys(l); !slices.Equal(got, []string{"a", "c"}) || l.SelectedKey() != "c" {
+		t.Fatalf("hiding shows %v with %q selected", got, l.SelectedKey())
+	}
+	l.Update([]ranked{{key: "a", rank: 1, closed: true}, {key: "e", rank: 5}}, nil)
+	if got := shownKeys(l); !slices.Equal(got, []string{"c", "e"}) {
+		t.Fatalf("after a finished and a new item: %v", got)
+	}
+	l.SetFilter("e")
+	l.SetFilter("")
+	if got := shownKeys(l); !slices.Equal(got, []string{"c", "e"}) {
+		t.Fatalf("clearing the filter shows the closed items again: %v", got)
+	}
+	l.HideClosed(false)
+	if got := shownKeys(l); len(got) != 5 {
+		t.Fatalf("showing closed again: %v", got)
+	}
+}
+
+// TestMarksSurviveRefreshes: picks are kept by key through refreshes,
+// re-sorts and filters, leave with their item, and are listed in order.
+func TestMarksSurviveRefreshes(t *testing.T) {
+	l := newTestList()
+	l.Set(keys("a", "b", "c", "d"))
+	l.Mark() // a
+	l.Move(2)
+	l.Mark() // c
+	l.Set(keys("x", "d", "c", "b", "a"))
+	if got := l.MarkedKeys(); !slices.Equal(got, []backend.Key{"c", "a"}) {
+		t.Fatalf("after a refresh the marks are %v", got)
+	}
+	l.SetFilter("c")
+	l.Mark() // c again: unpicked
+	l.SetFilter("")
+	l.Update(nil, []backend.Key{"a"})
+	if got := l.MarkedKeys(); len(got) != 0 {
+		t.Fatalf("marks left: %v", got)
+	}
+	l.Mark()
+	if !l.ClearMarks() || l.ClearMarks() {
+		t.Fatal("ClearMarks does not say whether there were marks")
+	}
+}
+
+// TestSetOrderKeepsTheSelection: a new sort order places every item
+// again, filtered or not; the cursor stays on its item.
+func TestSetOrderKeepsTheSelection(t *testing.T) {
+	l := newTestList()
+	l.SetHeight(10)
+	l.Set(keys("a1", "b2", "a3", "b4"))
+	l.SetFilter("a")
+	l.Move(1) // a3
+	l.SetOrder(func(a, b ranked) int { return strings.Compare(b.key, a.key) })
+	if got := shownKeys(l); !slices.Equal(got, []string{"a3", "a1"}) || l.SelectedKey() != "a3" {
+		t.Fatalf("reordered %v, selected %q", got, l.SelectedKey())
+	}
+	l.SetFilter("")
+	if got := shownKeys(l); !slices.Equal(got, []string{"b4", "b2", "a3", "a1"}) {
+		t.Fatalf("unfiltered order %v", got)
+	}
+}
+
+// A line still open past its expiry ("pending · expired 3d ago") counts
+// as expired: h hides it and state:expired finds it.
+func TestHideClosedHidesLapsedLines(t *testing.T) {
+	d := manyLines(4, func(i int, l *backend.Line) {
+		if i%2 == 1 {
+			l.State, l.ExpiresAt = backend.LinePending, t0.Add(-72*time.Hour)
+		}
+	})
+	p := NewLines(themes.New("dark"))
+	p.SetSize(120, 20)
+	p.SetData(d, t0)
+	if _, n := p.list.Position(); n != 4 {
+		t.Fatalf("%d lines shown, want 4", n)
+	}
+	p.ToggleClosed()
+	if _, n := p.list.Position(); n != 2 {
+		t.Fatalf("closed hidden: %d lines shown, want the 2 not lapsed", n)
+	}
+	p.ToggleClosed()
+	if n := p.SetFilter("state:expired"); n != 2 {
+		t.Fatalf("state:expired finds %d lines, want 2", n)
 	}
 }

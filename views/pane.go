@@ -40,6 +40,24 @@ type listPane[T any] struct {
 	w, h  int
 	list  *List[T]
 	cache rowCache
+	accW  int // the widest account name held: the account column's width
+}
+
+// holdAccount widens the account column to an account's name, so short
+// names leave room to the others and every row keeps its columns.
+func (p *listPane[T]) holdAccount(name string) {
+	if w := textWidth(name); w > p.accW {
+		p.accW = w
+		p.cache.reset()
+	}
+}
+
+// accountWidth is the account column's width: the widest name held, at
+// most what leaves the row's other columns (others wide, gaps counted)
+// and room for its flexible one, and never less than least unless the
+// names are shorter. A longer name takes what its row leaves blank.
+func (p *listPane[T]) accountWidth(least, others, room int) int {
+	return max(min(p.accW, max(least, p.w-others-room)), 1)
 }
 
 func (p *listPane[T]) SetTheme(t themes.Theme)   { p.t = t; p.cache.reset() }
@@ -55,6 +73,43 @@ func (p *listPane[T]) Select(k backend.Key) bool { return p.list.Select(k) }
 // Redraw forgets rendered rows (account health changed: stale marks move).
 func (p *listPane[T]) Redraw() { p.cache.reset() }
 
+// Mark picks the selected item for a bulk action, or drops it.
+func (p *listPane[T]) Mark() { p.list.Mark() }
+
+// MarkedKeys are the picked items, in the pane's order.
+func (p *listPane[T]) MarkedKeys() []backend.Key { return p.list.MarkedKeys() }
+
+// ClearMarks drops every pick, reporting whether there was one.
+func (p *listPane[T]) ClearMarks() bool { return p.list.ClearMarks() }
+
+// ToggleClosed hides finished and expired items, or shows them again.
+func (p *listPane[T]) ToggleClosed() { p.list.HideClosed(!p.list.Hidden()) }
+
+// notes say what the list leaves out.
+func (p *listPane[T]) notes() string {
+	if p.list.Hidden() {
+		return " · closed hidden"
+	}
+	return ""
+}
+
+// markNote counts the marks; it comes right after the position, so a
+// narrow title still shows it.
+func (p *listPane[T]) markNote() string {
+	if n := len(p.list.marks); n > 0 {
+		return " · " + itoa(n) + " marked"
+	}
+	return ""
+}
+
+// markIcon is a picked row's icon.
+func (p *listPane[T]) markIcon(k backend.Key, icon string, ink themes.Ink) (string, themes.Ink) {
+	if p.list.Marked(k) {
+		return "●", p.t.Ink.Accent
+	}
+	return icon, ink
+}
+
 func (p *listPane[T]) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
 	return navigate(p.list, msg, km)
 }
@@ -66,14 +121,14 @@ func (p *listPane[T]) position() string {
 	if n > 0 {
 		s = itoa(i) + "/" + itoa(n)
 	}
-	return s + p.filterNote()
+	return s + p.markNote() + p.filterNote()
 }
 
 func (p *listPane[T]) filterNote() string {
 	if q := p.list.Filter(); q != "" {
-		return " · /" + q
+		return " · /" + q + p.notes()
 	}
-	return ""
+	return p.notes()
 }
 
 // noMatch is the line shown when the filter hides every item.
@@ -127,7 +182,8 @@ func Box(t themes.Theme, title, info string, body []string, w, h int, focused bo
 	}
 	inner := w - 2
 	head := " " + title + " "
-	if info != "" {
+	// With no position (nothing matches) info starts with its separator.
+	if info = strings.TrimPrefix(info, " · "); info != "" {
 		head += info + " "
 	}
 	headW := Width(head)

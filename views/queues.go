@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/naming"
 	"switchboard/themes"
 )
 
@@ -14,6 +15,7 @@ type QueueItem struct {
 	Key      backend.Key
 	Kind     string
 	Title    string
+	Service  string // what service: finds (a job's kind)
 	State    string
 	Account  string
 	Since    time.Time
@@ -59,9 +61,10 @@ func queueOrder(a, b queueRef) int {
 func NewQueues(t themes.Theme) *Queues {
 	p := &Queues{}
 	p.listPane = listPane[queueRef]{t: t, list: NewList(func(r queueRef) backend.Key { return r.key }, queueOrder,
-		func(r queueRef) string {
+		func(r queueRef) searchable {
 			q := p.item(r)
-			return q.Title + " " + q.Kind + " " + q.Account + " " + q.State
+			return searchable{name: q.Title, rest: q.Kind + " " + q.Account + " " + q.State,
+				fields: [numFields]string{q.State, q.Account, providerWords(q.Provider), q.Service}, closed: !q.Active}
 		})}
 	p.list.CountWhere(func(r queueRef) bool { return r.active })
 	return p
@@ -72,18 +75,22 @@ func (p *Queues) Info() string {
 	return itoa(p.list.Count()) + " in motion" + p.filterNote()
 }
 
+// queuesNarrow is the width below which the kind and age columns give
+// way to the title and account.
+const queuesNarrow = 60
+
 func jobItem(j backend.Job) QueueItem {
 	title := j.Title
 	if j.Detail != "" {
 		title += " · " + j.Detail
 	}
-	return QueueItem{Key: j.Key, Kind: string(j.Kind), Title: title, State: stateOf(j),
-		Account: j.Account, Since: j.CreatedAt, Version: j.Version, Active: !j.State.Terminal(),
+	return QueueItem{Key: j.Key, Kind: string(j.Kind), Title: title, State: JobState(j),
+		Account: j.Account, Since: j.CreatedAt, Version: j.Version, Active: !j.State.Terminal(), Service: string(j.Kind),
 		Failed: j.State == backend.JobFailed, Provider: j.Provider}
 }
 
 func orderItem(l backend.Line) QueueItem {
-	return QueueItem{Key: l.Key, Kind: "order", Title: l.Service + " " + Number(l.Number),
+	return QueueItem{Key: l.Key, Kind: "order", Title: Number(l.Number) + " " + l.Service, Service: l.Service, // the number first: never cut
 		State: "waiting", Account: l.Account, Since: l.CreatedAt, Version: l.Version, Active: true,
 		Provider: l.Provider}
 }
@@ -110,10 +117,12 @@ func (p *Queues) SetData(d *Data) {
 	refs := make([]queueRef, 0, len(d.Jobs))
 	for _, j := range d.Jobs {
 		refs = append(refs, jobRef(j))
+		p.holdAccount(j.Account)
 	}
 	for _, l := range d.Lines {
 		if l.State == backend.LineWaiting {
 			refs = append(refs, orderRef(l))
+			p.holdAccount(l.Account)
 		}
 	}
 	p.list.Set(refs)
@@ -131,11 +140,19 @@ func (p *Queues) Update(d *Data, lines []backend.Line, jobs []backend.Job, remov
 		return jobRef(cur), ok
 	})
 	p.list.Update(append(orders, jobRefs...), gone)
+	for _, r := range orders {
+		p.holdAccount(d.Lines[r.key].Account)
+	}
+	for _, r := range jobRefs {
+		p.holdAccount(d.Jobs[r.key].Account)
+	}
 }
 
-func stateOf(j backend.Job) string {
+// JobState is a job's state as the operator reads it: a provider's word
+// the adapter did not know, in plain words.
+func JobState(j backend.Job) string {
 	if j.State == backend.JobUnknown && j.RawState != "" {
-		return j.RawState
+		return strings.ToLower(naming.Word(j.RawState))
 	}
 	return string(j.State)
 }
@@ -175,27 +192,29 @@ func (p *Queues) row(q QueueItem, sel bool, c *rowClock) string {
 	case q.Failed:
 		ink, icon = t.Ink.Bad, "✗"
 	case q.Active && q.Kind == "order":
-		ink, icon = t.Ink.Accent, spinFrames[int(c.now.Unix())%len(spinFrames)]
-		c.everySecond()
+		ink, icon = t.Ink.Accent, p.data.spinner(c)
 	case q.Active:
 		ink, icon = t.Ink.Warn, "▸"
 	default:
 		ink, icon = t.Ink.Faint, "✓"
 	}
+	stateInk := ink
+	icon, ink = p.markIcon(q.Key, icon, ink)
 	age := ""
-	if !q.Since.IsZero() {
+	if !q.Since.IsZero() && p.w >= queuesNarrow {
 		age = c.since(q.Since)
 	}
 	cells := []cell{
 		{text: icon, ink: ink, w: 1},
-		{text: q.State, ink: ink, w: 10},
+		{text: q.State, ink: stateInk, w: 9},
 		{text: q.Kind, ink: t.Ink.Muted, w: 6},
 		{text: q.Title, ink: t.Ink.Text},
-		{text: q.Account, ink: t.Ink.Muted, w: 11},
+		{text: q.Account, ink: t.Ink.Muted, w: p.accountWidth(11, 1+9+6+7+5, 24), grow: true},
 		{text: age, ink: t.Ink.Faint, w: 7, right: true},
 	}
-	if p.w < 60 {
-		cells = []cell{cells[0], cells[1], cells[3], cells[5]}
+	if p.w < queuesNarrow { // the kind and age give way first, to the account
+		cells = []cell{cells[0], cells[1], cells[3], cells[4]}
+		cells[3].w = p.accountWidth(11, 1+9+3, 20)
 	}
 	return renderRow(t, cells, p.w, sel)
 }

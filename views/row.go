@@ -15,19 +15,31 @@ import (
 // what is left), and its alignment.
 type cell struct {
 	text   string
+	alt    string // said instead when text does not fit: the same, shorter
 	ink    themes.Ink
 	w      int
 	right  bool
 	keepBg bool // a highlight (a fresh code) that stays on the cursor row
+	// grow: the text (an account name) may widen its column into the
+	// blank of the flexible cell rather than be cut.
+	grow bool
 }
+
+// maxCells bounds a row's columns (widths are kept on the stack).
+const maxCells = 8
 
 // renderRow lays cells out in exactly width cells, one space between
 // columns. A selected row paints every cell on the selection background,
-// keeping each cell's foreground, so colours survive the cursor.
+// keeping each cell's foreground, so colours survive the cursor. Columns
+// keep their widths, so rows line up, except that a growing cell takes
+// what the flexible cell leaves blank, and a cell too narrow for its text
+// says its shorter alt.
 func renderRow(t themes.Theme, cells []cell, width int, selected bool) string {
+	var ws [maxCells]int
 	fixed := 0
 	flex := -1
 	for i, c := range cells {
+		ws[i] = c.w
 		if c.w == 0 && flex < 0 {
 			flex = i
 			continue
@@ -35,16 +47,31 @@ func renderRow(t themes.Theme, cells []cell, width int, selected bool) string {
 		fixed += c.w
 	}
 	gaps := len(cells) - 1
-	flexW := max(width-fixed-gaps, 0)
+	if flex >= 0 {
+		ws[flex] = max(width-fixed-gaps, 0)
+		f := cells[flex]
+		blankW := ws[flex] - textWidth(f.text)
+		if f.alt != "" && blankW < 0 {
+			blankW = ws[flex] - textWidth(f.alt)
+		}
+		for i, c := range cells {
+			if !c.grow {
+				continue
+			}
+			if over := textWidth(c.text) - ws[i]; over > 0 && blankW > 0 {
+				d := min(over, blankW)
+				ws[i] += d
+				ws[flex] -= d
+				blankW -= d
+			}
+		}
+	}
 	var b strings.Builder
 	b.Grow(width + 40*len(cells))
 	used := 0
 	gap := t.Ink.Gap.Pen(selected)
 	for i, c := range cells {
-		w := c.w
-		if i == flex {
-			w = flexW
-		}
+		w := ws[i]
 		if used+w > width {
 			w = max(width-used, 0)
 		}
@@ -53,6 +80,9 @@ func renderRow(t themes.Theme, cells []cell, width int, selected bool) string {
 		}
 		txt := c.text
 		tw := textWidth(txt)
+		if tw > w && c.alt != "" {
+			txt, tw = c.alt, textWidth(c.alt)
+		}
 		if tw > w {
 			txt = ansi.Truncate(txt, w, "…")
 			tw = textWidth(txt)
@@ -135,13 +165,14 @@ type cachedRow struct {
 	ver   uint64
 	w     int
 	sel   bool
+	mark  bool
 	until time.Time // zero: until the item changes
 	s     string
 }
 
-func (c *rowCache) get(k backend.Key, ver uint64, w int, sel bool, now time.Time) (cachedRow, bool) {
+func (c *rowCache) get(k backend.Key, ver uint64, w int, sel, mark bool, now time.Time) (cachedRow, bool) {
 	r, ok := c.m[k]
-	if !ok || r.ver != ver || r.w != w || r.sel != sel || (!r.until.IsZero() && !now.Before(r.until)) {
+	if !ok || r.ver != ver || r.w != w || r.sel != sel || r.mark != mark || (!r.until.IsZero() && !now.Before(r.until)) {
 		return cachedRow{}, false
 	}
 	return r, true
@@ -179,10 +210,11 @@ func visibleRows[T any](l *List[T], c *rowCache, w int, now time.Time, spec rowS
 	for r, it := range l.Window() {
 		sel := l.IsCursor(r)
 		k, v := spec.key(it), spec.ver(it)
-		row, ok := c.get(k, v, w, sel, now)
+		mark := l.Marked(k) // the row shows it
+		row, ok := c.get(k, v, w, sel, mark, now)
 		if !ok {
 			clk := rowClock{now: now}
-			row = cachedRow{ver: v, w: w, sel: sel, s: spec.render(it, sel, &clk), until: clk.next}
+			row = cachedRow{ver: v, w: w, sel: sel, mark: mark, s: spec.render(it, sel, &clk), until: clk.next}
 			c.put(k, row)
 		}
 		out = append(out, row.s)

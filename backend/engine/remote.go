@@ -47,6 +47,9 @@ func (e *Engine) applyRemote(r Remote) {
 		_, _, kind, id := k.Parts()
 		switch kind {
 		case backend.ItemLine:
+			if l := a.lines[id]; l != nil {
+				a.forget(l)
+			}
 			delete(a.lines, id)
 		case backend.ItemLease:
 			delete(a.leases, k)
@@ -71,6 +74,7 @@ func (e *Engine) applyRemote(r Remote) {
 			code, state := cur.Code, cur.State
 			takeMessage(cur, m)
 			stateFromCode(&cur.Line)
+			a.queue(cur)
 			if cur.Code != code || cur.State != state {
 				cur.Version = e.nextVersion()
 				ev.Lines = append(ev.Lines, a.lineView(cur))
@@ -113,11 +117,12 @@ func (e *Engine) replaceState(a *acct, snap backend.Snapshot, full bool) {
 		seen[l.Key] = true
 		cur := a.lines[l.ID]
 		if cur == nil {
-			cur = &lineState{}
+			cur = newLineState(l)
 			a.lines[l.ID] = cur
 		}
 		cur.Line = l
 		cur.Version = e.nextVersion()
+		a.queue(cur) // read once the account is this node's
 		ev.Lines = append(ev.Lines, a.lineView(cur))
 	}
 	leases, goneLeases := syncItems(e, a.leases, ofAccount(snap.Leases, a, leaseOwner), full, leaseKey, leaseVer)
@@ -132,6 +137,7 @@ func (e *Engine) replaceState(a *acct, snap backend.Snapshot, full bool) {
 	if full {
 		for id, l := range a.lines {
 			if !seen[l.Key] {
+				a.forget(l)
 				delete(a.lines, id)
 				ev.Removed = append(ev.Removed, l.Key)
 			}

@@ -98,6 +98,8 @@ func run(out string) error {
 		{"narrow", 80, 24, nil},
 		{"detail", 120, 36, []string{"enter"}},
 		{"help", 120, 36, []string{"?"}},
+		{"filter", 120, 36, []string{"2", "/", "tele"}},
+		{"confirm", 120, 36, []string{"3", "r"}},
 	}
 	for _, sc := range scenes {
 		m := ui.New(ui.Options{Backend: eng, Initial: all, Accounts: eng.Accounts(), Theme: "dark", Keys: keymap.Default(),
@@ -105,7 +107,9 @@ func run(out string) error {
 		runCmd(m, m.Init())
 		step(m, tea.WindowSizeMsg{Width: sc.w, Height: sc.h})
 		for _, k := range sc.keys {
-			step(m, key(k))
+			for _, msg := range keys(k) {
+				step(m, msg)
+			}
 		}
 		frame := m.View().Content
 		if err := os.WriteFile(filepath.Join(out, sc.name+".ansi"), []byte(frame+"\n"), 0o644); err != nil {
@@ -158,11 +162,15 @@ func runCmd(m *ui.Model, cmd tea.Cmd) {
 	run(cmd)
 }
 
-func key(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
+// keys are the key presses of k: a named key, or text typed a rune at a
+// time.
+func keys(k string) []tea.Msg {
+	if k == "enter" {
+		return []tea.Msg{tea.KeyPressMsg{Code: tea.KeyEnter}}
 	}
-	r := []rune(k)[0]
-	return tea.KeyPressMsg{Code: r, Text: k}
+	var out []tea.Msg
+	for _, r := range k {
+		out = append(out, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	return out
 }

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"switchboard/ui"
+)
+
+// The sizes --print draws: below the smallest the dashboard reads as a
+// message; above the largest, a typo (1600x4800).
+const (
+	printMinW, printMinH = 40, 10
+	printMaxW, printMaxH = 1000, 1000
+)
+
+// printSize reads --print's WxH and refuses what no terminal is.
+func printSize(size string) (w, h int, err error) {
+	var rest string
+	if n, _ := fmt.Sscanf(size+" ", "%dx%d%s", &w, &h, &rest); n < 2 || rest != "" {
+		return 0, 0, fmt.Errorf("--print wants a size like 160x48, not %q", size)
+	}
+	if w < printMinW || h < printMinH || w > printMaxW || h > printMaxH {
+		return 0, 0, fmt.Errorf("--print size %dx%d is outside %dx%d to %dx%d", w, h, printMinW, printMinH, printMaxW, printMaxH)
+	}
+	return w, h, nil
+}
+
+// printFrame renders the dashboard once, from the cache alone, and exits
+// (a snapshot for scripts; also how the first-frame time is measured).
+func printFrame(m *ui.Model, w, h int, stdout io.Writer) int {
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	fmt.Fprintln(stdout, m.View().Content)
+	return 0
+}
+
+// demoDirPattern names the demo's state directory in the temporary
+// directory: --print finds a running demo's state by it.
+const demoDirPattern = "switchboard-demo-*"
+
+// runningDemo is the state directory of the newest demo still running
+// (its pid file is there while it runs).
+func runningDemo() (string, error) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), demoDirPattern))
+	var best string
+	var bestAt time.Time
+	for _, d := range dirs {
+		if fi, err := os.Stat(filepath.Join(d, "switchboard.pid")); err == nil && fi.ModTime().After(bestAt) {
+			best, bestAt = d, fi.ModTime()
+		}
+	}
+	if best == "" {
+		return "", errors.New("no demo running (start one with switchboard --demo; --print --demo then shows its state)")
+	}
+	return best, nil
+}
+
+// snapshot copies the cache files of dir into a new temporary directory
+// for --print to open. A running dashboard holds the files' locks (bbolt
+// locks a read-only open too, shared, which waits on the writer's), so
+// --print reads a copy: it never waits, and never writes the originals.
+func snapshot(dir string) (string, error) {
+	tmp, err := os.MkdirTemp("", "switchboard-print-")
+	if err != nil {
+		return "", err
+	}
+	for _, name := range []string{"state.db", "ledger.db"} {
+		if err := copyFile(filepath.Join(dir, name), filepath.Join(tmp, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			os.RemoveAll(tmp)
+			return "", fmt.Errorf("reading the cache for --print: %w", err)
+		}
+	}
+	return tmp, nil
+}
+
+func copyFile(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(dst, src)
+	return errors.Join(err, dst.Close())
+}

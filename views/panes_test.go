@@ -1,0 +1,68 @@
+package views
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"switchboard/backend"
+	"switchboard/themes"
+)
+
+// detailText is the detail page of k, as plain text.
+func detailText(d *Data, k backend.Key) string {
+	v := NewDetail(themes.New("dark"))
+	v.SetSize(100, 40)
+	v.Open(k, d)
+	return ansi.Strip(strings.Join(v.View(t0), "\n"))
+}
+
+// TestDetailShowsPlainWords: a NonVoip line of type "country" reads as
+// a kind (not a blank "country" field), its country by name, and a
+// lease's raw period and a job's kind in plain words.
+func TestDetailShowsPlainWords(t *testing.T) {
+	d := manyLines(1, func(_ int, l *backend.Line) { l.Kind, l.Country = "country", "GB" })
+	var line backend.Key
+	for k := range d.Lines {
+		line = k
+	}
+	lease := backend.Lease{Key: backend.MakeKey(backend.PivDay, "piv", backend.ItemLease, "7"), Account: "piv",
+		Provider: backend.PivDay, ID: "7", Kind: backend.LeaseProxy, Name: "DE ×10", State: "active", Period: "3days"}
+	job := backend.Job{Key: backend.MakeKey(backend.NonVoip, "nv", backend.ItemJob, "9"), Account: "nv",
+		Provider: backend.NonVoip, ID: "9", Kind: "short_term", Title: "order 9"}
+	d.Apply(backend.Event{Leases: []backend.Lease{lease}, Jobs: []backend.Job{job}})
+
+	got := detailText(d, line)
+	for _, want := range []string{"United Kingdom (GB)", "country-wise"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("line detail lacks %q:\n%s", want, got)
+		}
+	}
+	if got := detailText(d, lease.Key); !strings.Contains(got, "3 days") || strings.Contains(got, "3days") {
+		t.Errorf("lease detail shows its period raw:\n%s", got)
+	}
+	if got := detailText(d, job.Key); !strings.Contains(got, "short-term") || strings.Contains(got, "short_term") {
+		t.Errorf("job detail shows its kind raw:\n%s", got)
+	}
+}
+
+// TestExpiriesSaysLoadingBeforeTheFirstPoll: with no leases yet, the
+// pane says "loading" until every account has answered once, then
+// "nothing expires".
+func TestExpiriesSaysLoadingBeforeTheFirstPoll(t *testing.T) {
+	d := NewData(nil)
+	d.Apply(backend.Event{Accounts: []backend.Account{{Name: "piv", Provider: backend.PivDay}}})
+	p := NewExpiries(themes.New("dark"), Thresholds{})
+	p.SetSize(60, 8)
+	p.SetData(d, t0)
+	screen := func() string { return ansi.Strip(strings.Join(p.View(t0), "\n")) }
+	if s := screen(); !strings.Contains(s, "loading") || strings.Contains(s, "nothing expires") {
+		t.Fatalf("before the first poll:\n%s", s)
+	}
+	d.Apply(backend.Event{Accounts: []backend.Account{{Name: "piv", Provider: backend.PivDay, Health: backend.HealthOK, LastGood: t0}}})
+	p.Update(d, nil, nil, t0)
+	if s := screen(); !strings.Contains(s, "nothing expires") {
+		t.Fatalf("after the first poll:\n%s", s)
+	}
+}
