@@ -146,7 +146,7 @@ func TestServeTeamNodesOverSSH(t *testing.T) {
 	if !holds(owner) {
 		t.Fatalf("no node logged owning %s:\n%s", waiting.Account, logs())
 	}
-	owner.screen.expect("unreachable")
+	owner.screen.expect("unreachable", "read-only", "etcd")
 	owner.link.Cut()
 	owner.screen.wait(t, "the etcd banner on the cut-off node's screen")
 	deliver("135792", []*node{other})
@@ -176,7 +176,7 @@ func TestServeTeamNodesOverSSH(t *testing.T) {
 // and says when an awaited text has shown.
 type screen struct {
 	mu   sync.Mutex
-	want []byte
+	want [][]byte // any of them
 	seen chan struct{}
 	tail []byte // the last bytes, for a text split across two reads
 }
@@ -214,10 +214,17 @@ func openScreen(t *testing.T, addr string, key gossh.Signer) *screen {
 	return sc
 }
 
-func (sc *screen) expect(text string) {
+// expect sets what to wait for: any of texts. (The renderer writes only
+// the cells that changed, so a word may reach the client in pieces when
+// the frame before had some of its letters in place: several words of
+// the awaited text make the wait sure.)
+func (sc *screen) expect(texts ...string) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	sc.want = []byte(text)
+	sc.want = nil
+	for _, t := range texts {
+		sc.want = append(sc.want, []byte(t))
+	}
 	select {
 	case <-sc.seen:
 	default:
@@ -228,9 +235,12 @@ func (sc *screen) read(p []byte) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	sc.tail = append(sc.tail, p...)
-	if sc.want != nil && bytes.Contains(sc.tail, sc.want) {
-		sc.want = nil
-		sc.seen <- struct{}{}
+	for _, w := range sc.want {
+		if bytes.Contains(sc.tail, w) {
+			sc.want = nil
+			sc.seen <- struct{}{}
+			break
+		}
 	}
 	if keep := 64; len(sc.tail) > keep {
 		sc.tail = append(sc.tail[:0], sc.tail[len(sc.tail)-keep:]...)

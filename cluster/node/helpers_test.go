@@ -235,6 +235,25 @@ func (tm *team) owner(account string) *member {
 	return got
 }
 
+// balanced waits until the running nodes have spread the accounts: each
+// owned by one node, none over its fair share. (A node that starts
+// first takes everything, then resigns its extras as the others join.)
+func (tm *team) balanced() {
+	tm.t.Helper()
+	share := (len(tm.accts) + len(tm.nodes) - 1) / len(tm.nodes)
+	etcdtest.Wait(tm.t, waitLimit, "the accounts spread over the nodes", func() bool {
+		owned := 0
+		for _, m := range tm.nodes {
+			n := len(m.node.Owner().Owned())
+			if n > share {
+				return false
+			}
+			owned += n
+		}
+		return owned == len(tm.accts)
+	})
+}
+
 // others are the running nodes but m.
 func (tm *team) others(m *member) []*member {
 	var out []*member
@@ -337,6 +356,7 @@ func newRenewing(t *testing.T) renewing {
 	for _, name := range nodeNames {
 		tm.start(name)
 	}
+	tm.balanced()
 	r := renewing{team: tm, acct: tm.accounts(backend.PivDay)[0]}
 	r.owner = tm.owner(r.acct)
 	r.line = r.owner.waitLine(t, "a renewable number", renewable(r.acct))
