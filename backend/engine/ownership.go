@@ -207,7 +207,7 @@ func (e *Engine) gainLoaded(ctx context.Context, batch map[string]uint64, snap b
 }
 
 // takeOver starts owning a: its state as the store has it, its journal's
-// claims, its pending actions settled by reading (never re-sent), then
+// claims and spending, its pending actions settled by reading (never re-sent), then
 // polling at once.
 func (e *Engine) takeOver(ctx context.Context, a *acct, snap backend.Snapshot, pending, journal []backend.JournalEntry) {
 	name := a.info.Name
@@ -215,6 +215,7 @@ func (e *Engine) takeOver(ctx context.Context, a *acct, snap backend.Snapshot, p
 	for _, j := range journal {
 		if j.Action.Account == name {
 			e.claims.hold(name, j.Action.ID, j.Claimed)
+			e.spend.note(j) // what its previous owners spent today counts against its caps here
 		}
 	}
 	actx, cancel := context.WithCancel(ctx)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"switchboard/backend"
 )
 
@@ -247,4 +249,36 @@ func TestRemoteMessageShowsItsCodeAtOnce(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// What an account's previous owner spent today counts against its spend
+// cap on the node that takes it over.
+func TestGainedAccountKeepsTodaysSpending(t *testing.T) {
+	store := newMemStore()
+	own := newStubOwnership()
+	a := newFake(backend.PivDay, "piv", false, 600)
+	a.addLine("1", backend.LineActive, backend.Allow(backend.ActRenew))
+	caps := backend.SpendCaps{Accounts: map[string]decimal.Decimal{"piv": decimal.NewFromInt(5)}}
+	e, c := startEngineWith(t, Options{Store: store, Ownership: own, Caps: caps}, AccountSpec{Provider: a, Budget: a.budget})
+	key := backend.MakeKey(backend.PivDay, "piv", backend.ItemLine, "1")
+	// Run has read the journal once it answers an action: the entry below
+	// is written after, by another node.
+	e.Submit(backend.Action{ID: "probe", Kind: backend.ActRenew, Account: "piv", Target: key})
+	c.waitFor(t, 5*time.Second, hasNotice("does not own account piv"))
+	earlier := backend.Action{ID: "renew-elsewhere", Kind: backend.ActRenew, Account: "piv", Target: key,
+		Cost: backend.NewMoney(decimal.NewFromInt(4), "USD"), CreatedAt: a.clock.Now()}
+	if err := store.Journal(backend.JournalEntry{Action: earlier, State: backend.JournalDone}); err != nil {
+		t.Fatal(err)
+	}
+	own.set("piv", true)
+	e.Gained("piv")
+	c.waitFor(t, 5*time.Second, func(ev backend.Event) bool { // the number, read again after the gain
+		return len(ev.Lines) > 0 && ev.Lines[0].Key == key
+	})
+	e.Submit(backend.Action{ID: "renew-here", Kind: backend.ActRenew, Account: "piv", Target: key,
+		Cost: backend.NewMoney(decimal.NewFromInt(2), "USD")})
+	c.waitFor(t, 5*time.Second, hasNotice("over piv's spend cap"))
+	if a.calls() != 0 {
+		t.Fatal("the renewal was sent over the cap")
+	}
 }
