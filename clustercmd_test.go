@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
 	"net"
 	"os"
@@ -16,7 +14,6 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
-	"switchboard/backend/sim"
 	"switchboard/cluster/etcdtest"
 	"switchboard/ctl"
 )
@@ -29,15 +26,7 @@ import (
 // says why.
 func TestServeTeamNodesOverSSH(t *testing.T) {
 	etcd := etcdtest.Start(t, 1)
-	s := sim.New(sim.Options{Quiet: true, Accounts: 1, Seed: 5})
-	defer s.Close()
-	for _, c := range s.Credentials() {
-		for k, v := range c.Env {
-			t.Setenv(k, v)
-		}
-	}
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	vic, _ := gossh.NewSignerFromKey(priv)
+	s, vic := serveSim(t, 5)
 	dir := t.TempDir()
 	// config is a node's own: its SSH port and its path to etcd.
 	config := func(name string, link *etcdtest.Link) (cfg, addr string) {
