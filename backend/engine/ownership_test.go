@@ -194,8 +194,9 @@ func TestGainedAccountSettlesPendingByReadingOnly(t *testing.T) {
 func TestRemoteStateShowsOnlyAccountsOwnedElsewhere(t *testing.T) {
 	own := newStubOwnership("piv")
 	fw := &stubForwarder{}
-	e, c, _, _ := clusterPair(t, newMemStore(), own, fw)
+	e, c, a, _ := clusterPair(t, newMemStore(), own, fw)
 	e.Gained("piv")
+	waitUntil(t, "piv taken over", func() bool { return a.checkCounts()["1"] > 0 })
 	mine := backend.Line{Key: backend.MakeKey(backend.PivDay, "piv", backend.ItemLine, "9"), Account: "piv", Provider: backend.PivDay, ID: "9", State: backend.LineWaiting}
 	theirs := backend.Line{Key: backend.MakeKey(backend.FiveSim, "sim", backend.ItemLine, "7"), Account: "sim", Provider: backend.FiveSim,
 		ID: "7", State: backend.LineReceived, Code: "4242"}
