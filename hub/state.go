@@ -10,7 +10,7 @@ import "switchboard/backend"
 type State struct {
 	Order    []string // account names as first seen (config order)
 	Accounts map[string]backend.Account
-	Lines    map[backend.Key]backend.Line
+	Lines    map[backend.Key]*backend.Line // shared with the events and every subscriber: read only
 	Leases   map[backend.Key]backend.Lease
 	Jobs     map[backend.Key]backend.Job
 	Actions  map[string]backend.JournalEntry
@@ -19,7 +19,7 @@ type State struct {
 
 // NewState is an empty state.
 func NewState() *State {
-	return &State{Accounts: map[string]backend.Account{}, Lines: map[backend.Key]backend.Line{},
+	return &State{Accounts: map[string]backend.Account{}, Lines: map[backend.Key]*backend.Line{},
 		Leases: map[backend.Key]backend.Lease{}, Jobs: map[backend.Key]backend.Job{},
 		Actions: map[string]backend.JournalEntry{}}
 }

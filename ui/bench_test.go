@@ -68,7 +68,7 @@ func bigState(now time.Time, n scale) (backend.Event, []string) {
 		if i%3 == 0 {
 			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i), now.Add(-time.Duration(i)*time.Second)
 		}
-		ev.Lines = append(ev.Lines, l)
+		ev.Lines = append(ev.Lines, new(l))
 	}
 	for i := range int(n) / 10 {
 		acc := ev.Accounts[i%accounts]

@@ -33,12 +33,12 @@ func BenchmarkEventThroughHubAndView(b *testing.B) {
 	go func() { defer close(done); h.Run(ctx) }()
 	defer func() { cancel(); <-done }()
 	sub, _ := h.Subscribe("local")
-	l := ev.Lines[5000]
+	l := *ev.Lines[5000]
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		l.Version = uint64(100000 + i)
 		l.Code, l.CodeAt, l.State = fmt.Sprintf("%06d", i%999999), now, backend.LineReceived
-		src.ch <- backend.Event{Lines: []backend.Line{l}}
+		src.ch <- backend.Event{Lines: []*backend.Line{new(l)}}
 		got, ok := sub.Next(ctx)
 		if !ok {
 			b.Fatal("the subscription ended")

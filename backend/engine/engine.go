@@ -307,7 +307,7 @@ func (e *Engine) adopt(s backend.Snapshot) {
 			ac.jobs[j.Key] = j
 		}
 	}
-	ev.Lines = make([]backend.Line, 0, len(s.Lines))
+	ev.Lines = make([]*backend.Line, 0, len(s.Lines))
 	ev.Leases = make([]backend.Lease, 0, len(s.Leases))
 	ev.Jobs = make([]backend.Job, 0, len(s.Jobs))
 	for _, name := range e.order {
