@@ -359,14 +359,18 @@ func group(l backend.Line, now time.Time) int {
 }
 
 // SetData places every line (at start).
-func (p *Lines) SetData(d *Data, now time.Time) {
+func (p *Lines) SetData(d *Data, now time.Time) { p.SetHead(d, now, 0) }
+
+// SetHead places only the first n lines (all when n is 0): the first
+// frame's, without ordering every line; SetData places the rest.
+func (p *Lines) SetHead(d *Data, now time.Time, n int) {
 	p.data = d
 	refs := make([]lineRef, 0, len(d.Lines))
 	for _, l := range d.Lines {
 		refs = append(refs, refOf(*l, now))
 		p.widen(*l)
 	}
-	p.list.Set(refs)
+	p.list.SetHead(refs, n)
 	p.grouped = now
 	p.planRegroup(now)
 	p.list.SetHeight(p.listHeight())

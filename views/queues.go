@@ -112,7 +112,11 @@ func orderRef(l *backend.Line) queueRef {
 }
 
 // SetData gathers jobs and waiting orders (at start).
-func (p *Queues) SetData(d *Data) {
+func (p *Queues) SetData(d *Data) { p.SetHead(d, 0) }
+
+// SetHead places only the first n of them (all when n is 0): the first
+// frame's; SetData places the rest.
+func (p *Queues) SetHead(d *Data, n int) {
 	p.data = d
 	refs := make([]queueRef, 0, len(d.Jobs))
 	for _, j := range d.Jobs {
@@ -125,7 +129,7 @@ func (p *Queues) SetData(d *Data) {
 			p.holdAccount(l.Account)
 		}
 	}
-	p.list.Set(refs)
+	p.list.SetHead(refs, n)
 }
 
 // Update re-places the jobs and orders an event changed or removed.
