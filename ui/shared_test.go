@@ -1,7 +1,6 @@
 package ui_test
 
 import (
-	"context"
 	"encoding/json"
 	"runtime"
 	"slices"
@@ -76,12 +75,7 @@ func TestScreenLeavesTheHubsLinesAlone(t *testing.T) {
 		}
 		ev.Lines[i] = &c
 	}
-	src := benchSource{init: ev, ch: make(chan backend.Event)}
-	h := hub.New(src, hub.Options{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); h.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	h, src, ctx := runningHub(t, ev)
 	m, sub := screenOn(h, names, now)
 	before := linesJSON(t, h)
 
