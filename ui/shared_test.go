@@ -25,14 +25,15 @@ func screenOn(h *hub.Hub, names []string, now time.Time) (*ui.Model, *hub.Sub) {
 		Thresholds: views.Thresholds{Warn: 7 * 24 * time.Hour, Urgent: 24 * time.Hour, Critical: time.Hour},
 		Now:        func() time.Time { return now }})
 	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	m.Update(ui.Indexed()) // as the program does once it is up: every item placed
 	return m, sub
 }
 
 // TestScreensShareTheHubsLines: a screen holds the hub's lines, not a copy
-// of them — one more SSH session costs its own part (the panes' places
-// and its map of the lines: ≈ 5 MB at 10k), not also another 432 bytes
-// for each line (each screen copied every line into its own map: 10 MB
-// at 10k, 50 MB more at 100k).
+// of them — one more SSH session costs its own part (the panes' places,
+// filter texts and its map of the lines: ≈ 6 MB at 10k), not also
+// another 432 bytes for each line (each screen copied every line into
+// its own map: 10.4 MB at 10k, 50 MB more at 100k).
 func TestScreensShareTheHubsLines(t *testing.T) {
 	now := time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
 	ev, names := bigState(now, lines10k)
@@ -50,7 +51,7 @@ func TestScreensShareTheHubsLines(t *testing.T) {
 	grew := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	aCopy := int64(lines10k) * int64(unsafe.Sizeof(backend.Line{}))
 	t.Logf("a second screen on 10k lines: %.1f MB of heap (a copy of the lines: %.1f MB)", float64(grew)/(1<<20), float64(aCopy)/(1<<20))
-	if grew > aCopy*3/2 {
+	if grew > 2*aCopy {
 		t.Fatalf("a second screen takes %.1f MB: it copies the lines (%.1f MB)", float64(grew)/(1<<20), float64(aCopy)/(1<<20))
 	}
 	runtime.KeepAlive(first)
