@@ -3,9 +3,10 @@ package hub
 import "switchboard/backend"
 
 // State is what the engine knows, kept from its events: the latest
-// version of every item (values share their strings and slices with the
-// events they came in, which nobody changes) and the actions not yet
-// settled. The hub keeps the one copy its subscribers start from; a
+// version of every item (the lines are the engine's published values
+// themselves, handed on to every subscriber; the other values share
+// their strings and slices with the events they came in; nobody changes
+// any of them) and the actions not yet settled. The hub keeps the one copy its subscribers start from; a
 // script keeps its own to find items by number or name.
 type State struct {
 	Order    []string // account names as first seen (config order)
