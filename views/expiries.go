@@ -162,7 +162,7 @@ func (p *Expiries) rows(now time.Time) ([]string, time.Time) {
 
 func (p *Expiries) View(now time.Time) []string {
 	if p.list.Total() == 0 {
-		if p.data.Loading() {
+		if p.data.LeasesLoading() {
 			return empty(p.t, "loading…", p.w, p.h)
 		}
 		return empty(p.t, "nothing expires", p.w, p.h)

@@ -47,22 +47,36 @@ func TestDetailShowsPlainWords(t *testing.T) {
 	}
 }
 
-// TestExpiriesSaysLoadingBeforeTheFirstPoll: with no leases yet, the
-// pane says "loading" until every account has answered once, then
-// "nothing expires".
-func TestExpiriesSaysLoadingBeforeTheFirstPoll(t *testing.T) {
+// TestExpiriesSaysLoadingUntilTheLeasesAreListed: with no leases yet,
+// the pane says "loading" until every account's leases have been listed
+// once; an account turning healthy on its balance poll is not enough.
+func TestExpiriesSaysLoadingUntilTheLeasesAreListed(t *testing.T) {
 	d := NewData(nil)
-	d.Apply(backend.Event{Accounts: []backend.Account{{Name: "piv", Provider: backend.PivDay}}})
+	d.Apply(backend.Event{Accounts: []backend.Account{{Name: "piv", Provider: backend.PivDay}, {Name: "5sim", Provider: backend.FiveSim}}})
 	p := NewExpiries(themes.New("dark"), Thresholds{})
 	p.SetSize(60, 8)
 	p.SetData(d, t0)
 	screen := func() string { return ansi.Strip(strings.Join(p.View(t0), "\n")) }
-	if s := screen(); !strings.Contains(s, "loading") || strings.Contains(s, "nothing expires") {
-		t.Fatalf("before the first poll:\n%s", s)
+	loading := func(when string) {
+		t.Helper()
+		if s := screen(); !strings.Contains(s, "loading") || strings.Contains(s, "nothing expires") {
+			t.Fatalf("%s:\n%s", when, s)
+		}
 	}
-	d.Apply(backend.Event{Accounts: []backend.Account{{Name: "piv", Provider: backend.PivDay, Health: backend.HealthOK, LastGood: t0}}})
+	loading("before the first poll")
+	d.Apply(backend.Event{Accounts: []backend.Account{{Name: "piv", Provider: backend.PivDay, Health: backend.HealthOK, LastGood: t0},
+		{Name: "5sim", Provider: backend.FiveSim, Health: backend.HealthOK, LastGood: t0}}})
 	p.Update(d, nil, nil, t0)
+	loading("healthy after the balance poll, leases not listed")
+	d.Apply(backend.Event{LeasesListed: []string{"piv"}})
+	loading("one account's leases listed of two")
+	d.Apply(backend.Event{Accounts: []backend.Account{{Name: "5sim", Provider: backend.FiveSim, Health: backend.HealthFailing}}})
 	if s := screen(); !strings.Contains(s, "nothing expires") {
-		t.Fatalf("after the first poll:\n%s", s)
+		t.Fatalf("the other account failing is not waited for:\n%s", s)
+	}
+	d.Apply(backend.Event{Accounts: []backend.Account{{Name: "5sim", Provider: backend.FiveSim, Health: backend.HealthOK, LastGood: t0}},
+		LeasesListed: []string{"5sim"}})
+	if s := screen(); !strings.Contains(s, "nothing expires") {
+		t.Fatalf("after every account's leases were listed:\n%s", s)
 	}
 }
