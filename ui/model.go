@@ -342,6 +342,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
 		m.layout()
+		if m.o.Still { // a printed frame runs no command: read its SMS now
+			if load := m.loadHistory(); load != nil {
+				m.Update(load())
+			}
+		}
 	case EventMsg:
 		m.apply(msg.Event)
 		cmds = append(cmds, m.loadHistory())
