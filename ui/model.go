@@ -164,6 +164,7 @@ func New(o Options) *Model {
 	m.queues = views.NewQueues(m.theme)
 	m.detail = views.NewDetail(m.theme)
 	m.lines.SetKeys(&m.keys)
+	m.lines.SetRole(o.Role)
 	m.detail.SetKeys(&m.keys)
 	m.panes = [4]views.Pane{m.bal, m.lines, m.exp, m.queues}
 	m.focus = paneLines

@@ -131,3 +131,27 @@ func TestASessionJoiningLateCountsFreshnessFromTheEnginesStart(t *testing.T) {
 		t.Fatalf("an account not polled this run is not shown stale:\n%s", s)
 	}
 }
+
+// TestViewerHintsListOnlyWhatAViewerMayDo: neither the status bar nor the
+// selected line's strip offers a viewer cancel, ban, buy again or buy;
+// an operator's screen offers them.
+func TestViewerHintsListOnlyWhatAViewerMayDo(t *testing.T) {
+	spend := []string{"x cancel", "b ban", "buy again", "n buy"}
+	m, _ := oneLine(t, "bob", backend.RoleViewer, &nullBackend{})
+	s := screenOf(m)
+	for _, h := range spend {
+		if strings.Contains(s, h) {
+			t.Errorf("a viewer's screen offers %q:\n%s", h, s)
+		}
+	}
+	if !strings.Contains(s, "/ filter") || !strings.Contains(s, "? help") {
+		t.Errorf("a viewer's status bar lost its own keys:\n%s", s)
+	}
+	m, _ = oneLine(t, "alice", backend.RoleOperator, &nullBackend{})
+	s = screenOf(m)
+	for _, h := range spend {
+		if !strings.Contains(s, h) {
+			t.Errorf("an operator's screen lacks %q:\n%s", h, s)
+		}
+	}
+}

@@ -41,6 +41,7 @@ type Lines struct {
 	listPane[lineRef]
 	data    *Data
 	keys    *keymap.KeyMap // the bindings its hints name
+	role    backend.Role   // whose screen: its hints offer only what the role may do
 	hist    map[backend.Key][]backend.Message
 	histVer int // counts changes to hist (the strip's cache)
 	// pinned: the operator has put the cursor on a line other than the
@@ -202,6 +203,9 @@ func (p *Lines) SetTheme(t themes.Theme) { p.listPane.SetTheme(t); p.drawn = str
 
 // SetKeys gives the bindings the pane's hints name.
 func (p *Lines) SetKeys(km *keymap.KeyMap) { p.keys = km; p.drawn = stripCache{} }
+
+// SetRole narrows the hints to what the screen's operator may do.
+func (p *Lines) SetRole(r backend.Role) { p.role = r; p.drawn = stripCache{} }
 func (p *Lines) Info() string {
 	i, n := p.list.Position()
 	s := ""
@@ -732,7 +736,7 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 // hint lists what the operator can do with the selected line, in the
 // bindings in force.
 func (p *Lines) hint(l backend.Line) string {
-	hs := p.keys.ItemHints(l.Allowed, CopyableOf(l))
+	hs := p.keys.ItemHints(p.role.Permits(l.Allowed), CopyableOf(l))
 	more := []keymap.Hint{{Key: keymap.First(p.keys.CopyNumber), Desc: "copy number"}, {Key: keymap.First(p.keys.Detail), Desc: "details"}}
 	if HasCode(l) {
 		more = append([]keymap.Hint{{Key: keymap.First(p.keys.CopySMS), Desc: "copy SMS"}}, more...)
