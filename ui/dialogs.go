@@ -74,10 +74,23 @@ func (m *Model) confirmWidth() (w, inner int) {
 func (c *confirm) view(m *Model) string {
 	t := m.theme
 	w, inner := m.confirmWidth()
+	// A long label (an account's name) goes whole on a row of its own
+	// when the screen has the room (the status line stays in sight).
+	b := c.body(m, inner, splitLabels(c.rows))
+	if len(b)+t.Dialog.GetVerticalFrameSize() > m.h-1 {
+		b = c.body(m, inner, c.rows)
+	}
+	return t.Dialog.Width(w).Render(strings.Join(b, "\n"))
+}
+
+func (c *confirm) body(m *Model, inner int, rows [][2]string) []string {
+	t := m.theme
 	var b []string
 	b = append(b, t.DialogTitle.Render(views.Fit(c.title, inner)), "")
-	for _, r := range c.rows {
-		b = append(b, views.Fit(t.Muted.Render(views.Fit(r[0], labelWidth))+t.Text.Render(r[1]), inner))
+	for _, r := range rows {
+		// The column keeps a space before the value even when it cuts.
+		label := views.Fit(r[0], labelWidth-1) + " "
+		b = append(b, views.Fit(t.Muted.Render(label)+t.Text.Render(r[1]), inner))
 	}
 	if c.note != "" {
 		b = append(b, "")
@@ -92,8 +105,7 @@ func (c *confirm) view(m *Model) string {
 		hint = t.Faint.Render(fmt.Sprintf("%s confirm (ready in %.1fs)   ", yes, left.Seconds())) +
 			t.Key.Render(no) + t.KeyDesc.Render(" refuse")
 	}
-	b = append(b, hint)
-	return t.Dialog.Width(w).Render(strings.Join(b, "\n"))
+	return append(b, hint)
 }
 
 // graceMsg redraws a confirmation while its grace period runs out.

@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,35 @@ func TestViewerHintsListOnlyWhatAViewerMayDo(t *testing.T) {
 	for _, h := range spend {
 		if !strings.Contains(s, h) {
 			t.Errorf("an operator's screen lacks %q:\n%s", h, s)
+		}
+	}
+}
+
+// TestLongAccountNameInADialogIsWholeOrSpaced: an account's name longer
+// than the label column gets a row of its own when the screen has room;
+// on a short screen it is cut with a space before its value, never run
+// into it. A bulk cancel of one line names the account as a label.
+func TestLongAccountNameInADialogIsWholeOrSpaced(t *testing.T) {
+	now := time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
+	acc := "5sim-main-account-long"
+	l := backend.Line{Key: backend.MakeKey(backend.FiveSim, acc, backend.ItemLine, "7"), Account: acc, Provider: backend.FiveSim,
+		ID: "7", Number: "+79001234567", Service: "telegram", State: backend.LineWaiting, CreatedAt: now, Version: 1,
+		Price: backend.NewMoney(decimal.NewFromInt(12), "RUB"), Allowed: backend.Allow(backend.ActCancel)}
+	ev := backend.Event{Accounts: []backend.Account{{Name: acc, Provider: backend.FiveSim, Health: backend.HealthOK, LastGood: now,
+		Balance: backend.NewMoney(decimal.NewFromInt(100), "RUB")}}, Lines: []backend.Line{l}}
+	for _, size := range [][2]int{{60, 15}, {120, 40}} {
+		m := ui.New(ui.Options{Backend: &nullBackend{}, Initial: ev, Accounts: []string{acc}, Theme: "plain", Keys: keymap.Default(),
+			Now: func() time.Time { return now }})
+		m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		press(m, "space", "x")
+		s := screenOf(m)
+		if !strings.Contains(s, "Cancel 1 marked item ") || !strings.Contains(s, "1 item ") {
+			t.Fatalf("%v: no bulk confirmation of one item:\n%s", size, s)
+		}
+		whole := regexp.MustCompile(`║ +` + acc + ` +║`).MatchString(s)
+		spaced := strings.Contains(s, "5sim-main-acc… 12.00 RUB back")
+		if size[1] > 15 && !whole || size[1] == 15 && !spaced {
+			t.Fatalf("%v: the account's name is neither whole nor cut with a space:\n%s", size, s)
 		}
 	}
 }
