@@ -185,3 +185,22 @@ func TestLongAccountNameInADialogIsWholeOrSpaced(t *testing.T) {
 		}
 	}
 }
+
+// TestDialogsFitAboveTheStatusBar: at 60×15 every dialog is drawn whole
+// (its bottom border shows) above the status bar, which stays whole: a
+// toast there never covers a dialog, nor a dialog the toast.
+func TestDialogsFitAboveTheStatusBar(t *testing.T) {
+	for _, keys := range [][]string{{":"}, {"?"}, {"x"}, {"space", "x"}} {
+		m, _ := oneLine(t, "", "", &nullBackend{})
+		m.Update(tea.WindowSizeMsg{Width: 60, Height: 15})
+		press(m, keys...)
+		rows := strings.Split(screenOf(m), "\n")
+		if len(rows) != 15 {
+			t.Fatalf("%v: %d rows", keys, len(rows))
+		}
+		last := rows[14]
+		if strings.ContainsAny(last, "║│╚╝") || !strings.Contains(strings.Join(rows[:14], "\n"), "╚") {
+			t.Errorf("%v: the dialog runs into the status bar or is cut:\n%s", keys, strings.Join(rows, "\n"))
+		}
+	}
+}
