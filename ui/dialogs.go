@@ -74,16 +74,28 @@ func (m *Model) confirmWidth() (w, inner int) {
 func (c *confirm) view(m *Model) string {
 	t := m.theme
 	w, inner := m.confirmWidth()
-	// A long label (an account's name) goes whole on a row of its own
-	// when the screen has the room (the status line stays in sight).
-	b := c.body(m, inner, splitLabels(c.rows))
-	if len(b)+t.Dialog.GetVerticalFrameSize() > m.h-1 {
-		b = c.body(m, inner, c.rows)
+	style := t.Dialog.Width(w)
+	// It fits above the status bar. A long label (an account's name) goes
+	// whole on a row of its own when there is room; on a short screen the
+	// blank padding goes first, then the note's last lines: the rows (the
+	// price, the balance after) and the keys always show.
+	notes := 4
+	b := c.body(m, inner, splitLabels(c.rows), notes)
+	fits := func() bool { return len(b)+style.GetVerticalFrameSize() <= m.h-1 }
+	if !fits() {
+		b = c.body(m, inner, c.rows, notes)
 	}
-	return t.Dialog.Width(w).Render(strings.Join(b, "\n"))
+	if !fits() {
+		style = style.PaddingTop(0).PaddingBottom(0)
+	}
+	for ; !fits() && notes > 0; notes-- {
+		b = c.body(m, inner, c.rows, notes-1)
+	}
+	return style.Render(strings.Join(b, "\n"))
 }
 
-func (c *confirm) body(m *Model, inner int, rows [][2]string) []string {
+// body is the dialog's text with at most notes lines of its note.
+func (c *confirm) body(m *Model, inner int, rows [][2]string, notes int) []string {
 	t := m.theme
 	var b []string
 	b = append(b, t.DialogTitle.Render(views.Fit(c.title, inner)), "")
@@ -92,9 +104,9 @@ func (c *confirm) body(m *Model, inner int, rows [][2]string) []string {
 		label := views.Fit(r[0], labelWidth-1) + " "
 		b = append(b, views.Fit(t.Muted.Render(label)+t.Text.Render(r[1]), inner))
 	}
-	if c.note != "" {
+	if c.note != "" && notes > 0 {
 		b = append(b, "")
-		for _, l := range wrapText(c.note, inner, 4) {
+		for _, l := range wrapText(c.note, inner, notes) {
 			b = append(b, t.Muted.Render(l))
 		}
 	}
