@@ -60,7 +60,7 @@ func NewExpiries(t themes.Theme, th Thresholds) *Expiries {
 }
 
 func (p *Expiries) Title() string { return "Expiries" }
-func (p *Expiries) Info() string  { return p.position() }
+func (p *Expiries) Info() string  { return p.position(p.Title()) }
 
 // expiriesNarrow is the width below which the kind and auto-renew
 // columns give way to the name and account.

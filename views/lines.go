@@ -207,25 +207,21 @@ func (p *Lines) SetKeys(km *keymap.KeyMap) { p.keys = km; p.drawn = stripCache{}
 // SetRole narrows the hints to what the screen's operator may do.
 func (p *Lines) SetRole(r backend.Role) { p.role = r; p.drawn = stripCache{} }
 func (p *Lines) Info() string {
-	i, n := p.list.Position()
-	s := ""
-	if n > 0 {
-		s = itoa(i) + "/" + itoa(n)
-	}
-	s += p.markNote()
+	notes := []note{p.positionNote(), p.markNote()}
 	if n := p.list.Count(); n > 0 {
-		s += " · " + itoa(n) + " waiting"
+		notes = append(notes, note{itoa(n) + " waiting", itoa(n) + " wait", rankWaiting})
 	}
 	if p.sort != 0 {
-		s += " · by " + p.SortName()
+		notes = append(notes, note{"by " + p.SortName(), "", rankSort})
 	}
 	if p.pinned {
-		s += " · pinned"
+		pin := note{"pinned", "pinned", rankPinned}
 		if k := keymap.First(p.keys.Top); k != "" {
-			s += " (" + k + " follows new codes)"
+			pin.long += " (" + k + " follows new codes)"
 		}
+		notes = append(notes, pin)
 	}
-	return s + p.filterNote()
+	return fitNotes(p.Title(), p.w, append(notes, p.filterNote(), p.hiddenNote()))
 }
 
 // HandleKey moves the cursor; on the first line it follows new codes,

@@ -72,7 +72,7 @@ func NewQueues(t themes.Theme) *Queues {
 
 func (p *Queues) Title() string { return "Queues" }
 func (p *Queues) Info() string {
-	return itoa(p.list.Count()) + " in motion" + p.filterNote()
+	return fitNotes(p.Title(), p.w, []note{{itoa(p.list.Count()) + " in motion", "", rankPosition}, p.filterNote(), p.hiddenNote()})
 }
 
 // queuesNarrow is the width below which the kind and age columns give
