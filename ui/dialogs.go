@@ -110,14 +110,19 @@ func (c *confirm) body(m *Model, inner int, rows [][2]string, notes int) []strin
 			b = append(b, t.Muted.Render(l))
 		}
 	}
-	b = append(b, "")
+	return append(b, "", m.graceHint(c.waiting(m.clock()), "confirm", "refuse"))
+}
+
+// graceHint is a money question's keys: the confirming one faint, with
+// its countdown, while the grace period runs.
+func (m *Model) graceHint(left time.Duration, yesDo, noDo string) string {
+	t := m.theme
 	yes, no := m.keys.Confirm.Help().Key, m.keys.Refuse.Help().Key
-	hint := t.Key.Render(yes) + t.KeyDesc.Render(" confirm   ") + t.Key.Render(no) + t.KeyDesc.Render(" refuse")
-	if left := c.waiting(m.clock()); left > 0 {
-		hint = t.Faint.Render(fmt.Sprintf("%s confirm (ready in %.1fs)   ", yes, left.Seconds())) +
-			t.Key.Render(no) + t.KeyDesc.Render(" refuse")
+	if left > 0 {
+		return t.Faint.Render(fmt.Sprintf("%s %s (ready in %.1fs)   ", yes, yesDo, left.Seconds())) +
+			t.Key.Render(no) + t.KeyDesc.Render(" "+noDo)
 	}
-	return append(b, hint)
+	return t.Key.Render(yes) + t.KeyDesc.Render(" "+yesDo+"   ") + t.Key.Render(no) + t.KeyDesc.Render(" "+noDo)
 }
 
 // graceMsg redraws a confirmation while its grace period runs out.
@@ -126,7 +131,7 @@ type graceMsg struct{}
 // graceTick schedules the next redraw of an open confirmation's grace
 // countdown, one at a time.
 func (m *Model) graceTick() tea.Cmd {
-	c, ok := m.dialog.(*confirm)
+	c, ok := m.dialog.(interface{ waiting(time.Time) time.Duration })
 	if !ok || m.graceTicking {
 		return nil
 	}

@@ -388,7 +388,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			m.dialog = &journalView{entries: msg.entries}
 		}
-	case catalogMsg:
+	case catalogMsg, fileCheckMsg:
 		if m.dialog != nil {
 			cmds = append(cmds, m.dialog.update(m, msg))
 		}
