@@ -105,7 +105,7 @@ func TestFieldFiltersNarrowTheLines(t *testing.T) {
 	}
 	// Nothing matches: the title has no position and no stray separator.
 	b.press("esc", "/", "state:waiting zzzz")
-	b.shows("Lines & codes 2 waiting · /state:waiting zzzz ─", "no line matches")
+	b.shows("Lines & codes 2 waiting in all · /state:waiting zzzz ─", "no line matches")
 }
 
 // h hides finished and expired lines (the title says so) and shows them

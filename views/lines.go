@@ -209,7 +209,11 @@ func (p *Lines) SetRole(r backend.Role) { p.role = r; p.drawn = stripCache{} }
 func (p *Lines) Info() string {
 	notes := []note{p.positionNote(), p.markNote()}
 	if n := p.list.Count(); n > 0 {
-		notes = append(notes, note{itoa(n) + " waiting", itoa(n) + " wait", rankWaiting})
+		waiting := note{itoa(n) + " waiting", itoa(n) + " wait", rankWaiting}
+		if p.list.Filter() != "" { // the count is of every line, not of those the filter shows
+			waiting.long += " in all"
+		}
+		notes = append(notes, waiting)
 	}
 	if p.sort != 0 {
 		notes = append(notes, note{"by " + p.SortName(), "", rankSort})

@@ -412,6 +412,10 @@ func TestNarrowLinesTitleSaysEachNoteWhole(t *testing.T) {
 	if s := top(60); !strings.Contains(s, "open only") || !strings.Contains(s, "by expiry") {
 		t.Errorf("60 wide: the sort or the hidden lines are not said: %q", s)
 	}
+	p.SetFilter("+7900000001")
+	if s := top(160); !strings.Contains(s, "80 waiting in all") {
+		t.Errorf("filtered, the count of every waiting line reads as the filtered ones': %q", s)
+	}
 	p.SetFilter("telegram")
 	if s := top(50); strings.Contains(s, "…") || !strings.Contains(s, "/telegram") {
 		t.Errorf("50 wide, filtered: the filter is cut or gone: %q", s)
