@@ -157,7 +157,9 @@ func (m *Model) confirmBulk(kind backend.ActionKind, acts []backend.Action, ts [
 		backend.ActReject: "The numbers are given up; the balances after count each refund.",
 		backend.ActFinish: "Finishing cannot be undone: the numbers get no more SMS.",
 	}[kind]
-	if unknown > 0 {
+	if unknown > 0 && refund {
+		note = "What some of them paid is unknown, so what comes back is too. " + note
+	} else if unknown > 0 {
 		note = priceUnknown + " " + note
 	}
 	verb := map[backend.ActionKind]string{backend.ActRenew: "Renew", backend.ActCancel: "Cancel", backend.ActReject: "Cancel",

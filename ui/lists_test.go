@@ -281,3 +281,16 @@ func TestBulkConfirmFitsAShortScreen(t *testing.T) {
 	// A long account name gets a row of its own rather than be cut.
 	b.shows("│                 fivesim-main-account           │", "│                 $1.50 back · $40.00 → $41.50   │")
 }
+
+// TestBulkCancelAtUnknownPricesSpeaksOfRefunds: cancelling lines whose
+// price is unknown gives money back; the note does not speak of a charge.
+func TestBulkCancelAtUnknownPricesSpeaksOfRefunds(t *testing.T) {
+	x := start(t, nil)
+	l := world(x.now()).Lines[0]
+	l.Price, l.Version = backend.Money{}, 2
+	x.send(ui.EventMsg{Event: backend.Event{Lines: []backend.Line{l}}})
+	x.pick("2", l.Number)
+	x.press(" ", "x")
+	x.sees("Cancel 1 marked item", "1 at an unknown price", "what comes back is too")
+	x.lacks("charge")
+}
