@@ -15,11 +15,7 @@ import (
 // that name instead of appending to it, and backspace edits it.
 func TestExportPathDefaultsToTheStateDirAndTypingReplacesIt(t *testing.T) {
 	x := start(t, nil)
-	proxy := backend.Lease{Key: backend.MakeKey(backend.PivDay, "piv", backend.ItemLease, "proxy/77"), Account: "piv",
-		Provider: backend.PivDay, ID: "proxy/77", Kind: backend.LeaseProxy, Name: "proxy DE ×10", State: "active",
-		ExpiresAt: t0.Add(72 * time.Hour), Allowed: backend.Allow(backend.ActExport), Version: 1}
-	x.send(ui.EventMsg{Event: backend.Event{Leases: []backend.Lease{proxy}}})
-	x.pick("3", "proxy DE")
+	x.proxySelected()
 	x.press("e", "tab", "space", "tab")
 	x.sees("Export", "file: /st/proxies-77-socks5.txt")
 	x.press("backspace")
@@ -58,11 +54,7 @@ func TestExportAsksBeforeReplacingAFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := start(t, nil)
-	proxy := backend.Lease{Key: backend.MakeKey(backend.PivDay, "piv", backend.ItemLease, "proxy/77"), Account: "piv",
-		Provider: backend.PivDay, ID: "proxy/77", Kind: backend.LeaseProxy, Name: "proxy DE ×10", State: "active",
-		ExpiresAt: t0.Add(72 * time.Hour), Allowed: backend.Allow(backend.ActExport), Version: 1}
-	x.send(ui.EventMsg{Event: backend.Event{Leases: []backend.Lease{proxy}}})
-	x.pick("3", "proxy DE")
+	x.proxySelected()
 	x.press("e", "tab", "space", "tab", old, "enter")
 	x.sees("a file is there already", "replace it (ready in")
 	x.press("enter", "enter", "enter", "y", "enter")
@@ -96,4 +88,13 @@ func TestExportAsksBeforeReplacingAFile(t *testing.T) {
 	if got := x.sent(); len(got) != 2 {
 		t.Fatalf("a new file was not exported at once: %v", got)
 	}
+}
+
+// proxySelected adds a piv.day proxy order and selects it in Expiries.
+func (x *tm) proxySelected() {
+	proxy := backend.Lease{Key: backend.MakeKey(backend.PivDay, "piv", backend.ItemLease, "proxy/77"), Account: "piv",
+		Provider: backend.PivDay, ID: "proxy/77", Kind: backend.LeaseProxy, Name: "proxy DE ×10", State: "active",
+		ExpiresAt: t0.Add(72 * time.Hour), Allowed: backend.Allow(backend.ActExport), Version: 1}
+	x.send(ui.EventMsg{Event: backend.Event{Leases: []backend.Lease{proxy}}})
+	x.pick("3", "proxy DE")
 }
