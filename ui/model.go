@@ -166,6 +166,7 @@ func New(o Options) *Model {
 	m.lines.SetKeys(&m.keys)
 	m.lines.SetRole(o.Role)
 	m.detail.SetKeys(&m.keys)
+	m.detail.SetRole(o.Role)
 	m.panes = [4]views.Pane{m.bal, m.lines, m.exp, m.queues}
 	m.focus = paneLines
 	m.filter = textinput.New()

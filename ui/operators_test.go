@@ -148,6 +148,11 @@ func TestViewerHintsListOnlyWhatAViewerMayDo(t *testing.T) {
 	if !strings.Contains(s, "/ filter") || !strings.Contains(s, "? help") {
 		t.Errorf("a viewer's status bar lost its own keys:\n%s", s)
 	}
+	press(m, "enter") // the line's details list its actions too
+	if s := screenOf(m); !strings.Contains(s, "actions       none") {
+		t.Errorf("a viewer's details offer actions:\n%s", s)
+	}
+	press(m, "esc")
 	m, _ = oneLine(t, "alice", backend.RoleOperator, &nullBackend{})
 	s = screenOf(m)
 	for _, h := range spend {

@@ -17,6 +17,7 @@ import (
 type Detail struct {
 	t      themes.Theme
 	keys   *keymap.KeyMap // the bindings its hints name
+	role   backend.Role   // whose screen: it offers only what the role may do
 	w, h   int
 	key    backend.Key
 	data   *Data
@@ -31,6 +32,9 @@ func NewDetail(t themes.Theme) *Detail { return &Detail{t: t, keys: defaultKeys(
 
 // SetKeys gives the bindings the view's hints name.
 func (d *Detail) SetKeys(km *keymap.KeyMap) { d.keys = km }
+
+// SetRole narrows the actions offered to what the screen's operator may do.
+func (d *Detail) SetRole(r backend.Role) { d.role = r }
 
 func (d *Detail) SetTheme(t themes.Theme) { d.t = t }
 func (d *Detail) SetSize(w, h int)        { d.w, d.h = w, h }
@@ -250,7 +254,7 @@ func coolOf(t, now time.Time) string {
 
 // actionsOf lists what the item allows now, key by key.
 func (d *Detail) actionsOf(s backend.ActionSet) string {
-	if hs := d.keys.ItemHints(s, keymap.NoCode); len(hs) > 0 {
+	if hs := d.keys.ItemHints(d.role.Permits(s), keymap.NoCode); len(hs) > 0 {
 		return hintText(hs)
 	}
 	return "none"
