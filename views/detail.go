@@ -93,7 +93,7 @@ func (d *Detail) field(name, value string) string {
 	if value == "" {
 		return ""
 	}
-	return d.t.Muted.Render(Fit(name, 14)) + d.t.Text.Render(value)
+	return " " + d.t.Muted.Render(Fit(name, 14)) + d.t.Text.Render(value) // a margin, as the code has
 }
 
 func when(t, now time.Time) string {
@@ -141,15 +141,15 @@ func (d *Detail) View(now time.Time) []string {
 			d.field("expires", when(l.ExpiresAt, now)), d.field("auto-renew", autoOf(l.HasAuto, l.AutoRenew)),
 			d.field("cooldown", coolOf(l.CooldownUntil, now)), d.field("account", l.Account),
 			d.field("order id", l.ID), d.field("actions", d.actionsOf(l.Allowed)))
-		add(" ", t.Header.Render("SMS"))
+		add(" ", " "+t.Header.Render("SMS"))
 		switch {
 		case !d.loaded:
-			add(t.Faint.Render("loading…"))
+			add(" " + t.Faint.Render("loading…"))
 		case len(d.hist) == 0:
-			add(t.Faint.Render("no SMS yet"))
+			add(" " + t.Faint.Render("no SMS yet"))
 		}
 		for _, m := range d.hist {
-			head := t.Faint.Render(m.ReceivedAt.Local().Format("2006-01-02 15:04:05")) + "  " + t.Muted.Render(m.Sender)
+			head := " " + t.Faint.Render(m.ReceivedAt.Local().Format("2006-01-02 15:04:05")) + "  " + t.Muted.Render(m.Sender)
 			switch {
 			case m.Code != "":
 				head += "  " + t.Code.Render("code "+m.Code)
@@ -160,8 +160,8 @@ func (d *Detail) View(now time.Time) []string {
 				head += "  " + t.Bad.Render(notSaved)
 			}
 			add(head)
-			for _, tl := range wrap(m.Text, d.w-4) {
-				out = append(out, "  "+t.Text.Render(tl))
+			for _, tl := range wrap(m.Text, d.w-5) {
+				out = append(out, "   "+t.Text.Render(tl))
 			}
 			out = append(out, "")
 		}
@@ -184,7 +184,7 @@ func (d *Detail) View(now time.Time) []string {
 			add(d.field("rating", fmt.Sprintf("%g", *a.Rating)))
 		}
 	} else {
-		add(t.Faint.Render("this item is gone (the provider no longer lists it)"))
+		add(" " + t.Faint.Render("this item is gone (the provider no longer lists it)"))
 	}
 	d.lines = len(out)
 	d.offset = max(0, min(d.offset, d.lines-d.h))

@@ -80,3 +80,17 @@ func TestExpiriesSaysLoadingUntilTheLeasesAreListed(t *testing.T) {
 		t.Fatalf("after every account's leases were listed:\n%s", s)
 	}
 }
+
+// TestDetailKeepsAMargin: the fields and the SMS stand one column off the
+// border, as the big code does, not flush against it.
+func TestDetailKeepsAMargin(t *testing.T) {
+	d := manyLines(1, nil)
+	var k backend.Key
+	for k = range d.Lines {
+	}
+	for _, row := range strings.Split(detailText(d, k), "\n") {
+		if row != "" && strings.TrimSpace(row) != "" && !strings.HasPrefix(row, " ") {
+			t.Errorf("flush against the border: %q", row)
+		}
+	}
+}
