@@ -179,8 +179,8 @@ func NewLines(t themes.Theme) *Lines {
 	return p
 }
 
-// lineText is what the filter searches in a line: its number first. A
-// lapsed line (open, its expiry passed) is closed and state:expired
+// lineText is what the filter searches in a line: its number first, and
+// every word its row shows. A lapsed line (open, its expiry passed) is closed and state:expired
 // finds it.
 func lineText(l backend.Line, lapsed bool) searchable {
 	state := StateWord(l.State, l.RawState)
@@ -188,7 +188,8 @@ func lineText(l backend.Line, lapsed bool) searchable {
 		state += " expired"
 	}
 	return searchable{name: l.Number,
-		rest:   l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " + strings.Join(l.Candidates, " "),
+		rest: l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " + strings.Join(l.Candidates, " ") +
+			" " + state, // the word the row shows ("waiting") finds it too
 		fields: [numFields]string{state, l.Account, providerWords(l.Provider), l.Service},
 		closed: !l.State.Open() || lapsed}
 }

@@ -421,3 +421,23 @@ func TestNarrowLinesTitleSaysEachNoteWhole(t *testing.T) {
 		t.Errorf("50 wide, filtered: the filter is cut or gone: %q", s)
 	}
 }
+
+// TestFilterFindsTheStateWordTheRowsShow: typing the word the rows show
+// ("waiting") finds those lines first, as state:waiting does.
+func TestFilterFindsTheStateWordTheRowsShow(t *testing.T) {
+	d := manyLines(40, func(i int, l *backend.Line) {
+		if i%2 == 0 {
+			l.State, l.Code = backend.LineReceived, fmt.Sprint(1000+i)
+		}
+	})
+	p := NewLines(themes.New("dark"))
+	p.SetSize(120, 30)
+	p.SetData(d, t0)
+	p.Index()
+	if n := p.SetFilter("waiting"); n < 20 {
+		t.Fatalf("/waiting finds %d lines, want the 20 waiting", n)
+	}
+	if l := d.Lines[p.SelectedKey()]; l.State != backend.LineWaiting {
+		t.Fatalf("/waiting selects a %s line", l.State)
+	}
+}
