@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/shopspring/decimal"
 
 	"switchboard/backend"
 	"switchboard/themes"
@@ -92,5 +93,31 @@ func TestDetailKeepsAMargin(t *testing.T) {
 		if row != "" && strings.TrimSpace(row) != "" && !strings.HasPrefix(row, " ") {
 			t.Errorf("flush against the border: %q", row)
 		}
+	}
+}
+
+// TestNarrowBalancesKeepEveryAmountWhole: at 60 wide a balance with its
+// currency and a 12-letter account name are whole (the row has room),
+// and the amounts end in one column.
+func TestNarrowBalancesKeepEveryAmountWhole(t *testing.T) {
+	d := NewData(nil)
+	d.Apply(backend.Event{Accounts: []backend.Account{
+		{Name: "nonvoip-main", Provider: backend.NonVoip, Health: backend.HealthOK, LastGood: t0, Balance: backend.NewMoney(decimal.RequireFromString("55.55"), "USD")},
+		{Name: "market-main", Provider: backend.Market, Health: backend.HealthOK, LastGood: t0, Balance: backend.NewMoney(decimal.NewFromInt(44700), "NGN")},
+	}})
+	p := NewBalances(themes.New("plain"))
+	p.SetSize(58, 4)
+	p.SetData(d)
+	rows := p.View(t0)
+	var ends []int
+	for i, want := range []string{"$55.55", "44,700.00 NGN"} {
+		row := ansi.Strip(rows[i])
+		if !strings.Contains(row, want) || strings.Contains(row, "…") {
+			t.Fatalf("row %d cut: %q", i, row)
+		}
+		ends = append(ends, strings.Index(row, want)+len(want))
+	}
+	if ends[0] != ends[1] {
+		t.Fatalf("the amounts end in columns %v:\n%s\n%s", ends, ansi.Strip(rows[0]), ansi.Strip(rows[1]))
 	}
 }
