@@ -121,3 +121,30 @@ func TestNarrowBalancesKeepEveryAmountWhole(t *testing.T) {
 		t.Fatalf("the amounts end in columns %v:\n%s\n%s", ends, ansi.Strip(rows[0]), ansi.Strip(rows[1]))
 	}
 }
+
+// TestQueuesAccountsLineUp: in the 62-wide Queues pane of a 120- or
+// 160-wide screen, a number with its service and a 12-letter account
+// name both fit, so the account column starts in one place on every row.
+func TestQueuesAccountsLineUp(t *testing.T) {
+	d := manyLines(0, nil)
+	var ev backend.Event
+	for i, acc := range []string{"nonvoip-main", "nonvoip-alt"} {
+		ev.Accounts = append(ev.Accounts, backend.Account{Name: acc, Provider: backend.NonVoip, Health: backend.HealthOK, LastGood: t0})
+		ev.Lines = append(ev.Lines, backend.Line{Key: backend.MakeKey(backend.NonVoip, acc, backend.ItemLine, acc), Account: acc,
+			Provider: backend.NonVoip, ID: acc, Number: "+1312848859" + itoa(i), Service: []string{"Facebook", "Telegram"}[i],
+			State: backend.LineWaiting, CreatedAt: t0, Version: 1})
+	}
+	d.Apply(ev)
+	q := NewQueues(themes.New("plain"))
+	q.SetSize(62, 4)
+	q.SetData(d)
+	rows := q.View(t0)
+	var at []int
+	for _, r := range rows[:2] {
+		r = ansi.Strip(r)
+		at = append(at, strings.Index(r, "nonvoip-"))
+	}
+	if at[0] != at[1] || at[0] < 0 {
+		t.Fatalf("the accounts start at %v:\n%s\n%s", at, ansi.Strip(rows[0]), ansi.Strip(rows[1]))
+	}
+}

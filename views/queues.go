@@ -209,7 +209,7 @@ func (p *Queues) row(q QueueItem, sel bool, c *rowClock) string {
 		{text: q.State, ink: stateInk, w: 9},
 		{text: q.Kind, ink: t.Ink.Muted, w: 6},
 		{text: q.Title, ink: t.Ink.Text},
-		{text: q.Account, ink: t.Ink.Muted, w: p.accountWidth(11, 1+9+6+7+5, 24), grow: true},
+		{text: q.Account, ink: t.Ink.Muted, w: p.accountWidth(11, 1+9+6+7+5, 22), grow: true}, // 22: a number and its service
 		{text: age, ink: t.Ink.Faint, w: 7, right: true},
 	}
 	if p.w < queuesNarrow { // the kind and age give way first, to the account
