@@ -209,3 +209,15 @@ func TestDialogsFitAboveTheStatusBar(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowHelpTitleIsWhole: at 60 wide the help's title drops its least
+// needed words instead of cutting one.
+func TestNarrowHelpTitleIsWhole(t *testing.T) {
+	m, _ := oneLine(t, "", "", &nullBackend{})
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 15})
+	press(m, "?")
+	s := screenOf(m)
+	if !strings.Contains(s, "Keys  1–") || !strings.Contains(s, "esc closes") || strings.Contains(s, "esc clos…") {
+		t.Fatalf("the help's title is cut:\n%s", s)
+	}
+}
