@@ -94,6 +94,7 @@ type acct struct {
 	announcedAt   time.Time
 	lastFailAt    time.Time
 	hint          *hintState // webhook hints waiting for a read (hint.go)
+	leasesListed  bool       // a full lease listing was merged this run (listed.go)
 }
 
 // syncAnnounce is how stale "synced … ago" may get before a good poll is
@@ -410,7 +411,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 		case taskLeases:
 			var leases []backend.Lease
 			leases, err = a.p.Leases(cctx)
-			apply = func() { e.setLeases(a, leases, true) }
+			apply = func() { e.setLeases(a, leases, true); e.leasesListed(a) }
 		case taskJobs:
 			var jobs []backend.Job
 			jobs, err = a.p.Jobs(cctx, known)
