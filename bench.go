@@ -20,6 +20,8 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	duration := fs.Duration("duration", 100*time.Second, "how long codes keep arriving (setup and the last codes add about a minute)")
 	lines := fs.Int("lines", 25, "waiting lines per account")
+	accounts := fs.Int("accounts", 1, "simulated accounts per provider, each with its own limit and budget")
+	naive := fs.Bool("naive", true, "also run the naive poller (--naive=false skips it: at many accounts its pollers take the CPU)")
 	seed := fs.Uint64("seed", 1, "simulator and delivery-schedule seed")
 	scale := fs.Float64("scale", 1, "multiply every simulated limit and account budget (1 = the documented limits)")
 	markdown := fs.Bool("markdown", false, "print the figures as Markdown tables")
@@ -34,13 +36,13 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args, stderr, ""); !ok {
 		return code
 	}
-	if *duration < 10*time.Second || *lines < 1 || *scale <= 0 {
-		fmt.Fprintln(stderr, "switchboard bench: --duration must be at least 10s, --lines at least 1, --scale positive")
+	if *duration < 10*time.Second || *lines < 1 || *accounts < 1 || *scale <= 0 {
+		fmt.Fprintln(stderr, "switchboard bench: --duration must be at least 10s, --lines and --accounts at least 1, --scale positive")
 		return 2
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	opts := bench.Options{Duration: *duration, Lines: *lines, Seed: *seed, Scale: *scale}
+	opts := bench.Options{Duration: *duration, Lines: *lines, Accounts: *accounts, Seed: *seed, Scale: *scale, NoNaive: !*naive}
 	if !*quiet {
 		opts.Progress = stderr
 	}

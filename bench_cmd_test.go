@@ -9,6 +9,7 @@ import (
 func TestBenchCommandRefusesBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--lines", "0"},
+		{"--accounts", "0"},
 		{"--duration", "2s"},
 		{"--scale", "-1"},
 		{"extra"},

@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -83,22 +84,72 @@ func (b *Budget) Wait(ctx context.Context) error {
 			return err
 		}
 	}
-	now := b.now()
-	r := b.lim.ReserveN(now, 1)
-	if !r.OK() {
-		return errors.New("budget: no token can ever be granted")
-	}
-	if err := b.sleep(ctx, r.DelayFrom(now)); err != nil {
-		r.CancelAt(b.now())
-		return err
+	if keep, ok := ctx.Value(yieldKey{}).(float64); ok {
+		if err := b.yield(ctx, keep); err != nil {
+			return err
+		}
+	} else {
+		now := b.now()
+		r := b.lim.ReserveN(now, 1)
+		if !r.OK() {
+			return errors.New("budget: no token can ever be granted")
+		}
+		if err := b.sleep(ctx, r.DelayFrom(now)); err != nil {
+			r.CancelAt(b.now())
+			return err
+		}
 	}
 	b.mu.Lock()
 	b.used++
 	b.mu.Unlock()
-	if c, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
-		c.Add(1)
+	for c, _ := ctx.Value(counterKey{}).(*counter); c != nil; c = c.outer {
+		c.n.Add(1)
 	}
 	return nil
+}
+
+// yield takes a token only while keep more stay in the bucket (at most
+// what it can hold besides this one). It holds no reservation while it
+// waits, so requests that do not yield never queue behind it.
+func (b *Budget) yield(ctx context.Context, keep float64) error {
+	for {
+		now := b.now()
+		need := 1 + min(keep, float64(b.lim.Burst()-1))
+		tokens := b.lim.TokensAt(now)
+		if tokens >= need && b.lim.AllowN(now, 1) {
+			return nil
+		}
+		perSecond := float64(b.lim.Limit())
+		if perSecond <= 0 {
+			return errors.New("budget: no token can ever be granted")
+		}
+		wait := time.Duration(math.Max(need-tokens, 0.01) / perSecond * float64(time.Second))
+		if err := b.sleep(ctx, max(wait, time.Millisecond)); err != nil {
+			return err
+		}
+	}
+}
+
+// Ready is how long until n requests (at most what the bucket holds) may
+// go at once without waiting: 0 when they may now.
+func (b *Budget) Ready(n float64) time.Duration {
+	n = min(n, float64(b.lim.Burst()))
+	short := n - b.lim.TokensAt(b.now())
+	perSecond := float64(b.lim.Limit())
+	if short <= 0 || perSecond <= 0 {
+		return 0
+	}
+	return time.Duration(short / perSecond * float64(time.Second))
+}
+
+type yieldKey struct{}
+
+// Yielding returns a context whose requests give way to the others: each
+// waits until the bucket would still hold keep tokens after it, so reads
+// that should not wait (the engine's hot reads) find them. The engine's
+// periodic listings use it.
+func Yielding(ctx context.Context, keep float64) context.Context {
+	return context.WithValue(ctx, yieldKey{}, keep)
 }
 
 // sleep waits d on the budget's clock, or until ctx ends.
@@ -118,10 +169,18 @@ func (b *Budget) sleep(ctx context.Context, d time.Duration) error {
 
 type counterKey struct{}
 
-// WithCounter returns a context whose requests are counted in c, so the
-// engine learns what each kind of poll costs even with calls in parallel.
+// counter is one WithCounter's count and the one it was made inside.
+type counter struct {
+	n     *atomic.Int64
+	outer *counter
+}
+
+// WithCounter returns a context whose requests are counted in c (and in
+// every counter of ctx), so the engine learns what each kind of poll
+// costs even with calls in parallel, and a wrapper can count them too.
 func WithCounter(ctx context.Context, c *atomic.Int64) context.Context {
-	return context.WithValue(ctx, counterKey{}, c)
+	outer, _ := ctx.Value(counterKey{}).(*counter)
+	return context.WithValue(ctx, counterKey{}, &counter{n: c, outer: outer})
 }
 
 // Used counts requests sent through the budget.

@@ -10,6 +10,8 @@
 package backend
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -258,6 +260,28 @@ type Line struct {
 	// order type), never secrets.
 	Extra   map[string]string
 	Version uint64
+}
+
+// Equal reports whether two lines say the same in every field: times as
+// instants, amounts by value and exponent (the exponent shows), nil and
+// empty collections alike. The engine saves and emits a line only when it
+// is not Equal to what it held; TestLineEqualComparesEveryField fails when
+// a field is added to Line and not here.
+func (l Line) Equal(o Line) bool {
+	return l.Key == o.Key && l.Account == o.Account && l.Provider == o.Provider && l.ID == o.ID &&
+		l.Number == o.Number && l.Service == o.Service && l.Country == o.Country && l.Operator == o.Operator &&
+		l.Kind == o.Kind && l.Name == o.Name && l.State == o.State && l.RawState == o.RawState &&
+		l.Price.same(o.Price) && l.CreatedAt.Equal(o.CreatedAt) && l.ExpiresAt.Equal(o.ExpiresAt) &&
+		l.AutoRenew == o.AutoRenew && l.HasAuto == o.HasAuto && l.Allowed == o.Allowed &&
+		l.Code == o.Code && l.CodeAt.Equal(o.CodeAt) && slices.Equal(l.Candidates, o.Candidates) &&
+		l.CodeUnsaved == o.CodeUnsaved && l.WindowAt.Equal(o.WindowAt) && l.NewWindow == o.NewWindow &&
+		l.CooldownUntil.Equal(o.CooldownUntil) && maps.Equal(l.Extra, o.Extra) && l.Version == o.Version
+}
+
+// same reports whether two amounts show the same: value, exponent,
+// currency and whether known.
+func (m Money) same(o Money) bool {
+	return m.Known == o.Known && m.Currency == o.Currency && m.Amount.Equal(o.Amount) && m.Amount.Exponent() == o.Amount.Exponent()
 }
 
 // Message is one SMS. Messages are append-only: a code once seen stays.

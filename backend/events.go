@@ -24,6 +24,10 @@ type Event struct {
 	// Storage is set when the ledger's health changed: failing (a full
 	// disk: codes are shown but not saved) or recovered.
 	Storage *StorageHealth
+	// LeasesListed names the accounts whose first full lease listing of
+	// this run has been merged: until then an empty Expiries pane may
+	// only be empty so far.
+	LeasesListed []string
 }
 
 // StorageHealth says whether the ledger can write.
@@ -33,11 +37,18 @@ type StorageHealth struct {
 	Since   time.Time // when it started failing / recovered
 }
 
-// Empty reports whether the event carries nothing.
-func (e Event) Empty() bool {
-	return len(e.Accounts)+len(e.Lines)+len(e.Leases)+len(e.Jobs)+len(e.Removed)+
-		len(e.Messages)+len(e.Notices)+len(e.Actions) == 0 && e.Storage == nil
+// Size counts what the event carries (a storage change counts one).
+func (e Event) Size() int {
+	n := len(e.Accounts) + len(e.Lines) + len(e.Leases) + len(e.Jobs) + len(e.Removed) +
+		len(e.Messages) + len(e.Notices) + len(e.Actions) + len(e.LeasesListed)
+	if e.Storage != nil {
+		n++
+	}
+	return n
 }
+
+// Empty reports whether the event carries nothing.
+func (e Event) Empty() bool { return e.Size() == 0 }
 
 // Level is a notice's severity.
 type Level int
@@ -88,6 +99,7 @@ type Coalescer struct {
 	notices  []Notice
 	actions  map[string]JournalEntry
 	storage  *StorageHealth
+	listed   map[string]bool
 }
 
 // NewCoalescer makes an empty coalescer.
@@ -107,6 +119,7 @@ func (c *Coalescer) reset() {
 	c.notices = nil
 	c.actions = map[string]JournalEntry{}
 	c.storage = nil
+	c.listed = map[string]bool{}
 }
 
 // Push merges ev into the pending event. It reports whether ev carried
@@ -149,6 +162,9 @@ func (c *Coalescer) Push(ev Event) bool {
 	if ev.Storage != nil {
 		c.storage = ev.Storage
 	}
+	for _, a := range ev.LeasesListed { // once listed, always listed: a set
+		c.listed[a] = true
+	}
 	return true
 }
 
@@ -178,6 +194,10 @@ func (c *Coalescer) Take() Event {
 		ev.Actions = append(ev.Actions, a)
 	}
 	ev.Storage = c.storage
+	for a := range c.listed {
+		ev.LeasesListed = append(ev.LeasesListed, a)
+	}
+	sort.Strings(ev.LeasesListed)
 	c.reset()
 	return ev
 }

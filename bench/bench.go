@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -23,7 +22,6 @@ import (
 	"switchboard/backend"
 	"switchboard/backend/engine"
 	"switchboard/backend/sim"
-	"switchboard/cache"
 	"switchboard/config"
 	"switchboard/wiring"
 )
@@ -32,14 +30,18 @@ import (
 type Options struct {
 	Duration time.Duration // how long codes keep arriving (default 100 s)
 	Lines    int           // waiting lines per account (default 25)
+	Accounts int           // accounts per provider (default 1)
 	Seed     uint64        // simulators and delivery schedule (default 1)
 	// Scale multiplies every simulated per-minute limit and every account
 	// budget together (default 1: the documented limits).
 	Scale      float64
 	NaiveEvery time.Duration // the naive poller's period per line (default 5 s)
-	Warmup     time.Duration // after the lines are bought, before the first code (default 15 s)
-	Drain      time.Duration // longest wait for the last codes (default 60 s)
-	Progress   io.Writer     // progress lines (nil: none)
+	// NoNaive skips the naive side: with many accounts its thousands of
+	// pollers would take the CPU Switchboard is measured on.
+	NoNaive  bool
+	Warmup   time.Duration // after the lines are bought, before the first code (default 15 s)
+	Drain    time.Duration // longest wait for the last codes (default 60 s)
+	Progress io.Writer     // progress lines (nil: none)
 }
 
 func (o Options) withDefaults() Options {
@@ -48,6 +50,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Lines <= 0 {
 		o.Lines = 25
+	}
+	if o.Accounts <= 0 {
+		o.Accounts = 1
 	}
 	if o.Seed == 0 {
 		o.Seed = 1
@@ -59,8 +64,7 @@ func (o Options) withDefaults() Options {
 		o.NaiveEvery = 5 * time.Second
 	}
 	if o.Warmup <= 0 {
-		// Long enough for the budgets to refill after buying the lines
-		// (25 NonVoip purchases take the whole bucket).
+		// Long enough for the budgets to refill after buying the lines.
 		o.Warmup = 15 * time.Second
 	}
 	if o.Drain <= 0 {
@@ -77,6 +81,20 @@ const Headroom = 0.2
 // provider limit, so only the provider's 429s slow it down.
 const naiveBudget = 1e6
 
+// acctRun is one account on both sides.
+type acctRun struct {
+	p       provider
+	acc     config.Account // on Switchboard's simulator
+	nvAcc   config.Account // the same account on the naive side's
+	index   int            // among the provider's accounts
+	meter   *meter
+	spec    engine.AccountSpec
+	sbKeys  []backend.Key
+	nvLines []backend.Line
+	plan    []delivery
+	recs    []*codeRec
+}
+
 // Run measures both sides and reports.
 func Run(ctx context.Context, o Options) (Report, error) {
 	o = o.withDefaults()
@@ -87,94 +105,76 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		}
 	}
 
-	simOpts := sim.Options{Seed: o.Seed, Quiet: true, Rates: simRates(o.Scale)}
+	simOpts := sim.Options{Seed: o.Seed, Quiet: true, Rates: simRates(o.Scale), Accounts: o.Accounts}
 	sbSim := sim.New(simOpts)
 	defer sbSim.Close()
-	nvSim := sim.New(simOpts)
-	defer nvSim.Close()
-
-	type acctRun struct {
-		p       provider
-		acc     string
-		budget  float64
-		sbMeter *meter
-		sbSpec  engine.AccountSpec
-		sbKeys  []backend.Key
-		nvLines []backend.Line
-		plan    []delivery
-		recs    []*codeRec
+	var nvSim *sim.Sim // nil when the naive side is skipped
+	sims := []*sim.Sim{sbSim}
+	if !o.NoNaive {
+		nvSim = sim.New(simOpts)
+		defer nvSim.Close()
+		sims = append(sims, nvSim)
 	}
+
 	var runs []*acctRun
-	var specs []engine.AccountSpec
+	var sbAccs []config.Account
 	for _, p := range providers {
 		rate := wiring.DefaultRate(p.Kind) * o.Scale
-		acc, err := account(sbSim, p.Kind, rate)
-		if err != nil {
-			return rep, err
-		}
-		for _, s := range []*sim.Sim{sbSim, nvSim} {
-			if err := p.stock(s, acc.Name, o.Lines); err != nil {
+		per := make([][]config.Account, len(sims))
+		for i, s := range sims {
+			accs, err := accounts(s, p.Kind, o.Accounts, rate)
+			if err != nil {
 				return rep, err
 			}
+			var names []string
+			for _, a := range accs {
+				names = append(names, a.Name)
+			}
+			if err := p.stock(s, names, o.Lines); err != nil {
+				return rep, err
+			}
+			per[i] = accs
 		}
-		spec, err := wiring.BuildAccount(acc)
-		if err != nil {
-			return rep, err
+		for i, acc := range per[0] {
+			r := &acctRun{p: p, acc: acc, index: i, plan: makePlan(o.Seed, p.Kind, i, o.Lines, o.Duration, p.Pace)}
+			if nvSim != nil {
+				r.nvAcc = per[1][i]
+			}
+			runs = append(runs, r)
+			sbAccs = append(sbAccs, acc)
 		}
-		m := newMeter(spec.Provider, spec.Budget)
-		spec.Provider = m
-		specs = append(specs, spec)
-		runs = append(runs, &acctRun{p: p, acc: acc.Name, budget: rate, sbMeter: m, sbSpec: spec,
-			plan: makePlan(o.Seed, p.Kind, o.Lines, o.Duration, p.Pace)})
 	}
-
-	dir, err := os.MkdirTemp("", "switchboard-bench-")
+	sb, err := startSwitchboard(sbAccs)
 	if err != nil {
 		return rep, err
 	}
-	defer os.RemoveAll(dir)
-	store, err := cache.Open(dir, cache.Options{})
-	if err != nil {
-		return rep, err
+	defer sb.stop()
+	for i, r := range runs {
+		r.meter, r.spec = sb.meters[i], sb.specs[i]
 	}
-	defer store.Close()
-	eng, err := engine.New(specs, engine.Options{Store: store, Headroom: Headroom, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return rep, err
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	engDone := make(chan struct{})
-	go func() {
-		defer close(engDone)
-		eng.Run(runCtx)
-	}()
-	defer func() { stop(); <-engDone }() // before the store closes
 	reg := newRegistry()
 	w := newWatcher(reg)
-	go w.run(eng.Events())
+	go w.run(sb.eng.Events())
 
 	// Buy the lines: through the engine on Switchboard's side (as the
 	// operator would, so the engine knows them at once), through a
 	// budgeted adapter on the naive side.
-	say("buying %d lines per account on both sides", o.Lines)
+	say("buying %d lines on each of %d accounts per provider", o.Lines, o.Accounts)
 	var wg sync.WaitGroup
 	errs := make([]error, 2*len(runs))
 	for i, r := range runs {
-		wg.Add(2)
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.sbKeys, errs[2*i] = buyViaEngine(runCtx, eng, w, r.acc, r.p.Buy, o.Lines)
+			r.sbKeys, errs[2*i] = buyViaEngine(ctx, sb.eng.Submit, w.boughtKey, w.failureText, r.acc.Name, r.p.Buy, o.Lines)
 		}()
-		go func() {
-			defer wg.Done()
-			acc, err := account(nvSim, r.p.Kind, r.budget)
-			if err != nil {
-				errs[2*i+1] = err
-				return
-			}
-			r.nvLines, errs[2*i+1] = buyDirect(runCtx, acc, r.p.Buy, o.Lines)
-		}()
+		if nvSim != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r.nvLines, errs[2*i+1] = buyDirect(ctx, r.nvAcc, r.p.Buy, o.Lines)
+			}()
+		}
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -184,15 +184,13 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// The naive poller: one goroutine per line, each with its own adapter
 	// (a typical bot shares nothing between lines), started at a random
 	// phase within its period.
-	nvCtx, nvStop := context.WithCancel(runCtx)
+	nvCtx, nvStop := context.WithCancel(ctx)
 	var nvWG sync.WaitGroup
 	defer func() { nvStop(); nvWG.Wait() }()
 	phase := rand.New(rand.NewPCG(o.Seed, 0x9a17e))
 	for _, r := range runs {
-		acc, err := account(nvSim, r.p.Kind, naiveBudget)
-		if err != nil {
-			return rep, err
-		}
+		acc := r.nvAcc
+		acc.RatePerMinute = naiveBudget
 		for _, l := range r.nvLines {
 			spec, err := wiring.BuildAccount(acc)
 			if err != nil {
@@ -212,13 +210,12 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err := sleepUntil(ctx, t0); err != nil {
 		return rep, err
 	}
-	before := snapshot(sbSim, nvSim, runs, func(r *acctRun) int64 { return r.sbSpec.Budget.Used() })
-
+	before := snapshot(sbSim, nvSim, runs)
 	for _, r := range runs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.recs = deliverPlan(ctx, t0, r.p, r.acc, r.plan, r.sbKeys, r.nvLines, sbSim, nvSim, reg, w)
+			r.recs = deliverPlan(ctx, t0, r, sbSim, nvSim, reg, w)
 		}()
 	}
 	wg.Wait()
@@ -226,7 +223,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err := sleepUntil(ctx, tEnd); err != nil {
 		return rep, err
 	}
-	after := snapshot(sbSim, nvSim, runs, func(r *acctRun) int64 { return r.sbSpec.Budget.Used() })
+	after := snapshot(sbSim, nvSim, runs)
 
 	say("waiting up to %s for the last codes", o.Drain)
 	deadline := time.Now().Add(o.Drain)
@@ -237,24 +234,49 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	nvStop()
 	nvWG.Wait()
+	final := snapshot(sbSim, nvSim, runs)
 
-	minutes := o.Duration.Minutes()
-	for i, r := range runs {
-		checks := r.sbMeter.samples()
-		hot, meanCost, _ := hotUsage(checks, t0, tEnd)
-		hotUsed := hot / minutes
-		coldCalls, readTime := callSummary(r.sbMeter.otherCalls(), checks, t0, tEnd)
-		used := float64(after.used[i] - before.used[i])
-		cold := max(used-hot, 0) / minutes
-		perMinute := r.sbSpec.Budget.PerMinute()
-		hotRate := engine.HotRate(perMinute, Headroom, cold)
-		batch := r.sbMeter.Traits().BatchCheck
-		ar := AccountReport{
-			Provider: r.p.Kind, Account: r.acc, Batch: batch, Lines: o.Lines, Limit: scaledLimit(r.p, o.Scale),
-			Budget: perMinute, ColdPerMin: cold, HotPerMin: hotRate, HotUsedPerMin: hotUsed, CheckCost: meanCost,
-			ColdCalls: coldCalls, ReadTime: readTime, Errors: reg.errors(r.p.Kind),
+	for _, p := range providers {
+		var group []int
+		for i, r := range runs {
+			if r.p.Kind == p.Kind {
+				group = append(group, i)
+			}
 		}
-		var sbDelays, nvDelays, intervals []time.Duration
+		rep.Accounts = append(rep.Accounts, summarize(o, p, runs, group, []counters{before, after, final}, t0, tEnd, reg))
+	}
+	rep.Elapsed = time.Since(rep.Started)
+	return rep, nil
+}
+
+// summarize reports a provider's accounts (the runs in group) together:
+// their codes pooled, their rates averaged, their 429s summed.
+// The counters are those at the first code, at the end of the window in
+// which codes arrived and at the end of the run.
+func summarize(o Options, p provider, runs []*acctRun, group []int, at []counters, t0, tEnd time.Time, reg *registry) AccountReport {
+	before, after, final := at[0], at[1], at[2]
+	minutes := o.Duration.Minutes()
+	n := float64(len(group))
+	first := runs[group[0]]
+	ar := AccountReport{
+		Provider: p.Kind, Account: first.acc.Name, Accounts: len(group), Batch: first.meter.Traits().BatchCheck,
+		Lines: o.Lines, Limit: scaledLimit(p, o.Scale), Budget: first.spec.Budget.PerMinute(), Errors: reg.errors(p.Kind),
+	}
+	var sbDelays, nvDelays, intervals []time.Duration
+	var others []otherCall
+	var allChecks []checkSample
+	for _, i := range group {
+		r := runs[i]
+		checks := r.meter.samples()
+		allChecks = append(allChecks, checks...)
+		others = append(others, r.meter.otherCalls()...)
+		hot, meanCost, _ := hotUsage(checks, t0, tEnd)
+		cold := max(float64(after.used[i]-before.used[i])-hot, 0) / minutes
+		hotRate := engine.HotRate(r.spec.Budget.PerMinute(), Headroom, cold)
+		ar.ColdPerMin += cold / n
+		ar.HotPerMin += hotRate / n
+		ar.HotUsedPerMin += hot / minutes / n
+		ar.CheckCost += meanCost / n
 		reg.mu.Lock()
 		for _, c := range r.recs {
 			if !c.sb.at.IsZero() {
@@ -262,7 +284,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 				if !c.sb.seen.IsZero() {
 					sbDelays = append(sbDelays, max(c.sb.seen.Sub(c.sb.at), 0))
 					cost := costNear(checks, c.sb.at, 15*time.Second, meanCost)
-					if iv := readInterval(batch, hotRate, cost, c.sit); iv > 0 {
+					if iv := readInterval(ar.Batch, hotRate, cost, c.sit); iv > 0 {
 						intervals = append(intervals, iv)
 					}
 				}
@@ -275,19 +297,19 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			}
 		}
 		reg.mu.Unlock()
-		ar.Switchboard.Delay = statsOf(sbDelays)
-		ar.Naive.Delay = statsOf(nvDelays)
-		ar.Bound = boundStats(intervals)
-		ar.Switchboard.PerMinute = float64(after.sbHits[i]-before.sbHits[i]) / minutes
-		ar.Naive.PerMinute = float64(after.nvHits[i]-before.nvHits[i]) / minutes
-		ar.Switchboard.Limited = after.sbLimited[i] - before.sbLimited[i]
-		ar.Naive.Limited = after.nvLimited[i] - before.nvLimited[i]
-		ar.Switchboard.LimitedTotal = sbSim.RateLimited(r.p.Kind)
-		ar.Naive.LimitedTotal = nvSim.RateLimited(r.p.Kind)
-		rep.Accounts = append(rep.Accounts, ar)
 	}
-	rep.Elapsed = time.Since(rep.Started)
-	return rep, nil
+	ar.ColdCalls, ar.ReadTime = callSummary(others, allChecks, t0, tEnd)
+	ar.Switchboard.Delay = statsOf(sbDelays)
+	ar.Naive.Delay = statsOf(nvDelays)
+	ar.Bound = boundStats(intervals)
+	k := p.Kind
+	ar.Switchboard.PerMinute = float64(after.sbHits[k]-before.sbHits[k]) / minutes / n
+	ar.Naive.PerMinute = float64(after.nvHits[k]-before.nvHits[k]) / minutes / n
+	ar.Switchboard.Limited = after.sbLimited[k] - before.sbLimited[k]
+	ar.Naive.Limited = after.nvLimited[k] - before.nvLimited[k]
+	ar.Switchboard.LimitedTotal = final.sbLimited[k]
+	ar.Naive.LimitedTotal = final.nvLimited[k]
+	return ar
 }
 
 // callSummary describes the calls other than hot reads made in [from,
@@ -332,21 +354,27 @@ func callSummary(others []otherCall, checks []checkSample, from, to time.Time) (
 	return strings.Join(parts, ", "), took
 }
 
-// counters is what the simulators and budgets had counted at one moment.
+// counters is what the simulators (per provider) and the budgets (per
+// account run) had counted at one moment.
 type counters struct {
-	sbHits, nvHits, sbLimited, nvLimited []int
+	sbHits, nvHits, sbLimited, nvLimited map[backend.ProviderKind]int
 	used                                 []int64
 }
 
-func snapshot[R any](sbSim, nvSim *sim.Sim, runs []*R, used func(*R) int64) counters {
-	var c counters
-	for i, r := range runs {
-		k := providers[i].Kind
-		c.sbHits = append(c.sbHits, sbSim.Hits(k))
-		c.nvHits = append(c.nvHits, nvSim.Hits(k))
-		c.sbLimited = append(c.sbLimited, sbSim.RateLimited(k))
-		c.nvLimited = append(c.nvLimited, nvSim.RateLimited(k))
-		c.used = append(c.used, used(r))
+// snapshot reads the counters; nvSim is nil when the naive side is
+// skipped.
+func snapshot(sbSim, nvSim *sim.Sim, runs []*acctRun) counters {
+	c := counters{sbHits: map[backend.ProviderKind]int{}, nvHits: map[backend.ProviderKind]int{},
+		sbLimited: map[backend.ProviderKind]int{}, nvLimited: map[backend.ProviderKind]int{}}
+	for _, p := range providers {
+		k := p.Kind
+		c.sbHits[k], c.sbLimited[k] = sbSim.Hits(k), sbSim.RateLimited(k)
+		if nvSim != nil {
+			c.nvHits[k], c.nvLimited[k] = nvSim.Hits(k), nvSim.RateLimited(k)
+		}
+	}
+	for _, r := range runs {
+		c.used = append(c.used, r.spec.Budget.Used())
 	}
 	return c
 }
@@ -380,27 +408,32 @@ func readInterval(batch bool, hotPerMin, cost float64, s situation) time.Duratio
 	return time.Duration(slot * s.Total / s.Own)
 }
 
-// buyViaEngine buys n lines through the engine and returns their keys.
-func buyViaEngine(ctx context.Context, eng *engine.Engine, w *watcher, acct string, req backend.BuyRequest, n int) ([]backend.Key, error) {
-	ids := make([]string, n)
-	for i := range ids {
+// buyViaEngine buys n lines through the engine (submit), one at a time
+// as an operator would, and returns their keys; bought says whether an
+// action bought its line yet, failures what went wrong. (Each purchase
+// first reads the account's listing: many at once would queue their reads
+// on the budget past the call's timeout.)
+func buyViaEngine(ctx context.Context, submit func(backend.Action), bought func(id string) (backend.Key, bool),
+	failures func() string, acct string, req backend.BuyRequest, n int) ([]backend.Key, error) {
+	var keys []backend.Key
+	for len(keys) < n {
 		r := req
-		ids[i] = backend.NewActionID(backend.ActBuy)
-		eng.Submit(backend.Action{ID: ids[i], Kind: backend.ActBuy, Account: acct, Buy: &r, Label: "bench line"})
+		id := backend.NewActionID(backend.ActBuy)
+		submit(backend.Action{ID: id, Kind: backend.ActBuy, Account: acct, Buy: &r, Label: "bench line"})
+		for deadline := time.Now().Add(time.Minute); ; {
+			if k, ok := bought(id); ok {
+				keys = append(keys, k)
+				break
+			}
+			if time.Now().After(deadline) {
+				return nil, fmt.Errorf("%s: bought %d of %d lines through the engine: %s", acct, len(keys), n, failures())
+			}
+			if err := sleepUntil(ctx, time.Now().Add(20*time.Millisecond)); err != nil {
+				return nil, err
+			}
+		}
 	}
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		keys, ok := w.boughtKeys(ids)
-		if ok {
-			return keys, nil
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("%s: bought %d of %d lines through the engine: %s", acct, len(keys), n, w.failureText())
-		}
-		if err := sleepUntil(ctx, time.Now().Add(100*time.Millisecond)); err != nil {
-			return nil, err
-		}
-	}
+	return keys, nil
 }
 
 // buyDirect buys n lines through an adapter of its own (the naive side).
@@ -465,21 +498,26 @@ func pollNaive(ctx context.Context, p backend.Provider, line backend.Line, every
 }
 
 // deliverPlan makes every code of an account's plan arrive on both sides
-// at its time and returns the records.
-func deliverPlan(ctx context.Context, t0 time.Time, p provider, acct string, plan []delivery, sbKeys []backend.Key,
-	nvLines []backend.Line, sbSim, nvSim *sim.Sim, reg *registry, w *watcher) []*codeRec {
+// (only Switchboard's when nvSim is nil) at its time and returns the
+// records.
+func deliverPlan(ctx context.Context, t0 time.Time, r *acctRun, sbSim, nvSim *sim.Sim, reg *registry, w *watcher) []*codeRec {
 	var recs []*codeRec
-	for _, d := range plan {
+	for _, d := range r.plan {
 		if sleepUntil(ctx, t0.Add(d.At)) != nil {
 			break
 		}
-		rec := &codeRec{kind: p.Kind, d: d, sbKey: sbKeys[d.Line], nvID: nvLines[d.Line].ID}
-		rec.sit = w.situation(acct, rec.sbKey, time.Now())
+		rec := &codeRec{kind: r.p.Kind, d: d, sbKey: r.sbKeys[d.Line]}
+		if nvSim != nil {
+			rec.nvID = r.nvLines[d.Line].ID
+		}
+		rec.sit = w.situation(r.acc.Name, rec.sbKey, time.Now())
 		reg.add(rec)
 		reg.stamp(&rec.sb)
-		reg.delivered(rec, &rec.sb, p.deliver(sbSim, rec.sbKey.ID(), d.Text()))
-		reg.stamp(&rec.nv)
-		reg.delivered(rec, &rec.nv, p.deliver(nvSim, rec.nvID, d.Text()))
+		reg.delivered(rec, &rec.sb, r.p.deliver(sbSim, rec.sbKey.ID(), d.Text()))
+		if nvSim != nil {
+			reg.stamp(&rec.nv)
+			reg.delivered(rec, &rec.nv, r.p.deliver(nvSim, rec.nvID, d.Text()))
+		}
 		recs = append(recs, rec)
 	}
 	return recs

@@ -3,22 +3,20 @@ package bench
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"switchboard/backend"
 )
 
-// meter wraps the adapter the engine drives and learns what each hot read
-// (Check) costs, so the bound can split the budget between hot and cold
-// reads. A call's cost is the growth of the account's budget counter while
-// it ran; it is exact when no other call of the account overlapped it
-// (clean), and only clean calls are used as samples.
+// meter wraps the adapter the engine drives and learns what each call
+// costs, so the bound can split the budget between hot reads (Check) and
+// cold ones: every call counts the requests it sends through the budget
+// (backend.WithCounter), exactly, whatever else runs at the same time.
 type meter struct {
 	backend.Provider
-	budget *backend.Budget
 
 	mu     sync.Mutex
-	active map[*call]struct{}
 	checks []checkSample
 	others []otherCall
 }
@@ -30,101 +28,74 @@ type otherCall struct {
 	Requests int64
 }
 
-type call struct {
-	used  int64
-	dirty bool
-}
-
 // checkSample is one hot read.
 type checkSample struct {
 	At       time.Time
 	Took     time.Duration // until the adapter answered
 	Requests int64
-	Clean    bool // no other call overlapped: Requests is exact
 }
 
-func newMeter(p backend.Provider, b *backend.Budget) *meter {
-	return &meter{Provider: p, budget: b, active: map[*call]struct{}{}}
+func newMeter(p backend.Provider) *meter { return &meter{Provider: p} }
+
+// counted runs a call with a counter of its own and returns its requests.
+func counted(ctx context.Context, call func(context.Context)) int64 {
+	var n atomic.Int64
+	call(backend.WithCounter(ctx, &n))
+	return n.Load()
 }
 
-func (m *meter) begin() *call {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c := &call{used: m.budget.Used()}
-	if len(m.active) > 0 {
-		c.dirty = true
-		for o := range m.active {
-			o.dirty = true
-		}
-	}
-	m.active[c] = struct{}{}
-	return c
-}
-
-func (m *meter) end(c *call) (int64, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.active, c)
-	return m.budget.Used() - c.used, !c.dirty
-}
-
-func (m *meter) Check(ctx context.Context, lines []backend.Line) ([]backend.Line, []backend.Message, error) {
+func (m *meter) Check(ctx context.Context, lines []backend.Line) (got []backend.Line, msgs []backend.Message, err error) {
 	at := time.Now()
-	c := m.begin()
-	l, msgs, err := m.Provider.Check(ctx, lines)
-	n, clean := m.end(c)
+	n := counted(ctx, func(ctx context.Context) { got, msgs, err = m.Provider.Check(ctx, lines) })
 	m.mu.Lock()
-	m.checks = append(m.checks, checkSample{At: at, Took: time.Since(at), Requests: n, Clean: clean})
+	m.checks = append(m.checks, checkSample{At: at, Took: time.Since(at), Requests: n})
 	m.mu.Unlock()
-	return l, msgs, err
+	return got, msgs, err
 }
 
-// The other calls are watched for overlaps and counted.
+// The other calls are counted and listed.
 
-func (m *meter) other(method string) func() {
+func (m *meter) other(ctx context.Context, method string, call func(context.Context)) {
 	at := time.Now()
-	c := m.begin()
-	return func() {
-		n, _ := m.end(c)
-		m.mu.Lock()
-		m.others = append(m.others, otherCall{At: at, Method: method, Requests: n})
-		m.mu.Unlock()
-	}
+	n := counted(ctx, call)
+	m.mu.Lock()
+	m.others = append(m.others, otherCall{At: at, Method: method, Requests: n})
+	m.mu.Unlock()
 }
 
-func (m *meter) Balance(ctx context.Context) (backend.Account, error) {
-	defer m.other("balance")()
-	return m.Provider.Balance(ctx)
+func (m *meter) Balance(ctx context.Context) (a backend.Account, err error) {
+	m.other(ctx, "balance", func(ctx context.Context) { a, err = m.Provider.Balance(ctx) })
+	return a, err
 }
 
-func (m *meter) Lines(ctx context.Context) ([]backend.Line, []backend.Message, error) {
-	defer m.other("lines")()
-	return m.Provider.Lines(ctx)
+func (m *meter) Lines(ctx context.Context) (lines []backend.Line, msgs []backend.Message, err error) {
+	m.other(ctx, "lines", func(ctx context.Context) { lines, msgs, err = m.Provider.Lines(ctx) })
+	return lines, msgs, err
 }
 
-func (m *meter) Leases(ctx context.Context) ([]backend.Lease, error) {
-	defer m.other("leases")()
-	return m.Provider.Leases(ctx)
+func (m *meter) Leases(ctx context.Context) (leases []backend.Lease, err error) {
+	m.other(ctx, "leases", func(ctx context.Context) { leases, err = m.Provider.Leases(ctx) })
+	return leases, err
 }
 
-func (m *meter) Jobs(ctx context.Context, known []backend.Job) ([]backend.Job, error) {
-	defer m.other("jobs")()
-	return m.Provider.Jobs(ctx, known)
+func (m *meter) Jobs(ctx context.Context, known []backend.Job) (jobs []backend.Job, err error) {
+	m.other(ctx, "jobs", func(ctx context.Context) { jobs, err = m.Provider.Jobs(ctx, known) })
+	return jobs, err
 }
 
-func (m *meter) Do(ctx context.Context, act backend.Action, t backend.Target) (backend.Outcome, error) {
-	defer m.other("action")()
-	return m.Provider.Do(ctx, act, t)
+func (m *meter) Do(ctx context.Context, act backend.Action, t backend.Target) (o backend.Outcome, err error) {
+	m.other(ctx, "action", func(ctx context.Context) { o, err = m.Provider.Do(ctx, act, t) })
+	return o, err
 }
 
-func (m *meter) Settle(ctx context.Context, act backend.Action, t backend.Target) (backend.Settled, backend.Outcome, error) {
-	defer m.other("settle")()
-	return m.Provider.Settle(ctx, act, t)
+func (m *meter) Settle(ctx context.Context, act backend.Action, t backend.Target) (st backend.Settled, o backend.Outcome, err error) {
+	m.other(ctx, "settle", func(ctx context.Context) { st, o, err = m.Provider.Settle(ctx, act, t) })
+	return st, o, err
 }
 
-func (m *meter) Catalog(ctx context.Context, req backend.CatalogRequest) ([]backend.CatalogItem, error) {
-	defer m.other("catalog")()
-	return m.Provider.Catalog(ctx, req)
+func (m *meter) Catalog(ctx context.Context, req backend.CatalogRequest) (items []backend.CatalogItem, err error) {
+	m.other(ctx, "catalog", func(ctx context.Context) { items, err = m.Provider.Catalog(ctx, req) })
+	return items, err
 }
 
 // otherCalls returns the calls other than hot reads made so far.
@@ -141,45 +112,29 @@ func (m *meter) samples() []checkSample {
 	return append([]checkSample(nil), m.checks...)
 }
 
-// hotUsage sums the requests of the hot reads that started in [from, to):
-// clean calls as measured, the others at the mean clean cost. It also
-// returns that mean cost and the number of reads.
+// hotUsage sums the requests of the hot reads that started in [from,
+// to) and returns their mean cost (1 when there was none) and number.
 func hotUsage(s []checkSample, from, to time.Time) (requests, meanCost float64, reads int) {
-	var clean, cleanSum float64
 	for _, c := range s {
-		if c.At.Before(from) || !c.At.Before(to) {
-			continue
-		}
-		reads++
-		if c.Clean {
-			clean++
-			cleanSum += float64(c.Requests)
+		if !c.At.Before(from) && c.At.Before(to) {
+			reads++
+			requests += float64(c.Requests)
 		}
 	}
 	meanCost = 1
-	if clean > 0 {
-		meanCost = cleanSum / clean
-	}
-	for _, c := range s {
-		if c.At.Before(from) || !c.At.Before(to) {
-			continue
-		}
-		if c.Clean {
-			requests += float64(c.Requests)
-		} else {
-			requests += meanCost
-		}
+	if reads > 0 {
+		meanCost = requests / float64(reads)
 	}
 	return requests, meanCost, reads
 }
 
-// costNear is the mean cost of clean hot reads within span of t (the cost
-// drifts: the marketplace adapter asks for codes until it sees its listing
-// update by itself), falling back to def.
+// costNear is the mean cost of the hot reads within span of t (the cost
+// drifts: the marketplace adapter asks the provider to fetch codes of
+// orders that wait long), falling back to def.
 func costNear(s []checkSample, t time.Time, span time.Duration, def float64) float64 {
 	var n, sum float64
 	for _, c := range s {
-		if c.Clean && c.At.After(t.Add(-span)) && c.At.Before(t.Add(span)) {
+		if c.At.After(t.Add(-span)) && c.At.Before(t.Add(span)) {
 			n++
 			sum += float64(c.Requests)
 		}

@@ -29,10 +29,11 @@ type pacing struct {
 	MinGap, Spread time.Duration
 }
 
-// makePlan draws an account's deliveries over window, sorted by time. The
-// same seed gives the same plan, which both sides of the run share.
-func makePlan(seed uint64, k backend.ProviderKind, lines int, window time.Duration, p pacing) []delivery {
-	rng := rand.New(rand.NewPCG(seed, seedOf(k)))
+// makePlan draws the deliveries of a provider's account (the index-th)
+// over window, sorted by time. The same seed gives the same plan, which
+// both sides of the run share.
+func makePlan(seed uint64, k backend.ProviderKind, index, lines int, window time.Duration, p pacing) []delivery {
+	rng := rand.New(rand.NewPCG(seed, seedOf(k)+uint64(index)))
 	used := map[string]bool{}
 	code := func() string {
 		for {

@@ -2,11 +2,14 @@ package bench
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"switchboard/backend"
+	"switchboard/backend/engine"
 	"switchboard/backend/sim"
 	"switchboard/config"
+	"switchboard/stack"
 	"switchboard/wiring"
 )
 
@@ -19,8 +22,9 @@ type provider struct {
 	Pace  pacing
 	Limit string  // the provider's limit as the simulator enforces it
 	Rate  float64 // the simulated limit per minute (0: far above the budget)
-	// stock gives the account money and numbers for every line.
-	stock func(s *sim.Sim, account string, lines int) error
+	// stock gives the accounts money, and the provider numbers for
+	// lines on each of them.
+	stock func(s *sim.Sim, accounts []string, lines int) error
 	// deliver makes an SMS arrive on an order now.
 	deliver func(s *sim.Sim, id, text string) error
 }
@@ -35,9 +39,11 @@ var providers = []provider{
 	{
 		Kind: backend.PivDay, Buy: backend.BuyRequest{Category: "number", Country: "SE"},
 		Pace: pacing{MinGap: 8 * time.Second, Spread: 24 * time.Second}, Limit: "100/min", Rate: 100,
-		stock: func(s *sim.Sim, account string, lines int) error {
-			s.PivDay.SetBalance(account, 1e6)
-			s.PivDay.SetStock("SE", 10*lines+100)
+		stock: func(s *sim.Sim, accounts []string, lines int) error {
+			for _, a := range accounts {
+				s.PivDay.SetBalance(a, 1e6)
+			}
+			s.PivDay.SetStock("SE", 10*lines*len(accounts)+100)
 			return nil
 		},
 		deliver: func(s *sim.Sim, id, text string) error { return s.PivDay.Deliver(id, text) },
@@ -45,9 +51,11 @@ var providers = []provider{
 	{
 		Kind: backend.FiveSim, Buy: backend.BuyRequest{Category: "activation", Country: "russia", Operator: "beeline", Product: "telegram"},
 		Pace: pacing{MinGap: 8 * time.Second, Spread: 24 * time.Second}, Limit: "100/s",
-		stock: func(s *sim.Sim, account string, lines int) error {
-			s.FiveSim.SetBalance(account, 1e6)
-			if !s.FiveSim.SetStock("russia", "beeline", "telegram", 10*lines+100) {
+		stock: func(s *sim.Sim, accounts []string, lines int) error {
+			for _, a := range accounts {
+				s.FiveSim.SetBalance(a, 1e6)
+			}
+			if !s.FiveSim.SetStock("russia", "beeline", "telegram", 10*lines*len(accounts)+100) {
 				return fmt.Errorf("5sim simulator sells no russia/beeline/telegram")
 			}
 			return nil
@@ -57,9 +65,11 @@ var providers = []provider{
 	{
 		Kind: backend.NonVoip, Buy: backend.BuyRequest{Category: "short_term", Product: "10000086"},
 		Pace: pacing{MinGap: 60 * time.Second, Spread: 30 * time.Second}, Limit: "60/min", Rate: 60,
-		stock: func(s *sim.Sim, account string, lines int) error {
-			s.NonVoip.SetBalance(account, 1e5)
-			s.NonVoip.SetAvailable(10000086, 10*lines+100)
+		stock: func(s *sim.Sim, accounts []string, lines int) error {
+			for _, a := range accounts {
+				s.NonVoip.SetBalance(a, 1e5)
+			}
+			s.NonVoip.SetAvailable(10000086, 10*lines*len(accounts)+100)
 			return nil
 		},
 		deliver: func(s *sim.Sim, id, text string) error { return s.NonVoip.Deliver(id, text) },
@@ -67,11 +77,13 @@ var providers = []provider{
 	{
 		Kind: backend.Market, Buy: backend.BuyRequest{Category: "numbers", Country: "1", Product: "123"},
 		Pace: pacing{MinGap: 8 * time.Second, Spread: 24 * time.Second}, Limit: "60/min", Rate: 60,
-		stock: func(s *sim.Sim, account string, lines int) error {
-			if err := s.Market.SetBalance(account, "1000000000.00"); err != nil {
-				return err
+		stock: func(s *sim.Sim, accounts []string, lines int) error {
+			for _, a := range accounts {
+				if err := s.Market.SetBalance(a, "1000000000.00"); err != nil {
+					return err
+				}
 			}
-			return s.Market.SetStock("numbers", "123", 10*lines+100)
+			return s.Market.SetStock("numbers", "123", 10*lines*len(accounts)+100)
 		},
 		deliver: func(s *sim.Sim, id, text string) error { return s.Market.Deliver(id, text) },
 	},
@@ -92,14 +104,57 @@ func simRates(scale float64) map[backend.ProviderKind]int {
 	return out
 }
 
-// account is the simulator's account of kind k as a config file names it,
-// with the given budget.
-func account(s *sim.Sim, k backend.ProviderKind, rate float64) (config.Account, error) {
+// accounts are the simulator's accounts of kind k as a config file names
+// them (n of them), each with the given budget.
+func accounts(s *sim.Sim, k backend.ProviderKind, n int, rate float64) ([]config.Account, error) {
 	accs := wiring.SimAccounts(s, k)
-	if len(accs) == 0 {
-		return config.Account{}, fmt.Errorf("the simulator has no %s account", k.Label())
+	if len(accs) < n {
+		return nil, fmt.Errorf("the simulator has %d %s accounts, not %d", len(accs), k.Label(), n)
 	}
-	acc := accs[0]
-	acc.RatePerMinute = rate
-	return acc, nil
+	accs = accs[:n]
+	for i := range accs {
+		accs[i].RatePerMinute = rate
+	}
+	return accs, nil
+}
+
+// switchboardSide is Switchboard as the benchmark runs it: the program's
+// backend (stack) over the given accounts, each adapter metered, with a
+// real bbolt cache in a temporary directory, running until stop.
+type switchboardSide struct {
+	eng    *engine.Engine
+	meters []*meter             // in the order of the accounts
+	specs  []engine.AccountSpec // the meters' specs
+	stop   func()               // stops the engine, then removes the cache
+}
+
+// startSwitchboard builds and runs it.
+func startSwitchboard(accs []config.Account) (*switchboardSide, error) {
+	side := &switchboardSide{}
+	dir, err := os.MkdirTemp("", "switchboard-bench-")
+	if err != nil {
+		return nil, err
+	}
+	st, err := stack.Open(dir, stack.Options{
+		Accounts: accs,
+		Engine:   engine.Options{Headroom: Headroom},
+		Wrap: func(spec engine.AccountSpec) engine.AccountSpec {
+			m := newMeter(spec.Provider)
+			spec.Provider = m
+			side.meters = append(side.meters, m)
+			side.specs = append(side.specs, spec)
+			return spec
+		},
+	})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	st.Start()
+	side.eng = st.Engine
+	side.stop = func() {
+		st.Stop()
+		os.RemoveAll(dir)
+	}
+	return side, nil
 }

@@ -181,18 +181,13 @@ func (w *watcher) run(events <-chan backend.Event) {
 	}
 }
 
-// boughtKeys returns the lines the buys with these action ids made, and
-// whether all of them are known.
-func (w *watcher) boughtKeys(ids []string) ([]backend.Key, bool) {
+// boughtKey returns the line the buy with this action id made, once it
+// is known.
+func (w *watcher) boughtKey(id string) (backend.Key, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var keys []backend.Key
-	for _, id := range ids {
-		if k, ok := w.bought[id]; ok {
-			keys = append(keys, k)
-		}
-	}
-	return keys, len(keys) == len(ids)
+	k, ok := w.bought[id]
+	return k, ok
 }
 
 func (w *watcher) failureText() string {

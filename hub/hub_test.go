@@ -167,3 +167,20 @@ func TestSubscribersEndWithTheSource(t *testing.T) {
 		t.Fatal("Next after Close reported an event")
 	}
 }
+
+// TestLateSubscriberKnowsWhichLeasesWereListed: a session that joins after
+// the engine listed an account's leases is told so in its snapshot (or
+// its Expiries pane would say "loading…" for good).
+func TestLateSubscriberKnowsWhichLeasesWereListed(t *testing.T) {
+	h, ch := started(t, backend.Event{Accounts: []backend.Account{{Name: "a"}, {Name: "b"}}}, Options{})
+	early, _ := h.Subscribe("alice")
+	ch <- backend.Event{LeasesListed: []string{"a"}}
+	if ev := next(t, early); len(ev.LeasesListed) != 1 || ev.LeasesListed[0] != "a" {
+		t.Fatalf("change: %+v", ev)
+	}
+	ch <- backend.Event{LeasesListed: []string{"b", "a"}}
+	next(t, early)
+	if _, snap := h.Subscribe("bob"); len(snap.LeasesListed) != 2 {
+		t.Fatalf("late snapshot lists %v, want a and b", snap.LeasesListed)
+	}
+}

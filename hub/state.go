@@ -1,6 +1,10 @@
 package hub
 
-import "switchboard/backend"
+import (
+	"slices"
+
+	"switchboard/backend"
+)
 
 // State is what the engine knows, kept from its events: the latest
 // version of every item (the lines are the engine's published values
@@ -16,6 +20,7 @@ type State struct {
 	Jobs     map[backend.Key]backend.Job
 	Actions  map[string]backend.JournalEntry
 	storage  *backend.StorageHealth // while the ledger cannot write
+	listed   []string               // accounts whose leases were listed this run
 }
 
 // NewState is an empty state.
@@ -54,6 +59,11 @@ func (s *State) Apply(ev backend.Event) {
 			s.Actions[a.Action.ID] = a
 		}
 	}
+	for _, a := range ev.LeasesListed {
+		if !slices.Contains(s.listed, a) {
+			s.listed = append(s.listed, a)
+		}
+	}
 	if ev.Storage != nil {
 		s.storage = ev.Storage
 		if !ev.Storage.Failing {
@@ -65,7 +75,8 @@ func (s *State) Apply(ev backend.Event) {
 // Snapshot is the whole state as one event.
 func (s *State) Snapshot() backend.Event {
 	ev := backend.Event{Accounts: make([]backend.Account, 0, len(s.Order)), Storage: s.storage,
-		Lines: values(s.Lines), Leases: values(s.Leases), Jobs: values(s.Jobs), Actions: values(s.Actions)}
+		Lines: values(s.Lines), Leases: values(s.Leases), Jobs: values(s.Jobs), Actions: values(s.Actions),
+		LeasesListed: slices.Clone(s.listed)}
 	for _, n := range s.Order {
 		ev.Accounts = append(ev.Accounts, s.Accounts[n])
 	}

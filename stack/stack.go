@@ -35,6 +35,9 @@ type Options struct {
 	// LogFile names the file in the state directory the engine's warnings
 	// go to ("" = nowhere). The terminal belongs to the dashboard.
 	LogFile string
+	// Wrap, when set, sees each account's spec before the engine does
+	// (the benchmark meters every adapter this way).
+	Wrap func(engine.AccountSpec) engine.AccountSpec
 }
 
 // Stack is one run of the backend: a store opened in Dir and an engine
@@ -61,6 +64,9 @@ func Open(dir string, o Options) (*Stack, error) {
 		spec, err := wiring.Build(acc, o.Adapters)
 		if err != nil {
 			return nil, err
+		}
+		if o.Wrap != nil {
+			spec = o.Wrap(spec)
 		}
 		specs = append(specs, spec)
 	}

@@ -2,12 +2,14 @@ package stack
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"switchboard/backend"
+	"switchboard/backend/engine"
 	"switchboard/backend/sim"
 )
 
@@ -93,4 +95,47 @@ func TestMissingNamesWhatIsNotShown(t *testing.T) {
 	if m := h.Missing(ev); m != "" {
 		t.Fatalf("missing %q from a state that shows everything", m)
 	}
+}
+
+// Wrap sees every account's spec, and the engine drives what it returns.
+func TestWrapReplacesEachAccountsProvider(t *testing.T) {
+	s := quietSim(t)
+	o := Sim(s, 6000)
+	var wrapped []*countingProvider
+	o.Wrap = func(spec engine.AccountSpec) engine.AccountSpec {
+		c := &countingProvider{Provider: spec.Provider}
+		wrapped = append(wrapped, c)
+		spec.Provider = c
+		return spec
+	}
+	st, err := Open(t.TempDir(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Stop()
+	if len(wrapped) != len(o.Accounts) {
+		t.Fatalf("Wrap saw %d accounts, want %d", len(wrapped), len(o.Accounts))
+	}
+	st.Start()
+	timeout := time.After(20 * time.Second)
+	for _, c := range wrapped {
+		for c.calls.Load() == 0 {
+			select {
+			case <-st.Engine.Events():
+			case <-timeout:
+				t.Fatal("the engine never called a wrapped provider")
+			}
+		}
+	}
+}
+
+// countingProvider counts the engine's balance reads.
+type countingProvider struct {
+	backend.Provider
+	calls atomic.Int64
+}
+
+func (c *countingProvider) Balance(ctx context.Context) (backend.Account, error) {
+	c.calls.Add(1)
+	return c.Provider.Balance(ctx)
 }

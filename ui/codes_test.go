@@ -19,7 +19,8 @@ func codeBoard(t *testing.T, lines ...backend.Line) (*dash, *clipboard) {
 	t.Helper()
 	now := t0.Add(time.Minute)
 	ev := backend.Event{Accounts: []backend.Account{{Name: "5sim-main", Provider: backend.FiveSim, Health: backend.HealthOK,
-		LastGood: now, Balance: backend.NewMoney(decimal.NewFromInt(100), "")}}, Lines: backend.LineRefs(lines)}
+		LastGood: now, Balance: backend.NewMoney(decimal.NewFromInt(100), "")}}, Lines: backend.LineRefs(lines),
+		LeasesListed: []string{"5sim-main"}} // polled in full
 	clip := &clipboard{}
 	d := openDash(t, 140, 40, ui.Options{Backend: &nullBackend{}, Initial: ev, Accounts: []string{"5sim-main"},
 		Now: func() time.Time { return now }, Clipboard: clip.write})

@@ -105,7 +105,7 @@ func TestFieldFiltersNarrowTheLines(t *testing.T) {
 	}
 	// Nothing matches: the title has no position and no stray separator.
 	b.press("esc", "/", "state:waiting zzzz")
-	b.shows("Lines & codes 2 waiting · /state:waiting zzzz ─", "no line matches")
+	b.shows("Lines & codes 2 waiting in all · /state:waiting zzzz ─", "no line matches")
 }
 
 // h hides finished and expired lines (the title says so) and shows them
@@ -280,4 +280,17 @@ func TestBulkConfirmFitsAShortScreen(t *testing.T) {
 	b.shows("… and 2 more", "an SMS has arrived, so it    │", "cannot be cancelled — press  │")
 	// A long account name gets a row of its own rather than be cut.
 	b.shows("│                 fivesim-main-account           │", "│                 $1.50 back · $40.00 → $41.50   │")
+}
+
+// TestBulkCancelAtUnknownPricesSpeaksOfRefunds: cancelling lines whose
+// price is unknown gives money back; the note does not speak of a charge.
+func TestBulkCancelAtUnknownPricesSpeaksOfRefunds(t *testing.T) {
+	x := start(t, nil)
+	l := *world(x.now()).Lines[0]
+	l.Price, l.Version = backend.Money{}, 2
+	x.send(ui.EventMsg{Event: backend.Event{Lines: []*backend.Line{new(l)}}})
+	x.pick("2", l.Number)
+	x.press(" ", "x")
+	x.sees("Cancel 1 marked item", "1 at an unknown price", "what comes back is too")
+	x.lacks("charge")
 }

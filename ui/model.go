@@ -167,7 +167,9 @@ func New(o Options) *Model {
 	m.queues = views.NewQueues(m.theme)
 	m.detail = views.NewDetail(m.theme)
 	m.lines.SetKeys(&m.keys)
+	m.lines.SetRole(o.Role)
 	m.detail.SetKeys(&m.keys)
+	m.detail.SetRole(o.Role)
 	m.panes = [4]views.Pane{m.bal, m.lines, m.exp, m.queues}
 	m.focus = paneLines
 	m.filter = textinput.New()
@@ -364,6 +366,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
 		m.layout()
+		if m.o.Still { // a printed frame runs no command: read its SMS now
+			if load := m.loadHistory(); load != nil {
+				m.Update(load())
+			}
+		}
 	case EventMsg:
 		m.apply(msg.Event)
 		cmds = append(cmds, m.loadHistory())
@@ -404,7 +411,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			m.dialog = &journalView{entries: msg.entries}
 		}
-	case catalogMsg:
+	case catalogMsg, fileCheckMsg:
 		if m.dialog != nil {
 			cmds = append(cmds, m.dialog.update(m, msg))
 		}

@@ -474,3 +474,20 @@ func TestPriceChangeOfferShowsMoney(t *testing.T) {
 			Available: decimal.RequireFromString("0.95")}}}}})
 	x.sees("Price changed", "$12,500.00", "$0.95")
 }
+
+// TestBuyConfirmationFitsAShortScreen: at 60×15 the purchase
+// confirmation (six rows and a note) fits above the status bar: the
+// price, the balance after and the confirming key show, the note gives
+// way.
+func TestBuyConfirmationFitsAShortScreen(t *testing.T) {
+	x := start(t, map[string]flow{"piv": pivFlow})
+	x.send(tea.WindowSizeMsg{Width: 60, Height: 15})
+	x.press("n")
+	x.sees("SE per month")
+	x.press("enter", "2", "enter", "enter", "enter")
+	x.sees("Buy number SE per month", "$7.00", "$118.10 → $111.10", "confirm", "refuse")
+	rows := strings.Split(x.screen(), "\n")
+	if last := rows[len(rows)-1]; strings.ContainsAny(last, "│╰╯") {
+		t.Fatalf("the confirmation runs into the status bar:\n%s", strings.Join(rows, "\n"))
+	}
+}

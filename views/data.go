@@ -20,13 +20,16 @@ type Data struct {
 	// Started is when this run began: an account with no good poll since
 	// is shown stale.
 	Started time.Time
+	// LeasesListed: accounts whose leases the engine has listed in full
+	// this run.
+	LeasesListed map[string]bool
 }
 
 // NewData makes empty state for the given accounts.
 func NewData(order []string) *Data {
 	return &Data{Accounts: map[string]backend.Account{}, Order: order,
 		Lines: map[backend.Key]*backend.Line{}, Leases: map[backend.Key]backend.Lease{},
-		Jobs: map[backend.Key]backend.Job{}}
+		Jobs: map[backend.Key]backend.Job{}, LeasesListed: map[string]bool{}}
 }
 
 // Changed says which kinds of objects an event touched; Stale that an
@@ -81,6 +84,10 @@ func (d *Data) Apply(ev backend.Event) Changed {
 		d.Jobs[j.Key] = j
 		c.Jobs = true
 	}
+	for _, a := range ev.LeasesListed {
+		c.Leases = c.Leases || !d.LeasesListed[a] // "loading…" may become "nothing expires"
+		d.LeasesListed[a] = true
+	}
 	// Waiting lines show in the queues pane too.
 	if c.Lines {
 		c.Jobs = true
@@ -104,11 +111,17 @@ func (d *Data) Stale(account string) bool {
 	return !ok || a.Health == backend.HealthUnknown || a.LastGood.Before(d.Started)
 }
 
-// Loading reports whether some account has not answered its first poll
-// this run: an empty pane may only be empty so far.
-func (d *Data) Loading() bool {
-	for _, a := range d.Accounts {
-		if a.Health == backend.HealthUnknown {
+// LeasesLoading reports whether some account's leases have not been
+// listed yet this run (an account turns healthy on its balance, before
+// its leases arrive): an empty Expiries pane may only be empty so far. A
+// failing account is not waited for, nor is a printed frame (nothing
+// more will come).
+func (d *Data) LeasesLoading() bool {
+	if d.Still {
+		return false
+	}
+	for name, a := range d.Accounts {
+		if !d.LeasesListed[name] && a.Health != backend.HealthFailing {
 			return true
 		}
 	}

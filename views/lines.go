@@ -41,6 +41,7 @@ type Lines struct {
 	listPane[lineRef]
 	data    *Data
 	keys    *keymap.KeyMap // the bindings its hints name
+	role    backend.Role   // whose screen: its hints offer only what the role may do
 	hist    map[backend.Key][]backend.Message
 	histVer int // counts changes to hist (the strip's cache)
 	// pinned: the operator has put the cursor on a line other than the
@@ -178,8 +179,8 @@ func NewLines(t themes.Theme) *Lines {
 	return p
 }
 
-// lineText is what the filter searches in a line: its number first. A
-// lapsed line (open, its expiry passed) is closed and state:expired
+// lineText is what the filter searches in a line: its number first, and
+// every word its row shows. A lapsed line (open, its expiry passed) is closed and state:expired
 // finds it.
 func lineText(l backend.Line, lapsed bool) searchable {
 	state := StateWord(l.State, l.RawState)
@@ -187,7 +188,8 @@ func lineText(l backend.Line, lapsed bool) searchable {
 		state += " expired"
 	}
 	return searchable{name: l.Number,
-		rest:   l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " + strings.Join(l.Candidates, " "),
+		rest: l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " + strings.Join(l.Candidates, " ") +
+			" " + state, // the word the row shows ("waiting") finds it too
 		fields: [numFields]string{state, l.Account, providerWords(l.Provider), l.Service},
 		closed: !l.State.Open() || lapsed}
 }
@@ -202,26 +204,29 @@ func (p *Lines) SetTheme(t themes.Theme) { p.listPane.SetTheme(t); p.drawn = str
 
 // SetKeys gives the bindings the pane's hints name.
 func (p *Lines) SetKeys(km *keymap.KeyMap) { p.keys = km; p.drawn = stripCache{} }
+
+// SetRole narrows the hints to what the screen's operator may do.
+func (p *Lines) SetRole(r backend.Role) { p.role = r; p.drawn = stripCache{} }
 func (p *Lines) Info() string {
-	i, n := p.list.Position()
-	s := ""
-	if n > 0 {
-		s = itoa(i) + "/" + itoa(n)
-	}
-	s += p.markNote()
+	notes := []note{p.positionNote(), p.markNote()}
 	if n := p.list.Count(); n > 0 {
-		s += " · " + itoa(n) + " waiting"
+		waiting := note{itoa(n) + " waiting", itoa(n) + " wait", rankWaiting}
+		if p.list.Filter() != "" { // the count is of every line, not of those the filter shows
+			waiting.long += " in all"
+		}
+		notes = append(notes, waiting)
 	}
 	if p.sort != 0 {
-		s += " · by " + p.SortName()
+		notes = append(notes, note{"by " + p.SortName(), "", rankSort})
 	}
 	if p.pinned {
-		s += " · pinned"
+		pin := note{"pinned", "pinned", rankPinned}
 		if k := keymap.First(p.keys.Top); k != "" {
-			s += " (" + k + " follows new codes)"
+			pin.long += " (" + k + " follows new codes)"
 		}
+		notes = append(notes, pin)
 	}
-	return s + p.filterNote()
+	return fitNotes(p.Title(), p.w, append(notes, p.filterNote(), p.hiddenNote()))
 }
 
 // HandleKey moves the cursor; on the first line it follows new codes,
@@ -743,7 +748,7 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 // hint lists what the operator can do with the selected line, in the
 // bindings in force.
 func (p *Lines) hint(l backend.Line) string {
-	hs := p.keys.ItemHints(l.Allowed, CopyableOf(l))
+	hs := p.keys.ItemHints(p.role.Permits(l.Allowed), CopyableOf(l))
 	more := []keymap.Hint{{Key: keymap.First(p.keys.CopyNumber), Desc: "copy number"}, {Key: keymap.First(p.keys.Detail), Desc: "details"}}
 	if HasCode(l) {
 		more = append([]keymap.Hint{{Key: keymap.First(p.keys.CopySMS), Desc: "copy SMS"}}, more...)

@@ -72,7 +72,7 @@ func NewQueues(t themes.Theme) *Queues {
 
 func (p *Queues) Title() string { return "Queues" }
 func (p *Queues) Info() string {
-	return itoa(p.list.Count()) + " in motion" + p.filterNote()
+	return fitNotes(p.Title(), p.w, []note{{itoa(p.list.Count()) + " in motion", "", rankPosition}, p.filterNote(), p.hiddenNote()})
 }
 
 // queuesNarrow is the width below which the kind and age columns give
@@ -216,7 +216,7 @@ func (p *Queues) row(q QueueItem, sel bool, c *rowClock) string {
 		{text: q.State, ink: stateInk, w: 9},
 		{text: q.Kind, ink: t.Ink.Muted, w: 6},
 		{text: q.Title, ink: t.Ink.Text},
-		{text: q.Account, ink: t.Ink.Muted, w: p.accountWidth(11, 1+9+6+7+5, 24), grow: true},
+		{text: q.Account, ink: t.Ink.Muted, w: p.accountWidth(11, 1+9+6+7+5, 22), grow: true}, // 22: a number and its service
 		{text: age, ink: t.Ink.Faint, w: 7, right: true},
 	}
 	if p.w < queuesNarrow { // the kind and age give way first, to the account

@@ -101,7 +101,7 @@ func mergeListing(prev, l backend.Line, now time.Time) backend.Line {
 	}
 	// Details only Switchboard knows (e.g. bought with reuse=1) survive a
 	// listing that does not carry them.
-	if len(prevExtra) > 0 {
+	if lacksAny(merged.Extra, prevExtra) {
 		ex := make(map[string]string, len(prevExtra)+len(merged.Extra))
 		for k, v := range prevExtra {
 			ex[k] = v
@@ -115,6 +115,17 @@ func mergeListing(prev, l backend.Line, now time.Time) backend.Line {
 		merged.CooldownUntil = prev.CooldownUntil
 	}
 	return merged
+}
+
+// lacksAny reports whether extra lacks a key of prev (then the two are
+// merged into a new map; otherwise extra already says it all).
+func lacksAny(extra, prev map[string]string) bool {
+	for k := range prev {
+		if _, ok := extra[k]; !ok {
+			return true
+		}
+	}
+	return false
 }
 
 // withoutWindowExtra copies extra without the keys of a window.

@@ -258,6 +258,7 @@ func TestFullDiskShowsCodesUnsavedThenSavesThem(t *testing.T) {
 	if !got.CodeUnsaved || !msgs[0].Unsaved || msgs[0].Code != "1111" {
 		t.Fatalf("the code is not marked unsaved: line %+v, message %+v", got, msgs[0])
 	}
+	sleepFake(t, f.clock, time.Second) // a later SMS: History orders by the provider's date
 	f.deliver("1", "2222")
 	got = c.lineWhere(t, l.Key, func(l backend.Line) bool { return l.Code == "2222" })
 	if !got.CodeUnsaved {

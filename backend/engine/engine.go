@@ -78,6 +78,7 @@ type Engine struct {
 	claims  claims          // provider orders matched to journal entries
 	buying  map[string]int  // per account: buys sent and not yet answered
 	held    heldMessages    // what the ledger could not write yet
+	stored  storedMessages  // what it holds, of the lines in the state
 	lost    []backend.Key   // watched orders state.db no longer had: looked up at start
 
 	flight   map[string]string // single-flight: account/kind/target → the operator holding it
@@ -293,7 +294,9 @@ func (e *Engine) adopt(s backend.Snapshot) {
 			if !l.CodeAt.IsZero() {
 				l.CodeAt = clampProviderTime(l.CodeAt, now) // saved before codes were ordered by Switchboard's clock
 			}
-			ac.lines[l.ID] = &lineState{Line: l}
+			ls := newLineState(l)
+			ac.lines[l.ID] = ls
+			ac.queue(ls)
 		}
 	}
 	e.adoptWatched(s)
@@ -344,65 +347,103 @@ func (e *Engine) nextVersion() uint64 {
 
 // mergeLines upserts lines of one account with the messages that came
 // with them (see codes.go for how the code is chosen), then saves and
-// emits the lines that changed.
+// emits the lines that changed. It costs what it is given: a listed line
+// without news is merged and compared in place, and only a line that
+// takes messages waits, with a copy of how it was, until they are in.
 func (e *Engine) mergeLines(ac *acct, lines []backend.Line, msgs []backend.Message) {
-	ac.linesChanged = true
 	now := e.now()
 	var ch backend.StateChange
-	before := map[*lineState]backend.Line{} // each line touched, as it was
-	var touched []*lineState
-	touch := func(l *lineState) {
-		if _, ok := before[l]; !ok {
-			before[l] = l.Line
-			touched = append(touched, l)
-		}
-	}
-	listed := map[string]backend.Line{}
-	for _, l := range lines {
-		cur := ac.lines[l.ID]
-		if cur == nil {
-			cur = &lineState{pass: ac.minPass()}
-			ac.lines[l.ID] = cur
-			if !ac.traits.ListsLines {
-				ch.Watch = append(ch.Watch, l.Key) // known only to us: the ledger keeps the order
-			}
-		}
-		touch(cur)
-		cur.Line = mergeListing(cur.Line, l, now)
-		if l.NewWindow {
-			cur.autoTried = false // the auto-cancel policy starts over with the window
-			cur.codeSeen, cur.codeFrom = time.Time{}, ""
-		}
-		listed[l.ID] = l
-	}
-	msgs = e.markHeld(msgs)
-	sortBySeen(msgs)
-	for _, m := range msgs {
-		if cur := ac.lineByKey(m.Line); cur != nil {
-			touch(cur)
-			takeMessage(cur, m)
-		}
-	}
+	var changed []*lineState
 	refiner, refines := ac.p.(backend.Refiner)
-	var ev backend.Event
-	for _, cur := range touched {
-		if l, ok := listed[cur.ID]; ok {
-			listedCode(cur, l, now)
+	// settle ends a line's merge: the code a listing names, the state the
+	// code implies, the provider's rules; it has changed if it is no
+	// longer what it was before.
+	settle := func(cur *lineState, before backend.Line, listed *backend.Line) {
+		if listed != nil {
+			listedCode(cur, *listed, now)
 		}
 		stateFromCode(&cur.Line)
 		if refines {
 			cur.Line = refiner.Refine(cur.Line)
 		}
-		prev := before[cur]
-		cur.Version = prev.Version
-		if prev.Key != "" && reflect.DeepEqual(prev, cur.Line) {
-			continue
+		ac.queue(cur)
+		cur.Version = before.Version
+		if before.Key != "" && before.Equal(cur.Line) {
+			return
 		}
 		cur.Version = e.nextVersion()
-		ch.Lines = append(ch.Lines, cur.Line)
-		ev.Lines = append(ev.Lines, ac.lineView(cur))
+		changed = append(changed, cur)
 	}
-	ev.Messages = msgs
+	// waiting are the lines that wait for messages (or appear twice), as
+	// they were before, with where the listing last named them.
+	type waitingLine struct {
+		l      *lineState
+		before backend.Line
+		listed int // index in lines, -1 when only a message named it
+	}
+	var waiting []waitingLine
+	ac.merges++
+	wait := func(l *lineState) *waitingLine {
+		if l.mergeNo != ac.merges || l.mergeAt < 0 {
+			l.mergeNo, l.mergeAt = ac.merges, len(waiting)
+			waiting = append(waiting, waitingLine{l: l, before: l.Line, listed: -1})
+		}
+		return &waiting[l.mergeAt]
+	}
+	msgs = e.markHeld(msgs)
+	sortBySeen(msgs)
+	news := make(map[string]bool, len(msgs))
+	for _, m := range msgs {
+		news[m.Line.ID()] = true
+	}
+	for i := range lines {
+		l := &lines[i]
+		cur := ac.lines[l.ID]
+		if cur == nil {
+			cur = newLineState(backend.Line{})
+			ac.lines[l.ID] = cur
+			if !ac.traits.ListsLines {
+				ch.Watch = append(ch.Watch, l.Key) // known only to us: the ledger keeps the order
+			}
+		}
+		inPlace := !news[l.ID] && cur.mergeNo != ac.merges
+		var before backend.Line
+		if inPlace {
+			before = cur.Line
+			cur.mergeNo, cur.mergeAt = ac.merges, -1
+		} else {
+			wait(cur).listed = i
+		}
+		cur.Line = mergeListing(cur.Line, *l, now)
+		if l.NewWindow {
+			cur.autoTried = false // the auto-cancel policy starts over with the window
+			cur.codeSeen, cur.codeFrom = time.Time{}, ""
+		}
+		if inPlace {
+			settle(cur, before, l)
+		}
+	}
+	for _, m := range msgs {
+		if cur := ac.lineByKey(m.Line); cur != nil {
+			wait(cur)
+			takeMessage(cur, m)
+		}
+	}
+	for _, w := range waiting {
+		var listed *backend.Line
+		if w.listed >= 0 {
+			listed = &lines[w.listed]
+		}
+		settle(w.l, w.before, listed)
+	}
+	ev := backend.Event{Messages: msgs}
+	if len(changed) > 0 {
+		ch.Lines = make([]backend.Line, len(changed))
+		ev.Lines = make([]*backend.Line, len(changed))
+		for i, l := range changed {
+			ch.Lines[i], ev.Lines[i] = l.Line, ac.lineView(l)
+		}
+	}
 	if !ch.Empty() {
 		e.store.Save(ch)
 	}
@@ -498,6 +539,8 @@ func (e *Engine) dropOldLines(ac *acct, now time.Time) {
 		}
 		last := later(later(l.CreatedAt, l.CodeAt), l.ExpiresAt)
 		if now.Sub(last) > closedLineKeep {
+			ac.forget(l)
+			e.stored.forget(l.Key)
 			delete(ac.lines, id)
 			ch.DeleteLines = append(ch.DeleteLines, l.Key)
 			if !ac.traits.ListsLines {

@@ -24,6 +24,7 @@ type memStore struct {
 	order   []string
 	// full makes AddMessages fail as a full disk does.
 	full atomic.Bool
+	adds atomic.Int64 // AddMessages calls
 }
 
 // errDiskFull is what a full disk says.
@@ -66,6 +67,7 @@ func (s *memStore) saved() backend.StateChange {
 func (s *memStore) Flush() error { return nil }
 
 func (s *memStore) AddMessages(msgs []backend.Message) ([]backend.Message, error) {
+	s.adds.Add(1)
 	if s.full.Load() {
 		return nil, errDiskFull
 	}

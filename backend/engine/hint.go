@@ -209,10 +209,11 @@ func (e *Engine) hintReads(ctx context.Context, a *acct, now time.Time) {
 		lines := make([]backend.Line, len(g))
 		for i, l := range g {
 			l.checking = true
+			a.queue(l)
 			h.reading[l.ID] = true
 			lines[i] = l.Line
 		}
-		e.runCheck(ctx, a, lines)
+		e.runCheck(ctx, a, lines, 0)
 	}
 	for t := range h.tasks {
 		delete(h.tasks, t)

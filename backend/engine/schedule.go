@@ -3,6 +3,7 @@ package engine
 import (
 	"switchboard/backend"
 
+	"container/heap"
 	"context"
 	"math"
 	"math/rand/v2"
@@ -49,12 +50,19 @@ type coldState struct {
 type lineState struct {
 	backend.Line
 	pass         float64 // stride scheduling position
+	slot         int     // place in acct.due, -1 when not there (due.go)
 	lastActivity time.Time
 	checking     bool
 	autoTried    bool      // the auto-cancel policy already acted on it
 	codeSeen     time.Time // when Switchboard saw Code: what orders codes (see codes.go)
 	codeFrom     string    // id of the message that gave Code (to clear CodeUnsaved once it is saved)
+	// mergeNo and mergeAt: the last merge that touched the line and its
+	// place in that merge's list (see mergeLines).
+	mergeNo uint64
+	mergeAt int
 }
+
+func newLineState(l backend.Line) *lineState { return &lineState{Line: l, slot: -1} }
 
 // acct is one account's state, owned by the engine goroutine.
 type acct struct {
@@ -67,32 +75,34 @@ type acct struct {
 	leases map[backend.Key]backend.Lease
 	jobs   map[backend.Key]backend.Job
 
-	inflight int
+	inflight int  // hot reads in flight
+	coldBusy bool // a cold read is in flight: they run one at a time
 	nextSlot time.Time
-	// hotKnown: the last look found lines to read (nextSlot is theirs);
-	// hotIdleUntil: it found none, so do not look again before then
-	// unless linesChanged.
-	hotKnown     bool
-	hotIdleUntil time.Time
-	linesChanged bool
-	hotCost      float64 // requests per hot check (moving average)
-	cold         [taskCount]coldState
-	failures     int                 // calls failed in a row
-	failing      [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
-	backoff      time.Time
-	goodRun      bool // a poll succeeded this run
+	slotFrom time.Time // the slot the last scheduled hot read took
+	due      dueLines  // lines hot reads may pick (due.go)
+	floor    float64   // the pass of the line hot reads picked last
+	merges   uint64    // merges so far (mergeLines)
+	hotCost  float64   // requests per hot read, averaged over the last seconds (costMemory)
+	costAt   time.Time // when hotCost last took a read
+	cold     [taskCount]coldState
+	failures int                 // calls failed in a row
+	failing  [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
+	backoff  time.Time
+	goodRun  bool // a poll succeeded this run
 	// announcedGood is the LastGood the UI last heard of, at announcedAt.
 	announcedGood time.Time
 	announcedAt   time.Time
 	lastFailAt    time.Time
 	hint          *hintState // webhook hints waiting for a read (hint.go)
+	leasesListed  bool       // a full lease listing was merged this run (listed.go)
 }
 
 // syncAnnounce is how stale "synced … ago" may get before a good poll is
 // announced on its own.
 const syncAnnounce = 5 * time.Second
 
-// maxInflight bounds concurrent polls per account (actions are apart).
+// maxInflight bounds concurrent hot reads per account (cold reads and
+// actions are apart).
 const maxInflight = 2
 
 func newAcct(s AccountSpec, demo bool) *acct {
@@ -161,7 +171,7 @@ func (a *acct) weight(l *lineState, now time.Time) float64 {
 // less after one (follow-ups are common at first, then rare), 0 when it
 // cannot receive. lastActivity is its newest SMS.
 func LineWeight(l backend.Line, lastActivity, now time.Time) float64 {
-	if !l.State.Open() || l.State == backend.LinePending {
+	if !readable(l.State) {
 		return 0
 	}
 	if l.State == backend.LineWaiting {
@@ -177,19 +187,6 @@ func LineWeight(l backend.Line, lastActivity, now time.Time) float64 {
 		return 0.05
 	}
 	return 0.01
-}
-
-func (a *acct) minPass() float64 {
-	m := math.Inf(1)
-	for _, l := range a.lines {
-		if l.pass < m && l.State.Open() {
-			m = l.pass
-		}
-	}
-	if math.IsInf(m, 1) {
-		return 0
-	}
-	return m
 }
 
 func (a *acct) lineByKey(k backend.Key) *lineState {
@@ -243,10 +240,12 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 		for t := range taskCount {
 			c := &a.cold[t]
 			if c.next.IsZero() {
-				// Stagger the first reads so start-up is not a burst.
-				c.next = now.Add(time.Duration(t) * 150 * time.Millisecond)
+				c.next = now
 			}
-			if !now.Before(c.next) && a.inflight < maxInflight {
+			if !now.Before(c.next) {
+				if a.coldBusy {
+					continue // its turn comes when the read in flight answers
+				}
 				c.next = now.Add(a.period(t))
 				e.runCold(ctx, a, t)
 			}
@@ -260,69 +259,75 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 }
 
 // hot launches a hot read when a slot is due; it returns the next slot.
+// Slots are spaced by what reads cost (hotCost, an average over the last
+// seconds), so the gaps stay even when some reads cost more; the next
+// slot is set again when the read answers, with its cost counted.
 func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bool) {
-	// The scheduler runs after every event and timer: leave before
-	// looking at every line when nothing can be launched anyway.
-	if !a.linesChanged && now.Before(a.hotIdleUntil) {
-		return time.Time{}, false // no line wanted reading a moment ago
-	}
-	if a.hotKnown && now.Before(a.nextSlot) {
-		return a.nextSlot, true
-	}
-	if a.inflight >= maxInflight {
-		return now.Add(50 * time.Millisecond), true
-	}
-	a.linesChanged = false
-	var best *lineState
-	var batch []*lineState
-	wmax := 0.0
-	for _, l := range a.lines {
-		w := a.weight(l, now)
-		if w == 0 || l.checking {
-			continue
-		}
-		wmax = math.Max(wmax, w)
-		if a.traits.BatchCheck {
-			batch = append(batch, l)
-		} else if best == nil || l.pass < best.pass || (l.pass == best.pass && l.ID < best.ID) {
-			// Ties go to the lower id, so lines of equal weight are read
-			// in the same order every round and each one exactly a
-			// round apart. (Map order would shuffle every round: a line
-			// read first, then last, waits two rounds, and a code's
-			// average wait grows by a sixth.)
-			best = l
-		}
-	}
-	if wmax == 0 {
-		a.hotKnown = false
-		a.hotIdleUntil = now.Add(time.Second) // weights change with time: look again soon
-		return time.Time{}, false
-	}
-	a.hotKnown = true
-	spacing := time.Duration(a.hotCost * float64(time.Minute) / a.pollRate(e.opts.Headroom))
-	if a.traits.BatchCheck {
-		spacing = time.Duration(float64(spacing) / wmax)
-	}
-	if a.nextSlot.Before(now.Add(-spacing)) {
-		a.nextSlot = now // do not burst to catch up on missed slots
+	next := a.nextDue()
+	if next == nil || a.inflight >= maxInflight {
+		return time.Time{}, false // a line queued or a read answering wakes the loop
 	}
 	if now.Before(a.nextSlot) {
 		return a.nextSlot, true
 	}
-	a.nextSlot = a.nextSlot.Add(spacing)
-	if a.traits.BatchCheck {
-		lines := make([]backend.Line, len(batch))
-		for i, l := range batch {
-			l.checking = true
-			lines[i] = l.Line
-		}
-		e.runCheck(ctx, a, lines)
-	} else {
-		best.pass += 1 / a.weight(best, now)
-		best.checking = true
-		e.runCheck(ctx, a, []backend.Line{best.Line})
+	// Start only when the budget can grant what a read costs at once: a
+	// read whose requests wait for tokens shows its codes late.
+	if wait := a.budget.Ready(max(1, math.Round(a.hotCost))); wait > 0 {
+		a.nextSlot = now.Add(wait)
+		return a.nextSlot, true
 	}
+	var batch []*lineState
+	per := time.Duration(float64(time.Minute) / a.pollRate(e.opts.Headroom)) // a request's share
+	if a.traits.BatchCheck {
+		// Every line in one read, as often as the heaviest one needs.
+		batch = a.takeAllDue()
+		wmax := 0.0
+		for _, l := range batch {
+			wmax = math.Max(wmax, a.weight(l, now))
+		}
+		per = time.Duration(float64(per) / wmax)
+	}
+	spacing := time.Duration(a.hotCost * float64(per))
+	if a.nextSlot.Before(now.Add(-spacing)) {
+		a.nextSlot = now // do not burst to catch up on missed slots
+	}
+	a.slotFrom = a.nextSlot
+	a.nextSlot = a.nextSlot.Add(spacing)
+	if !a.traits.BatchCheck {
+		// The smallest pass, ties to the lower id, so lines of equal
+		// weight are read in the same order every round and each one
+		// exactly a round apart. (Map order would shuffle every round: a
+		// line read first, then last, waits two rounds, and a code's
+		// average wait grows by a sixth.)
+		heap.Pop(&a.due)
+		a.floor = next.pass
+		next.pass += 1 / a.weight(next, now)
+		batch = []*lineState{next}
+	}
+	lines := make([]backend.Line, len(batch))
+	for i, l := range batch {
+		l.checking = true
+		lines[i] = l.Line
+	}
+	e.runCheck(ctx, a, lines, per)
 	return a.nextSlot, true
+}
+
+// costMemory is how long a hot read's cost weighs in hotCost: long enough
+// that a read which cost more (a marketplace read that asked for codes)
+// stretches the following gaps evenly, short enough that the gaps shrink
+// within seconds once reads are cheap again.
+const costMemory = 4 * time.Second
+
+// costTook averages a hot read's cost into hotCost, weighted by the time
+// since the last one, so the average follows time whatever the read rate.
+func (a *acct) costTook(now time.Time, cost float64) {
+	w := 1.0
+	if !a.costAt.IsZero() {
+		w = 1 - math.Exp(-float64(now.Sub(a.costAt))/float64(costMemory))
+	}
+	a.hotCost += w * (cost - a.hotCost)
+	a.costAt = now
 }
 
 // callTimeout bounds one poll.
@@ -333,8 +338,12 @@ func (a *acct) callTimeout() time.Duration {
 	return 30 * time.Second
 }
 
-// runCheck reads some lines in a worker and merges the answer.
-func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line) {
+// runCheck reads some lines in a worker and merges the answer. A read
+// the schedule made (per, a request's share of its slot, > 0) sets the
+// next slot again from its own once its cost is known, if no read
+// started after it.
+func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line, per time.Duration) {
+	from := a.slotFrom
 	a.inflight++
 	e.spawn(func() {
 		var n atomic.Int64
@@ -350,9 +359,13 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line) {
 			for _, l := range lines {
 				if s := a.lines[l.ID]; s != nil {
 					s.checking = false
+					a.queue(s)
 				}
 			}
-			a.hotCost = 0.8*a.hotCost + 0.2*math.Max(float64(n.Load()), 1)
+			a.costTook(e.now(), math.Max(float64(n.Load()), 1))
+			if per > 0 && a.slotFrom.Equal(from) {
+				a.nextSlot = from.Add(time.Duration(a.hotCost * float64(per)))
+			}
 			e.checkDone(a, lines, len(fresh) > 0)
 			if e.callDone(a, taskHot, err) {
 				e.mergeLines(a, got, fresh)
@@ -361,9 +374,12 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line) {
 	})
 }
 
-// runCold runs a periodic read in a worker.
+// runCold runs a periodic read in a worker. Its requests yield to hot
+// reads: each waits until the bucket keeps what a hot read needs.
 func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
-	a.inflight++
+	a.coldBusy = true
+	started := e.now()
+	keep := math.Ceil(a.hotCost)
 	var known []backend.Job
 	if t == taskJobs {
 		for _, j := range a.jobs {
@@ -372,7 +388,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 	}
 	e.spawn(func() {
 		var n atomic.Int64
-		cctx, cancel := context.WithTimeout(backend.WithCounter(ctx, &n), 2*a.callTimeout())
+		cctx, cancel := context.WithTimeout(backend.Yielding(backend.WithCounter(ctx, &n), keep), 2*a.callTimeout())
 		defer cancel()
 		var apply func()
 		var err error
@@ -395,14 +411,14 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 		case taskLeases:
 			var leases []backend.Lease
 			leases, err = a.p.Leases(cctx)
-			apply = func() { e.setLeases(a, leases, true) }
+			apply = func() { e.setLeases(a, leases, true); e.leasesListed(a) }
 		case taskJobs:
 			var jobs []backend.Job
 			jobs, err = a.p.Jobs(cctx, known)
 			apply = func() { e.setJobs(a, jobs, true) }
 		}
 		e.post(func() {
-			a.inflight--
+			a.coldBusy = false
 			c := &a.cold[t]
 			c.cost = 0.7*c.cost + 0.3*float64(n.Load())
 			if err == nil && n.Load() == 0 {
@@ -423,6 +439,9 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 			}
 			if e.callDone(a, t, err) {
 				apply()
+				// The answer may shorten the period (jobs now open): the
+				// next read comes a new period after this one.
+				c.next = earliest(c.next, started.Add(a.period(t)))
 			}
 		})
 	})

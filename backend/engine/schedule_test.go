@@ -93,3 +93,96 @@ func TestLineWeightAndHotRate(t *testing.T) {
 		t.Errorf("HotRate never goes under a fifth of the share: %v", got)
 	}
 }
+
+// jobLister lists one job that is still running.
+type jobLister struct {
+	*fakeProvider
+	mu    sync.Mutex
+	reads int
+}
+
+func (j *jobLister) Jobs(ctx context.Context, known []backend.Job) ([]backend.Job, error) {
+	if err := j.wait(ctx); err != nil {
+		return nil, err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.reads++
+	return []backend.Job{{Key: backend.MakeKey(j.kind, j.account, backend.ItemJob, "q1"), Account: j.account,
+		Provider: j.kind, ID: "q1", Kind: backend.JobDomainRegistration, State: backend.JobRunning}}, nil
+}
+
+// A first jobs listing that finds a running job brings the next one to
+// the running period (30 s), not the idle one it was started with (5 min).
+func TestJobsFoundRunningAreReadAtTheirPeriod(t *testing.T) {
+	f := newFake(backend.PivDay, "piv", false, 600)
+	j := &jobLister{fakeProvider: f}
+	startEngine(t, newMemStore(), AccountSpec{Provider: j, Budget: f.budget})
+	sleepFake(t, f.clock, 70*time.Second)
+	j.mu.Lock()
+	reads := j.reads
+	j.mu.Unlock()
+	if reads < 3 {
+		t.Errorf("%d jobs listings in 70 s with a job running, want one every 30 s", reads)
+	}
+}
+
+// costly reads each line listing in three requests, and asks nothing
+// else of the budget: only hot reads spend it.
+type costly struct {
+	*fakeProvider
+	mu     sync.Mutex
+	reads  int
+	waited int // reads the budget could not grant at once
+}
+
+func (c *costly) Check(ctx context.Context, lines []backend.Line) ([]backend.Line, []backend.Message, error) {
+	c.mu.Lock()
+	c.reads++
+	if c.budget.Ready(3) > 0 {
+		c.waited++
+	}
+	c.mu.Unlock()
+	for range 2 {
+		if err := c.budget.Wait(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	return c.fakeProvider.Check(ctx, lines)
+}
+
+func (c *costly) Balance(context.Context) (backend.Account, error) { return backend.Account{}, nil }
+func (c *costly) Lines(context.Context) ([]backend.Line, []backend.Message, error) {
+	c.fakeProvider.mu.Lock()
+	defer c.fakeProvider.mu.Unlock()
+	var out []backend.Line
+	for _, l := range c.lines {
+		out = append(out, l)
+	}
+	return out, nil, nil
+}
+func (c *costly) Leases(context.Context) ([]backend.Lease, error) { return nil, nil }
+func (c *costly) Jobs(context.Context, []backend.Job) ([]backend.Job, error) {
+	return nil, nil
+}
+
+// A hot read starts when the budget can grant what reads cost, so its
+// requests do not wait for tokens (and its codes do not come late), and
+// reads that cost three requests come three shares apart.
+func TestHotReadsStartWhenTheBudgetCanGrantThem(t *testing.T) {
+	f := newFake(backend.Market, "m", true, 60) // a bucket of 3
+	f.addLine("1", backend.LineWaiting, 0)
+	c := &costly{fakeProvider: f}
+	startEngine(t, newMemStore(), AccountSpec{Provider: c, Budget: f.budget})
+	sleepFake(t, f.clock, time.Minute)
+	c.mu.Lock()
+	reads, waited := c.reads, c.waited
+	c.mu.Unlock()
+	if reads < 8 || waited > 1 {
+		t.Errorf("%d of %d reads started without the tokens they need", waited, reads)
+	}
+	// 60/min × 0.95 × 0.8 = 45.6 requests a minute for hot reads: 15 reads.
+	if perMin := float64(reads); perMin > 45.6/3*1.1 {
+		t.Errorf("%.1f reads of 3 requests a minute, over the hot share", perMin)
+	}
+}

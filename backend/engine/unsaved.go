@@ -47,6 +47,7 @@ func (e *Engine) admit(msgs []backend.Message) []backend.Message {
 		}
 		return false
 	})
+	msgs = e.stored.unknown(msgs)
 	h := &e.held
 	h.writing.Lock()
 	defer h.writing.Unlock()
@@ -61,10 +62,12 @@ func (e *Engine) admit(msgs []backend.Message) []backend.Message {
 		m.Unsaved = false
 		batch = append(batch, m)
 	}
-	fresh, err := e.store.AddMessages(append(batch, msgs...))
+	batch = append(batch, msgs...)
+	fresh, err := e.store.AddMessages(batch)
 	if err != nil {
 		return e.hold(msgs, err, now)
 	}
+	e.stored.add(batch)
 	h.mu.Lock()
 	h.msgs = nil
 	recovered := h.failing
