@@ -12,7 +12,7 @@ import (
 // one merged event later instead of stalling polling.
 type Event struct {
 	Accounts []Account
-	Lines    []Line
+	Lines    []*Line // shared: a line handed out is never changed, a change is a new value
 	Leases   []Lease
 	Jobs     []Job
 	Removed  []Key
@@ -91,7 +91,7 @@ const maxPendingMessages = 2000
 type Coalescer struct {
 	mu       sync.Mutex
 	accounts map[string]Account
-	lines    map[Key]Line
+	lines    map[Key]*Line
 	leases   map[Key]Lease
 	jobs     map[Key]Job
 	removed  map[Key]bool
@@ -111,7 +111,7 @@ func NewCoalescer() *Coalescer {
 
 func (c *Coalescer) reset() {
 	c.accounts = map[string]Account{}
-	c.lines = map[Key]Line{}
+	c.lines = map[Key]*Line{}
 	c.leases = map[Key]Lease{}
 	c.jobs = map[Key]Job{}
 	c.removed = map[Key]bool{}
@@ -224,4 +224,14 @@ func sortEvent(e *Event) {
 	sort.Slice(e.Jobs, func(i, j int) bool { return e.Jobs[i].Key < e.Jobs[j].Key })
 	sort.Slice(e.Removed, func(i, j int) bool { return e.Removed[i] < e.Removed[j] })
 	sort.Slice(e.Actions, func(i, j int) bool { return e.Actions[i].Action.ID < e.Actions[j].Action.ID })
+}
+
+// LineRefs points at each line of ls (for an event; ls is not to change
+// after).
+func LineRefs(ls []Line) []*Line {
+	out := make([]*Line, len(ls))
+	for i := range ls {
+		out[i] = &ls[i]
+	}
+	return out
 }

@@ -7,14 +7,15 @@ import (
 )
 
 // State is what the engine knows, kept from its events: the latest
-// version of every item (values share their strings and slices with the
-// events they came in, which nobody changes) and the actions not yet
-// settled. The hub keeps the one copy its subscribers start from; a
+// version of every item (the lines are the engine's published values
+// themselves, handed on to every subscriber; the other values share
+// their strings and slices with the events they came in; nobody changes
+// any of them) and the actions not yet settled. The hub keeps the one copy its subscribers start from; a
 // script keeps its own to find items by number or name.
 type State struct {
 	Order    []string // account names as first seen (config order)
 	Accounts map[string]backend.Account
-	Lines    map[backend.Key]backend.Line
+	Lines    map[backend.Key]*backend.Line // shared with the events and every subscriber: read only
 	Leases   map[backend.Key]backend.Lease
 	Jobs     map[backend.Key]backend.Job
 	Actions  map[string]backend.JournalEntry
@@ -24,7 +25,7 @@ type State struct {
 
 // NewState is an empty state.
 func NewState() *State {
-	return &State{Accounts: map[string]backend.Account{}, Lines: map[backend.Key]backend.Line{},
+	return &State{Accounts: map[string]backend.Account{}, Lines: map[backend.Key]*backend.Line{},
 		Leases: map[backend.Key]backend.Lease{}, Jobs: map[backend.Key]backend.Job{},
 		Actions: map[string]backend.JournalEntry{}}
 }

@@ -106,11 +106,11 @@ func world(now time.Time) backend.Event {
 			acc("nv", backend.NonVoip, money("40", "USD")),
 			acc("mk", backend.Market, money("21100", "NGN")),
 		},
-		Lines: []backend.Line{
-			line(backend.FiveSim, "5s", "11", "+79000000011", backend.LineWaiting, money("12.5", ""), backend.ActCancel, backend.ActBan),
-			line(backend.FiveSim, "5s", "12", "+79000000012", backend.LineReceived, money("12.5", ""), backend.ActFinish, backend.ActBan, backend.ActReuse),
-			line(backend.NonVoip, "nv", "21", "+13050000021", backend.LineWaiting, money("0.75", "USD"), backend.ActReject),
-			expired("31", "+46700000031"), expired("32", "+46700000032"),
+		Lines: []*backend.Line{
+			new(line(backend.FiveSim, "5s", "11", "+79000000011", backend.LineWaiting, money("12.5", ""), backend.ActCancel, backend.ActBan)),
+			new(line(backend.FiveSim, "5s", "12", "+79000000012", backend.LineReceived, money("12.5", ""), backend.ActFinish, backend.ActBan, backend.ActReuse)),
+			new(line(backend.NonVoip, "nv", "21", "+13050000021", backend.LineWaiting, money("0.75", "USD"), backend.ActReject)),
+			new(expired("31", "+46700000031")), new(expired("32", "+46700000032")),
 		},
 		Leases: []backend.Lease{
 			lease("domain/1", "northwind-labs.com", money("12.00", "USD"), backend.ActRenew, backend.ActAutoRenewOn),

@@ -25,7 +25,7 @@ func oneLine(t *testing.T, operator string, role backend.Role, b ui.Backend) (*u
 		ID: "7", Number: "+79001234567", Service: "telegram", State: backend.LineWaiting, CreatedAt: now, Version: 1,
 		Price: backend.NewMoney(decimal.NewFromInt(12), "RUB"), Allowed: backend.Allow(backend.ActCancel, backend.ActBan, backend.ActReuse)}
 	ev := backend.Event{Accounts: []backend.Account{{Name: "5s", Provider: backend.FiveSim, Health: backend.HealthOK, LastGood: now}},
-		Lines: []backend.Line{l}}
+		Lines: []*backend.Line{new(l)}}
 	m := ui.New(ui.Options{Backend: b, Initial: ev, Accounts: []string{"5s"}, Theme: "plain", Keys: keymap.Default(),
 		Thresholds: views.Thresholds{Warn: time.Hour, Urgent: time.Minute, Critical: time.Second},
 		Now:        func() time.Time { return now }, Operator: operator, Role: role})
@@ -173,7 +173,7 @@ func TestLongAccountNameInADialogIsWholeOrSpaced(t *testing.T) {
 		ID: "7", Number: "+79001234567", Service: "telegram", State: backend.LineWaiting, CreatedAt: now, Version: 1,
 		Price: backend.NewMoney(decimal.NewFromInt(12), "RUB"), Allowed: backend.Allow(backend.ActCancel)}
 	ev := backend.Event{Accounts: []backend.Account{{Name: acc, Provider: backend.FiveSim, Health: backend.HealthOK, LastGood: now,
-		Balance: backend.NewMoney(decimal.NewFromInt(100), "RUB")}}, Lines: []backend.Line{l}}
+		Balance: backend.NewMoney(decimal.NewFromInt(100), "RUB")}}, Lines: []*backend.Line{new(l)}}
 	for _, size := range [][2]int{{60, 15}, {120, 40}} {
 		m := ui.New(ui.Options{Backend: &nullBackend{}, Initial: ev, Accounts: []string{acc}, Theme: "plain", Keys: keymap.Default(),
 			Now: func() time.Time { return now }})

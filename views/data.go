@@ -6,11 +6,12 @@ import (
 	"switchboard/backend"
 )
 
-// Data is the UI's copy of the engine's state, updated from events.
+// Data is the engine's state as the UI follows it from events; the lines
+// are the hub's own values, shared by every screen and never changed.
 type Data struct {
 	Accounts map[string]backend.Account
-	Order    []string // account names in config order
-	Lines    map[backend.Key]backend.Line
+	Order    []string                      // account names in config order
+	Lines    map[backend.Key]*backend.Line // shared with the events and every subscriber: read only
 	Leases   map[backend.Key]backend.Lease
 	Jobs     map[backend.Key]backend.Job
 	Demo     bool
@@ -27,7 +28,7 @@ type Data struct {
 // NewData makes empty state for the given accounts.
 func NewData(order []string) *Data {
 	return &Data{Accounts: map[string]backend.Account{}, Order: order,
-		Lines: map[backend.Key]backend.Line{}, Leases: map[backend.Key]backend.Lease{},
+		Lines: map[backend.Key]*backend.Line{}, Leases: map[backend.Key]backend.Lease{},
 		Jobs: map[backend.Key]backend.Job{}, LeasesListed: map[string]bool{}}
 }
 
@@ -39,7 +40,7 @@ type Changed struct{ Accounts, Lines, Leases, Jobs, Stale bool }
 func (d *Data) Apply(ev backend.Event) Changed {
 	var c Changed
 	if len(d.Lines) == 0 && len(ev.Lines) > 0 { // the first state: room for all of it at once
-		d.Lines = make(map[backend.Key]backend.Line, len(ev.Lines))
+		d.Lines = make(map[backend.Key]*backend.Line, len(ev.Lines))
 	}
 	if len(d.Leases) == 0 && len(ev.Leases) > 0 {
 		d.Leases = make(map[backend.Key]backend.Lease, len(ev.Leases))
@@ -92,6 +93,16 @@ func (d *Data) Apply(ev backend.Event) Changed {
 		c.Jobs = true
 	}
 	return c
+}
+
+// Line is a copy of the line with key k (the zero line when there is
+// none): the lines are shared with the hub and every other screen, and
+// never changed.
+func (d *Data) Line(k backend.Key) backend.Line {
+	if l := d.Lines[k]; l != nil {
+		return *l
+	}
+	return backend.Line{}
 }
 
 // Stale reports whether an account has had no good poll this run.

@@ -123,7 +123,7 @@ func (d *Detail) View(now time.Time) []string {
 	t := d.t
 	if l, ok := d.data.Lines[d.key]; ok {
 		if len(l.Candidates) > 0 {
-			add(" "+t.Warn.Render(chooseMark(d.keys, l))+"  "+candidatesOn(t, l), " ")
+			add(" "+t.Warn.Render(chooseMark(d.keys, *l))+"  "+candidatesOn(t, *l), " ")
 		} else if big := BigCode(l.Code); big != nil {
 			for _, r := range big {
 				add(" " + t.CodeBig.Render(r))
@@ -135,7 +135,7 @@ func (d *Detail) View(now time.Time) []string {
 		add(d.field("number", Number(l.Number)), d.field("service", l.Service), d.field("name", l.Name),
 			d.field("country", CountryName(l.Country)), d.field("operator", l.Operator), d.field("kind", naming.Word(l.Kind)),
 			d.field("state", StateWord(l.State, l.RawState)+rawNote(string(l.State), l.RawState)),
-			d.field("code", d.codeOf(l)), d.field("code at", when(l.CodeAt, now)),
+			d.field("code", d.codeOf(*l)), d.field("code at", when(l.CodeAt, now)),
 			d.field("window", windowOf(l.WindowAt, now)),
 			d.field("price", priceOf(l.Price)), d.field("created", when(l.CreatedAt, now)),
 			d.field("expires", when(l.ExpiresAt, now)), d.field("auto-renew", autoOf(l.HasAuto, l.AutoRenew)),

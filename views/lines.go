@@ -174,7 +174,7 @@ func (p *Lines) SortName() string { return lineSorts[p.sort].name }
 func NewLines(t themes.Theme) *Lines {
 	p := &Lines{hist: map[backend.Key][]backend.Message{}, keys: defaultKeys()}
 	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key }, lineOrder,
-		func(r lineRef) searchable { return lineText(p.data.Lines[r.key], r.lapsed) })}
+		func(r lineRef) searchable { return lineText(p.data.Line(r.key), r.lapsed) })}
 	p.list.CountWhere(func(r lineRef) bool { return r.waiting })
 	return p
 }
@@ -293,7 +293,7 @@ func (p *Lines) stripHeight() int {
 }
 
 // line is the line behind a ref.
-func (p *Lines) line(r lineRef) backend.Line { return p.data.Lines[r.key] }
+func (p *Lines) line(r lineRef) backend.Line { return p.data.Line(r.key) }
 
 // SelectedLine is the line under the cursor.
 func (p *Lines) SelectedLine() (backend.Line, bool) {
@@ -302,7 +302,10 @@ func (p *Lines) SelectedLine() (backend.Line, bool) {
 		return backend.Line{}, false
 	}
 	l, ok := p.data.Lines[r.key]
-	return l, ok
+	if !ok {
+		return backend.Line{}, false
+	}
+	return *l, true
 }
 
 // SetHistory gives the SMS of a line (newest first).
@@ -361,14 +364,18 @@ func group(l backend.Line, now time.Time) int {
 }
 
 // SetData places every line (at start).
-func (p *Lines) SetData(d *Data, now time.Time) {
+func (p *Lines) SetData(d *Data, now time.Time) { p.SetHead(d, now, 0) }
+
+// SetHead places only the first n lines (all when n is 0): the first
+// frame's, without ordering every line; SetData places the rest.
+func (p *Lines) SetHead(d *Data, now time.Time, n int) {
 	p.data = d
 	refs := make([]lineRef, 0, len(d.Lines))
 	for _, l := range d.Lines {
-		refs = append(refs, refOf(l, now))
-		p.widen(l)
+		refs = append(refs, refOf(*l, now))
+		p.widen(*l)
 	}
-	p.list.Set(refs)
+	p.list.SetHead(refs, n)
 	p.grouped = now
 	p.planRegroup(now)
 	p.list.SetHeight(p.listHeight())
@@ -376,15 +383,18 @@ func (p *Lines) SetData(d *Data, now time.Time) {
 
 // Update re-places the lines an event changed or removed; the others
 // keep their places.
-func (p *Lines) Update(d *Data, changed []backend.Line, removed []backend.Key, now time.Time) {
+func (p *Lines) Update(d *Data, changed []*backend.Line, removed []backend.Key, now time.Time) {
 	p.data = d
-	put, gone := sortOut(changed, removed, func(l backend.Line) backend.Key { return l.Key }, func(k backend.Key) (lineRef, bool) {
+	put, gone := sortOut(changed, removed, func(l *backend.Line) backend.Key { return l.Key }, func(k backend.Key) (lineRef, bool) {
 		cur, ok := d.Lines[k]
-		return refOf(cur, now), ok
+		if !ok {
+			return lineRef{}, false
+		}
+		return refOf(*cur, now), true
 	})
 	p.list.Update(put, gone)
 	for _, r := range put {
-		l := p.data.Lines[r.key]
+		l := p.data.Line(r.key)
 		p.widen(l)
 		if r.group == 0 && p.sort == 0 {
 			p.noteFresh(l, now)
@@ -664,7 +674,8 @@ type stripCache struct {
 // they next change with time.
 func (p *Lines) stripLines(now time.Time) ([]string, time.Time) {
 	r, _ := p.list.Selected()
-	l, ok := p.data.Lines[r.key]
+	_, ok := p.data.Lines[r.key]
+	l := p.data.Line(r.key)
 	sc := &p.drawn
 	if sc.lines != nil && sc.key == r.key && sc.ver == l.Version && sc.hist == p.histVer && sc.w == p.w && sc.h == p.h &&
 		(sc.until.IsZero() || now.Before(sc.until)) {

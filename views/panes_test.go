@@ -130,7 +130,7 @@ func TestQueuesAccountsLineUp(t *testing.T) {
 	var ev backend.Event
 	for i, acc := range []string{"nonvoip-main", "nonvoip-alt"} {
 		ev.Accounts = append(ev.Accounts, backend.Account{Name: acc, Provider: backend.NonVoip, Health: backend.HealthOK, LastGood: t0})
-		ev.Lines = append(ev.Lines, backend.Line{Key: backend.MakeKey(backend.NonVoip, acc, backend.ItemLine, acc), Account: acc,
+		ev.Lines = append(ev.Lines, &backend.Line{Key: backend.MakeKey(backend.NonVoip, acc, backend.ItemLine, acc), Account: acc,
 			Provider: backend.NonVoip, ID: acc, Number: "+1312848859" + itoa(i), Service: []string{"Facebook", "Telegram"}[i],
 			State: backend.LineWaiting, CreatedAt: t0, Version: 1})
 	}

@@ -98,7 +98,7 @@ func orderItem(l backend.Line) QueueItem {
 // item is the row behind a ref.
 func (p *Queues) item(r queueRef) QueueItem {
 	if r.line {
-		return orderItem(p.data.Lines[r.key])
+		return orderItem(p.data.Line(r.key))
 	}
 	return jobItem(p.data.Jobs[r.key])
 }
@@ -107,12 +107,16 @@ func jobRef(j backend.Job) queueRef {
 	return queueRef{key: j.Key, since: nanos(j.CreatedAt), active: !j.State.Terminal()}
 }
 
-func orderRef(l backend.Line) queueRef {
+func orderRef(l *backend.Line) queueRef {
 	return queueRef{key: l.Key, since: nanos(l.CreatedAt), active: true, line: true}
 }
 
 // SetData gathers jobs and waiting orders (at start).
-func (p *Queues) SetData(d *Data) {
+func (p *Queues) SetData(d *Data) { p.SetHead(d, 0) }
+
+// SetHead places only the first n of them (all when n is 0): the first
+// frame's; SetData places the rest.
+func (p *Queues) SetHead(d *Data, n int) {
 	p.data = d
 	refs := make([]queueRef, 0, len(d.Jobs))
 	for _, j := range d.Jobs {
@@ -125,15 +129,18 @@ func (p *Queues) SetData(d *Data) {
 			p.holdAccount(l.Account)
 		}
 	}
-	p.list.Set(refs)
+	p.list.SetHead(refs, n)
 }
 
 // Update re-places the jobs and orders an event changed or removed.
-func (p *Queues) Update(d *Data, lines []backend.Line, jobs []backend.Job, removed []backend.Key) {
+func (p *Queues) Update(d *Data, lines []*backend.Line, jobs []backend.Job, removed []backend.Key) {
 	p.data = d
-	orders, gone := sortOut(lines, removed, func(l backend.Line) backend.Key { return l.Key }, func(k backend.Key) (queueRef, bool) {
+	orders, gone := sortOut(lines, removed, func(l *backend.Line) backend.Key { return l.Key }, func(k backend.Key) (queueRef, bool) {
 		cur, ok := d.Lines[k]
-		return orderRef(cur), ok && cur.State == backend.LineWaiting
+		if !ok || cur.State != backend.LineWaiting {
+			return queueRef{}, false
+		}
+		return orderRef(cur), true
 	})
 	jobRefs, gone := sortOut(jobs, gone, func(j backend.Job) backend.Key { return j.Key }, func(k backend.Key) (queueRef, bool) {
 		cur, ok := d.Jobs[k]
@@ -141,7 +148,7 @@ func (p *Queues) Update(d *Data, lines []backend.Line, jobs []backend.Job, remov
 	})
 	p.list.Update(append(orders, jobRefs...), gone)
 	for _, r := range orders {
-		p.holdAccount(d.Lines[r.key].Account)
+		p.holdAccount(d.Line(r.key).Account)
 	}
 	for _, r := range jobRefs {
 		p.holdAccount(d.Jobs[r.key].Account)
@@ -168,7 +175,7 @@ func (p *Queues) rows(now time.Time) ([]string, time.Time) {
 		key: func(r queueRef) backend.Key { return r.key },
 		ver: func(r queueRef) uint64 {
 			if r.line {
-				return p.data.Lines[r.key].Version
+				return p.data.Line(r.key).Version
 			}
 			return p.data.Jobs[r.key].Version
 		},

@@ -200,12 +200,12 @@ func (a *acct) view() backend.Account {
 	return v
 }
 
-func (a *acct) lineView(l *lineState) backend.Line {
-	v := l.Line
+func (a *acct) lineView(l *lineState) *backend.Line {
+	v := l.Line // a copy: what is handed out is never changed
 	if a.spec.ReadOnly {
 		v.Allowed = 0
 	}
-	return v
+	return &v
 }
 
 func (a *acct) leaseView(l backend.Lease) backend.Lease {
