@@ -12,7 +12,7 @@ import (
 // one merged event later instead of stalling polling.
 type Event struct {
 	Accounts []Account
-	Lines    []Line
+	Lines    []*Line // shared: a line handed out is never changed, a change is a new value
 	Leases   []Lease
 	Jobs     []Job
 	Removed  []Key
@@ -24,6 +24,10 @@ type Event struct {
 	// Storage is set when the ledger's health changed: failing (a full
 	// disk: codes are shown but not saved) or recovered.
 	Storage *StorageHealth
+	// LeasesListed names the accounts whose first full lease listing of
+	// this run has been merged: until then an empty Expiries pane may
+	// only be empty so far.
+	LeasesListed []string
 	// Cluster is set when this node's reach of the team's etcd changed:
 	// unreachable (screens read-only, actions refused) or back.
 	Cluster *ClusterHealth
@@ -43,11 +47,22 @@ type StorageHealth struct {
 	Since   time.Time // when it started failing / recovered
 }
 
-// Empty reports whether the event carries nothing.
-func (e Event) Empty() bool {
-	return len(e.Accounts)+len(e.Lines)+len(e.Leases)+len(e.Jobs)+len(e.Removed)+
-		len(e.Messages)+len(e.Notices)+len(e.Actions) == 0 && e.Storage == nil && e.Cluster == nil
+// Size counts what the event carries (a storage or cluster change counts
+// one).
+func (e Event) Size() int {
+	n := len(e.Accounts) + len(e.Lines) + len(e.Leases) + len(e.Jobs) + len(e.Removed) +
+		len(e.Messages) + len(e.Notices) + len(e.Actions) + len(e.LeasesListed)
+	if e.Storage != nil {
+		n++
+	}
+	if e.Cluster != nil {
+		n++
+	}
+	return n
 }
+
+// Empty reports whether the event carries nothing.
+func (e Event) Empty() bool { return e.Size() == 0 }
 
 // Level is a notice's severity.
 type Level int
@@ -90,7 +105,7 @@ const maxPendingMessages = 2000
 type Coalescer struct {
 	mu       sync.Mutex
 	accounts map[string]Account
-	lines    map[Key]Line
+	lines    map[Key]*Line
 	leases   map[Key]Lease
 	jobs     map[Key]Job
 	removed  map[Key]bool
@@ -98,6 +113,7 @@ type Coalescer struct {
 	notices  []Notice
 	actions  map[string]JournalEntry
 	storage  *StorageHealth
+	listed   map[string]bool
 	cluster  *ClusterHealth
 }
 
@@ -110,7 +126,7 @@ func NewCoalescer() *Coalescer {
 
 func (c *Coalescer) reset() {
 	c.accounts = map[string]Account{}
-	c.lines = map[Key]Line{}
+	c.lines = map[Key]*Line{}
 	c.leases = map[Key]Lease{}
 	c.jobs = map[Key]Job{}
 	c.removed = map[Key]bool{}
@@ -118,6 +134,7 @@ func (c *Coalescer) reset() {
 	c.notices = nil
 	c.actions = map[string]JournalEntry{}
 	c.storage = nil
+	c.listed = map[string]bool{}
 	c.cluster = nil
 }
 
@@ -161,6 +178,9 @@ func (c *Coalescer) Push(ev Event) bool {
 	if ev.Storage != nil {
 		c.storage = ev.Storage
 	}
+	for _, a := range ev.LeasesListed { // once listed, always listed: a set
+		c.listed[a] = true
+	}
 	if ev.Cluster != nil {
 		c.cluster = ev.Cluster
 	}
@@ -193,6 +213,10 @@ func (c *Coalescer) Take() Event {
 		ev.Actions = append(ev.Actions, a)
 	}
 	ev.Storage = c.storage
+	for a := range c.listed {
+		ev.LeasesListed = append(ev.LeasesListed, a)
+	}
+	sort.Strings(ev.LeasesListed)
 	ev.Cluster = c.cluster
 	c.reset()
 	return ev
@@ -220,4 +244,14 @@ func sortEvent(e *Event) {
 	sort.Slice(e.Jobs, func(i, j int) bool { return e.Jobs[i].Key < e.Jobs[j].Key })
 	sort.Slice(e.Removed, func(i, j int) bool { return e.Removed[i] < e.Removed[j] })
 	sort.Slice(e.Actions, func(i, j int) bool { return e.Actions[i].Action.ID < e.Actions[j].Action.ID })
+}
+
+// LineRefs points at each line of ls (for an event; ls is not to change
+// after).
+func LineRefs(ls []Line) []*Line {
+	out := make([]*Line, len(ls))
+	for i := range ls {
+		out[i] = &ls[i]
+	}
+	return out
 }

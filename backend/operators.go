@@ -39,6 +39,20 @@ func (r Role) May(k ActionKind) bool {
 	return false
 }
 
+// Permits narrows what an item allows to what the role may ask for; no
+// role (the one person at a terminal) may ask for everything.
+func (r Role) Permits(allowed ActionSet) ActionSet {
+	if r == "" {
+		return allowed
+	}
+	for _, k := range allowed.Kinds() {
+		if !r.May(k) {
+			allowed = allowed.Without(k)
+		}
+	}
+	return allowed
+}
+
 // SeesEveryone reports whether the role reads every operator's journal
 // entries (others read their own).
 func (r Role) SeesEveryone() bool { return r == RoleAdmin }

@@ -156,9 +156,9 @@ func (w *watcher) run(events <-chan backend.Event) {
 				w.lines[l.Account] = acct
 			}
 			if s := acct[l.Key]; s != nil {
-				s.line = l
+				s.line = *l
 			} else {
-				acct[l.Key] = &shadowLine{line: l}
+				acct[l.Key] = &shadowLine{line: *l}
 			}
 		}
 		for _, k := range ev.Removed {

@@ -32,13 +32,13 @@ func BenchmarkCodeWaitOverSocket(b *testing.B) {
 	}()
 	defer func() { stop(); <-served }()
 	var after []time.Duration
-	l := world().Lines[0]
+	l := *world().Lines[0]
 	for i := 0; b.Loop(); i++ {
 		l.Key = backend.MakeKey(backend.FiveSim, "5s", backend.ItemLine, "w"+itoa(i)) // a new waiting line each time
 		l.ID, l.Number, l.Code = "w"+itoa(i), "+7900"+itoa(1000000+i), ""
-		f.src <- backend.Event{Lines: []backend.Line{l}}
+		f.src <- backend.Event{Lines: []*backend.Line{new(l)}}
 		// The client must find the line: wait until the hub holds it.
-		for !slices.ContainsFunc(f.h.Snapshot().Lines, func(x backend.Line) bool { return x.Key == l.Key }) {
+		for !slices.ContainsFunc(f.h.Snapshot().Lines, func(x *backend.Line) bool { return x.Key == l.Key }) {
 			time.Sleep(50 * time.Microsecond)
 		}
 		subs := f.h.Subscribers()
@@ -54,7 +54,7 @@ func BenchmarkCodeWaitOverSocket(b *testing.B) {
 		}
 		l.Code = "4829" + itoa(10+i%90)
 		sent := time.Now()
-		f.src <- backend.Event{Lines: []backend.Line{l}}
+		f.src <- backend.Event{Lines: []*backend.Line{new(l)}}
 		at := <-done
 		if out.String() != l.Code+"\n" {
 			b.Fatalf("printed %q, want %s", out.String(), l.Code)

@@ -99,7 +99,7 @@ func world() backend.Event {
 	return backend.Event{
 		Accounts: []backend.Account{{Name: "5s", Provider: backend.FiveSim, Balance: usd(40), Health: backend.HealthOK},
 			{Name: "piv", Provider: backend.PivDay, Balance: usd(9), Health: backend.HealthOK}},
-		Lines: []backend.Line{{Key: "fivesim/5s/line/77", Account: "5s", Provider: backend.FiveSim, ID: "77",
+		Lines: []*backend.Line{{Key: "fivesim/5s/line/77", Account: "5s", Provider: backend.FiveSim, ID: "77",
 			Number: "+79001234567", Service: "telegram", State: backend.LineWaiting, CreatedAt: t0,
 			Price: usd(2), Allowed: backend.Allow(backend.ActCancel)}},
 		Leases: []backend.Lease{{Key: "pivday/piv/lease/p1", Account: "piv", Provider: backend.PivDay, ID: "p1",
@@ -151,7 +151,7 @@ func TestCodeWaitPrintsOnlyTheCode(t *testing.T) {
 	wait := background(t, f, clock, "code", "+7 900 123-45-67", "--wait")
 	l := world().Lines[0]
 	l.Code, l.State = "483920", backend.LineReceived
-	f.src <- backend.Event{Lines: []backend.Line{l}}
+	f.src <- backend.Event{Lines: []*backend.Line{l}}
 	if r := wait(); r.code != ExitOK || r.stdout != "483920\n" || r.stderr != "" {
 		t.Fatalf("code --wait: %+v", r)
 	}
@@ -167,9 +167,9 @@ func TestCodeWaitsForAnAccountsServiceLine(t *testing.T) {
 	f := newLive(t, world())
 	clock := clockwork.NewFakeClockAt(t0)
 	wait := background(t, f, clock, "code", "5s:whatsapp", "--wait")
-	f.src <- backend.Event{Lines: []backend.Line{{Key: "fivesim/5s/line/78", Account: "5s", ID: "78", Number: "+79001112233",
+	f.src <- backend.Event{Lines: []*backend.Line{{Key: "fivesim/5s/line/78", Account: "5s", ID: "78", Number: "+79001112233",
 		Service: "whatsapp", State: backend.LineWaiting, CreatedAt: t0.Add(time.Minute)}}}
-	f.src <- backend.Event{Lines: []backend.Line{{Key: "fivesim/5s/line/78", Account: "5s", ID: "78", Number: "+79001112233",
+	f.src <- backend.Event{Lines: []*backend.Line{{Key: "fivesim/5s/line/78", Account: "5s", ID: "78", Number: "+79001112233",
 		Service: "whatsapp", State: backend.LineReceived, CreatedAt: t0.Add(time.Minute), Code: "1122"}}}
 	if r := wait(); r.code != ExitOK || r.stdout != "1122\n" {
 		t.Fatalf("%+v", r)
@@ -216,7 +216,7 @@ func TestNothingRunning(t *testing.T) {
 	env := Env{Operator: "local", Stdout: &out, Stderr: &errw, NotRunning: "nothing answers on /s/switchboard.sock",
 		Offline: func() (backend.Snapshot, error) {
 			w := world()
-			return backend.Snapshot{Accounts: w.Accounts, Lines: w.Lines, Leases: w.Leases}, nil
+			return backend.Snapshot{Accounts: w.Accounts, Lines: []backend.Line{*w.Lines[0]}, Leases: w.Leases}, nil
 		}}
 	if code := Run(context.Background(), env, []string{"snapshot", "--json"}); code != ExitOK {
 		t.Fatalf("snapshot: %d %s", code, errw.String())
@@ -253,7 +253,7 @@ func TestWatchStreamsNDJSON(t *testing.T) {
 	l.Code = "5550"
 	acc := world().Accounts[0]
 	acc.Balance = usd(38)
-	f.src <- backend.Event{Lines: []backend.Line{l}, Accounts: []backend.Account{acc}, Actions: []backend.JournalEntry{
+	f.src <- backend.Event{Lines: []*backend.Line{l}, Accounts: []backend.Account{acc}, Actions: []backend.JournalEntry{
 		{Action: backend.Action{ID: "r1", Kind: backend.ActRenew, Account: "piv", Operator: "bob"}, State: backend.JournalDone}}}
 	clock.BlockUntilContext(ctx, 1) // the expiry alarm
 	clock.Advance(25 * time.Hour)   // the lease comes within a day of its expiry
@@ -289,7 +289,7 @@ func TestActPreviewDoneAndRefused(t *testing.T) {
 	// A rented number is a line and a lease: naming it is not ambiguous.
 	number := backend.Line{Key: "pivday/piv/line/n1", Account: "piv", Provider: backend.PivDay, ID: "n1", Number: "+447700900123",
 		State: backend.LineActive, Price: usd(3), Allowed: backend.Allow(backend.ActRenew)}
-	f.src <- backend.Event{Lines: []backend.Line{number}, Leases: []backend.Lease{{Key: "pivday/piv/lease/number/n1", Account: "piv",
+	f.src <- backend.Event{Lines: []*backend.Line{new(number)}, Leases: []backend.Lease{{Key: "pivday/piv/lease/number/n1", Account: "piv",
 		Provider: backend.PivDay, ID: "n1", Kind: backend.LeaseNumber, Name: number.Number, Line: number.Key, Allowed: backend.Allow(backend.ActRenew)}}}
 	if r := runVerb(context.Background(), f, clock, "act", "renew", "+447700900123"); r.code != ExitOK || !strings.Contains(r.stdout, "would renew +447700900123 on piv") {
 		t.Fatalf("a rented number: %+v", r)

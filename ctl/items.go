@@ -56,7 +56,7 @@ func (s *state) items(arg string) []item {
 	var out []item
 	for _, l := range s.Lines {
 		if string(l.Key) == arg || l.ID == arg || samePhone(arg, l.Number) {
-			out = append(out, s.lineItem(l))
+			out = append(out, s.lineItem(*l))
 		}
 	}
 	for _, ls := range s.Leases {
@@ -130,14 +130,14 @@ func (s *state) codeLine(arg string) (backend.Line, bool, string) {
 		for _, l := range s.Lines {
 			if l.Account == acc && strings.EqualFold(l.Service, service) && l.State.Open() &&
 				(!found || l.CreatedAt.After(best.CreatedAt)) {
-				best, found = l, true
+				best, found = *l, true
 			}
 		}
 		return best, found, ""
 	}
 	for _, it := range s.items(arg) {
 		if l, ok := s.Lines[it.key]; ok {
-			return l, true, ""
+			return *l, true, ""
 		}
 	}
 	return backend.Line{}, false, "no line has the number or order id " + quote(arg)

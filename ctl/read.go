@@ -28,7 +28,7 @@ func runSnapshot(ctx context.Context, env Env, a *args) int {
 		out.Accounts = append(out.Accounts, accountJSON(acc, stale || acc.Health == backend.HealthUnknown))
 	}
 	for _, k := range sortedKeys(st.Lines) {
-		out.Lines = append(out.Lines, lineJSON(st.Lines[k]))
+		out.Lines = append(out.Lines, lineJSON(*st.Lines[k]))
 	}
 	for _, k := range sortedKeys(st.Leases) {
 		out.Leases = append(out.Leases, leaseJSON(st.Leases[k]))
@@ -60,7 +60,7 @@ func current(env Env) (*state, bool, int) {
 	if err != nil {
 		return nil, true, failed(env, "nothing is running, and the cache cannot be read: %v", err)
 	}
-	st.Apply(backend.Event{Accounts: snap.Accounts, Lines: snap.Lines, Leases: snap.Leases, Jobs: snap.Jobs})
+	st.Apply(backend.Event{Accounts: snap.Accounts, Lines: backend.LineRefs(snap.Lines), Leases: snap.Leases, Jobs: snap.Jobs})
 	fmt.Fprintln(env.Stderr, "switchboard: nothing is running: this is what the last run left in the cache (stale)")
 	return st, true, ExitOK
 }

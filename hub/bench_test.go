@@ -16,7 +16,7 @@ func BenchmarkPublishOneLine(b *testing.B) {
 		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
 			var init backend.Event
 			for i := range 10_000 {
-				init.Lines = append(init.Lines, line(fmt.Sprint(i), ""))
+				init.Lines = append(init.Lines, new(line(fmt.Sprint(i), "")))
 			}
 			src := &fakeSource{init: init, ch: make(chan backend.Event)}
 			h := New(src, Options{})
@@ -33,7 +33,7 @@ func BenchmarkPublishOneLine(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
 				l.Code, l.Version = fmt.Sprint(100000+i%900000), uint64(i)
-				src.ch <- backend.Event{Lines: []backend.Line{l}}
+				src.ch <- backend.Event{Lines: []*backend.Line{new(l)}}
 				for _, s := range subs {
 					if _, ok := s.Next(ctx); !ok {
 						b.Fatal("subscription ended")

@@ -50,12 +50,12 @@ func next(t *testing.T, s *Sub) backend.Event {
 }
 
 func TestSubscriberStartsFromTheCurrentStateThenGetsChanges(t *testing.T) {
-	h, ch := started(t, backend.Event{Accounts: []backend.Account{{Name: "a"}}, Lines: []backend.Line{line("1", "")}}, Options{})
+	h, ch := started(t, backend.Event{Accounts: []backend.Account{{Name: "a"}}, Lines: []*backend.Line{new(line("1", ""))}}, Options{})
 	early, snap := h.Subscribe("alice")
 	if len(snap.Lines) != 1 || len(snap.Accounts) != 1 {
 		t.Fatalf("first snapshot: %+v", snap)
 	}
-	ch <- backend.Event{Lines: []backend.Line{line("1", "1234")}, Actions: []backend.JournalEntry{
+	ch <- backend.Event{Lines: []*backend.Line{new(line("1", "1234"))}, Actions: []backend.JournalEntry{
 		{Action: backend.Action{ID: "x", Kind: backend.ActRenew}, State: backend.JournalPending}}}
 	if ev := next(t, early); len(ev.Lines) != 1 || ev.Lines[0].Code != "1234" {
 		t.Fatalf("change: %+v", ev)
@@ -100,11 +100,11 @@ func TestNoticesAnsweringAnActionGoToItsOperator(t *testing.T) {
 // others; it is dropped to reload and catches up from a snapshot that
 // also removes what went away meanwhile.
 func TestStalledSubscriberIsDroppedToReload(t *testing.T) {
-	h, ch := started(t, backend.Event{Lines: []backend.Line{line("keep", ""), line("drop", "")}}, Options{MaxPending: 10})
+	h, ch := started(t, backend.Event{Lines: []*backend.Line{new(line("keep", "")), new(line("drop", ""))}}, Options{MaxPending: 10})
 	stalled, _ := h.Subscribe("viewer")
 	live, _ := h.Subscribe("alice")
 	for i := range 100 {
-		ch <- backend.Event{Notices: []backend.Notice{{Text: fmt.Sprint(i)}}, Lines: []backend.Line{line("keep", fmt.Sprint(i))}}
+		ch <- backend.Event{Notices: []backend.Notice{{Text: fmt.Sprint(i)}}, Lines: []*backend.Line{new(line("keep", fmt.Sprint(i)))}}
 		next(t, live)
 	}
 	ch <- backend.Event{Removed: []backend.Key{line("drop", "").Key}}
@@ -128,10 +128,10 @@ func TestLaggingSubscriberIsDropped(t *testing.T) {
 	h, ch := started(t, backend.Event{}, Options{MaxLag: time.Second, Clock: clock})
 	s, _ := h.Subscribe("x")
 	live, _ := h.Subscribe("y") // its Next returns once a publish is over
-	ch <- backend.Event{Lines: []backend.Line{line("1", "1")}}
+	ch <- backend.Event{Lines: []*backend.Line{new(line("1", "1"))}}
 	next(t, live)
 	clock.Advance(2 * time.Second)
-	ch <- backend.Event{Lines: []backend.Line{line("1", "2")}}
+	ch <- backend.Event{Lines: []*backend.Line{new(line("1", "2"))}}
 	next(t, live)
 	next(t, s)
 	if s.Reloads() != 1 {
@@ -148,7 +148,7 @@ func TestSubscribersEndWithTheSource(t *testing.T) {
 	done := make(chan struct{})
 	go func() { defer close(done); h.Run(context.Background()) }()
 	s, _ := h.Subscribe("a")
-	src.ch <- backend.Event{Lines: []backend.Line{line("1", "")}}
+	src.ch <- backend.Event{Lines: []*backend.Line{new(line("1", ""))}}
 	close(src.ch)
 	<-done
 	if ev := next(t, s); len(ev.Lines) != 1 {
@@ -165,5 +165,22 @@ func TestSubscribersEndWithTheSource(t *testing.T) {
 	closed.Close()
 	if _, ok := closed.Next(context.Background()); ok {
 		t.Fatal("Next after Close reported an event")
+	}
+}
+
+// TestLateSubscriberKnowsWhichLeasesWereListed: a session that joins after
+// the engine listed an account's leases is told so in its snapshot (or
+// its Expiries pane would say "loading…" for good).
+func TestLateSubscriberKnowsWhichLeasesWereListed(t *testing.T) {
+	h, ch := started(t, backend.Event{Accounts: []backend.Account{{Name: "a"}, {Name: "b"}}}, Options{})
+	early, _ := h.Subscribe("alice")
+	ch <- backend.Event{LeasesListed: []string{"a"}}
+	if ev := next(t, early); len(ev.LeasesListed) != 1 || ev.LeasesListed[0] != "a" {
+		t.Fatalf("change: %+v", ev)
+	}
+	ch <- backend.Event{LeasesListed: []string{"b", "a"}}
+	next(t, early)
+	if _, snap := h.Subscribe("bob"); len(snap.LeasesListed) != 2 {
+		t.Fatalf("late snapshot lists %v, want a and b", snap.LeasesListed)
 	}
 }

@@ -1,26 +1,32 @@
 package hub
 
-import "switchboard/backend"
+import (
+	"slices"
+
+	"switchboard/backend"
+)
 
 // State is what the engine knows, kept from its events: the latest
-// version of every item (values share their strings and slices with the
-// events they came in, which nobody changes) and the actions not yet
-// settled. The hub keeps the one copy its subscribers start from; a
+// version of every item (the lines are the engine's published values
+// themselves, handed on to every subscriber; the other values share
+// their strings and slices with the events they came in; nobody changes
+// any of them) and the actions not yet settled. The hub keeps the one copy its subscribers start from; a
 // script keeps its own to find items by number or name.
 type State struct {
 	Order    []string // account names as first seen (config order)
 	Accounts map[string]backend.Account
-	Lines    map[backend.Key]backend.Line
+	Lines    map[backend.Key]*backend.Line // shared with the events and every subscriber: read only
 	Leases   map[backend.Key]backend.Lease
 	Jobs     map[backend.Key]backend.Job
 	Actions  map[string]backend.JournalEntry
 	storage  *backend.StorageHealth // while the ledger cannot write
+	listed   []string               // accounts whose leases were listed this run
 	cluster  *backend.ClusterHealth // while this node cannot reach etcd
 }
 
 // NewState is an empty state.
 func NewState() *State {
-	return &State{Accounts: map[string]backend.Account{}, Lines: map[backend.Key]backend.Line{},
+	return &State{Accounts: map[string]backend.Account{}, Lines: map[backend.Key]*backend.Line{},
 		Leases: map[backend.Key]backend.Lease{}, Jobs: map[backend.Key]backend.Job{},
 		Actions: map[string]backend.JournalEntry{}}
 }
@@ -54,6 +60,11 @@ func (s *State) Apply(ev backend.Event) {
 			s.Actions[a.Action.ID] = a
 		}
 	}
+	for _, a := range ev.LeasesListed {
+		if !slices.Contains(s.listed, a) {
+			s.listed = append(s.listed, a)
+		}
+	}
 	if ev.Storage != nil {
 		s.storage = ev.Storage
 		if !ev.Storage.Failing {
@@ -71,7 +82,8 @@ func (s *State) Apply(ev backend.Event) {
 // Snapshot is the whole state as one event.
 func (s *State) Snapshot() backend.Event {
 	ev := backend.Event{Accounts: make([]backend.Account, 0, len(s.Order)), Storage: s.storage, Cluster: s.cluster,
-		Lines: values(s.Lines), Leases: values(s.Leases), Jobs: values(s.Jobs), Actions: values(s.Actions)}
+		Lines: values(s.Lines), Leases: values(s.Leases), Jobs: values(s.Jobs), Actions: values(s.Actions),
+		LeasesListed: slices.Clone(s.listed)}
 	for _, n := range s.Order {
 		ev.Accounts = append(ev.Accounts, s.Accounts[n])
 	}

@@ -101,9 +101,7 @@ func (s *Sub) push(ev backend.Event, limit int, now time.Time) {
 	if s.pushed == 0 {
 		s.since = now
 	}
-	// At least one: an event of only the ledger's or etcd's health counts.
-	s.pushed += max(1, len(ev.Accounts)+len(ev.Lines)+len(ev.Leases)+len(ev.Jobs)+len(ev.Removed)+
-		len(ev.Messages)+len(ev.Notices)+len(ev.Actions))
+	s.pushed += ev.Size()
 	s.pending.Push(ev)
 	if s.pushed > limit || now.Sub(s.since) > s.h.opts.MaxLag {
 		s.pending, s.pushed = backend.NewCoalescer(), 0

@@ -156,7 +156,7 @@ func (h *harness) take(ev backend.Event) {
 		}
 	}
 	for _, l := range ev.Lines {
-		h.lines[l.Key] = l
+		h.lines[l.Key] = *l
 	}
 	for _, k := range ev.Removed {
 		delete(h.lines, k)

@@ -116,7 +116,7 @@ func (r *rig) engineSaw(ctx context.Context, k backend.Key, code string) <-chan 
 	sub, snap := r.hub.Subscribe("probe")
 	at := make(chan time.Time, 1)
 	has := func(ev backend.Event) bool {
-		return slices.ContainsFunc(ev.Lines, func(l backend.Line) bool { return l.Key == k && l.Code == code })
+		return slices.ContainsFunc(ev.Lines, func(l *backend.Line) bool { return l.Key == k && l.Code == code })
 	}
 	go func() {
 		defer sub.Close()
@@ -235,8 +235,8 @@ func BenchmarkCodeWaitOverSSH(b *testing.B) {
 	r.line(waiting5sim)
 	var lines []backend.Line
 	for _, l := range r.hub.Snapshot().Lines {
-		if waiting5sim(l) && l.Code == "" {
-			lines = append(lines, l)
+		if waiting5sim(*l) && l.Code == "" {
+			lines = append(lines, *l)
 		}
 	}
 	var after []time.Duration

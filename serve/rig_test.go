@@ -151,8 +151,8 @@ func (r *rig) line(ok func(backend.Line) bool) backend.Line {
 	var found backend.Line
 	eventually(r.t, "a line of the kind the test needs", func() bool {
 		for _, l := range r.hub.Snapshot().Lines {
-			if ok(l) {
-				found = l
+			if ok(*l) {
+				found = *l
 				return true
 			}
 		}

@@ -90,7 +90,7 @@ func TestMissingNamesWhatIsNotShown(t *testing.T) {
 	if m := h.Missing(ev); m != "2 items, e.g. SMS m1" {
 		t.Fatalf("missing %q", m)
 	}
-	ev.Lines = []backend.Line{{Key: k}}
+	ev.Lines = []*backend.Line{{Key: k}}
 	ev.Messages = []backend.Message{{ID: "m1", Line: k}}
 	if m := h.Missing(ev); m != "" {
 		t.Fatalf("missing %q from a state that shows everything", m)

@@ -31,11 +31,12 @@ func (m *Model) selectedKey() backend.Key {
 func (m *Model) selectedLine() (backend.Line, bool) {
 	k := m.selectedKey()
 	if l, ok := m.data.Lines[k]; ok {
-		return l, true
+		return *l, true
 	}
 	if ls, ok := m.data.Leases[k]; ok && ls.Line != "" {
-		l, ok := m.data.Lines[ls.Line]
-		return l, ok
+		if l, ok := m.data.Lines[ls.Line]; ok {
+			return *l, true
+		}
 	}
 	return backend.Line{}, false
 }
@@ -60,7 +61,7 @@ func (m *Model) target() (target, bool) { return m.targetOf(m.selectedKey()) }
 func (m *Model) targetOf(k backend.Key) (target, bool) {
 	now := m.clock()
 	if l, ok := m.data.Lines[k]; ok {
-		t := target{key: k, account: l.Account, provider: l.Provider, label: lineLabel(l), state: views.StateWord(l.State, l.RawState),
+		t := target{key: k, account: l.Account, provider: l.Provider, label: lineLabel(*l), state: views.StateWord(l.State, l.RawState),
 			allowed: l.Allowed, price: l.Price, auto: l.AutoRenew, hasAuto: l.HasAuto, cooldown: l.CooldownUntil.Sub(now)}
 		for _, ls := range m.data.Leases {
 			if ls.Line == k {

@@ -82,7 +82,7 @@ func TestNewCodesRingFirstSyncDoesNot(t *testing.T) {
 	l := alertLine()
 	l.Code, l.State = "", backend.LineWaiting
 	cached := backend.Account{Name: "5sim-main", Provider: backend.FiveSim, LastGood: t0().Add(-time.Hour)} // last run's
-	m := New(Options{Initial: backend.Event{Accounts: []backend.Account{cached}, Lines: []backend.Line{l}},
+	m := New(Options{Initial: backend.Event{Accounts: []backend.Account{cached}, Lines: []*backend.Line{new(l)}},
 		Accounts: []string{"5sim-main"}, Now: func() time.Time { return now }, Alert: Alert{Bell: true}})
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 
@@ -99,7 +99,7 @@ func TestNewCodesRingFirstSyncDoesNot(t *testing.T) {
 	}
 	code := func(c string, at time.Time) backend.Event {
 		l.Code, l.CodeAt, l.State, l.Version = c, at, backend.LineReceived, l.Version+1
-		return backend.Event{Lines: []backend.Line{l}, Messages: []backend.Message{{ID: c, Line: l.Key, Code: c, Text: "code " + c, ReceivedAt: at, SeenAt: at}}}
+		return backend.Event{Lines: []*backend.Line{new(l)}, Messages: []backend.Message{{ID: c, Line: l.Key, Code: c, Text: "code " + c, ReceivedAt: at, SeenAt: at}}}
 	}
 	polled := cached
 	polled.Health, polled.LastGood = backend.HealthOK, now

@@ -143,7 +143,7 @@ func (m *Model) confirmBulk(kind backend.ActionKind, acts []backend.Action, ts [
 	// The items leave the first skipped one room for its reason (a label
 	// and up to 3 lines), or share the room half and half.
 	rows := listed(items, min(maxListed, max(room-4*min(len(skipped), 1), room/2)))
-	rows[0][0] = itoa(len(ts)) + " items"
+	rows[0][0] = plural(len(ts), "item")
 	rows = append(rows, sums...)
 	if len(skipped) > 0 {
 		_, inner := m.confirmWidth()
@@ -157,13 +157,15 @@ func (m *Model) confirmBulk(kind backend.ActionKind, acts []backend.Action, ts [
 		backend.ActReject: "The numbers are given up; the balances after count each refund.",
 		backend.ActFinish: "Finishing cannot be undone: the numbers get no more SMS.",
 	}[kind]
-	if unknown > 0 {
+	if unknown > 0 && refund {
+		note = "What some of them paid is unknown, so what comes back is too. " + note
+	} else if unknown > 0 {
 		note = priceUnknown + " " + note
 	}
 	verb := map[backend.ActionKind]string{backend.ActRenew: "Renew", backend.ActCancel: "Cancel", backend.ActReject: "Cancel",
 		backend.ActFinish: "Finish"}[kind]
 	acts = slices.Clone(acts)
-	return &confirm{title: verb + " " + itoa(len(acts)) + " marked items", rows: rows, note: note, opened: m.clock(),
+	return &confirm{title: verb + " " + plural(len(acts), "marked item"), rows: rows, note: note, opened: m.clock(),
 		onYes: func(m *Model) tea.Cmd {
 			for _, a := range acts {
 				m.o.Backend.Submit(a)

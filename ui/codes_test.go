@@ -19,7 +19,8 @@ func codeBoard(t *testing.T, lines ...backend.Line) (*dash, *clipboard) {
 	t.Helper()
 	now := t0.Add(time.Minute)
 	ev := backend.Event{Accounts: []backend.Account{{Name: "5sim-main", Provider: backend.FiveSim, Health: backend.HealthOK,
-		LastGood: now, Balance: backend.NewMoney(decimal.NewFromInt(100), "")}}, Lines: lines}
+		LastGood: now, Balance: backend.NewMoney(decimal.NewFromInt(100), "")}}, Lines: backend.LineRefs(lines),
+		LeasesListed: []string{"5sim-main"}} // polled in full
 	clip := &clipboard{}
 	d := openDash(t, 140, 40, ui.Options{Backend: &nullBackend{}, Initial: ev, Accounts: []string{"5sim-main"},
 		Now: func() time.Time { return now }, Clipboard: clip.write})
@@ -93,7 +94,7 @@ func TestCodeChoiceRefusesAChangedCode(t *testing.T) {
 	d.key("c")
 	d.waitFor("the choice", contains("Which code?"))
 	l.Candidates, l.Code, l.Version = nil, "9999", 2
-	d.tm.Send(ui.EventMsg{Event: backend.Event{Lines: []backend.Line{l}}})
+	d.tm.Send(ui.EventMsg{Event: backend.Event{Lines: []*backend.Line{new(l)}}})
 	d.waitFor("the new code", contains("9999"))
 	d.key("1")
 	d.waitFor("the refusal", contains("changed meanwhile"))
@@ -108,7 +109,7 @@ func TestAmbiguousCodeToast(t *testing.T) {
 	l.State, l.Candidates, l.CodeAt, l.Version = backend.LineReceived, []string{"4821", "7730"}, t0.Add(55*time.Second), 2
 	msg := backend.Message{ID: "m1", Line: l.Key, Text: "Your code is 4821 or 7730", Candidates: l.Candidates,
 		ReceivedAt: t0.Add(55 * time.Second), SeenAt: t0.Add(55 * time.Second)}
-	d.tm.Send(ui.EventMsg{Event: backend.Event{Lines: []backend.Line{l}, Messages: []backend.Message{msg}}})
+	d.tm.Send(ui.EventMsg{Event: backend.Event{Lines: []*backend.Line{new(l)}, Messages: []backend.Message{msg}}})
 	s := d.waitFor("the toast", contains("2 possible codes"))
 	if strings.Contains(s, "code 4821 ·") || strings.Contains(s, "code 7730 ·") {
 		t.Fatalf("the toast names a single code:\n%s", s)
@@ -147,7 +148,7 @@ func TestStorageFailureIsShownInRed(t *testing.T) {
 	golden.RequireEqual(t, []byte(d.still()))
 
 	l.CodeUnsaved, l.Version = false, 2
-	d.tm.Send(ui.EventMsg{Event: backend.Event{Lines: []backend.Line{l}, Storage: &backend.StorageHealth{Since: t0.Add(55 * time.Second)}}})
+	d.tm.Send(ui.EventMsg{Event: backend.Event{Lines: []*backend.Line{new(l)}, Storage: &backend.StorageHealth{Since: t0.Add(55 * time.Second)}}})
 	s = d.waitFor("the recovery", func(s string) bool { return !strings.Contains(s, "codes not saved") })
 	if strings.Contains(s, "not saved") {
 		t.Fatalf("a mark stayed after the ledger recovered:\n%s", s)

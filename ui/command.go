@@ -186,7 +186,15 @@ func (c *commandLine) view(m *Model) string {
 	inner := w - t.Dialog.GetHorizontalFrameSize()
 	out := []string{c.input.View(), ""}
 	sug := c.suggestions(m)
-	for i, s := range sug {
+	// The list shows what fits above the status bar (frame, input, the
+	// blanks and the hint take 6 rows), scrolled to the choice.
+	sel := min(c.sel, len(sug)-1)
+	first, room := 0, max(m.h-1-6, 1)
+	if len(sug) > room {
+		first = min(max(sel-room+1, 0), len(sug)-room)
+	}
+	for i, s := range sug[first:min(first+room, len(sug))] {
+		i += first
 		verb := strings.Fields(s + " ")[0]
 		help := ""
 		for _, cmd := range commands {
@@ -198,7 +206,7 @@ func (c *commandLine) view(m *Model) string {
 			help = ""
 		}
 		row := "  " + t.Text.Render(s)
-		if i == min(c.sel, len(sug)-1) {
+		if i == sel {
 			row = t.Selected.Render("▸ " + s) // what tab completes
 		}
 		out = append(out, views.Fit(row+"  "+t.Faint.Render(help), inner))
@@ -213,7 +221,7 @@ func (c *commandLine) view(m *Model) string {
 		}
 		out = append(out, t.Faint.Render(views.Fit(msg, inner)))
 	}
-	out = append(out, "", t.Faint.Render("enter run · tab complete · ctrl+n/p choose · ↑/↓ history · esc close"))
+	out = append(out, "", t.Faint.Render(views.Fit("enter run · tab complete · ctrl+n/p choose · ↑/↓ history · esc close", inner)))
 	return t.Dialog.Width(w).Padding(0, 1).Render(strings.Join(out, "\n"))
 }
 

@@ -74,26 +74,55 @@ func (m *Model) confirmWidth() (w, inner int) {
 func (c *confirm) view(m *Model) string {
 	t := m.theme
 	w, inner := m.confirmWidth()
+	style := t.Dialog.Width(w)
+	// It fits above the status bar. A long label (an account's name) goes
+	// whole on a row of its own when there is room; on a short screen the
+	// blank padding goes first, then the note's last lines: the rows (the
+	// price, the balance after) and the keys always show.
+	notes := 4
+	b := c.body(m, inner, splitLabels(c.rows), notes)
+	fits := func() bool { return len(b)+style.GetVerticalFrameSize() <= m.h-1 }
+	if !fits() {
+		b = c.body(m, inner, c.rows, notes)
+	}
+	if !fits() {
+		style = style.PaddingTop(0).PaddingBottom(0)
+	}
+	for ; !fits() && notes > 0; notes-- {
+		b = c.body(m, inner, c.rows, notes-1)
+	}
+	return style.Render(strings.Join(b, "\n"))
+}
+
+// body is the dialog's text with at most notes lines of its note.
+func (c *confirm) body(m *Model, inner int, rows [][2]string, notes int) []string {
+	t := m.theme
 	var b []string
 	b = append(b, t.DialogTitle.Render(views.Fit(c.title, inner)), "")
-	for _, r := range c.rows {
-		b = append(b, views.Fit(t.Muted.Render(views.Fit(r[0], labelWidth))+t.Text.Render(r[1]), inner))
+	for _, r := range rows {
+		// The column keeps a space before the value even when it cuts.
+		label := views.Fit(r[0], labelWidth-1) + " "
+		b = append(b, views.Fit(t.Muted.Render(label)+t.Text.Render(r[1]), inner))
 	}
-	if c.note != "" {
+	if c.note != "" && notes > 0 {
 		b = append(b, "")
-		for _, l := range wrapText(c.note, inner, 4) {
+		for _, l := range wrapText(c.note, inner, notes) {
 			b = append(b, t.Muted.Render(l))
 		}
 	}
-	b = append(b, "")
+	return append(b, "", m.graceHint(c.waiting(m.clock()), "confirm", "refuse"))
+}
+
+// graceHint is a money question's keys: the confirming one faint, with
+// its countdown, while the grace period runs.
+func (m *Model) graceHint(left time.Duration, yesDo, noDo string) string {
+	t := m.theme
 	yes, no := m.keys.Confirm.Help().Key, m.keys.Refuse.Help().Key
-	hint := t.Key.Render(yes) + t.KeyDesc.Render(" confirm   ") + t.Key.Render(no) + t.KeyDesc.Render(" refuse")
-	if left := c.waiting(m.clock()); left > 0 {
-		hint = t.Faint.Render(fmt.Sprintf("%s confirm (ready in %.1fs)   ", yes, left.Seconds())) +
-			t.Key.Render(no) + t.KeyDesc.Render(" refuse")
+	if left > 0 {
+		return t.Faint.Render(fmt.Sprintf("%s %s (ready in %.1fs)   ", yes, yesDo, left.Seconds())) +
+			t.Key.Render(no) + t.KeyDesc.Render(" "+noDo)
 	}
-	b = append(b, hint)
-	return t.Dialog.Width(w).Render(strings.Join(b, "\n"))
+	return t.Key.Render(yes) + t.KeyDesc.Render(" "+yesDo+"   ") + t.Key.Render(no) + t.KeyDesc.Render(" "+noDo)
 }
 
 // graceMsg redraws a confirmation while its grace period runs out.
@@ -102,7 +131,7 @@ type graceMsg struct{}
 // graceTick schedules the next redraw of an open confirmation's grace
 // countdown, one at a time.
 func (m *Model) graceTick() tea.Cmd {
-	c, ok := m.dialog.(*confirm)
+	c, ok := m.dialog.(interface{ waiting(time.Time) time.Duration })
 	if !ok || m.graceTicking {
 		return nil
 	}

@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -15,8 +17,15 @@ import (
 
 // exportDest is where an export's content goes: the clipboard, or a file.
 type exportDest struct {
-	path  string // "" = clipboard
-	label string
+	path      string // "" = clipboard
+	label     string
+	overwrite bool // the operator agreed to replace the file there
+}
+
+// fileCheckMsg says whether the file an export would write exists.
+type fileCheckMsg struct {
+	path   string
+	exists bool
 }
 
 type savedMsg struct {
@@ -39,6 +48,10 @@ type exportDialog struct {
 	// fresh: the path is the default, which typing replaces whole.
 	fresh bool
 	focus int // 0 format, 1 destination, 2 path
+	// existing is a file the export would replace, while the dialog asks
+	// whether to (y, after the grace period; Enter does not answer).
+	existing string
+	asked    time.Time
 }
 
 // openExport starts an export of the selected proxy order (key e).
@@ -82,7 +95,26 @@ func safeName(s string) string {
 	}, s)
 }
 
+// waiting is what is left of the grace period of the question whether
+// to replace a file (none while it does not ask).
+func (d *exportDialog) waiting(now time.Time) time.Duration {
+	if d.existing == "" {
+		return 0
+	}
+	return grace - now.Sub(d.asked)
+}
+
 func (d *exportDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	if d.existing != "" {
+		switch {
+		case matches(msg, m.keys.Refuse), msg.String() == "q":
+			d.existing = "" // back to the dialog: another name, or the clipboard
+		case msg.String() == "enter" || d.waiting(m.clock()) > 0:
+		case matches(msg, m.keys.Confirm):
+			return d.submit(m, d.existing, true)
+		}
+		return nil
+	}
 	switch msg.String() {
 	case "esc":
 		m.dialog = nil
@@ -143,22 +175,30 @@ func (d *exportDialog) focusPath() tea.Cmd {
 	return nil
 }
 
+// send exports to the clipboard at once; to a file once it is known that
+// no file is there, or the operator has agreed to replace it.
 func (d *exportDialog) send(m *Model) tea.Cmd {
+	if !d.toFile {
+		return d.submit(m, "", false)
+	}
+	p := strings.TrimSpace(d.path.Value())
+	if p == "" {
+		m.setStatus("give a file name, or choose the clipboard")
+		return nil
+	}
+	return func() tea.Msg {
+		_, err := os.Stat(p)
+		return fileCheckMsg{path: p, exists: err == nil}
+	}
+}
+
+func (d *exportDialog) submit(m *Model, path string, overwrite bool) tea.Cmd {
 	act := backend.Action{ID: backend.NewActionID(backend.ActExport), Kind: backend.ActExport, Account: d.account,
 		Target: d.item, Format: exportFormats[d.format], Label: d.label, CreatedAt: m.clock()}
-	dest := exportDest{label: d.label}
-	if d.toFile {
-		p := strings.TrimSpace(d.path.Value())
-		if p == "" {
-			m.setStatus("give a file name, or choose the clipboard")
-			return nil
-		}
-		dest.path = p
-	}
 	if m.exports == nil {
 		m.exports = map[string]exportDest{}
 	}
-	m.exports[act.ID] = dest
+	m.exports[act.ID] = exportDest{label: d.label, path: path, overwrite: overwrite}
 	m.o.Backend.Submit(act)
 	m.dialog = nil
 	m.toast(backend.Info, "exporting "+d.label+" ("+act.Format+") …")
@@ -166,8 +206,16 @@ func (d *exportDialog) send(m *Model) tea.Cmd {
 }
 
 func (d *exportDialog) update(m *Model, msg tea.Msg) tea.Cmd {
-	if p, ok := msg.(tea.PasteMsg); ok && d.focus == 2 {
-		return d.edit(p, true)
+	switch msg := msg.(type) {
+	case tea.PasteMsg:
+		if d.focus == 2 && d.existing == "" {
+			return d.edit(msg, true)
+		}
+	case fileCheckMsg:
+		if !msg.exists {
+			return d.submit(m, msg.path, false)
+		}
+		d.existing, d.asked = msg.path, m.clock()
 	}
 	return nil
 }
@@ -209,6 +257,11 @@ func (d *exportDialog) view(m *Model) string {
 		d.path.SetWidth(pathWidth(w, d.path.Prompt))
 		lines = append(lines, "", prefix+d.path.View())
 	}
+	if d.existing != "" {
+		lines = append(lines, "", t.Warn.Render(views.Fit("⚠ a file is there already", w-6)),
+			m.graceHint(d.waiting(m.clock()), "replace it", "keep it"))
+		return t.Dialog.Width(w).Render(strings.Join(lines, "\n"))
+	}
 	lines = append(lines, "", t.Faint.Render("tab next · ←/→ change · enter export · esc cancel"),
 		t.Faint.Render(views.Fit("the credentials are never shown on screen", w-6)))
 	return t.Dialog.Width(w).Render(strings.Join(lines, "\n"))
@@ -242,8 +295,23 @@ func (m *Model) deliverExport(act backend.Action, data string) tea.Cmd {
 			err = os.MkdirAll(filepath.Dir(abs), 0o700)
 		}
 		if err == nil {
-			err = os.WriteFile(abs, []byte(strings.TrimRight(data, "\n")+"\n"), 0o600)
+			err = writeNew(abs, strings.TrimRight(data, "\n")+"\n", dest.overwrite)
 		}
 		return savedMsg{path: abs, what: what, err: err}
 	}
+}
+
+// writeNew writes a file, replacing one that is there only when the
+// operator agreed to (one made since the dialog asked is kept).
+func writeNew(path, data string, overwrite bool) error {
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if overwrite {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(data)
+	return errors.Join(err, f.Close())
 }

@@ -32,7 +32,7 @@ func followBoard(t *testing.T) (*dash, *clipboard, *atomic.Int64, map[string]bac
 	a.State, a.Code, a.CodeAt = backend.LineReceived, "111111", t0.Add(10*time.Second)
 	lines["a"] = a
 	ev := backend.Event{Accounts: []backend.Account{{Name: "5sim-main", Provider: backend.FiveSim, Health: backend.HealthOK,
-		LastGood: now(), Balance: backend.NewMoney(decimal.NewFromInt(100), "")}}, Lines: []backend.Line{lines["a"], lines["b"], lines["c"]}}
+		LastGood: now(), Balance: backend.NewMoney(decimal.NewFromInt(100), "")}}, Lines: backend.LineRefs([]backend.Line{lines["a"], lines["b"], lines["c"]})}
 	clip := &clipboard{}
 	d := openDash(t, 140, 40, ui.Options{Backend: &nullBackend{}, Initial: ev, Accounts: []string{"5sim-main"},
 		Now: now, Clipboard: clip.write})
@@ -45,7 +45,7 @@ func codeArrives(d *dash, clock *atomic.Int64, l backend.Line, code string) back
 	at := time.Unix(0, clock.Load()).UTC()
 	l.State, l.Code, l.CodeAt, l.Version = backend.LineReceived, code, at, l.Version+1
 	msg := backend.Message{ID: "m-" + code, Line: l.Key, Text: "Your code is " + code, Code: code, ReceivedAt: at, SeenAt: at}
-	d.tm.Send(ui.EventMsg{Event: backend.Event{Lines: []backend.Line{l}, Messages: []backend.Message{msg}}})
+	d.tm.Send(ui.EventMsg{Event: backend.Event{Lines: []*backend.Line{new(l)}, Messages: []backend.Message{msg}}})
 	return l
 }
 
@@ -105,7 +105,7 @@ func TestClickOutsideTheListKeepsTheSelection(t *testing.T) {
 	for i := range 60 {
 		l := codeLine(fmt.Sprint(100 + i))
 		l.State, l.ExpiresAt = backend.LineActive, t0.Add(time.Hour)
-		ev.Lines = append(ev.Lines, l)
+		ev.Lines = append(ev.Lines, new(l))
 	}
 	ev.Accounts = append(ev.Accounts, backend.Account{Name: "5sim-main", Provider: backend.FiveSim, Health: backend.HealthOK, LastGood: t0})
 	b := newBoardWith(t, 160, 48, ev, func(o *ui.Options) { o.Mouse = true })
@@ -155,7 +155,7 @@ func TestCopySMSCopiesTheCodesMessageWhole(t *testing.T) {
 		Text: "New login from Chrome"}
 	now := t0.Add(time.Minute)
 	ev := backend.Event{Accounts: []backend.Account{{Name: "5sim-main", Provider: backend.FiveSim, Health: backend.HealthOK,
-		LastGood: now, Balance: backend.NewMoney(decimal.NewFromInt(100), "")}}, Lines: []backend.Line{l}}
+		LastGood: now, Balance: backend.NewMoney(decimal.NewFromInt(100), "")}}, Lines: []*backend.Line{new(l)}}
 	clip := &clipboard{}
 	d := openDash(t, 140, 40, ui.Options{Backend: &smsBackend{msgs: []backend.Message{later, withCode}}, Initial: ev,
 		Accounts: []string{"5sim-main"}, Now: func() time.Time { return now }, Clipboard: clip.write})

@@ -215,11 +215,21 @@ func (h *helpView) view(m *Model) string {
 	if len(secs) == 0 {
 		lines = append(lines, t.Faint.Render("no key or command matches /"+q))
 	}
-	head := t.DialogTitle.Render("Keys")
+	// The title's least needed words go first on a narrow screen, never
+	// cut.
+	pos, scroll, scrollShort := "", "", ""
 	if height > rowsFit {
-		head += t.Text.Render("  " + itoa(h.offset+1) + "–" + itoa(min(height, h.offset+rowsFit)) + " of " + itoa(height) + " · j/k pgup/pgdn scroll")
+		pos = "  " + itoa(h.offset+1) + "–" + itoa(min(height, h.offset+rowsFit)) + " of " + itoa(height)
+		scroll, scrollShort = " · j/k pgup/pgdn scroll", " · j/k scroll"
 	}
-	head += t.Faint.Render(" · esc closes · set keys in the config under keys:")
+	const closes, config = " · esc closes", " · set keys in the config under keys:"
+	var head string
+	for _, words := range [][2]string{{scroll, closes + config}, {scroll, closes}, {scrollShort, closes}, {"", closes}, {"", ""}} {
+		if views.Width("Keys"+pos+words[0]+words[1]) <= inner || words == [2]string{} {
+			head = t.DialogTitle.Render("Keys") + t.Text.Render(pos+words[0]) + t.Faint.Render(words[1])
+			break
+		}
+	}
 	h.input.SetWidth(max(min(40, inner-26), 8))
 	filter := t.Faint.Render("/ filter")
 	switch {

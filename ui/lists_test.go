@@ -36,12 +36,12 @@ func crowd(now time.Time) backend.Event {
 			{Name: "fivesim-main-account", Provider: backend.FiveSim, Balance: money("40", "USD"), Health: backend.HealthOK, LastGood: now},
 			{Name: "nv", Provider: backend.NonVoip, Balance: money("10", "USD"), Health: backend.HealthOK, LastGood: now},
 		},
-		Lines: []backend.Line{
-			line(backend.FiveSim, "fivesim-main-account", "1", "+79000381455", "telegram", backend.LineReceived, 20*time.Minute),
-			line(backend.FiveSim, "fivesim-main-account", "22", "+79000381456", "whatsapp", backend.LineWaiting, 5*time.Minute),
-			line(backend.NonVoip, "nv", "333", "+13050000021", "amazon", backend.LineWaiting, 9*time.Minute),
-			line(backend.NonVoip, "nv", "4444", "+13050000022", "telegram", backend.LineFinished, -time.Hour),
-			line(backend.NonVoip, "nv", "55555", "+13050000023", "google", backend.LineExpired, -2*time.Hour),
+		Lines: []*backend.Line{
+			new(line(backend.FiveSim, "fivesim-main-account", "1", "+79000381455", "telegram", backend.LineReceived, 20*time.Minute)),
+			new(line(backend.FiveSim, "fivesim-main-account", "22", "+79000381456", "whatsapp", backend.LineWaiting, 5*time.Minute)),
+			new(line(backend.NonVoip, "nv", "333", "+13050000021", "amazon", backend.LineWaiting, 9*time.Minute)),
+			new(line(backend.NonVoip, "nv", "4444", "+13050000022", "telegram", backend.LineFinished, -time.Hour)),
+			new(line(backend.NonVoip, "nv", "55555", "+13050000023", "google", backend.LineExpired, -2*time.Hour)),
 		},
 	}
 }
@@ -105,7 +105,7 @@ func TestFieldFiltersNarrowTheLines(t *testing.T) {
 	}
 	// Nothing matches: the title has no position and no stray separator.
 	b.press("esc", "/", "state:waiting zzzz")
-	b.shows("Lines & codes 2 waiting · /state:waiting zzzz ─", "no line matches")
+	b.shows("Lines & codes 2 waiting in all · /state:waiting zzzz ─", "no line matches")
 }
 
 // h hides finished and expired lines (the title says so) and shows them
@@ -150,9 +150,9 @@ func TestBulkCancelConfirmsTheTotal(t *testing.T) {
 	x.sees("3 marked")
 	// A refresh of a marked line keeps the marks.
 	ev := world(x.now())
-	l := ev.Lines[0]
+	l := *ev.Lines[0]
 	l.Version = 2
-	x.send(ui.EventMsg{Event: backend.Event{Lines: []backend.Line{l}}})
+	x.send(ui.EventMsg{Event: backend.Event{Lines: []*backend.Line{new(l)}}})
 	x.sees("3 marked")
 	x.press("x")
 	x.sees("Cancel 2 marked items", "2 items", "+79000000011 telegram  12.50", "+13050000021 telegram  $0.75",
@@ -280,4 +280,17 @@ func TestBulkConfirmFitsAShortScreen(t *testing.T) {
 	b.shows("… and 2 more", "an SMS has arrived, so it    │", "cannot be cancelled — press  │")
 	// A long account name gets a row of its own rather than be cut.
 	b.shows("│                 fivesim-main-account           │", "│                 $1.50 back · $40.00 → $41.50   │")
+}
+
+// TestBulkCancelAtUnknownPricesSpeaksOfRefunds: cancelling lines whose
+// price is unknown gives money back; the note does not speak of a charge.
+func TestBulkCancelAtUnknownPricesSpeaksOfRefunds(t *testing.T) {
+	x := start(t, nil)
+	l := *world(x.now()).Lines[0]
+	l.Price, l.Version = backend.Money{}, 2
+	x.send(ui.EventMsg{Event: backend.Event{Lines: []*backend.Line{new(l)}}})
+	x.pick("2", l.Number)
+	x.press(" ", "x")
+	x.sees("Cancel 1 marked item", "1 at an unknown price", "what comes back is too")
+	x.lacks("charge")
 }

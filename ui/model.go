@@ -102,6 +102,9 @@ type Model struct {
 	queues *views.Queues
 	detail *views.Detail
 	panes  [4]views.Pane
+	// partial: the lines and queues panes hold only their first rows
+	// (the first frame's); the first message after it orders the rest.
+	partial bool
 
 	w, h    int
 	focus   int
@@ -165,7 +168,9 @@ func New(o Options) *Model {
 	m.queues = views.NewQueues(m.theme)
 	m.detail = views.NewDetail(m.theme)
 	m.lines.SetKeys(&m.keys)
+	m.lines.SetRole(o.Role)
 	m.detail.SetKeys(&m.keys)
+	m.detail.SetRole(o.Role)
 	m.panes = [4]views.Pane{m.bal, m.lines, m.exp, m.queues}
 	m.focus = paneLines
 	m.filter = textinput.New()
@@ -175,22 +180,38 @@ func New(o Options) *Model {
 	// which is then let go (Data holds every item once).
 	m.data.Apply(o.Initial)
 	m.bal.SetData(m.data)
-	m.lines.SetData(m.data, m.now)
+	m.lines.SetHead(m.data, m.now, firstRows)
 	m.exp.SetData(m.data, m.now)
-	m.queues.SetData(m.data)
+	m.queues.SetHead(m.data, firstRows)
+	m.partial = true
 	m.trackActions(o.Initial.Actions)
 	m.announce(o.Initial, nil)
 	m.o.Initial = backend.Event{}
 	return m
 }
 
+// firstRows is how many rows of the lines and queues panes the first
+// frame places (no terminal is taller): --print, which draws only that
+// frame, never orders 100,000 lines.
+const firstRows = 1000
+
+// placeAll orders every line and queue item the first frame left out.
+func (m *Model) placeAll() {
+	if m.partial {
+		m.partial = false
+		m.lines.SetData(m.data, m.now)
+		m.queues.SetData(m.data)
+	}
+}
+
 // Init starts the clock if anything on screen counts down, and asks
-// for the panes' filter texts to be read once the first frame is up.
+// for the panes' full order and filter texts once the first frame is up.
 func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.ensureTick(), tea.RequestWindowSize, m.loadHistory(), func() tea.Msg { return indexMsg{} })
 }
 
-// indexMsg: the dashboard is up; read what the filters search.
+// indexMsg: the dashboard is up; order every item, read what the
+// filters search.
 type indexMsg struct{}
 
 func (m *Model) clock() time.Time { return m.o.Now() }
@@ -301,7 +322,7 @@ func (m *Model) codeToast(msgs []backend.Message, news map[string]bool) {
 		ring = ring || news[l.Account]
 		// The list's order: the code Switchboard saw last, then the key.
 		if n == 1 || l.CodeAt.After(newest.CodeAt) || (l.CodeAt.Equal(newest.CodeAt) && l.Key < newest.Key) {
-			newest = l
+			newest = *l
 		}
 	}
 	if n == 0 {
@@ -341,11 +362,19 @@ func (m *Model) codeToast(msgs []backend.Message, news map[string]bool) {
 // Update routes messages: dialogs first, then global keys, then the
 // focused pane. Data goes straight to the panes.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if size, ok := msg.(tea.WindowSizeMsg); !ok || size.Height > firstRows {
+		m.placeAll() // only the first frame's size keeps the partial order
+	}
 	var cmds []tea.Cmd
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
 		m.layout()
+		if m.o.Still { // a printed frame runs no command: read its SMS now
+			if load := m.loadHistory(); load != nil {
+				m.Update(load())
+			}
+		}
 	case EventMsg:
 		m.apply(msg.Event)
 		cmds = append(cmds, m.loadHistory())
@@ -386,7 +415,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			m.dialog = &journalView{entries: msg.entries}
 		}
-	case catalogMsg:
+	case catalogMsg, fileCheckMsg:
 		if m.dialog != nil {
 			cmds = append(cmds, m.dialog.update(m, msg))
 		}

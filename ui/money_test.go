@@ -106,11 +106,11 @@ func world(now time.Time) backend.Event {
 			acc("nv", backend.NonVoip, money("40", "USD")),
 			acc("mk", backend.Market, money("21100", "NGN")),
 		},
-		Lines: []backend.Line{
-			line(backend.FiveSim, "5s", "11", "+79000000011", backend.LineWaiting, money("12.5", ""), backend.ActCancel, backend.ActBan),
-			line(backend.FiveSim, "5s", "12", "+79000000012", backend.LineReceived, money("12.5", ""), backend.ActFinish, backend.ActBan, backend.ActReuse),
-			line(backend.NonVoip, "nv", "21", "+13050000021", backend.LineWaiting, money("0.75", "USD"), backend.ActReject),
-			expired("31", "+46700000031"), expired("32", "+46700000032"),
+		Lines: []*backend.Line{
+			new(line(backend.FiveSim, "5s", "11", "+79000000011", backend.LineWaiting, money("12.5", ""), backend.ActCancel, backend.ActBan)),
+			new(line(backend.FiveSim, "5s", "12", "+79000000012", backend.LineReceived, money("12.5", ""), backend.ActFinish, backend.ActBan, backend.ActReuse)),
+			new(line(backend.NonVoip, "nv", "21", "+13050000021", backend.LineWaiting, money("0.75", "USD"), backend.ActReject)),
+			new(expired("31", "+46700000031")), new(expired("32", "+46700000032")),
 		},
 		Leases: []backend.Lease{
 			lease("domain/1", "northwind-labs.com", money("12.00", "USD"), backend.ActRenew, backend.ActAutoRenewOn),
@@ -473,4 +473,21 @@ func TestPriceChangeOfferShowsMoney(t *testing.T) {
 		Offer: &backend.Offer{Kind: backend.OfferPriceChange, Quoted: decimal.RequireFromString("12500"),
 			Available: decimal.RequireFromString("0.95")}}}}})
 	x.sees("Price changed", "$12,500.00", "$0.95")
+}
+
+// TestBuyConfirmationFitsAShortScreen: at 60×15 the purchase
+// confirmation (six rows and a note) fits above the status bar: the
+// price, the balance after and the confirming key show, the note gives
+// way.
+func TestBuyConfirmationFitsAShortScreen(t *testing.T) {
+	x := start(t, map[string]flow{"piv": pivFlow})
+	x.send(tea.WindowSizeMsg{Width: 60, Height: 15})
+	x.press("n")
+	x.sees("SE per month")
+	x.press("enter", "2", "enter", "enter", "enter")
+	x.sees("Buy number SE per month", "$7.00", "$118.10 → $111.10", "confirm", "refuse")
+	rows := strings.Split(x.screen(), "\n")
+	if last := rows[len(rows)-1]; strings.ContainsAny(last, "│╰╯") {
+		t.Fatalf("the confirmation runs into the status bar:\n%s", strings.Join(rows, "\n"))
+	}
 }

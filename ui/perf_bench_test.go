@@ -34,7 +34,7 @@ func (c *benchClock) now() time.Time { return c.base.Add(time.Since(c.start) + c
 
 // perfModel is the dashboard at 200×60 over a state of n lines, on a
 // running clock; it returns the state's lines for events to change.
-func perfModel(b *testing.B, n scale) (*ui.Model, *benchClock, []backend.Line) {
+func perfModel(b *testing.B, n scale) (*ui.Model, *benchClock, []*backend.Line) {
 	b.Helper()
 	base := time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
 	ev, names := bigState(base, n)
@@ -87,12 +87,12 @@ func BenchmarkTickFrame(b *testing.B) {
 // BenchmarkLineEvent is a code arriving on one line (it moves to the top
 // of its pane) and the frame, without and with a filter.
 func BenchmarkLineEvent(b *testing.B) {
-	withFilters(b, func(b *testing.B, m *ui.Model, c *benchClock, lines []backend.Line) {
+	withFilters(b, func(b *testing.B, m *ui.Model, c *benchClock, lines []*backend.Line) {
 		for i := 0; b.Loop(); i++ {
-			l := lines[(i*7919)%len(lines)]
+			l := *lines[(i*7919)%len(lines)]
 			l.Version += uint64(1_000_000 + i)
 			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i%999_999), c.now()
-			m.Update(ui.EventMsg{Event: backend.Event{Lines: []backend.Line{l}}})
+			m.Update(ui.EventMsg{Event: backend.Event{Lines: []*backend.Line{new(l)}}})
 			_ = m.View()
 		}
 	})
@@ -127,7 +127,7 @@ func typeAndErase(b *testing.B, query string) {
 // BenchmarkKeyPress is a cursor move and its frame, without and with a
 // filter.
 func BenchmarkKeyPress(b *testing.B) {
-	withFilters(b, func(b *testing.B, m *ui.Model, _ *benchClock, _ []backend.Line) { downAndUp(b, m) })
+	withFilters(b, func(b *testing.B, m *ui.Model, _ *benchClock, _ []*backend.Line) { downAndUp(b, m) })
 }
 
 // downAndUp moves the cursor down and up again, drawing a frame after
@@ -146,7 +146,7 @@ func downAndUp(b *testing.B, m *ui.Model) {
 
 // withFilters runs a benchmark at each scale, without and with the
 // filter set.
-func withFilters(b *testing.B, run func(b *testing.B, m *ui.Model, c *benchClock, lines []backend.Line)) {
+func withFilters(b *testing.B, run func(b *testing.B, m *ui.Model, c *benchClock, lines []*backend.Line)) {
 	for _, n := range scales {
 		for _, filter := range []string{"", benchFilter} {
 			b.Run(n.String()+"/filter="+cmp.Or(filter, "none"), func(b *testing.B) {

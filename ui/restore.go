@@ -34,7 +34,7 @@ func (m *Model) openRestore() tea.Cmd {
 	var lines []backend.Line
 	for _, o := range m.data.Lines {
 		if o.Account == l.Account && o.Allowed.Has(backend.ActRestore) {
-			lines = append(lines, o)
+			lines = append(lines, *o)
 		}
 	}
 	if len(lines) < 2 {

@@ -336,7 +336,7 @@ func TestFilterOpenTypeEnterEsc(t *testing.T) {
 	b.press("3", "/", "bright", "enter")
 	b.shows("Expiries 1/1 · /bright", "/5 · 2 waiting")
 	b.press("2", "/", "13", "enter")
-	b.shows("Expiries 1/1 · /bright", "Lines & codes 1/1 · 2 waiting · /13")
+	b.shows("Expiries 1/1 · /bright", "Lines & codes 1/1 · 2 waiting in all · /13")
 }
 
 // ? lists every key, / filters the list, esc closes it.

@@ -64,9 +64,9 @@ func TestNarrowLayoutUsesTabs(t *testing.T) {
 func firstWaiting(t *testing.T, ev backend.Event, p backend.ProviderKind) backend.Line {
 	t.Helper()
 	var best *backend.Line
-	for i, l := range ev.Lines {
+	for _, l := range ev.Lines {
 		if l.Provider == p && l.State == backend.LineWaiting && (best == nil || l.Key < best.Key) {
-			best = &ev.Lines[i]
+			best = l
 		}
 	}
 	if best == nil {

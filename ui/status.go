@@ -221,7 +221,7 @@ func (m *Model) hints(width int) string {
 		add(k.Back, "back")
 	}
 	if tg, ok := m.target(); ok {
-		items = append(items, k.ItemHints(tg.allowed, m.copyable())...)
+		items = append(items, k.ItemHints(m.o.Role.Permits(tg.allowed), m.copyable())...)
 		if !m.showDet {
 			add(k.Detail, "details")
 		}
@@ -230,7 +230,9 @@ func (m *Model) hints(width int) string {
 		if m.focus == paneBalances {
 			add(k.Refresh, "refresh")
 		}
-		add(k.Buy, "buy")
+		if m.o.Role.Permits(backend.Allow(backend.ActBuy)) != 0 {
+			add(k.Buy, "buy")
+		}
 		add(k.Filter, "filter")
 	}
 	n := len(items)

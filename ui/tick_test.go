@@ -28,7 +28,7 @@ func quietModel(t *testing.T, tweak func(*backend.Event)) (*Model, time.Time) {
 	}
 	for i := range 50 {
 		a := ev.Accounts[i%4]
-		ev.Lines = append(ev.Lines, backend.Line{Key: backend.MakeKey(a.Provider, a.Name, backend.ItemLine, fmt.Sprint(i)),
+		ev.Lines = append(ev.Lines, &backend.Line{Key: backend.MakeKey(a.Provider, a.Name, backend.ItemLine, fmt.Sprint(i)),
 			Account: a.Name, Provider: a.Provider, ID: fmt.Sprint(i), Number: fmt.Sprintf("+7900%07d", i), Service: "telegram",
 			State: backend.LineFinished, CreatedAt: now.Add(-4 * time.Hour), Version: 1})
 	}
@@ -90,7 +90,7 @@ func TestAnOvertakenTickStartsNoSecondClock(t *testing.T) {
 	})
 	later := m.tickAt // the age in minutes
 	l := backend.Line{Key: "waiting", Account: "pivday-0", Provider: backend.PivDay, State: backend.LineWaiting, CreatedAt: now, Version: 9}
-	m.Update(EventMsg{Event: backend.Event{Lines: []backend.Line{l}}})
+	m.Update(EventMsg{Event: backend.Event{Lines: []*backend.Line{new(l)}}})
 	if !m.tickAt.Before(later) {
 		t.Fatalf("a spinner appeared, yet the next tick stays at %v", m.tickAt)
 	}

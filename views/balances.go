@@ -18,6 +18,9 @@ func matches(msg tea.KeyPressMsg, b key.Binding) bool { return key.Matches(msg, 
 type Balances struct {
 	listPane[accountRef]
 	data *Data
+	// the widest name and balance held: their columns fit them, so a
+	// balance is never cut and the amounts line up
+	nameW, balW int
 }
 
 // accountRef is an account's place: its position in the config.
@@ -78,6 +81,14 @@ func (p *Balances) SetData(d *Data) {
 		}
 	}
 	p.list.Set(items)
+	nameW, balW := 0, 0
+	for _, a := range d.Accounts {
+		nameW, balW = max(nameW, Width(a.Name)), max(balW, Width(a.Balance.String()))
+	}
+	if nameW != p.nameW || balW != p.balW {
+		p.nameW, p.balW = nameW, balW
+		p.cache.reset()
+	}
 }
 
 // NextChange: "synced 12s ago" counts up, "resumes in 40s" down.
@@ -110,6 +121,9 @@ func (p *Balances) row(a backend.Account, sel bool, c *rowClock) string {
 	if p.w < 70 {
 		nameW, balW = 10, 12
 	}
+	// Names as wide as the widest, up to a quarter of the row; balances
+	// whole.
+	nameW, balW = max(nameW, min(p.nameW, p.w/4)), max(balW, p.balW)
 	stale := p.data.Stale(a.Name)
 	balInk := p.t.Ink.Bold
 	switch {

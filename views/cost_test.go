@@ -41,7 +41,7 @@ func manyLines(n int, tweak func(i int, l *backend.Line)) *Data {
 		if tweak != nil {
 			tweak(i, &l)
 		}
-		ev.Lines = append(ev.Lines, l)
+		ev.Lines = append(ev.Lines, &l)
 	}
 	d.Apply(ev)
 	return d
@@ -113,15 +113,15 @@ func TestOneLineEventTouchesOnlyThatLine(t *testing.T) {
 		i := 0
 		event := func() {
 			i++
-			l := d.Lines[backend.MakeKey(kinds[(n/2)%4], fmt.Sprintf("%s-%02d", kinds[(n/2)%4], (n/2)%20), backend.ItemLine, fmt.Sprint(n/2))]
+			l := d.Line(backend.MakeKey(kinds[(n/2)%4], fmt.Sprintf("%s-%02d", kinds[(n/2)%4], (n/2)%20), backend.ItemLine, fmt.Sprint(n/2)))
 			l.Version += uint64(n)
 			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i), t0.Add(time.Duration(i)*time.Second)
 			if i%2 == 0 {
 				l.State = backend.LineWaiting
 			}
-			d.Apply(backend.Event{Lines: []backend.Line{l}})
-			p.Update(d, []backend.Line{l}, nil, t0)
-			q.Update(d, []backend.Line{l}, nil, nil)
+			d.Apply(backend.Event{Lines: []*backend.Line{&l}})
+			p.Update(d, []*backend.Line{&l}, nil, t0)
+			q.Update(d, []*backend.Line{&l}, nil, nil)
 		}
 		event()
 		_, bytes := cost(50, event)

@@ -6,11 +6,12 @@ import (
 	"switchboard/backend"
 )
 
-// Data is the UI's copy of the engine's state, updated from events.
+// Data is the engine's state as the UI follows it from events; the lines
+// are the hub's own values, shared by every screen and never changed.
 type Data struct {
 	Accounts map[string]backend.Account
-	Order    []string // account names in config order
-	Lines    map[backend.Key]backend.Line
+	Order    []string                      // account names in config order
+	Lines    map[backend.Key]*backend.Line // shared with the events and every subscriber: read only
 	Leases   map[backend.Key]backend.Lease
 	Jobs     map[backend.Key]backend.Job
 	Demo     bool
@@ -19,13 +20,16 @@ type Data struct {
 	// Started is when this run began: an account with no good poll since
 	// is shown stale.
 	Started time.Time
+	// LeasesListed: accounts whose leases the engine has listed in full
+	// this run.
+	LeasesListed map[string]bool
 }
 
 // NewData makes empty state for the given accounts.
 func NewData(order []string) *Data {
 	return &Data{Accounts: map[string]backend.Account{}, Order: order,
-		Lines: map[backend.Key]backend.Line{}, Leases: map[backend.Key]backend.Lease{},
-		Jobs: map[backend.Key]backend.Job{}}
+		Lines: map[backend.Key]*backend.Line{}, Leases: map[backend.Key]backend.Lease{},
+		Jobs: map[backend.Key]backend.Job{}, LeasesListed: map[string]bool{}}
 }
 
 // Changed says which kinds of objects an event touched; Stale that an
@@ -36,7 +40,7 @@ type Changed struct{ Accounts, Lines, Leases, Jobs, Stale bool }
 func (d *Data) Apply(ev backend.Event) Changed {
 	var c Changed
 	if len(d.Lines) == 0 && len(ev.Lines) > 0 { // the first state: room for all of it at once
-		d.Lines = make(map[backend.Key]backend.Line, len(ev.Lines))
+		d.Lines = make(map[backend.Key]*backend.Line, len(ev.Lines))
 	}
 	if len(d.Leases) == 0 && len(ev.Leases) > 0 {
 		d.Leases = make(map[backend.Key]backend.Lease, len(ev.Leases))
@@ -80,11 +84,25 @@ func (d *Data) Apply(ev backend.Event) Changed {
 		d.Jobs[j.Key] = j
 		c.Jobs = true
 	}
+	for _, a := range ev.LeasesListed {
+		c.Leases = c.Leases || !d.LeasesListed[a] // "loading…" may become "nothing expires"
+		d.LeasesListed[a] = true
+	}
 	// Waiting lines show in the queues pane too.
 	if c.Lines {
 		c.Jobs = true
 	}
 	return c
+}
+
+// Line is a copy of the line with key k (the zero line when there is
+// none): the lines are shared with the hub and every other screen, and
+// never changed.
+func (d *Data) Line(k backend.Key) backend.Line {
+	if l := d.Lines[k]; l != nil {
+		return *l
+	}
+	return backend.Line{}
 }
 
 // Stale reports whether an account has had no good poll this run.
@@ -93,11 +111,17 @@ func (d *Data) Stale(account string) bool {
 	return !ok || a.Health == backend.HealthUnknown || a.LastGood.Before(d.Started)
 }
 
-// Loading reports whether some account has not answered its first poll
-// this run: an empty pane may only be empty so far.
-func (d *Data) Loading() bool {
-	for _, a := range d.Accounts {
-		if a.Health == backend.HealthUnknown {
+// LeasesLoading reports whether some account's leases have not been
+// listed yet this run (an account turns healthy on its balance, before
+// its leases arrive): an empty Expiries pane may only be empty so far. A
+// failing account is not waited for, nor is a printed frame (nothing
+// more will come).
+func (d *Data) LeasesLoading() bool {
+	if d.Still {
+		return false
+	}
+	for name, a := range d.Accounts {
+		if !d.LeasesListed[name] && a.Health != backend.HealthFailing {
 			return true
 		}
 	}

@@ -17,6 +17,7 @@ import (
 type Detail struct {
 	t      themes.Theme
 	keys   *keymap.KeyMap // the bindings its hints name
+	role   backend.Role   // whose screen: it offers only what the role may do
 	w, h   int
 	key    backend.Key
 	data   *Data
@@ -31,6 +32,9 @@ func NewDetail(t themes.Theme) *Detail { return &Detail{t: t, keys: defaultKeys(
 
 // SetKeys gives the bindings the view's hints name.
 func (d *Detail) SetKeys(km *keymap.KeyMap) { d.keys = km }
+
+// SetRole narrows the actions offered to what the screen's operator may do.
+func (d *Detail) SetRole(r backend.Role) { d.role = r }
 
 func (d *Detail) SetTheme(t themes.Theme) { d.t = t }
 func (d *Detail) SetSize(w, h int)        { d.w, d.h = w, h }
@@ -89,7 +93,7 @@ func (d *Detail) field(name, value string) string {
 	if value == "" {
 		return ""
 	}
-	return d.t.Muted.Render(Fit(name, 14)) + d.t.Text.Render(value)
+	return " " + d.t.Muted.Render(Fit(name, 14)) + d.t.Text.Render(value) // a margin, as the code has
 }
 
 func when(t, now time.Time) string {
@@ -119,7 +123,7 @@ func (d *Detail) View(now time.Time) []string {
 	t := d.t
 	if l, ok := d.data.Lines[d.key]; ok {
 		if len(l.Candidates) > 0 {
-			add(" "+t.Warn.Render(chooseMark(d.keys, l))+"  "+candidatesOn(t, l), " ")
+			add(" "+t.Warn.Render(chooseMark(d.keys, *l))+"  "+candidatesOn(t, *l), " ")
 		} else if big := BigCode(l.Code); big != nil {
 			for _, r := range big {
 				add(" " + t.CodeBig.Render(r))
@@ -131,21 +135,21 @@ func (d *Detail) View(now time.Time) []string {
 		add(d.field("number", Number(l.Number)), d.field("service", l.Service), d.field("name", l.Name),
 			d.field("country", CountryName(l.Country)), d.field("operator", l.Operator), d.field("kind", naming.Word(l.Kind)),
 			d.field("state", StateWord(l.State, l.RawState)+rawNote(string(l.State), l.RawState)),
-			d.field("code", d.codeOf(l)), d.field("code at", when(l.CodeAt, now)),
+			d.field("code", d.codeOf(*l)), d.field("code at", when(l.CodeAt, now)),
 			d.field("window", windowOf(l.WindowAt, now)),
 			d.field("price", priceOf(l.Price)), d.field("created", when(l.CreatedAt, now)),
 			d.field("expires", when(l.ExpiresAt, now)), d.field("auto-renew", autoOf(l.HasAuto, l.AutoRenew)),
 			d.field("cooldown", coolOf(l.CooldownUntil, now)), d.field("account", l.Account),
 			d.field("order id", l.ID), d.field("actions", d.actionsOf(l.Allowed)))
-		add(" ", t.Header.Render("SMS"))
+		add(" ", " "+t.Header.Render("SMS"))
 		switch {
 		case !d.loaded:
-			add(t.Faint.Render("loading…"))
+			add(" " + t.Faint.Render("loading…"))
 		case len(d.hist) == 0:
-			add(t.Faint.Render("no SMS yet"))
+			add(" " + t.Faint.Render("no SMS yet"))
 		}
 		for _, m := range d.hist {
-			head := t.Faint.Render(m.ReceivedAt.Local().Format("2006-01-02 15:04:05")) + "  " + t.Muted.Render(m.Sender)
+			head := " " + t.Faint.Render(m.ReceivedAt.Local().Format("2006-01-02 15:04:05")) + "  " + t.Muted.Render(m.Sender)
 			switch {
 			case m.Code != "":
 				head += "  " + t.Code.Render("code "+m.Code)
@@ -156,8 +160,8 @@ func (d *Detail) View(now time.Time) []string {
 				head += "  " + t.Bad.Render(notSaved)
 			}
 			add(head)
-			for _, tl := range wrap(m.Text, d.w-4) {
-				out = append(out, "  "+t.Text.Render(tl))
+			for _, tl := range wrap(m.Text, d.w-5) {
+				out = append(out, "   "+t.Text.Render(tl))
 			}
 			out = append(out, "")
 		}
@@ -180,7 +184,7 @@ func (d *Detail) View(now time.Time) []string {
 			add(d.field("rating", fmt.Sprintf("%g", *a.Rating)))
 		}
 	} else {
-		add(t.Faint.Render("this item is gone (the provider no longer lists it)"))
+		add(" " + t.Faint.Render("this item is gone (the provider no longer lists it)"))
 	}
 	d.lines = len(out)
 	d.offset = max(0, min(d.offset, d.lines-d.h))
@@ -250,7 +254,7 @@ func coolOf(t, now time.Time) string {
 
 // actionsOf lists what the item allows now, key by key.
 func (d *Detail) actionsOf(s backend.ActionSet) string {
-	if hs := d.keys.ItemHints(s, keymap.NoCode); len(hs) > 0 {
+	if hs := d.keys.ItemHints(d.role.Permits(s), keymap.NoCode); len(hs) > 0 {
 		return hintText(hs)
 	}
 	return "none"

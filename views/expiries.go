@@ -60,7 +60,7 @@ func NewExpiries(t themes.Theme, th Thresholds) *Expiries {
 }
 
 func (p *Expiries) Title() string { return "Expiries" }
-func (p *Expiries) Info() string  { return p.position() }
+func (p *Expiries) Info() string  { return p.position(p.Title()) }
 
 // expiriesNarrow is the width below which the kind and auto-renew
 // columns give way to the name and account.
@@ -162,7 +162,7 @@ func (p *Expiries) rows(now time.Time) ([]string, time.Time) {
 
 func (p *Expiries) View(now time.Time) []string {
 	if p.list.Total() == 0 {
-		if p.data.Loading() {
+		if p.data.LeasesLoading() {
 			return empty(p.t, "loading…", p.w, p.h)
 		}
 		return empty(p.t, "nothing expires", p.w, p.h)

@@ -41,6 +41,7 @@ type Lines struct {
 	listPane[lineRef]
 	data    *Data
 	keys    *keymap.KeyMap // the bindings its hints name
+	role    backend.Role   // whose screen: its hints offer only what the role may do
 	hist    map[backend.Key][]backend.Message
 	histVer int // counts changes to hist (the strip's cache)
 	// pinned: the operator has put the cursor on a line other than the
@@ -173,13 +174,13 @@ func (p *Lines) SortName() string { return lineSorts[p.sort].name }
 func NewLines(t themes.Theme) *Lines {
 	p := &Lines{hist: map[backend.Key][]backend.Message{}, keys: defaultKeys()}
 	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key }, lineOrder,
-		func(r lineRef) searchable { return lineText(p.data.Lines[r.key], r.lapsed) })}
+		func(r lineRef) searchable { return lineText(p.data.Line(r.key), r.lapsed) })}
 	p.list.CountWhere(func(r lineRef) bool { return r.waiting })
 	return p
 }
 
-// lineText is what the filter searches in a line: its number first. A
-// lapsed line (open, its expiry passed) is closed and state:expired
+// lineText is what the filter searches in a line: its number first, and
+// every word its row shows. A lapsed line (open, its expiry passed) is closed and state:expired
 // finds it.
 func lineText(l backend.Line, lapsed bool) searchable {
 	state := StateWord(l.State, l.RawState)
@@ -187,7 +188,8 @@ func lineText(l backend.Line, lapsed bool) searchable {
 		state += " expired"
 	}
 	return searchable{name: l.Number,
-		rest:   l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " + strings.Join(l.Candidates, " "),
+		rest: l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code + " " + strings.Join(l.Candidates, " ") +
+			" " + state, // the word the row shows ("waiting") finds it too
 		fields: [numFields]string{state, l.Account, providerWords(l.Provider), l.Service},
 		closed: !l.State.Open() || lapsed}
 }
@@ -202,26 +204,29 @@ func (p *Lines) SetTheme(t themes.Theme) { p.listPane.SetTheme(t); p.drawn = str
 
 // SetKeys gives the bindings the pane's hints name.
 func (p *Lines) SetKeys(km *keymap.KeyMap) { p.keys = km; p.drawn = stripCache{} }
+
+// SetRole narrows the hints to what the screen's operator may do.
+func (p *Lines) SetRole(r backend.Role) { p.role = r; p.drawn = stripCache{} }
 func (p *Lines) Info() string {
-	i, n := p.list.Position()
-	s := ""
-	if n > 0 {
-		s = itoa(i) + "/" + itoa(n)
-	}
-	s += p.markNote()
+	notes := []note{p.positionNote(), p.markNote()}
 	if n := p.list.Count(); n > 0 {
-		s += " · " + itoa(n) + " waiting"
+		waiting := note{itoa(n) + " waiting", itoa(n) + " wait", rankWaiting}
+		if p.list.Filter() != "" { // the count is of every line, not of those the filter shows
+			waiting.long += " in all"
+		}
+		notes = append(notes, waiting)
 	}
 	if p.sort != 0 {
-		s += " · by " + p.SortName()
+		notes = append(notes, note{"by " + p.SortName(), "", rankSort})
 	}
 	if p.pinned {
-		s += " · pinned"
+		pin := note{"pinned", "pinned", rankPinned}
 		if k := keymap.First(p.keys.Top); k != "" {
-			s += " (" + k + " follows new codes)"
+			pin.long += " (" + k + " follows new codes)"
 		}
+		notes = append(notes, pin)
 	}
-	return s + p.filterNote()
+	return fitNotes(p.Title(), p.w, append(notes, p.filterNote(), p.hiddenNote()))
 }
 
 // HandleKey moves the cursor; on the first line it follows new codes,
@@ -288,7 +293,7 @@ func (p *Lines) stripHeight() int {
 }
 
 // line is the line behind a ref.
-func (p *Lines) line(r lineRef) backend.Line { return p.data.Lines[r.key] }
+func (p *Lines) line(r lineRef) backend.Line { return p.data.Line(r.key) }
 
 // SelectedLine is the line under the cursor.
 func (p *Lines) SelectedLine() (backend.Line, bool) {
@@ -297,7 +302,10 @@ func (p *Lines) SelectedLine() (backend.Line, bool) {
 		return backend.Line{}, false
 	}
 	l, ok := p.data.Lines[r.key]
-	return l, ok
+	if !ok {
+		return backend.Line{}, false
+	}
+	return *l, true
 }
 
 // SetHistory gives the SMS of a line (newest first).
@@ -356,14 +364,18 @@ func group(l backend.Line, now time.Time) int {
 }
 
 // SetData places every line (at start).
-func (p *Lines) SetData(d *Data, now time.Time) {
+func (p *Lines) SetData(d *Data, now time.Time) { p.SetHead(d, now, 0) }
+
+// SetHead places only the first n lines (all when n is 0): the first
+// frame's, without ordering every line; SetData places the rest.
+func (p *Lines) SetHead(d *Data, now time.Time, n int) {
 	p.data = d
 	refs := make([]lineRef, 0, len(d.Lines))
 	for _, l := range d.Lines {
-		refs = append(refs, refOf(l, now))
-		p.widen(l)
+		refs = append(refs, refOf(*l, now))
+		p.widen(*l)
 	}
-	p.list.Set(refs)
+	p.list.SetHead(refs, n)
 	p.grouped = now
 	p.planRegroup(now)
 	p.list.SetHeight(p.listHeight())
@@ -371,15 +383,18 @@ func (p *Lines) SetData(d *Data, now time.Time) {
 
 // Update re-places the lines an event changed or removed; the others
 // keep their places.
-func (p *Lines) Update(d *Data, changed []backend.Line, removed []backend.Key, now time.Time) {
+func (p *Lines) Update(d *Data, changed []*backend.Line, removed []backend.Key, now time.Time) {
 	p.data = d
-	put, gone := sortOut(changed, removed, func(l backend.Line) backend.Key { return l.Key }, func(k backend.Key) (lineRef, bool) {
+	put, gone := sortOut(changed, removed, func(l *backend.Line) backend.Key { return l.Key }, func(k backend.Key) (lineRef, bool) {
 		cur, ok := d.Lines[k]
-		return refOf(cur, now), ok
+		if !ok {
+			return lineRef{}, false
+		}
+		return refOf(*cur, now), true
 	})
 	p.list.Update(put, gone)
 	for _, r := range put {
-		l := p.data.Lines[r.key]
+		l := p.data.Line(r.key)
 		p.widen(l)
 		if r.group == 0 && p.sort == 0 {
 			p.noteFresh(l, now)
@@ -659,7 +674,8 @@ type stripCache struct {
 // they next change with time.
 func (p *Lines) stripLines(now time.Time) ([]string, time.Time) {
 	r, _ := p.list.Selected()
-	l, ok := p.data.Lines[r.key]
+	_, ok := p.data.Lines[r.key]
+	l := p.data.Line(r.key)
 	sc := &p.drawn
 	if sc.lines != nil && sc.key == r.key && sc.ver == l.Version && sc.hist == p.histVer && sc.w == p.w && sc.h == p.h &&
 		(sc.until.IsZero() || now.Before(sc.until)) {
@@ -732,7 +748,7 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 // hint lists what the operator can do with the selected line, in the
 // bindings in force.
 func (p *Lines) hint(l backend.Line) string {
-	hs := p.keys.ItemHints(l.Allowed, CopyableOf(l))
+	hs := p.keys.ItemHints(p.role.Permits(l.Allowed), CopyableOf(l))
 	more := []keymap.Hint{{Key: keymap.First(p.keys.CopyNumber), Desc: "copy number"}, {Key: keymap.First(p.keys.Detail), Desc: "details"}}
 	if HasCode(l) {
 		more = append([]keymap.Hint{{Key: keymap.First(p.keys.CopySMS), Desc: "copy SMS"}}, more...)

@@ -39,6 +39,9 @@ type List[T any] struct {
 
 	counted func(T) bool // what Count counts (nil: nothing)
 	count   int
+	// unplaced counts the items SetHead left out of the order (the
+	// first frame's tail): they count in Len and Total until Set.
+	unplaced int
 
 	marks map[backend.Key]bool // picked for a bulk action
 
@@ -160,8 +163,45 @@ func (l *List[T]) Index() {
 	}
 }
 
+// SetHead is Set for a first frame: every item is counted, only the
+// first n in order are placed — without sorting them all. Set places
+// them all later.
+func (l *List[T]) SetHead(items []T, n int) {
+	if n <= 0 || n >= len(items) {
+		l.Set(items)
+		return
+	}
+	l.Set(firstN(items, n, l.cmp))
+	l.unplaced = len(items) - n
+	l.count = 0
+	for _, it := range items {
+		l.tally(it, 1)
+	}
+}
+
+// firstN is the first n items in cmp's order (n < len(items)), sorted:
+// candidates gather up to 2n, then are cut to the best n, whose last
+// then turns away every item not ahead of it.
+func firstN[T any](items []T, n int, cmp func(a, b T) int) []T {
+	top := make([]T, 0, 2*n)
+	cut := false
+	for _, it := range items {
+		if cut && cmp(it, top[n-1]) >= 0 {
+			continue
+		}
+		top = append(top, it)
+		if len(top) == cap(top) {
+			slices.SortFunc(top, cmp)
+			top, cut = top[:n], true
+		}
+	}
+	slices.SortFunc(top, cmp)
+	return top[:n]
+}
+
 // Set replaces every item.
 func (l *List[T]) Set(items []T) {
+	l.unplaced = 0
 	items = slices.Clone(items)
 	slices.SortFunc(items, l.cmp)
 	// Entries and texts are made in order, so a scan of the list reads
@@ -701,8 +741,8 @@ func (l *List[T]) SelectedKey() backend.Key {
 }
 
 // Len is the number of shown items; Total counts all items.
-func (l *List[T]) Len() int   { return l.view().len() }
-func (l *List[T]) Total() int { return len(l.all) }
+func (l *List[T]) Len() int   { return l.view().len() + l.unplaced }
+func (l *List[T]) Total() int { return len(l.all) + l.unplaced }
 
 // Window yields the visible items with their row index.
 func (l *List[T]) Window() iter.Seq2[int, T] {
@@ -741,7 +781,7 @@ func (l *List[T]) IsCursor(r int) bool { return l.offset+r == l.cursor }
 
 // Position is "3/120" for the pane title.
 func (l *List[T]) Position() (int, int) {
-	if n := l.view().len(); n > 0 {
+	if n := l.Len(); n > 0 {
 		return l.cursor + 1, n
 	}
 	return 0, 0

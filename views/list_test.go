@@ -1,12 +1,15 @@
 package views
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"switchboard/backend"
 	"switchboard/themes"
@@ -373,5 +376,89 @@ func TestHideClosedHidesLapsedLines(t *testing.T) {
 	p.ToggleClosed()
 	if n := p.SetFilter("state:expired"); n != 2 {
 		t.Fatalf("state:expired finds %d lines, want 2", n)
+	}
+}
+
+// TestFirstNIsTheHeadOfTheOrder: the first frame's selection is exactly
+// the first n of a full sort, whatever order the items come in.
+func TestFirstNIsTheHeadOfTheOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 7, 100} {
+		for _, size := range []int{n + 1, 3*n + 5, 5000} {
+			items := r.Perm(size)
+			want := slices.Sorted(slices.Values(items))[:n]
+			if got := firstN(items, n, cmp.Compare[int]); !slices.Equal(got, want) {
+				t.Fatalf("first %d of %d: %v, want %v", n, size, got, want)
+			}
+			slices.Sort(items) // sorted and reversed input: the cut's worst cases
+			slices.Reverse(items)
+			if got := firstN(items, n, cmp.Compare[int]); !slices.Equal(got, want) {
+				t.Fatalf("first %d of %d reversed: %v, want %v", n, size, got, want)
+			}
+		}
+	}
+}
+
+// TestNarrowLinesTitleSaysEachNoteWhole: at 60 wide a Lines title with a
+// sort, hidden closed lines and a filter shortens its notes (short forms,
+// then the least important go) instead of cutting one mid-word; a wide
+// title says everything in full.
+func TestNarrowLinesTitleSaysEachNoteWhole(t *testing.T) {
+	d := manyLines(120, func(i int, l *backend.Line) {
+		if i%3 == 0 {
+			l.State = backend.LineFinished
+		}
+	})
+	p := NewLines(themes.New("dark"))
+	p.SetData(d, t0)
+	p.CycleSort(t0)
+	p.ToggleClosed()
+	p.SetKeys(defaultKeys())
+	top := func(w int) string {
+		p.SetSize(w-2, 20)
+		b := Box(themes.New("plain"), p.Title(), p.Info(), p.View(t0), w, 22, true)
+		var s strings.Builder
+		b.WriteLine(&s, 0)
+		return ansi.Strip(s.String())
+	}
+	if s := top(160); !strings.Contains(s, "80 waiting · by expiry · closed hidden") {
+		t.Fatalf("a wide title shortens: %q", s)
+	}
+	for _, w := range []int{60, 50, 40} {
+		s := top(w)
+		if strings.Contains(s, "…") || !strings.Contains(s, "1/80") {
+			t.Errorf("%d wide: a note is cut or the position went: %q", w, s)
+		}
+	}
+	if s := top(60); !strings.Contains(s, "open only") || !strings.Contains(s, "by expiry") {
+		t.Errorf("60 wide: the sort or the hidden lines are not said: %q", s)
+	}
+	p.SetFilter("+7900000001")
+	if s := top(160); !strings.Contains(s, "80 waiting in all") {
+		t.Errorf("filtered, the count of every waiting line reads as the filtered ones': %q", s)
+	}
+	p.SetFilter("telegram")
+	if s := top(50); strings.Contains(s, "…") || !strings.Contains(s, "/telegram") {
+		t.Errorf("50 wide, filtered: the filter is cut or gone: %q", s)
+	}
+}
+
+// TestFilterFindsTheStateWordTheRowsShow: typing the word the rows show
+// ("waiting") finds those lines first, as state:waiting does.
+func TestFilterFindsTheStateWordTheRowsShow(t *testing.T) {
+	d := manyLines(40, func(i int, l *backend.Line) {
+		if i%2 == 0 {
+			l.State, l.Code = backend.LineReceived, fmt.Sprint(1000+i)
+		}
+	})
+	p := NewLines(themes.New("dark"))
+	p.SetSize(120, 30)
+	p.SetData(d, t0)
+	p.Index()
+	if n := p.SetFilter("waiting"); n < 20 {
+		t.Fatalf("/waiting finds %d lines, want the 20 waiting", n)
+	}
+	if l := d.Lines[p.SelectedKey()]; l.State != backend.LineWaiting {
+		t.Fatalf("/waiting selects a %s line", l.State)
 	}
 }

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"cmp"
 	"strings"
 	"sync"
 	"time"
@@ -85,21 +86,84 @@ func (p *listPane[T]) ClearMarks() bool { return p.list.ClearMarks() }
 // ToggleClosed hides finished and expired items, or shows them again.
 func (p *listPane[T]) ToggleClosed() { p.list.HideClosed(!p.list.Hidden()) }
 
-// notes say what the list leaves out.
-func (p *listPane[T]) notes() string {
-	if p.list.Hidden() {
-		return " · closed hidden"
+// note is one part of a pane title's info: its words, a shorter form,
+// and how much it matters (the higher, the longer it stays).
+type note struct {
+	long, short string
+	rank        int
+}
+
+// Ranks of the title notes, least important first.
+const (
+	rankHidden = iota + 1
+	rankSort
+	rankWaiting
+	rankPinned
+	rankFilter
+	rankMarks
+	rankPosition
+)
+
+// fitNotes joins the notes, in order, into what a box titled title
+// shows beside its title when its inside is w wide: each part whole,
+// never cut. When they do not fit, the notes take their short forms, then
+// the least important go, then the most important that still fit in full
+// get their long forms back.
+func fitNotes(title string, w int, notes []note) string {
+	room := w - Width(title) - 5 // the spaces and rule around title and notes
+	fits := func() bool { return Width(joinNotes(notes)) <= room }
+	if fits() {
+		return joinNotes(notes)
 	}
-	return ""
+	long := make([]string, len(notes))
+	for i := range notes {
+		long[i] = notes[i].long
+		notes[i].long = cmp.Or(notes[i].short, notes[i].long)
+	}
+	for r := rankHidden; r <= rankPosition && !fits(); r++ {
+		for i := range notes {
+			if notes[i].rank == r {
+				notes[i].long = ""
+			}
+		}
+	}
+	for r := rankPosition; r >= rankHidden; r-- {
+		for i := range notes {
+			if short := notes[i].long; notes[i].rank == r && short != "" {
+				if notes[i].long = long[i]; !fits() {
+					notes[i].long = short
+				}
+			}
+		}
+	}
+	return joinNotes(notes)
+}
+
+func joinNotes(notes []note) string {
+	parts := make([]string, 0, len(notes))
+	for _, n := range notes {
+		if n.long != "" {
+			parts = append(parts, n.long)
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// hiddenNote says what the list leaves out.
+func (p *listPane[T]) hiddenNote() note {
+	if p.list.Hidden() {
+		return note{"closed hidden", "open only", rankHidden}
+	}
+	return note{}
 }
 
 // markNote counts the marks; it comes right after the position, so a
 // narrow title still shows it.
-func (p *listPane[T]) markNote() string {
+func (p *listPane[T]) markNote() note {
 	if n := len(p.list.marks); n > 0 {
-		return " · " + itoa(n) + " marked"
+		return note{itoa(n) + " marked", "", rankMarks}
 	}
-	return ""
+	return note{}
 }
 
 // markIcon is a picked row's icon.
@@ -114,21 +178,24 @@ func (p *listPane[T]) HandleKey(msg tea.KeyPressMsg, km *keymap.KeyMap) bool {
 	return navigate(p.list, msg, km)
 }
 
-// position is "3/120" and the filter, for the pane's title.
-func (p *listPane[T]) position() string {
-	i, n := p.list.Position()
-	s := ""
-	if n > 0 {
-		s = itoa(i) + "/" + itoa(n)
-	}
-	return s + p.markNote() + p.filterNote()
+// position is "3/120", the marks, the filter and what is hidden, for
+// the pane's title.
+func (p *listPane[T]) position(title string) string {
+	return fitNotes(title, p.w, []note{p.positionNote(), p.markNote(), p.filterNote(), p.hiddenNote()})
 }
 
-func (p *listPane[T]) filterNote() string {
-	if q := p.list.Filter(); q != "" {
-		return " · /" + q + p.notes()
+func (p *listPane[T]) positionNote() note {
+	if i, n := p.list.Position(); n > 0 {
+		return note{itoa(i) + "/" + itoa(n), "", rankPosition}
 	}
-	return p.notes()
+	return note{}
+}
+
+func (p *listPane[T]) filterNote() note {
+	if q := p.list.Filter(); q != "" {
+		return note{"/" + q, "", rankFilter}
+	}
+	return note{}
 }
 
 // noMatch is the line shown when the filter hides every item.

@@ -72,7 +72,7 @@ func NewQueues(t themes.Theme) *Queues {
 
 func (p *Queues) Title() string { return "Queues" }
 func (p *Queues) Info() string {
-	return itoa(p.list.Count()) + " in motion" + p.filterNote()
+	return fitNotes(p.Title(), p.w, []note{{itoa(p.list.Count()) + " in motion", "", rankPosition}, p.filterNote(), p.hiddenNote()})
 }
 
 // queuesNarrow is the width below which the kind and age columns give
@@ -98,7 +98,7 @@ func orderItem(l backend.Line) QueueItem {
 // item is the row behind a ref.
 func (p *Queues) item(r queueRef) QueueItem {
 	if r.line {
-		return orderItem(p.data.Lines[r.key])
+		return orderItem(p.data.Line(r.key))
 	}
 	return jobItem(p.data.Jobs[r.key])
 }
@@ -107,12 +107,16 @@ func jobRef(j backend.Job) queueRef {
 	return queueRef{key: j.Key, since: nanos(j.CreatedAt), active: !j.State.Terminal()}
 }
 
-func orderRef(l backend.Line) queueRef {
+func orderRef(l *backend.Line) queueRef {
 	return queueRef{key: l.Key, since: nanos(l.CreatedAt), active: true, line: true}
 }
 
 // SetData gathers jobs and waiting orders (at start).
-func (p *Queues) SetData(d *Data) {
+func (p *Queues) SetData(d *Data) { p.SetHead(d, 0) }
+
+// SetHead places only the first n of them (all when n is 0): the first
+// frame's; SetData places the rest.
+func (p *Queues) SetHead(d *Data, n int) {
 	p.data = d
 	refs := make([]queueRef, 0, len(d.Jobs))
 	for _, j := range d.Jobs {
@@ -125,15 +129,18 @@ func (p *Queues) SetData(d *Data) {
 			p.holdAccount(l.Account)
 		}
 	}
-	p.list.Set(refs)
+	p.list.SetHead(refs, n)
 }
 
 // Update re-places the jobs and orders an event changed or removed.
-func (p *Queues) Update(d *Data, lines []backend.Line, jobs []backend.Job, removed []backend.Key) {
+func (p *Queues) Update(d *Data, lines []*backend.Line, jobs []backend.Job, removed []backend.Key) {
 	p.data = d
-	orders, gone := sortOut(lines, removed, func(l backend.Line) backend.Key { return l.Key }, func(k backend.Key) (queueRef, bool) {
+	orders, gone := sortOut(lines, removed, func(l *backend.Line) backend.Key { return l.Key }, func(k backend.Key) (queueRef, bool) {
 		cur, ok := d.Lines[k]
-		return orderRef(cur), ok && cur.State == backend.LineWaiting
+		if !ok || cur.State != backend.LineWaiting {
+			return queueRef{}, false
+		}
+		return orderRef(cur), true
 	})
 	jobRefs, gone := sortOut(jobs, gone, func(j backend.Job) backend.Key { return j.Key }, func(k backend.Key) (queueRef, bool) {
 		cur, ok := d.Jobs[k]
@@ -141,7 +148,7 @@ func (p *Queues) Update(d *Data, lines []backend.Line, jobs []backend.Job, remov
 	})
 	p.list.Update(append(orders, jobRefs...), gone)
 	for _, r := range orders {
-		p.holdAccount(d.Lines[r.key].Account)
+		p.holdAccount(d.Line(r.key).Account)
 	}
 	for _, r := range jobRefs {
 		p.holdAccount(d.Jobs[r.key].Account)
@@ -168,7 +175,7 @@ func (p *Queues) rows(now time.Time) ([]string, time.Time) {
 		key: func(r queueRef) backend.Key { return r.key },
 		ver: func(r queueRef) uint64 {
 			if r.line {
-				return p.data.Lines[r.key].Version
+				return p.data.Line(r.key).Version
 			}
 			return p.data.Jobs[r.key].Version
 		},
@@ -209,7 +216,7 @@ func (p *Queues) row(q QueueItem, sel bool, c *rowClock) string {
 		{text: q.State, ink: stateInk, w: 9},
 		{text: q.Kind, ink: t.Ink.Muted, w: 6},
 		{text: q.Title, ink: t.Ink.Text},
-		{text: q.Account, ink: t.Ink.Muted, w: p.accountWidth(11, 1+9+6+7+5, 24), grow: true},
+		{text: q.Account, ink: t.Ink.Muted, w: p.accountWidth(11, 1+9+6+7+5, 22), grow: true}, // 22: a number and its service
 		{text: age, ink: t.Ink.Faint, w: 7, right: true},
 	}
 	if p.w < queuesNarrow { // the kind and age give way first, to the account

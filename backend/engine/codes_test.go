@@ -16,7 +16,7 @@ import (
 func lineIn(ev backend.Event, k backend.Key) (backend.Line, bool) {
 	for _, l := range ev.Lines {
 		if l.Key == k {
-			return l, true
+			return *l, true
 		}
 	}
 	return backend.Line{}, false

@@ -318,7 +318,7 @@ func (e *Engine) adopt(s backend.Snapshot) {
 			ac.jobs[j.Key] = j
 		}
 	}
-	ev.Lines = make([]backend.Line, 0, len(s.Lines))
+	ev.Lines = make([]*backend.Line, 0, len(s.Lines))
 	ev.Leases = make([]backend.Lease, 0, len(s.Leases))
 	ev.Jobs = make([]backend.Job, 0, len(s.Jobs))
 	for _, name := range e.order {
@@ -447,7 +447,7 @@ func (e *Engine) mergeLines(ac *acct, lines []backend.Line, msgs []backend.Messa
 	ev := backend.Event{Messages: msgs}
 	if len(changed) > 0 {
 		ch.Lines = make([]backend.Line, len(changed))
-		ev.Lines = make([]backend.Line, len(changed))
+		ev.Lines = make([]*backend.Line, len(changed))
 		for i, l := range changed {
 			ch.Lines[i], ev.Lines[i] = l.Line, ac.lineView(l)
 		}

@@ -146,9 +146,9 @@ func TestCodeArrivesAndIsStoredBeforeEmitted(t *testing.T) {
 		t.Fatalf("message not in the ledger when emitted: %d", len(stored))
 	}
 	var got *backend.Line
-	for i := range ev.Lines {
-		if ev.Lines[i].Key == l.Key {
-			got = &ev.Lines[i]
+	for _, el := range ev.Lines {
+		if el.Key == l.Key {
+			got = el
 		}
 	}
 	if got == nil || got.Code != "482913" || got.State != backend.LineReceived {

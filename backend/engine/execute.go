@@ -309,7 +309,7 @@ func (e *Engine) actionDone(a *acct, entry backend.JournalEntry, out backend.Out
 				l.autoTried = false // the auto-cancel policy may try again after the cooldown
 				l.Version = e.nextVersion()
 				e.store.Save(backend.StateChange{Lines: []backend.Line{l.Line}}) // the cooldown survives a restart
-				e.out.push(backend.Event{Lines: []backend.Line{a.lineView(l)}})
+				e.out.push(backend.Event{Lines: []*backend.Line{a.lineView(l)}})
 			}
 		}
 		e.tell(act, backend.Failure, msg)
@@ -469,7 +469,7 @@ func (e *Engine) takeState(a *acct, act backend.Action, st backend.LineState) bo
 	l.Allowed = l.Allowed.Without(act.Kind) // just refused in this state
 	l.Version = e.nextVersion()
 	e.store.Save(backend.StateChange{Lines: []backend.Line{l.Line}})
-	e.out.push(backend.Event{Lines: []backend.Line{a.lineView(l)}})
+	e.out.push(backend.Event{Lines: []*backend.Line{a.lineView(l)}})
 	return true
 }
 

@@ -241,9 +241,9 @@ func TestRefusalStatingStateUpdatesLine(t *testing.T) {
 			var got *backend.Line
 			var text string
 			c.waitFor(t, 5*time.Second, func(ev backend.Event) bool {
-				for i := range ev.Lines {
-					if ev.Lines[i].Key == l.Key && ev.Lines[i].State == backend.LineCanceled {
-						got = &ev.Lines[i]
+				for _, el := range ev.Lines {
+					if el.Key == l.Key && el.State == backend.LineCanceled {
+						got = el
 					}
 				}
 				for _, n := range ev.Notices {

@@ -94,6 +94,7 @@ type acct struct {
 	announcedAt   time.Time
 	lastFailAt    time.Time
 	hint          *hintState // webhook hints waiting for a read (hint.go)
+	leasesListed  bool       // a full lease listing was merged this run (listed.go)
 }
 
 // syncAnnounce is how stale "synced … ago" may get before a good poll is
@@ -199,12 +200,12 @@ func (a *acct) view() backend.Account {
 	return v
 }
 
-func (a *acct) lineView(l *lineState) backend.Line {
-	v := l.Line
+func (a *acct) lineView(l *lineState) *backend.Line {
+	v := l.Line // a copy: what is handed out is never changed
 	if a.spec.ReadOnly {
 		v.Allowed = 0
 	}
-	return v
+	return &v
 }
 
 func (a *acct) leaseView(l backend.Lease) backend.Lease {
@@ -414,7 +415,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 		case taskLeases:
 			var leases []backend.Lease
 			leases, err = a.p.Leases(cctx)
-			apply = func() { e.setLeases(a, leases, true) }
+			apply = func() { e.setLeases(a, leases, true); e.leasesListed(a) }
 		case taskJobs:
 			var jobs []backend.Job
 			jobs, err = a.p.Jobs(cctx, known)

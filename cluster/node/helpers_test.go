@@ -174,7 +174,7 @@ func (m *member) take(ev backend.Event) {
 	defer m.mu.Unlock()
 	now := time.Now()
 	for _, l := range ev.Lines {
-		m.lines[l.Key] = l
+		m.lines[l.Key] = *l
 		if k := string(l.Key) + " " + l.Code; l.Code != "" && m.codes[k].IsZero() {
 			m.codes[k] = now
 		}
