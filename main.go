@@ -99,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	}
 
-	app, err := setup(ctx, *cfgPath, *stateDir, *demo, *print != "", stderr, nil)
+	app, err := setup(ctx, *cfgPath, *stateDir, *demo, *print != "", stderr, nil, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
@@ -213,6 +213,7 @@ type app struct {
 	serve    config.Serve // who may log in over SSH (`switchboard serve`)
 	log      *slog.Logger
 	socket   net.Listener // the scripts' socket, once open
+	team     *teamNode    // this serve's part in a team cluster (--etcd), or nil
 }
 
 func (a *app) close() {
@@ -230,8 +231,9 @@ const demoRate = 180
 // loopback simulator. Printing reads a copy of the cache (of the running
 // demo's, in the demo) and leaves the originals alone. log is where
 // warnings go; nil: switchboard.log in the state directory (the terminal
-// belongs to the dashboard).
-func setup(ctx context.Context, cfgPath, stateDir string, forceDemo, printing bool, stderr io.Writer, log *slog.Logger) (*app, error) {
+// belongs to the dashboard). team, for serve, names a team cluster to
+// join (its flags); nil elsewhere.
+func setup(ctx context.Context, cfgPath, stateDir string, forceDemo, printing bool, stderr io.Writer, log *slog.Logger, team *clusterFlags) (*app, error) {
 	a := &app{keys: keymap.Default(), thresholds: views.Thresholds(config.DefaultThresholds), theme: "dark", notify: "off"}
 	var accounts []config.Account
 	retention := 90 * 24 * time.Hour
@@ -328,8 +330,21 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo, printing bo
 	if log == nil {
 		o.LogFile = "switchboard.log"
 	}
+	if team != nil && !a.demo {
+		tn, err := joinCluster(a.serve.Etcd, *team, &o, log)
+		if err != nil {
+			return nil, err
+		}
+		if tn != nil {
+			a.team = tn
+			a.closers = append(a.closers, func() { _ = tn.client.Close() }) // after the store (closers run last first)
+		}
+	}
 	st, err := stack.Open(stateDir, o)
 	if err != nil {
+		if a.team != nil {
+			_ = a.team.client.Close()
+		}
 		return nil, err
 	}
 	a.stack, a.engine, a.stateDir = st, st.Engine, stateDir

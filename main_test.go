@@ -373,7 +373,7 @@ func TestExposedReceiverWarnsLoudly(t *testing.T) {
 	cfgText, _ := os.ReadFile(cfg)
 	_ = os.WriteFile(cfg, []byte(strings.Replace(string(cfgText), "password_cmd: exit 1", "password_cmd: echo pw", 1)), 0o600)
 	var errb bytes.Buffer
-	a, err := setup(context.Background(), cfg, filepath.Join(dir, "state"), false, false, &errb, nil)
+	a, err := setup(context.Background(), cfg, filepath.Join(dir, "state"), false, false, &errb, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file (default $XDG_CONFIG_HOME/switchboard/config.yaml)")
 	stateDir := fs.String("state-dir", "", "where state.db, ledger.db, the host key and the socket live (default $XDG_STATE_HOME/switchboard)")
+	var team clusterFlags
+	fs.StringVar(&team.etcd, "etcd", "", "etcd client URLs, comma-separated: run as a node of a team cluster (default serve.etcd)")
+	fs.StringVar(&team.node, "node", "", "this node's name in the team cluster, unique (default serve.node)")
 	if code, ok := parseFlags(fs, args, stderr, ""); !ok {
 		return code
 	}
@@ -55,7 +58,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	signals, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	app, err := setup(signals, *cfgPath, *stateDir, false, false, stderr, log)
+	app, err := setup(signals, *cfgPath, *stateDir, false, false, stderr, log, &team)
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard serve:", err)
 		return 1
@@ -99,6 +102,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 
 	hubDone, sshDone := make(chan struct{}), make(chan struct{})
 	app.stack.Start()
+	stopTeam := func() {}
+	if app.team != nil {
+		stopTeam = app.team.run(app)
+	}
 	go func() { defer close(hubDone); fanout.Run(context.Background()) }()
 	go func() {
 		defer close(sshDone)
@@ -118,10 +125,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		log.Warn("actions still in the air: they are journaled as interrupted and checked at the next start", "after", drainFor)
 	}
 	cancelDrain()
-	// The engine and every worker return, then the store closes.
+	// The engine and every worker return, then the store closes (a team
+	// node's last writes still under its fences), then a team node
+	// resigns: the other nodes take its accounts at once.
 	if err := app.stack.Stop(); err != nil {
 		log.Warn("closing the store", "err", err)
 	}
+	stopTeam()
 	<-hubDone // every subscriber has its last change: sessions close
 	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
 	if err := srv.Shutdown(shutdownCtx); err != nil {

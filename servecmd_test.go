@@ -67,11 +67,11 @@ func TestVerbsFromTheShellWithNothingRunning(t *testing.T) {
 	}
 }
 
-// `switchboard serve` over the simulator: the verbs answer on the socket
-// and over SSH; SIGTERM stops it cleanly and leaves the store closed.
-func TestServeAnswersThenStopsOnSIGTERM(t *testing.T) {
-	s := sim.New(sim.Options{Quiet: true, Accounts: 1, Seed: 3})
-	defer s.Close()
+// serveSim is a quiet simulator whose accounts' secrets are in the
+// environment (as its config names them), and an operator's key.
+func serveSim(t *testing.T, seed uint64) (*sim.Sim, gossh.Signer) {
+	s := sim.New(sim.Options{Quiet: true, Accounts: 1, Seed: seed})
+	t.Cleanup(s.Close)
 	for _, c := range s.Credentials() {
 		for k, v := range c.Env {
 			t.Setenv(k, v)
@@ -79,6 +79,13 @@ func TestServeAnswersThenStopsOnSIGTERM(t *testing.T) {
 	}
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	key, _ := gossh.NewSignerFromKey(priv)
+	return s, key
+}
+
+// `switchboard serve` over the simulator: the verbs answer on the socket
+// and over SSH; SIGTERM stops it cleanly and leaves the store closed.
+func TestServeAnswersThenStopsOnSIGTERM(t *testing.T) {
+	s, key := serveSim(t, 3)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

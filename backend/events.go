@@ -28,6 +28,16 @@ type Event struct {
 	// this run has been merged: until then an empty Expiries pane may
 	// only be empty so far.
 	LeasesListed []string
+	// Cluster is set when this node's reach of the team's etcd changed:
+	// unreachable (screens read-only, actions refused) or back.
+	Cluster *ClusterHealth
+}
+
+// ClusterHealth says whether a cluster node reaches etcd.
+type ClusterHealth struct {
+	Unreachable bool
+	Error       string    // what the client said, while unreachable
+	Since       time.Time // when it stopped / started answering
 }
 
 // StorageHealth says whether the ledger can write.
@@ -37,11 +47,15 @@ type StorageHealth struct {
 	Since   time.Time // when it started failing / recovered
 }
 
-// Size counts what the event carries (a storage change counts one).
+// Size counts what the event carries (a storage or cluster change counts
+// one).
 func (e Event) Size() int {
 	n := len(e.Accounts) + len(e.Lines) + len(e.Leases) + len(e.Jobs) + len(e.Removed) +
 		len(e.Messages) + len(e.Notices) + len(e.Actions) + len(e.LeasesListed)
 	if e.Storage != nil {
+		n++
+	}
+	if e.Cluster != nil {
 		n++
 	}
 	return n
@@ -100,6 +114,7 @@ type Coalescer struct {
 	actions  map[string]JournalEntry
 	storage  *StorageHealth
 	listed   map[string]bool
+	cluster  *ClusterHealth
 }
 
 // NewCoalescer makes an empty coalescer.
@@ -120,6 +135,7 @@ func (c *Coalescer) reset() {
 	c.actions = map[string]JournalEntry{}
 	c.storage = nil
 	c.listed = map[string]bool{}
+	c.cluster = nil
 }
 
 // Push merges ev into the pending event. It reports whether ev carried
@@ -165,6 +181,9 @@ func (c *Coalescer) Push(ev Event) bool {
 	for _, a := range ev.LeasesListed { // once listed, always listed: a set
 		c.listed[a] = true
 	}
+	if ev.Cluster != nil {
+		c.cluster = ev.Cluster
+	}
 	return true
 }
 
@@ -198,6 +217,7 @@ func (c *Coalescer) Take() Event {
 		ev.LeasesListed = append(ev.LeasesListed, a)
 	}
 	sort.Strings(ev.LeasesListed)
+	ev.Cluster = c.cluster
 	c.reset()
 	return ev
 }

@@ -14,6 +14,8 @@
 //	flight/<flight key>               action id holding the single-flight key
 //	owners/<account>/<lease hex>      node name — one election per account
 //	nodes/<node>                      "" — a live node (its session's lease)
+//	requests/<account>/<action id>    an action handed to the account's owner
+//	hints/<account>/<node>-<n>        a webhook body handed to the account's owner
 //
 // Every part taken from data is path-escaped, so no part contains a slash
 // and no key of one item is a prefix of another's.
@@ -39,6 +41,8 @@ const (
 	Flight        = "flight"
 	Owners        = "owners"
 	Nodes         = "nodes"
+	Requests      = "requests"
+	Hints         = "hints"
 )
 
 // Prefix is the root of a cluster's keys, ending in a slash.

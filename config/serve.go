@@ -24,6 +24,8 @@ type Serve struct {
 	// Exposed: the address is not loopback (warned about loudly).
 	Exposed   bool
 	Operators []Operator
+	// Etcd makes this serve a node of a team cluster (config/etcd.go).
+	Etcd Etcd
 }
 
 // Operator is one person allowed in over SSH.
@@ -67,11 +69,16 @@ func parseServe(path string, n *yaml.Node) (Serve, error) {
 				return Serve{}, err
 			}
 			s.Operators = ops
+		case "etcd", "node", "cluster", "etcd_tls":
+			if err := s.Etcd.parseField(path, k, v); err != nil {
+				return Serve{}, err
+			}
 		default:
-			return fail(k.Line, fmt.Sprintf("unknown serve field %q", k.Value), "serve fields are: ssh_listen, operators")
+			return fail(k.Line, fmt.Sprintf("unknown serve field %q", k.Value),
+				"serve fields are: ssh_listen, operators, "+strings.Join(etcdFields, ", "))
 		}
 	}
-	return s, nil
+	return s, s.Etcd.check(path, n.Line)
 }
 
 func parseOperators(path string, n *yaml.Node) ([]Operator, error) {

@@ -21,6 +21,7 @@ type State struct {
 	Actions  map[string]backend.JournalEntry
 	storage  *backend.StorageHealth // while the ledger cannot write
 	listed   []string               // accounts whose leases were listed this run
+	cluster  *backend.ClusterHealth // while this node cannot reach etcd
 }
 
 // NewState is an empty state.
@@ -70,11 +71,17 @@ func (s *State) Apply(ev backend.Event) {
 			s.storage = nil
 		}
 	}
+	if ev.Cluster != nil {
+		s.cluster = ev.Cluster
+		if !ev.Cluster.Unreachable {
+			s.cluster = nil
+		}
+	}
 }
 
 // Snapshot is the whole state as one event.
 func (s *State) Snapshot() backend.Event {
-	ev := backend.Event{Accounts: make([]backend.Account, 0, len(s.Order)), Storage: s.storage,
+	ev := backend.Event{Accounts: make([]backend.Account, 0, len(s.Order)), Storage: s.storage, Cluster: s.cluster,
 		Lines: values(s.Lines), Leases: values(s.Leases), Jobs: values(s.Jobs), Actions: values(s.Actions),
 		LeasesListed: slices.Clone(s.listed)}
 	for _, n := range s.Order {

@@ -41,7 +41,7 @@ type rig struct {
 	sim   *sim.Sim
 	eng   *engine.Engine
 	hub   *hub.Hub
-	store *cache.Store
+	store backend.Store
 	srv   *serve.Server
 	addr  string
 	host  gossh.Signer

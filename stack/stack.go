@@ -16,6 +16,7 @@ import (
 	"sort"
 	"sync"
 
+	"switchboard/backend"
 	"switchboard/backend/engine"
 	"switchboard/backend/sim"
 	"switchboard/cache"
@@ -28,7 +29,10 @@ type Options struct {
 	Accounts []config.Account
 	Adapters wiring.Options // the adapters' clock and HTTP timeout
 	Store    cache.Options
-	Engine   engine.Options // its Store is the one Open opens
+	// Shared, when set, is the engine's store instead of the cache in the
+	// state directory: a cluster node's etcd store (cluster/node).
+	Shared backend.Store
+	Engine engine.Options // its Store is the one Open opens (or Shared)
 	// Watch lists, by account, orders to follow by id: orders a provider
 	// cannot list (NonVoip's) that were placed before this run.
 	Watch map[string][]string
@@ -44,7 +48,7 @@ type Options struct {
 // over it.
 type Stack struct {
 	Dir    string
-	Store  *cache.Store
+	Store  backend.Store // the cache in Dir, or Options.Shared
 	Engine *engine.Engine
 	Log    *slog.Logger // the run's warnings (Options.LogFile)
 
@@ -70,9 +74,17 @@ func Open(dir string, o Options) (*Stack, error) {
 		}
 		specs = append(specs, spec)
 	}
-	store, err := cache.Open(dir, o.Store)
-	if err != nil {
-		return nil, err
+	var store backend.Store = o.Shared
+	if store != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil { // the log, host key and socket still live there
+			return nil, err
+		}
+	} else {
+		cached, err := cache.Open(dir, o.Store)
+		if err != nil {
+			return nil, err
+		}
+		store = cached
 	}
 	// The log goes in the directory the store has just made private.
 	log, closeLog := slog.New(slog.DiscardHandler), func() {}

@@ -170,6 +170,7 @@ type barMemo struct {
 	said     uint64
 	theme    string
 	storage  *backend.StorageHealth
+	cluster  *backend.ClusterHealth
 	accounts uint64
 	sel      backend.Key // the hints follow the selection
 	selVer   uint64
@@ -183,7 +184,7 @@ func (m *Model) statusLine() string {
 		return m.statusBar()
 	}
 	k := barMemo{w: m.w, focus: m.focus, showDet: m.showDet, said: m.said, theme: m.theme.Name, storage: m.storage,
-		accounts: m.accountsSeen, sel: m.selectedKey(), selVer: m.selectedVersion()}
+		cluster: m.cluster, accounts: m.accountsSeen, sel: m.selectedKey(), selVer: m.selectedVersion()}
 	if k.drawn = m.bar.drawn; m.bar == k && k.drawn != "" {
 		return m.bar.drawn
 	}

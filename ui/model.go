@@ -117,6 +117,7 @@ type Model struct {
 	toasts  []toast
 	said    uint64                 // counts changes to toasts (the status bar's memo)
 	storage *backend.StorageHealth // the ledger cannot write, while set
+	cluster *backend.ClusterHealth // etcd is unreachable, while set (a team's serve node)
 
 	dialog  modal
 	help    *helpView
@@ -256,6 +257,9 @@ func (m *Model) apply(ev backend.Event) {
 func (m *Model) announce(ev backend.Event, news map[string]bool) {
 	if ev.Storage != nil {
 		m.storageChanged(*ev.Storage)
+	}
+	if ev.Cluster != nil {
+		m.clusterChanged(*ev.Cluster)
 	}
 	if len(ev.Messages) > 0 {
 		m.lines.AddMessages(ev.Messages)

@@ -142,6 +142,9 @@ func (m *Model) statusBar() string {
 	if note := m.storageNote(); note != "" {
 		left = append(left, note)
 	}
+	if note := m.clusterNote(); note != "" {
+		left = append(left, note)
+	}
 	right, need := "", m.w/2
 	switch {
 	case m.filting:

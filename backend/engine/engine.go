@@ -50,6 +50,12 @@ type Options struct {
 	Operators map[string]backend.Role
 	// Caps limit spending per day, per account and per operator.
 	Caps backend.SpendCaps
+	// Ownership makes the engine poll and act only for the accounts this
+	// cluster node owns (ownership.go); nil: all of them.
+	Ownership Ownership
+	// Forwarder hands actions and webhooks for accounts owned elsewhere
+	// to their owner.
+	Forwarder Forwarder
 }
 
 // Engine polls every account, keeps the state, carries out actions and
@@ -80,6 +86,7 @@ type Engine struct {
 	held    heldMessages    // what the ledger could not write yet
 	stored  storedMessages  // what it holds, of the lines in the state
 	lost    []backend.Key   // watched orders state.db no longer had: looked up at start
+	own     ownership       // which accounts this node polls and acts for (cluster)
 
 	flight   map[string]string // single-flight: account/kind/target → the operator holding it
 	spend    spending          // today's spending against the caps
@@ -117,6 +124,7 @@ func New(specs []AccountSpec, opts Options) (*Engine, error) {
 		sent:   map[string]bool{},
 		claims: claims{},
 		buying: map[string]int{},
+		own:    newOwnership(opts.Ownership),
 	}
 	for _, s := range specs {
 		name := s.Provider.Account()
@@ -223,7 +231,7 @@ func (e *Engine) Run(ctx context.Context) {
 	if err != nil {
 		e.notify(backend.Failure, "", "cannot read the action journal: "+err.Error())
 	}
-	for _, p := range pending {
+	for _, p := range e.ownedPending(pending) {
 		e.resume(ctx, p)
 	}
 	e.rewatch(ctx)

@@ -50,6 +50,10 @@ func (e *Engine) start(ctx context.Context, act backend.Action) {
 		return
 	}
 	act.Account = a.info.Name
+	if !e.owns(a) {
+		e.forward(act, a)
+		return
+	}
 	if a.spec.ReadOnly {
 		e.refuse(act, backend.Refusal{Reason: backend.RefuseReadOnly, Account: a.info.Name, Action: act.Kind})
 		return
@@ -188,6 +192,7 @@ func (e *Engine) targetFor(a *acct, act backend.Action) (backend.Target, *backen
 
 // refuse tells the operator why an action was not sent.
 func (e *Engine) refuse(act backend.Action, r backend.Refusal) {
+	e.refusedHandedOver(act, backend.Warning, r.Text(nil))
 	e.out.push(backend.Event{Notices: []backend.Notice{{Level: backend.Warning, Key: act.Target, Action: &act,
 		Refusal: &r, Text: r.Text(nil), At: e.now(), Operator: addressee(act)}}})
 }
@@ -217,7 +222,7 @@ func (e *Engine) execute(ctx context.Context, a *acct, act backend.Action, t bac
 		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, actionTimeout)
-	out, err := a.p.Do(cctx, act, t)
+	out, err := e.send(cctx, a, act, t)
 	cancel()
 	entry.Attempts++
 	entry.UpdatedAt = e.now()
@@ -252,7 +257,8 @@ func (e *Engine) execute(ctx context.Context, a *acct, act backend.Action, t bac
 		}
 	})
 	if entry.State == backend.JournalUnknown && ctx.Err() == nil {
-		e.settleLoop(ctx, a, entry, fk)
+		actx, _ := e.accountCtx(ctx, a) // ended if the account was lost: its new owner settles
+		e.settleLoop(actx, a, entry, fk)
 	}
 }
 
@@ -353,7 +359,10 @@ func (e *Engine) settleLoop(ctx context.Context, a *acct, entry backend.JournalE
 	for {
 		select {
 		case <-ctx.Done():
-			return // still unsettled in the journal: settled at next start
+			// Still unsettled in the journal: settled at the next start,
+			// or by the account's new owner when it was lost.
+			e.post(func() { delete(e.flight, fk) })
+			return
 		case <-e.clock.After(delay):
 		}
 		delay = min(delay*2, time.Minute)
@@ -586,6 +595,10 @@ func (e *Engine) add(ctx context.Context, account, id string, tell bool) {
 	a := e.accts[account]
 	if a == nil {
 		e.notify(backend.Failure, "", "unknown account "+account)
+		return
+	}
+	if !e.owns(a) {
+		e.addLater(a, id, tell) // its owner looks it up
 		return
 	}
 	ad, ok := a.p.(backend.Adder)

@@ -75,6 +75,9 @@ func (e *Engine) Hint(account string, body []byte) error {
 	if a == nil {
 		return fmt.Errorf("no account %q", account)
 	}
+	if !e.owns(a) {
+		return e.forwardHint(a, body)
+	}
 	wp, ok := a.p.(backend.WebhookParser)
 	if !ok {
 		return fmt.Errorf("%s sends no webhooks", a.p.Kind().Label())

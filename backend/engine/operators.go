@@ -46,6 +46,7 @@ func (e *Engine) mayAct(act backend.Action) string {
 // answer tells the operator who asked for act what became of it; the
 // notice carries the action so a script can match it.
 func (e *Engine) answer(act backend.Action, l backend.Level, text string) {
+	e.refusedHandedOver(act, l, text)
 	e.out.push(backend.Event{Notices: []backend.Notice{{Level: l, Key: act.Target, Action: &act, Text: text,
 		At: e.now(), Operator: addressee(act)}}})
 }

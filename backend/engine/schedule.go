@@ -227,6 +227,10 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 	next := now.Add(time.Second)
 	for _, name := range e.order {
 		a := e.accts[name]
+		ctx, owned := e.accountCtx(ctx, a) // a lost account's reads end with its context
+		if !owned {
+			continue
+		}
 		e.autoCancel(ctx, a, now)
 		if t := a.budget.PausedUntil(); t.After(now) {
 			next = earliest(next, t)

@@ -37,13 +37,21 @@ func (s *spending) day(t time.Time) string { return t.In(s.caps.Zone).Format(tim
 // load counts the journal's entries that may have spent money.
 func (s *spending) load(entries []backend.JournalEntry) {
 	for _, en := range entries {
-		switch en.State {
-		case backend.JournalFailed, backend.JournalNotDone, backend.JournalOffer:
-			continue
-		}
-		if en.Action.Kind.Counts() && en.Action.Cost.Known {
-			s.add(en.Action, en.Action.Cost.Amount, en.Action.CreatedAt)
-		}
+		s.note(en)
+	}
+}
+
+// note counts a journal entry that may have spent money, once however
+// often it is seen (at start, and again when a cluster node takes its
+// account over from another), and takes back one that spent nothing.
+func (s *spending) note(en backend.JournalEntry) {
+	switch en.State {
+	case backend.JournalFailed, backend.JournalNotDone, backend.JournalOffer:
+		s.undo(en.Action)
+		return
+	}
+	if _, counted := s.by[en.Action.ID]; !counted && en.Action.Kind.Counts() && en.Action.Cost.Known {
+		s.add(en.Action, en.Action.Cost.Amount, en.Action.CreatedAt)
 	}
 }
 

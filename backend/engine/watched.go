@@ -46,17 +46,26 @@ func (e *Engine) unlisted(k backend.Key) *acct {
 	return ac
 }
 
-// rewatch looks up the watched orders state.db lost (engine goroutine).
+// rewatch looks up the watched orders state.db lost, of the accounts this
+// node owns; the others wait until it gains them (engine goroutine).
 func (e *Engine) rewatch(ctx context.Context) {
-	if len(e.lost) == 0 {
+	var now, later []backend.Key
+	for _, k := range e.lost {
+		if a := e.accts[k.Account()]; a != nil && e.owns(a) {
+			now = append(now, k)
+		} else {
+			later = append(later, k)
+		}
+	}
+	e.lost = later
+	if len(now) == 0 {
 		return
 	}
-	e.notify(backend.Info, "", "looking up "+strconv.Itoa(len(e.lost))+
+	e.notify(backend.Info, "", "looking up "+strconv.Itoa(len(now))+
 		" watched order(s) that state.db no longer had (kept in the ledger)")
-	for _, k := range e.lost {
+	for _, k := range now {
 		e.add(ctx, k.Account(), k.ID(), false)
 	}
-	e.lost = nil
 }
 
 // unwatch forgets an order the provider no longer knows.

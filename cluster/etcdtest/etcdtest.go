@@ -283,6 +283,21 @@ func (c *Cluster) Restart(i int) error {
 	return nil
 }
 
+// RestartAll kills every member and starts them again together on their
+// data: a whole-cluster restart.
+func (c *Cluster) RestartAll() error {
+	for i := range c.Members {
+		c.kill(i)
+	}
+	errs := make([]error, len(c.Members))
+	var wg sync.WaitGroup
+	for i := range c.Members {
+		wg.Go(func() { errs[i] = c.Restart(i) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // Close stops every member (in parallel: each close can take a while),
 // closes the clients and links it made, and removes a directory New made.
 func (c *Cluster) Close() {

@@ -172,16 +172,7 @@ func TestLedgerSurvivesRestartOfEveryMember(t *testing.T) {
 		t.Fatalf("another node right after Journal: %v, %v", entryIDs(pending), err)
 	}
 
-	for i := range etcd.Members {
-		etcd.Kill(i)
-	}
-	errs := make(chan error, len(etcd.Members))
-	for i := range etcd.Members {
-		go func() { errs <- etcd.Restart(i) }()
-	}
-	for range etcd.Members {
-		must(t, <-errs)
-	}
+	must(t, etcd.RestartAll())
 
 	msgs, err := s.Messages(item, 0)
 	if err != nil || len(msgs) != 2 {
