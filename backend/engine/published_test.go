@@ -157,3 +157,36 @@ func TestStartDoesNotCopyTheCachedLines(t *testing.T) {
 		t.Fatalf("starting allocates %.2f objects a cached line, want one (the scheduler's state)", perLine)
 	}
 }
+
+// A listing that changes nothing keeps every published value and
+// allocates nothing a line: each line is merged into one scratch value
+// and compared, and only a changed line gets a value of its own.
+func TestUnchangedListingKeepsThePublishedValues(t *testing.T) {
+	const n = 500
+	f := newFake(backend.FiveSim, "a", true, 600)
+	store := newMemStore()
+	var listing []backend.Line
+	for i := range n {
+		l := f.addLine("n"+strconv.Itoa(i), backend.LineWaiting, backend.Allow(backend.ActCheck))
+		store.snap.Lines = append(store.snap.Lines, l)
+		listing = append(listing, l)
+	}
+	e := idleEngine(t, store, f)
+	a := e.accts["a"]
+	held := map[string]*backend.Line{}
+	for _, l := range e.Initial().Lines {
+		held[l.ID] = l
+	}
+	allocs := testing.AllocsPerRun(5, func() { e.mergeLines(a, listing, nil) })
+	if allocs > n/10 {
+		t.Fatalf("merging an unchanged listing of %d lines allocates %.0f times", n, allocs)
+	}
+	for id, l := range held {
+		if a.lines[id].Line != l {
+			t.Fatalf("line %s: an unchanged listing replaced its published value", id)
+		}
+	}
+	if ev := e.out.pending.Take(); len(ev.Lines) != 0 {
+		t.Fatalf("an unchanged listing published %d lines", len(ev.Lines))
+	}
+}
