@@ -162,32 +162,35 @@ func takeMessage(l *lineState, m backend.Message) {
 	if m.SeenAt.Before(later(l.codeSeen, l.CodeAt)) {
 		return // an older read answered late
 	}
-	l.Code, l.Candidates, l.CodeUnsaved = m.Code, m.Candidates, m.Unsaved
+	v := l.edit()
+	v.Code, v.Candidates, v.CodeUnsaved = m.Code, m.Candidates, m.Unsaved
 	if m.Code != "" {
-		l.Candidates = nil
+		v.Candidates = nil
 	}
-	l.CodeAt, l.codeSeen, l.codeFrom = arrived(m.SeenAt, m.ReceivedAt), m.SeenAt, m.ID
+	v.CodeAt, l.codeSeen, l.codeFrom = arrived(m.SeenAt, m.ReceivedAt), m.SeenAt, m.ID
 }
 
 // listedCode takes the code a listing names when the line has none and no
 // window is open.
 func listedCode(l *lineState, listed backend.Line, now time.Time) {
 	if listed.Code != "" && l.Code == "" && len(l.Candidates) == 0 && l.WindowAt.IsZero() {
-		l.Code, l.CodeAt, l.codeSeen, l.codeFrom = listed.Code, arrived(now, listed.CodeAt), now, ""
+		v := l.edit()
+		v.Code, v.CodeAt, l.codeSeen, l.codeFrom = listed.Code, arrived(now, listed.CodeAt), now, ""
 	}
 }
 
 // stateFromCode: a waiting line with a code in its window has received
 // it; a "received" line whose window has no code yet waits (the word was
 // about the previous window).
-func stateFromCode(l *backend.Line) {
+func stateFromCode(l *backend.Line) backend.LineState {
 	has := l.Code != "" || len(l.Candidates) > 0
 	switch {
 	case l.State == backend.LineWaiting && has:
-		l.State = backend.LineReceived
+		return backend.LineReceived
 	case l.State == backend.LineReceived && !has && !l.WindowAt.IsZero():
-		l.State = backend.LineWaiting
+		return backend.LineWaiting
 	}
+	return l.State
 }
 
 // sortBySeen orders messages as Switchboard saw them; those seen in the

@@ -297,7 +297,8 @@ func (e *Engine) adopt(s backend.Snapshot) {
 		}
 	}
 	now := e.now()
-	for _, l := range s.Lines {
+	for i := range s.Lines {
+		l := &s.Lines[i] // the decoded value itself becomes the engine's (and the published) one
 		if ac := e.accts[l.Account]; ac != nil && ac.info.Provider == l.Provider {
 			if !l.CodeAt.IsZero() {
 				l.CodeAt = clampProviderTime(l.CodeAt, now) // saved before codes were ordered by Switchboard's clock
@@ -356,37 +357,53 @@ func (e *Engine) nextVersion() uint64 {
 // mergeLines upserts lines of one account with the messages that came
 // with them (see codes.go for how the code is chosen), then saves and
 // emits the lines that changed. It costs what it is given: a listed line
-// without news is merged and compared in place, and only a line that
-// takes messages waits, with a copy of how it was, until they are in.
+// without news is merged and compared in a scratch value, and only a line
+// that takes messages waits, with how it was, until they are in. A line
+// that changed gets a new value; an unchanged one keeps the one published.
 func (e *Engine) mergeLines(ac *acct, lines []backend.Line, msgs []backend.Message) {
 	now := e.now()
 	var ch backend.StateChange
 	var changed []*lineState
 	refiner, refines := ac.p.(backend.Refiner)
+	// scratch holds a line merged in place while it settles, so that a
+	// listing which changes nothing allocates nothing.
+	var scratch backend.Line
 	// settle ends a line's merge: the code a listing names, the state the
 	// code implies, the provider's rules; it has changed if it is no
-	// longer what it was before.
-	settle := func(cur *lineState, before backend.Line, listed *backend.Line) {
+	// longer what it was before, and then keeps a value of its own.
+	settle := func(cur *lineState, before *backend.Line, wasShared bool, listed *backend.Line) {
 		if listed != nil {
 			listedCode(cur, *listed, now)
 		}
-		stateFromCode(&cur.Line)
+		if st := stateFromCode(cur.Line); st != cur.State {
+			cur.edit().State = st
+		}
 		if refines {
-			cur.Line = refiner.Refine(cur.Line)
+			if r := refiner.Refine(*cur.Line); !r.Equal(*cur.Line) {
+				*cur.edit() = r
+			}
 		}
 		ac.queue(cur)
+		if cur.Line == before {
+			return // nothing was edited
+		}
 		cur.Version = before.Version
-		if before.Key != "" && before.Equal(cur.Line) {
+		if before.Key != "" && before.Equal(*cur.Line) {
+			cur.Line, cur.shared = before, wasShared // keep the value already published
 			return
 		}
 		cur.Version = e.nextVersion()
+		if cur.Line == &scratch {
+			n := scratch
+			cur.Line = &n
+		}
 		changed = append(changed, cur)
 	}
 	// waiting are the lines that wait for messages (or appear twice), as
 	// they were before, with where the listing last named them.
 	type waitingLine struct {
 		l      *lineState
-		before backend.Line
+		before *backend.Line
 		listed int // index in lines, -1 when only a message named it
 	}
 	var waiting []waitingLine
@@ -394,6 +411,7 @@ func (e *Engine) mergeLines(ac *acct, lines []backend.Line, msgs []backend.Messa
 	wait := func(l *lineState) *waitingLine {
 		if l.mergeNo != ac.merges || l.mergeAt < 0 {
 			l.mergeNo, l.mergeAt = ac.merges, len(waiting)
+			l.shared = true // before stays as it is: edits copy
 			waiting = append(waiting, waitingLine{l: l, before: l.Line, listed: -1})
 		}
 		return &waiting[l.mergeAt]
@@ -408,27 +426,29 @@ func (e *Engine) mergeLines(ac *acct, lines []backend.Line, msgs []backend.Messa
 		l := &lines[i]
 		cur := ac.lines[l.ID]
 		if cur == nil {
-			cur = newLineState(backend.Line{})
+			cur = newLineState(&backend.Line{})
 			ac.lines[l.ID] = cur
 			if !ac.traits.ListsLines {
 				ch.Watch = append(ch.Watch, l.Key) // known only to us: the ledger keeps the order
 			}
 		}
 		inPlace := !news[l.ID] && cur.mergeNo != ac.merges
-		var before backend.Line
+		before, wasShared := cur.Line, cur.shared
 		if inPlace {
-			before = cur.Line
 			cur.mergeNo, cur.mergeAt = ac.merges, -1
+			scratch = mergeListing(*before, *l, now)
+			cur.Line, cur.shared = &scratch, false
 		} else {
 			wait(cur).listed = i
+			n := mergeListing(*before, *l, now)
+			cur.Line, cur.shared = &n, false
 		}
-		cur.Line = mergeListing(cur.Line, *l, now)
 		if l.NewWindow {
 			cur.autoTried = false // the auto-cancel policy starts over with the window
 			cur.codeSeen, cur.codeFrom = time.Time{}, ""
 		}
 		if inPlace {
-			settle(cur, before, l)
+			settle(cur, before, wasShared, l)
 		}
 	}
 	for _, m := range msgs {
@@ -442,14 +462,14 @@ func (e *Engine) mergeLines(ac *acct, lines []backend.Line, msgs []backend.Messa
 		if w.listed >= 0 {
 			listed = &lines[w.listed]
 		}
-		settle(w.l, w.before, listed)
+		settle(w.l, w.before, true, listed)
 	}
 	ev := backend.Event{Messages: msgs}
 	if len(changed) > 0 {
 		ch.Lines = make([]backend.Line, len(changed))
 		ev.Lines = make([]*backend.Line, len(changed))
 		for i, l := range changed {
-			ch.Lines[i], ev.Lines[i] = l.Line, ac.lineView(l)
+			ch.Lines[i], ev.Lines[i] = *l.Line, ac.lineView(l)
 		}
 	}
 	if !ch.Empty() {

@@ -143,7 +143,7 @@ func (e *Engine) targetFor(a *acct, act backend.Action) (backend.Target, *backen
 			var t backend.Target
 			for _, k := range act.Targets {
 				if l := a.lineByKey(k); l != nil {
-					t.Lines = append(t.Lines, l.Line)
+					t.Lines = append(t.Lines, *l.Line)
 				}
 			}
 			if len(t.Lines) == 0 {
@@ -153,7 +153,7 @@ func (e *Engine) targetFor(a *acct, act backend.Action) (backend.Target, *backen
 		}
 	}
 	if l := a.lineByKey(act.Target); l != nil && l.Key == act.Target {
-		line := l.Line
+		line := *l.Line
 		cooling := (act.Kind == backend.ActCancel || act.Kind == backend.ActReject) && line.CooldownUntil.After(e.now())
 		if !line.Allowed.Has(act.Kind) || cooling {
 			return refuse(backend.Explain(line.Provider, string(line.State), line.Allowed, act.Kind, line.CooldownUntil.Sub(e.now())))
@@ -176,7 +176,7 @@ func (e *Engine) targetFor(a *acct, act backend.Action) (backend.Target, *backen
 		}
 		t := backend.Target{Lease: &l}
 		if ls := a.lineByKey(l.Line); ls != nil && l.Line != "" {
-			line := ls.Line
+			line := *ls.Line
 			t.Line = &line
 		}
 		return t, nil
@@ -305,10 +305,11 @@ func (e *Engine) actionDone(a *acct, entry backend.JournalEntry, out backend.Out
 		}
 		if pe, ok := backend.AsError(err); ok && pe.Kind == backend.ErrRefused && pe.RetryAfter > 0 {
 			if l := a.lineByKey(act.Target); l != nil {
-				l.CooldownUntil = e.now().Add(pe.RetryAfter)
+				n := l.edit()
+				n.CooldownUntil = e.now().Add(pe.RetryAfter)
 				l.autoTried = false // the auto-cancel policy may try again after the cooldown
-				l.Version = e.nextVersion()
-				e.store.Save(backend.StateChange{Lines: []backend.Line{l.Line}}) // the cooldown survives a restart
+				n.Version = e.nextVersion()
+				e.store.Save(backend.StateChange{Lines: []backend.Line{*n}}) // the cooldown survives a restart
 				e.out.push(backend.Event{Lines: []*backend.Line{a.lineView(l)}})
 			}
 		}
@@ -460,15 +461,16 @@ func (e *Engine) takeState(a *acct, act backend.Action, st backend.LineState) bo
 	if l == nil {
 		return false
 	}
-	l.State = st
+	n := l.edit()
+	n.State = st
 	if r, ok := a.p.(backend.Refiner); ok {
-		l.Line = r.Refine(l.Line)
+		*n = r.Refine(*n)
 	} else {
-		l.Allowed = backend.Allow(backend.ActCheck)
+		n.Allowed = backend.Allow(backend.ActCheck)
 	}
-	l.Allowed = l.Allowed.Without(act.Kind) // just refused in this state
-	l.Version = e.nextVersion()
-	e.store.Save(backend.StateChange{Lines: []backend.Line{l.Line}})
+	n.Allowed = n.Allowed.Without(act.Kind) // just refused in this state
+	n.Version = e.nextVersion()
+	e.store.Save(backend.StateChange{Lines: []backend.Line{*n}})
 	e.out.push(backend.Event{Lines: []*backend.Line{a.lineView(l)}})
 	return true
 }

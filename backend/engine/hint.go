@@ -214,7 +214,7 @@ func (e *Engine) hintReads(ctx context.Context, a *acct, now time.Time) {
 			l.checking = true
 			a.queue(l)
 			h.reading[l.ID] = true
-			lines[i] = l.Line
+			lines[i] = *l.Line
 		}
 		e.runCheck(ctx, a, lines, 0)
 	}

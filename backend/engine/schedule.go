@@ -47,8 +47,12 @@ type coldState struct {
 }
 
 // lineState is a line plus what the scheduler knows about reading it.
+// Line is the engine's value of the line, and the very value it publishes:
+// once published (shared) it is never changed — edit copies it first — so
+// the engine, the hub and every screen hold one copy of each line.
 type lineState struct {
-	backend.Line
+	*backend.Line
+	shared       bool    // Line has been published: edit before changing it
 	pass         float64 // stride scheduling position
 	slot         int     // place in acct.due, -1 when not there (due.go)
 	lastActivity time.Time
@@ -62,7 +66,17 @@ type lineState struct {
 	mergeAt int
 }
 
-func newLineState(l backend.Line) *lineState { return &lineState{Line: l, slot: -1} }
+func newLineState(l *backend.Line) *lineState { return &lineState{Line: l, slot: -1} }
+
+// edit returns the line's value to change: its own, or a copy of it when
+// the value has been published (copy-on-write).
+func (l *lineState) edit() *backend.Line {
+	if l.shared {
+		n := *l.Line
+		l.Line, l.shared = &n, false
+	}
+	return l.Line
+}
 
 // acct is one account's state, owned by the engine goroutine.
 type acct struct {
@@ -164,7 +178,7 @@ func HotRate(perMinute, headroom, coldPerMinute float64) float64 {
 
 // weight is a line's share of hot reads.
 func (a *acct) weight(l *lineState, now time.Time) float64 {
-	return LineWeight(l.Line, l.lastActivity, now)
+	return LineWeight(*l.Line, l.lastActivity, now)
 }
 
 // LineWeight is a line's share of hot reads: 1 while waiting for a code,
@@ -200,12 +214,15 @@ func (a *acct) view() backend.Account {
 	return v
 }
 
+// lineView publishes a line: the engine's own value, never changed after.
 func (a *acct) lineView(l *lineState) *backend.Line {
-	v := l.Line // a copy: what is handed out is never changed
+	l.shared = true
 	if a.spec.ReadOnly {
+		v := *l.Line
 		v.Allowed = 0
+		return &v
 	}
-	return &v
+	return l.Line
 }
 
 func (a *acct) leaseView(l backend.Lease) backend.Lease {
@@ -311,7 +328,7 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 	lines := make([]backend.Line, len(batch))
 	for i, l := range batch {
 		l.checking = true
-		lines[i] = l.Line
+		lines[i] = *l.Line
 	}
 	e.runCheck(ctx, a, lines, per)
 	return a.nextSlot, true

@@ -166,9 +166,10 @@ func (e *Engine) saved(msgs []backend.Message, now time.Time) {
 			continue
 		}
 		if l := ac.lineByKey(m.Line); l != nil && l.CodeUnsaved && l.codeFrom == m.ID {
-			l.CodeUnsaved = false
-			l.Version = e.nextVersion()
-			ch.Lines = append(ch.Lines, l.Line)
+			n := l.edit()
+			n.CodeUnsaved = false
+			n.Version = e.nextVersion()
+			ch.Lines = append(ch.Lines, *n)
 			ev.Lines = append(ev.Lines, ac.lineView(l))
 		}
 	}
