@@ -73,10 +73,12 @@ func (e *Engine) applyRemote(r Remote) {
 		if cur := a.lineByKey(m.Line); cur != nil && cur.Key == m.Line {
 			code, state := cur.Code, cur.State
 			takeMessage(cur, m)
-			stateFromCode(&cur.Line)
+			if st := stateFromCode(cur.Line); st != cur.State {
+				cur.edit().State = st
+			}
 			a.queue(cur)
 			if cur.Code != code || cur.State != state {
-				cur.Version = e.nextVersion()
+				cur.edit().Version = e.nextVersion()
 				ev.Lines = append(ev.Lines, a.lineView(cur))
 			}
 		}
@@ -116,12 +118,13 @@ func (e *Engine) replaceState(a *acct, snap backend.Snapshot, full bool) {
 	for _, l := range ofAccount(snap.Lines, a, lineOwner) {
 		seen[l.Key] = true
 		cur := a.lines[l.ID]
+		l.Version = e.nextVersion()
 		if cur == nil {
-			cur = newLineState(l)
+			cur = newLineState(&l)
 			a.lines[l.ID] = cur
+		} else {
+			cur.Line, cur.shared = &l, false // a value of its own (l is this iteration's)
 		}
-		cur.Line = l
-		cur.Version = e.nextVersion()
 		a.queue(cur) // read once the account is this node's
 		ev.Lines = append(ev.Lines, a.lineView(cur))
 	}
