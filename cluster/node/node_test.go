@@ -62,6 +62,7 @@ func (tm *team) noTwoOwners(stop <-chan struct{}) <-chan string {
 // Three nodes on one etcd: every account has one owner, and a code that
 // reaches an account's owner shows on all three.
 func TestThreeNodesShowTheSameCodes(t *testing.T) {
+	t.Parallel() // its own team and prefix; no etcd member is stopped
 	tm := newTeam(t, 2)
 	for _, name := range nodeNames {
 		tm.start(name)
@@ -137,6 +138,7 @@ func TestOwnerKilledMidActionNewOwnerSettlesByReading(t *testing.T) {
 // happened) and never re-sends it; the operators on the other nodes, and
 // on the cut-off node once it is back, see how it ended.
 func TestPartitionedOwnerNeverSendsItsPendingAction(t *testing.T) {
+	t.Parallel() // its own team and prefix; no etcd member is stopped
 	r := newRenewing(t)
 	cut, acct := r.owner, r.acct
 	// Journaled right before its call, as the engine does, then cut off.
@@ -249,6 +251,7 @@ func TestForwardedActionThenWholeClusterRestart(t *testing.T) {
 // A hand-over that waited longer than its bound for an owner is refused,
 // never run late, and the refusal is journaled for the asking node.
 func TestLateRequestRefusedNeverRun(t *testing.T) {
+	t.Parallel() // its own team and prefix; no etcd member is stopped
 	tm := newTeam(t, 1)
 	solo := tm.start("solo")
 	acct := tm.accounts(backend.PivDay)[0]
