@@ -186,3 +186,143 @@ func TestHotReadsStartWhenTheBudgetCanGrantThem(t *testing.T) {
 		t.Errorf("%.1f reads of 3 requests a minute, over the hot share", perMin)
 	}
 }
+
+// freeReads answers hot reads without spending the budget, so a test
+// decides alone what the bucket holds.
+type freeReads struct{ *fakeProvider }
+
+func (freeReads) Check(ctx context.Context, lines []backend.Line) ([]backend.Line, []backend.Message, error) {
+	return lines, nil, nil
+}
+
+// answerReads lets the calls in flight answer and merges their answers,
+// as Run would, for a test that drives e.hot itself on the fake clock.
+func answerReads(ctx context.Context, e *Engine) {
+	e.workers.Wait()
+	for _, f := range e.inbox.take() {
+		f(ctx)
+	}
+}
+
+// A hot read the budget cannot grant at once starts when it can, but
+// keeps its slot: the next read comes a spacing after that slot, not after
+// the wait. (Pushing every later slot back by each wait left part of the
+// hot share unspent, and codes waited longer.)
+func TestAWaitForTokensDoesNotPushLaterSlots(t *testing.T) {
+	f := newFake(backend.PivDay, "piv", false, 60) // a bucket of 3
+	p := freeReads{f}
+	e := idleEngine(t, newMemStore(), p)
+	a := e.accts["piv"]
+	var lines []backend.Line
+	for _, id := range []string{"1", "2", "3"} {
+		lines = append(lines, f.addLine(id, backend.LineWaiting, 0))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	answer := func() { answerReads(ctx, e) }
+	e.mergeLines(a, lines, nil)
+	answer()
+
+	t0 := f.clock.Now()
+	slot1, ok := e.hot(ctx, a, t0)
+	if !ok || !slot1.After(t0) {
+		t.Fatalf("first read: next slot %v (ok %v)", slot1.Sub(t0), ok)
+	}
+	answer()
+	spacing := slot1.Sub(t0)
+	f.clock.Advance(spacing)
+	for f.budget.Ready(1) == 0 { // the operator's actions empty the bucket
+		if err := f.budget.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start, ok := e.hot(ctx, a, slot1)
+	if !ok || !start.After(slot1) || start.Sub(slot1) >= spacing {
+		t.Fatalf("second read not held for a token: wake %v after its slot", start.Sub(slot1))
+	}
+	f.clock.Advance(start.Sub(slot1))
+	next, _ := e.hot(ctx, a, start)
+	if want := slot1.Add(spacing); !next.Equal(want) {
+		t.Errorf("after a read held %v for tokens the next slot is %v after the first read, want %v (its own slot plus the spacing)",
+			start.Sub(slot1), next.Sub(t0), want.Sub(t0))
+	}
+}
+
+// Hot reads spend what cold reads left over the last window, as they
+// spent it, not what the tasks' periods say: a cold read that yielded
+// comes late, a listing with nothing to list costs nothing, and planning
+// by the periods left 2–4 % of the hot share unspent. Until a whole
+// window has passed, the periods are all there is to go by.
+func TestHotReadsSpendWhatColdReadsLeftLately(t *testing.T) {
+	f := newFake(backend.Market, "m", true, 60)
+	a := newAcct(AccountSpec{Provider: f, Budget: f.budget}, false)
+	estimate := HotRate(60, 0.2, 1+1+0.2+0.2) // balance and lines a minute, leases and jobs 5 min, a request each
+	t0 := f.clock.Now()
+	a.coldSpent(t0, 1)
+	a.coldSpent(t0.Add(10*time.Second), 2)
+	if got := a.pollRate(0.2); math.Abs(got-estimate) > 1e-9 {
+		t.Errorf("before a whole window: %.2f hot requests a minute, want %.2f from the tasks' periods", got, estimate)
+	}
+	a.coldSpent(t0.Add(40*time.Second), 2) // the window (10 s, 40 s] holds 4 requests: 8 a minute
+	if got, want := a.pollRate(0.2), HotRate(60, 0.2, 8); math.Abs(got-want) > 1e-9 {
+		t.Errorf("after 4 cold requests in 30 s: %.2f hot requests a minute, want %.2f", got, want)
+	}
+	a.coldCount(t0.Add(75 * time.Second)) // quiet since 40 s
+	if got, want := a.pollRate(0.2), HotRate(60, 0.2, 0); math.Abs(got-want) > 1e-9 {
+		t.Errorf("after 35 s without cold reads: %.2f hot requests a minute, want the whole share %.2f", got, want)
+	}
+}
+
+// pricedReads spends what the test sets for each hot read.
+type pricedReads struct {
+	*fakeProvider
+	cost int
+}
+
+func (p *pricedReads) Check(ctx context.Context, lines []backend.Line) ([]backend.Line, []backend.Message, error) {
+	for range p.cost {
+		if err := p.budget.Wait(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	return lines, nil, nil
+}
+
+// Slots follow what reads cost on average: one read that cost three
+// requests among reads of one (a marketplace read that asked for codes)
+// stretches the next gap by little. Uneven gaps make codes wait longer
+// (half of E[gap²]/E[gap]); the bucket covers the odd dearer read.
+func TestADearReadBarelyStretchesTheNextGap(t *testing.T) {
+	f := newFake(backend.Market, "m", true, 60) // a bucket of 3
+	p := &pricedReads{fakeProvider: f, cost: 1}
+	e := idleEngine(t, newMemStore(), p)
+	a := e.accts["m"]
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e.mergeLines(a, []backend.Line{f.addLine("1", backend.LineWaiting, 0)}, nil)
+	answerReads(ctx, e)
+
+	// read runs a hot read at its slot and returns the gap to the next.
+	read := func(cost int) time.Duration {
+		t.Helper()
+		now := f.clock.Now()
+		p.cost = cost
+		if _, ok := e.hot(ctx, a, now); !ok {
+			t.Fatal("no hot read")
+		}
+		answerReads(ctx, e)
+		if a.inflight != 0 || a.slotFrom != now {
+			t.Fatalf("the read did not start at its slot (%v in flight, slot %v)", a.inflight, a.slotFrom.Sub(now))
+		}
+		gap := a.nextSlot.Sub(now)
+		f.clock.Advance(gap)
+		return gap
+	}
+	var gap time.Duration
+	for range 20 {
+		gap = read(1)
+	}
+	if dear := read(3); dear > gap*6/5 {
+		t.Errorf("after a read of 3 requests the next comes %v later, against %v after reads of 1: over a fifth more", dear, gap)
+	}
+}
