@@ -85,10 +85,6 @@ type acct struct {
 	hotCost  float64   // requests per hot read, averaged over the last seconds (costMemory)
 	costAt   time.Time // when hotCost last took a read
 	cold     [taskCount]coldState
-	coldLog  []coldSpend         // cold reads that answered within the last coldWindow
-	coldFrom time.Time           // when the first cold read answered
-	coldRate float64             // cold requests a minute over coldLog (coldCount)
-	measured bool                // coldRate covers a whole window
 	failures int                 // calls failed in a row
 	failing  [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
 	backoff  time.Time
@@ -149,59 +145,11 @@ func (a *acct) period(t coldTask) time.Duration {
 
 // pollRate is requests per minute the scheduler may spend on hot reads.
 func (a *acct) pollRate(headroom float64) float64 {
-	return HotRate(a.budget.PerMinute(), headroom, a.coldPerMinute())
-}
-
-// coldSpend is what one cold read cost, when it answered.
-type coldSpend struct {
-	at       time.Time
-	requests int64
-}
-
-// coldWindow is how far back cold reads are counted. Hot reads spend
-// what cold ones left over about that span: short, so the share a quiet
-// stretch leaves is spent in that stretch; long enough to hold a 30 s
-// jobs listing, so the hot rate moves by little.
-const coldWindow = 30 * time.Second
-
-// coldSpent records what a cold read cost.
-func (a *acct) coldSpent(now time.Time, requests int64) {
-	if a.coldFrom.IsZero() {
-		a.coldFrom = now
-	}
-	a.coldLog = append(a.coldLog, coldSpend{now, requests})
-	a.coldCount(now)
-}
-
-// coldCount drops cold reads older than the window and sums the rest.
-func (a *acct) coldCount(now time.Time) {
-	drop := 0
-	for drop < len(a.coldLog) && now.Sub(a.coldLog[drop].at) > coldWindow {
-		drop++
-	}
-	a.coldLog = append(a.coldLog[:0], a.coldLog[drop:]...)
-	var n int64
-	for _, c := range a.coldLog {
-		n += c.requests
-	}
-	a.coldRate = float64(n) / coldWindow.Minutes()
-	a.measured = !a.coldFrom.IsZero() && now.Sub(a.coldFrom) >= coldWindow
-}
-
-// coldPerMinute is what cold reads cost a minute: as spent over the last
-// coldWindow once the account has been read that long, before then the
-// tasks' costs over their periods. (The periods overstate it: a read that
-// yields to hot reads comes late, a task with nothing to list costs
-// nothing; planning by them left 2–4 % of the hot share unspent.)
-func (a *acct) coldPerMinute() float64 {
-	if a.measured {
-		return a.coldRate
-	}
 	cold := 0.0
 	for t := range taskCount {
 		cold += a.cold[t].cost / a.period(t).Minutes()
 	}
-	return cold
+	return HotRate(a.budget.PerMinute(), headroom, cold)
 }
 
 // HotRate is the requests per minute a budget of perMinute leaves for hot
@@ -324,12 +272,11 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 	// Start only when the budget can grant what a read costs at once: a
 	// read whose requests wait for tokens shows its codes late. The slot
 	// stays where it was, so the next read comes a spacing after it, not
-	// after the wait: a wait that pushed every later slot back would leave
-	// part of the hot share unspent.
+	// after the wait: a wait that pushed every later slot back left part
+	// of the hot share unspent.
 	if wait := a.budget.Ready(max(1, math.Round(a.hotCost))); wait > 0 {
 		return now.Add(wait), true
 	}
-	a.coldCount(now)
 	var batch []*lineState
 	per := time.Duration(float64(time.Minute) / a.pollRate(e.opts.Headroom)) // a request's share
 	if a.traits.BatchCheck {
@@ -368,11 +315,10 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 }
 
 // costMemory is how long a hot read's cost weighs in hotCost: long enough
-// that slots follow what reads cost on average, so a read which cost more
-// (a marketplace read that asked for codes) barely stretches the next gap
-// (uneven gaps make codes wait longer: half of E[gap²]/E[gap]); short
-// enough to follow a change in what reads cost within a minute.
-const costMemory = 20 * time.Second
+// that a read which cost more (a marketplace read that asked for codes)
+// stretches the following gaps evenly, short enough that the gaps shrink
+// within seconds once reads are cheap again.
+const costMemory = 4 * time.Second
 
 // costTook averages a hot read's cost into hotCost, weighted by the time
 // since the last one, so the average follows time whatever the read rate.
@@ -476,7 +422,6 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 			a.coldBusy = false
 			c := &a.cold[t]
 			c.cost = 0.7*c.cost + 0.3*float64(n.Load())
-			a.coldSpent(e.now(), n.Load())
 			if err == nil && n.Load() == 0 {
 				// Nothing was asked of the provider (it has no such
 				// listing): no news about the account's health.
