@@ -30,7 +30,7 @@ import (
 type Options struct {
 	Duration time.Duration // how long codes keep arriving (default 100 s)
 	Lines    int           // waiting lines per account (default 25)
-	Accounts int           // accounts per provider (default 1)
+	Accounts int           // accounts per provider (default 1; NonVoip at least 6, see providers)
 	Seed     uint64        // simulators and delivery schedule (default 1)
 	// Scale multiplies every simulated per-minute limit and every account
 	// budget together (default 1: the documented limits).
@@ -105,7 +105,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		}
 	}
 
-	simOpts := sim.Options{Seed: o.Seed, Quiet: true, Rates: simRates(o.Scale), Accounts: o.Accounts}
+	simOpts := sim.Options{Seed: o.Seed, Quiet: true, Rates: simRates(o.Scale), Accounts: mostAccounts(o.Accounts)}
 	sbSim := sim.New(simOpts)
 	defer sbSim.Close()
 	var nvSim *sim.Sim // nil when the naive side is skipped
@@ -122,7 +122,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		rate := wiring.DefaultRate(p.Kind) * o.Scale
 		per := make([][]config.Account, len(sims))
 		for i, s := range sims {
-			accs, err := accounts(s, p.Kind, o.Accounts, rate)
+			accs, err := accounts(s, p.Kind, p.accountsOf(o.Accounts), rate)
 			if err != nil {
 				return rep, err
 			}
@@ -159,7 +159,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// Buy the lines: through the engine on Switchboard's side (as the
 	// operator would, so the engine knows them at once), through a
 	// budgeted adapter on the naive side.
-	say("buying %d lines on each of %d accounts per provider", o.Lines, o.Accounts)
+	say("buying %d lines on each account: %s", o.Lines, accountsText(o.Accounts))
 	var wg sync.WaitGroup
 	errs := make([]error, 2*len(runs))
 	for i, r := range runs {

@@ -12,6 +12,25 @@ import (
 	"switchboard/backend/engine"
 )
 
+// A default run must give every provider enough codes to tell its mean
+// from the bound within about 10 %: a code waits a uniform share of its
+// read interval, so the mean of n codes carries ±1.13/√n of the bound at
+// 95 %. (One NonVoip account gets about 45 codes: ±17 %.)
+func TestDefaultRunGivesEveryProviderEnoughCodes(t *testing.T) {
+	o := Options{}.withDefaults()
+	for seed := uint64(1); seed <= 5; seed++ {
+		for _, p := range providers {
+			n := 0
+			for i := range p.accountsOf(o.Accounts) {
+				n += len(makePlan(seed, p.Kind, i, o.Lines, o.Duration, p.Pace))
+			}
+			if ci := 1.13 / math.Sqrt(float64(n)); ci > 0.105 {
+				t.Errorf("seed %d, %s: %d codes, mean ÷ bound known to ±%.0f %% only", seed, p.Kind.Label(), n, 100*ci)
+			}
+		}
+	}
+}
+
 func TestPlanIsSeededUniqueAndPaced(t *testing.T) {
 	p := pacing{MinGap: 10 * time.Second, Spread: 20 * time.Second}
 	a := makePlan(7, backend.PivDay, 0, 25, 100*time.Second, p)
@@ -367,9 +386,9 @@ func TestRunSmall(t *testing.T) {
 	if len(rep.Accounts) != 4 {
 		t.Fatalf("%d accounts, want 4", len(rep.Accounts))
 	}
-	for _, a := range rep.Accounts {
-		if a.Accounts != 2 {
-			t.Errorf("%s: %d accounts, want 2", a.Provider, a.Accounts)
+	for i, a := range rep.Accounts {
+		if want := providers[i].accountsOf(2); a.Accounts != want {
+			t.Errorf("%s: %d accounts, want %d", a.Provider, a.Accounts, want)
 		}
 		if len(a.Errors) > 0 {
 			t.Errorf("%s: deliveries failed: %v", a.Provider, a.Errors)

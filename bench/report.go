@@ -193,6 +193,22 @@ func (r Report) Command() string {
 	return cmd
 }
 
+// accountsText says how many accounts of each provider a run with
+// perProvider measures: "1 account(s) per provider (NonVoip 6)".
+func accountsText(perProvider int) string {
+	var more []string
+	for _, p := range providers {
+		if n := p.accountsOf(perProvider); n != perProvider {
+			more = append(more, fmt.Sprintf("%s %d", p.Kind.Label(), n))
+		}
+	}
+	s := fmt.Sprintf("%d account(s) per provider", perProvider)
+	if len(more) > 0 {
+		s += " (" + strings.Join(more, ", ") + ")"
+	}
+	return s
+}
+
 // name is the provider with its number of accounts.
 func (a AccountReport) name() string {
 	if a.Accounts > 1 {
@@ -229,8 +245,8 @@ func (r Report) Text() string {
 	var b strings.Builder
 	o := r.Options
 	fmt.Fprintf(&b, "Time to code — %s\n", r.Command())
-	fmt.Fprintf(&b, "%d accounts per provider, %d lines per account, codes for %s, naive poller every %s, ran %s on %s\n\n",
-		o.Accounts, o.Lines, o.Duration, o.NaiveEvery, r.Elapsed.Round(time.Second), r.Machine)
+	fmt.Fprintf(&b, "%s, %d lines per account, codes for %s, naive poller every %s, ran %s on %s\n\n",
+		accountsText(o.Accounts), o.Lines, o.Duration, o.NaiveEvery, r.Elapsed.Round(time.Second), r.Machine)
 	for _, a := range r.Accounts {
 		kind := "per-line reads"
 		if a.Batch {
@@ -263,8 +279,8 @@ func (r Report) Text() string {
 func (r Report) Markdown() string {
 	var b strings.Builder
 	o := r.Options
-	fmt.Fprintf(&b, "`%s` — %d account(s) per provider, %d lines per account, codes for %s, naive poller every %s; ran %s on %s.\n\n",
-		r.Command(), o.Accounts, o.Lines, o.Duration, o.NaiveEvery, r.Elapsed.Round(time.Second), r.Machine)
+	fmt.Fprintf(&b, "`%s` — %s, %d lines per account, codes for %s, naive poller every %s; ran %s on %s.\n\n",
+		r.Command(), accountsText(o.Accounts), o.Lines, o.Duration, o.NaiveEvery, r.Elapsed.Round(time.Second), r.Machine)
 	b.WriteString("| account | side | codes | missed | mean | ±95% | p50 | p95 | p99 | req/min | 429s (steady/total) |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, a := range r.Accounts {

@@ -268,6 +268,10 @@ func TestStalledSessionIsClosed(t *testing.T) {
 func TestTwoHundredConnectionsAtOnce(t *testing.T) {
 	r := newRig(t, nil)
 	r.exec("vic", "snapshot") // warm: the first session's one-time goroutines
+	// and the engine's pooled connections: a 5sim read sends its two
+	// listings at once, over two kept-alive connections.
+	polled := r.sim.Hits(backend.FiveSim)
+	eventually(t, "two 5sim reads", func() bool { return r.sim.Hits(backend.FiveSim) >= polled+4 })
 	files, routines := openFiles(t), runtime.NumGoroutine()
 	var wg sync.WaitGroup
 	var mu sync.Mutex

@@ -292,10 +292,12 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 		return a.nextSlot, true
 	}
 	// Start only when the budget can grant what a read costs at once: a
-	// read whose requests wait for tokens shows its codes late.
+	// read whose requests wait for tokens shows its codes late. The slot
+	// stays where it was, so the next read comes a spacing after it, not
+	// after the wait: a wait that pushed every later slot back left part
+	// of the hot share unspent.
 	if wait := a.budget.Ready(max(1, math.Round(a.hotCost))); wait > 0 {
-		a.nextSlot = now.Add(wait)
-		return a.nextSlot, true
+		return now.Add(wait), true
 	}
 	var batch []*lineState
 	per := time.Duration(float64(time.Minute) / a.pollRate(e.opts.Headroom)) // a request's share

@@ -186,3 +186,64 @@ func TestHotReadsStartWhenTheBudgetCanGrantThem(t *testing.T) {
 		t.Errorf("%.1f reads of 3 requests a minute, over the hot share", perMin)
 	}
 }
+
+// freeReads answers hot reads without spending the budget, so a test
+// decides alone what the bucket holds.
+type freeReads struct{ *fakeProvider }
+
+func (freeReads) Check(ctx context.Context, lines []backend.Line) ([]backend.Line, []backend.Message, error) {
+	return lines, nil, nil
+}
+
+// answerReads lets the calls in flight answer and merges their answers,
+// as Run would, for a test that drives e.hot itself on the fake clock.
+func answerReads(ctx context.Context, e *Engine) {
+	e.workers.Wait()
+	for _, f := range e.inbox.take() {
+		f(ctx)
+	}
+}
+
+// A hot read the budget cannot grant at once starts when it can, but
+// keeps its slot: the next read comes a spacing after that slot, not after
+// the wait. (Pushing every later slot back by each wait left part of the
+// hot share unspent, and codes waited longer.)
+func TestAWaitForTokensDoesNotPushLaterSlots(t *testing.T) {
+	f := newFake(backend.PivDay, "piv", false, 60) // a bucket of 3
+	p := freeReads{f}
+	e := idleEngine(t, newMemStore(), p)
+	a := e.accts["piv"]
+	var lines []backend.Line
+	for _, id := range []string{"1", "2", "3"} {
+		lines = append(lines, f.addLine(id, backend.LineWaiting, 0))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	answer := func() { answerReads(ctx, e) }
+	e.mergeLines(a, lines, nil)
+	answer()
+
+	t0 := f.clock.Now()
+	slot1, ok := e.hot(ctx, a, t0)
+	if !ok || !slot1.After(t0) {
+		t.Fatalf("first read: next slot %v (ok %v)", slot1.Sub(t0), ok)
+	}
+	answer()
+	spacing := slot1.Sub(t0)
+	f.clock.Advance(spacing)
+	for f.budget.Ready(1) == 0 { // the operator's actions empty the bucket
+		if err := f.budget.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start, ok := e.hot(ctx, a, slot1)
+	if !ok || !start.After(slot1) || start.Sub(slot1) >= spacing {
+		t.Fatalf("second read not held for a token: wake %v after its slot", start.Sub(slot1))
+	}
+	f.clock.Advance(start.Sub(slot1))
+	next, _ := e.hot(ctx, a, start)
+	if want := slot1.Add(spacing); !next.Equal(want) {
+		t.Errorf("after a read held %v for tokens the next slot is %v after the first read, want %v (its own slot plus the spacing)",
+			start.Sub(slot1), next.Sub(t0), want.Sub(t0))
+	}
+}

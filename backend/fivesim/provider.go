@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"switchboard/backend"
@@ -176,18 +177,19 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 		}
 		want[category(l)][id] = l
 	}
+	cats := []string{CategoryActivation, CategoryHosting}
+	pages, err := p.firstPages(ctx, cats, want)
+	if err != nil {
+		return nil, nil, err
+	}
 	var outL []backend.Line
 	var outM []backend.Message
-	for _, cat := range []string{CategoryActivation, CategoryHosting} {
+	for i, cat := range cats {
 		pending := want[cat]
 		if len(pending) == 0 {
 			continue
 		}
-		page, err := p.c.Orders(ctx, cat, checkPageSize, 0)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, o := range page.Data {
+		for _, o := range pages[i].Data {
 			prev, ok := pending[o.ID]
 			if !ok {
 				continue
@@ -243,6 +245,28 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 		}
 	}
 	return outL, outM, nil
+}
+
+// firstPages reads the first /user/orders page of every category with
+// lines to read (pages[i] for cats[i]), all at once: a read then takes one
+// round trip, not one per category, and its codes show that much sooner.
+// Each request still takes its token from the budget.
+func (p *Provider) firstPages(ctx context.Context, cats []string, want map[string]map[int64]backend.Line) ([]OrderList, error) {
+	pages := make([]OrderList, len(cats))
+	errs := make([]error, len(cats))
+	var wg sync.WaitGroup
+	for i, cat := range cats {
+		if len(want[cat]) > 0 {
+			wg.Go(func() { pages[i], errs[i] = p.c.Orders(ctx, cat, checkPageSize, 0) })
+		}
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return pages, nil
 }
 
 // Leases: 5sim has nothing that is renewed.

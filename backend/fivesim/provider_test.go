@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -237,6 +238,50 @@ func TestCheckHostingUsesPageThenInbox(t *testing.T) {
 	}
 	if f.count("/user/check/44") != 0 {
 		t.Error("hosting line read with /user/check")
+	}
+}
+
+// A read with activation and hosting lines sends both listings at once:
+// its duration is one round trip. The server holds each listing until the
+// other arrives; one after the other, the first gives up waiting.
+func TestCheckSendsBothListingsAtOnce(t *testing.T) {
+	f := newFake(t)
+	var mu sync.Mutex
+	arrived, both := 0, make(chan struct{})
+	together := true
+	f.on("/user/orders", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if arrived++; arrived == 2 {
+			close(both)
+		}
+		mu.Unlock()
+		select {
+		case <-both:
+		case <-time.After(time.Second):
+			mu.Lock()
+			together = false
+			mu.Unlock()
+		}
+		_, _ = w.Write([]byte(page(order(30, "PENDING"), order(44, "PENDING"))))
+	})
+	budget := backend.NewBudget(60000)
+	p, err := New(Config{Account: "main", BaseURL: f.srv.URL + "/v1", APIKey: testKey, Budget: budget, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act := backend.Line{ID: "30", Kind: "activation", Key: backend.MakeKey(backend.FiveSim, "main", backend.ItemLine, "30")}
+	host := backend.Line{ID: "44", Kind: "hosting", Key: backend.MakeKey(backend.FiveSim, "main", backend.ItemLine, "44")}
+	lines, _, err := p.Check(ctx, []backend.Line{act, host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !together {
+		t.Error("the activation and hosting listings were sent one after the other")
+	}
+	if len(lines) != 2 || f.count("/user/orders") != 2 || budget.Used() != 2 {
+		t.Errorf("lines %d, listings %d, budget used %d: want 2, 2, 2", len(lines), f.count("/user/orders"), budget.Used())
 	}
 }
 
