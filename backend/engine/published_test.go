@@ -14,7 +14,6 @@ import (
 type published struct {
 	ptrs  []*backend.Line
 	saw   []backend.Line
-	count int
 }
 
 func (p *published) keep(ev backend.Event) {
