@@ -12,8 +12,8 @@ import (
 // published keeps every line value the engine handed out, with a copy of
 // what it said when it was handed out.
 type published struct {
-	ptrs  []*backend.Line
-	saw   []backend.Line
+	ptrs []*backend.Line
+	saw  []backend.Line
 }
 
 func (p *published) keep(ev backend.Event) {
