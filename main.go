@@ -327,6 +327,13 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo, printing bo
 	}
 	o.Store = cache.Options{Retention: retention}
 	o.Engine = engine.Options{Retention: retention, Demo: a.demo, Log: log, Operators: roles, Caps: caps}
+	if printing {
+		store, err := openPrintStore(stateDir, o.Store)
+		if err != nil {
+			return nil, err
+		}
+		o.Shared = store
+	}
 	if log == nil {
 		o.LogFile = "switchboard.log"
 	}

@@ -10,6 +10,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"switchboard/backend"
+	"switchboard/cache"
 	"switchboard/ui"
 )
 
@@ -91,4 +93,18 @@ func copyFile(from, to string) error {
 	}
 	_, err = io.Copy(dst, src)
 	return errors.Join(err, dst.Close())
+}
+
+// printStore is the cache a printed frame reads. What the engine saves
+// as it starts (the watched set it adopts) is dropped: --print writes
+// nothing, not even to its copy (two fdatasync at close, for a copy
+// deleted right after).
+type printStore struct{ *cache.Store }
+
+func (printStore) Save(backend.StateChange) {}
+
+// openPrintStore opens the copy of the cache in dir for --print.
+func openPrintStore(dir string, o cache.Options) (printStore, error) {
+	s, err := cache.Open(dir, o)
+	return printStore{s}, err
 }

@@ -119,6 +119,7 @@ func TestBigStateMemory(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	m, _ := bigModel(t, 200, 60)
+	_ = m.View()
 	m.Update(ui.Indexed()) // running: every item placed, filter texts read
 	_ = m.View()
 	runtime.GC()

@@ -82,6 +82,7 @@ func (m *Model) render() string {
 	if m.w == 0 || m.h == 0 {
 		return ""
 	}
+	m.drawn = true // index may now place the rest
 	if m.w < minW || m.h < minH {
 		return tooSmall(m.w, m.h)
 	}

@@ -103,8 +103,10 @@ type Model struct {
 	detail *views.Detail
 	panes  [4]views.Pane
 	// partial: the lines and queues panes hold only their first rows
-	// (the first frame's); the first message after it orders the rest.
+	// (the first frame's); indexMsg, once that frame is drawn, or the
+	// first message that needs the whole order, places the rest.
 	partial bool
+	drawn   bool // a sized frame has been rendered
 
 	w, h    int
 	focus   int
@@ -213,6 +215,37 @@ func (m *Model) Init() tea.Cmd {
 // indexMsg: the dashboard is up; order every item, read what the
 // filters search.
 type indexMsg struct{}
+
+// indexWait is how long indexMsg waits for the first frame to be drawn
+// before asking again (it usually arrives before the terminal's size).
+const indexWait = 50 * time.Millisecond
+
+// index orders every item and reads the filter texts, once the first
+// frame is drawn; before that it asks again a little later, so the first
+// frame never waits on the whole order.
+func (m *Model) index() tea.Cmd {
+	if !m.drawn {
+		return tea.Tick(indexWait, func(time.Time) tea.Msg { return indexMsg{} })
+	}
+	m.placeAll()
+	for _, p := range m.panes {
+		p.Index()
+	}
+	return nil
+}
+
+// needsOrder reports whether msg reads or changes the panes beyond the
+// first frame's rows: the size of that frame, the selected line's SMS
+// and the index request do not.
+func needsOrder(msg tea.Msg) bool {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		return msg.Height > firstRows
+	case historyMsg, indexMsg:
+		return false
+	}
+	return true
+}
 
 func (m *Model) clock() time.Time { return m.o.Now() }
 
@@ -362,8 +395,8 @@ func (m *Model) codeToast(msgs []backend.Message, news map[string]bool) {
 // Update routes messages: dialogs first, then global keys, then the
 // focused pane. Data goes straight to the panes.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if size, ok := msg.(tea.WindowSizeMsg); !ok || size.Height > firstRows {
-		m.placeAll() // only the first frame's size keeps the partial order
+	if needsOrder(msg) {
+		m.placeAll()
 	}
 	var cmds []tea.Cmd
 	switch msg := msg.(type) {
@@ -387,9 +420,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.toast(backend.Success, "saved "+msg.what+" to "+msg.path)
 		}
 	case indexMsg:
-		for _, p := range m.panes {
-			p.Index()
-		}
+		cmds = append(cmds, m.index())
 	case graceMsg:
 		m.graceTicking = false
 	case tickMsg:

@@ -43,6 +43,7 @@ func perfModel(b *testing.B, n scale) (*ui.Model, *benchClock, []*backend.Line) 
 		Thresholds: views.Thresholds{Warn: 7 * 24 * time.Hour, Urgent: 24 * time.Hour, Critical: time.Hour},
 		Now:        c.now})
 	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	_ = m.View()
 	m.Update(ui.Indexed()) // as the program does once it is up
 	_ = m.View()
 	return m, c, ev.Lines

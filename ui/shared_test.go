@@ -25,6 +25,7 @@ func screenOn(h *hub.Hub, names []string, now time.Time) (*ui.Model, *hub.Sub) {
 		Thresholds: views.Thresholds{Warn: 7 * 24 * time.Hour, Urgent: 24 * time.Hour, Critical: time.Hour},
 		Now:        func() time.Time { return now }})
 	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	_ = m.View()
 	m.Update(ui.Indexed()) // as the program does once it is up: every item placed
 	return m, sub
 }

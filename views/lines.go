@@ -148,9 +148,9 @@ func lineOrder(a, b lineRef) int {
 	return strings.Compare(string(a.key), string(b.key))
 }
 
-func refOf(l backend.Line, now time.Time) lineRef {
-	r := lineRef{key: l.Key, recent: nanos(recent(l)), account: l.Account, service: foldText(l.Service),
-		group: int8(group(l, now)), waiting: l.State == backend.LineWaiting}
+func refOf(l *backend.Line, now time.Time) lineRef {
+	r := lineRef{key: l.Key, recent: nanos(recent(*l)), account: l.Account, service: foldText(l.Service),
+		group: int8(group(*l, now)), waiting: l.State == backend.LineWaiting}
 	if !l.ExpiresAt.IsZero() {
 		r.expires = nanos(l.ExpiresAt)
 		r.lapsed = l.State.Open() && !l.ExpiresAt.After(now)
@@ -370,12 +370,14 @@ func (p *Lines) SetData(d *Data, now time.Time) { p.SetHead(d, now, 0) }
 // frame's, without ordering every line; SetData places the rest.
 func (p *Lines) SetHead(d *Data, now time.Time, n int) {
 	p.data = d
-	refs := make([]lineRef, 0, len(d.Lines))
-	for _, l := range d.Lines {
-		refs = append(refs, refOf(*l, now))
-		p.widen(*l)
-	}
-	p.list.SetHead(refs, n)
+	p.list.SetHead(func(yield func(lineRef) bool) {
+		for _, l := range d.Lines {
+			p.widen(l)
+			if !yield(refOf(l, now)) {
+				return
+			}
+		}
+	}, n)
 	p.grouped = now
 	p.planRegroup(now)
 	p.list.SetHeight(p.listHeight())
@@ -390,12 +392,12 @@ func (p *Lines) Update(d *Data, changed []*backend.Line, removed []backend.Key, 
 		if !ok {
 			return lineRef{}, false
 		}
-		return refOf(*cur, now), true
+		return refOf(cur, now), true
 	})
 	p.list.Update(put, gone)
 	for _, r := range put {
 		l := p.data.Line(r.key)
-		p.widen(l)
+		p.widen(&l)
 		if r.group == 0 && p.sort == 0 {
 			p.noteFresh(l, now)
 		}
@@ -404,10 +406,10 @@ func (p *Lines) Update(d *Data, changed []*backend.Line, removed []backend.Key, 
 
 // widen makes the number, code, service and account columns as wide as
 // l's, so columns hold no blank that a cut account or state could use.
-func (p *Lines) widen(l backend.Line) {
+func (p *Lines) widen(l *backend.Line) {
 	code := l.Code
 	if len(l.Candidates) > 0 {
-		code = CodesMark(l)
+		code = CodesMark(*l)
 	}
 	for _, c := range []struct {
 		w   *int
@@ -423,7 +425,7 @@ func (p *Lines) widen(l backend.Line) {
 
 // lineName is what the service column says: the line's name, its
 // service or its kind.
-func lineName(l backend.Line) string {
+func lineName(l *backend.Line) string {
 	switch {
 	case l.Name != "":
 		return l.Name
@@ -473,7 +475,7 @@ func (p *Lines) Tick(now time.Time) {
 			break
 		}
 		if l := p.line(r); group(l, now) != 0 {
-			put = append(put, refOf(l, now))
+			put = append(put, refOf(&l, now))
 		}
 	}
 	p.list.Update(put, nil)
@@ -588,7 +590,7 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 		{text: icon, ink: iconInk, w: 1},
 		{text: code, ink: codeInk, w: codeW, keepBg: fresh},
 		{text: Number(l.Number), ink: t.Ink.Text, w: p.numW},
-		{text: lineName(l), ink: t.Ink.Bold, w: svcW},
+		{text: lineName(&l), ink: t.Ink.Bold, w: svcW},
 		{text: naming.CountryCode(l.Country), ink: t.Ink.Muted, w: 3},
 		{text: l.Account, ink: t.Ink.Muted, w: p.accountWidth(accW, 1+codeW+p.numW+svcW+3+6, 28), grow: true},
 		{text: state, alt: short, ink: stateInk, right: true},

@@ -164,28 +164,36 @@ func (l *List[T]) Index() {
 }
 
 // SetHead is Set for a first frame: every item is counted, only the
-// first n in order are placed — without sorting them all. Set places
-// them all later.
-func (l *List[T]) SetHead(items []T, n int) {
-	if n <= 0 || n >= len(items) {
-		l.Set(items)
+// first n in order are placed — without sorting, or even holding, them
+// all. Set places them all later.
+func (l *List[T]) SetHead(items iter.Seq[T], n int) {
+	if n <= 0 {
+		l.Set(slices.Collect(items))
 		return
 	}
-	l.Set(firstN(items, n, l.cmp))
-	l.unplaced = len(items) - n
-	l.count = 0
-	for _, it := range items {
-		l.tally(it, 1)
-	}
+	total, count := 0, 0
+	head := firstN(func(yield func(T) bool) {
+		for it := range items {
+			total++
+			if l.counted != nil && l.counted(it) {
+				count++
+			}
+			if !yield(it) {
+				return
+			}
+		}
+	}, n, l.cmp)
+	l.Set(head)
+	l.unplaced, l.count = total-len(head), count
 }
 
-// firstN is the first n items in cmp's order (n < len(items)), sorted:
+// firstN is the first n items in cmp's order (all, when fewer), sorted:
 // candidates gather up to 2n, then are cut to the best n, whose last
 // then turns away every item not ahead of it.
-func firstN[T any](items []T, n int, cmp func(a, b T) int) []T {
+func firstN[T any](items iter.Seq[T], n int, cmp func(a, b T) int) []T {
 	top := make([]T, 0, 2*n)
 	cut := false
-	for _, it := range items {
+	for it := range items {
 		if cut && cmp(it, top[n-1]) >= 0 {
 			continue
 		}
@@ -196,7 +204,7 @@ func firstN[T any](items []T, n int, cmp func(a, b T) int) []T {
 		}
 	}
 	slices.SortFunc(top, cmp)
-	return top[:n]
+	return top[:min(n, len(top))]
 }
 
 // Set replaces every item.

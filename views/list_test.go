@@ -380,19 +380,20 @@ func TestHideClosedHidesLapsedLines(t *testing.T) {
 }
 
 // TestFirstNIsTheHeadOfTheOrder: the first frame's selection is exactly
-// the first n of a full sort, whatever order the items come in.
+// the first n of a full sort (all, when fewer), whatever order the items
+// come in.
 func TestFirstNIsTheHeadOfTheOrder(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{1, 7, 100} {
-		for _, size := range []int{n + 1, 3*n + 5, 5000} {
+		for _, size := range []int{n - 1, n + 1, 3*n + 5, 5000} {
 			items := r.Perm(size)
-			want := slices.Sorted(slices.Values(items))[:n]
-			if got := firstN(items, n, cmp.Compare[int]); !slices.Equal(got, want) {
+			want := slices.Sorted(slices.Values(items))[:min(n, size)]
+			if got := firstN(slices.Values(items), n, cmp.Compare[int]); !slices.Equal(got, want) {
 				t.Fatalf("first %d of %d: %v, want %v", n, size, got, want)
 			}
 			slices.Sort(items) // sorted and reversed input: the cut's worst cases
 			slices.Reverse(items)
-			if got := firstN(items, n, cmp.Compare[int]); !slices.Equal(got, want) {
+			if got := firstN(slices.Values(items), n, cmp.Compare[int]); !slices.Equal(got, want) {
 				t.Fatalf("first %d of %d reversed: %v, want %v", n, size, got, want)
 			}
 		}

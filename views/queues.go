@@ -118,18 +118,22 @@ func (p *Queues) SetData(d *Data) { p.SetHead(d, 0) }
 // frame's; SetData places the rest.
 func (p *Queues) SetHead(d *Data, n int) {
 	p.data = d
-	refs := make([]queueRef, 0, len(d.Jobs))
-	for _, j := range d.Jobs {
-		refs = append(refs, jobRef(j))
-		p.holdAccount(j.Account)
-	}
-	for _, l := range d.Lines {
-		if l.State == backend.LineWaiting {
-			refs = append(refs, orderRef(l))
-			p.holdAccount(l.Account)
+	p.list.SetHead(func(yield func(queueRef) bool) {
+		for _, j := range d.Jobs {
+			p.holdAccount(j.Account)
+			if !yield(jobRef(j)) {
+				return
+			}
 		}
-	}
-	p.list.SetHead(refs, n)
+		for _, l := range d.Lines {
+			if l.State == backend.LineWaiting {
+				p.holdAccount(l.Account)
+				if !yield(orderRef(l)) {
+					return
+				}
+			}
+		}
+	}, n)
 }
 
 // Update re-places the jobs and orders an event changed or removed.
