@@ -346,6 +346,7 @@ func unlisted(account string) *lookupFake {
 // state.db that lost them (damaged, rebuilt) is made good from the
 // ledger's list of watched orders.
 func TestWatchedOrdersAreLookedUpWhenStateLostThem(t *testing.T) {
+	t.Parallel()
 	p := unlisted("nv")
 	l := p.addLine("146185", backend.LineWaiting, backend.Allow(backend.ActReject))
 	kept := p.addLine("146186", backend.LineWaiting, backend.Allow(backend.ActReject))
@@ -362,6 +363,7 @@ func TestWatchedOrdersAreLookedUpWhenStateLostThem(t *testing.T) {
 // A watched order the provider no longer knows is forgotten, so it is
 // not looked up at every start.
 func TestWatchedOrderTheProviderForgotIsUnwatched(t *testing.T) {
+	t.Parallel()
 	p := unlisted("nv")
 	gone := backend.MakeKey(backend.NonVoip, "nv", backend.ItemLine, "146100")
 	store := newMemStore()
@@ -478,6 +480,7 @@ func TestListingOfNewLinesKeepsEveryOne(t *testing.T) {
 // The auto-cancel policy applies to a reused line again, counting from
 // when its new window opened.
 func TestAutoCancelCountsFromTheWindow(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.NonVoip, "nv", false, 600)
 	l := f.addLine("1", backend.LineReceived, backend.Allow(backend.ActReuse))
 	l.CreatedAt = f.clock.Now().Add(-time.Hour)
@@ -514,6 +517,7 @@ func TestAutoCancelCountsFromTheWindow(t *testing.T) {
 // A code saved in state.db with a future date (before dates were clamped)
 // does not stay pinned after the upgrade.
 func TestCodeSavedWithAFutureDateIsNotPinned(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.FiveSim, "5sim", true, 600)
 	l := f.addLine("1", backend.LineWaiting, backend.Allow(backend.ActCancel))
 	saved := l

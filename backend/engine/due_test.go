@@ -36,6 +36,7 @@ func checkDue(a *acct) []string {
 // The heap follows every change the engine makes to a line: listings,
 // codes, reads in flight and back, lines closing, dropped and reopened.
 func TestDueLinesFollowEveryChange(t *testing.T) {
+	t.Parallel()
 	for _, batch := range []bool{false, true} {
 		t.Run(fmt.Sprintf("batch=%v", batch), func(t *testing.T) {
 			f := newFake(backend.PivDay, "piv", batch, 1200)
@@ -85,6 +86,7 @@ func TestDueLinesFollowEveryChange(t *testing.T) {
 // takes its turn with the others: it does not get a run of reads to catch
 // up on the pass it did not advance while it waited.
 func TestLineOpenAgainWaitsItsTurn(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.PivDay, "piv", false, 1200) // about 15 hot reads a second
 	f.addLine("a", backend.LineWaiting, 0)
 	f.addLine("b", backend.LineWaiting, 0)

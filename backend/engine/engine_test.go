@@ -132,6 +132,7 @@ func sleepFake(t *testing.T, clock clockwork.Clock, d time.Duration) {
 }
 
 func TestCodeArrivesAndIsStoredBeforeEmitted(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.FiveSim, "5sim-main", true, 600)
 	l := f.addLine("1", backend.LineWaiting, backend.Allow(backend.ActCancel))
 	store := newMemStore()
@@ -157,6 +158,7 @@ func TestCodeArrivesAndIsStoredBeforeEmitted(t *testing.T) {
 }
 
 func TestCodeSurvivesProviderForgettingIt(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.FiveSim, "a", true, 600)
 	f.addLine("1", backend.LineWaiting, 0)
 	_, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget})
@@ -177,6 +179,7 @@ func TestCodeSurvivesProviderForgettingIt(t *testing.T) {
 }
 
 func TestPerLineReadsAreSharedFairly(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.PivDay, "piv", false, 600) // 10 requests/s
 	for _, id := range []string{"a", "b", "c", "d"} {
 		f.addLine(id, backend.LineWaiting, 0)
@@ -199,6 +202,7 @@ func TestPerLineReadsAreSharedFairly(t *testing.T) {
 }
 
 func TestUnknownOutcomeIsSettledNotResent(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.PivDay, "piv", false, 600)
 	l := f.addLine("1", backend.LineActive, backend.Allow(backend.ActRenew))
 	f.doErr = &backend.Error{Provider: backend.PivDay, Kind: backend.ErrOutcomeUnknown, Message: "timed out"}
@@ -219,6 +223,7 @@ func TestUnknownOutcomeIsSettledNotResent(t *testing.T) {
 }
 
 func TestDisallowedActionExplains(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.FiveSim, "5sim", true, 600)
 	l := f.addLine("1", backend.LineReceived, backend.Allow(backend.ActFinish, backend.ActBan))
 	e, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget})
@@ -231,6 +236,7 @@ func TestDisallowedActionExplains(t *testing.T) {
 }
 
 func TestPendingJournalSettledAtStart(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.PivDay, "piv", false, 600)
 	store := newMemStore()
 	_ = store.Journal(backend.JournalEntry{Action: backend.Action{ID: "buy-9", Kind: backend.ActBuy, Account: "piv",
@@ -247,6 +253,7 @@ func TestPendingJournalSettledAtStart(t *testing.T) {
 }
 
 func TestFailingAccountDegradesAlone(t *testing.T) {
+	t.Parallel()
 	bad := newFake(backend.Market, "m", true, 600)
 	bad.failAll = &backend.Error{Provider: backend.Market, Kind: backend.ErrUnavailable, Message: "server error 500"}
 	good := newFake(backend.FiveSim, "g", true, 600)
@@ -263,6 +270,7 @@ func TestFailingAccountDegradesAlone(t *testing.T) {
 }
 
 func TestReadOnlyRefusesActions(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.PivDay, "piv", false, 600)
 	l := f.addLine("1", backend.LineActive, backend.Allow(backend.ActRenew))
 	e, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget, ReadOnly: true})
@@ -278,6 +286,7 @@ func TestReadOnlyRefusesActions(t *testing.T) {
 }
 
 func TestAutoCancelPolicy(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.FiveSim, "5sim", true, 600)
 	l := f.addLine("1", backend.LineWaiting, backend.Allow(backend.ActCancel))
 	f.mu.Lock()

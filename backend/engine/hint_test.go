@@ -236,6 +236,7 @@ func TestHintsWhileReadingCoalesce(t *testing.T) {
 // of them replaces a poll: the account's reads per minute stay within
 // the poll rate, so the operator's headroom is untouched.
 func TestHintFloodStaysInsideThePollShare(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.PivDay, "piv", false, 60)
 	f.addLine("1", backend.LineWaiting, 0)
 	e, _ := startEngine(t, newMemStore(), AccountSpec{Provider: &hookFake{fakeProvider: f}, Budget: f.budget})

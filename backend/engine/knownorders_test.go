@@ -12,6 +12,7 @@ import (
 // state: an order the engine has not listed yet (or dropped after a day)
 // must never pass for the purchase when its answer is lost.
 func TestBuyKnowsEveryListedOrderFirst(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.FiveSim, "5sim", true, 600)
 	e, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget})
 	c.waitFor(t, 5*time.Second, func(ev backend.Event) bool { return len(ev.Accounts) > 0 })
@@ -35,6 +36,7 @@ func TestBuyKnowsEveryListedOrderFirst(t *testing.T) {
 
 // When the listing before a purchase fails, nothing is bought.
 func TestBuyNotSentWithoutAListing(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.FiveSim, "5sim", true, 600)
 	e, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget})
 	c.waitFor(t, 5*time.Second, func(ev backend.Event) bool { return len(ev.Accounts) > 0 })

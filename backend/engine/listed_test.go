@@ -11,6 +11,7 @@ import (
 // leases were listed only once a full listing of them has been merged
 // (not while its reads fail, not when it turns healthy), and once.
 func TestLeasesListedOnceAfterTheListing(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.PivDay, "piv", false, 600)
 	f.failAll = &backend.Error{Provider: backend.PivDay, Kind: backend.ErrUnavailable, Message: "server error 500"}
 	_, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget})

@@ -51,6 +51,7 @@ func (o *orderBook) Settle(ctx context.Context, act backend.Action, t backend.Ta
 // different orders; a third identical one finds nothing left and settles
 // as not done.
 func TestIdenticalLostBuysClaimDifferentOrders(t *testing.T) {
+	t.Parallel()
 	f := &orderBook{fakeProvider: newFake(backend.FiveSim, "5sim", true, 600), orders: []string{"701", "702"}}
 	store := newMemStore()
 	e, c := startEngine(t, store, AccountSpec{Provider: f, Budget: f.budget})
@@ -106,6 +107,7 @@ func waitSettled(t *testing.T, store *memStore, ids ...string) {
 // A buy whose answer named its order holds that order: a lost identical
 // buy settled later, or in the next session, is never matched to it.
 func TestCompletedBuyHoldsItsOrder(t *testing.T) {
+	t.Parallel()
 	f := &orderBook{fakeProvider: newFake(backend.FiveSim, "5sim", true, 600), orders: []string{"801"}}
 	store := newMemStore()
 	done := backend.Action{ID: "buy-done", Kind: backend.ActBuy, Account: "5sim", Buy: &backend.BuyRequest{Product: "telegram"}}
@@ -122,6 +124,7 @@ func TestCompletedBuyHoldsItsOrder(t *testing.T) {
 // Event.Actions tells the UI each state of an action's journal entry, in
 // order: sent, no clear answer, then settled.
 func TestActionsEventCarriesJournalStates(t *testing.T) {
+	t.Parallel()
 	f := &orderBook{fakeProvider: newFake(backend.FiveSim, "5sim", true, 600), orders: []string{"901"}}
 	e, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget})
 	c.waitFor(t, 5*time.Second, func(ev backend.Event) bool { return len(ev.Accounts) > 0 })
@@ -163,6 +166,7 @@ func (n *neverSend) Do(ctx context.Context, act backend.Action, t backend.Target
 // settled by reading only; when the order is not there, the operator is
 // told, and the notice carries the purchase so it can be repeated.
 func TestStartSettlesPendingBuyByReadingOnly(t *testing.T) {
+	t.Parallel()
 	f := &neverSend{fakeProvider: newFake(backend.Market, "m", true, 600), t: t}
 	f.settled = backend.SettledNotDone
 	store := newMemStore()
@@ -217,6 +221,7 @@ func (r *refining) Refine(l backend.Line) backend.Line {
 // A refusal that says what the line has become ("already rejected")
 // updates the line instead of leaving it waiting, and says so.
 func TestRefusalStatingStateUpdatesLine(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		refine bool

@@ -107,6 +107,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // A node polls only the accounts it owns, and hands actions and webhooks
 // for the others to their owner without a call of its own.
 func TestEngineWithOwnershipPollsAndActsOnlyForOwnedAccounts(t *testing.T) {
+	t.Parallel()
 	own := newStubOwnership("piv")
 	fw := &stubForwarder{}
 	e, c, a, b := clusterPair(t, newMemStore(), own, fw)
@@ -132,6 +133,7 @@ func TestEngineWithOwnershipPollsAndActsOnlyForOwnedAccounts(t *testing.T) {
 // Losing an account stops its polling at once; an action accepted after
 // the loss is forwarded, not sent.
 func TestLostAccountStopsPollingAndActingAtOnce(t *testing.T) {
+	t.Parallel()
 	own := newStubOwnership("piv")
 	fw := &stubForwarder{}
 	e, c, a, _ := clusterPair(t, newMemStore(), own, fw)
@@ -151,6 +153,7 @@ func TestLostAccountStopsPollingAndActingAtOnce(t *testing.T) {
 // A lease can run out before the engine hears of the loss: the action's
 // call checks ownership right before it is made, and is not made.
 func TestActionNotSentWhenOwnershipEndedJustBefore(t *testing.T) {
+	t.Parallel()
 	own := newStubOwnership("piv")
 	e, c, a, _ := clusterPair(t, newMemStore(), own, nil)
 	e.Gained("piv")
@@ -162,6 +165,7 @@ func TestActionNotSentWhenOwnershipEndedJustBefore(t *testing.T) {
 // Gaining an account settles what its previous owner left pending by
 // reading, never by sending again; until then nothing touches it.
 func TestGainedAccountSettlesPendingByReadingOnly(t *testing.T) {
+	t.Parallel()
 	store := newMemStore()
 	key := backend.MakeKey(backend.PivDay, "piv", backend.ItemLine, "1")
 	act := backend.Action{ID: "cancel-old", Kind: backend.ActCancel, Account: "piv", Target: key}
@@ -192,6 +196,7 @@ func TestGainedAccountSettlesPendingByReadingOnly(t *testing.T) {
 // its own accounts their echo is ignored. A forwarded action's outcome is
 // told here when its owner journals it.
 func TestRemoteStateShowsOnlyAccountsOwnedElsewhere(t *testing.T) {
+	t.Parallel()
 	own := newStubOwnership("piv")
 	fw := &stubForwarder{}
 	e, c, a, _ := clusterPair(t, newMemStore(), own, fw)
@@ -236,6 +241,7 @@ func TestRemoteStateShowsOnlyAccountsOwnedElsewhere(t *testing.T) {
 // Another node's SMS shows its code on the line at once, before the
 // owner's line record (which it batches) arrives.
 func TestRemoteMessageShowsItsCodeAtOnce(t *testing.T) {
+	t.Parallel()
 	e, c, _, _ := clusterPair(t, newMemStore(), newStubOwnership(), nil)
 	l := backend.Line{Key: backend.MakeKey(backend.FiveSim, "sim", backend.ItemLine, "7"), Account: "sim", Provider: backend.FiveSim,
 		ID: "7", State: backend.LineWaiting}

@@ -36,6 +36,7 @@ func (r *orderRecorder) sequence() []string {
 // is read exactly one round apart and a code waits half a round on
 // average.
 func TestEqualLinesAreReadInAFixedRound(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.PivDay, "piv", false, 1200) // about 15 hot reads a second
 	ids := []string{"e", "b", "d", "a", "c", "f"}
 	for _, id := range ids {
@@ -115,6 +116,7 @@ func (j *jobLister) Jobs(ctx context.Context, known []backend.Job) ([]backend.Jo
 // A first jobs listing that finds a running job brings the next one to
 // the running period (30 s), not the idle one it was started with (5 min).
 func TestJobsFoundRunningAreReadAtTheirPeriod(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.PivDay, "piv", false, 600)
 	j := &jobLister{fakeProvider: f}
 	startEngine(t, newMemStore(), AccountSpec{Provider: j, Budget: f.budget})
@@ -170,6 +172,7 @@ func (c *costly) Jobs(context.Context, []backend.Job) ([]backend.Job, error) {
 // requests do not wait for tokens (and its codes do not come late), and
 // reads that cost three requests come three shares apart.
 func TestHotReadsStartWhenTheBudgetCanGrantThem(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.Market, "m", true, 60) // a bucket of 3
 	f.addLine("1", backend.LineWaiting, 0)
 	c := &costly{fakeProvider: f}

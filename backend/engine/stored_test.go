@@ -23,6 +23,7 @@ func (r *repeater) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 // A read that brings back only messages the ledger holds writes nothing:
 // the ledger works once per new SMS, not once per read.
 func TestRepeatedMessagesAreWrittenOnce(t *testing.T) {
+	t.Parallel()
 	f := newFake(backend.FiveSim, "5sim", true, 1200)
 	l := f.addLine("1", backend.LineWaiting, 0)
 	store := newMemStore()
