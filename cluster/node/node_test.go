@@ -113,6 +113,7 @@ func TestOwnerKilledMidPollAccountMovesAndCodesKeepArriving(t *testing.T) {
 // when the owner is killed. The new owner settles it by reading: one
 // renewal, one debit, and every node shows how it ended.
 func TestOwnerKilledMidActionNewOwnerSettlesByReading(t *testing.T) {
+	t.Parallel() // its own team and prefix; the node dies, no etcd member is stopped
 	r := newRenewing(t)
 	r.sim.Inject(backend.PivDay, sim.Fault{Kind: sim.FaultLoseResponse, Method: "POST", Path: "/numbers/" + r.line.ID + "/renew", Times: 1})
 	act := r.renew("renew-mid")
@@ -185,7 +186,7 @@ func TestPartitionedOwnerNeverSendsItsPendingAction(t *testing.T) {
 		n := len(cut.cluster)
 		return n >= 2 && cut.cluster[0].Unreachable && !cut.cluster[n-1].Unreachable
 	})
-	time.Sleep(2 * ttl) // anything it might still send, it would send by now
+	time.Sleep(ttl) // anything it might still send, it would send by now (it settles on gaining)
 	r.books(t, 0)
 }
 
@@ -244,7 +245,7 @@ func TestForwardedActionThenWholeClusterRestart(t *testing.T) {
 	}
 	tm.owner(acct)
 	tm.owner(codeAcct)
-	time.Sleep(2 * ttl)
+	time.Sleep(ttl) // settling happens on gaining: a re-send would be in the books by now
 	r.books(t, 1) // nothing sent again
 }
 
