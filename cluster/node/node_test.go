@@ -246,7 +246,7 @@ func TestForwardedActionThenWholeClusterRestart(t *testing.T) {
 	tm.owner(acct)
 	tm.owner(codeAcct)
 	time.Sleep(ttl) // settling happens on gaining: a re-send would be in the books by now
-	r.books(t, 1) // nothing sent again
+	r.books(t, 1)   // nothing sent again
 }
 
 // A hand-over that waited longer than its bound for an owner is refused,
