@@ -30,7 +30,7 @@ import (
 type Options struct {
 	Duration time.Duration // how long codes keep arriving (default 100 s)
 	Lines    int           // waiting lines per account (default 25)
-	Accounts int           // accounts per provider (default 1; NonVoip at least 6, see providers)
+	Accounts int           // accounts per provider (default 1; NonVoip at least 6, marketplace 8, see providers)
 	Seed     uint64        // simulators and delivery schedule (default 1)
 	// Scale multiplies every simulated per-minute limit and every account
 	// budget together (default 1: the documented limits).

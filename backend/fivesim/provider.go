@@ -18,7 +18,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"switchboard/backend"
@@ -41,6 +40,7 @@ type Config struct {
 type Provider struct {
 	account string
 	c       *Client
+	depth   checkDepth
 }
 
 var (
@@ -51,9 +51,6 @@ var (
 
 // Paging and matching constants.
 const (
-	// checkPageSize is the one /user/orders page that covers every waiting
-	// line in Check; lines older than it are read with /user/check/{id}.
-	checkPageSize = 100
 	// listPageSize and the max pages bound Lines: open orders and recent
 	// closed ones.
 	listPageSize        = 100
@@ -245,28 +242,6 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 		}
 	}
 	return outL, outM, nil
-}
-
-// firstPages reads the first /user/orders page of every category with
-// lines to read (pages[i] for cats[i]), all at once: a read then takes one
-// round trip, not one per category, and its codes show that much sooner.
-// Each request still takes its token from the budget.
-func (p *Provider) firstPages(ctx context.Context, cats []string, want map[string]map[int64]backend.Line) ([]OrderList, error) {
-	pages := make([]OrderList, len(cats))
-	errs := make([]error, len(cats))
-	var wg sync.WaitGroup
-	for i, cat := range cats {
-		if len(want[cat]) > 0 {
-			wg.Go(func() { pages[i], errs[i] = p.c.Orders(ctx, cat, checkPageSize, 0) })
-		}
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return pages, nil
 }
 
 // Leases: 5sim has nothing that is renewed.
