@@ -186,7 +186,7 @@ func TestPartitionedOwnerNeverSendsItsPendingAction(t *testing.T) {
 		n := len(cut.cluster)
 		return n >= 2 && cut.cluster[0].Unreachable && !cut.cluster[n-1].Unreachable
 	})
-	time.Sleep(ttl) // anything it might still send, it would send by now (it settles on gaining)
+	time.Sleep(ttl / 2) // anything it might still send, it would send by now (it settles on gaining)
 	r.books(t, 0)
 }
 
