@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"switchboard/backend"
 	"switchboard/cache"
 	"switchboard/ui"
@@ -37,8 +35,7 @@ func printSize(size string) (w, h int, err error) {
 // printFrame renders the dashboard once, from the cache alone, and exits
 // (a snapshot for scripts; also how the first-frame time is measured).
 func printFrame(m *ui.Model, w, h int, stdout io.Writer) int {
-	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	fmt.Fprintln(stdout, m.View().Content)
+	fmt.Fprintln(stdout, m.Print(w, h))
 	return 0
 }
 

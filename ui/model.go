@@ -392,6 +392,17 @@ func (m *Model) codeToast(msgs []backend.Message, news map[string]bool) {
 	m.tagToast(backend.Success, "code", text)
 }
 
+// Print draws the one frame of --print at w×h: a printed frame runs no
+// command, so the selected line's SMS is read here, before drawing, and
+// Update itself stays free of I/O.
+func (m *Model) Print(w, h int) string {
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	if load := m.loadHistory(); load != nil {
+		m.Update(load())
+	}
+	return m.View().Content
+}
+
 // Update routes messages: dialogs first, then global keys, then the
 // focused pane. Data goes straight to the panes.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -403,11 +414,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
 		m.layout()
-		if m.o.Still { // a printed frame runs no command: read its SMS now
-			if load := m.loadHistory(); load != nil {
-				m.Update(load())
-			}
-		}
 	case EventMsg:
 		m.apply(msg.Event)
 		cmds = append(cmds, m.loadHistory())

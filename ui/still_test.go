@@ -40,8 +40,7 @@ func (b *withHistory) History(k backend.Key, _ int) ([]backend.Message, error) {
 func TestStillFrameShowsTheSMS(t *testing.T) {
 	m := ui.New(ui.Options{Backend: &withHistory{}, Initial: world(t0), Theme: "dark", Keys: keymap.Default(),
 		Now: func() time.Time { return t0 }, Still: true})
-	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
-	s := ansi.Strip(m.View().Content)
+	s := ansi.Strip(m.Print(160, 48))
 	if strings.Contains(s, "loading SMS") || !strings.Contains(s, "your code is 4242") {
 		t.Fatalf("the printed frame lacks the SMS:\n%s", s)
 	}
