@@ -228,8 +228,8 @@ const demoRate = 180
 
 // setup loads the config (or starts the demo), opens the cache and builds
 // the engine. Nothing here touches the network except the demo's own
-// loopback simulator. Printing reads a copy of the cache (of the running
-// demo's, in the demo) and leaves the originals alone. log is where
+// loopback simulator. Printing reads the cache (of the running demo's,
+// in the demo) in place or from a copy, and writes nothing. log is where
 // warnings go; nil: switchboard.log in the state directory (the terminal
 // belongs to the dashboard). team, for serve, names a team cluster to
 // join (its flags); nil elsewhere.
@@ -317,25 +317,18 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo, printing bo
 			a.exportDir = dir
 		}
 	}
-	if printing {
-		dir, err := snapshot(stateDir)
-		if err != nil {
-			return nil, err
-		}
-		stateDir = dir
-		a.closers = append(a.closers, func() { os.RemoveAll(dir) })
-	}
 	o.Store = cache.Options{Retention: retention}
 	o.Engine = engine.Options{Retention: retention, Demo: a.demo, Log: log, Operators: roles, Caps: caps}
+	if log == nil && !printing { // --print writes nothing in the state directory
+		o.LogFile = "switchboard.log"
+	}
 	if printing {
-		store, err := openPrintStore(stateDir, o.Store)
+		store, remove, err := openPrintStore(stateDir, o.Store)
 		if err != nil {
 			return nil, err
 		}
-		o.Shared = store
-	}
-	if log == nil {
-		o.LogFile = "switchboard.log"
+		o.Shared, stateDir = store, store.Dir() // the copy's directory, when it reads one
+		a.closers = append(a.closers, remove)   // after the store closes (closers run last first)
 	}
 	if team != nil && !a.demo {
 		tn, err := joinCluster(a.serve.Etcd, *team, &o, log)
