@@ -114,19 +114,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *print == "" {
 		app.socket = listenSocket(app) // scripts reach this dashboard
 	}
+	newModel := func(initial backend.Event) *ui.Model {
+		return ui.New(ui.Options{
+			Backend: app.engine.As(engine.LocalOperator), Initial: initial, Accounts: app.engine.Accounts(),
+			Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
+			Clipboard: systemClipboard, Alert: ui.TerminalAlert(app.notify, os.Getenv),
+			Still: *print != "", StateDir: app.exportDir,
+		})
+	}
+	if *print != "" {
+		return printFrame(newModel(printedInitial(app.engine.Initial(), app.notices)), printW, printH, stdout)
+	}
 	// The hub is the engine's only reader; the dashboard is one of its
 	// subscribers, as every SSH session and script is.
 	fanout := hub.New(app.engine, hub.Options{Notices: app.notices})
 	sub, initial := fanout.Subscribe(engine.LocalOperator)
-	model := ui.New(ui.Options{
-		Backend: app.engine.As(engine.LocalOperator), Initial: initial, Accounts: app.engine.Accounts(),
-		Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
-		Clipboard: systemClipboard, Alert: ui.TerminalAlert(app.notify, os.Getenv),
-		Still: *print != "", StateDir: app.exportDir,
-	})
-	if *print != "" {
-		return printFrame(model, printW, printH, stdout)
-	}
+	model := newModel(initial)
 	settleMemory()
 	p := tea.NewProgram(model, tea.WithContext(ctx), tea.WithFPS(fps))
 	// Quitting is cancel → wait for the engine (and its workers) → close

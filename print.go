@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"switchboard/backend"
@@ -37,6 +38,19 @@ func printSize(size string) (w, h int, err error) {
 func printFrame(m *ui.Model, w, h int, stdout io.Writer) int {
 	fmt.Fprintln(stdout, m.Print(w, h))
 	return 0
+}
+
+// printedInitial is the state a printed frame starts from: what a
+// subscriber of a hub over the engine starts from (hub.Subscribe), with
+// no hub — it would build a map of every line only to hand over this
+// one event. The engine's initial event holds every item once, so the
+// hub's snapshot differs from it only in order (the panes sort); the
+// hub keeps no settled action (one would be toasted) and adds its
+// standing notices after the engine's.
+func printedInitial(ev backend.Event, notices []backend.Notice) backend.Event {
+	ev.Actions = slices.DeleteFunc(ev.Actions, func(a backend.JournalEntry) bool { return a.State.Settled() })
+	ev.Notices = append(ev.Notices, notices...)
+	return ev
 }
 
 // demoDirPattern names the demo's state directory in the temporary

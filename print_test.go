@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +17,10 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"switchboard/backend"
+	"switchboard/backend/engine"
 	"switchboard/cache"
+	"switchboard/hub"
 )
 
 // holdEnv makes this test binary a dashboard holding a cache: it opens
@@ -162,5 +166,55 @@ func TestPrintStoreFallsBackToACopy(t *testing.T) {
 		if _, err := os.Stat(dir); held && err == nil {
 			t.Errorf("the copy %s is still there", dir)
 		}
+	}
+}
+
+// initialSource hands a hub one initial event.
+type initialSource struct{ ev backend.Event }
+
+func (s initialSource) Initial() backend.Event     { return s.ev }
+func (initialSource) Events() <-chan backend.Event { return nil }
+
+// byKey is ev with its items in one order, for comparing events whose
+// items came in different orders.
+func byKey(ev backend.Event) backend.Event {
+	slices.SortFunc(ev.Lines, func(a, b *backend.Line) int { return strings.Compare(string(a.Key), string(b.Key)) })
+	slices.SortFunc(ev.Leases, func(a, b backend.Lease) int { return strings.Compare(string(a.Key), string(b.Key)) })
+	slices.SortFunc(ev.Jobs, func(a, b backend.Job) int { return strings.Compare(string(a.Key), string(b.Key)) })
+	slices.SortFunc(ev.Actions, func(a, b backend.JournalEntry) int { return strings.Compare(a.Action.ID, b.Action.ID) })
+	if len(ev.Actions) == 0 {
+		ev.Actions = nil
+	}
+	return ev
+}
+
+// TestPrintStartsFromWhatTheHubGives: the printed frame starts from the
+// engine's initial event as a hub's subscriber would be handed it — the
+// same accounts, items and standing notices, in another order, and no
+// settled action — without building the hub.
+func TestPrintStartsFromWhatTheHubGives(t *testing.T) {
+	cfg, state := warm(t, t.TempDir(), warmSize{lines: 2000})
+	a, err := setup(context.Background(), cfg, state, false, true, io.Discard, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	ev := a.engine.Initial()
+	if len(ev.Lines) != 2000 || len(ev.Leases) == 0 || len(ev.Jobs) == 0 {
+		t.Fatalf("the warm state: %d lines, %d leases, %d jobs", len(ev.Lines), len(ev.Leases), len(ev.Jobs))
+	}
+	ev.Notices = append(ev.Notices, backend.Notice{Level: backend.Warning, Text: "from the store"})
+	ev.Actions = []backend.JournalEntry{
+		{Action: backend.Action{ID: "settled", Kind: backend.ActCancel}, State: backend.JournalDone},
+		{Action: backend.Action{ID: "sent", Kind: backend.ActCancel}, State: backend.JournalPending},
+	}
+	standing := []backend.Notice{{Level: backend.Warning, Text: "an exposed webhook receiver"}}
+	_, viaHub := hub.New(initialSource{ev}, hub.Options{Notices: standing}).Subscribe(engine.LocalOperator)
+	direct := printedInitial(ev, standing)
+	if got, want := byKey(direct), byKey(viaHub); !reflect.DeepEqual(got, want) {
+		t.Fatalf("printed initial:\n%+v\nthe hub's:\n%+v", got.Actions, want.Actions)
+	}
+	if len(direct.Actions) != 1 || len(direct.Notices) != 2 {
+		t.Fatalf("actions %+v, notices %+v", direct.Actions, direct.Notices)
 	}
 }
