@@ -321,7 +321,7 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo, printing bo
 		}
 	}
 	o.Store = cache.Options{Retention: retention}
-	o.Engine = engine.Options{Retention: retention, Demo: a.demo, Log: log, Operators: roles, Caps: caps}
+	o.Engine = engine.Options{Retention: retention, Demo: a.demo, Log: log, Operators: roles, Caps: caps, Still: printing}
 	if log == nil && !printing { // --print writes nothing in the state directory
 		o.LogFile = "switchboard.log"
 	}
