@@ -130,31 +130,30 @@ func (p *printStore) Load() (backend.Snapshot, error) {
 // else from a copy (snapshot) that remove deletes once the store is
 // closed. Another user's cache is refused, as a dashboard refuses it.
 func openPrintStore(dir string, o cache.Options) (store *printStore, remove func(), err error) {
-	s, err := cache.OpenReadOnly(dir, o)
-	if err == nil {
-		snap, loadErr := s.Load()
-		if loadErr == nil {
-			return &printStore{s, snap}, func() {}, nil
-		}
-		_ = s.Close()
-	}
-	if errors.Is(err, cache.ErrNotYours) {
-		return nil, nil, err
+	if store, err = loadPrintStore(cache.OpenReadOnly(dir, o)); err == nil || errors.Is(err, cache.ErrNotYours) {
+		return store, func() {}, err
 	}
 	tmp, err := snapshot(dir)
 	if err != nil {
 		return nil, nil, err
 	}
 	remove = func() { os.RemoveAll(tmp) }
-	if s, err = cache.Open(tmp, o); err != nil {
+	if store, err = loadPrintStore(cache.Open(tmp, o)); err != nil {
 		remove()
 		return nil, nil, err
+	}
+	return store, remove, nil
+}
+
+// loadPrintStore loads the cache just opened, closing it if it cannot.
+func loadPrintStore(s *cache.Store, err error) (*printStore, error) {
+	if err != nil {
+		return nil, err
 	}
 	snap, err := s.Load()
 	if err != nil {
 		_ = s.Close()
-		remove()
-		return nil, nil, err
+		return nil, err
 	}
-	return &printStore{s, snap}, remove, nil
+	return &printStore{s, snap}, nil
 }
