@@ -38,8 +38,8 @@ type Screen struct {
 	clock clockwork.Clock
 
 	mu      sync.Mutex
-	next    tea.View
-	fresh   bool // next is not drawn yet
+	next    tea.View // the latest view shown
+	fresh   bool     // next is not drawn yet
 	w, h    int
 	resized bool
 	raw     strings.Builder // sequences sent as they are, before the next frame
@@ -76,12 +76,17 @@ func New(out io.Writer, o Options) *Screen {
 	return s
 }
 
-// Show hands the screen a view to draw; a later one replaces it.
+// Show hands the screen a view to draw; a later one replaces it. The
+// same view again (the model woke, nothing on screen changed) wakes
+// nothing.
 func (s *Screen) Show(v tea.View) {
 	s.mu.Lock()
-	s.next, s.fresh = v, true
+	same := sameView(&s.next, &v)
+	s.next, s.fresh = v, s.fresh || !same
 	s.mu.Unlock()
-	s.signal()
+	if !same {
+		s.signal()
+	}
 }
 
 // Resize tells the screen the terminal's new size: the next frame is

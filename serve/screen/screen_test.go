@@ -1,0 +1,185 @@
+package screen
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/jonboulle/clockwork"
+)
+
+// terminal is what a Screen wrote, with a signal per write.
+type terminal struct {
+	mu     sync.Mutex
+	b      bytes.Buffer
+	writes chan struct{}
+}
+
+func (t *terminal) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b.Write(p)
+	select {
+	case t.writes <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+// take returns what was written since the last take.
+func (t *terminal) take() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.b.String()
+	t.b.Reset()
+	return s
+}
+
+func (t *terminal) wait(tb testing.TB) {
+	tb.Helper()
+	select {
+	case <-t.writes:
+	case <-time.After(10 * time.Second):
+		tb.Fatal("the screen wrote nothing")
+	}
+}
+
+const frame = 16 * time.Millisecond
+
+func newScreen(t *testing.T) (*Screen, *terminal, *clockwork.FakeClock) {
+	term := &terminal{writes: make(chan struct{}, 1)}
+	clock := clockwork.NewFakeClock()
+	s := New(term, Options{Env: []string{"TERM=xterm-256color"}, Profile: colorprofile.ANSI256, Width: 40, Height: 10,
+		Frame: frame, Clock: clock})
+	t.Cleanup(s.Close)
+	return s, term, clock
+}
+
+func view(content string) tea.View {
+	v := tea.NewView(content)
+	v.AltScreen, v.WindowTitle = true, "Switchboard"
+	return v
+}
+
+// The first frame sets the terminal up (alternate screen, no cursor,
+// bracketed paste, the keyboard Bubble Tea reads, the title) and draws;
+// closing restores every mode it set, in the main screen, cursor shown.
+func TestFirstFrameSetsUpAndCloseRestores(t *testing.T) {
+	s, term, _ := newScreen(t)
+	s.Show(view("hello\nworld"))
+	term.wait(t)
+	first := term.take()
+	for _, want := range []string{ansi.SetModeAltScreenSaveCursor, ansi.ResetModeTextCursorEnable, ansi.SetModeBracketedPaste,
+		ansi.SetModifyOtherKeys2, ansi.SetWindowTitle("Switchboard"), "hello", "world"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("the first frame lacks %q: %q", want, first)
+		}
+	}
+	if strings.Index(first, ansi.SetModeAltScreenSaveCursor) > strings.Index(first, "hello") {
+		t.Errorf("drawn before entering the alternate screen: %q", first)
+	}
+	s.Close()
+	last := term.take()
+	for _, want := range []string{ansi.ResetModeAltScreenSaveCursor, ansi.SetModeTextCursorEnable, ansi.ResetModeBracketedPaste,
+		ansi.ResetModifyOtherKeys, ansi.PopKittyKeyboard(1), ansi.SetWindowTitle("")} {
+		if !strings.Contains(last, want) {
+			t.Errorf("closing does not restore %q: %q", want, last)
+		}
+	}
+}
+
+// A view like the one drawn wakes nothing and writes nothing; a change
+// writes only what changed.
+func TestOnlyChangesAreDrawn(t *testing.T) {
+	s, term, clock := newScreen(t)
+	s.Show(view("code 111111\nstatus"))
+	term.wait(t)
+	term.take()
+	clock.Advance(time.Second)
+	s.Show(view("code 111111\nstatus"))
+	if n := s.Wakes(); n != 1 {
+		t.Fatalf("an unchanged view woke the screen: %d wakes", n)
+	}
+	s.Show(view("code 222222\nstatus"))
+	term.wait(t)
+	got := term.take()
+	if !strings.Contains(got, "222222") || strings.Contains(got, "status") {
+		t.Fatalf("a changed code wrote %q", got)
+	}
+}
+
+// Views arriving within a frame of the last one are drawn together, the
+// latest winning, once the frame interval is over.
+func TestBurstIsOneFrame(t *testing.T) {
+	s, term, clock := newScreen(t)
+	s.Show(view("one"))
+	term.wait(t)
+	term.take()
+	s.Show(view("two"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := clock.BlockUntilContext(ctx, 1); err != nil { // waiting out the frame
+		t.Fatal(err)
+	}
+	s.Show(view("three"))
+	clock.Advance(frame)
+	term.wait(t)
+	if got := term.take(); strings.Contains(got, "two") || !strings.Contains(got, "three") {
+		t.Fatalf("the burst drew %q", got)
+	}
+}
+
+// A resize redraws the whole screen, even for the same view.
+func TestResizeRedrawsWhole(t *testing.T) {
+	s, term, clock := newScreen(t)
+	s.Show(view("left\nbelow"))
+	term.wait(t)
+	term.take()
+	clock.Advance(time.Second)
+	s.Resize(60, 12)
+	s.Show(view("left\nbelow"))
+	term.wait(t)
+	if got := term.take(); !strings.Contains(got, ansi.EraseEntireScreen) || !strings.Contains(got, "below") {
+		t.Fatalf("a resize drew %q", got)
+	}
+}
+
+// A raw sequence (a clipboard write) goes out even when no frame changes.
+func TestSendGoesOutAlone(t *testing.T) {
+	s, term, clock := newScreen(t)
+	s.Show(view("x"))
+	term.wait(t)
+	term.take()
+	clock.Advance(time.Second)
+	s.Send(ansi.SetSystemClipboard("123456"))
+	term.wait(t)
+	if got := term.take(); got != ansi.SetSystemClipboard("123456") {
+		t.Fatalf("sent %q", got)
+	}
+}
+
+// A cursor the view places is shown there, and hidden again when a view
+// has none.
+func TestCursorIsPlacedAndHidden(t *testing.T) {
+	s, term, clock := newScreen(t)
+	v := view("type here")
+	v.Cursor = tea.NewCursor(5, 0)
+	s.Show(v)
+	term.wait(t)
+	if got := term.take(); !strings.HasSuffix(got, ansi.SetModeTextCursorEnable) ||
+		!strings.Contains(got, ansi.CursorPosition(6, 1)) && !strings.Contains(got, "\r"+ansi.CursorForward(5)) {
+		t.Fatalf("a placed cursor drew %q", got)
+	}
+	clock.Advance(time.Second)
+	s.Show(view("type here"))
+	term.wait(t)
+	if got := term.take(); !strings.Contains(got, ansi.ResetModeTextCursorEnable) || strings.Contains(got, ansi.SetModeTextCursorEnable) {
+		t.Fatalf("a view without a cursor drew %q", got)
+	}
+}
