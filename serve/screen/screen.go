@@ -51,9 +51,10 @@ type Screen struct {
 
 	// The drawing goroutine's own.
 	term   *uv.TerminalRenderer
-	shown  *tea.View // the last view drawn (nil: none yet)
-	last   time.Time // when it was drawn
-	cursor bool      // the terminal's cursor is visible
+	shown  *tea.View    // the last view drawn (nil: none yet)
+	last   time.Time    // when it was drawn
+	size   uv.Rectangle // its frame
+	cursor bool         // the terminal's cursor is visible
 }
 
 // New starts a Screen writing to out.
@@ -155,7 +156,7 @@ func (s *Screen) run() {
 			s.term.Erase()
 		}
 		if (fresh || resized) && (s.shown == nil || resized || !sameView(s.shown, &v)) {
-			s.draw(v, w, h)
+			s.draw(v, w, h, resized)
 			s.last = s.clock.Now()
 		}
 		if closed {
@@ -174,7 +175,7 @@ func (s *Screen) run() {
 var scratch = sync.Pool{New: func() any { b := uv.NewScreenBuffer(0, 0); return &b }}
 
 // draw renders v as the terminal's next frame (w×h cells).
-func (s *Screen) draw(v tea.View, w, h int) {
+func (s *Screen) draw(v tea.View, w, h int, resized bool) {
 	first := s.shown == nil
 	var was tea.View
 	if !first {
@@ -211,8 +212,16 @@ func (s *Screen) draw(v tea.View, w, h int) {
 		frameH = 0
 	}
 	buf.Resize(w, frameH)
-	buf.Clear()
-	content.Draw(buf, uv.Rect(0, 0, w, max(content.Height(), frameH)))
+	if !drawRows(buf, v.Content) {
+		content.Draw(buf, uv.Rect(0, 0, w, max(content.Height(), frameH))) // every cell: it blanks them first
+	}
+	for y := range frameH { // every row counts as changed (the buffer held another frame)
+		buf.TouchLine(0, y, w)
+	}
+	if size := uv.Rect(0, 0, w, frameH); size == s.size && !resized && !first && was.AltScreen == v.AltScreen {
+		untouchSame(buf.RenderBuffer, was.Content, v.Content)
+	}
+	s.size = uv.Rect(0, 0, w, frameH)
 	s.term.Render(buf.RenderBuffer)
 
 	if c := v.Cursor; c != nil {

@@ -3,6 +3,8 @@ package screen
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	uv "github.com/charmbracelet/ultraviolet"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/jonboulle/clockwork"
 )
@@ -181,5 +184,81 @@ func TestCursorIsPlacedAndHidden(t *testing.T) {
 	term.wait(t)
 	if got := term.take(); !strings.Contains(got, ansi.ResetModeTextCursorEnable) || strings.Contains(got, ansi.SetModeTextCursorEnable) {
 		t.Fatalf("a view without a cursor drew %q", got)
+	}
+}
+
+// dashboard is a 200×50 screen of styled rows, as a dashboard's.
+func dashboard(code string) tea.View {
+	var b strings.Builder
+	for y := range 50 {
+		if y > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "\x1b[94m│\x1b[m\x1b[1m%-8d\x1b[m +7928188%04d  \x1b[2mInstagram  RU  5sim-main\x1b[m%*s\x1b[94m│\x1b[m", y*7919%100000, y, 143, "")
+		if y == 20 {
+			b.WriteString(" code " + code)
+		}
+	}
+	v := tea.NewView(b.String())
+	v.AltScreen = true
+	return v
+}
+
+// BenchmarkCodeFrame: the frame a new code makes on a 200×50 screen (one
+// row changed).
+func BenchmarkCodeFrame(b *testing.B) {
+	s := &Screen{term: uv.NewTerminalRenderer(io.Discard, nil)}
+	s.term.Resize(200, 50)
+	s.draw(dashboard("000000"), 200, 50, false)
+	for i := 0; b.Loop(); i++ {
+		s.draw(dashboard(fmt.Sprintf("%06d", i)), 200, 50, false)
+		s.term.Flush()
+	}
+}
+
+// Rows drawn one by one from the cache are the cells drawing the whole
+// content makes: styles, wide characters, rows cut at the width, blank
+// rows below.
+func TestRowsDrawAsTheWholeDoes(t *testing.T) {
+	content := strings.Join([]string{
+		"\x1b[94m│\x1b[m \x1b[1;31m965929\x1b[m +12642381097 \x1b[2mAds US\x1b[m",
+		"✓ 73642 Instagram 日本語 👨‍👩‍👧 café",
+		strings.Repeat("wide 語", 20) + "\x1b[7m cut \x1b[0m",
+		"",
+		"\x1b[38;5;210;48;5;23;1m4\x1b[m plain",
+	}, "\n")
+	whole, rowwise := uv.NewScreenBuffer(60, 8), uv.NewScreenBuffer(60, 8)
+	uv.NewStyledString(content).Draw(whole, whole.Bounds())
+	if !drawRows(&rowwise, content) {
+		t.Fatal("clean rows were not drawn from the cache")
+	}
+	for y := range 8 {
+		for x := range 60 {
+			if a, b := whole.CellAt(x, y), rowwise.CellAt(x, y); !a.Equal(b) {
+				t.Fatalf("cell %d,%d: %+v drawn whole, %+v row by row", x, y, a, b)
+			}
+		}
+	}
+}
+
+// A row that leaves a style or a link open colours the next one: such a
+// frame is drawn whole, and its rows are never taken as unchanged.
+func TestOpenStyleIsNotCut(t *testing.T) {
+	for _, row := range []string{"\x1b[1mbold", "\x1b[1mbold\x1b[22m", "\x1b]8;;https://x\x1b\\link\x1b]8;;\x1b\\"} {
+		if endsClean(row, true) {
+			t.Errorf("%q ends clean", row)
+		}
+		buf := uv.NewScreenBuffer(20, 2)
+		if drawRows(&buf, row+"\nnext") {
+			t.Errorf("%q then a row: drawn row by row", row)
+		}
+	}
+	for _, row := range []string{"plain", "\x1b[1mbold\x1b[m", "\x1b[31mred\x1b[0m", "\x1b[1m\x1b[?7lx\x1b[?7h\x1b[m"} {
+		if !endsClean(row, true) {
+			t.Errorf("%q does not end clean", row)
+		}
+	}
+	if endsClean("plain", false) {
+		t.Error("a plain row ends a style left open")
 	}
 }
