@@ -53,15 +53,25 @@ func (t *terminal) wait(tb testing.TB) {
 	}
 }
 
-const frame = 16 * time.Millisecond
+const interval = 16 * time.Millisecond
 
 func newScreen(t *testing.T) (*Screen, *terminal, *clockwork.FakeClock) {
 	term := &terminal{writes: make(chan struct{}, 1)}
 	clock := clockwork.NewFakeClock()
 	s := New(term, Options{Env: []string{"TERM=xterm-256color"}, Profile: colorprofile.ANSI256, Width: 40, Height: 10,
-		Frame: frame, Clock: clock})
+		Frame: interval, Clock: clock})
 	t.Cleanup(s.Close)
 	return s, term, clock
+}
+
+// frame shows v, returns what the screen wrote for it, and lets the frame
+// interval pass (the next view is drawn at once).
+func frame(t *testing.T, s *Screen, term *terminal, clock *clockwork.FakeClock, v tea.View) string {
+	t.Helper()
+	s.Show(v)
+	term.wait(t)
+	defer clock.Advance(time.Second)
+	return term.take()
 }
 
 func view(content string) tea.View {
@@ -101,18 +111,12 @@ func TestFirstFrameSetsUpAndCloseRestores(t *testing.T) {
 // writes only what changed.
 func TestOnlyChangesAreDrawn(t *testing.T) {
 	s, term, clock := newScreen(t)
-	s.Show(view("code 111111\nstatus"))
-	term.wait(t)
-	term.take()
-	clock.Advance(time.Second)
+	frame(t, s, term, clock, view("code 111111\nstatus"))
 	s.Show(view("code 111111\nstatus"))
 	if n := s.Wakes(); n != 1 {
 		t.Fatalf("an unchanged view woke the screen: %d wakes", n)
 	}
-	s.Show(view("code 222222\nstatus"))
-	term.wait(t)
-	got := term.take()
-	if !strings.Contains(got, "222222") || strings.Contains(got, "status") {
+	if got := frame(t, s, term, clock, view("code 222222\nstatus")); !strings.Contains(got, "222222") || strings.Contains(got, "status") {
 		t.Fatalf("a changed code wrote %q", got)
 	}
 }
@@ -131,7 +135,7 @@ func TestBurstIsOneFrame(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Show(view("three"))
-	clock.Advance(frame)
+	clock.Advance(interval)
 	term.wait(t)
 	if got := term.take(); strings.Contains(got, "two") || !strings.Contains(got, "three") {
 		t.Fatalf("the burst drew %q", got)
@@ -141,14 +145,9 @@ func TestBurstIsOneFrame(t *testing.T) {
 // A resize redraws the whole screen, even for the same view.
 func TestResizeRedrawsWhole(t *testing.T) {
 	s, term, clock := newScreen(t)
-	s.Show(view("left\nbelow"))
-	term.wait(t)
-	term.take()
-	clock.Advance(time.Second)
+	frame(t, s, term, clock, view("left\nbelow"))
 	s.Resize(60, 12)
-	s.Show(view("left\nbelow"))
-	term.wait(t)
-	if got := term.take(); !strings.Contains(got, ansi.EraseEntireScreen) || !strings.Contains(got, "below") {
+	if got := frame(t, s, term, clock, view("left\nbelow")); !strings.Contains(got, ansi.EraseEntireScreen) || !strings.Contains(got, "below") {
 		t.Fatalf("a resize drew %q", got)
 	}
 }
@@ -156,10 +155,7 @@ func TestResizeRedrawsWhole(t *testing.T) {
 // A raw sequence (a clipboard write) goes out even when no frame changes.
 func TestSendGoesOutAlone(t *testing.T) {
 	s, term, clock := newScreen(t)
-	s.Show(view("x"))
-	term.wait(t)
-	term.take()
-	clock.Advance(time.Second)
+	frame(t, s, term, clock, view("x"))
 	s.Send(ansi.SetSystemClipboard("123456"))
 	term.wait(t)
 	if got := term.take(); got != ansi.SetSystemClipboard("123456") {
@@ -173,16 +169,11 @@ func TestCursorIsPlacedAndHidden(t *testing.T) {
 	s, term, clock := newScreen(t)
 	v := view("type here")
 	v.Cursor = tea.NewCursor(5, 0)
-	s.Show(v)
-	term.wait(t)
-	if got := term.take(); !strings.HasSuffix(got, ansi.SetModeTextCursorEnable) ||
+	if got := frame(t, s, term, clock, v); !strings.HasSuffix(got, ansi.SetModeTextCursorEnable) ||
 		!strings.Contains(got, ansi.CursorPosition(6, 1)) && !strings.Contains(got, "\r"+ansi.CursorForward(5)) {
 		t.Fatalf("a placed cursor drew %q", got)
 	}
-	clock.Advance(time.Second)
-	s.Show(view("type here"))
-	term.wait(t)
-	if got := term.take(); !strings.Contains(got, ansi.ResetModeTextCursorEnable) || strings.Contains(got, ansi.SetModeTextCursorEnable) {
+	if got := frame(t, s, term, clock, view("type here")); !strings.Contains(got, ansi.ResetModeTextCursorEnable) || strings.Contains(got, ansi.SetModeTextCursorEnable) {
 		t.Fatalf("a view without a cursor drew %q", got)
 	}
 }
