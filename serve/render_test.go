@@ -141,3 +141,20 @@ func TestCopyReachesTheClient(t *testing.T) {
 		t.Fatalf("the clipboard was written %d times", n)
 	}
 }
+
+// A terminal that answers the first frame's question with "synchronized
+// output supported" gets every later frame whole.
+func TestSessionSynchronizesWhenTheTerminalCan(t *testing.T) {
+	r := newRig(t, nil)
+	vic := r.dashboard("vic")
+	if !strings.Contains(vic.out.String(), ansi.RequestModeSynchronizedOutput) {
+		t.Fatal("the first frame does not ask")
+	}
+	vic.mark()
+	vic.keys("\x1b[?2026;2$y" + "/") // DECRPM: supported, off; then a key that opens the filter
+	vic.waitFor("the filter", "esc clear")
+	out := vic.out.String()
+	if i := strings.Index(out, ansi.SetModeSynchronizedOutput); i < 0 || !strings.Contains(ansi.Strip(out[i:]), "esc clear") {
+		t.Fatalf("the frame after the answer is not synchronized: %q", tail(out, 300))
+	}
+}

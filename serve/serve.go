@@ -339,6 +339,10 @@ func (d *dashboard) filter(_ tea.Model, msg tea.Msg) tea.Msg {
 	case tea.RawMsg:
 		d.screen.Send(fmt.Sprint(m.Msg))
 		return nil
+	case tea.ModeReportMsg: // the screen's question on its first frame
+		if m.Mode == ansi.ModeSynchronizedOutput && m.Value == ansi.ModeReset {
+			d.screen.Synchronize()
+		}
 	}
 	switch reflect.TypeOf(msg) {
 	case setClipboard:

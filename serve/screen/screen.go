@@ -43,6 +43,7 @@ type Screen struct {
 	w, h    int
 	resized bool
 	raw     strings.Builder // sequences sent as they are, before the next frame
+	synced  bool            // the terminal takes each frame whole (mode 2026)
 	closed  bool
 	wake    chan struct{}
 	done    chan struct{}
@@ -112,6 +113,15 @@ func (s *Screen) Send(seq string) {
 	s.signal()
 }
 
+// Synchronize says the terminal supports synchronized output (it said so
+// when asked on the first frame): each frame is then shown whole, never
+// half drawn.
+func (s *Screen) Synchronize() {
+	s.mu.Lock()
+	s.synced = true
+	s.mu.Unlock()
+}
+
 // Close draws the last view shown, restores the terminal's modes and
 // returns once all of it is written.
 func (s *Screen) Close() {
@@ -146,7 +156,7 @@ func (s *Screen) run() {
 			s.clock.Sleep(wait) // what arrives meanwhile joins this frame
 		}
 		s.mu.Lock()
-		v, fresh, w, h, resized, raw := s.next, s.fresh, s.w, s.h, s.resized, s.raw.String()
+		v, fresh, w, h, resized, raw, synced := s.next, s.fresh, s.w, s.h, s.resized, s.raw.String(), s.synced
 		s.fresh, s.resized, closed = false, false, s.closed
 		s.raw.Reset()
 		s.mu.Unlock()
@@ -156,7 +166,13 @@ func (s *Screen) run() {
 			s.term.Erase()
 		}
 		if (fresh || resized) && (s.shown == nil || resized || !sameView(s.shown, &v)) {
+			if synced {
+				_, _ = s.term.WriteString(ansi.SetModeSynchronizedOutput)
+			}
 			s.draw(v, w, h, resized)
+			if synced {
+				_, _ = s.term.WriteString(ansi.ResetModeSynchronizedOutput)
+			}
 			s.last = s.clock.Now()
 		}
 		if closed {
@@ -192,6 +208,9 @@ func (s *Screen) draw(v tea.View, w, h int, resized bool) {
 		}
 		s.keyboard(&v.KeyboardEnhancements) // the alternate screen has its own
 		_, _ = s.term.WriteString(ansi.RequestKittyKeyboard)
+		if first { // the answer, if any, comes as input: see Synchronize
+			_, _ = s.term.WriteString(ansi.RequestModeSynchronizedOutput)
+		}
 	} else if v.KeyboardEnhancements != was.KeyboardEnhancements {
 		_, _ = s.term.WriteString(ansi.KittyKeyboard(kittyFlags(v.KeyboardEnhancements), 1))
 	}

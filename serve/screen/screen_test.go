@@ -253,3 +253,18 @@ func TestOpenStyleIsNotCut(t *testing.T) {
 		t.Error("a plain row ends a style left open")
 	}
 }
+
+// The first frame asks whether the terminal takes frames whole; once it
+// said so, every frame is wrapped in synchronized output.
+func TestSynchronizedFrames(t *testing.T) {
+	s, term, clock := newScreen(t)
+	if got := frame(t, s, term, clock, view("one")); !strings.Contains(got, ansi.RequestModeSynchronizedOutput) ||
+		strings.Contains(got, ansi.SetModeSynchronizedOutput) {
+		t.Fatalf("the first frame: %q", got)
+	}
+	s.Synchronize()
+	got := frame(t, s, term, clock, view("two"))
+	if !strings.HasPrefix(got, ansi.SetModeSynchronizedOutput) || !strings.HasSuffix(got, ansi.ResetModeSynchronizedOutput) {
+		t.Fatalf("a frame after: %q", got)
+	}
+}
