@@ -75,6 +75,8 @@ func (e *encoder) time(t time.Time) {
 	e.uint(uint64(t.Nanosecond()))
 }
 
+func (e *encoder) instant(i backend.Instant) { e.time(i.Time()) }
+
 // Decimal tags: the zero Decimal{}, a coefficient that fits int64, a big one.
 const (
 	decZero  = 0
@@ -248,6 +250,9 @@ func (d *decoder) time() time.Time {
 	return time.Unix(sec, int64(nsec))
 }
 
+// instant is a time field holding a backend.Instant (the same bytes).
+func (d *decoder) instant() backend.Instant { return backend.InstantOf(d.time()) }
+
 func (d *decoder) decimal() decimal.Decimal {
 	switch d.byte() {
 	case decZero:
@@ -409,14 +414,14 @@ func (e *encoder) lineFields(l backend.Line) {
 	e.str(string(l.State))
 	e.str(l.RawState)
 	e.money(l.Price)
-	e.time(l.CreatedAt)
-	e.time(l.ExpiresAt)
+	e.instant(l.CreatedAt)
+	e.instant(l.ExpiresAt)
 	e.bool(l.AutoRenew)
 	e.bool(l.HasAuto)
 	e.uint(uint64(l.Allowed))
 	e.str(l.Code)
-	e.time(l.CodeAt)
-	e.time(l.CooldownUntil)
+	e.instant(l.CodeAt)
+	e.instant(l.CooldownUntil)
 	names := make([]string, 0, len(l.Extra))
 	for k := range l.Extra {
 		names = append(names, k)
@@ -431,7 +436,7 @@ func (e *encoder) lineFields(l backend.Line) {
 	// layout 2 (NewWindow is a signal between adapter and engine, never stored)
 	e.strs(l.Candidates)
 	e.bool(l.CodeUnsaved)
-	e.time(l.WindowAt)
+	e.instant(l.WindowAt)
 }
 
 func decodeLine(v []byte) (backend.Line, error) {
@@ -458,14 +463,14 @@ func (d *decoder) lineFields() backend.Line {
 	l.State = backend.LineState(d.str())
 	l.RawState = d.str()
 	l.Price = d.money()
-	l.CreatedAt = d.time()
-	l.ExpiresAt = d.time()
+	l.CreatedAt = d.instant()
+	l.ExpiresAt = d.instant()
 	l.AutoRenew = d.bool()
 	l.HasAuto = d.bool()
 	l.Allowed = d.actionSet()
 	l.Code = d.str()
-	l.CodeAt = d.time()
-	l.CooldownUntil = d.time()
+	l.CodeAt = d.instant()
+	l.CooldownUntil = d.instant()
 	if n := d.count(); n > 0 {
 		l.Extra = make(map[string]string, n)
 		for range n {
@@ -477,7 +482,7 @@ func (d *decoder) lineFields() backend.Line {
 	if d.layout >= 2 {
 		l.Candidates = d.strs()
 		l.CodeUnsaved = d.bool()
-		l.WindowAt = d.time()
+		l.WindowAt = d.instant()
 	}
 	return l
 }

@@ -354,7 +354,7 @@ func (m *Model) codeToast(msgs []backend.Message, news map[string]bool) {
 		n++
 		ring = ring || news[l.Account]
 		// The list's order: the code Switchboard saw last, then the key.
-		if n == 1 || l.CodeAt.After(newest.CodeAt) || (l.CodeAt.Equal(newest.CodeAt) && l.Key < newest.Key) {
+		if n == 1 || l.CodeAt.After(newest.CodeAt.Time()) || (l.CodeAt.Time().Equal(newest.CodeAt.Time()) && l.Key < newest.Key) {
 			newest = *l
 		}
 	}

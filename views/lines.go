@@ -152,7 +152,7 @@ func refOf(l *backend.Line, now time.Time) lineRef {
 	r := lineRef{key: l.Key, recent: nanos(recent(*l)), account: l.Account, service: foldText(l.Service),
 		group: int8(group(*l, now)), waiting: l.State == backend.LineWaiting}
 	if !l.ExpiresAt.IsZero() {
-		r.expires = nanos(l.ExpiresAt)
+		r.expires = nanos(l.ExpiresAt.Time())
 		r.lapsed = l.State.Open() && !l.ExpiresAt.After(now)
 	}
 	return r
@@ -353,7 +353,7 @@ func (p *Lines) AddMessages(msgs []backend.Message) {
 // closed lines.
 func group(l backend.Line, now time.Time) int {
 	switch {
-	case l.State.Open() && HasCode(l) && now.Sub(l.CodeAt) < freshCode:
+	case l.State.Open() && HasCode(l) && now.Sub(l.CodeAt.Time()) < freshCode:
 		return 0
 	case l.State == backend.LineWaiting:
 		return 1
@@ -442,7 +442,7 @@ const regroupEvery = 15 * time.Second
 
 // noteFresh plans the regroup for a line placed among the fresh codes.
 func (p *Lines) noteFresh(l backend.Line, now time.Time) {
-	at := l.CodeAt.Add(freshCode)
+	at := l.CodeAt.Time().Add(freshCode)
 	if !p.grouped.IsZero() {
 		at = later(at, p.grouped.Add(regroupEvery))
 	}
@@ -491,10 +491,10 @@ func later(a, b time.Time) time.Time {
 }
 
 func recent(l backend.Line) time.Time {
-	if l.CodeAt.After(l.CreatedAt) {
-		return l.CodeAt
+	if l.CodeAt.After(l.CreatedAt.Time()) {
+		return l.CodeAt.Time()
 	}
-	return l.CreatedAt
+	return l.CreatedAt.Time()
 }
 
 // NextChange: spinners, countdowns and ages on screen, and the regroup.
@@ -567,7 +567,7 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 		code, codeInk = CodesMark(l), t.Ink.Warn // nothing to copy without a choice
 	case l.Code != "":
 		code = l.Code // exactly what c copies
-		if l.State.Open() && c.before(l.CodeAt.Add(2*time.Minute)) {
+		if l.State.Open() && c.before(l.CodeAt.Time().Add(2*time.Minute)) {
 			codeInk, fresh = t.Ink.CodeOn, true
 		}
 	case l.State == backend.LineWaiting:
@@ -623,17 +623,17 @@ func (p *Lines) stateWords(l backend.Line, c *rowClock) (string, themes.Ink) {
 	left := ""
 	switch {
 	case l.ExpiresAt.IsZero() || !l.State.Open():
-	case c.after(l.ExpiresAt):
-		left = "expired " + c.ago(l.ExpiresAt)
+	case c.after(l.ExpiresAt.Time()):
+		left = "expired " + c.ago(l.ExpiresAt.Time())
 	default:
-		left = c.countdown(l.ExpiresAt) + " left"
+		left = c.countdown(l.ExpiresAt.Time()) + " left"
 	}
 	switch {
-	case c.before(l.CooldownUntil):
-		return "cancel in " + c.countdown(l.CooldownUntil), t.Ink.Warn
+	case c.before(l.CooldownUntil.Time()):
+		return "cancel in " + c.countdown(l.CooldownUntil.Time()), t.Ink.Warn
 	case l.State == backend.LineWaiting:
 		ink := t.Ink.Accent
-		if !l.ExpiresAt.IsZero() && c.after(l.ExpiresAt.Add(-2*time.Minute)) {
+		if !l.ExpiresAt.IsZero() && c.after(l.ExpiresAt.Time().Add(-2*time.Minute)) {
 			ink = t.Ink.Hot
 		}
 		if left == "" {
@@ -641,7 +641,7 @@ func (p *Lines) stateWords(l backend.Line, c *rowClock) (string, themes.Ink) {
 		}
 		return "waiting · " + left, ink
 	case l.State.Open() && HasCode(l):
-		s, ink := "code "+c.ago(l.CodeAt), t.Ink.OK
+		s, ink := "code "+c.ago(l.CodeAt.Time()), t.Ink.OK
 		if len(l.Candidates) > 0 {
 			s, ink = Candidates(l)+" · "+s, t.Ink.Warn
 		}
@@ -720,11 +720,11 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 	right := []string{t.Ink.Bold.Paint(meta), t.Ink.Muted.Paint(p.hint(l)), ""}
 	switch {
 	case HasCode(l) && l.CodeUnsaved:
-		right[2] = t.Ink.Bad.Paint("code " + c.ago(l.CodeAt) + " · " + notSaved + ": the disk refused it; kept in memory")
+		right[2] = t.Ink.Bad.Paint("code " + c.ago(l.CodeAt.Time()) + " · " + notSaved + ": the disk refused it; kept in memory")
 	case HasCode(l):
-		right[2] = t.Ink.Faint.Paint("code " + c.ago(l.CodeAt))
+		right[2] = t.Ink.Faint.Paint("code " + c.ago(l.CodeAt.Time()))
 	case !l.WindowAt.IsZero():
-		right[2] = t.Ink.Faint.Paint("reused " + c.ago(l.WindowAt) + ": earlier codes are history")
+		right[2] = t.Ink.Faint.Paint("reused " + c.ago(l.WindowAt.Time()) + ": earlier codes are history")
 	}
 	for i := range 3 {
 		out = append(out, Fit(" "+Fit(codeRows[i], codeW)+"   "+Fit(right[i], max(p.w-codeW-4, 0)), p.w))

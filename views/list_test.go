@@ -360,7 +360,7 @@ func TestSetOrderKeepsTheSelection(t *testing.T) {
 func TestHideClosedHidesLapsedLines(t *testing.T) {
 	d := manyLines(4, func(i int, l *backend.Line) {
 		if i%2 == 1 {
-			l.State, l.ExpiresAt = backend.LinePending, t0.Add(-72*time.Hour)
+			l.State, l.ExpiresAt = backend.LinePending, backend.InstantOf(t0.Add(-72*time.Hour))
 		}
 	})
 	p := NewLines(themes.New("dark"))
