@@ -8,7 +8,9 @@ import (
 	"math"
 	"math/big"
 	"slices"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -123,7 +125,8 @@ func (e *encoder) keys(list []backend.Key) {
 }
 
 // decoder reads fields from a record copied once into a string, so every
-// string field is a substring of it instead of its own allocation.
+// string field is a substring of it instead of its own allocation (a
+// line's are read in place and copied out by detach).
 type decoder struct {
 	s   string
 	i   int
@@ -131,11 +134,26 @@ type decoder struct {
 	// layout is the record's layout: fields appended in a later layout
 	// are read only from records that have them.
 	layout byte
+	// held, when set, gives the words and amounts many records repeat,
+	// one of each for all (see detach); its lock is the caller's.
+	held *sharedWords
 }
 
 // openRecord checks a record's checksum and layout and returns a decoder
-// positioned on its first field.
+// positioned on its first field, reading a copy of it.
 func openRecord(v []byte) (*decoder, error) {
+	d, err := viewRecord(v)
+	if err != nil {
+		return nil, err
+	}
+	d.s = strings.Clone(d.s)
+	return d, nil
+}
+
+// viewRecord is openRecord reading v itself: every string it decodes is
+// a view of v (for bbolt, a page valid only in its transaction) until
+// copied.
+func viewRecord(v []byte) (*decoder, error) {
 	if len(v) < 5 {
 		return nil, fmt.Errorf("%w: %d bytes", errRecord, len(v))
 	}
@@ -146,7 +164,7 @@ func openRecord(v []byte) (*decoder, error) {
 	if body[0] == 0 || body[0] > recordLayout {
 		return nil, fmt.Errorf("%w: unknown layout %d", errRecord, body[0])
 	}
-	return &decoder{s: string(body), i: 1, layout: body[0]}, nil
+	return &decoder{s: unsafe.String(&body[0], len(body)), i: 1, layout: body[0]}, nil
 }
 
 // checkRecord verifies a record without decoding it.
@@ -226,6 +244,15 @@ func (d *decoder) str() string {
 	return s
 }
 
+// word is a string field that many records repeat (an account, a state).
+func (d *decoder) word() string {
+	s := d.str()
+	if d.held != nil {
+		return d.held.word(s)
+	}
+	return s
+}
+
 func (d *decoder) bool() bool {
 	switch d.byte() {
 	case 0:
@@ -260,6 +287,9 @@ func (d *decoder) decimal() decimal.Decimal {
 	case decSmall:
 		coef := d.int()
 		exp := d.int32()
+		if d.held != nil {
+			return d.held.amount(coef, exp)
+		}
 		return decimal.New(coef, exp)
 	case decBig:
 		neg := d.bool()
@@ -297,7 +327,7 @@ func (d *decoder) count() int {
 func (d *decoder) money() backend.Money {
 	var m backend.Money
 	m.Known = d.bool()
-	m.Currency = d.str()
+	m.Currency = d.word()
 	m.Amount = d.decimal()
 	return m
 }
@@ -439,29 +469,38 @@ func (e *encoder) lineFields(l backend.Line) {
 	e.instant(l.WindowAt)
 }
 
+// decodeLine reads a line from v in place; detach then copies out what
+// it keeps, so the line holds nothing of v (see detach).
 func decodeLine(v []byte) (backend.Line, error) {
-	d, err := openRecord(v)
+	d, err := viewRecord(v)
 	if err != nil {
 		return backend.Line{}, err
 	}
+	held.mu.Lock()
+	defer held.mu.Unlock()
+	d.held = &held
 	l := d.lineFields()
-	return l, d.done()
+	if err := d.done(); err != nil {
+		return backend.Line{}, err
+	}
+	detach(&l)
+	return l, nil
 }
 
 func (d *decoder) lineFields() backend.Line {
 	var l backend.Line
 	l.Key = backend.Key(d.str())
-	l.Account = d.str()
-	l.Provider = backend.ProviderKind(d.str())
+	l.Account = d.word()
+	l.Provider = backend.ProviderKind(d.word())
 	l.ID = d.str()
 	l.Number = d.str()
-	l.Service = d.str()
-	l.Country = d.str()
-	l.Operator = d.str()
-	l.Kind = d.str()
+	l.Service = d.word()
+	l.Country = d.word()
+	l.Operator = d.word()
+	l.Kind = d.word()
 	l.Name = d.str()
-	l.State = backend.LineState(d.str())
-	l.RawState = d.str()
+	l.State = backend.LineState(d.word())
+	l.RawState = d.word()
 	l.Price = d.money()
 	l.CreatedAt = d.instant()
 	l.ExpiresAt = d.instant()
@@ -474,7 +513,7 @@ func (d *decoder) lineFields() backend.Line {
 	if n := d.count(); n > 0 {
 		l.Extra = make(map[string]string, n)
 		for range n {
-			k := d.str()
+			k := d.word()
 			l.Extra[k] = d.str()
 		}
 	}
