@@ -107,7 +107,7 @@ func BenchmarkView(b *testing.B) {
 
 // TestBigStateMemory: the UI holds each line once (in its Data; the panes
 // keep places and filter texts) and lets the starting snapshot go. At
-// the benchmark's size, running (every item placed, filter texts read),
+// the benchmark's size, running (every item placed),
 // that is 11 MB of heap, the lines themselves included (here the UI is
 // their only holder; in the program they are the hub's); holding the
 // snapshot and a copy of every line in the lines pane took 18 MB.
@@ -120,7 +120,7 @@ func TestBigStateMemory(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	m, _ := bigModel(t, 200, 60)
 	_ = m.View()
-	m.Update(ui.Indexed()) // running: every item placed, filter texts read
+	m.Update(ui.Indexed()) // running: every item placed
 	_ = m.View()
 	runtime.GC()
 	runtime.ReadMemStats(&after)

@@ -65,10 +65,10 @@ const codeMin, codeMax = 7, 9
 // was placed.
 type lineRef struct {
 	key     backend.Key
-	recent  int64 // unix nanos of its code, or of its creation
-	expires int64 // unix nanos; 0: never
-	account string
-	service string // folded
+	line    *backend.Line // the value placed (its account, its filter text)
+	recent  int64         // unix nanos of its code, or of its creation
+	expires int64         // unix nanos; 0: never
+	service string        // folded
 	group   int8
 	waiting bool
 	lapsed  bool // open, but past its expiry when placed: closed to h
@@ -94,7 +94,7 @@ var lineSorts = []struct {
 		return newestFirst(a, b)
 	}},
 	{"account", func(a, b lineRef) int {
-		if c := strings.Compare(a.account, b.account); c != 0 {
+		if c := strings.Compare(a.line.Account, b.line.Account); c != 0 {
 			return c
 		}
 		return newestFirst(a, b)
@@ -149,7 +149,7 @@ func lineOrder(a, b lineRef) int {
 }
 
 func refOf(l *backend.Line, now time.Time) lineRef {
-	r := lineRef{key: l.Key, recent: nanos(recent(*l)), account: l.Account, service: foldText(l.Service),
+	r := lineRef{key: l.Key, line: l, recent: nanos(recent(*l)), service: foldText(l.Service),
 		group: int8(group(*l, now)), waiting: l.State == backend.LineWaiting}
 	if !l.ExpiresAt.IsZero() {
 		r.expires = nanos(l.ExpiresAt.Time())
@@ -174,7 +174,7 @@ func (p *Lines) SortName() string { return lineSorts[p.sort].name }
 func NewLines(t themes.Theme) *Lines {
 	p := &Lines{hist: map[backend.Key][]backend.Message{}, keys: defaultKeys()}
 	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key }, lineOrder,
-		func(r lineRef) searchable { return lineText(p.data.Line(r.key), r.lapsed) })}
+		func(r lineRef) searchable { return lineText(r.line, r.lapsed) })}
 	p.list.CountWhere(func(r lineRef) bool { return r.waiting })
 	return p
 }
@@ -182,7 +182,7 @@ func NewLines(t themes.Theme) *Lines {
 // lineText is what the filter searches in a line: its number first, and
 // every word its row shows. A lapsed line (open, its expiry passed) is closed and state:expired
 // finds it.
-func lineText(l backend.Line, lapsed bool) searchable {
+func lineText(l *backend.Line, lapsed bool) searchable {
 	state := StateWord(l.State, l.RawState)
 	if lapsed {
 		state += " expired"
@@ -474,8 +474,8 @@ func (p *Lines) Tick(now time.Time) {
 		if r.group != 0 {
 			break
 		}
-		if l := p.line(r); group(l, now) != 0 {
-			put = append(put, refOf(&l, now))
+		if l := p.data.Lines[r.key]; l != nil && group(*l, now) != 0 {
+			put = append(put, refOf(l, now))
 		}
 	}
 	p.list.Update(put, nil)

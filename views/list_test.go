@@ -455,7 +455,6 @@ func TestFilterFindsTheStateWordTheRowsShow(t *testing.T) {
 	p := NewLines(themes.New("dark"))
 	p.SetSize(120, 30)
 	p.SetData(d, t0)
-	p.Index()
 	if n := p.SetFilter("waiting"); n < 20 {
 		t.Fatalf("/waiting finds %d lines, want the 20 waiting", n)
 	}
