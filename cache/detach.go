@@ -62,18 +62,30 @@ type sharedWords struct {
 	mu      sync.Mutex
 	words   map[string]string
 	amounts map[[2]int64]decimal.Decimal
+	// recent are the words last met, by length and first byte: records
+	// are read in key order, so most of a line's words are the previous
+	// line's, found by one compare instead of hashing.
+	recent [64]string
 }
 
 // word is s, shared (a copy, never a view of a record); the caller
 // holds mu.
 func (h *sharedWords) word(s string) string {
-	if w, ok := h.words[s]; ok {
-		return w
+	if s == "" {
+		return ""
 	}
-	w := strings.Clone(s)
-	if len(h.words) < maxHeld {
-		h.words[w] = w
+	last := &h.recent[(len(s)^int(s[0]))&(len(h.recent)-1)]
+	if *last == s {
+		return *last
 	}
+	w, ok := h.words[s]
+	if !ok {
+		w = strings.Clone(s)
+		if len(h.words) < maxHeld {
+			h.words[w] = w
+		}
+	}
+	*last = w
 	return w
 }
 
