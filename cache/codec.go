@@ -559,29 +559,27 @@ func (e *encoder) leaseFields(l backend.Lease) {
 	e.uint(l.Version)
 }
 
+// decodeLease reads a lease as decodeLine reads a line: nothing of v kept.
 func decodeLease(v []byte) (backend.Lease, error) {
-	d, err := openRecord(v)
-	if err != nil {
-		return backend.Lease{}, err
-	}
-	l := d.leaseFields()
-	return l, d.done()
+	return decodeHeld(v, (*decoder).leaseFields, func(l *backend.Lease) {
+		copyOut((*string)(&l.Key), &l.ID, &l.Name, (*string)(&l.Line))
+	})
 }
 
 func (d *decoder) leaseFields() backend.Lease {
 	var l backend.Lease
 	l.Key = backend.Key(d.str())
-	l.Account = d.str()
-	l.Provider = backend.ProviderKind(d.str())
+	l.Account = d.word()
+	l.Provider = backend.ProviderKind(d.word())
 	l.ID = d.str()
-	l.Kind = backend.LeaseKind(d.str())
+	l.Kind = backend.LeaseKind(d.word())
 	l.Name = d.str()
-	l.State = d.str()
+	l.State = d.word()
 	l.ExpiresAt = d.time()
 	l.AutoRenew = d.bool()
 	l.HasAuto = d.bool()
 	l.RenewPrice = d.money()
-	l.Period = d.str()
+	l.Period = d.word()
 	l.Allowed = d.actionSet()
 	l.Line = backend.Key(d.str())
 	l.Version = d.uint()
@@ -611,25 +609,23 @@ func (e *encoder) jobFields(j backend.Job) {
 	e.uint(j.Version)
 }
 
+// decodeJob reads a job as decodeLine reads a line: nothing of v kept.
 func decodeJob(v []byte) (backend.Job, error) {
-	d, err := openRecord(v)
-	if err != nil {
-		return backend.Job{}, err
-	}
-	j := d.jobFields()
-	return j, d.done()
+	return decodeHeld(v, (*decoder).jobFields, func(j *backend.Job) {
+		copyOut((*string)(&j.Key), &j.ID, &j.Title, &j.Detail)
+	})
 }
 
 func (d *decoder) jobFields() backend.Job {
 	var j backend.Job
 	j.Key = backend.Key(d.str())
-	j.Account = d.str()
-	j.Provider = backend.ProviderKind(d.str())
+	j.Account = d.word()
+	j.Provider = backend.ProviderKind(d.word())
 	j.ID = d.str()
-	j.Kind = backend.JobKind(d.str())
+	j.Kind = backend.JobKind(d.word())
 	j.Title = d.str()
-	j.State = backend.JobState(d.str())
-	j.RawState = d.str()
+	j.State = backend.JobState(d.word())
+	j.RawState = d.word()
 	j.Detail = d.str()
 	j.CreatedAt = d.time()
 	j.UpdatedAt = d.time()

@@ -42,23 +42,30 @@ func TestDecodedLineBytes(t *testing.T) {
 	runtime.KeepAlive(lines)
 }
 
-// TestDecodedLineKeepsNothingOfItsRecord: a line is decoded from its
-// record in place (a database page, valid only in its transaction), so
-// every one of its strings must be copied out: a field read and not
-// copied would change here when the record's bytes do, as a page does
-// once the transaction ends.
-func TestDecodedLineKeepsNothingOfItsRecord(t *testing.T) {
+// TestDecodedItemsKeepNothingOfTheirRecords: lines, leases and jobs are
+// decoded from their records in place (a database page, valid only in its
+// transaction), so every one of their strings must be copied out: a field
+// read and not copied would change here when the record's bytes do, as a
+// page does once the transaction ends.
+func TestDecodedItemsKeepNothingOfTheirRecords(t *testing.T) {
 	line := filled[backend.Line]()
 	line.NewWindow = false // never stored
 	line.Candidates = []string{"1234", "5678"}
 	line.Extra = map[string]string{"type": "short_term", "product": "p-1"}
-	rec := encodeLine(line)
-	got, err := decodeLine(rec)
+	keepsNothing(t, "Line", line, encodeLine, decodeLine)
+	keepsNothing(t, "Lease", filled[backend.Lease](), encodeLease, decodeLease)
+	keepsNothing(t, "Job", filled[backend.Job](), encodeJob, decodeJob)
+}
+
+func keepsNothing[T any](t *testing.T, what string, it T, encode func(T) []byte, decode func([]byte) (T, error)) {
+	t.Helper()
+	rec := encode(it)
+	got, err := decode(rec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range rec {
 		rec[i] = '#'
 	}
-	assertSame(t, "Line", line, got)
+	assertSame(t, what, it, got)
 }
