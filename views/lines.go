@@ -64,14 +64,21 @@ const codeMin, codeMax = 7, 9
 // lineRef is a line's place in the pane: what it was sorted by, when it
 // was placed.
 type lineRef struct {
-	key     backend.Key
-	line    *backend.Line // the value placed (its account, its filter text)
+	line    *backend.Line // the value placed (its key, account, filter text)
 	recent  int64         // unix nanos of its code, or of its creation
 	expires int64         // unix nanos; 0: never
 	service string        // folded
 	group   int8
 	waiting bool
 	lapsed  bool // open, but past its expiry when placed: closed to h
+}
+
+// key is the line's key ("" for no line: nothing selected).
+func (r lineRef) key() backend.Key {
+	if r.line == nil {
+		return ""
+	}
+	return r.line.Key
 }
 
 // lineSorts are the orders the sort key cycles through; the first is the
@@ -121,7 +128,7 @@ func newestFirst(a, b lineRef) int {
 	if a.recent != b.recent {
 		return -cmpInt(a.recent, b.recent)
 	}
-	return strings.Compare(string(a.key), string(b.key))
+	return strings.Compare(string(a.key()), string(b.key()))
 }
 
 func cmpInt(a, b int64) int {
@@ -145,11 +152,11 @@ func lineOrder(a, b lineRef) int {
 		}
 		return 1
 	}
-	return strings.Compare(string(a.key), string(b.key))
+	return strings.Compare(string(a.key()), string(b.key()))
 }
 
 func refOf(l *backend.Line, now time.Time) lineRef {
-	r := lineRef{key: l.Key, line: l, recent: nanos(recent(*l)), service: foldText(l.Service),
+	r := lineRef{line: l, recent: nanos(recent(*l)), service: foldText(l.Service),
 		group: int8(group(*l, now)), waiting: l.State == backend.LineWaiting}
 	if !l.ExpiresAt.IsZero() {
 		r.expires = nanos(l.ExpiresAt.Time())
@@ -173,7 +180,7 @@ func (p *Lines) SortName() string { return lineSorts[p.sort].name }
 // NewLines makes the lines pane.
 func NewLines(t themes.Theme) *Lines {
 	p := &Lines{hist: map[backend.Key][]backend.Message{}, keys: defaultKeys()}
-	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key }, lineOrder,
+	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key() }, lineOrder,
 		func(r lineRef) searchable { return lineText(r.line, r.lapsed) })}
 	p.list.CountWhere(func(r lineRef) bool { return r.waiting })
 	return p
@@ -293,7 +300,7 @@ func (p *Lines) stripHeight() int {
 }
 
 // line is the line behind a ref.
-func (p *Lines) line(r lineRef) backend.Line { return p.data.Line(r.key) }
+func (p *Lines) line(r lineRef) backend.Line { return p.data.Line(r.key()) }
 
 // SelectedLine is the line under the cursor.
 func (p *Lines) SelectedLine() (backend.Line, bool) {
@@ -301,7 +308,7 @@ func (p *Lines) SelectedLine() (backend.Line, bool) {
 	if !ok {
 		return backend.Line{}, false
 	}
-	l, ok := p.data.Lines[r.key]
+	l, ok := p.data.Lines[r.key()]
 	if !ok {
 		return backend.Line{}, false
 	}
@@ -396,7 +403,7 @@ func (p *Lines) Update(d *Data, changed []*backend.Line, removed []backend.Key, 
 	})
 	p.list.Update(put, gone)
 	for _, r := range put {
-		l := p.data.Line(r.key)
+		l := p.data.Line(r.key())
 		p.widen(&l)
 		if r.group == 0 && p.sort == 0 {
 			p.noteFresh(l, now)
@@ -474,7 +481,7 @@ func (p *Lines) Tick(now time.Time) {
 		if r.group != 0 {
 			break
 		}
-		if l := p.data.Lines[r.key]; l != nil && group(*l, now) != 0 {
+		if l := p.data.Lines[r.key()]; l != nil && group(*l, now) != 0 {
 			put = append(put, refOf(l, now))
 		}
 	}
@@ -509,7 +516,7 @@ func (p *Lines) NextChange(now time.Time) time.Time {
 
 func (p *Lines) rows(now time.Time) ([]string, time.Time) {
 	return visibleRows(p.list, &p.cache, p.w, now, rowSpec[lineRef]{
-		key:    func(r lineRef) backend.Key { return r.key },
+		key:    func(r lineRef) backend.Key { return r.key() },
 		ver:    func(r lineRef) uint64 { return p.line(r).Version },
 		render: func(r lineRef, sel bool, c *rowClock) string { return p.row(p.line(r), sel, c) },
 	})
@@ -676,16 +683,16 @@ type stripCache struct {
 // they next change with time.
 func (p *Lines) stripLines(now time.Time) ([]string, time.Time) {
 	r, _ := p.list.Selected()
-	_, ok := p.data.Lines[r.key]
-	l := p.data.Line(r.key)
+	_, ok := p.data.Lines[r.key()]
+	l := p.data.Line(r.key())
 	sc := &p.drawn
-	if sc.lines != nil && sc.key == r.key && sc.ver == l.Version && sc.hist == p.histVer && sc.w == p.w && sc.h == p.h &&
+	if sc.lines != nil && sc.key == r.key() && sc.ver == l.Version && sc.hist == p.histVer && sc.w == p.w && sc.h == p.h &&
 		(sc.until.IsZero() || now.Before(sc.until)) {
 		return sc.lines, sc.until
 	}
 	c := rowClock{now: now}
 	lines := p.strip(l, ok, &c)
-	*sc = stripCache{key: r.key, ver: l.Version, hist: p.histVer, w: p.w, h: p.h, until: c.next, lines: lines}
+	*sc = stripCache{key: r.key(), ver: l.Version, hist: p.histVer, w: p.w, h: p.h, until: c.next, lines: lines}
 	return lines, c.next
 }
 
