@@ -95,7 +95,7 @@ type sharedWords struct {
 	mu      sync.Mutex
 	words   map[string]string
 	amounts map[[2]int64]decimal.Decimal
-	// recent are the words last met, by length and first byte: records
+	// recent are the words last met, by length and end bytes: records
 	// are read in key order, so most of a line's words are the previous
 	// line's, found by one compare instead of hashing.
 	recent [64]string
@@ -107,7 +107,7 @@ func (h *sharedWords) word(s string) string {
 	if s == "" {
 		return ""
 	}
-	last := &h.recent[(len(s)^int(s[0]))&(len(h.recent)-1)]
+	last := &h.recent[(len(s)*31+int(s[0])*7+int(s[len(s)-1]))&(len(h.recent)-1)]
 	if *last == s {
 		return *last
 	}
