@@ -27,3 +27,23 @@ func TestFilterTextsWaitForTheFirstFilter(t *testing.T) {
 		t.Fatalf("the second filter keystroke allocated %d times: the texts are read again", n)
 	}
 }
+
+// BenchmarkFirstFilterKeystroke is the first keystroke of a filter on a
+// running dashboard, which reads every item's filter text once, and its
+// frame (the next keystrokes: BenchmarkFilterKeystroke). Run with
+// -benchtime 5x: each operation is set up on a fresh model.
+func BenchmarkFirstFilterKeystroke(b *testing.B) {
+	for _, n := range scales {
+		b.Run(n.String(), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				m, _, _ := perfModel(b, n)
+				m.Update(keyPress('/'))
+				_ = m.View()
+				b.StartTimer()
+				m.Update(keyPress('7'))
+				_ = m.View()
+			}
+		})
+	}
+}
