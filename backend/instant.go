@@ -49,3 +49,18 @@ func (i Instant) After(t time.Time) bool  { return i.Time().After(t) }
 
 // String is the moment as time.Time prints it.
 func (i Instant) String() string { return i.Time().String() }
+
+// MarshalJSON writes the moment as time.Time does (RFC 3339), so JSON
+// written before Instant (the cluster store's records) and after it read
+// alike.
+func (i Instant) MarshalJSON() ([]byte, error) { return i.Time().MarshalJSON() }
+
+// UnmarshalJSON reads what MarshalJSON, or a time.Time, wrote.
+func (i *Instant) UnmarshalJSON(b []byte) error {
+	var t time.Time
+	if err := t.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*i = InstantOf(t)
+	return nil
+}

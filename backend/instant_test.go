@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 	"unsafe"
@@ -38,5 +39,32 @@ func TestInstantKeepsTheMoment(t *testing.T) {
 func TestLineSize(t *testing.T) {
 	if got := unsafe.Sizeof(Line{}); got > 336 {
 		t.Fatalf("a Line is %d bytes, want at most 336", got)
+	}
+}
+
+// TestInstantJSONIsTimeJSON: a Line's times are written to JSON as
+// time.Time writes them (the cluster store keeps lines as JSON in etcd),
+// so records written before the times were Instants read back, and
+// records written now read as times.
+func TestInstantJSONIsTimeJSON(t *testing.T) {
+	at := time.Date(2026, 12, 6, 22, 5, 7, 123456789, time.UTC)
+	old, err := json.Marshal(struct{ T, Z time.Time }{T: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var now struct{ T, Z Instant }
+	if err := json.Unmarshal(old, &now); err != nil {
+		t.Fatalf("a time.Time's JSON %s does not read as an Instant: %v", old, err)
+	}
+	if !now.T.Time().Equal(at) || !now.Z.IsZero() {
+		t.Fatalf("read %s as %v and %v", old, now.T, now.Z)
+	}
+	b, err := json.Marshal(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back struct{ T, Z time.Time }
+	if err := json.Unmarshal(b, &back); err != nil || !back.T.Equal(at) || !back.Z.IsZero() {
+		t.Fatalf("an Instant's JSON %s reads as time.Time %v, %v (%v)", b, back.T, back.Z, err)
 	}
 }
