@@ -85,7 +85,7 @@ func (o *ownStrings) copy(s string) string {
 	return unsafe.String(&o.buf[at], len(s))
 }
 
-// held is what decoded lines share: words and amounts, each kept once
+// held is what decoded items share: words and amounts, each kept once
 // (up to maxHeld of each; past that they are copied, not shared).
 var held = sharedWords{words: map[string]string{}, amounts: map[[2]int64]decimal.Decimal{}}
 

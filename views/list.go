@@ -29,7 +29,7 @@ type List[T any] struct {
 	// indexed: every entry's filter text is read. Until the first filter
 	// (or hiding closed items) no text is read: a screen that never
 	// filters holds none (≈ 70 bytes a line at 100,000 lines; the
-	// first keystroke reads them all once, ≈ 90 ms at 100k).
+	// first keystroke reads them all once, 60–95 ms at 100k).
 	indexed bool
 	// levels are the filter's queries as typed, each narrowing the one
 	// before, with their matches ranked: the last one is shown, and a
