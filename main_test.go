@@ -88,13 +88,13 @@ func warm(tb testing.TB, dir string, size warmSize) (string, string) {
 		a := accs[i%accounts]
 		k := backend.MakeKey(a.kind, a.name, backend.ItemLine, fmt.Sprint(i))
 		l := backend.Line{Key: k, Account: a.name, Provider: a.kind, ID: fmt.Sprint(i), Number: fmt.Sprintf("+7900%07d", i),
-			Service: "telegram", Country: "russia", State: backend.LineWaiting, CreatedAt: now.Add(-time.Duration(i) * time.Second),
-			ExpiresAt: now.Add(15 * time.Minute), Allowed: backend.Allow(backend.ActCancel)}
+			Service: "telegram", Country: "russia", State: backend.LineWaiting, CreatedAt: backend.InstantOf(now.Add(-time.Duration(i) * time.Second)),
+			ExpiresAt: backend.InstantOf(now.Add(15 * time.Minute)), Allowed: backend.Allow(backend.ActCancel)}
 		if i%2 == 0 || size.quiet {
-			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i), now.Add(-ago-time.Duration(i)*time.Second)
+			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i), backend.InstantOf(now.Add(-ago-time.Duration(i)*time.Second))
 		}
 		if size.quiet {
-			l.ExpiresAt = time.Time{}
+			l.ExpiresAt = 0
 			if i%2 == 1 {
 				l.State = backend.LineFinished
 			}

@@ -224,10 +224,17 @@ type Line struct {
 	State     LineState
 	RawState  string // the provider's own word
 	Price     Money
-	CreatedAt time.Time
-	ExpiresAt time.Time // zero when the provider gives none
+	CreatedAt Instant
+	ExpiresAt Instant // zero when the provider gives none
 	AutoRenew bool
-	HasAuto   bool      // the line supports auto-renew at all
+	HasAuto   bool // the line supports auto-renew at all
+	// CodeUnsaved: the code could not be written to the ledger (a full
+	// disk); it is shown, marked, and written when the disk allows.
+	CodeUnsaved bool
+	// NewWindow is set by an adapter on a line it returns from an action
+	// (reuse, re-arming renewal): this answer opened a new receiving
+	// window. The engine acts on it and never stores it.
+	NewWindow bool
 	Allowed   ActionSet // what the operator may do now
 	// Code is the newest code of the line's current receiving window and
 	// when it arrived: when Switchboard first saw it, or earlier if the
@@ -237,25 +244,18 @@ type Line struct {
 	// messages it stores; adapters may set it from the provider's own
 	// field.
 	Code   string
-	CodeAt time.Time
+	CodeAt Instant
 	// Candidates holds the codes of an ambiguous newest SMS ("1234 or
 	// 5678"); Code is then empty and nothing is copied until the operator
 	// chooses.
 	Candidates []string
-	// CodeUnsaved: the code could not be written to the ledger (a full
-	// disk); it is shown, marked, and written when the disk allows.
-	CodeUnsaved bool
 	// WindowAt is when the current receiving window opened (Switchboard's
 	// clock): a reuse, or a renewal that re-arms the number, starts a new
 	// one. Codes seen before it belong to the line's history, never to
 	// Code.
-	WindowAt time.Time
-	// NewWindow is set by an adapter on a line it returns from an action
-	// (reuse, re-arming renewal): this answer opened a new receiving
-	// window. The engine acts on it and never stores it.
-	NewWindow bool
+	WindowAt Instant
 	// CooldownUntil is set when the provider refused an early cancel.
-	CooldownUntil time.Time
+	CooldownUntil Instant
 	// Extra keeps provider details an action needs later (e.g. NonVoip's
 	// order type), never secrets.
 	Extra   map[string]string
@@ -271,11 +271,11 @@ func (l Line) Equal(o Line) bool {
 	return l.Key == o.Key && l.Account == o.Account && l.Provider == o.Provider && l.ID == o.ID &&
 		l.Number == o.Number && l.Service == o.Service && l.Country == o.Country && l.Operator == o.Operator &&
 		l.Kind == o.Kind && l.Name == o.Name && l.State == o.State && l.RawState == o.RawState &&
-		l.Price.same(o.Price) && l.CreatedAt.Equal(o.CreatedAt) && l.ExpiresAt.Equal(o.ExpiresAt) &&
+		l.Price.same(o.Price) && l.CreatedAt == o.CreatedAt && l.ExpiresAt == o.ExpiresAt &&
 		l.AutoRenew == o.AutoRenew && l.HasAuto == o.HasAuto && l.Allowed == o.Allowed &&
-		l.Code == o.Code && l.CodeAt.Equal(o.CodeAt) && slices.Equal(l.Candidates, o.Candidates) &&
-		l.CodeUnsaved == o.CodeUnsaved && l.WindowAt.Equal(o.WindowAt) && l.NewWindow == o.NewWindow &&
-		l.CooldownUntil.Equal(o.CooldownUntil) && maps.Equal(l.Extra, o.Extra) && l.Version == o.Version
+		l.Code == o.Code && l.CodeAt == o.CodeAt && slices.Equal(l.Candidates, o.Candidates) &&
+		l.CodeUnsaved == o.CodeUnsaved && l.WindowAt == o.WindowAt && l.NewWindow == o.NewWindow &&
+		l.CooldownUntil == o.CooldownUntil && maps.Equal(l.Extra, o.Extra) && l.Version == o.Version
 }
 
 // same reports whether two amounts show the same: value, exponent,

@@ -75,9 +75,9 @@ func TestLineEqualComparesEveryField(t *testing.T) {
 	now := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
 	base := Line{Key: "fivesim/a/line/1", Account: "a", Provider: FiveSim, ID: "1", Number: "+7900", Service: "telegram",
 		Country: "russia", Operator: "beeline", Kind: "activation", Name: "n", State: LineReceived, RawState: "RECEIVED",
-		Price: NewMoney(decimal.RequireFromString("12.50"), "RUB"), CreatedAt: now, ExpiresAt: now.Add(time.Hour),
-		AutoRenew: true, HasAuto: true, Allowed: Allow(ActCancel), Code: "1234", CodeAt: now, Candidates: []string{"1", "2"},
-		WindowAt: now, CooldownUntil: now, Extra: map[string]string{"k": "v"}, Version: 7}
+		Price: NewMoney(decimal.RequireFromString("12.50"), "RUB"), CreatedAt: InstantOf(now), ExpiresAt: InstantOf(now.Add(time.Hour)),
+		AutoRenew: true, HasAuto: true, Allowed: Allow(ActCancel), Code: "1234", CodeAt: InstantOf(now), Candidates: []string{"1", "2"},
+		WindowAt: InstantOf(now), CooldownUntil: InstantOf(now), Extra: map[string]string{"k": "v"}, Version: 7}
 	for path := range leaves(reflect.ValueOf(&base).Elem(), "Line") {
 		other := base
 		change(t, path, leaves(reflect.ValueOf(&other).Elem(), "Line")[path])
@@ -89,7 +89,7 @@ func TestLineEqualComparesEveryField(t *testing.T) {
 	twin := base
 	twin.Candidates = slices.Clone(base.Candidates)
 	twin.Extra = maps.Clone(base.Extra)
-	twin.CreatedAt = base.CreatedAt.In(time.FixedZone("X", 3600))
+	twin.CreatedAt = InstantOf(base.CreatedAt.Time().In(time.FixedZone("X", 3600)))
 	twin.Price.Amount = decimal.RequireFromString("12.50")
 	if !base.Equal(twin) {
 		t.Error("copies of one line are not Equal")

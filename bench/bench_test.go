@@ -269,9 +269,9 @@ func TestWatcherWeighsLinesLikeTheScheduler(t *testing.T) {
 	key := func(id string) backend.Key { return backend.MakeKey(backend.PivDay, "a", backend.ItemLine, id) }
 	ev := make(chan backend.Event, 4)
 	ev <- backend.Event{Lines: []*backend.Line{
-		{Key: key("1"), Account: "a", ID: "1", State: backend.LineWaiting, CreatedAt: now},
-		{Key: key("2"), Account: "a", ID: "2", State: backend.LineReceived, CreatedAt: now.Add(-time.Hour), CodeAt: now.Add(-time.Minute)},
-		{Key: key("3"), Account: "a", ID: "3", State: backend.LineActive, CreatedAt: now.Add(-48 * time.Hour)},
+		{Key: key("1"), Account: "a", ID: "1", State: backend.LineWaiting, CreatedAt: backend.InstantOf(now)},
+		{Key: key("2"), Account: "a", ID: "2", State: backend.LineReceived, CreatedAt: backend.InstantOf(now.Add(-time.Hour)), CodeAt: backend.InstantOf(now.Add(-time.Minute))},
+		{Key: key("3"), Account: "a", ID: "3", State: backend.LineActive, CreatedAt: backend.InstantOf(now.Add(-48 * time.Hour))},
 		{Key: key("4"), Account: "a", ID: "4", State: backend.LineExpired},
 	}}
 	// A fresh SMS on the old rental makes it recent again.

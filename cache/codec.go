@@ -8,7 +8,9 @@ import (
 	"math"
 	"math/big"
 	"slices"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -75,6 +77,8 @@ func (e *encoder) time(t time.Time) {
 	e.uint(uint64(t.Nanosecond()))
 }
 
+func (e *encoder) instant(i backend.Instant) { e.time(i.Time()) }
+
 // Decimal tags: the zero Decimal{}, a coefficient that fits int64, a big one.
 const (
 	decZero  = 0
@@ -121,7 +125,8 @@ func (e *encoder) keys(list []backend.Key) {
 }
 
 // decoder reads fields from a record copied once into a string, so every
-// string field is a substring of it instead of its own allocation.
+// string field is a substring of it instead of its own allocation (a
+// line's are read in place and copied out by detach).
 type decoder struct {
 	s   string
 	i   int
@@ -129,11 +134,26 @@ type decoder struct {
 	// layout is the record's layout: fields appended in a later layout
 	// are read only from records that have them.
 	layout byte
+	// held, when set, gives the words and amounts many records repeat,
+	// one of each for all (see detach); its lock is the caller's.
+	held *sharedWords
 }
 
 // openRecord checks a record's checksum and layout and returns a decoder
-// positioned on its first field.
+// positioned on its first field, reading a copy of it.
 func openRecord(v []byte) (*decoder, error) {
+	d, err := viewRecord(v)
+	if err != nil {
+		return nil, err
+	}
+	d.s = strings.Clone(d.s)
+	return d, nil
+}
+
+// viewRecord is openRecord reading v itself: every string it decodes is
+// a view of v (for bbolt, a page valid only in its transaction) until
+// copied.
+func viewRecord(v []byte) (*decoder, error) {
 	if len(v) < 5 {
 		return nil, fmt.Errorf("%w: %d bytes", errRecord, len(v))
 	}
@@ -144,7 +164,7 @@ func openRecord(v []byte) (*decoder, error) {
 	if body[0] == 0 || body[0] > recordLayout {
 		return nil, fmt.Errorf("%w: unknown layout %d", errRecord, body[0])
 	}
-	return &decoder{s: string(body), i: 1, layout: body[0]}, nil
+	return &decoder{s: unsafe.String(&body[0], len(body)), i: 1, layout: body[0]}, nil
 }
 
 // checkRecord verifies a record without decoding it.
@@ -224,6 +244,15 @@ func (d *decoder) str() string {
 	return s
 }
 
+// word is a string field that many records repeat (an account, a state).
+func (d *decoder) word() string {
+	s := d.str()
+	if d.held != nil {
+		return d.held.word(s)
+	}
+	return s
+}
+
 func (d *decoder) bool() bool {
 	switch d.byte() {
 	case 0:
@@ -248,6 +277,9 @@ func (d *decoder) time() time.Time {
 	return time.Unix(sec, int64(nsec))
 }
 
+// instant is a time field holding a backend.Instant (the same bytes).
+func (d *decoder) instant() backend.Instant { return backend.InstantOf(d.time()) }
+
 func (d *decoder) decimal() decimal.Decimal {
 	switch d.byte() {
 	case decZero:
@@ -255,6 +287,9 @@ func (d *decoder) decimal() decimal.Decimal {
 	case decSmall:
 		coef := d.int()
 		exp := d.int32()
+		if d.held != nil {
+			return d.held.amount(coef, exp)
+		}
 		return decimal.New(coef, exp)
 	case decBig:
 		neg := d.bool()
@@ -292,7 +327,7 @@ func (d *decoder) count() int {
 func (d *decoder) money() backend.Money {
 	var m backend.Money
 	m.Known = d.bool()
-	m.Currency = d.str()
+	m.Currency = d.word()
 	m.Amount = d.decimal()
 	return m
 }
@@ -409,14 +444,14 @@ func (e *encoder) lineFields(l backend.Line) {
 	e.str(string(l.State))
 	e.str(l.RawState)
 	e.money(l.Price)
-	e.time(l.CreatedAt)
-	e.time(l.ExpiresAt)
+	e.instant(l.CreatedAt)
+	e.instant(l.ExpiresAt)
 	e.bool(l.AutoRenew)
 	e.bool(l.HasAuto)
 	e.uint(uint64(l.Allowed))
 	e.str(l.Code)
-	e.time(l.CodeAt)
-	e.time(l.CooldownUntil)
+	e.instant(l.CodeAt)
+	e.instant(l.CooldownUntil)
 	names := make([]string, 0, len(l.Extra))
 	for k := range l.Extra {
 		names = append(names, k)
@@ -431,45 +466,54 @@ func (e *encoder) lineFields(l backend.Line) {
 	// layout 2 (NewWindow is a signal between adapter and engine, never stored)
 	e.strs(l.Candidates)
 	e.bool(l.CodeUnsaved)
-	e.time(l.WindowAt)
+	e.instant(l.WindowAt)
 }
 
+// decodeLine reads a line from v in place; detach then copies out what
+// it keeps, so the line holds nothing of v (see detach).
 func decodeLine(v []byte) (backend.Line, error) {
-	d, err := openRecord(v)
+	d, err := viewRecord(v)
 	if err != nil {
 		return backend.Line{}, err
 	}
+	held.mu.Lock()
+	defer held.mu.Unlock()
+	d.held = &held
 	l := d.lineFields()
-	return l, d.done()
+	if err := d.done(); err != nil {
+		return backend.Line{}, err
+	}
+	detach(&l)
+	return l, nil
 }
 
 func (d *decoder) lineFields() backend.Line {
 	var l backend.Line
 	l.Key = backend.Key(d.str())
-	l.Account = d.str()
-	l.Provider = backend.ProviderKind(d.str())
+	l.Account = d.word()
+	l.Provider = backend.ProviderKind(d.word())
 	l.ID = d.str()
 	l.Number = d.str()
-	l.Service = d.str()
-	l.Country = d.str()
-	l.Operator = d.str()
-	l.Kind = d.str()
+	l.Service = d.word()
+	l.Country = d.word()
+	l.Operator = d.word()
+	l.Kind = d.word()
 	l.Name = d.str()
-	l.State = backend.LineState(d.str())
-	l.RawState = d.str()
+	l.State = backend.LineState(d.word())
+	l.RawState = d.word()
 	l.Price = d.money()
-	l.CreatedAt = d.time()
-	l.ExpiresAt = d.time()
+	l.CreatedAt = d.instant()
+	l.ExpiresAt = d.instant()
 	l.AutoRenew = d.bool()
 	l.HasAuto = d.bool()
 	l.Allowed = d.actionSet()
 	l.Code = d.str()
-	l.CodeAt = d.time()
-	l.CooldownUntil = d.time()
+	l.CodeAt = d.instant()
+	l.CooldownUntil = d.instant()
 	if n := d.count(); n > 0 {
 		l.Extra = make(map[string]string, n)
 		for range n {
-			k := d.str()
+			k := d.word()
 			l.Extra[k] = d.str()
 		}
 	}
@@ -477,7 +521,7 @@ func (d *decoder) lineFields() backend.Line {
 	if d.layout >= 2 {
 		l.Candidates = d.strs()
 		l.CodeUnsaved = d.bool()
-		l.WindowAt = d.time()
+		l.WindowAt = d.instant()
 	}
 	return l
 }
@@ -515,29 +559,27 @@ func (e *encoder) leaseFields(l backend.Lease) {
 	e.uint(l.Version)
 }
 
+// decodeLease reads a lease as decodeLine reads a line: nothing of v kept.
 func decodeLease(v []byte) (backend.Lease, error) {
-	d, err := openRecord(v)
-	if err != nil {
-		return backend.Lease{}, err
-	}
-	l := d.leaseFields()
-	return l, d.done()
+	return decodeHeld(v, (*decoder).leaseFields, func(l *backend.Lease) {
+		copyOut((*string)(&l.Key), &l.ID, &l.Name, (*string)(&l.Line))
+	})
 }
 
 func (d *decoder) leaseFields() backend.Lease {
 	var l backend.Lease
 	l.Key = backend.Key(d.str())
-	l.Account = d.str()
-	l.Provider = backend.ProviderKind(d.str())
+	l.Account = d.word()
+	l.Provider = backend.ProviderKind(d.word())
 	l.ID = d.str()
-	l.Kind = backend.LeaseKind(d.str())
+	l.Kind = backend.LeaseKind(d.word())
 	l.Name = d.str()
-	l.State = d.str()
+	l.State = d.word()
 	l.ExpiresAt = d.time()
 	l.AutoRenew = d.bool()
 	l.HasAuto = d.bool()
 	l.RenewPrice = d.money()
-	l.Period = d.str()
+	l.Period = d.word()
 	l.Allowed = d.actionSet()
 	l.Line = backend.Key(d.str())
 	l.Version = d.uint()
@@ -567,25 +609,23 @@ func (e *encoder) jobFields(j backend.Job) {
 	e.uint(j.Version)
 }
 
+// decodeJob reads a job as decodeLine reads a line: nothing of v kept.
 func decodeJob(v []byte) (backend.Job, error) {
-	d, err := openRecord(v)
-	if err != nil {
-		return backend.Job{}, err
-	}
-	j := d.jobFields()
-	return j, d.done()
+	return decodeHeld(v, (*decoder).jobFields, func(j *backend.Job) {
+		copyOut((*string)(&j.Key), &j.ID, &j.Title, &j.Detail)
+	})
 }
 
 func (d *decoder) jobFields() backend.Job {
 	var j backend.Job
 	j.Key = backend.Key(d.str())
-	j.Account = d.str()
-	j.Provider = backend.ProviderKind(d.str())
+	j.Account = d.word()
+	j.Provider = backend.ProviderKind(d.word())
 	j.ID = d.str()
-	j.Kind = backend.JobKind(d.str())
+	j.Kind = backend.JobKind(d.word())
 	j.Title = d.str()
-	j.State = backend.JobState(d.str())
-	j.RawState = d.str()
+	j.State = backend.JobState(d.word())
+	j.RawState = d.word()
 	j.Detail = d.str()
 	j.CreatedAt = d.time()
 	j.UpdatedAt = d.time()

@@ -100,7 +100,7 @@ func world() backend.Event {
 		Accounts: []backend.Account{{Name: "5s", Provider: backend.FiveSim, Balance: usd(40), Health: backend.HealthOK},
 			{Name: "piv", Provider: backend.PivDay, Balance: usd(9), Health: backend.HealthOK}},
 		Lines: []*backend.Line{{Key: "fivesim/5s/line/77", Account: "5s", Provider: backend.FiveSim, ID: "77",
-			Number: "+79001234567", Service: "telegram", State: backend.LineWaiting, CreatedAt: t0,
+			Number: "+79001234567", Service: "telegram", State: backend.LineWaiting, CreatedAt: backend.InstantOf(t0),
 			Price: usd(2), Allowed: backend.Allow(backend.ActCancel)}},
 		Leases: []backend.Lease{{Key: "pivday/piv/lease/p1", Account: "piv", Provider: backend.PivDay, ID: "p1",
 			Kind: backend.LeaseProxy, Name: "DE x10", State: "active", ExpiresAt: t0.Add(48 * time.Hour),
@@ -168,9 +168,9 @@ func TestCodeWaitsForAnAccountsServiceLine(t *testing.T) {
 	clock := clockwork.NewFakeClockAt(t0)
 	wait := background(t, f, clock, "code", "5s:whatsapp", "--wait")
 	f.src <- backend.Event{Lines: []*backend.Line{{Key: "fivesim/5s/line/78", Account: "5s", ID: "78", Number: "+79001112233",
-		Service: "whatsapp", State: backend.LineWaiting, CreatedAt: t0.Add(time.Minute)}}}
+		Service: "whatsapp", State: backend.LineWaiting, CreatedAt: backend.InstantOf(t0.Add(time.Minute))}}}
 	f.src <- backend.Event{Lines: []*backend.Line{{Key: "fivesim/5s/line/78", Account: "5s", ID: "78", Number: "+79001112233",
-		Service: "whatsapp", State: backend.LineReceived, CreatedAt: t0.Add(time.Minute), Code: "1122"}}}
+		Service: "whatsapp", State: backend.LineReceived, CreatedAt: backend.InstantOf(t0.Add(time.Minute)), Code: "1122"}}}
 	if r := wait(); r.code != ExitOK || r.stdout != "1122\n" {
 		t.Fatalf("%+v", r)
 	}

@@ -82,7 +82,7 @@ func (s *state) items(arg string) []item {
 
 func (s *state) lineItem(l backend.Line) item {
 	it := item{key: l.Key, account: l.Account, provider: l.Provider, label: strings.TrimSpace(l.Number + " " + l.Service),
-		state: string(l.State), allowed: l.Allowed, price: l.Price, open: l.State.Open(), created: l.CreatedAt, cooldown: l.CooldownUntil}
+		state: string(l.State), allowed: l.Allowed, price: l.Price, open: l.State.Open(), created: l.CreatedAt.Time(), cooldown: l.CooldownUntil.Time()}
 	for _, ls := range s.Leases {
 		if ls.Line == l.Key && ls.RenewPrice.Known {
 			it.price = ls.RenewPrice // a rented number renews at its lease's price
@@ -129,7 +129,7 @@ func (s *state) codeLine(arg string) (backend.Line, bool, string) {
 		found := false
 		for _, l := range s.Lines {
 			if l.Account == acc && strings.EqualFold(l.Service, service) && l.State.Open() &&
-				(!found || l.CreatedAt.After(best.CreatedAt)) {
+				(!found || l.CreatedAt.After(best.CreatedAt.Time())) {
 				best, found = *l, true
 			}
 		}

@@ -175,7 +175,7 @@ func printCode(env Env, a *args, st *state, arg string) int {
 		return failed(env, "no code yet on %s", strings.TrimSpace(l.Number+" "+l.Service))
 	}
 	if a.json {
-		return printJSON(env, Code{Schema: SchemaCode, Key: string(l.Key), Number: l.Number, Code: l.Code, CodeAt: when(l.CodeAt)})
+		return printJSON(env, Code{Schema: SchemaCode, Key: string(l.Key), Number: l.Number, Code: l.Code, CodeAt: when(l.CodeAt.Time())})
 	}
 	fmt.Fprintln(env.Stdout, l.Code)
 	return ExitOK

@@ -195,8 +195,8 @@ func accountJSON(a backend.Account, stale bool) Account {
 
 func lineJSON(l backend.Line) Line {
 	return Line{Key: string(l.Key), Account: l.Account, Provider: string(l.Provider), ID: l.ID, Number: l.Number,
-		Service: l.Service, Country: l.Country, Kind: l.Kind, State: string(l.State), Code: l.Code, CodeAt: when(l.CodeAt),
-		Candidates: l.Candidates, CreatedAt: when(l.CreatedAt), ExpiresAt: when(l.ExpiresAt), Price: money(l.Price),
+		Service: l.Service, Country: l.Country, Kind: l.Kind, State: string(l.State), Code: l.Code, CodeAt: when(l.CodeAt.Time()),
+		Candidates: l.Candidates, CreatedAt: when(l.CreatedAt.Time()), ExpiresAt: when(l.ExpiresAt.Time()), Price: money(l.Price),
 		AutoRenew: l.AutoRenew, Allowed: allowed(l.Allowed)}
 }
 

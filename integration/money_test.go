@@ -20,7 +20,7 @@ func cancellable5sim(h *harness) backend.Line {
 	acct := h.accountName(backend.FiveSim)
 	return h.waitLine("a cancellable 5sim line", func(l backend.Line) bool {
 		return l.Account == acct && l.State == backend.LineWaiting && l.Allowed.Has(backend.ActCancel) &&
-			time.Since(l.CreatedAt) > sim.FiveSimCancelWait+5*time.Second
+			time.Since(l.CreatedAt.Time()) > sim.FiveSimCancelWait+5*time.Second
 	})
 }
 
@@ -43,7 +43,7 @@ func TestLostRenewAnswerSettledWithoutSecondCharge(t *testing.T) {
 	acct := h.accountName(backend.PivDay)
 	l := h.waitLine("a renewable piv.day number", func(l backend.Line) bool {
 		return l.Account == acct && l.State == backend.LineActive && l.Allowed.Has(backend.ActRenew) &&
-			!l.AutoRenew && time.Until(l.ExpiresAt) > 5*24*time.Hour
+			!l.AutoRenew && time.Until(l.ExpiresAt.Time()) > 5*24*time.Hour
 	})
 	balance, renewals := h.sim.PivDay.Balance(acct), h.sim.PivDay.Renewals(acct)
 	_, expires, _ := h.sim.PivDay.Number(l.ID)
@@ -68,7 +68,7 @@ func TestLostRenewAnswerSettledWithoutSecondCharge(t *testing.T) {
 		t.Fatalf("nothing was debited (%.2f)", paid)
 	}
 	h.waitLine("the renewed expiry on the line", func(x backend.Line) bool {
-		return x.Key == l.Key && x.ExpiresAt.Equal(after.Truncate(time.Second)) // the API gives seconds
+		return x.Key == l.Key && x.ExpiresAt.Time().Equal(after.Truncate(time.Second)) // the API gives seconds
 	})
 	// Nothing is sent again after the settlement.
 	if got := h.sim.PivDay.Renewals(acct); got != renewals+1 {

@@ -91,7 +91,7 @@ func TestEarlyCancelCooldown(t *testing.T) {
 	cooled := h.waitLine("the line's cooldown", func(x backend.Line) bool {
 		return x.Key == l.Key && !x.CooldownUntil.IsZero()
 	})
-	if d := cooled.CooldownUntil.Sub(at); d < 20*time.Second || d > 35*time.Second {
+	if d := cooled.CooldownUntil.Time().Sub(at); d < 20*time.Second || d > 35*time.Second {
 		t.Errorf("cooldown ends %s from the refusal, want about 30s", d)
 	}
 	if !strings.Contains(n.Text, "30s") {

@@ -62,7 +62,7 @@ func (m *Model) targetOf(k backend.Key) (target, bool) {
 	now := m.clock()
 	if l, ok := m.data.Lines[k]; ok {
 		t := target{key: k, account: l.Account, provider: l.Provider, label: lineLabel(*l), state: views.StateWord(l.State, l.RawState),
-			allowed: l.Allowed, price: l.Price, auto: l.AutoRenew, hasAuto: l.HasAuto, cooldown: l.CooldownUntil.Sub(now)}
+			allowed: l.Allowed, price: l.Price, auto: l.AutoRenew, hasAuto: l.HasAuto, cooldown: l.CooldownUntil.Time().Sub(now)}
 		for _, ls := range m.data.Leases {
 			if ls.Line == k {
 				t.period = ls.Period

@@ -38,7 +38,7 @@ func TestTerminalAlert(t *testing.T) {
 func alertLine() backend.Line {
 	return backend.Line{Key: backend.MakeKey(backend.FiveSim, "5sim-main", backend.ItemLine, "1"), Account: "5sim-main",
 		Provider: backend.FiveSim, ID: "1", Number: "+79001234567", Service: "Tele\x1b]52;gram\u202e", State: backend.LineReceived,
-		Code: "482193", CodeAt: t0(), CreatedAt: t0()}
+		Code: "482193", CodeAt: backend.InstantOf(t0()), CreatedAt: backend.InstantOf(t0())}
 }
 
 func t0() time.Time { return time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC) }
@@ -98,7 +98,7 @@ func TestNewCodesRingFirstSyncDoesNot(t *testing.T) {
 		return n
 	}
 	code := func(c string, at time.Time) backend.Event {
-		l.Code, l.CodeAt, l.State, l.Version = c, at, backend.LineReceived, l.Version+1
+		l.Code, l.CodeAt, l.State, l.Version = c, backend.InstantOf(at), backend.LineReceived, l.Version+1
 		return backend.Event{Lines: []*backend.Line{new(l)}, Messages: []backend.Message{{ID: c, Line: l.Key, Code: c, Text: "code " + c, ReceivedAt: at, SeenAt: at}}}
 	}
 	polled := cached

@@ -39,14 +39,14 @@ func (c *clipboard) nothingCopied(t *testing.T, when string) {
 func codeLine(id string) backend.Line {
 	return backend.Line{Key: backend.MakeKey(backend.FiveSim, "5sim-main", backend.ItemLine, id), Account: "5sim-main",
 		Provider: backend.FiveSim, ID: id, Number: "+79001234567", Service: "telegram", Country: "RU",
-		State: backend.LineReceived, CreatedAt: t0, Allowed: backend.Allow(backend.ActFinish), Version: 1}
+		State: backend.LineReceived, CreatedAt: backend.InstantOf(t0), Allowed: backend.Allow(backend.ActFinish), Version: 1}
 }
 
 // An SMS with two codes shows both, marked, and `c` asks which one to
 // copy: only the chosen one reaches the clipboard.
 func TestAmbiguousCodeAsksWhichToCopy(t *testing.T) {
 	l := codeLine("1")
-	l.Candidates, l.CodeAt = []string{"4821", "7730"}, t0.Add(50*time.Second)
+	l.Candidates, l.CodeAt = []string{"4821", "7730"}, backend.InstantOf(t0.Add(50*time.Second))
 	d, clip := codeBoard(t, l)
 	s := d.waitFor("both codes", contains("4821 | 7730"))
 	if !strings.Contains(s, "2 codes?") {
@@ -88,7 +88,7 @@ func TestAmbiguousCodeAsksWhichToCopy(t *testing.T) {
 // operator chose from is no longer the line's code.
 func TestCodeChoiceRefusesAChangedCode(t *testing.T) {
 	l := codeLine("1")
-	l.Candidates, l.CodeAt = []string{"4821", "7730"}, t0.Add(50*time.Second)
+	l.Candidates, l.CodeAt = []string{"4821", "7730"}, backend.InstantOf(t0.Add(50*time.Second))
 	d, clip := codeBoard(t, l)
 	d.waitFor("both codes", contains("4821 | 7730"))
 	d.key("c")
@@ -106,7 +106,7 @@ func TestAmbiguousCodeToast(t *testing.T) {
 	l := codeLine("1")
 	l.State = backend.LineWaiting
 	d, _ := codeBoard(t, l)
-	l.State, l.Candidates, l.CodeAt, l.Version = backend.LineReceived, []string{"4821", "7730"}, t0.Add(55*time.Second), 2
+	l.State, l.Candidates, l.CodeAt, l.Version = backend.LineReceived, []string{"4821", "7730"}, backend.InstantOf(t0.Add(55*time.Second)), 2
 	msg := backend.Message{ID: "m1", Line: l.Key, Text: "Your code is 4821 or 7730", Candidates: l.Candidates,
 		ReceivedAt: t0.Add(55 * time.Second), SeenAt: t0.Add(55 * time.Second)}
 	d.tm.Send(ui.EventMsg{Event: backend.Event{Lines: []*backend.Line{new(l)}, Messages: []backend.Message{msg}}})
@@ -120,7 +120,7 @@ func TestAmbiguousCodeToast(t *testing.T) {
 // says why (its earlier code is history).
 func TestNewWindowCopiesNothing(t *testing.T) {
 	l := codeLine("1")
-	l.State, l.WindowAt = backend.LineWaiting, t0.Add(30*time.Second)
+	l.State, l.WindowAt = backend.LineWaiting, backend.InstantOf(t0.Add(30*time.Second))
 	d, clip := codeBoard(t, l)
 	d.key("c")
 	d.waitFor("the reason", contains("new receiving window"))
@@ -131,7 +131,7 @@ func TestNewWindowCopiesNothing(t *testing.T) {
 // codes it could not save are marked, until it writes again.
 func TestStorageFailureIsShownInRed(t *testing.T) {
 	l := codeLine("1")
-	l.Code, l.CodeAt, l.CodeUnsaved = "1111", t0.Add(50*time.Second), true
+	l.Code, l.CodeAt, l.CodeUnsaved = "1111", backend.InstantOf(t0.Add(50*time.Second)), true
 	d, _ := codeBoard(t, l)
 	d.tm.Send(ui.EventMsg{Event: backend.Event{Storage: &backend.StorageHealth{Failing: true,
 		Error: "write ledger.db: no space left on device", Since: t0.Add(40 * time.Second)}}})

@@ -11,5 +11,5 @@ import (
 func Tick(t time.Time) tea.Msg { return tickMsg{t} }
 
 // Indexed is the message the dashboard sends itself once it is up: the
-// panes read their filter texts.
+// panes place every item.
 func Indexed() tea.Msg { return indexMsg{} }

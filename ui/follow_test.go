@@ -25,11 +25,11 @@ func followBoard(t *testing.T) (*dash, *clipboard, *atomic.Int64, map[string]bac
 	for i, id := range []string{"a", "b", "c"} {
 		l := codeLine(id)
 		l.Number = "+7900000000" + string(rune('1'+i))
-		l.State, l.CreatedAt = backend.LineWaiting, t0.Add(time.Duration(i)*time.Second)
+		l.State, l.CreatedAt = backend.LineWaiting, backend.InstantOf(t0.Add(time.Duration(i)*time.Second))
 		lines[id] = l
 	}
 	a := lines["a"]
-	a.State, a.Code, a.CodeAt = backend.LineReceived, "111111", t0.Add(10*time.Second)
+	a.State, a.Code, a.CodeAt = backend.LineReceived, "111111", backend.InstantOf(t0.Add(10*time.Second))
 	lines["a"] = a
 	ev := backend.Event{Accounts: []backend.Account{{Name: "5sim-main", Provider: backend.FiveSim, Health: backend.HealthOK,
 		LastGood: now(), Balance: backend.NewMoney(decimal.NewFromInt(100), "")}}, Lines: backend.LineRefs([]backend.Line{lines["a"], lines["b"], lines["c"]})}
@@ -43,7 +43,7 @@ func followBoard(t *testing.T) (*dash, *clipboard, *atomic.Int64, map[string]bac
 // codeArrives delivers a code to a line at the dashboard's now.
 func codeArrives(d *dash, clock *atomic.Int64, l backend.Line, code string) backend.Line {
 	at := time.Unix(0, clock.Load()).UTC()
-	l.State, l.Code, l.CodeAt, l.Version = backend.LineReceived, code, at, l.Version+1
+	l.State, l.Code, l.CodeAt, l.Version = backend.LineReceived, code, backend.InstantOf(at), l.Version+1
 	msg := backend.Message{ID: "m-" + code, Line: l.Key, Text: "Your code is " + code, Code: code, ReceivedAt: at, SeenAt: at}
 	d.tm.Send(ui.EventMsg{Event: backend.Event{Lines: []*backend.Line{new(l)}, Messages: []backend.Message{msg}}})
 	return l
@@ -104,7 +104,7 @@ func TestClickOutsideTheListKeepsTheSelection(t *testing.T) {
 	ev := world(t0)
 	for i := range 60 {
 		l := codeLine(fmt.Sprint(100 + i))
-		l.State, l.ExpiresAt = backend.LineActive, t0.Add(time.Hour)
+		l.State, l.ExpiresAt = backend.LineActive, backend.InstantOf(t0.Add(time.Hour))
 		ev.Lines = append(ev.Lines, new(l))
 	}
 	ev.Accounts = append(ev.Accounts, backend.Account{Name: "5sim-main", Provider: backend.FiveSim, Health: backend.HealthOK, LastGood: t0})
@@ -148,7 +148,7 @@ func (b *smsBackend) History(backend.Key, int) ([]backend.Message, error) { retu
 // came without one.
 func TestCopySMSCopiesTheCodesMessageWhole(t *testing.T) {
 	l := codeLine("1")
-	l.Code, l.CodeAt = "482193", t0.Add(50*time.Second)
+	l.Code, l.CodeAt = "482193", backend.InstantOf(t0.Add(50*time.Second))
 	withCode := backend.Message{ID: "m1", Line: l.Key, Sender: "Telegram", Code: "482193", ReceivedAt: t0.Add(50 * time.Second),
 		Text: "Telegram code: 482193\nDo not give it to anyone. \\x1b[31m"}
 	later := backend.Message{ID: "m2", Line: l.Key, Sender: "Telegram", ReceivedAt: t0.Add(55 * time.Second),

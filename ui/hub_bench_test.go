@@ -44,7 +44,7 @@ func BenchmarkEventThroughHubAndView(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		l.Version = uint64(100000 + i)
-		l.Code, l.CodeAt, l.State = fmt.Sprintf("%06d", i%999999), now, backend.LineReceived
+		l.Code, l.CodeAt, l.State = fmt.Sprintf("%06d", i%999999), backend.InstantOf(now), backend.LineReceived
 		src.ch <- backend.Event{Lines: []*backend.Line{new(l)}}
 		got, ok := sub.Next(ctx)
 		if !ok {

@@ -24,10 +24,10 @@ import (
 func crowd(now time.Time) backend.Event {
 	line := func(p backend.ProviderKind, account, id, number, service string, st backend.LineState, expires time.Duration) backend.Line {
 		l := backend.Line{Key: backend.MakeKey(p, account, backend.ItemLine, id), Account: account, Provider: p, ID: id,
-			Number: number, Service: service, State: st, CreatedAt: now.Add(-time.Duration(len(id)) * time.Minute),
-			ExpiresAt: now.Add(expires), Allowed: backend.Allow(backend.ActCancel), Price: money("1.50", "USD"), Version: 1}
+			Number: number, Service: service, State: st, CreatedAt: backend.InstantOf(now.Add(-time.Duration(len(id)) * time.Minute)),
+			ExpiresAt: backend.InstantOf(now.Add(expires)), Allowed: backend.Allow(backend.ActCancel), Price: money("1.50", "USD"), Version: 1}
 		if st == backend.LineReceived {
-			l.Code, l.CodeAt, l.Allowed = "906156", now.Add(-time.Minute), backend.Allow(backend.ActFinish)
+			l.Code, l.CodeAt, l.Allowed = "906156", backend.InstantOf(now.Add(-time.Minute)), backend.Allow(backend.ActFinish)
 		}
 		return l
 	}

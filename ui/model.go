@@ -207,30 +207,27 @@ func (m *Model) placeAll() {
 }
 
 // Init starts the clock if anything on screen counts down, and asks
-// for the panes' full order and filter texts once the first frame is up.
+// for the panes' full order once the first frame is up.
 func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.ensureTick(), tea.RequestWindowSize, m.loadHistory(), func() tea.Msg { return indexMsg{} })
 }
 
-// indexMsg: the dashboard is up; order every item, read what the
-// filters search.
+// indexMsg: the dashboard is up; order every item (what the filters
+// search is read at the first filter).
 type indexMsg struct{}
 
 // indexWait is how long indexMsg waits for the first frame to be drawn
 // before asking again (it usually arrives before the terminal's size).
 const indexWait = 50 * time.Millisecond
 
-// index orders every item and reads the filter texts, once the first
-// frame is drawn; before that it asks again a little later, so the first
-// frame never waits on the whole order.
+// index orders every item, once the first frame is drawn; before that
+// it asks again a little later, so the first frame never waits on the
+// whole order.
 func (m *Model) index() tea.Cmd {
 	if !m.drawn {
 		return tea.Tick(indexWait, func(time.Time) tea.Msg { return indexMsg{} })
 	}
 	m.placeAll()
-	for _, p := range m.panes {
-		p.Index()
-	}
 	return nil
 }
 
@@ -354,7 +351,7 @@ func (m *Model) codeToast(msgs []backend.Message, news map[string]bool) {
 		n++
 		ring = ring || news[l.Account]
 		// The list's order: the code Switchboard saw last, then the key.
-		if n == 1 || l.CodeAt.After(newest.CodeAt) || (l.CodeAt.Equal(newest.CodeAt) && l.Key < newest.Key) {
+		if n == 1 || l.CodeAt.After(newest.CodeAt.Time()) || (l.CodeAt.Time().Equal(newest.CodeAt.Time()) && l.Key < newest.Key) {
 			newest = *l
 		}
 	}

@@ -85,8 +85,8 @@ func world(now time.Time) backend.Event {
 	}
 	line := func(p backend.ProviderKind, account, id, number string, st backend.LineState, price backend.Money, allowed ...backend.ActionKind) backend.Line {
 		return backend.Line{Key: backend.MakeKey(p, account, backend.ItemLine, id), Account: account, Provider: p, ID: id,
-			Number: number, Service: "telegram", State: st, Price: price, CreatedAt: now.Add(-5 * time.Minute),
-			ExpiresAt: now.Add(10 * time.Minute), Allowed: backend.Allow(allowed...), Version: 1}
+			Number: number, Service: "telegram", State: st, Price: price, CreatedAt: backend.InstantOf(now.Add(-5 * time.Minute)),
+			ExpiresAt: backend.InstantOf(now.Add(10 * time.Minute)), Allowed: backend.Allow(allowed...), Version: 1}
 	}
 	lease := func(id, name string, price backend.Money, allowed ...backend.ActionKind) backend.Lease {
 		return backend.Lease{Key: backend.MakeKey(backend.PivDay, "piv", backend.ItemLease, id), Account: "piv",
@@ -96,7 +96,7 @@ func world(now time.Time) backend.Event {
 	}
 	expired := func(id, number string) backend.Line {
 		l := line(backend.PivDay, "piv", id, number, backend.LineExpired, money("3.50", "USD"), backend.ActRestore)
-		l.ExpiresAt = now.Add(-24 * time.Hour)
+		l.ExpiresAt = backend.InstantOf(now.Add(-24 * time.Hour))
 		return l
 	}
 	return backend.Event{

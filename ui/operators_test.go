@@ -22,7 +22,7 @@ func oneLine(t *testing.T, operator string, role backend.Role, b ui.Backend) (*u
 	t.Helper()
 	now := time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
 	l := backend.Line{Key: backend.MakeKey(backend.FiveSim, "5s", backend.ItemLine, "7"), Account: "5s", Provider: backend.FiveSim,
-		ID: "7", Number: "+79001234567", Service: "telegram", State: backend.LineWaiting, CreatedAt: now, Version: 1,
+		ID: "7", Number: "+79001234567", Service: "telegram", State: backend.LineWaiting, CreatedAt: backend.InstantOf(now), Version: 1,
 		Price: backend.NewMoney(decimal.NewFromInt(12), "RUB"), Allowed: backend.Allow(backend.ActCancel, backend.ActBan, backend.ActReuse)}
 	ev := backend.Event{Accounts: []backend.Account{{Name: "5s", Provider: backend.FiveSim, Health: backend.HealthOK, LastGood: now}},
 		Lines: []*backend.Line{new(l)}}
@@ -170,7 +170,7 @@ func TestLongAccountNameInADialogIsWholeOrSpaced(t *testing.T) {
 	now := time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
 	acc := "5sim-main-account-long"
 	l := backend.Line{Key: backend.MakeKey(backend.FiveSim, acc, backend.ItemLine, "7"), Account: acc, Provider: backend.FiveSim,
-		ID: "7", Number: "+79001234567", Service: "telegram", State: backend.LineWaiting, CreatedAt: now, Version: 1,
+		ID: "7", Number: "+79001234567", Service: "telegram", State: backend.LineWaiting, CreatedAt: backend.InstantOf(now), Version: 1,
 		Price: backend.NewMoney(decimal.NewFromInt(12), "RUB"), Allowed: backend.Allow(backend.ActCancel)}
 	ev := backend.Event{Accounts: []backend.Account{{Name: acc, Provider: backend.FiveSim, Health: backend.HealthOK, LastGood: now,
 		Balance: backend.NewMoney(decimal.NewFromInt(100), "RUB")}}, Lines: []*backend.Line{new(l)}}

@@ -92,7 +92,7 @@ func BenchmarkLineEvent(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
 			l := *lines[(i*7919)%len(lines)]
 			l.Version += uint64(1_000_000 + i)
-			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i%999_999), c.now()
+			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i%999_999), backend.InstantOf(c.now())
 			m.Update(ui.EventMsg{Event: backend.Event{Lines: []*backend.Line{new(l)}}})
 			_ = m.View()
 		}

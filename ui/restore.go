@@ -40,7 +40,7 @@ func (m *Model) openRestore() tea.Cmd {
 	if len(lines) < 2 {
 		return m.act(backend.ActRestore)
 	}
-	sort.Slice(lines, func(i, j int) bool { return lines[i].ExpiresAt.After(lines[j].ExpiresAt) })
+	sort.Slice(lines, func(i, j int) bool { return lines[i].ExpiresAt.After(lines[j].ExpiresAt.Time()) })
 	p := &restorePicker{account: l.Account, lines: lines, picked: map[backend.Key]bool{l.Key: true}}
 	for i, o := range lines {
 		if o.Key == l.Key {
@@ -131,7 +131,7 @@ func (p *restorePicker) view(m *Model) string {
 			mark = "[x] "
 		}
 		row := mark + views.Fit(views.Number(l.Number), 16) + " " + views.Fit(l.Name, 14) + " " +
-			views.Fit(views.Left(l.ExpiresAt, m.now), 18) + " " + l.Price.String()
+			views.Fit(views.Left(l.ExpiresAt.Time(), m.now), 18) + " " + l.Price.String()
 		row = views.Fit(row, inner)
 		if i == p.cursor {
 			row = t.Selected.Render(row)

@@ -85,7 +85,7 @@ func TestScreenLeavesTheHubsLinesAlone(t *testing.T) {
 		"backspace", "esc", "tab", "j", "tab", "j", "shift+tab", "2", "c", "esc", "R", "esc", "r", "esc", "x", "esc",
 		"z", "z", "H", "H", ":", "r", "e", "n", "tab", "esc", "3", "j", "enter", "esc", "4", "j", "2", "?", "esc"}
 	changed := *ev.Lines[1500]
-	changed.Version, changed.Code, changed.CodeAt, changed.State = 1_000_000, "777111", now, backend.LineReceived
+	changed.Version, changed.Code, changed.CodeAt, changed.State = 1_000_000, "777111", backend.InstantOf(now), backend.LineReceived
 	for i, k := range keys {
 		press(m, k)
 		_ = m.View()

@@ -39,7 +39,7 @@ func tableOf(b *testing.B, n scale) (*table.Model, []table.Row, []string, time.T
 	texts := make([]string, len(ev.Lines))
 	for i, l := range ev.Lines {
 		rows[i] = table.Row{"·", l.Code, views.Number(l.Number), l.Service, naming.CountryCode(l.Country), l.Account,
-			"waiting · " + views.Left(l.ExpiresAt, now) + " left"}
+			"waiting · " + views.Left(l.ExpiresAt.Time(), now) + " left"}
 		texts[i] = l.Number + " " + l.Service + " " + l.Name + " " + l.Account + " " + l.Country + " " + l.Code
 	}
 	cols := []table.Column{{Title: "", Width: 1}, {Title: "code", Width: 9}, {Title: "number", Width: 16},

@@ -30,7 +30,7 @@ func quietModel(t *testing.T, tweak func(*backend.Event)) (*Model, time.Time) {
 		a := ev.Accounts[i%4]
 		ev.Lines = append(ev.Lines, &backend.Line{Key: backend.MakeKey(a.Provider, a.Name, backend.ItemLine, fmt.Sprint(i)),
 			Account: a.Name, Provider: a.Provider, ID: fmt.Sprint(i), Number: fmt.Sprintf("+7900%07d", i), Service: "telegram",
-			State: backend.LineFinished, CreatedAt: now.Add(-4 * time.Hour), Version: 1})
+			State: backend.LineFinished, CreatedAt: backend.InstantOf(now.Add(-4 * time.Hour)), Version: 1})
 	}
 	if tweak != nil {
 		tweak(&ev)
@@ -61,13 +61,13 @@ func TestTheClockTicksWhenTheScreenChanges(t *testing.T) {
 		want  time.Duration
 	}{
 		{"spinner", func(ev *backend.Event, now time.Time) {
-			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CreatedAt = backend.LineWaiting, "", now
+			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CreatedAt = backend.LineWaiting, "", backend.InstantOf(now)
 		}, time.Second},
 		{"code 5m ago", func(ev *backend.Event, now time.Time) {
-			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CodeAt = backend.LineReceived, "123456", now.Add(-5*time.Minute-20*time.Second)
+			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CodeAt = backend.LineReceived, "123456", backend.InstantOf(now.Add(-5*time.Minute-20*time.Second))
 		}, 40 * time.Second},
 		{"code 3h ago", func(ev *backend.Event, now time.Time) {
-			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CodeAt = backend.LineReceived, "123456", now.Add(-3*time.Hour)
+			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CodeAt = backend.LineReceived, "123456", backend.InstantOf(now.Add(-3*time.Hour))
 		}, tickGap},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -86,10 +86,10 @@ func TestTheClockTicksWhenTheScreenChanges(t *testing.T) {
 // arrives as a plain redraw; it does not start a second chain of ticks.
 func TestAnOvertakenTickStartsNoSecondClock(t *testing.T) {
 	m, now := quietModel(t, func(ev *backend.Event) {
-		ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CodeAt = backend.LineReceived, "123456", time.Date(2026, 5, 22, 11, 54, 40, 0, time.UTC)
+		ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CodeAt = backend.LineReceived, "123456", backend.InstantOf(time.Date(2026, 5, 22, 11, 54, 40, 0, time.UTC))
 	})
 	later := m.tickAt // the age in minutes
-	l := backend.Line{Key: "waiting", Account: "pivday-0", Provider: backend.PivDay, State: backend.LineWaiting, CreatedAt: now, Version: 9}
+	l := backend.Line{Key: "waiting", Account: "pivday-0", Provider: backend.PivDay, State: backend.LineWaiting, CreatedAt: backend.InstantOf(now), Version: 9}
 	m.Update(EventMsg{Event: backend.Event{Lines: []*backend.Line{new(l)}}})
 	if !m.tickAt.Before(later) {
 		t.Fatalf("a spinner appeared, yet the next tick stays at %v", m.tickAt)

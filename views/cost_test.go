@@ -36,7 +36,7 @@ func manyLines(n int, tweak func(i int, l *backend.Line)) *Data {
 		a := ev.Accounts[i%20]
 		l := backend.Line{Key: backend.MakeKey(a.Provider, a.Name, backend.ItemLine, fmt.Sprint(i)), Account: a.Name,
 			Provider: a.Provider, ID: fmt.Sprint(i), Number: fmt.Sprintf("+7900%07d", i), Service: "telegram", Country: "russia",
-			State: backend.LineWaiting, CreatedAt: t0.Add(-time.Duration(i) * time.Second), ExpiresAt: t0.Add(15 * time.Minute),
+			State: backend.LineWaiting, CreatedAt: backend.InstantOf(t0.Add(-time.Duration(i) * time.Second)), ExpiresAt: backend.InstantOf(t0.Add(15 * time.Minute)),
 			Version: uint64(i + 1)}
 		if tweak != nil {
 			tweak(i, &l)
@@ -64,7 +64,7 @@ func cost(n int, f func()) (allocs, bytes float64) {
 // nothing again.
 func TestRowsShowingMinutesAreNotRedrawnEverySecond(t *testing.T) {
 	d := manyLines(200, func(i int, l *backend.Line) {
-		l.State, l.Code, l.CodeAt, l.ExpiresAt = backend.LineReceived, fmt.Sprintf("%06d", i), t0.Add(-5*time.Minute-time.Second), time.Time{}
+		l.State, l.Code, l.CodeAt, l.ExpiresAt = backend.LineReceived, fmt.Sprintf("%06d", i), backend.InstantOf(t0.Add(-5*time.Minute-time.Second)), 0
 	})
 	p := NewLines(themes.New("dark"))
 	p.SetSize(120, 40)
@@ -115,7 +115,7 @@ func TestOneLineEventTouchesOnlyThatLine(t *testing.T) {
 			i++
 			l := d.Line(backend.MakeKey(kinds[(n/2)%4], fmt.Sprintf("%s-%02d", kinds[(n/2)%4], (n/2)%20), backend.ItemLine, fmt.Sprint(n/2)))
 			l.Version += uint64(n)
-			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i), t0.Add(time.Duration(i)*time.Second)
+			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i), backend.InstantOf(t0.Add(time.Duration(i)*time.Second))
 			if i%2 == 0 {
 				l.State = backend.LineWaiting
 			}
@@ -161,7 +161,7 @@ func TestFilterKeystrokeReadsNoMoreThanItMust(t *testing.T) {
 func TestAgingCodesMoveAlone(t *testing.T) {
 	d := manyLines(20_000, func(i int, l *backend.Line) {
 		if i%10 == 0 {
-			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i), t0.Add(-time.Duration(i)*time.Second/10)
+			l.State, l.Code, l.CodeAt = backend.LineReceived, fmt.Sprintf("%06d", i), backend.InstantOf(t0.Add(-time.Duration(i)*time.Second/10))
 		}
 	})
 	p := NewLines(themes.New("dark"))

@@ -135,11 +135,11 @@ func (d *Detail) View(now time.Time) []string {
 		add(d.field("number", Number(l.Number)), d.field("service", l.Service), d.field("name", l.Name),
 			d.field("country", CountryName(l.Country)), d.field("operator", l.Operator), d.field("kind", naming.Word(l.Kind)),
 			d.field("state", StateWord(l.State, l.RawState)+rawNote(string(l.State), l.RawState)),
-			d.field("code", d.codeOf(*l)), d.field("code at", when(l.CodeAt, now)),
-			d.field("window", windowOf(l.WindowAt, now)),
-			d.field("price", priceOf(l.Price)), d.field("created", when(l.CreatedAt, now)),
-			d.field("expires", when(l.ExpiresAt, now)), d.field("auto-renew", autoOf(l.HasAuto, l.AutoRenew)),
-			d.field("cooldown", coolOf(l.CooldownUntil, now)), d.field("account", l.Account),
+			d.field("code", d.codeOf(*l)), d.field("code at", when(l.CodeAt.Time(), now)),
+			d.field("window", windowOf(l.WindowAt.Time(), now)),
+			d.field("price", priceOf(l.Price)), d.field("created", when(l.CreatedAt.Time(), now)),
+			d.field("expires", when(l.ExpiresAt.Time(), now)), d.field("auto-renew", autoOf(l.HasAuto, l.AutoRenew)),
+			d.field("cooldown", coolOf(l.CooldownUntil.Time(), now)), d.field("account", l.Account),
 			d.field("order id", l.ID), d.field("actions", d.actionsOf(l.Allowed)))
 		add(" ", " "+t.Header.Render("SMS"))
 		switch {

@@ -64,14 +64,21 @@ const codeMin, codeMax = 7, 9
 // lineRef is a line's place in the pane: what it was sorted by, when it
 // was placed.
 type lineRef struct {
-	key     backend.Key
-	recent  int64 // unix nanos of its code, or of its creation
-	expires int64 // unix nanos; 0: never
-	account string
-	service string // folded
+	line    *backend.Line // the value placed (its key, account, filter text)
+	recent  int64         // unix nanos of its code, or of its creation
+	expires int64         // unix nanos; 0: never
+	service string        // folded
 	group   int8
 	waiting bool
 	lapsed  bool // open, but past its expiry when placed: closed to h
+}
+
+// key is the line's key ("" for no line: nothing selected).
+func (r lineRef) key() backend.Key {
+	if r.line == nil {
+		return ""
+	}
+	return r.line.Key
 }
 
 // lineSorts are the orders the sort key cycles through; the first is the
@@ -94,7 +101,7 @@ var lineSorts = []struct {
 		return newestFirst(a, b)
 	}},
 	{"account", func(a, b lineRef) int {
-		if c := strings.Compare(a.account, b.account); c != 0 {
+		if c := strings.Compare(a.line.Account, b.line.Account); c != 0 {
 			return c
 		}
 		return newestFirst(a, b)
@@ -121,7 +128,7 @@ func newestFirst(a, b lineRef) int {
 	if a.recent != b.recent {
 		return -cmpInt(a.recent, b.recent)
 	}
-	return strings.Compare(string(a.key), string(b.key))
+	return strings.Compare(string(a.key()), string(b.key()))
 }
 
 func cmpInt(a, b int64) int {
@@ -145,14 +152,14 @@ func lineOrder(a, b lineRef) int {
 		}
 		return 1
 	}
-	return strings.Compare(string(a.key), string(b.key))
+	return strings.Compare(string(a.key()), string(b.key()))
 }
 
 func refOf(l *backend.Line, now time.Time) lineRef {
-	r := lineRef{key: l.Key, recent: nanos(recent(*l)), account: l.Account, service: foldText(l.Service),
+	r := lineRef{line: l, recent: nanos(recent(*l)), service: foldText(l.Service),
 		group: int8(group(*l, now)), waiting: l.State == backend.LineWaiting}
 	if !l.ExpiresAt.IsZero() {
-		r.expires = nanos(l.ExpiresAt)
+		r.expires = nanos(l.ExpiresAt.Time())
 		r.lapsed = l.State.Open() && !l.ExpiresAt.After(now)
 	}
 	return r
@@ -173,8 +180,8 @@ func (p *Lines) SortName() string { return lineSorts[p.sort].name }
 // NewLines makes the lines pane.
 func NewLines(t themes.Theme) *Lines {
 	p := &Lines{hist: map[backend.Key][]backend.Message{}, keys: defaultKeys()}
-	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key }, lineOrder,
-		func(r lineRef) searchable { return lineText(p.data.Line(r.key), r.lapsed) })}
+	p.listPane = listPane[lineRef]{t: t, list: NewList(func(r lineRef) backend.Key { return r.key() }, lineOrder,
+		func(r lineRef) searchable { return lineText(r.line, r.lapsed) })}
 	p.list.CountWhere(func(r lineRef) bool { return r.waiting })
 	return p
 }
@@ -182,7 +189,7 @@ func NewLines(t themes.Theme) *Lines {
 // lineText is what the filter searches in a line: its number first, and
 // every word its row shows. A lapsed line (open, its expiry passed) is closed and state:expired
 // finds it.
-func lineText(l backend.Line, lapsed bool) searchable {
+func lineText(l *backend.Line, lapsed bool) searchable {
 	state := StateWord(l.State, l.RawState)
 	if lapsed {
 		state += " expired"
@@ -293,7 +300,7 @@ func (p *Lines) stripHeight() int {
 }
 
 // line is the line behind a ref.
-func (p *Lines) line(r lineRef) backend.Line { return p.data.Line(r.key) }
+func (p *Lines) line(r lineRef) backend.Line { return p.data.Line(r.key()) }
 
 // SelectedLine is the line under the cursor.
 func (p *Lines) SelectedLine() (backend.Line, bool) {
@@ -301,7 +308,7 @@ func (p *Lines) SelectedLine() (backend.Line, bool) {
 	if !ok {
 		return backend.Line{}, false
 	}
-	l, ok := p.data.Lines[r.key]
+	l, ok := p.data.Lines[r.key()]
 	if !ok {
 		return backend.Line{}, false
 	}
@@ -353,7 +360,7 @@ func (p *Lines) AddMessages(msgs []backend.Message) {
 // closed lines.
 func group(l backend.Line, now time.Time) int {
 	switch {
-	case l.State.Open() && HasCode(l) && now.Sub(l.CodeAt) < freshCode:
+	case l.State.Open() && HasCode(l) && now.Sub(l.CodeAt.Time()) < freshCode:
 		return 0
 	case l.State == backend.LineWaiting:
 		return 1
@@ -396,7 +403,7 @@ func (p *Lines) Update(d *Data, changed []*backend.Line, removed []backend.Key, 
 	})
 	p.list.Update(put, gone)
 	for _, r := range put {
-		l := p.data.Line(r.key)
+		l := p.data.Line(r.key())
 		p.widen(&l)
 		if r.group == 0 && p.sort == 0 {
 			p.noteFresh(l, now)
@@ -442,7 +449,7 @@ const regroupEvery = 15 * time.Second
 
 // noteFresh plans the regroup for a line placed among the fresh codes.
 func (p *Lines) noteFresh(l backend.Line, now time.Time) {
-	at := l.CodeAt.Add(freshCode)
+	at := l.CodeAt.Time().Add(freshCode)
 	if !p.grouped.IsZero() {
 		at = later(at, p.grouped.Add(regroupEvery))
 	}
@@ -474,8 +481,8 @@ func (p *Lines) Tick(now time.Time) {
 		if r.group != 0 {
 			break
 		}
-		if l := p.line(r); group(l, now) != 0 {
-			put = append(put, refOf(&l, now))
+		if l := p.data.Lines[r.key()]; l != nil && group(*l, now) != 0 {
+			put = append(put, refOf(l, now))
 		}
 	}
 	p.list.Update(put, nil)
@@ -491,10 +498,10 @@ func later(a, b time.Time) time.Time {
 }
 
 func recent(l backend.Line) time.Time {
-	if l.CodeAt.After(l.CreatedAt) {
-		return l.CodeAt
+	if l.CodeAt.After(l.CreatedAt.Time()) {
+		return l.CodeAt.Time()
 	}
-	return l.CreatedAt
+	return l.CreatedAt.Time()
 }
 
 // NextChange: spinners, countdowns and ages on screen, and the regroup.
@@ -509,7 +516,7 @@ func (p *Lines) NextChange(now time.Time) time.Time {
 
 func (p *Lines) rows(now time.Time) ([]string, time.Time) {
 	return visibleRows(p.list, &p.cache, p.w, now, rowSpec[lineRef]{
-		key:    func(r lineRef) backend.Key { return r.key },
+		key:    func(r lineRef) backend.Key { return r.key() },
 		ver:    func(r lineRef) uint64 { return p.line(r).Version },
 		render: func(r lineRef, sel bool, c *rowClock) string { return p.row(p.line(r), sel, c) },
 	})
@@ -567,7 +574,7 @@ func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
 		code, codeInk = CodesMark(l), t.Ink.Warn // nothing to copy without a choice
 	case l.Code != "":
 		code = l.Code // exactly what c copies
-		if l.State.Open() && c.before(l.CodeAt.Add(2*time.Minute)) {
+		if l.State.Open() && c.before(l.CodeAt.Time().Add(2*time.Minute)) {
 			codeInk, fresh = t.Ink.CodeOn, true
 		}
 	case l.State == backend.LineWaiting:
@@ -623,17 +630,17 @@ func (p *Lines) stateWords(l backend.Line, c *rowClock) (string, themes.Ink) {
 	left := ""
 	switch {
 	case l.ExpiresAt.IsZero() || !l.State.Open():
-	case c.after(l.ExpiresAt):
-		left = "expired " + c.ago(l.ExpiresAt)
+	case c.after(l.ExpiresAt.Time()):
+		left = "expired " + c.ago(l.ExpiresAt.Time())
 	default:
-		left = c.countdown(l.ExpiresAt) + " left"
+		left = c.countdown(l.ExpiresAt.Time()) + " left"
 	}
 	switch {
-	case c.before(l.CooldownUntil):
-		return "cancel in " + c.countdown(l.CooldownUntil), t.Ink.Warn
+	case c.before(l.CooldownUntil.Time()):
+		return "cancel in " + c.countdown(l.CooldownUntil.Time()), t.Ink.Warn
 	case l.State == backend.LineWaiting:
 		ink := t.Ink.Accent
-		if !l.ExpiresAt.IsZero() && c.after(l.ExpiresAt.Add(-2*time.Minute)) {
+		if !l.ExpiresAt.IsZero() && c.after(l.ExpiresAt.Time().Add(-2*time.Minute)) {
 			ink = t.Ink.Hot
 		}
 		if left == "" {
@@ -641,7 +648,7 @@ func (p *Lines) stateWords(l backend.Line, c *rowClock) (string, themes.Ink) {
 		}
 		return "waiting · " + left, ink
 	case l.State.Open() && HasCode(l):
-		s, ink := "code "+c.ago(l.CodeAt), t.Ink.OK
+		s, ink := "code "+c.ago(l.CodeAt.Time()), t.Ink.OK
 		if len(l.Candidates) > 0 {
 			s, ink = Candidates(l)+" · "+s, t.Ink.Warn
 		}
@@ -676,16 +683,16 @@ type stripCache struct {
 // they next change with time.
 func (p *Lines) stripLines(now time.Time) ([]string, time.Time) {
 	r, _ := p.list.Selected()
-	_, ok := p.data.Lines[r.key]
-	l := p.data.Line(r.key)
+	_, ok := p.data.Lines[r.key()]
+	l := p.data.Line(r.key())
 	sc := &p.drawn
-	if sc.lines != nil && sc.key == r.key && sc.ver == l.Version && sc.hist == p.histVer && sc.w == p.w && sc.h == p.h &&
+	if sc.lines != nil && sc.key == r.key() && sc.ver == l.Version && sc.hist == p.histVer && sc.w == p.w && sc.h == p.h &&
 		(sc.until.IsZero() || now.Before(sc.until)) {
 		return sc.lines, sc.until
 	}
 	c := rowClock{now: now}
 	lines := p.strip(l, ok, &c)
-	*sc = stripCache{key: r.key, ver: l.Version, hist: p.histVer, w: p.w, h: p.h, until: c.next, lines: lines}
+	*sc = stripCache{key: r.key(), ver: l.Version, hist: p.histVer, w: p.w, h: p.h, until: c.next, lines: lines}
 	return lines, c.next
 }
 
@@ -720,11 +727,11 @@ func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
 	right := []string{t.Ink.Bold.Paint(meta), t.Ink.Muted.Paint(p.hint(l)), ""}
 	switch {
 	case HasCode(l) && l.CodeUnsaved:
-		right[2] = t.Ink.Bad.Paint("code " + c.ago(l.CodeAt) + " · " + notSaved + ": the disk refused it; kept in memory")
+		right[2] = t.Ink.Bad.Paint("code " + c.ago(l.CodeAt.Time()) + " · " + notSaved + ": the disk refused it; kept in memory")
 	case HasCode(l):
-		right[2] = t.Ink.Faint.Paint("code " + c.ago(l.CodeAt))
+		right[2] = t.Ink.Faint.Paint("code " + c.ago(l.CodeAt.Time()))
 	case !l.WindowAt.IsZero():
-		right[2] = t.Ink.Faint.Paint("reused " + c.ago(l.WindowAt) + ": earlier codes are history")
+		right[2] = t.Ink.Faint.Paint("reused " + c.ago(l.WindowAt.Time()) + ": earlier codes are history")
 	}
 	for i := range 3 {
 		out = append(out, Fit(" "+Fit(codeRows[i], codeW)+"   "+Fit(right[i], max(p.w-codeW-4, 0)), p.w))

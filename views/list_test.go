@@ -360,7 +360,7 @@ func TestSetOrderKeepsTheSelection(t *testing.T) {
 func TestHideClosedHidesLapsedLines(t *testing.T) {
 	d := manyLines(4, func(i int, l *backend.Line) {
 		if i%2 == 1 {
-			l.State, l.ExpiresAt = backend.LinePending, t0.Add(-72*time.Hour)
+			l.State, l.ExpiresAt = backend.LinePending, backend.InstantOf(t0.Add(-72*time.Hour))
 		}
 	})
 	p := NewLines(themes.New("dark"))
@@ -455,7 +455,6 @@ func TestFilterFindsTheStateWordTheRowsShow(t *testing.T) {
 	p := NewLines(themes.New("dark"))
 	p.SetSize(120, 30)
 	p.SetData(d, t0)
-	p.Index()
 	if n := p.SetFilter("waiting"); n < 20 {
 		t.Fatalf("/waiting finds %d lines, want the 20 waiting", n)
 	}

@@ -24,9 +24,6 @@ type Pane interface {
 	SelectedKey() backend.Key
 	SetFilter(q string) int // returns matches
 	Filter() string
-	// Index reads what the filter searches in every item now (the first
-	// filter keystroke would otherwise).
-	Index()
 	// NextChange is when something the pane shows next changes with
 	// time (zero: nothing does), so the clock ticks only for that.
 	NextChange(now time.Time) time.Time
@@ -66,7 +63,6 @@ func (p *listPane[T]) SetSize(w, h int)          { p.w, p.h = w, h; p.list.SetHe
 func (p *listPane[T]) SelectedKey() backend.Key  { return p.list.SelectedKey() }
 func (p *listPane[T]) SetFilter(q string) int    { p.list.SetFilter(q); return p.list.Len() }
 func (p *listPane[T]) Filter() string            { return p.list.Filter() }
-func (p *listPane[T]) Index()                    { p.list.Index() }
 func (p *listPane[T]) Click(row int)             { p.list.SelectRow(row) }
 func (p *listPane[T]) Scroll(d int)              { p.list.Move(d) }
 func (p *listPane[T]) Select(k backend.Key) bool { return p.list.Select(k) }

@@ -132,7 +132,7 @@ func TestQueuesAccountsLineUp(t *testing.T) {
 		ev.Accounts = append(ev.Accounts, backend.Account{Name: acc, Provider: backend.NonVoip, Health: backend.HealthOK, LastGood: t0})
 		ev.Lines = append(ev.Lines, &backend.Line{Key: backend.MakeKey(backend.NonVoip, acc, backend.ItemLine, acc), Account: acc,
 			Provider: backend.NonVoip, ID: acc, Number: "+1312848859" + itoa(i), Service: []string{"Facebook", "Telegram"}[i],
-			State: backend.LineWaiting, CreatedAt: t0, Version: 1})
+			State: backend.LineWaiting, CreatedAt: backend.InstantOf(t0), Version: 1})
 	}
 	d.Apply(ev)
 	q := NewQueues(themes.New("plain"))

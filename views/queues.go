@@ -91,7 +91,7 @@ func jobItem(j backend.Job) QueueItem {
 
 func orderItem(l backend.Line) QueueItem {
 	return QueueItem{Key: l.Key, Kind: "order", Title: Number(l.Number) + " " + l.Service, Service: l.Service, // the number first: never cut
-		State: "waiting", Account: l.Account, Since: l.CreatedAt, Version: l.Version, Active: true,
+		State: "waiting", Account: l.Account, Since: l.CreatedAt.Time(), Version: l.Version, Active: true,
 		Provider: l.Provider}
 }
 
@@ -108,7 +108,7 @@ func jobRef(j backend.Job) queueRef {
 }
 
 func orderRef(l *backend.Line) queueRef {
-	return queueRef{key: l.Key, since: nanos(l.CreatedAt), active: true, line: true}
+	return queueRef{key: l.Key, since: nanos(l.CreatedAt.Time()), active: true, line: true}
 }
 
 // SetData gathers jobs and waiting orders (at start).

@@ -91,8 +91,8 @@ func mergeListing(prev, l backend.Line, now time.Time) backend.Line {
 	merged.WindowAt = prev.WindowAt
 	prevExtra := prev.Extra
 	if l.NewWindow {
-		merged.WindowAt = now
-		merged.Code, merged.CodeAt, merged.Candidates, merged.CodeUnsaved = "", time.Time{}, nil, false
+		merged.WindowAt = backend.InstantOf(now)
+		merged.Code, merged.CodeAt, merged.Candidates, merged.CodeUnsaved = "", 0, nil, false
 		prevExtra = withoutWindowExtra(prev.Extra)
 		merged.Extra = withoutWindowExtra(l.Extra)
 		if merged.State == "" || merged.State == backend.LineReceived {
@@ -111,7 +111,7 @@ func mergeListing(prev, l backend.Line, now time.Time) backend.Line {
 		}
 		merged.Extra = ex
 	}
-	if merged.CooldownUntil.IsZero() || prev.CooldownUntil.After(merged.CooldownUntil) {
+	if merged.CooldownUntil.IsZero() || prev.CooldownUntil.After(merged.CooldownUntil.Time()) {
 		merged.CooldownUntil = prev.CooldownUntil
 	}
 	return merged
@@ -155,7 +155,7 @@ func arrived(seen, provider time.Time) time.Time {
 // takeMessage lets a message seen in the line's window decide its code.
 func takeMessage(l *lineState, m backend.Message) {
 	l.lastActivity = later(l.lastActivity, arrived(m.SeenAt, m.ReceivedAt))
-	if m.SeenAt.Before(l.WindowAt) || (m.Code == "" && len(m.Candidates) == 0) {
+	if m.SeenAt.Before(l.WindowAt.Time()) || (m.Code == "" && len(m.Candidates) == 0) {
 		return // history of an earlier window, or no code at all
 	}
 	// codeSeen orders codes; after a restart only CodeAt (never later) is known.
@@ -167,7 +167,7 @@ func takeMessage(l *lineState, m backend.Message) {
 	if m.Code != "" {
 		v.Candidates = nil
 	}
-	v.CodeAt, l.codeSeen, l.codeFrom = arrived(m.SeenAt, m.ReceivedAt), m.SeenAt, m.ID
+	v.CodeAt, l.codeSeen, l.codeFrom = backend.InstantOf(arrived(m.SeenAt, m.ReceivedAt)), m.SeenAt, m.ID
 }
 
 // listedCode takes the code a listing names when the line has none and no
@@ -175,7 +175,7 @@ func takeMessage(l *lineState, m backend.Message) {
 func listedCode(l *lineState, listed backend.Line, now time.Time) {
 	if listed.Code != "" && l.Code == "" && len(l.Candidates) == 0 && l.WindowAt.IsZero() {
 		v := l.edit()
-		v.Code, v.CodeAt, l.codeSeen, l.codeFrom = listed.Code, arrived(now, listed.CodeAt), now, ""
+		v.Code, v.CodeAt, l.codeSeen, l.codeFrom = listed.Code, backend.InstantOf(arrived(now, listed.CodeAt.Time())), now, ""
 	}
 }
 

@@ -87,7 +87,7 @@ func TestReuseOpensANewWindow(t *testing.T) {
 
 	// What the provider says now: a used order, its old code, reuse offered.
 	old := l
-	old.State, old.Code, old.CodeAt = backend.LineReceived, "1111", f.clock.Now()
+	old.State, old.Code, old.CodeAt = backend.LineReceived, "1111", backend.InstantOf(f.clock.Now())
 	old.Extra = map[string]string{"used": "1", "type": "short_term"}
 	old.Allowed = backend.Allow(backend.ActReuse)
 	f.setLine(old)
@@ -131,7 +131,7 @@ func TestReuseOpensANewWindow(t *testing.T) {
 
 	f.deliver("1", "2222")
 	got := c.lineWhere(t, l.Key, func(l backend.Line) bool { return l.Code != "" })
-	if got.Code != "2222" || got.State != backend.LineReceived || got.CodeAt.Before(w.WindowAt) {
+	if got.Code != "2222" || got.State != backend.LineReceived || got.CodeAt.Before(w.WindowAt.Time()) {
 		t.Fatalf("the new window's code: %+v", got)
 	}
 }
@@ -483,7 +483,7 @@ func TestAutoCancelCountsFromTheWindow(t *testing.T) {
 	t.Parallel()
 	f := newFake(backend.NonVoip, "nv", false, 600)
 	l := f.addLine("1", backend.LineReceived, backend.Allow(backend.ActReuse))
-	l.CreatedAt = f.clock.Now().Add(-time.Hour)
+	l.CreatedAt = backend.InstantOf(f.clock.Now().Add(-time.Hour))
 	f.setLine(l)
 	f.deliver("1", "1111")
 	reused := l
@@ -509,8 +509,8 @@ func TestAutoCancelCountsFromTheWindow(t *testing.T) {
 	if !slices.Equal(kinds, []backend.ActionKind{backend.ActReuse, backend.ActReject}) {
 		t.Fatalf("calls %v, want the reuse then one reject", kinds)
 	}
-	if at := f.doCalls[1].CreatedAt; at.Sub(w.WindowAt) < time.Minute {
-		t.Fatalf("auto-cancel %s after the window opened, want a minute", at.Sub(w.WindowAt))
+	if at := f.doCalls[1].CreatedAt; at.Sub(w.WindowAt.Time()) < time.Minute {
+		t.Fatalf("auto-cancel %s after the window opened, want a minute", at.Sub(w.WindowAt.Time()))
 	}
 }
 
@@ -521,7 +521,7 @@ func TestCodeSavedWithAFutureDateIsNotPinned(t *testing.T) {
 	f := newFake(backend.FiveSim, "5sim", true, 600)
 	l := f.addLine("1", backend.LineWaiting, backend.Allow(backend.ActCancel))
 	saved := l
-	saved.State, saved.Code, saved.CodeAt = backend.LineReceived, "999999", time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	saved.State, saved.Code, saved.CodeAt = backend.LineReceived, "999999", backend.InstantOf(time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC))
 	store := newMemStore()
 	store.snap.Lines = []backend.Line{saved}
 	_, c := startEngine(t, store, AccountSpec{Provider: f, Budget: f.budget})

@@ -143,7 +143,7 @@ func TestListingWithOneChangeAllocatesForTheChange(t *testing.T) {
 	lines := listing(10000, clock.Now())
 	e.mergeLines(ac, lines, nil)
 	e.out.pending.Take()
-	lines[1234].ExpiresAt = lines[1234].ExpiresAt.Add(time.Hour)
+	lines[1234].ExpiresAt = backend.InstantOf(lines[1234].ExpiresAt.Time().Add(time.Hour))
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	e.mergeLines(ac, lines, nil)

@@ -306,7 +306,7 @@ func (e *Engine) adopt(s backend.Snapshot) {
 		l := &s.Lines[i] // the decoded value itself becomes the engine's (and the published) one
 		if ac := e.accts[l.Account]; ac != nil && ac.info.Provider == l.Provider {
 			if !l.CodeAt.IsZero() {
-				l.CodeAt = clampProviderTime(l.CodeAt, now) // saved before codes were ordered by Switchboard's clock
+				l.CodeAt = backend.InstantOf(clampProviderTime(l.CodeAt.Time(), now)) // saved before codes were ordered by Switchboard's clock
 			}
 			if e.opts.Still {
 				ev.Lines = append(ev.Lines, ac.lineView(&lineState{Line: l}))
@@ -615,9 +615,22 @@ func (e *Engine) prune() {
 	})
 }
 
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
+// later is the later of two moments, each a time.Time or a Line's
+// backend.Instant.
+func later[A, B moment](a A, b B) time.Time {
+	ta, tb := timeOf(a), timeOf(b)
+	if tb.After(ta) {
+		return tb
 	}
-	return a
+	return ta
+}
+
+// moment is a time as the engine holds it or as a Line does.
+type moment interface{ time.Time | backend.Instant }
+
+func timeOf[M moment](m M) time.Time {
+	if i, ok := any(m).(backend.Instant); ok {
+		return i.Time()
+	}
+	return any(m).(time.Time)
 }

@@ -290,7 +290,7 @@ func TestAutoCancelPolicy(t *testing.T) {
 	f := newFake(backend.FiveSim, "5sim", true, 600)
 	l := f.addLine("1", backend.LineWaiting, backend.Allow(backend.ActCancel))
 	f.mu.Lock()
-	l.CreatedAt = f.clock.Now().Add(-10 * time.Minute)
+	l.CreatedAt = backend.InstantOf(f.clock.Now().Add(-10 * time.Minute))
 	f.lines["1"] = l
 	f.mu.Unlock()
 	_, c := startEngine(t, newMemStore(), AccountSpec{Provider: f, Budget: f.budget, AutoCancelAfter: 5 * time.Minute})

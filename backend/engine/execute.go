@@ -156,7 +156,7 @@ func (e *Engine) targetFor(a *acct, act backend.Action) (backend.Target, *backen
 		line := *l.Line
 		cooling := (act.Kind == backend.ActCancel || act.Kind == backend.ActReject) && line.CooldownUntil.After(e.now())
 		if !line.Allowed.Has(act.Kind) || cooling {
-			return refuse(backend.Explain(line.Provider, string(line.State), line.Allowed, act.Kind, line.CooldownUntil.Sub(e.now())))
+			return refuse(backend.Explain(line.Provider, string(line.State), line.Allowed, act.Kind, line.CooldownUntil.Time().Sub(e.now())))
 		}
 		t := backend.Target{Line: &line}
 		if makesOrder(act.Kind) { // a reuse makes a new order on some providers (5sim)
@@ -306,7 +306,7 @@ func (e *Engine) actionDone(a *acct, entry backend.JournalEntry, out backend.Out
 		if pe, ok := backend.AsError(err); ok && pe.Kind == backend.ErrRefused && pe.RetryAfter > 0 {
 			if l := a.lineByKey(act.Target); l != nil {
 				n := l.edit()
-				n.CooldownUntil = e.now().Add(pe.RetryAfter)
+				n.CooldownUntil = backend.InstantOf(e.now().Add(pe.RetryAfter))
 				l.autoTried = false // the auto-cancel policy may try again after the cooldown
 				n.Version = e.nextVersion()
 				e.store.Save(backend.StateChange{Lines: []backend.Line{*n}}) // the cooldown survives a restart

@@ -189,7 +189,7 @@ func (f *fakeProvider) addLine(id string, st backend.LineState, allowed backend.
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	l := backend.Line{Key: backend.MakeKey(f.kind, f.account, backend.ItemLine, id), Account: f.account, Provider: f.kind, ID: id,
-		Number: "+1555" + id, Service: "telegram", State: st, CreatedAt: f.clock.Now(), Allowed: allowed}
+		Number: "+1555" + id, Service: "telegram", State: st, CreatedAt: backend.InstantOf(f.clock.Now()), Allowed: allowed}
 	f.lines[id] = l
 	return l
 }

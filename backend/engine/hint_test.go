@@ -49,7 +49,7 @@ func (h *hookFake) ParseWebhook(body []byte) ([]backend.Line, []backend.Message,
 		k := backend.MakeKey(h.kind, h.account, backend.ItemLine, fh.Line)
 		now := h.clock.Now()
 		lines = append(lines, backend.Line{Key: k, Account: h.account, Provider: h.kind, ID: fh.Line,
-			Number: "+1999" + fh.Line, State: backend.LineReceived, Code: fh.Code, CodeAt: now})
+			Number: "+1999" + fh.Line, State: backend.LineReceived, Code: fh.Code, CodeAt: backend.InstantOf(now)})
 		msgs = append(msgs, backend.Message{ID: "forged-" + fh.Code, Line: k, Text: "code " + fh.Code, Code: fh.Code, ReceivedAt: now})
 	}
 	if fh.Lease != "" {

@@ -45,7 +45,7 @@ func listing(n int, at time.Time) []backend.Line {
 		out[i] = backend.Line{Key: backend.MakeKey(backend.FiveSim, "5sim", backend.ItemLine, id), Account: "5sim",
 			Provider: backend.FiveSim, ID: id, Number: "+7900" + id[2:], Service: "telegram", Country: "russia",
 			Operator: "beeline", Kind: "activation", State: backend.LineWaiting, RawState: "RECEIVED",
-			CreatedAt: at.Add(-time.Duration(i) * time.Second), ExpiresAt: at.Add(20 * time.Minute),
+			CreatedAt: backend.InstantOf(at.Add(-time.Duration(i) * time.Second)), ExpiresAt: backend.InstantOf(at.Add(20 * time.Minute)),
 			Allowed: backend.Allow(backend.ActCancel, backend.ActBan), Extra: map[string]string{"category": "activation"}}
 	}
 	return out
@@ -81,7 +81,7 @@ func benchChangedLine(b *testing.B, n int) {
 	e.mergeLines(ac, lines, nil)
 	for i := 0; b.Loop(); i++ {
 		l := &lines[i%n]
-		l.ExpiresAt = l.ExpiresAt.Add(time.Minute)
+		l.ExpiresAt = backend.InstantOf(l.ExpiresAt.Time().Add(time.Minute))
 		timed(clock, func() { e.mergeLines(ac, lines, nil) })
 	}
 }

@@ -41,7 +41,7 @@ func (o *orderBook) Settle(ctx context.Context, act backend.Action, t backend.Ta
 			continue
 		}
 		l := backend.Line{Key: backend.MakeKey(o.kind, o.account, backend.ItemLine, id), Account: o.account, Provider: o.kind,
-			ID: id, Number: "+1555" + id, State: backend.LineWaiting, CreatedAt: o.clock.Now()}
+			ID: id, Number: "+1555" + id, State: backend.LineWaiting, CreatedAt: backend.InstantOf(o.clock.Now())}
 		return backend.SettledHappened, backend.Outcome{Lines: []backend.Line{l}, Note: "found order " + id}, nil
 	}
 	return backend.SettledNotDone, backend.Outcome{}, nil

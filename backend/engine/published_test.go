@@ -82,7 +82,7 @@ func TestEngineNeverChangesALineItPublished(t *testing.T) {
 	l2 := f.lines["2"]
 	l2.State, l2.Allowed = backend.LineActive, backend.Allow(backend.ActFinish)
 	l3 := f.lines["3"]
-	l3.Code, l3.CodeAt = "3333", f.clock.Now() // a code the listing names
+	l3.Code, l3.CodeAt = "3333", backend.InstantOf(f.clock.Now()) // a code the listing names
 	f.setLine(l2)
 	f.setLine(l3)
 	e.mergeLines(a, listing(), nil) // changes merged in place
@@ -141,7 +141,7 @@ func TestStartDoesNotCopyTheCachedLines(t *testing.T) {
 	for i := range n {
 		id := "n" + strconv.Itoa(i)
 		store.snap.Lines = append(store.snap.Lines, backend.Line{Key: backend.MakeKey(f.kind, f.account, backend.ItemLine, id),
-			Account: f.account, Provider: f.kind, ID: id, State: backend.LineWaiting, CreatedAt: testStart})
+			Account: f.account, Provider: f.kind, ID: id, State: backend.LineWaiting, CreatedAt: backend.InstantOf(testStart)})
 	}
 	allocs := testing.AllocsPerRun(3, func() {
 		e, err := New([]AccountSpec{{Provider: f, Budget: f.budget}}, Options{Store: store, Clock: f.clock})

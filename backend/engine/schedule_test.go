@@ -75,16 +75,16 @@ func TestLineWeightAndHotRate(t *testing.T) {
 		want float64
 	}{
 		{backend.Line{State: backend.LineWaiting}, time.Time{}, 1},
-		{backend.Line{State: backend.LineReceived, CodeAt: now.Add(-time.Minute)}, time.Time{}, 0.5},
-		{backend.Line{State: backend.LineReceived, CodeAt: now.Add(-10 * time.Minute)}, time.Time{}, 0.2},
-		{backend.Line{State: backend.LineActive, CreatedAt: now.Add(-30 * 24 * time.Hour)}, now.Add(-time.Minute), 0.5},
-		{backend.Line{State: backend.LineActive, CreatedAt: now.Add(-30 * 24 * time.Hour)}, time.Time{}, 0.01},
+		{backend.Line{State: backend.LineReceived, CodeAt: backend.InstantOf(now.Add(-time.Minute))}, time.Time{}, 0.5},
+		{backend.Line{State: backend.LineReceived, CodeAt: backend.InstantOf(now.Add(-10 * time.Minute))}, time.Time{}, 0.2},
+		{backend.Line{State: backend.LineActive, CreatedAt: backend.InstantOf(now.Add(-30 * 24 * time.Hour))}, now.Add(-time.Minute), 0.5},
+		{backend.Line{State: backend.LineActive, CreatedAt: backend.InstantOf(now.Add(-30 * 24 * time.Hour))}, time.Time{}, 0.01},
 		{backend.Line{State: backend.LinePending}, time.Time{}, 0},
 		{backend.Line{State: backend.LineFinished}, time.Time{}, 0},
 	}
 	for _, c := range cases {
 		if got := LineWeight(c.l, c.last, now); got != c.want {
-			t.Errorf("LineWeight(%s, code %s ago) = %v, want %v", c.l.State, now.Sub(c.l.CodeAt), got, c.want)
+			t.Errorf("LineWeight(%s, code %s ago) = %v, want %v", c.l.State, now.Sub(c.l.CodeAt.Time()), got, c.want)
 		}
 	}
 	if got := HotRate(100, 0.2, 6); math.Abs(got-70) > 1e-9 {

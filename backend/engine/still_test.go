@@ -21,7 +21,7 @@ func TestStillEngineHandsOverTheSameInitial(t *testing.T) {
 		gone := newFake(backend.FiveSim, "gone", true, 600)
 		store := cachedLines(f)
 		future := f.lines["1"]
-		future.Code, future.CodeAt = "1234", f.clock.Now().Add(time.Hour)
+		future.Code, future.CodeAt = "1234", backend.InstantOf(f.clock.Now().Add(time.Hour))
 		store.snap.Lines[0] = future
 		store.snap.Lines = append(store.snap.Lines,
 			ro.addLine("7", backend.LineWaiting, backend.Allow(backend.ActCancel)),

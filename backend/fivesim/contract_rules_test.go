@@ -113,7 +113,7 @@ func TestContractSettleProviderClockBehind(t *testing.T) {
 	if err != nil || st != backend.SettledHappened || len(out.Lines) != 1 || out.Lines[0].ID != strconv.Itoa(placed.ID) {
 		t.Fatalf("Settle: %v %+v %v; the purchase was order %d", st, out.Lines, err, placed.ID)
 	}
-	if l := out.Lines[0]; !l.CreatedAt.Equal(placed.Created.Add(-time.Minute)) || !out.Charged.Amount.Equal(dec(placed.Price)) {
+	if l := out.Lines[0]; !l.CreatedAt.Time().Equal(placed.Created.Add(-time.Minute)) || !out.Charged.Amount.Equal(dec(placed.Price)) {
 		t.Errorf("line %+v, simulator %+v", l, placed)
 	}
 }
@@ -269,7 +269,7 @@ func TestContractFutureDatedSMS(t *testing.T) {
 	if err != nil || len(lines) != 1 || len(msgs) != 1 {
 		t.Fatalf("Check: %v %v %v", lines, msgs, err)
 	}
-	if !msgs[0].ReceivedAt.Equal(at) || msgs[0].Code != "424242" || !lines[0].CodeAt.Equal(at) || lines[0].Code != "424242" {
+	if !msgs[0].ReceivedAt.Equal(at) || msgs[0].Code != "424242" || !lines[0].CodeAt.Time().Equal(at) || lines[0].Code != "424242" {
 		t.Fatalf("message %+v, line code %q at %v; 5sim said %v", msgs[0], lines[0].Code, lines[0].CodeAt, at)
 	}
 }

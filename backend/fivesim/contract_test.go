@@ -156,7 +156,7 @@ func checkLine(t *testing.T, l backend.Line, o sim.FiveSimOrder) {
 		service = naming.Word(o.Product)
 	}
 	if l.ID != strconv.Itoa(o.ID) || l.Number != o.Phone || l.Service != service || l.Extra["product"] != o.Product ||
-		l.RawState != o.Status || l.Kind != o.Category || !l.ExpiresAt.Equal(o.Expires) || !l.CreatedAt.Equal(o.Created) ||
+		l.RawState != o.Status || l.Kind != o.Category || !l.ExpiresAt.Time().Equal(o.Expires) || !l.CreatedAt.Time().Equal(o.Created) ||
 		!l.Price.Amount.Equal(dec(o.Price)) || l.Price.Currency != "" || l.Operator != o.Operator || l.Country != naming.CountryCode(o.Country) {
 		t.Errorf("line %+v\nsimulator %+v", l, o)
 	}
@@ -422,7 +422,7 @@ func TestContractBuyHosting(t *testing.T) {
 		t.Fatalf("simulator hosting order %+v", o)
 	}
 	// The hosting answer carries no operator or country; the rest matches.
-	if l.Kind != "hosting" || l.State != backend.LineActive || l.Number != o.Phone || !l.ExpiresAt.Equal(o.Expires) ||
+	if l.Kind != "hosting" || l.State != backend.LineActive || l.Number != o.Phone || !l.ExpiresAt.Time().Equal(o.Expires) ||
 		!out.Charged.Amount.Equal(dec(o.Price)) {
 		t.Fatalf("hosting line %+v, simulator %+v", l, o)
 	}

@@ -213,8 +213,8 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 				if in, err = p.c.Inbox(ctx, id); err == nil {
 					l := prev
 					m := p.messages(l.Key, id, in.Data)
-					if code, at := newestCode(in.Data); code != "" && !at.Before(l.CodeAt) {
-						l.Code, l.CodeAt = code, at
+					if code, at := newestCode(in.Data); code != "" && !at.Before(l.CodeAt.Time()) {
+						l.Code, l.CodeAt = code, backend.InstantOf(at)
 					}
 					if len(in.Data) > 0 {
 						l.Extra = maps.Clone(prev.Extra) // the engine's map is not ours to write
@@ -603,10 +603,10 @@ func (p *Provider) line(o Order, cat string) (backend.Line, []backend.Message) {
 		State:     lineState(o.Status, cat, code != ""),
 		RawState:  o.Status,
 		Price:     o.Price,
-		CreatedAt: o.CreatedAt,
-		ExpiresAt: o.Expires,
+		CreatedAt: backend.InstantOf(o.CreatedAt),
+		ExpiresAt: backend.InstantOf(o.Expires),
 		Code:      code,
-		CodeAt:    at,
+		CodeAt:    backend.InstantOf(at),
 		Extra:     map[string]string{extraCategory: cat},
 	}
 	if len(o.SMS) > 0 {

@@ -142,8 +142,8 @@ func TestLinesMapStatesCodesAndActions(t *testing.T) {
 	if l.Key != backend.MakeKey(backend.FiveSim, "main", backend.ItemLine, "3") || l.Number != "+79000000003" ||
 		l.Service != "Telegram" || l.Extra["product"] != "telegram" || l.Country != "RU" || l.Operator != "mts" || l.Kind != "activation" ||
 		l.RawState != "RECEIVED" || !l.Price.Amount.Equal(dec("12.5")) || l.Price.Currency != "" ||
-		!l.ExpiresAt.Equal(ts("2030-01-01T10:15:00.123456789Z")) || !l.CreatedAt.Equal(ts("2030-01-01T10:00:00.123456789Z")) ||
-		!l.CodeAt.Equal(ts("2030-01-01T10:01:00Z")) || l.Account != "main" {
+		!l.ExpiresAt.Time().Equal(ts("2030-01-01T10:15:00.123456789Z")) || !l.CreatedAt.Time().Equal(ts("2030-01-01T10:00:00.123456789Z")) ||
+		!l.CodeAt.Time().Equal(ts("2030-01-01T10:01:00Z")) || l.Account != "main" {
 		t.Errorf("line 3 = %+v", l)
 	}
 	if byID["10"].RawState != "REFUNDED_SOMEHOW" {

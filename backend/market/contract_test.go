@@ -445,7 +445,7 @@ func TestContractNumberLifecycle(t *testing.T) {
 	l := out.Lines[0]
 	st, exp, _ := e.s.Market.OrderStatus(l.ID)
 	if st != "pending" || l.State != backend.LineWaiting || l.RawState != st || l.Service != "WhatsApp" ||
-		l.Country != "US" || !strings.HasPrefix(l.Number, "+1") || !l.ExpiresAt.Equal(exp.Truncate(time.Microsecond)) ||
+		l.Country != "US" || !strings.HasPrefix(l.Number, "+1") || !l.ExpiresAt.Time().Equal(exp.Truncate(time.Microsecond)) ||
 		l.Extra["service_id"] != usWhatsApp || l.Extra["country_id"] != usCountry || l.Extra["area_code"] == "" {
 		t.Fatalf("line %+v, simulator %s until %s", l, st, exp)
 	}
@@ -468,7 +468,7 @@ func TestContractNumberLifecycle(t *testing.T) {
 		}
 	}
 	listed, ok := findLine(lines, l.ID)
-	if !ok || listed.Number != l.Number || listed.State != l.State || !listed.ExpiresAt.Equal(l.ExpiresAt) {
+	if !ok || listed.Number != l.Number || listed.State != l.State || !listed.ExpiresAt.Time().Equal(l.ExpiresAt.Time()) {
 		t.Fatalf("listed %+v, bought %+v", listed, l)
 	}
 

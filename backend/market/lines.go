@@ -123,7 +123,7 @@ func (p *Provider) Check(ctx context.Context, lines []backend.Line) ([]backend.L
 		if l.State != backend.LineWaiting || l.Code != "" {
 			continue
 		}
-		if !l.CreatedAt.IsZero() && now.Sub(l.CreatedAt) < pullAfter {
+		if !l.CreatedAt.IsZero() && now.Sub(l.CreatedAt.Time()) < pullAfter {
 			continue
 		}
 		if t := pulled[l.ID]; !t.IsZero() && now.Sub(t) < pullEvery {
@@ -178,11 +178,11 @@ func (p *Provider) line(o NumberOrder) (backend.Line, []backend.Message) {
 		Key: key, Account: p.cfg.Account, Provider: backend.Market, ID: o.ID,
 		Number: o.Number, Service: service, Country: naming.CountryCode(o.Country), Kind: "number",
 		State: state, RawState: o.Status, Price: p.money(o.Price, o.HasPrice, o.Currency),
-		CreatedAt: o.CreatedAt, ExpiresAt: o.ExpiresAt, Code: code, CodeAt: codeAt,
+		CreatedAt: backend.InstantOf(o.CreatedAt), ExpiresAt: backend.InstantOf(o.ExpiresAt), Code: code, CodeAt: backend.InstantOf(codeAt),
 		Allowed: lineActions(state),
 	}
 	if o.CancelAt.After(now) && state == backend.LineWaiting {
-		l.CooldownUntil = o.CancelAt
+		l.CooldownUntil = backend.InstantOf(o.CancelAt)
 	}
 	extra := map[string]string{}
 	for k, v := range map[string]string{"service_id": o.ServiceID, "country_id": o.CountryID, "area_code": o.AreaCode} {

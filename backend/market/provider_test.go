@@ -112,14 +112,14 @@ func TestLinesMapStatesCodesAndMessages(t *testing.T) {
 	l1 := byID["1"]
 	if l1.State != backend.LineWaiting || l1.Number != "+12125550001" || l1.Service != "WhatsApp" || l1.Country != "US" ||
 		l1.Price.String() != "1200.00 NGN" || !l1.Allowed.Has(backend.ActCancel) || !l1.Allowed.Has(backend.ActCheck) ||
-		l1.Key != backend.MakeKey(backend.Market, "shop", backend.ItemLine, "1") || !l1.ExpiresAt.Equal(t0.Add(19*time.Minute)) || l1.RawState != "active" {
+		l1.Key != backend.MakeKey(backend.Market, "shop", backend.ItemLine, "1") || !l1.ExpiresAt.Time().Equal(t0.Add(19*time.Minute)) || l1.RawState != "active" {
 		t.Fatalf("line 1 = %+v", l1)
 	}
 	l2 := byID["2"]
 	// A service and a country are named one way, however the order spells them.
 	if l2.State != backend.LineReceived || l2.Code != "55123" || l2.Allowed.Has(backend.ActCancel) || !l2.Allowed.Has(backend.ActCheck) ||
 		l2.Service != "Telegram" || l2.Country != "GB" ||
-		!l2.CodeAt.Equal(t0.Add(-90*time.Second)) {
+		!l2.CodeAt.Time().Equal(t0.Add(-90*time.Second)) {
 		t.Fatalf("line 2 = %+v", l2)
 	}
 	l3 := byID["3"]
@@ -168,7 +168,7 @@ func waiting(p *Provider, ids ...string) []backend.Line {
 	var out []backend.Line
 	for _, id := range ids {
 		out = append(out, backend.Line{Key: backend.MakeKey(backend.Market, "shop", backend.ItemLine, id), ID: id,
-			State: backend.LineWaiting, CreatedAt: t0.Add(-time.Minute)})
+			State: backend.LineWaiting, CreatedAt: backend.InstantOf(t0.Add(-time.Minute))})
 	}
 	return out
 }

@@ -217,7 +217,7 @@ func (p *Provider) reuse(ctx context.Context, act backend.Action, ref OrderRef, 
 		}
 		// Set, not left out: the engine keeps Extra keys an answer omits.
 		l.Extra[ExtraUsed], l.Extra[ExtraStaleSMS] = "0", last.MessageID
-		l.NewWindow, l.WindowAt = true, now
+		l.NewWindow, l.WindowAt = true, backend.InstantOf(now)
 		p.settleState(&l, now)
 		out.Lines = append(out.Lines, l)
 		names = append(names, describeLine(l))
@@ -274,7 +274,7 @@ func (p *Provider) renew(ctx context.Context, act backend.Action, l backend.Line
 	}
 	note := "renewed"
 	if !r.ExpiresAt.IsZero() {
-		nl.ExpiresAt = r.ExpiresAt
+		nl.ExpiresAt = backend.InstantOf(r.ExpiresAt)
 		note = "renewed to " + r.ExpiresAt.Format("2 Jan 2006 15:04 UTC")
 	}
 	p.settleState(&nl, now)

@@ -31,7 +31,7 @@ func (p *Provider) Lookup(ctx context.Context, id string) (backend.Line, []backe
 		return backend.Line{}, nil, err
 	}
 	l := backend.Line{Key: p.key(id), Account: p.account, Provider: backend.NonVoip, ID: id,
-		Kind: s.Type, CreatedAt: p.clock(), Extra: map[string]string{}}
+		Kind: s.Type, CreatedAt: backend.InstantOf(p.clock()), Extra: map[string]string{}}
 	if isRental(s.Type) || s.Type == TypeShortTerm {
 		l.Country = "US"
 	}
@@ -61,7 +61,7 @@ func (p *Provider) ParseWebhook(body []byte) ([]backend.Line, []backend.Message,
 			if it.Text != "" {
 				l.Extra[ExtraUsed] = "1"
 				if it.Code != "" {
-					l.Code, l.CodeAt = it.Code, now
+					l.Code, l.CodeAt = it.Code, backend.InstantOf(now)
 				}
 				msgs = append(msgs, backend.Message{ID: it.MessageID, Line: l.Key, Sender: it.Sender,
 					Text: it.Text, Code: it.Code, ReceivedAt: now})
@@ -81,8 +81,8 @@ func (p *Provider) ParseWebhook(body []byte) ([]backend.Line, []backend.Message,
 			if l.Kind == "" || it.Coarse {
 				l.Kind, l.Extra[ExtraType] = TypeShortTerm, TypeShortTerm // premium bids are for 10-minute numbers
 			}
-			l.ExpiresAt = it.ExpiresAt
-			l.CreatedAt = now
+			l.ExpiresAt = backend.InstantOf(it.ExpiresAt)
+			l.CreatedAt = backend.InstantOf(now)
 			p.settleState(&l, now)
 			lines = append(lines, l)
 		}

@@ -372,7 +372,7 @@ func TestContractShortTermLifecycle(t *testing.T) {
 		l.Extra[nonvoip.ExtraNumber] != so.Number || l.Extra[nonvoip.ExtraProduct] != pInstagram10m {
 		t.Fatalf("line %+v does not match simulator order %+v", l, so)
 	}
-	if !near(l.ExpiresAt, so.Expires, 2*time.Second) {
+	if !near(l.ExpiresAt.Time(), so.Expires, 2*time.Second) {
 		t.Fatalf("line expires %s, simulator %s", l.ExpiresAt, so.Expires)
 	}
 	if !l.Allowed.Has(backend.ActReject) || l.Allowed.Has(backend.ActReuse) || l.Allowed.Has(backend.ActRenew) {
@@ -448,7 +448,7 @@ func TestContractShortTermLifecycle(t *testing.T) {
 	}
 	rl := out.Lines[0]
 	if rl.ID != so.ID || rl.Number != "+"+so.Number || rl.State != backend.LineWaiting || rl.Kind != nonvoip.TypeShortTerm ||
-		so.Status != "Reserved" || !near(rl.ExpiresAt, so.Expires, 2*time.Second) {
+		so.Status != "Reserved" || !near(rl.ExpiresAt.Time(), so.Expires, 2*time.Second) {
 		t.Fatalf("reused line %+v, simulator %+v", rl, so)
 	}
 	// getsms answers the order's latest SMS, the previous window's (see
@@ -591,7 +591,7 @@ func TestContractRentalActivateRenew(t *testing.T) {
 		t.Fatalf("simulator order %+v", so)
 	}
 	// Long-term "expires" is a UTC date-time to the second.
-	if !l.ExpiresAt.Equal(so.Expires.Truncate(time.Second)) || l.Kind != nonvoip.TypeLongTerm || l.State != backend.LineActive ||
+	if !l.ExpiresAt.Time().Equal(so.Expires.Truncate(time.Second)) || l.Kind != nonvoip.TypeLongTerm || l.State != backend.LineActive ||
 		l.Number != "+"+so.Number || l.Service != so.Service {
 		t.Fatalf("line %+v, simulator %+v", l, so)
 	}
@@ -643,7 +643,7 @@ func TestContractRentalActivateRenew(t *testing.T) {
 	if !so.Expires.Equal(oldExp.Add(30 * 24 * time.Hour)) {
 		t.Fatalf("simulator expiry %s, want %s", so.Expires, oldExp.Add(30*24*time.Hour))
 	}
-	if len(out.Lines) != 1 || !out.Lines[0].ExpiresAt.Equal(so.Expires.Truncate(time.Second)) {
+	if len(out.Lines) != 1 || !out.Lines[0].ExpiresAt.Time().Equal(so.Expires.Truncate(time.Second)) {
 		t.Fatalf("renewed line %+v, simulator expiry %s", out.Lines, so.Expires)
 	}
 
@@ -668,7 +668,7 @@ func TestContractOneDayAndThreeDays(t *testing.T) {
 		l := e.mustBuy(t, backend.BuyRequest{Category: c.cat, Product: c.product})
 		wantDebit(t, before, e.balance(), c.price)
 		so := e.order(t, l.ID)
-		if l.Kind != c.cat || so.Type != c.cat || !l.ExpiresAt.Equal(so.Expires.Truncate(time.Second)) ||
+		if l.Kind != c.cat || so.Type != c.cat || !l.ExpiresAt.Time().Equal(so.Expires.Truncate(time.Second)) ||
 			!so.Expires.Equal(so.Created.Add(c.period)) {
 			t.Fatalf("%s line %+v, simulator %+v", c.cat, l, so)
 		}
@@ -679,7 +679,7 @@ func TestContractOneDayAndThreeDays(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantDebit(t, before, e.balance(), c.price)
-		if got := e.order(t, l.ID).Expires; !got.Equal(so.Expires.Add(c.period)) || !out.Lines[0].ExpiresAt.Equal(got.Truncate(time.Second)) {
+		if got := e.order(t, l.ID).Expires; !got.Equal(so.Expires.Add(c.period)) || !out.Lines[0].ExpiresAt.Time().Equal(got.Truncate(time.Second)) {
 			t.Fatalf("%s renewed to %s (line %s), want %s", c.cat, got, out.Lines[0].ExpiresAt, so.Expires.Add(c.period))
 		}
 	}
@@ -740,7 +740,7 @@ func TestContractCountryOrder(t *testing.T) {
 	so := e.order(t, l.ID)
 	if so.Type != "country" || l.Kind != nonvoip.TypeCountry || l.Country != so.Country || so.Country != "US" ||
 		l.Number != "+"+so.Number || l.Service != naming.Service(so.Service) || l.State != backend.LineWaiting ||
-		!l.Price.Amount.Equal(dec("0.45")) || !near(l.ExpiresAt, so.Expires, 2*time.Second) {
+		!l.Price.Amount.Equal(dec("0.45")) || !near(l.ExpiresAt.Time(), so.Expires, 2*time.Second) {
 		t.Fatalf("country line %+v, simulator %+v", l, so)
 	}
 	// The client call directly: an object message with a string id.
@@ -1155,7 +1155,7 @@ func TestContractCallbacks(t *testing.T) {
 	so = e.order(t, w.ID)
 	if len(lines) != 1 || len(msgs) != 0 || lines[0].ID != w.ID || lines[0].Number != "+"+so.Number ||
 		lines[0].Kind != nonvoip.TypeShortTerm || lines[0].State != backend.LineWaiting ||
-		!near(lines[0].ExpiresAt, so.Expires, 3*time.Second) {
+		!near(lines[0].ExpiresAt.Time(), so.Expires, 3*time.Second) {
 		t.Fatalf("auction_wining → %+v, simulator %+v", lines, so)
 	}
 
@@ -1414,7 +1414,7 @@ func TestContractRenewAnExpiredRental(t *testing.T) {
 	wantDebit(t, before, e.balance(), "1.25")
 	so := e.order(t, l.ID)
 	if so.Status != "Active" || len(out.Lines) != 1 || out.Lines[0].State != backend.LineActive ||
-		!out.Lines[0].ExpiresAt.Equal(so.Expires.Truncate(time.Second)) || !out.Lines[0].Allowed.Has(backend.ActCheck) {
+		!out.Lines[0].ExpiresAt.Time().Equal(so.Expires.Truncate(time.Second)) || !out.Lines[0].Allowed.Has(backend.ActCheck) {
 		t.Fatalf("renewed line %+v, simulator %+v", out.Lines, so)
 	}
 }

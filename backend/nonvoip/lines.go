@@ -64,8 +64,8 @@ func (p *Provider) lineFromOrder(o Order, typ, product string, price backend.Mon
 		Kind:      typ,
 		RawState:  o.Status,
 		Price:     price,
-		CreatedAt: now,
-		ExpiresAt: o.ExpiresAt,
+		CreatedAt: backend.InstantOf(now),
+		ExpiresAt: backend.InstantOf(o.ExpiresAt),
 		Extra: map[string]string{
 			ExtraType:    typ,
 			ExtraService: o.Service,
@@ -117,7 +117,7 @@ func (p *Provider) applySMS(l backend.Line, s SMS) (backend.Line, []backend.Mess
 		nl.RawState = s.OrderStatus
 	}
 	if !s.ExpiresAt.IsZero() {
-		nl.ExpiresAt = s.ExpiresAt
+		nl.ExpiresAt = backend.InstantOf(s.ExpiresAt)
 	}
 	if !s.Waiting && s.MessageID == nl.Extra[ExtraStaleSMS] {
 		s.Waiting = true // the previous window's SMS, answered until a new one arrives
@@ -126,7 +126,7 @@ func (p *Provider) applySMS(l backend.Line, s SMS) (backend.Line, []backend.Mess
 	if !s.Waiting {
 		nl.Extra[ExtraUsed] = "1"
 		if s.Code != "" && s.Code != nl.Code {
-			nl.Code, nl.CodeAt = s.Code, now
+			nl.Code, nl.CodeAt = s.Code, backend.InstantOf(now)
 		}
 		msgs = append(msgs, backend.Message{
 			ID:         s.MessageID,
@@ -158,7 +158,7 @@ func (p *Provider) gone(l backend.Line) backend.Line {
 // used reports an SMS in the line's current window; a code seen before
 // the window opened (WindowAt) belongs to an earlier one.
 func used(l backend.Line) bool {
-	return l.Extra[ExtraUsed] == "1" || (l.Code != "" && !l.CodeAt.Before(l.WindowAt)) || l.State == backend.LineReceived
+	return l.Extra[ExtraUsed] == "1" || (l.Code != "" && !l.CodeAt.Before(l.WindowAt.Time())) || l.State == backend.LineReceived
 }
 
 func isRental(kind string) bool {
@@ -174,7 +174,7 @@ func isRental(kind string) bool {
 // Unknown words are kept in RawState and do not override what the SMS and
 // the expiry say.
 func (p *Provider) settleState(l *backend.Line, now time.Time) {
-	l.State = deriveState(l.Kind, l.RawState, used(*l), l.ExpiresAt, now)
+	l.State = deriveState(l.Kind, l.RawState, used(*l), l.ExpiresAt.Time(), now)
 	l.Allowed = allowed(*l, now)
 }
 

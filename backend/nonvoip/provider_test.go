@@ -59,7 +59,7 @@ func TestBuyShortTerm(t *testing.T) {
 	l := out.Lines[0]
 	if l.Key != "nonvoip/nv-test/line/146185" || l.ID != "146185" || l.Number != "+16095550123" || l.Service != "Instagram" ||
 		l.Kind != TypeShortTerm || l.Country != "US" || l.State != backend.LineWaiting || l.RawState != "Reserved" ||
-		!l.ExpiresAt.Equal(testNow.Add(900*time.Second)) || l.Price.String() != "$0.36" {
+		!l.ExpiresAt.Time().Equal(testNow.Add(900*time.Second)) || l.Price.String() != "$0.36" {
 		t.Errorf("line = %+v", l)
 	}
 	if l.Allowed != backend.Allow(backend.ActCheck, backend.ActReject) {
@@ -165,7 +165,7 @@ func TestBuyLongTermMultiService(t *testing.T) {
 	}
 	sameJSON(t, f.last(t, "/api/order").Body, example(t, "req_order_multi"))
 	l := out.Lines[0]
-	if l.Kind != TypeLongTerm || l.State != backend.LineActive || l.RawState != "Active" || !l.ExpiresAt.Equal(utc("2100-12-31 23:59:59")) {
+	if l.Kind != TypeLongTerm || l.State != backend.LineActive || l.RawState != "Active" || !l.ExpiresAt.Time().Equal(utc("2100-12-31 23:59:59")) {
 		t.Errorf("line = %+v", l)
 	}
 	if l.Allowed != backend.Allow(backend.ActCheck, backend.ActReject, backend.ActRenew, backend.ActActivate) {
@@ -269,14 +269,14 @@ func TestSettleLostPurchaseNamesWhatToCheck(t *testing.T) {
 func waitingLine(p *Provider) backend.Line {
 	return backend.Line{Key: p.key("146185"), Account: "nv-test", Provider: backend.NonVoip, ID: "146185",
 		Number: "+16095170503", Service: "Instagram", Kind: TypeShortTerm, State: backend.LineWaiting, RawState: "Reserved",
-		ExpiresAt: testNow.Add(10 * time.Minute), Allowed: backend.Allow(backend.ActCheck, backend.ActReject),
+		ExpiresAt: backend.InstantOf(testNow.Add(10 * time.Minute)), Allowed: backend.Allow(backend.ActCheck, backend.ActReject),
 		Extra: map[string]string{ExtraType: TypeShortTerm, ExtraService: "Instagram", ExtraNumber: "16095170503"}}
 }
 
 func rentalLine(p *Provider) backend.Line {
 	return backend.Line{Key: p.key("146187"), Account: "nv-test", Provider: backend.NonVoip, ID: "146187",
 		Number: "+16095550123", Service: "PayPal", Kind: TypeLongTerm, State: backend.LineActive, RawState: "Active",
-		ExpiresAt: testNow.Add(20 * 24 * time.Hour),
+		ExpiresAt: backend.InstantOf(testNow.Add(20 * 24 * time.Hour)),
 		Extra:     map[string]string{ExtraType: TypeLongTerm, ExtraService: "PayPal", ExtraNumber: "16095550123"}}
 }
 
@@ -299,7 +299,7 @@ func TestCheckDeliversCodeOnceByID(t *testing.T) {
 		t.Fatalf("received: %+v %+v %v", ls, ms, err)
 	}
 	l, m := ls[0], ms[0]
-	if l.State != backend.LineReceived || l.Code != "545" || !l.CodeAt.Equal(testNow) || l.Extra[ExtraUsed] != "1" {
+	if l.State != backend.LineReceived || l.Code != "545" || !l.CodeAt.Time().Equal(testNow) || l.Extra[ExtraUsed] != "1" {
 		t.Errorf("line = %+v", l)
 	}
 	if l.Allowed != backend.Allow(backend.ActCheck, backend.ActReuse) {
@@ -453,7 +453,7 @@ func TestRenewAndSettle(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameJSON(t, f.last(t, "/api/renew").Body, example(t, "req_renew"))
-	if !out.Done || !out.Lines[0].ExpiresAt.Equal(utc("2100-12-31 23:59:59")) || !strings.Contains(out.Note, "2100") {
+	if !out.Done || !out.Lines[0].ExpiresAt.Time().Equal(utc("2100-12-31 23:59:59")) || !strings.Contains(out.Note, "2100") {
 		t.Errorf("outcome = %+v", out)
 	}
 	// No Months: the provider's default period, no duration field.
@@ -475,10 +475,10 @@ func TestRenewAndSettle(t *testing.T) {
 	// Settle: getsms shows a later expiry → happened; the same → not done.
 	f.answer("/api/getsms", 200, []byte(`{"status":"success","sms":"","expires":"2100-12-31 23:59:59"}`))
 	st, out, err := p.Settle(ctx, act, backend.Target{Line: &line})
-	if err != nil || st != backend.SettledHappened || !out.Lines[0].ExpiresAt.Equal(utc("2100-12-31 23:59:59")) {
+	if err != nil || st != backend.SettledHappened || !out.Lines[0].ExpiresAt.Time().Equal(utc("2100-12-31 23:59:59")) {
 		t.Errorf("settle moved expiry: %v %+v %v", st, out, err)
 	}
-	same := line.ExpiresAt.Format("2006-01-02 15:04:05")
+	same := line.ExpiresAt.Time().Format("2006-01-02 15:04:05")
 	f.answer("/api/getsms", 200, []byte(`{"status":"success","sms":"","expires":"`+same+`"}`))
 	st, _, _ = p.Settle(ctx, act, backend.Target{Line: &line})
 	if st != backend.SettledNotDone {
@@ -562,7 +562,7 @@ func TestActivateAndReuse(t *testing.T) {
 	}
 	sameJSON(t, f.last(t, "/api/reuse").Body, example(t, "req_reuse"))
 	nl := out.Lines[0]
-	if nl.Key != used.Key || nl.State != backend.LineWaiting || nl.Code != "" || !nl.ExpiresAt.Equal(testNow.Add(900*time.Second)) ||
+	if nl.Key != used.Key || nl.State != backend.LineWaiting || nl.Code != "" || !nl.ExpiresAt.Time().Equal(testNow.Add(900*time.Second)) ||
 		!nl.Allowed.Has(backend.ActReject) {
 		t.Errorf("reused line = %+v (%s)", nl, nl.Allowed)
 	}
@@ -696,7 +696,7 @@ func TestParseWebhook(t *testing.T) {
 		t.Fatalf("auction: %+v %+v %v", ls, ms, err)
 	}
 	if l := ls[0]; l.ID != "4545" || l.Service != "Gmail" || l.Extra[ExtraService] != "GMail" || l.State != backend.LineWaiting || l.Kind != TypeShortTerm ||
-		!l.ExpiresAt.Equal(testNow.Add(900*time.Second)) || !l.Allowed.Has(backend.ActReject) {
+		!l.ExpiresAt.Time().Equal(testNow.Add(900*time.Second)) || !l.Allowed.Has(backend.ActReject) {
 		t.Errorf("auction line = %+v", l)
 	}
 
@@ -774,7 +774,7 @@ func TestReuseOpensANewWindow(t *testing.T) {
 	ctx := context.Background()
 	old := waitingLine(p)
 	old.ID, old.Key = "35749684", p.key("35749684")
-	old.State, old.Code, old.CodeAt = backend.LineReceived, "545", testNow.Add(-time.Minute)
+	old.State, old.Code, old.CodeAt = backend.LineReceived, "545", backend.InstantOf(testNow.Add(-time.Minute))
 	old.Extra[ExtraUsed] = "1"
 
 	f.answer("/api/getsms", 200, example(t, "getsms"))
@@ -784,7 +784,7 @@ func TestReuseOpensANewWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	nl := out.Lines[0]
-	if !nl.NewWindow || !nl.WindowAt.Equal(testNow) || nl.State != backend.LineWaiting || nl.Code != "" || len(nl.Candidates) != 0 ||
+	if !nl.NewWindow || !nl.WindowAt.Time().Equal(testNow) || nl.State != backend.LineWaiting || nl.Code != "" || len(nl.Candidates) != 0 ||
 		nl.Extra[ExtraUsed] != "0" || nl.Extra[ExtraStaleSMS] != messageID("35749684", "Your Instagram OTP is 545") ||
 		nl.Allowed != backend.Allow(backend.ActCheck, backend.ActReject) {
 		t.Fatalf("reused line = %+v (%s)", nl, nl.Allowed)
@@ -797,7 +797,7 @@ func TestReuseOpensANewWindow(t *testing.T) {
 		t.Fatalf("check before a new SMS: %+v %+v %v", ls, ms, err)
 	}
 	// A line still carrying the old code (from before WindowAt) waits too.
-	held.Code, held.CodeAt = "545", testNow.Add(-time.Minute)
+	held.Code, held.CodeAt = "545", backend.InstantOf(testNow.Add(-time.Minute))
 	if ls, _, _ := p.Check(ctx, []backend.Line{held}); ls[0].State != backend.LineWaiting || !ls[0].Allowed.Has(backend.ActReject) {
 		t.Fatalf("an earlier window's code made the line %s (%s)", ls[0].State, ls[0].Allowed)
 	}

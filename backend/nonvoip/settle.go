@@ -122,7 +122,7 @@ func (p *Provider) settleRenew(ctx context.Context, act backend.Action, l backen
 	nl, msgs := p.applySMS(l, s)
 	if !s.ExpiresAt.IsZero() && !old.IsZero() {
 		p.forget(act.ID)
-		if s.ExpiresAt.After(old) {
+		if s.ExpiresAt.After(old.Time()) {
 			return backend.SettledHappened, backend.Outcome{Note: "renewed to " + s.ExpiresAt.Format("2 Jan 2006 15:04 UTC"),
 				Lines: []backend.Line{nl}, Messages: msgs}, nil
 		}

@@ -141,7 +141,7 @@ func (p *Provider) renew(ctx context.Context, c *Client, act backend.Action, tg 
 			Note: fmt.Sprintf("renewed %s to %s", labelOr(tg.label, string(r.Phone)), day(r.NewExpiresAt.Time))}
 		p.numberChanged(ctx, &out, tg, func(l *backend.Line) {
 			if !r.NewExpiresAt.IsZero() {
-				l.ExpiresAt = r.NewExpiresAt.Time
+				l.ExpiresAt = backend.InstantOf(r.NewExpiresAt.Time)
 			}
 			l.RawState = "active"
 		})
@@ -419,7 +419,7 @@ func (p *Provider) buy(ctx context.Context, act backend.Action) (backend.Outcome
 		}
 		out.Note = fmt.Sprintf("bought %s (%s) for %s", strings.Join(bought, ", "), country, months(monthsN))
 		if len(out.Lines) == 1 {
-			out.Note += ", until " + day(out.Lines[0].ExpiresAt)
+			out.Note += ", until " + day(out.Lines[0].ExpiresAt.Time())
 		}
 		return out, nil
 	case CategoryProxy:

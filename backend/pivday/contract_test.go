@@ -274,7 +274,7 @@ func TestContractNumbers(t *testing.T) {
 	restorable := 0
 	for _, l := range lines {
 		n := e.number(t, l.ID)
-		if l.Kind != "rental" || l.Number != n.Phone || !sameTime(l.ExpiresAt, n.Expires) || l.RawState != n.Status {
+		if l.Kind != "rental" || l.Number != n.Phone || !sameTime(l.ExpiresAt.Time(), n.Expires) || l.RawState != n.Status {
 			t.Errorf("line %+v, simulator %+v", l, n)
 		}
 		switch n.Status {
@@ -485,7 +485,7 @@ func TestContractBuyNumber(t *testing.T) {
 		!sameTime(n.Expires, e.s.Now().Add(60*24*time.Hour)) {
 		t.Fatalf("simulator number %+v", n)
 	}
-	if l.Number != n.Phone || !sameTime(l.ExpiresAt, n.Expires) || !l.AutoRenew || l.Name != "Contract line" ||
+	if l.Number != n.Phone || !sameTime(l.ExpiresAt.Time(), n.Expires) || !l.AutoRenew || l.Name != "Contract line" ||
 		l.State != backend.LineActive || !l.Allowed.Has(backend.ActAutoRenewOff) {
 		t.Fatalf("bought line %+v", l)
 	}
@@ -522,7 +522,7 @@ func TestContractRenewNumber(t *testing.T) {
 	if !out.Charged.Amount.Equal(want) || !before.Sub(e.balance()).Equal(want) || e.s.PivDay.Renewals(e.acct) != renewals+1 {
 		t.Fatalf("charged %v, balance moved %v, want %v", out.Charged, before.Sub(e.balance()), want)
 	}
-	if len(out.Lines) != 1 || !sameTime(out.Lines[0].ExpiresAt, after.Expires) ||
+	if len(out.Lines) != 1 || !sameTime(out.Lines[0].ExpiresAt.Time(), after.Expires) ||
 		len(out.Leases) != 1 || !sameTime(out.Leases[0].ExpiresAt, after.Expires) {
 		t.Fatalf("outcome %+v", out)
 	}
@@ -549,7 +549,7 @@ func TestContractRenewNumber(t *testing.T) {
 	}
 	got := e.number(t, nl.ID)
 	if got.Status != "active" || !got.Expires.Equal(e.s.Now().Add(30*24*time.Hour)) || out.Lines[0].State != backend.LineActive ||
-		!sameTime(out.Lines[0].ExpiresAt, got.Expires) || out.Lines[0].Allowed.Has(backend.ActRestore) {
+		!sameTime(out.Lines[0].ExpiresAt.Time(), got.Expires) || out.Lines[0].Allowed.Has(backend.ActRestore) {
 		t.Fatalf("renewed expired number: simulator %+v, outcome %+v", got, out.Lines[0])
 	}
 }
@@ -1136,7 +1136,7 @@ func TestContractSettle(t *testing.T) {
 			t.Fatalf("renewals %d → %d, expiry %v → %v", renewals, e.s.PivDay.Renewals(e.acct), n.Expires, after.Expires)
 		}
 		st, out, err := e.p.Settle(ctx, act, backend.Target{Line: &l})
-		if err != nil || st != backend.SettledHappened || !sameTime(out.Lines[0].ExpiresAt, after.Expires) {
+		if err != nil || st != backend.SettledHappened || !sameTime(out.Lines[0].ExpiresAt.Time(), after.Expires) {
 			t.Fatalf("Settle: %v %+v %v", st, out, err)
 		}
 	})

@@ -76,8 +76,8 @@ func (p *Provider) line(n Number, price backend.Money, now time.Time) backend.Li
 		State:     state,
 		RawState:  sanitize.Line(status),
 		Price:     price,
-		CreatedAt: created,
-		ExpiresAt: n.ExpiresAt.Time,
+		CreatedAt: backend.InstantOf(created),
+		ExpiresAt: backend.InstantOf(n.ExpiresAt.Time),
 		AutoRenew: bool(n.AutoRenew),
 		HasAuto:   true,
 		Allowed:   numberAllowed(state, bool(n.AutoRenew), n.ExpiresAt.Time, now),
@@ -99,7 +99,7 @@ func (p *Provider) numberLease(l backend.Line) backend.Lease {
 		Kind:       backend.LeaseNumber,
 		Name:       name,
 		State:      l.RawState,
-		ExpiresAt:  l.ExpiresAt,
+		ExpiresAt:  l.ExpiresAt.Time(),
 		AutoRenew:  l.AutoRenew,
 		HasAuto:    true,
 		RenewPrice: l.Price,
@@ -112,8 +112,8 @@ func (p *Provider) numberLease(l backend.Line) backend.Lease {
 // refreshLine recomputes what depends on the clock and the flags after an
 // action changed a snapshot.
 func (p *Provider) refreshLine(l backend.Line, now time.Time) backend.Line {
-	l.State = numberState(l.RawState, l.ExpiresAt, l.AutoRenew, now)
-	l.Allowed = numberAllowed(l.State, l.AutoRenew, l.ExpiresAt, now)
+	l.State = numberState(l.RawState, l.ExpiresAt.Time(), l.AutoRenew, now)
+	l.Allowed = numberAllowed(l.State, l.AutoRenew, l.ExpiresAt.Time(), now)
 	return l
 }
 

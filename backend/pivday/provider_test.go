@@ -92,7 +92,7 @@ func TestLinesMapping(t *testing.T) {
 			t.Errorf("%s: state %s allowed %s, want %s %s", l.ID, l.State, l.Allowed, w.state, w.allowed)
 		}
 		if l.Key != backend.MakeKey(backend.PivDay, "main", backend.ItemLine, l.ID) || l.Kind != "rental" || !l.HasAuto ||
-			l.Country != "SE" || l.Number != "+4670000"+l.ID || !l.CreatedAt.Equal(ts("2026-05-01T10:00:00Z")) {
+			l.Country != "SE" || l.Number != "+4670000"+l.ID || !l.CreatedAt.Time().Equal(ts("2026-05-01T10:00:00Z")) {
 			t.Errorf("line %+v", l)
 		}
 	}
@@ -360,7 +360,7 @@ func TestWhiteStates(t *testing.T) {
 
 var snapLine = backend.Line{Key: backend.MakeKey(backend.PivDay, "main", backend.ItemLine, "vzPA1-kHKSg-EAL7e-Jqd3o"),
 	Account: "main", Provider: backend.PivDay, ID: "vzPA1-kHKSg-EAL7e-Jqd3o", Number: "+46764794425", Country: "SE", Kind: "rental",
-	State: backend.LineExpiring, RawState: "active", ExpiresAt: ts("2026-05-23T10:00:00Z"), HasAuto: true}
+	State: backend.LineExpiring, RawState: "active", ExpiresAt: backend.InstantOf(ts("2026-05-23T10:00:00Z")), HasAuto: true}
 
 func TestDoRenewNumber(t *testing.T) {
 	f := newFake(t)
@@ -378,7 +378,7 @@ func TestDoRenewNumber(t *testing.T) {
 		t.Fatalf("outcome %+v", out)
 	}
 	l := out.Lines[0]
-	if !l.ExpiresAt.Equal(ts("2026-06-30T10:00:00Z")) || l.State != backend.LineActive || out.Leases[0].ExpiresAt != l.ExpiresAt {
+	if !l.ExpiresAt.Time().Equal(ts("2026-06-30T10:00:00Z")) || l.State != backend.LineActive || backend.InstantOf(out.Leases[0].ExpiresAt) != l.ExpiresAt {
 		t.Errorf("renewed line %+v", l)
 	}
 	if !strings.Contains(out.Note, "+46764794425") || !strings.Contains(out.Note, "30 Jun 2026") {
@@ -464,7 +464,7 @@ func TestDoAutoRenewAndRestoreNumbers(t *testing.T) {
 	}
 
 	exp1, exp2 := snapLine, snapLine
-	exp1.State, exp1.RawState, exp1.ExpiresAt = backend.LineExpired, "expired", ts("2026-05-20T00:00:00Z")
+	exp1.State, exp1.RawState, exp1.ExpiresAt = backend.LineExpired, "expired", backend.InstantOf(ts("2026-05-20T00:00:00Z"))
 	exp2.ID, exp2.Key, exp2.State = "abc12-defgh-ijklm-nopqr", backend.MakeKey(backend.PivDay, "main", backend.ItemLine, "abc12-defgh-ijklm-nopqr"), backend.LineExpired
 	act := backend.Action{Kind: backend.ActRestore, Targets: []backend.Key{exp1.Key, exp2.Key}}
 	out, err = p.Do(ctx(t), act, backend.Target{Lines: []backend.Line{exp1, exp2}})
@@ -559,12 +559,12 @@ func TestSettle(t *testing.T) {
 	line := snapLine
 
 	// renew: the expiry moved past the snapshot's → it happened.
-	line.ExpiresAt = ts("2026-05-01T10:00:00Z")
+	line.ExpiresAt = backend.InstantOf(ts("2026-05-01T10:00:00Z"))
 	got, out, err := p.Settle(ctx(t), backend.Action{Kind: backend.ActRenew}, backend.Target{Line: &line})
 	if err != nil || got != backend.SettledHappened || len(out.Lines) != 1 {
 		t.Errorf("moved expiry: %v %v", got, err)
 	}
-	line.ExpiresAt = ts("2026-05-31T10:00:00Z")
+	line.ExpiresAt = backend.InstantOf(ts("2026-05-31T10:00:00Z"))
 	if got, _, _ := p.Settle(ctx(t), backend.Action{Kind: backend.ActRenew}, backend.Target{Line: &line}); got != backend.SettledNotDone {
 		t.Errorf("unmoved expiry: %v", got)
 	}

@@ -29,7 +29,7 @@ func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Tar
 	before := time.Time{}
 	switch {
 	case tg.line != nil:
-		before = tg.line.ExpiresAt
+		before = tg.line.ExpiresAt.Time()
 	case tg.lease != nil:
 		before = tg.lease.ExpiresAt
 	}
@@ -43,7 +43,7 @@ func (p *Provider) Settle(ctx context.Context, act backend.Action, t backend.Tar
 			}
 			l := p.numberLine(ctx, n, now)
 			out := backend.Outcome{Lines: []backend.Line{l}, Leases: []backend.Lease{p.numberLease(l)}}
-			return moved(before, l.ExpiresAt), out, nil
+			return moved(before, l.ExpiresAt.Time()), out, nil
 		case idProxy:
 			o, err := p.c.ProxyOrder(ctx, tg.id)
 			if err != nil {
@@ -138,7 +138,7 @@ func (p *Provider) settleRestore(ctx context.Context, act backend.Action, t back
 		switch {
 		case s == "pending_restore" || s == "pending" || s == "restoring":
 			happened = true
-		case s == "active" && (!known || prev.State == backend.LineExpired || l.ExpiresAt.After(prev.ExpiresAt)):
+		case s == "active" && (!known || prev.State == backend.LineExpired || l.ExpiresAt.After(prev.ExpiresAt.Time())):
 			happened = true
 		}
 	}

@@ -99,7 +99,7 @@ func sampleLine(account string, i int) backend.Line {
 		Key: lineKey(account, i), Account: account, Provider: backend.FiveSim, ID: strconv.Itoa(i),
 		Number: fmt.Sprintf("+4479%08d", i), Service: "telegram", State: backend.LineWaiting,
 		Price:     backend.NewMoney(decimal.New(int64(120+i), -2), ""),
-		CreatedAt: t0, ExpiresAt: t0.Add(20 * time.Minute), Allowed: backend.Allow(backend.ActCancel),
+		CreatedAt: backend.InstantOf(t0), ExpiresAt: backend.InstantOf(t0.Add(20 * time.Minute)), Allowed: backend.Allow(backend.ActCancel),
 		Extra: map[string]string{"type": "short_term"}, Version: uint64(i),
 	}
 }

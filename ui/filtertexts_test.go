@@ -1,0 +1,51 @@
+package ui_test
+
+import (
+	"runtime"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"switchboard/ui"
+)
+
+// TestFilterTextsWaitForTheFirstFilter: a running dashboard (every item
+// placed) holds no filter text until the operator filters: the texts are
+// ≈ 70 bytes a line (7 MB at 100,000 lines, on every screen), read once by
+// the first keystroke. Reading them as soon as the dashboard was up made
+// that keystroke cheap and every screen that never filters pay.
+func TestFilterTextsWaitForTheFirstFilter(t *testing.T) {
+	m := firstFrameModel(lines10k, false)
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	_ = m.View()
+	m.Update(ui.Indexed())
+	_ = m.View()
+	m.Update(keyPress('/'))
+	if n := mallocs(func() { m.Update(keyPress('7')) }); n < uint64(lines10k) {
+		t.Fatalf("the first filter keystroke allocated %d times among %d lines: their texts were read before anyone filtered", n, int(lines10k))
+	}
+	if n := mallocs(func() { m.Update(keyPress('9')) }); n > 100 {
+		t.Fatalf("the second filter keystroke allocated %d times: the texts are read again", n)
+	}
+}
+
+// BenchmarkFirstFilterKeystroke is the first keystroke of a filter on a
+// running dashboard, which reads every item's filter text once, and its
+// frame (the next keystrokes: BenchmarkFilterKeystroke). Run with
+// -benchtime 5x: each operation is set up on a fresh model.
+func BenchmarkFirstFilterKeystroke(b *testing.B) {
+	for _, n := range scales {
+		b.Run(n.String(), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				m, _, _ := perfModel(b, n)
+				m.Update(keyPress('/'))
+				_ = m.View()
+				runtime.GC() // not the garbage of setting up
+				b.StartTimer()
+				m.Update(keyPress('7'))
+				_ = m.View()
+			}
+		})
+	}
+}
