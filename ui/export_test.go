@@ -13,3 +13,7 @@ func Tick(t time.Time) tea.Msg { return tickMsg{t} }
 // Indexed is the message the dashboard sends itself once it is up: the
 // panes place every item.
 func Indexed() tea.Msg { return indexMsg{} }
+
+// IsFilterTexts tells the message that reads a slice of a pane's filter
+// texts while the prompt is open.
+func IsFilterTexts(msg tea.Msg) bool { _, ok := msg.(filterTextsMsg); return ok }

@@ -3,6 +3,7 @@ package ui_test
 import (
 	"runtime"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -26,6 +27,68 @@ func TestFilterTextsWaitForTheFirstFilter(t *testing.T) {
 	}
 	if n := mallocs(func() { m.Update(keyPress('9')) }); n > 100 {
 		t.Fatalf("the second filter keystroke allocated %d times: the texts are read again", n)
+	}
+}
+
+// TestFilterPromptReadsTextsBetweenKeys: opening the prompt reads the
+// filter texts a slice at a time, each slice a message of its own that
+// keys can come between, so the first letter typed finds them read
+// instead of reading all 100,000 (60–95 ms) itself.
+func TestFilterPromptReadsTextsBetweenKeys(t *testing.T) {
+	m := firstFrameModel(lines10k, false)
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	_ = m.View()
+	m.Update(ui.Indexed())
+	_ = m.View()
+	_, cmd := m.Update(keyPress('/'))
+	msg := awaitFilterTexts(t, cmd)
+	slices := 0
+	for msg != nil {
+		slices++
+		_, cmd = m.Update(msg)
+		msg = nil
+		if cmd != nil {
+			msg = cmd()
+		}
+	}
+	if slices < 2 {
+		t.Fatalf("the texts of %d lines were read in %d slice(s): one message read them all", int(lines10k), slices)
+	}
+	if n := mallocs(func() { m.Update(keyPress('7')) }); n > 200 {
+		t.Fatalf("the first filter keystroke allocated %d times: the texts were not read while the prompt was open", n)
+	}
+}
+
+// awaitFilterTexts runs the commands the prompt's key returned (the
+// cursor's blink among them) and returns the first slice's message.
+func awaitFilterTexts(t *testing.T, cmd tea.Cmd) tea.Msg {
+	t.Helper()
+	found := make(chan tea.Msg, 8)
+	var run func(tea.Cmd)
+	run = func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		go func() {
+			switch msg := c().(type) {
+			case tea.BatchMsg:
+				for _, c := range msg {
+					run(c)
+				}
+			default:
+				if ui.IsFilterTexts(msg) {
+					found <- msg
+				}
+			}
+		}()
+	}
+	run(cmd)
+	select {
+	case msg := <-found:
+		return msg
+	case <-time.After(5 * time.Second):
+		t.Fatal("opening the filter prompt read no filter text")
+		return nil
 	}
 }
 

@@ -26,11 +26,13 @@ type List[T any] struct {
 	// 100,000 lines instead of one each. Set starts them again.
 	words map[[numFields]string]*[numFields]string
 	whole runs[T] // all, as the unfiltered view
-	// indexed: every entry's filter text is read. Until the first filter
-	// (or hiding closed items) no text is read: a screen that never
-	// filters holds none (≈ 70 bytes a line at 100,000 lines; the
-	// first keystroke reads them all once, 60–95 ms at 100k).
-	indexed bool
+	// indexed: filter texts are wanted, so a changed entry's is read at
+	// once. Until the filter prompt opens (or closed items are hidden) no
+	// text is read: a screen that never filters holds none (≈ 70 bytes a
+	// line at 100,000 lines). IndexSome then reads them a slice at a time
+	// between keystrokes; read says every entry's is read.
+	indexed, read bool
+	unread        int // where IndexSome goes on in all
 	// levels are the filter's queries as typed, each narrowing the one
 	// before, with their matches ranked: the last one is shown, and a
 	// backspace goes back a level instead of reading every item again.
@@ -172,14 +174,33 @@ func (l *List[T]) folded(raw [numFields]string) *[numFields]string {
 }
 
 // Index reads every item's filter text now, if not yet read.
-func (l *List[T]) Index() {
-	if l.indexed {
-		return
+func (l *List[T]) Index() { l.IndexSome(len(l.all)) }
+
+// IndexSome reads up to n more unread filter texts, so a large list's
+// are read in slices the keys can come between; it reports whether
+// every one is read. An entry placed or changed meanwhile is read as it
+// comes; one moved behind the slices is caught by the last pass.
+func (l *List[T]) IndexSome(n int) bool {
+	if l.read {
+		return true
 	}
 	l.indexed = true
-	for _, e := range l.all {
-		l.index(e)
+	for ; l.unread < len(l.all) && n > 0; l.unread++ {
+		if e := l.all[l.unread]; e.fields == nil {
+			l.index(e)
+			n--
+		}
 	}
+	if l.unread < len(l.all) {
+		return false
+	}
+	for _, e := range l.all {
+		if e.fields == nil {
+			l.index(e)
+		}
+	}
+	l.read = true
+	return true
 }
 
 // SetHead is Set for a first frame: every item is counted, only the

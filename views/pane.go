@@ -82,6 +82,10 @@ func (p *listPane[T]) ClearMarks() bool { return p.list.ClearMarks() }
 // ToggleClosed hides finished and expired items, or shows them again.
 func (p *listPane[T]) ToggleClosed() { p.list.HideClosed(!p.list.Hidden()) }
 
+// ReadFilterTexts reads up to n more of the filter's texts; true when
+// all are read.
+func (p *listPane[T]) ReadFilterTexts(n int) bool { return p.list.IndexSome(n) }
+
 // note is one part of a pane title's info: its words, a shorter form,
 // and how much it matters (the higher, the longer it stays).
 type note struct {
