@@ -38,6 +38,9 @@ type team struct {
 	cluster string
 	accts   []config.Account
 	nodes   map[string]*member // running
+	// screens makes each node's engine events also feed a hub (the
+	// benchmark's SSH dashboards): see member.feed.
+	screens bool
 
 	mu  sync.Mutex
 	all []*member // every node started, killed ones included
@@ -85,6 +88,11 @@ type member struct {
 	eng  *engine.Engine
 	stop func() // cancel, wait, close the store
 
+	// initial and feed are the engine's events after take has seen each
+	// (with team.screens): a hub's source.
+	initial backend.Event
+	feed    chan backend.Event
+
 	budgets map[string]*backend.Budget // by account: what this node spent
 
 	mu      sync.Mutex
@@ -123,7 +131,11 @@ func (tm *team) start(name string) *member {
 	}
 	m := &member{name: name, link: link, node: nd, eng: eng, budgets: budgets, codes: map[string]time.Time{},
 		lines: map[backend.Key]backend.Line{}, actions: map[string]backend.JournalEntry{}}
-	m.take(eng.Initial())
+	m.initial = eng.Initial()
+	m.take(m.initial)
+	if tm.screens {
+		m.feed = make(chan backend.Event, 1024)
+	}
 	// Stopping is serve's order: the engine (its last state written under
 	// its fences), the store, then the node (resigning its accounts).
 	engCtx, stopEngine := context.WithCancel(context.Background())
@@ -137,6 +149,12 @@ func (tm *team) start(name string) *member {
 		defer engine.Done()
 		for ev := range eng.Events() {
 			m.take(ev)
+			if m.feed != nil {
+				m.feed <- ev
+			}
+		}
+		if m.feed != nil {
+			close(m.feed)
 		}
 	}()
 	m.stop = sync.OnceFunc(func() {
