@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,6 +93,8 @@ type member struct {
 	// (with team.screens): a hub's source.
 	initial backend.Event
 	feed    chan backend.Event
+	screens *screens    // with team.screens
+	dead    atomic.Bool // killed
 
 	budgets map[string]*backend.Budget // by account: what this node spent
 
@@ -175,6 +178,7 @@ func (tm *team) start(name string) *member {
 // off first, so it cannot resign or revoke its lease.
 func (tm *team) kill(name string) {
 	m := tm.nodes[name]
+	m.dead.Store(true)
 	m.link.Cut()
 	delete(tm.nodes, name)
 	// Its goroutines end in the background (their etcd calls time out),
