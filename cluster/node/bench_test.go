@@ -30,12 +30,15 @@ import (
 // CLUSTER_ACCOUNTS (accounts, half 5sim and half piv.day; default 200),
 // CLUSTER_RATE (requests per account and minute, default 30),
 // CLUSTER_SECONDS (the steady phase, default 120) and CLUSTER_SESSIONS
-// (dashboards spread over the nodes, default 50) scale it.
+// (dashboards spread over the nodes, default 50; 0 for none) scale it.
 func BenchmarkCluster(b *testing.B) {
 	accounts := envInt("CLUSTER_ACCOUNTS", 200)
 	rate := envInt("CLUSTER_RATE", 30)
 	steady := time.Duration(envInt("CLUSTER_SECONDS", 120)) * time.Second
-	sessions := envInt("CLUSTER_SESSIONS", 50)
+	sessions := 50
+	if n, err := strconv.Atoi(os.Getenv("CLUSTER_SESSIONS")); err == nil && n >= 0 {
+		sessions = n // 0: no dashboards, to tell their cost
+	}
 	for b.Loop() {
 		runClusterBench(b, accounts, float64(rate), steady, sessions)
 	}
@@ -108,6 +111,8 @@ func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Durat
 	after := etcdStatus(b)
 	elapsed := meter.elapsed()
 	steadyRun := tm.measure(codes, front)
+	b.Logf("steady phase %v: %d codes, each to 3 nodes and %d dashboards", elapsed.Round(time.Second), len(codes), sessions)
+	steadyRun.log(b, "")
 
 	// Failover: kill the node that owns most accounts.
 	var victim *member
@@ -117,6 +122,12 @@ func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Durat
 		}
 	}
 	moving := victim.node.Owner().Owned()
+	if len(moving) == 0 {
+		for _, m := range tm.nodes {
+			b.Logf("node %s: %d accounts owned; notices:\n%s", m.name, len(m.node.Owner().Owned()), m.noticeText())
+		}
+		b.Fatal("no node owns an account")
+	}
 	killed := time.Now()
 	tm.kill(victim.name)
 	moves := waitMoved(b, tm, moving, killed)
@@ -125,9 +136,6 @@ func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Durat
 	afterKill := tm.measure(moved, front)
 	over, worst := meter.stop()
 
-	b.Logf("steady phase %v: %d codes (%d 5sim, %d piv.day), each to 3 nodes and %d dashboards", elapsed.Round(time.Second),
-		len(codes), len(steadyRun.engine[backend.FiveSim])/3, len(steadyRun.engine[backend.PivDay])/3, sessions)
-	steadyRun.log(b, "")
 	b.Logf("failover after killing %s (%d accounts, TTL %v): %s", victim.name, len(moving), ttl, summary(moves))
 	afterKill.log(b, "after the kill, on moved accounts, to the nodes left: ")
 	b.Logf("requests per account and minute, summed over the nodes: worst %.0f of a budget of %.0f; minutes over budget: %d", worst, rate, over)
@@ -244,6 +252,7 @@ func (d *deliverer) newCode() string {
 type run struct {
 	engine  map[backend.ProviderKind][]time.Duration // simulator → each running node's engine
 	screens map[backend.ProviderKind][]time.Duration // simulator → each dashboard
+	lost    int                                      // nodes that never showed a code (by the end of the wait)
 	missed  int                                      // dashboards that never showed a code
 	shown   int
 	spread  []time.Duration // owner's engine → the other nodes' engines
@@ -266,7 +275,7 @@ func (tm *team) measure(codes []*sent, front *hookFront) run {
 			t, ok := m.codes[k]
 			m.mu.Unlock()
 			if !ok {
-				tm.t.Errorf("node %s never showed %s", m.name, k)
+				r.lost++
 				continue
 			}
 			seen = append(seen, t)
@@ -307,8 +316,8 @@ func (tm *team) measure(codes []*sent, front *hookFront) run {
 }
 
 func (r run) log(b *testing.B, prefix string) {
-	b.Logf("%scode, simulator → every node's engine: 5sim (polled) %s; piv.day (webhooks) %s", prefix,
-		summary(r.engine[backend.FiveSim]), summary(r.engine[backend.PivDay]))
+	b.Logf("%scode, simulator → every node's engine: 5sim (polled) %s; piv.day (webhooks) %s; %d never reached a node", prefix,
+		summary(r.engine[backend.FiveSim]), summary(r.engine[backend.PivDay]), r.lost)
 	b.Logf("%scode, simulator → every dashboard: 5sim (polled) %s; piv.day (webhooks) %s; %d of %d never showed it", prefix,
 		summary(r.screens[backend.FiveSim]), summary(r.screens[backend.PivDay]), r.missed, r.missed+r.shown)
 	b.Logf("%scode, owner's engine → the other nodes' engines: %s", prefix, summary(r.spread))
