@@ -103,6 +103,7 @@ func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Durat
 	b.Logf("%d dashboards (200×50) open over the nodes after %v", sessions, time.Since(opened).Round(time.Millisecond))
 
 	before := etcdStatus(b)
+	writes := tm.screenWrites()
 	meter := startMeter(tm)
 	// A code every 200 ms on a random account, each account at most one
 	// every 15 s, each on the next of its lines.
@@ -110,6 +111,9 @@ func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Durat
 	time.Sleep(drain)
 	after := etcdStatus(b)
 	elapsed := meter.elapsed()
+	if sessions > 0 {
+		b.Logf("each dashboard drew %.1f frames a second (the server's writes)", float64(tm.screenWrites()-writes)/float64(sessions)/elapsed.Seconds())
+	}
 	steadyRun := tm.measure(codes, front)
 	b.Logf("steady phase %v: %d codes, each to 3 nodes and %d dashboards", elapsed.Round(time.Second), len(codes), sessions)
 	steadyRun.log(b, "")
@@ -139,12 +143,23 @@ func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Durat
 	b.Logf("failover after killing %s (%d accounts, TTL %v): %s", victim.name, len(moving), ttl, summary(moves))
 	afterKill.log(b, "after the kill, on moved accounts, to the nodes left: ")
 	b.Logf("requests per account and minute, summed over the nodes: worst %.0f of a budget of %.0f; minutes over budget: %d", worst, rate, over)
-	writes := after.rev - before.rev
-	b.Logf("etcd: %d revisions (writes) in %v = %.1f/s; %.0f/hour", writes, elapsed.Round(time.Second),
-		float64(writes)/elapsed.Seconds(), float64(writes)/elapsed.Hours())
+	revs := after.rev - before.rev
+	b.Logf("etcd: %d revisions (writes) in %v = %.1f/s; %.0f/hour", revs, elapsed.Round(time.Second),
+		float64(revs)/elapsed.Seconds(), float64(revs)/elapsed.Hours())
 	b.Logf("etcd database in use %s → %s (+%s in %v ≈ %s/hour without compaction); file %s",
 		size(before.inUse), size(after.inUse), size(after.inUse-before.inUse), elapsed.Round(time.Second),
 		size(int64(float64(after.inUse-before.inUse)/elapsed.Hours())), size(after.size))
+}
+
+// screenWrites counts what every dashboard has been sent so far.
+func (tm *team) screenWrites() int {
+	n := 0
+	for _, m := range tm.running() {
+		for _, v := range m.screens.viewers {
+			n += v.Writes()
+		}
+	}
+	return n
 }
 
 // codeTarget is a line of account that can get a code: a 5sim order

@@ -38,10 +38,18 @@ func Dial(addr string, host gossh.PublicKey, key gossh.Signer) (*gossh.Client, e
 type Viewer struct {
 	Client *gossh.Client
 
-	mu   sync.Mutex
-	want map[string]chan time.Time // awaited text → when it showed
-	keep int                       // bytes kept between reads: the longest text awaited
-	tail []byte                    // the last bytes, for a text split across two reads
+	mu    sync.Mutex
+	want  map[string]chan time.Time // awaited text → when it showed
+	keep  int                       // bytes kept between reads: the longest text awaited
+	tail  []byte                    // the last bytes, for a text split across two reads
+	reads int                       // the server's writes read (about one a frame)
+}
+
+// Writes counts the server's writes read so far (about one a frame).
+func (v *Viewer) Writes() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.reads
 }
 
 // Open starts a dashboard of w×h cells on the client's connection and
@@ -96,6 +104,7 @@ func (v *Viewer) read(p []byte) {
 	now := time.Now()
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.reads++
 	v.tail = append(v.tail, p...)
 	for text, seen := range v.want {
 		if bytes.Contains(v.tail, []byte(text)) {
