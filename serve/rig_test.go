@@ -86,14 +86,8 @@ func newRigAt(t testing.TB, rate int, tweak func(*serve.Options)) *rig {
 	if tweak != nil {
 		tweak(&o)
 	}
-	r.srv, err = serve.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	var ln net.Listener
+	r.srv, ln = servetest.Listen(t, o)
 	r.addr = ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

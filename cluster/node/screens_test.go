@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -53,21 +52,15 @@ func (tm *team) serveScreens(m *member, viewer gossh.Signer, tokens map[string]s
 	quiet := slog.New(slog.DiscardHandler)
 	fanout := hub.New(m, hub.Options{})
 	sc := &screens{host: servetest.NewKey()}
-	srv, err := serve.New(serve.Options{HostKey: sc.host,
+	srv, ln := servetest.Listen(t, serve.Options{HostKey: sc.host,
 		Operators: []config.Operator{{Name: "vic", Role: backend.RoleViewer, Key: viewer.PublicKey()}},
 		Live:      ctl.Local{Hub: fanout, Engine: m.eng},
 		Door:      func(op string) ui.Backend { return m.eng.As(op) },
 		UI: ui.Options{Accounts: m.eng.Accounts(), Theme: "plain", Keys: keymap.Default(),
 			Thresholds: views.Thresholds(config.DefaultThresholds)},
 		Log: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	sc.addr = ln.Addr().String()
+	var err error
 	sc.hooks, err = webhook.Listen(webhook.Options{Addr: "127.0.0.1:0", Tokens: tokens, Receiver: m.eng, Log: quiet,
 		MaxConns: 64})
 	if err != nil {

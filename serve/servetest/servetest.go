@@ -8,12 +8,15 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"switchboard/serve"
 )
 
 // NewKey is a fresh ed25519 key, for a host or an operator.
@@ -129,4 +132,19 @@ func RotatingCode(i int) string {
 		b.WriteByte(byte('0' + (int(c-'0')+i)%10))
 	}
 	return b.String()
+}
+
+// Listen builds the server o describes and a loopback listener for it;
+// the caller serves (srv.Serve(ln)) and shuts the server down.
+func Listen(t testing.TB, o serve.Options) (*serve.Server, net.Listener) {
+	t.Helper()
+	srv, err := serve.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, ln
 }
