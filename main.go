@@ -114,19 +114,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *print == "" {
 		app.socket = listenSocket(app) // scripts reach this dashboard
 	}
+	newModel := func(initial backend.Event) *ui.Model {
+		return ui.New(ui.Options{
+			Backend: app.engine.As(engine.LocalOperator), Initial: initial, Accounts: app.engine.Accounts(),
+			Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
+			Clipboard: systemClipboard, Alert: ui.TerminalAlert(app.notify, os.Getenv),
+			Still: *print != "", StateDir: app.exportDir,
+		})
+	}
+	if *print != "" {
+		return printFrame(newModel(printedInitial(app.engine.Initial(), app.notices)), printW, printH, stdout)
+	}
 	// The hub is the engine's only reader; the dashboard is one of its
 	// subscribers, as every SSH session and script is.
 	fanout := hub.New(app.engine, hub.Options{Notices: app.notices})
 	sub, initial := fanout.Subscribe(engine.LocalOperator)
-	model := ui.New(ui.Options{
-		Backend: app.engine.As(engine.LocalOperator), Initial: initial, Accounts: app.engine.Accounts(),
-		Theme: app.theme, Keys: app.keys, Thresholds: app.thresholds, Demo: app.demo, Mouse: *mouse,
-		Clipboard: systemClipboard, Alert: ui.TerminalAlert(app.notify, os.Getenv),
-		Still: *print != "", StateDir: app.exportDir,
-	})
-	if *print != "" {
-		return printFrame(model, printW, printH, stdout)
-	}
+	model := newModel(initial)
 	settleMemory()
 	p := tea.NewProgram(model, tea.WithContext(ctx), tea.WithFPS(fps))
 	// Quitting is cancel → wait for the engine (and its workers) → close
@@ -228,8 +231,8 @@ const demoRate = 180
 
 // setup loads the config (or starts the demo), opens the cache and builds
 // the engine. Nothing here touches the network except the demo's own
-// loopback simulator. Printing reads a copy of the cache (of the running
-// demo's, in the demo) and leaves the originals alone. log is where
+// loopback simulator. Printing reads the cache (of the running demo's,
+// in the demo) in place or from a copy, and writes nothing. log is where
 // warnings go; nil: switchboard.log in the state directory (the terminal
 // belongs to the dashboard). team, for serve, names a team cluster to
 // join (its flags); nil elsewhere.
@@ -317,25 +320,18 @@ func setup(ctx context.Context, cfgPath, stateDir string, forceDemo, printing bo
 			a.exportDir = dir
 		}
 	}
-	if printing {
-		dir, err := snapshot(stateDir)
-		if err != nil {
-			return nil, err
-		}
-		stateDir = dir
-		a.closers = append(a.closers, func() { os.RemoveAll(dir) })
-	}
 	o.Store = cache.Options{Retention: retention}
-	o.Engine = engine.Options{Retention: retention, Demo: a.demo, Log: log, Operators: roles, Caps: caps}
+	o.Engine = engine.Options{Retention: retention, Demo: a.demo, Log: log, Operators: roles, Caps: caps, Still: printing}
+	if log == nil && !printing { // --print writes nothing in the state directory
+		o.LogFile = "switchboard.log"
+	}
 	if printing {
-		store, err := openPrintStore(stateDir, o.Store)
+		store, remove, err := openPrintStore(stateDir, o.Store)
 		if err != nil {
 			return nil, err
 		}
-		o.Shared = store
-	}
-	if log == nil {
-		o.LogFile = "switchboard.log"
+		o.Shared, stateDir = store, store.Dir() // the copy's directory, when it reads one
+		a.closers = append(a.closers, remove)   // after the store closes (closers run last first)
 	}
 	if team != nil && !a.demo {
 		tn, err := joinCluster(a.serve.Etcd, *team, &o, log)

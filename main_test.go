@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -447,35 +446,5 @@ func TestPrintDemoShowsTheRunningDemo(t *testing.T) {
 	}
 	if s := ansi.Strip(out.String()); !strings.Contains(s, "12,345.00") {
 		t.Fatalf("the frame lacks the running demo's balance:\n%s", s)
-	}
-}
-
-// TestPrintWritesNotEvenItsCopy: --print reads a copy of the cache and
-// writes nothing to it either — the watched set the engine adopts on
-// opening (NonVoip's lines the ledger did not list) is not saved: once
-// the store is closed, the copy's files are byte for byte the originals.
-func TestPrintWritesNotEvenItsCopy(t *testing.T) {
-	dir := t.TempDir()
-	cfg, state := warm(t, dir, warmSize{lines: 2000}) // four accounts, one of them NonVoip
-	a, err := setup(context.Background(), cfg, state, false, true, io.Discard, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	if err := a.stack.Stop(); err != nil { // closing writes what was saved
-		t.Fatal(err)
-	}
-	for _, name := range []string{"state.db", "ledger.db"} {
-		orig, err := os.ReadFile(filepath.Join(state, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		copied, err := os.ReadFile(filepath.Join(a.stateDir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(orig, copied) {
-			t.Errorf("--print wrote to its copy of %s", name)
-		}
 	}
 }

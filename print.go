@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"switchboard/backend"
@@ -39,6 +40,19 @@ func printFrame(m *ui.Model, w, h int, stdout io.Writer) int {
 	return 0
 }
 
+// printedInitial is the state a printed frame starts from: what a
+// subscriber of a hub over the engine starts from (hub.Subscribe), with
+// no hub — it would build a map of every line only to hand over this
+// one event. The engine's initial event holds every item once, so the
+// hub's snapshot differs from it only in order (the panes sort); the
+// hub keeps no settled action (one would be toasted) and adds its
+// standing notices after the engine's.
+func printedInitial(ev backend.Event, notices []backend.Notice) backend.Event {
+	ev.Actions = slices.DeleteFunc(ev.Actions, func(a backend.JournalEntry) bool { return a.State.Settled() })
+	ev.Notices = append(ev.Notices, notices...)
+	return ev
+}
+
 // demoDirPattern names the demo's state directory in the temporary
 // directory: --print finds a running demo's state by it.
 const demoDirPattern = "switchboard-demo-*"
@@ -61,9 +75,11 @@ func runningDemo() (string, error) {
 }
 
 // snapshot copies the cache files of dir into a new temporary directory
-// for --print to open. A running dashboard holds the files' locks (bbolt
-// locks a read-only open too, shared, which waits on the writer's), so
-// --print reads a copy: it never waits, and never writes the originals.
+// for --print to open when it cannot read them in place: a running
+// dashboard holds the files' locks (a read-only open takes a shared
+// lock, which waits on the writer's), or they need what only a writer
+// does (a migration, a repair). --print never waits, and never writes
+// the originals.
 func snapshot(dir string) (string, error) {
 	tmp, err := os.MkdirTemp("", "switchboard-print-")
 	if err != nil {
@@ -92,16 +108,52 @@ func copyFile(from, to string) error {
 	return errors.Join(err, dst.Close())
 }
 
-// printStore is the cache a printed frame reads. What the engine saves
-// as it starts (the watched set it adopts) is dropped: --print writes
-// nothing, not even to its copy (two fdatasync at close, for a copy
-// deleted right after).
-type printStore struct{ *cache.Store }
+// printStore is the cache a printed frame reads, loaded as it opens (so
+// that a cache it cannot read in place is read from a copy instead).
+// What the engine saves as it starts (the watched set it adopts) is
+// dropped: --print writes nothing, not even to a copy.
+type printStore struct {
+	*cache.Store
+	snap backend.Snapshot // handed to the engine once
+}
 
-func (printStore) Save(backend.StateChange) {}
+func (*printStore) Save(backend.StateChange) {}
 
-// openPrintStore opens the copy of the cache in dir for --print.
-func openPrintStore(dir string, o cache.Options) (printStore, error) {
-	s, err := cache.Open(dir, o)
-	return printStore{s}, err
+func (p *printStore) Load() (backend.Snapshot, error) {
+	snap := p.snap
+	p.snap = backend.Snapshot{}
+	return snap, nil
+}
+
+// openPrintStore opens and loads the cache in dir for --print: in place
+// and read-only when it can (no copy, no lock waited for, no pid file),
+// else from a copy (snapshot) that remove deletes once the store is
+// closed. Another user's cache is refused, as a dashboard refuses it.
+func openPrintStore(dir string, o cache.Options) (store *printStore, remove func(), err error) {
+	if store, err = loadPrintStore(cache.OpenReadOnly(dir, o)); err == nil || errors.Is(err, cache.ErrNotYours) {
+		return store, func() {}, err
+	}
+	tmp, err := snapshot(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	remove = func() { os.RemoveAll(tmp) }
+	if store, err = loadPrintStore(cache.Open(tmp, o)); err != nil {
+		remove()
+		return nil, nil, err
+	}
+	return store, remove, nil
+}
+
+// loadPrintStore loads the cache just opened, closing it if it cannot.
+func loadPrintStore(s *cache.Store, err error) (*printStore, error) {
+	if err != nil {
+		return nil, err
+	}
+	snap, err := s.Load()
+	if err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return &printStore{s, snap}, nil
 }

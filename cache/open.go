@@ -90,6 +90,19 @@ func ensureDir(dir string) error {
 // the codes or rewrite the journal) and takes group and others' access
 // away from one of ours.
 func makePrivate(path string, fi os.FileInfo, mode os.FileMode) error {
+	if err := checkOwner(path, fi); err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(path, mode); err != nil {
+			return fmt.Errorf("cache: making %s private: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// checkOwner refuses a file or directory of another user.
+func checkOwner(path string, fi os.FileInfo) error {
 	if owner, ok := fileOwner(fi); ok && owner != currentUID() {
 		what := "the state directory " + path
 		if !fi.IsDir() {
@@ -97,11 +110,6 @@ func makePrivate(path string, fi os.FileInfo, mode os.FileMode) error {
 		}
 		return fmt.Errorf("cache: %s %w (uid %d, not you: uid %d), who could read your codes and change your journal; "+
 			"choose another --state-dir, or if it is yours: sudo chown -R $USER %s", what, ErrNotYours, owner, currentUID(), path)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(path, mode); err != nil {
-			return fmt.Errorf("cache: making %s private: %w", path, err)
-		}
 	}
 	return nil
 }

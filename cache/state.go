@@ -268,6 +268,9 @@ func (s *Store) loadState(snap *backend.Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("cache: reading state.db: %w", err)
 	}
+	if s.readOnly {
+		return nil // read once and closed: no later writes to map
+	}
 	path := s.state.Path()
 	if err := s.state.Close(); err != nil {
 		return fmt.Errorf("cache: re-opening state.db: %w", err)

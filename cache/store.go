@@ -114,6 +114,8 @@ type Store struct {
 	state  *bolt.DB
 	ledger *bolt.DB
 	notes  []string
+	// readOnly: opened by OpenReadOnly, to be read and closed.
+	readOnly bool
 
 	// life guards closing: calls hold it for reading, Close for writing.
 	life   sync.RWMutex

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,12 +24,15 @@ import (
 	"charm.land/ssh"
 	"charm.land/wish/v2"
 	bm "charm.land/wish/v2/bubbletea"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/jonboulle/clockwork"
 	gossh "golang.org/x/crypto/ssh"
 
 	"switchboard/backend"
 	"switchboard/config"
 	"switchboard/ctl"
+	"switchboard/serve/screen"
 	"switchboard/ui"
 )
 
@@ -53,9 +57,9 @@ type Options struct {
 	// (0: 256 each); HandshakeTimeout bounds the time to log in (0: 10 s).
 	MaxConns, MaxSessions int
 	HandshakeTimeout      time.Duration
-	// FPS caps each dashboard's frame rate (0: 60, so a code waits at
-	// most 17 ms for its frame; frames are drawn only when something
-	// changed, so idle sessions cost nothing more for it).
+	// FPS caps each dashboard's frame rate (0: 60): a change is drawn at
+	// once, and the frames of a burst at most this often. A session whose
+	// screen does not change draws nothing and never wakes for it.
 	FPS int
 }
 
@@ -259,6 +263,7 @@ func (s *Server) verb(sess ssh.Session, op config.Operator, argv []string) int {
 // dashboard is one SSH session's running dashboard.
 type dashboard struct {
 	out     *outbox
+	screen  *screen.Screen
 	resizes <-chan ssh.Window // the session's window changes
 	cancel  context.CancelFunc
 	relay   chan struct{} // closed when its relay has returned
@@ -275,13 +280,19 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	ctx, cancel := context.WithCancel(sess.Context())
 	pty, resizes, _ := sess.Pty()
 	d := &dashboard{out: s.outbox(sess, sess), resizes: resizes, cancel: cancel, relay: make(chan struct{})}
-	opts := append(bm.MakeOptions(sess), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(s.o.FPS),
-		tea.WithOutput(d.out))
-	if pty.Window.Width <= 0 || pty.Window.Height <= 0 {
-		opts = append(opts, tea.WithWindowSize(fallbackWidth, fallbackHeight))
+	w, h := pty.Window.Width, pty.Window.Height
+	if w <= 0 || h <= 0 {
+		w, h = fallbackWidth, fallbackHeight
 	}
-	opts = append(opts, tea.WithFilter(filter)) // in place of wish's, which it includes
-	p := tea.NewProgram(ui.New(o), opts...)
+	env := append(sess.Environ(), "TERM="+pty.Term)
+	d.screen = screen.New(d.out, screen.Options{Env: env, Profile: colorprofile.Env(env), Width: w, Height: h,
+		Frame: time.Second / time.Duration(s.o.FPS), Clock: s.clock})
+	// The program runs without its renderer (see drawn); its frame ticker
+	// still runs, at its slowest, flushing nothing (see filter).
+	opts := append(bm.MakeOptions(sess), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithoutRenderer(),
+		tea.WithFPS(1), tea.WithOutput(d.out), tea.WithWindowSize(w, h),
+		tea.WithFilter(d.filter)) // in place of wish's, which it includes
+	p := tea.NewProgram(drawn{Model: ui.New(o), screen: d.screen}, opts...)
 	s.mu.Lock()
 	s.dash[sess] = d
 	s.mu.Unlock()
@@ -314,8 +325,10 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 const fallbackWidth, fallbackHeight = 80, 24
 
 // filter is wish's (a suspend key resumes at once: there is no shell to
-// go back to) plus the fallback size for a window of no size.
-func filter(_ tea.Model, msg tea.Msg) tea.Msg {
+// go back to) plus the fallback size for a window of no size; and what
+// Bubble Tea would write to the terminal itself goes to the screen, which
+// sends it at once (Bubble Tea holds it until its frame ticker flushes).
+func (d *dashboard) filter(_ tea.Model, msg tea.Msg) tea.Msg {
 	switch m := msg.(type) {
 	case tea.SuspendMsg:
 		return tea.ResumeMsg{}
@@ -323,8 +336,50 @@ func filter(_ tea.Model, msg tea.Msg) tea.Msg {
 		if m.Width <= 0 || m.Height <= 0 {
 			return tea.WindowSizeMsg{Width: fallbackWidth, Height: fallbackHeight}
 		}
+	case tea.RawMsg:
+		d.screen.Send(fmt.Sprint(m.Msg))
+		return nil
+	case tea.ModeReportMsg: // the screen's question on its first frame
+		if m.Mode == ansi.ModeSynchronizedOutput && m.Value == ansi.ModeReset {
+			d.screen.Synchronize()
+		}
+	}
+	switch reflect.TypeOf(msg) {
+	case setClipboard:
+		d.screen.Send(ansi.SetSystemClipboard(reflect.ValueOf(msg).String()))
+		return nil
+	case setPrimaryClipboard:
+		d.screen.Send(ansi.SetPrimaryClipboard(reflect.ValueOf(msg).String()))
+		return nil
 	}
 	return msg
+}
+
+// The clipboard writes' types are unexported: known by an example.
+var (
+	setClipboard        = reflect.TypeOf(tea.SetClipboard("")())
+	setPrimaryClipboard = reflect.TypeOf(tea.SetPrimaryClipboard("")())
+)
+
+// drawn is a session's dashboard drawn by its screen: each view the
+// program asks for is handed to it (Bubble Tea's renderer is off).
+type drawn struct {
+	tea.Model
+	screen *screen.Screen
+}
+
+func (d drawn) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m, ok := msg.(tea.WindowSizeMsg); ok {
+		d.screen.Resize(m.Width, m.Height)
+	}
+	m, cmd := d.Model.Update(msg)
+	return drawn{Model: m, screen: d.screen}, cmd
+}
+
+func (d drawn) View() tea.View {
+	v := d.Model.View()
+	d.screen.Show(v)
+	return v
 }
 
 // cleanup runs when a dashboard's program has returned: it ends the relay
@@ -350,10 +405,11 @@ func (s *Server) cleanup(next ssh.Handler) ssh.Handler {
 					}
 				}()
 			}
+			d.screen.Close() // the last frame, then the terminal as it was
 			if s.stopping.Load() || d.ended.Load() {
 				fmt.Fprint(d.out, "\r\nswitchboard is stopping: this session is closed\r\n")
 			}
-			d.out.Close() // the last frame and the words above reach the client
+			d.out.Close() // all of it reaches the client
 		}
 		next(sess)
 	}

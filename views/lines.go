@@ -371,7 +371,7 @@ func (p *Lines) SetData(d *Data, now time.Time) { p.SetHead(d, now, 0) }
 func (p *Lines) SetHead(d *Data, now time.Time, n int) {
 	p.data = d
 	p.list.SetHead(func(yield func(lineRef) bool) {
-		for _, l := range d.Lines {
+		for l := range d.allLines {
 			p.widen(l)
 			if !yield(refOf(l, now)) {
 				return

@@ -125,7 +125,7 @@ func (p *Queues) SetHead(d *Data, n int) {
 				return
 			}
 		}
-		for _, l := range d.Lines {
+		for l := range d.allLines {
 			if l.State == backend.LineWaiting {
 				p.holdAccount(l.Account)
 				if !yield(orderRef(l)) {

@@ -56,6 +56,10 @@ type Options struct {
 	// Forwarder hands actions and webhooks for accounts owned elsewhere
 	// to their owner.
 	Forwarder Forwarder
+	// Still builds an engine only to hand over its Initial event and read
+	// the store (--print): it keeps no polling state for the cached lines
+	// and must not Run.
+	Still bool
 }
 
 // Engine polls every account, keeps the state, carries out actions and
@@ -297,18 +301,25 @@ func (e *Engine) adopt(s backend.Snapshot) {
 		}
 	}
 	now := e.now()
+	ev.Lines = make([]*backend.Line, 0, len(s.Lines))
 	for i := range s.Lines {
 		l := &s.Lines[i] // the decoded value itself becomes the engine's (and the published) one
 		if ac := e.accts[l.Account]; ac != nil && ac.info.Provider == l.Provider {
 			if !l.CodeAt.IsZero() {
 				l.CodeAt = clampProviderTime(l.CodeAt, now) // saved before codes were ordered by Switchboard's clock
 			}
+			if e.opts.Still {
+				ev.Lines = append(ev.Lines, ac.lineView(&lineState{Line: l}))
+				continue
+			}
 			ls := newLineState(l)
 			ac.lines[l.ID] = ls
 			ac.queue(ls)
 		}
 	}
-	e.adoptWatched(s)
+	if !e.opts.Still {
+		e.adoptWatched(s)
+	}
 	for _, l := range s.Leases {
 		if ac := e.accts[l.Account]; ac != nil && ac.info.Provider == l.Provider {
 			ac.leases[l.Key] = l
@@ -319,7 +330,6 @@ func (e *Engine) adopt(s backend.Snapshot) {
 			ac.jobs[j.Key] = j
 		}
 	}
-	ev.Lines = make([]*backend.Line, 0, len(s.Lines))
 	ev.Leases = make([]backend.Lease, 0, len(s.Leases))
 	ev.Jobs = make([]backend.Job, 0, len(s.Jobs))
 	for _, name := range e.order {

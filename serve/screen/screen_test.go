@@ -1,0 +1,270 @@
+package screen
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	uv "github.com/charmbracelet/ultraviolet"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/jonboulle/clockwork"
+)
+
+// terminal is what a Screen wrote, with a signal per write.
+type terminal struct {
+	mu     sync.Mutex
+	b      bytes.Buffer
+	writes chan struct{}
+}
+
+func (t *terminal) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b.Write(p)
+	select {
+	case t.writes <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+// take returns what was written since the last take.
+func (t *terminal) take() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.b.String()
+	t.b.Reset()
+	return s
+}
+
+func (t *terminal) wait(tb testing.TB) {
+	tb.Helper()
+	select {
+	case <-t.writes:
+	case <-time.After(10 * time.Second):
+		tb.Fatal("the screen wrote nothing")
+	}
+}
+
+const interval = 16 * time.Millisecond
+
+func newScreen(t *testing.T) (*Screen, *terminal, *clockwork.FakeClock) {
+	term := &terminal{writes: make(chan struct{}, 1)}
+	clock := clockwork.NewFakeClock()
+	s := New(term, Options{Env: []string{"TERM=xterm-256color"}, Profile: colorprofile.ANSI256, Width: 40, Height: 10,
+		Frame: interval, Clock: clock})
+	t.Cleanup(s.Close)
+	return s, term, clock
+}
+
+// frame shows v, returns what the screen wrote for it, and lets the frame
+// interval pass (the next view is drawn at once).
+func frame(t *testing.T, s *Screen, term *terminal, clock *clockwork.FakeClock, v tea.View) string {
+	t.Helper()
+	s.Show(v)
+	term.wait(t)
+	defer clock.Advance(time.Second)
+	return term.take()
+}
+
+func view(content string) tea.View {
+	v := tea.NewView(content)
+	v.AltScreen, v.WindowTitle = true, "Switchboard"
+	return v
+}
+
+// The first frame sets the terminal up (alternate screen, no cursor,
+// bracketed paste, the keyboard Bubble Tea reads, the title) and draws;
+// closing restores every mode it set, in the main screen, cursor shown.
+func TestFirstFrameSetsUpAndCloseRestores(t *testing.T) {
+	s, term, _ := newScreen(t)
+	s.Show(view("hello\nworld"))
+	term.wait(t)
+	first := term.take()
+	for _, want := range []string{ansi.SetModeAltScreenSaveCursor, ansi.ResetModeTextCursorEnable, ansi.SetModeBracketedPaste,
+		ansi.SetModifyOtherKeys2, ansi.SetWindowTitle("Switchboard"), "hello", "world"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("the first frame lacks %q: %q", want, first)
+		}
+	}
+	if strings.Index(first, ansi.SetModeAltScreenSaveCursor) > strings.Index(first, "hello") {
+		t.Errorf("drawn before entering the alternate screen: %q", first)
+	}
+	s.Close()
+	last := term.take()
+	for _, want := range []string{ansi.ResetModeAltScreenSaveCursor, ansi.SetModeTextCursorEnable, ansi.ResetModeBracketedPaste,
+		ansi.ResetModifyOtherKeys, ansi.PopKittyKeyboard(1), ansi.SetWindowTitle("")} {
+		if !strings.Contains(last, want) {
+			t.Errorf("closing does not restore %q: %q", want, last)
+		}
+	}
+}
+
+// A view like the one drawn wakes nothing and writes nothing; a change
+// writes only what changed.
+func TestOnlyChangesAreDrawn(t *testing.T) {
+	s, term, clock := newScreen(t)
+	frame(t, s, term, clock, view("code 111111\nstatus"))
+	s.Show(view("code 111111\nstatus"))
+	if n := s.Wakes(); n != 1 {
+		t.Fatalf("an unchanged view woke the screen: %d wakes", n)
+	}
+	if got := frame(t, s, term, clock, view("code 222222\nstatus")); !strings.Contains(got, "222222") || strings.Contains(got, "status") {
+		t.Fatalf("a changed code wrote %q", got)
+	}
+}
+
+// Views arriving within a frame of the last one are drawn together, the
+// latest winning, once the frame interval is over.
+func TestBurstIsOneFrame(t *testing.T) {
+	s, term, clock := newScreen(t)
+	s.Show(view("one"))
+	term.wait(t)
+	term.take()
+	s.Show(view("two"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := clock.BlockUntilContext(ctx, 1); err != nil { // waiting out the frame
+		t.Fatal(err)
+	}
+	s.Show(view("three"))
+	clock.Advance(interval)
+	term.wait(t)
+	if got := term.take(); strings.Contains(got, "two") || !strings.Contains(got, "three") {
+		t.Fatalf("the burst drew %q", got)
+	}
+}
+
+// A resize redraws the whole screen, even for the same view.
+func TestResizeRedrawsWhole(t *testing.T) {
+	s, term, clock := newScreen(t)
+	frame(t, s, term, clock, view("left\nbelow"))
+	s.Resize(60, 12)
+	if got := frame(t, s, term, clock, view("left\nbelow")); !strings.Contains(got, ansi.EraseEntireScreen) || !strings.Contains(got, "below") {
+		t.Fatalf("a resize drew %q", got)
+	}
+}
+
+// A raw sequence (a clipboard write) goes out even when no frame changes.
+func TestSendGoesOutAlone(t *testing.T) {
+	s, term, clock := newScreen(t)
+	frame(t, s, term, clock, view("x"))
+	s.Send(ansi.SetSystemClipboard("123456"))
+	term.wait(t)
+	if got := term.take(); got != ansi.SetSystemClipboard("123456") {
+		t.Fatalf("sent %q", got)
+	}
+}
+
+// A cursor the view places is shown there, and hidden again when a view
+// has none.
+func TestCursorIsPlacedAndHidden(t *testing.T) {
+	s, term, clock := newScreen(t)
+	v := view("type here")
+	v.Cursor = tea.NewCursor(5, 0)
+	if got := frame(t, s, term, clock, v); !strings.HasSuffix(got, ansi.SetModeTextCursorEnable) ||
+		!strings.Contains(got, ansi.CursorPosition(6, 1)) && !strings.Contains(got, "\r"+ansi.CursorForward(5)) {
+		t.Fatalf("a placed cursor drew %q", got)
+	}
+	if got := frame(t, s, term, clock, view("type here")); !strings.Contains(got, ansi.ResetModeTextCursorEnable) || strings.Contains(got, ansi.SetModeTextCursorEnable) {
+		t.Fatalf("a view without a cursor drew %q", got)
+	}
+}
+
+// dashboard is a 200×50 screen of styled rows, as a dashboard's.
+func dashboard(code string) tea.View {
+	var b strings.Builder
+	for y := range 50 {
+		if y > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "\x1b[94m│\x1b[m\x1b[1m%-8d\x1b[m +7928188%04d  \x1b[2mInstagram  RU  5sim-main\x1b[m%*s\x1b[94m│\x1b[m", y*7919%100000, y, 143, "")
+		if y == 20 {
+			b.WriteString(" code " + code)
+		}
+	}
+	v := tea.NewView(b.String())
+	v.AltScreen = true
+	return v
+}
+
+// BenchmarkCodeFrame: the frame a new code makes on a 200×50 screen (one
+// row changed).
+func BenchmarkCodeFrame(b *testing.B) {
+	s := &Screen{term: uv.NewTerminalRenderer(io.Discard, nil)}
+	s.term.Resize(200, 50)
+	s.draw(dashboard("000000"), 200, 50, false)
+	for i := 0; b.Loop(); i++ {
+		s.draw(dashboard(fmt.Sprintf("%06d", i)), 200, 50, false)
+		s.term.Flush()
+	}
+}
+
+// Rows drawn one by one from the cache are the cells drawing the whole
+// content makes: styles, wide characters, rows cut at the width, blank
+// rows below.
+func TestRowsDrawAsTheWholeDoes(t *testing.T) {
+	content := strings.Join([]string{
+		"\x1b[94m│\x1b[m \x1b[1;31m965929\x1b[m +12642381097 \x1b[2mAds US\x1b[m",
+		"✓ 73642 Instagram 日本語 👨‍👩‍👧 café",
+		strings.Repeat("wide 語", 20) + "\x1b[7m cut \x1b[0m",
+		"",
+		"\x1b[38;5;210;48;5;23;1m4\x1b[m plain",
+	}, "\n")
+	whole, rowwise := uv.NewScreenBuffer(60, 8), uv.NewScreenBuffer(60, 8)
+	uv.NewStyledString(content).Draw(whole, whole.Bounds())
+	if !drawRows(&rowwise, content) {
+		t.Fatal("clean rows were not drawn from the cache")
+	}
+	for y := range 8 {
+		for x := range 60 {
+			if a, b := whole.CellAt(x, y), rowwise.CellAt(x, y); !a.Equal(b) {
+				t.Fatalf("cell %d,%d: %+v drawn whole, %+v row by row", x, y, a, b)
+			}
+		}
+	}
+}
+
+// A row that leaves a style or a link open colours the next one: such a
+// frame is drawn whole, and its rows are never taken as unchanged.
+func TestOpenStyleIsNotCut(t *testing.T) {
+	for _, row := range []string{"\x1b[1mbold", "\x1b[1mbold\x1b[22m", "\x1b]8;;https://x\x1b\\link\x1b]8;;\x1b\\"} {
+		if endsClean(row, true) {
+			t.Errorf("%q ends clean", row)
+		}
+		buf := uv.NewScreenBuffer(20, 2)
+		if drawRows(&buf, row+"\nnext") {
+			t.Errorf("%q then a row: drawn row by row", row)
+		}
+	}
+	for _, row := range []string{"plain", "\x1b[1mbold\x1b[m", "\x1b[31mred\x1b[0m", "\x1b[1m\x1b[?7lx\x1b[?7h\x1b[m"} {
+		if !endsClean(row, true) {
+			t.Errorf("%q does not end clean", row)
+		}
+	}
+	if endsClean("plain", false) {
+		t.Error("a plain row ends a style left open")
+	}
+}
+
+// The first frame asks whether the terminal takes frames whole; once it
+// said so, every frame is wrapped in synchronized output.
+func TestSynchronizedFrames(t *testing.T) {
+	s, term, clock := newScreen(t)
+	if got := frame(t, s, term, clock, view("one")); !strings.Contains(got, ansi.RequestModeSynchronizedOutput) ||
+		strings.Contains(got, ansi.SetModeSynchronizedOutput) {
+		t.Fatalf("the first frame: %q", got)
+	}
+	s.Synchronize()
+	got := frame(t, s, term, clock, view("two"))
+	if !strings.HasPrefix(got, ansi.SetModeSynchronizedOutput) || !strings.HasSuffix(got, ansi.ResetModeSynchronizedOutput) {
+		t.Fatalf("a frame after: %q", got)
+	}
+}
