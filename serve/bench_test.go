@@ -7,14 +7,12 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	gossh "golang.org/x/crypto/ssh"
-
 	"switchboard/backend"
 	"switchboard/serve"
+	"switchboard/serve/servetest"
 )
 
 // benchRate is the simulator's and the engine's rate for the benchmarks:
@@ -23,92 +21,19 @@ import (
 // benchmark, `switchboard bench`, measures the polling).
 const benchRate = 3000 // 50/s: under the 5sim simulator's 100/s, with room for bursts
 
-// viewer is one SSH dashboard as a benchmark watches it: it reads
-// everything the server writes and notes when the awaited text shows.
-type viewer struct {
-	client *gossh.Client
-	mu     sync.Mutex
-	want   []byte
-	seen   chan time.Time
-	tail   []byte // the last bytes, for a code split across two reads
-}
-
-func (r *rig) viewer(b testing.TB, w, h int) *viewer {
+// viewer opens a dashboard of w×h cells as the viewer vic.
+func (r *rig) viewer(b testing.TB, w, h int) *servetest.Viewer {
 	b.Helper()
 	c, err := r.dial(r.keys["vic"])
 	if err != nil {
 		b.Fatal(err)
 	}
-	sess, err := c.NewSession()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
-		b.Fatal(err)
-	}
-	out, _ := sess.StdoutPipe()
-	if err := sess.Shell(); err != nil {
-		b.Fatal(err)
-	}
-	v := &viewer{client: c, seen: make(chan time.Time, 1)}
-	v.expect("filter") // the status bar (its last word is cut by a wrap-off sequence)
-	go func() {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := out.Read(buf)
-			if n > 0 {
-				v.read(buf[:n])
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	select {
-	case <-v.seen:
-	case <-time.After(20 * time.Second):
-		b.Fatal("a dashboard never drew")
-	}
-	return v
-}
-
-// expect sets the text to wait for.
-func (v *viewer) expect(text string) {
-	v.mu.Lock()
-	v.want = []byte(text)
-	v.mu.Unlock()
-}
-
-func (v *viewer) read(p []byte) {
-	now := time.Now()
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.tail = append(v.tail, p...)
-	if v.want != nil && bytes.Contains(v.tail, v.want) {
-		v.want = nil
-		v.seen <- now
-	}
-	if keep := 64; len(v.tail) > keep {
-		v.tail = append(v.tail[:0], v.tail[len(v.tail)-keep:]...)
-	}
+	return servetest.Open(b, c, w, h)
 }
 
 // realClock gives the screens the real clock, as `switchboard serve`
 // does (the tests' screens follow the simulator's manual one).
 func realClock(o *serve.Options) { o.UI.Now = nil }
-
-// rotatingCode is the i-th of a series of codes in which every digit
-// differs from the previous code's at its place (so a screen's redraw
-// writes the whole code) and from its neighbour (so no repeat of a
-// character is compressed): a code-like base shifted by i.
-func rotatingCode(i int) string {
-	const base = "394817"
-	var b strings.Builder
-	for _, c := range base {
-		b.WriteByte(byte('0' + (int(c-'0')+i)%10))
-	}
-	return b.String()
-}
 
 // engineSaw returns a channel that receives when the hub (the engine's
 // reader) first holds line k with code.
@@ -146,16 +71,17 @@ func percentile(xs []time.Duration, p float64) time.Duration {
 func BenchmarkCodeOnFiftyScreens(b *testing.B) {
 	r := newRigAt(b, benchRate, realClock)
 	line := r.line(waiting5sim)
-	var screens []*viewer
+	var screens []*servetest.Viewer
 	for range 50 {
 		screens = append(screens, r.viewer(b, 200, 50))
 	}
 	var fromSim, fromEngine []time.Duration
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		code := rotatingCode(i)
-		for _, v := range screens {
-			v.expect(code)
+		code := servetest.RotatingCode(i)
+		seen := make([]<-chan time.Time, len(screens))
+		for j, v := range screens {
+			seen[j] = v.Expect(code)
 		}
 		// The same code comes back every ten; a second later it is another
 		// SMS, not the same one again.
@@ -172,9 +98,9 @@ func BenchmarkCodeOnFiftyScreens(b *testing.B) {
 		case <-ctx.Done():
 			b.Fatalf("the engine never saw code %s", code)
 		}
-		for _, v := range screens {
+		for _, shownAt := range seen {
 			select {
-			case shown := <-v.seen:
+			case shown := <-shownAt:
 				fromSim = append(fromSim, shown.Sub(sent))
 				fromEngine = append(fromEngine, shown.Sub(at))
 			case <-ctx.Done():
@@ -202,7 +128,7 @@ func BenchmarkIdleSessionMemory(b *testing.B) {
 			r := newRigAt(b, benchRate, realClock)
 			for b.Loop() {
 				before := heap()
-				var screens []*viewer
+				var screens []*servetest.Viewer
 				for range 50 {
 					screens = append(screens, r.viewer(b, size[0], size[1]))
 				}
@@ -210,7 +136,7 @@ func BenchmarkIdleSessionMemory(b *testing.B) {
 				after := heap()
 				b.ReportMetric(float64(after-before)/50/(1<<20), "MB/session")
 				for _, v := range screens {
-					v.client.Close()
+					v.Client.Close()
 				}
 				eventually(b, "the sessions closing", func() bool { return r.hub.Subscribers() == 0 })
 			}
@@ -242,7 +168,7 @@ func BenchmarkCodeWaitOverSSH(b *testing.B) {
 	var after []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N && i < len(lines); i++ {
-		line, code := lines[i], rotatingCode(i)
+		line, code := lines[i], servetest.RotatingCode(i)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		c, err := r.dial(r.keys["vic"])
 		if err != nil {

@@ -3,8 +3,6 @@ package serve_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"io"
 	"log/slog"
@@ -27,6 +25,7 @@ import (
 	"switchboard/hub"
 	"switchboard/keymap"
 	"switchboard/serve"
+	"switchboard/serve/servetest"
 	"switchboard/stack"
 	"switchboard/ui"
 	"switchboard/views"
@@ -52,12 +51,6 @@ type rig struct {
 
 var roles = map[string]backend.Role{"alice": backend.RoleAdmin, "olga": backend.RoleOperator, "vic": backend.RoleViewer}
 
-func newKey(testing.TB) gossh.Signer {
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	s, _ := gossh.NewSignerFromKey(priv)
-	return s
-}
-
 func newRig(t testing.TB, tweak func(*serve.Options)) *rig { return newRigAt(t, 1200, tweak) }
 
 // newRigAt is newRig with every account's rate (requests per minute) at
@@ -66,7 +59,7 @@ func newRigAt(t testing.TB, rate int, tweak func(*serve.Options)) *rig {
 	t.Helper()
 	rates := map[backend.ProviderKind]int{backend.FiveSim: rate, backend.PivDay: rate}
 	s := sim.New(sim.Options{Manual: true, Quiet: true, Seed: 7, Rates: rates})
-	r := &rig{t: t, sim: s, keys: map[string]gossh.Signer{}, host: newKey(t), logs: &syncBuffer{}}
+	r := &rig{t: t, sim: s, keys: map[string]gossh.Signer{}, host: servetest.NewKey(), logs: &syncBuffer{}}
 	so := stack.Sim(s, float64(rate))
 	so.Accounts, so.Watch = wiring.SimAccounts(s, backend.FiveSim, backend.PivDay), nil // both list their orders
 	for i := range so.Accounts {
@@ -82,7 +75,7 @@ func newRigAt(t testing.TB, rate int, tweak func(*serve.Options)) *rig {
 	r.store, r.eng, r.hub = st.Store, eng, hub.New(eng, hub.Options{})
 	var ops []config.Operator
 	for _, name := range []string{"alice", "olga", "vic"} {
-		r.keys[name] = newKey(t)
+		r.keys[name] = servetest.NewKey()
 		ops = append(ops, config.Operator{Name: name, Role: roles[name], Key: r.keys[name].PublicKey()})
 	}
 	o := serve.Options{HostKey: r.host, Operators: ops, Live: ctl.Local{Hub: r.hub, Engine: eng},
@@ -93,14 +86,8 @@ func newRigAt(t testing.TB, rate int, tweak func(*serve.Options)) *rig {
 	if tweak != nil {
 		tweak(&o)
 	}
-	r.srv, err = serve.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	var ln net.Listener
+	r.srv, ln = servetest.Listen(t, o)
 	r.addr = ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -173,8 +160,7 @@ func renewable(l backend.Line) bool {
 
 // dial logs in with a key.
 func (r *rig) dial(key gossh.Signer) (*gossh.Client, error) {
-	return gossh.Dial("tcp", r.addr, &gossh.ClientConfig{User: "anyone", Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
-		HostKeyCallback: gossh.FixedHostKey(r.host.PublicKey()), Timeout: 10 * time.Second})
+	return servetest.Dial(r.addr, r.host.PublicKey(), key)
 }
 
 // exec runs a command as an operator, as `ssh host cmd` does.

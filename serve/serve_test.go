@@ -17,6 +17,7 @@ import (
 	"switchboard/backend"
 	"switchboard/ctl"
 	"switchboard/serve"
+	"switchboard/serve/servetest"
 )
 
 // Only the configured keys get in; a password or keyboard-interactive
@@ -24,7 +25,7 @@ import (
 func TestOnlyListedKeysGetIn(t *testing.T) {
 	r := newRig(t, nil)
 	hits := r.sim.Hits(backend.FiveSim)
-	if _, err := r.dial(newKey(t)); err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
+	if _, err := r.dial(servetest.NewKey()); err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
 		t.Fatalf("an unknown key: %v", err)
 	}
 	for name, auth := range map[string]gossh.AuthMethod{
@@ -280,7 +281,7 @@ func TestTwoHundredConnectionsAtOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			key := newKey(t)
+			key := servetest.NewKey()
 			if i%2 == 0 {
 				key = r.keys["vic"]
 			}

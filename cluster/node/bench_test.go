@@ -7,32 +7,40 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"sync"
+	"strings"
 	"testing"
 	"time"
 
 	"switchboard/backend"
+	"switchboard/serve/servetest"
 )
 
 // BenchmarkCluster runs three nodes over one simulator and the package's
-// three etcd members, then reports what BENCHMARKS.md's "Cluster" section
-// shows: requests per account and minute summed over the nodes against
-// the account's budget, a code's time from the simulator to every node's
-// engine events (and from its owner's event to the other nodes'), the
-// time an account takes to move after its owner is killed, and etcd's
-// write rate and database growth. Run it once:
+// three etcd members, each node with its SSH dashboards and webhook
+// receiver, then reports what BENCHMARKS.md's "Cluster" section shows:
+// requests per account and minute summed over the nodes against the
+// account's budget; a code's time from the simulator to every node's
+// engine and to every dashboard, for 5sim accounts (polled) and piv.day
+// accounts (webhooks, each to a random node); the time an account takes
+// to move after its owner is killed; and etcd's write rate and database
+// growth. Run it once:
 //
 //	go test -run '^$' -bench Cluster -benchtime 1x -timeout 30m ./cluster/node
 //
-// CLUSTER_ACCOUNTS (5sim accounts, default 200), CLUSTER_RATE (requests
-// per account and minute, default 30) and CLUSTER_SECONDS (the steady
-// phase, default 120) scale it.
+// CLUSTER_ACCOUNTS (accounts, half 5sim and half piv.day; default 200),
+// CLUSTER_RATE (requests per account and minute, default 30),
+// CLUSTER_SECONDS (the steady phase, default 120) and CLUSTER_SESSIONS
+// (dashboards spread over the nodes, default 50; 0 for none) scale it.
 func BenchmarkCluster(b *testing.B) {
 	accounts := envInt("CLUSTER_ACCOUNTS", 200)
 	rate := envInt("CLUSTER_RATE", 30)
 	steady := time.Duration(envInt("CLUSTER_SECONDS", 120)) * time.Second
+	sessions := 50
+	if n, err := strconv.Atoi(os.Getenv("CLUSTER_SESSIONS")); err == nil && n >= 0 {
+		sessions = n // 0: no dashboards, to tell their cost
+	}
 	for b.Loop() {
-		runClusterBench(b, accounts, float64(rate), steady)
+		runClusterBench(b, accounts, float64(rate), steady, sessions)
 	}
 }
 
@@ -43,60 +51,72 @@ func envInt(name string, def int) int {
 	return def
 }
 
-func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Duration) {
-	tm := newTeamOf(b, accounts, rate, backend.FiveSim)
-	names := tm.accounts(backend.FiveSim)
-	started := time.Now()
-	for _, n := range []string{"alpha", "beta", "gamma"} {
-		tm.start(n)
+// linesPerAccount is the scale: the simulator's seed tops every
+// account up to it.
+const linesPerAccount = 20
+
+// drain is how long the benchmark waits after the last code (a polled
+// code's p99 is about two reads at 30 requests a minute).
+const drain = 20 * time.Second
+
+func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Duration, sessions int) {
+	tm := newTeamOf(b, max(accounts/2, 1), rate, backend.PivDay, backend.FiveSim)
+	tm.screens = true
+	fives, pivs := tm.accounts(backend.FiveSim), tm.accounts(backend.PivDay)
+	for _, a := range fives {
+		if err := tm.sim.FiveSim.SeedWaiting(a, linesPerAccount-tm.sim.FiveSim.Orders(a)); err != nil {
+			b.Fatal(err)
+		}
 	}
-	// Every node shows a line of every account, and every account is owned.
-	waiting := map[string]backend.Line{}
-	for _, acct := range names {
+	for _, a := range pivs {
+		if err := tm.sim.PivDay.SeedNumbers(a, linesPerAccount-len(tm.sim.PivDay.NumberIDs(a))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	front := newHookFront(tm, pivs)
+	viewer := servetest.NewKey()
+	started := time.Now()
+	for _, n := range nodeNames {
+		tm.serveScreens(tm.start(n), viewer, front.tokens)
+	}
+	// Every node shows the lines that get codes, and every account is owned.
+	d := &deliverer{tm: tm, targets: map[string][]backend.Line{}, next: map[string]int{}, last: map[string]time.Time{},
+		used: map[string]bool{}}
+	all := append(slices.Clone(fives), pivs...)
+	for _, acct := range all {
 		for _, m := range tm.nodes {
-			l := m.waitLine(b, "a waiting order of "+acct, waiting5sim(acct))
-			waiting[acct] = l
+			m.waitLine(b, "a line of "+acct+" to get codes", codeTarget(acct))
 		}
 		tm.owner(acct)
+		d.targets[acct] = tm.nodes[nodeNames[0]].linesOf(codeTarget(acct))
 	}
-	lines := 0
-	for _, m := range tm.nodes {
-		m.mu.Lock()
-		lines = len(m.lines)
-		m.mu.Unlock()
-		break
+	b.Logf("%d accounts (%d 5sim, %d piv.day), %d lines, 3 nodes: all owned and shown on every node after %v",
+		len(all), len(fives), len(pivs), tm.nodes[nodeNames[0]].lineCount(), time.Since(started).Round(time.Millisecond))
+	opened := time.Now()
+	for i, m := range tm.running() {
+		n := sessions / 3
+		if i < sessions%3 {
+			n++
+		}
+		m.screens.open(b, viewer, n)
 	}
-	b.Logf("%d accounts, %d lines, 3 nodes: all owned and shown on every node after %v", accounts, lines, time.Since(started).Round(time.Millisecond))
+	b.Logf("%d dashboards (200×50) open over the nodes after %v", sessions, time.Since(opened).Round(time.Millisecond))
 
 	before := etcdStatus(b)
+	writes := tm.screenWrites()
 	meter := startMeter(tm)
-	codes := newCodeLog()
 	// A code every 200 ms on a random account, each account at most one
-	// every 15 s: a line that gets two codes in one read shows only the
-	// second.
-	last := map[string]time.Time{}
-	deliver := func(until time.Time, among []string) {
-		for time.Now().Before(until) {
-			time.Sleep(200 * time.Millisecond)
-			acct := among[rand.IntN(len(among))]
-			if time.Since(last[acct]) < 15*time.Second {
-				continue
-			}
-			last[acct] = time.Now()
-			l := waiting[acct]
-			code := fmt.Sprintf("%06d", rand.IntN(1_000_000))
-			if err := tm.sim.FiveSim.Deliver(l.ID, "Your code is "+code); err != nil {
-				b.Fatal(err)
-			}
-			codes.add(l.Key, code, time.Now())
-		}
-	}
-	deliver(time.Now().Add(steady), names)
-	time.Sleep(20 * time.Second) // the last codes arrive (p99 is about two reads)
+	// every 15 s, each on the next of its lines.
+	codes := d.run(b, time.Now().Add(steady), all)
+	time.Sleep(drain)
 	after := etcdStatus(b)
 	elapsed := meter.elapsed()
-	steadyNodes := slices.Collect(mapsValues(tm.nodes))
-	fromSim, spread := codes.latencies(steadyNodes, tm)
+	if sessions > 0 {
+		b.Logf("each dashboard drew %.1f frames a second (the server's writes)", float64(tm.screenWrites()-writes)/float64(sessions)/elapsed.Seconds())
+	}
+	steadyRun := tm.measure(codes, front)
+	b.Logf("steady phase %v: %d codes, each to 3 nodes and %d dashboards", elapsed.Round(time.Second), len(codes), sessions)
+	steadyRun.log(b, "")
 
 	// Failover: kill the node that owns most accounts.
 	var victim *member
@@ -106,83 +126,218 @@ func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Durat
 		}
 	}
 	moving := victim.node.Owner().Owned()
+	if len(moving) == 0 {
+		for _, m := range tm.nodes {
+			b.Logf("node %s: %d accounts owned; notices:\n%s", m.name, len(m.node.Owner().Owned()), m.noticeText())
+		}
+		b.Fatal("no node owns an account")
+	}
 	killed := time.Now()
 	tm.kill(victim.name)
 	moves := waitMoved(b, tm, moving, killed)
-	failoverCodes := newCodeLog()
-	codes = failoverCodes
-	deliver(time.Now().Add(30*time.Second), moving)
-	time.Sleep(20 * time.Second)
-	afterKill, _ := codes.latencies(slices.Collect(mapsValues(tm.nodes)), tm)
+	moved := d.run(b, time.Now().Add(30*time.Second), moving)
+	time.Sleep(drain)
+	afterKill := tm.measure(moved, front)
 	over, worst := meter.stop()
 
-	b.Logf("steady phase %v: %d codes × 3 nodes", elapsed.Round(time.Second), len(fromSim)/3)
-	b.Logf("code, simulator → every node's engine: %s", summary(fromSim))
-	b.Logf("code, owner's engine → the other nodes' engines: %s", summary(spread))
 	b.Logf("failover after killing %s (%d accounts, TTL %v): %s", victim.name, len(moving), ttl, summary(moves))
-	b.Logf("codes on moved accounts after the kill, simulator → both nodes left: %s", summary(afterKill))
+	afterKill.log(b, "after the kill, on moved accounts, to the nodes left: ")
 	b.Logf("requests per account and minute, summed over the nodes: worst %.0f of a budget of %.0f; minutes over budget: %d", worst, rate, over)
-	writes := after.rev - before.rev
-	b.Logf("etcd: %d revisions (writes) in %v = %.1f/s; %.0f/hour", writes, elapsed.Round(time.Second),
-		float64(writes)/elapsed.Seconds(), float64(writes)/elapsed.Hours())
+	revs := after.rev - before.rev
+	b.Logf("etcd: %d revisions (writes) in %v = %.1f/s; %.0f/hour", revs, elapsed.Round(time.Second),
+		float64(revs)/elapsed.Seconds(), float64(revs)/elapsed.Hours())
 	b.Logf("etcd database in use %s → %s (+%s in %v ≈ %s/hour without compaction); file %s",
 		size(before.inUse), size(after.inUse), size(after.inUse-before.inUse), elapsed.Round(time.Second),
 		size(int64(float64(after.inUse-before.inUse)/elapsed.Hours())), size(after.size))
 }
 
-func mapsValues(m map[string]*member) func(func(*member) bool) {
-	return func(yield func(*member) bool) {
-		for _, v := range m {
-			if !yield(v) {
-				return
+// screenWrites counts what every dashboard has been sent so far.
+func (tm *team) screenWrites() int {
+	n := 0
+	for _, m := range tm.running() {
+		for _, v := range m.screens.viewers {
+			n += v.Writes()
+		}
+	}
+	return n
+}
+
+// codeTarget is a line of account that can get a code: a 5sim order
+// waiting for its code, or a live piv.day number (not one waiting to be
+// restored).
+func codeTarget(account string) func(backend.Line) bool {
+	waiting := waiting5sim(account)
+	return func(l backend.Line) bool {
+		live := l.State == backend.LineActive || l.State == backend.LineExpiring
+		return waiting(l) || (l.Account == account && l.Provider == backend.PivDay && live)
+	}
+}
+
+// linesOf lists the lines m shows that ok accepts, in key order.
+func (m *member) linesOf(ok func(backend.Line) bool) []backend.Line {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []backend.Line
+	for _, l := range m.lines {
+		if ok(l) {
+			out = append(out, l)
+		}
+	}
+	slices.SortFunc(out, func(a, b backend.Line) int { return strings.Compare(string(a.Key), string(b.Key)) })
+	return out
+}
+
+func (m *member) lineCount() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.lines)
+}
+
+// deliverer sends the simulator's codes.
+type deliverer struct {
+	tm      *team
+	targets map[string][]backend.Line // by account: the lines that get codes
+	next    map[string]int            // by account: the line the next code goes to
+	last    map[string]time.Time      // by account: its last code
+	used    map[string]bool           // codes sent
+}
+
+// sent is one code the simulator took, and where to see it.
+type sent struct {
+	line  backend.Line
+	code  string
+	at    time.Time
+	shown []<-chan time.Time // one for every dashboard of the nodes running then
+}
+
+// run delivers a code every 200 ms on a random account of among (each
+// at most every 15 s: a line that gets two codes in one read shows only
+// the second) until until.
+func (d *deliverer) run(b *testing.B, until time.Time, among []string) []*sent {
+	var out []*sent
+	for time.Now().Before(until) {
+		time.Sleep(200 * time.Millisecond)
+		acct := among[rand.IntN(len(among))]
+		if time.Since(d.last[acct]) < 15*time.Second {
+			continue
+		}
+		d.last[acct] = time.Now()
+		lines := d.targets[acct]
+		c := &sent{line: lines[d.next[acct]%len(lines)], code: d.newCode()}
+		d.next[acct]++
+		for _, m := range d.tm.running() {
+			for _, v := range m.screens.viewers {
+				c.shown = append(c.shown, v.Expect(c.code))
 			}
+		}
+		c.at = time.Now()
+		var err error
+		if c.line.Provider == backend.PivDay {
+			err = d.tm.sim.PivDay.Deliver(c.line.ID, "Your code is "+c.code)
+		} else {
+			err = d.tm.sim.FiveSim.Deliver(c.line.ID, "Your code is "+c.code)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// newCode is a code never sent before, of eight digits none of which
+// repeats the one before it (a terminal would be told to repeat it, and
+// the dashboards' bytes would not hold the code as written).
+func (d *deliverer) newCode() string {
+	for {
+		var c []byte
+		for len(c) < 8 {
+			if digit := byte('0' + rand.IntN(10)); len(c) == 0 || digit != c[len(c)-1] {
+				c = append(c, digit)
+			}
+		}
+		if !d.used[string(c)] {
+			d.used[string(c)] = true
+			return string(c)
 		}
 	}
 }
 
-// codeLog is every code delivered, and when.
-type codeLog struct {
-	mu   sync.Mutex
-	sent map[string]time.Time // "<line key> <code>"
+// run is what codes took, by provider.
+type run struct {
+	engine  map[backend.ProviderKind][]time.Duration // simulator → each running node's engine
+	screens map[backend.ProviderKind][]time.Duration // simulator → each dashboard
+	lost    int                                      // nodes that never showed a code (by the end of the wait)
+	missed  int                                      // dashboards that never showed a code
+	shown   int
+	spread  []time.Duration // owner's engine → the other nodes' engines
+
+	// piv.day webhooks: simulator → the front; the front → the owner's
+	// engine, for webhooks that reached the owner and those forwarded;
+	// the owner's engine → every dashboard.
+	toFront, direct, forwarded, ownerToScreens []time.Duration
 }
 
-func newCodeLog() *codeLog { return &codeLog{sent: map[string]time.Time{}} }
-
-func (c *codeLog) add(k backend.Key, code string, at time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sent[string(k)+" "+code] = at
-}
-
-// latencies: for every code and node, from delivery to the node's engine
-// event; and for every code, from its owner's event (the first node to
-// show it) to each other node's.
-func (c *codeLog) latencies(nodes []*member, tm *team) (fromSim, spread []time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, at := range c.sent {
+// measure reads what the running nodes and their dashboards made of
+// codes.
+func (tm *team) measure(codes []*sent, front *hookFront) run {
+	r := run{engine: map[backend.ProviderKind][]time.Duration{}, screens: map[backend.ProviderKind][]time.Duration{}}
+	for _, c := range codes {
+		k := string(c.line.Key) + " " + c.code
 		var seen []time.Time
-		for _, m := range nodes {
+		for _, m := range tm.running() {
 			m.mu.Lock()
 			t, ok := m.codes[k]
 			m.mu.Unlock()
 			if !ok {
-				tm.t.Errorf("node %s never showed %s", m.name, k)
+				r.lost++
 				continue
 			}
 			seen = append(seen, t)
-			fromSim = append(fromSim, t.Sub(at))
+			r.engine[c.line.Provider] = append(r.engine[c.line.Provider], t.Sub(c.at))
 		}
-		if len(seen) > 1 {
-			first := slices.MinFunc(seen, func(a, b time.Time) int { return a.Compare(b) })
+		first := time.Time{}
+		if len(seen) > 0 {
+			first = slices.MinFunc(seen, func(a, b time.Time) int { return a.Compare(b) })
 			for _, t := range seen {
 				if !t.Equal(first) {
-					spread = append(spread, t.Sub(first))
+					r.spread = append(r.spread, t.Sub(first))
 				}
 			}
 		}
+		hit, hooked := front.hit(c.line.ID, c.code)
+		if hooked && !first.IsZero() {
+			r.toFront = append(r.toFront, hit.at.Sub(c.at))
+			if hit.owner {
+				r.direct = append(r.direct, first.Sub(hit.at))
+			} else {
+				r.forwarded = append(r.forwarded, first.Sub(hit.at))
+			}
+		}
+		for _, shown := range c.shown {
+			select {
+			case t := <-shown:
+				r.shown++
+				r.screens[c.line.Provider] = append(r.screens[c.line.Provider], t.Sub(c.at))
+				if hooked && !first.IsZero() {
+					r.ownerToScreens = append(r.ownerToScreens, t.Sub(first))
+				}
+			default:
+				r.missed++
+			}
+		}
 	}
-	return fromSim, spread
+	return r
+}
+
+func (r run) log(b *testing.B, prefix string) {
+	b.Logf("%scode, simulator → every node's engine: 5sim (polled) %s; piv.day (webhooks) %s; %d never reached a node", prefix,
+		summary(r.engine[backend.FiveSim]), summary(r.engine[backend.PivDay]), r.lost)
+	b.Logf("%scode, simulator → every dashboard: 5sim (polled) %s; piv.day (webhooks) %s; %d of %d never showed it", prefix,
+		summary(r.screens[backend.FiveSim]), summary(r.screens[backend.PivDay]), r.missed, r.missed+r.shown)
+	b.Logf("%scode, owner's engine → the other nodes' engines: %s", prefix, summary(r.spread))
+	b.Logf("%spiv.day webhook: simulator → the front %s; → the owner's engine, webhook at the owner %s, forwarded %s; owner's engine → dashboards %s",
+		prefix, summary(r.toFront), summary(r.direct), summary(r.forwarded), summary(r.ownerToScreens))
 }
 
 // meter samples, every second, what each account spent summed over the

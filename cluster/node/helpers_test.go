@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,6 +39,9 @@ type team struct {
 	cluster string
 	accts   []config.Account
 	nodes   map[string]*member // running
+	// screens makes each node's engine events also feed a hub (the
+	// benchmark's SSH dashboards): see member.feed.
+	screens bool
 
 	mu  sync.Mutex
 	all []*member // every node started, killed ones included
@@ -85,6 +89,13 @@ type member struct {
 	eng  *engine.Engine
 	stop func() // cancel, wait, close the store
 
+	// initial and feed are the engine's events after take has seen each
+	// (with team.screens): a hub's source.
+	initial backend.Event
+	feed    chan backend.Event
+	screens *screens    // with team.screens
+	dead    atomic.Bool // killed
+
 	budgets map[string]*backend.Budget // by account: what this node spent
 
 	mu      sync.Mutex
@@ -123,7 +134,11 @@ func (tm *team) start(name string) *member {
 	}
 	m := &member{name: name, link: link, node: nd, eng: eng, budgets: budgets, codes: map[string]time.Time{},
 		lines: map[backend.Key]backend.Line{}, actions: map[string]backend.JournalEntry{}}
-	m.take(eng.Initial())
+	m.initial = eng.Initial()
+	m.take(m.initial)
+	if tm.screens {
+		m.feed = make(chan backend.Event, 1024)
+	}
 	// Stopping is serve's order: the engine (its last state written under
 	// its fences), the store, then the node (resigning its accounts).
 	engCtx, stopEngine := context.WithCancel(context.Background())
@@ -137,6 +152,12 @@ func (tm *team) start(name string) *member {
 		defer engine.Done()
 		for ev := range eng.Events() {
 			m.take(ev)
+			if m.feed != nil {
+				m.feed <- ev
+			}
+		}
+		if m.feed != nil {
+			close(m.feed)
 		}
 	}()
 	m.stop = sync.OnceFunc(func() {
@@ -157,6 +178,7 @@ func (tm *team) start(name string) *member {
 // off first, so it cannot resign or revoke its lease.
 func (tm *team) kill(name string) {
 	m := tm.nodes[name]
+	m.dead.Store(true)
 	m.link.Cut()
 	delete(tm.nodes, name)
 	// Its goroutines end in the background (their etcd calls time out),

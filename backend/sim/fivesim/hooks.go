@@ -265,3 +265,24 @@ func (p *FiveSim) SetOffline(on bool) {
 	defer p.s.Mu.Unlock()
 	p.offline = on
 }
+
+// SeedWaiting gives an account n more activation orders as the seed's
+// waiting ones are (PENDING, created now, no SMS yet), for benchmarks
+// that need many lines per account without buying them; like every
+// seeded order, it is paid for by the seeded balance.
+func (p *FiveSim) SeedWaiting(account string, n int) error {
+	p.s.Mu.Lock()
+	defer p.s.Mu.Unlock()
+	a := p.account(account)
+	if a == nil {
+		return fmt.Errorf("5sim sim: no account %q", account)
+	}
+	now := p.s.Clock()
+	for range n {
+		c, op := p.pickOffer("telegram")
+		o := p.newOrder(a, "activation", c, op, "telegram", now)
+		o.plan = p.s.PlanSMS(now)
+		p.open = append(p.open, o)
+	}
+	return nil
+}

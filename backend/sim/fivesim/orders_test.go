@@ -496,3 +496,32 @@ func TestFiveSimClockOffset(t *testing.T) {
 		t.Errorf("the Order hook moved to 5sim's clock: %v", got.Created)
 	}
 }
+
+// SeedWaiting adds waiting activations the API lists like any other,
+// without touching the balance.
+func TestFiveSimSeedWaiting(t *testing.T) {
+	s, key := newFiveSimTest(t, simcore.Options{Quiet: true})
+	fs := s.FiveSim
+	before, balance := fs.Orders("5sim-main"), fs.Balance("5sim-main")
+	if err := fs.SeedWaiting("5sim-main", 9); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.SeedWaiting("nobody", 1); err == nil {
+		t.Error("an unknown account was seeded")
+	}
+	if got := fs.Orders("5sim-main"); got != before+9 {
+		t.Fatalf("%d orders, want %d", got, before+9)
+	}
+	if fs.Balance("5sim-main") != balance {
+		t.Errorf("balance %v, want %v", fs.Balance("5sim-main"), balance)
+	}
+	data := fsGet(t, s, "/user/orders?category=activation&limit=9&order=id&reverse=true", key).object(t)["Data"].([]any)
+	for _, o := range data {
+		if st := o.(map[string]any)["status"]; st != "PENDING" {
+			t.Errorf("a seeded order is %v, want PENDING", st)
+		}
+	}
+	if len(data) != 9 {
+		t.Errorf("%d orders listed, want 9", len(data))
+	}
+}

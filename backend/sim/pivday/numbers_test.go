@@ -511,3 +511,28 @@ func TestPivDayDeliverAtFutureDate(t *testing.T) {
 		t.Error("an unknown number took a message")
 	}
 }
+
+// SeedNumbers adds active numbers the API lists like any other.
+func TestPivDaySeedNumbers(t *testing.T) {
+	p := newPivT(t, simcore.Options{Seed: 1, Quiet: true})
+	before := len(p.s.PivDay.NumberIDs("piv-main"))
+	if err := p.s.PivDay.SeedNumbers("piv-main", 12); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.s.PivDay.SeedNumbers("nobody", 1); err == nil {
+		t.Error("an unknown account was seeded")
+	}
+	ids := p.s.PivDay.NumberIDs("piv-main")
+	if len(ids) != before+12 {
+		t.Fatalf("%d numbers, want %d", len(ids), before+12)
+	}
+	for _, id := range ids[before:] {
+		if st, exp, ok := p.s.PivDay.Number(id); !ok || st != "active" || !exp.After(p.s.Clock()) {
+			t.Errorf("seeded number %s: %s until %v", id, st, exp)
+		}
+	}
+	n := p.ok("GET", "/numbers?limit=50", nil)
+	if got := len(objs(n["numbers"])); got != before+12 {
+		t.Errorf("%d numbers listed, want %d", got, before+12)
+	}
+}
