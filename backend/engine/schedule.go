@@ -42,8 +42,9 @@ func (t coldTask) String() string {
 
 type coldState struct {
 	next  time.Time
-	cost  float64 // requests per run (moving average)
-	fails int     // runs failed in a row
+	last  time.Time // when the last run started
+	cost  float64   // requests per run (moving average)
+	fails int       // runs failed in a row
 }
 
 // lineState is a line plus what the scheduler knows about reading it.
@@ -99,6 +100,7 @@ type acct struct {
 	hotCost  float64   // requests per hot read, averaged over the last seconds (costMemory)
 	costAt   time.Time // when hotCost last took a read
 	cold     [taskCount]coldState
+	coldCost coldSpend           // what periodic cold reads spent lately (coldspend.go)
 	failures int                 // calls failed in a row
 	failing  [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
 	backoff  time.Time
@@ -158,11 +160,15 @@ func (a *acct) period(t coldTask) time.Duration {
 	return time.Minute
 }
 
-// pollRate is requests per minute the scheduler may spend on hot reads.
-func (a *acct) pollRate(headroom float64) float64 {
-	cold := 0.0
-	for t := range taskCount {
-		cold += a.cold[t].cost / a.period(t).Minutes()
+// pollRate is requests per minute the scheduler may spend on hot reads:
+// what cold reads spent over the last minute is set aside, or, in the
+// account's first minute, what each task costs over its period.
+func (a *acct) pollRate(now time.Time, headroom float64) float64 {
+	cold, ok := a.coldCost.perMinute(now)
+	if !ok {
+		for t := range taskCount {
+			cold += a.cold[t].cost / a.period(t).Minutes()
+		}
 	}
 	return HotRate(a.budget.PerMinute(), headroom, cold)
 }
@@ -267,8 +273,12 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 				if a.coldBusy {
 					continue // its turn comes when the read in flight answers
 				}
-				c.next = now.Add(a.period(t))
-				e.runCold(ctx, a, t)
+				// A run a period after the last is the periodic one; the
+				// others (re-reads after an action, hints, retries) are
+				// paid for apart and not planned with.
+				periodic := c.last.IsZero() || now.Sub(c.last) >= a.period(t)
+				c.last, c.next = now, now.Add(a.period(t))
+				e.runCold(ctx, a, t, periodic)
 			}
 			next = earliest(next, c.next)
 		}
@@ -300,7 +310,7 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 		return now.Add(wait), true
 	}
 	var batch []*lineState
-	per := time.Duration(float64(time.Minute) / a.pollRate(e.opts.Headroom)) // a request's share
+	per := time.Duration(float64(time.Minute) / a.pollRate(now, e.opts.Headroom)) // a request's share
 	if a.traits.BatchCheck {
 		// Every line in one read, as often as the heaviest one needs.
 		batch = a.takeAllDue()
@@ -399,7 +409,7 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line, pe
 
 // runCold runs a periodic read in a worker. Its requests yield to hot
 // reads: each waits until the bucket keeps what a hot read needs.
-func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
+func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, periodic bool) {
 	a.coldBusy = true
 	started := e.now()
 	keep := math.Ceil(a.hotCost)
@@ -444,6 +454,9 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 			a.coldBusy = false
 			c := &a.cold[t]
 			c.cost = 0.7*c.cost + 0.3*float64(n.Load())
+			if periodic {
+				a.coldCost.add(e.now(), float64(n.Load()))
+			}
 			if err == nil && n.Load() == 0 {
 				// Nothing was asked of the provider (it has no such
 				// listing): no news about the account's health.

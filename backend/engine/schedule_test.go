@@ -250,3 +250,68 @@ func TestAWaitForTokensDoesNotPushLaterSlots(t *testing.T) {
 			start.Sub(slot1), next.Sub(t0), want.Sub(t0))
 	}
 }
+
+// dearBalance reads the balance in five requests and its lines for
+// free, so the cold requests an account spends are the balance reads.
+type dearBalance struct{ *fakeProvider }
+
+func (d dearBalance) Balance(ctx context.Context) (backend.Account, error) {
+	for range 5 {
+		if err := d.budget.Wait(ctx); err != nil {
+			return backend.Account{}, err
+		}
+	}
+	return backend.Account{}, nil
+}
+func (d dearBalance) Lines(context.Context) ([]backend.Line, []backend.Message, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []backend.Line
+	for _, l := range d.lines {
+		out = append(out, l)
+	}
+	return out, nil, nil
+}
+func (dearBalance) Leases(context.Context) ([]backend.Lease, error)            { return nil, nil }
+func (dearBalance) Jobs(context.Context, []backend.Job) ([]backend.Job, error) { return nil, nil }
+
+// pollRateNow asks the running engine for an account's hot rate.
+func pollRateNow(t *testing.T, e *Engine, account string) float64 {
+	t.Helper()
+	got := make(chan float64, 1)
+	e.post(func() { got <- e.accts[account].pollRate(e.now(), e.opts.Headroom) })
+	select {
+	case r := <-got:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatal("the engine did not answer")
+		return 0
+	}
+}
+
+// Hot reads are planned with the cold requests actually spent over the
+// last minute (here a balance read of 5 requests every minute), not with
+// a slow average of each task's cost over its period, which lagged and
+// left part of the hot share unspent. The re-read after an action is the
+// action's, paid from the operator's headroom: it does not cut the hot
+// share for a minute.
+func TestHotReadsArePlannedWithTheColdRequestsSpentLately(t *testing.T) {
+	t.Parallel()
+	f := newFake(backend.PivDay, "piv", false, 60)
+	l := f.addLine("1", backend.LineActive, backend.Allow(backend.ActRenew))
+	e, c := startEngine(t, newMemStore(), AccountSpec{Provider: dearBalance{f}, Budget: f.budget})
+	sleepFake(t, f.clock, 150*time.Second) // balance read at 0, 60 and 120 s
+	want := HotRate(60, e.opts.Headroom, 5)
+	if got := pollRateNow(t, e, "piv"); math.Abs(got-want) > 0.01 {
+		t.Errorf("hot rate %.2f/min with 5 cold requests spent in the last minute, want %.2f", got, want)
+	}
+	e.Submit(backend.Action{ID: "renew-1", Kind: backend.ActRenew, Account: "piv", Target: l.Key})
+	c.waitFor(t, 5*time.Second, hasNotice("renew"))
+	sleepFake(t, f.clock, 15*time.Second) // the balance is read again
+	if got := f.calls(); got != 1 {
+		t.Fatalf("%d renewals sent, want 1", got)
+	}
+	if got := pollRateNow(t, e, "piv"); math.Abs(got-want) > 0.01 {
+		t.Errorf("after an action's re-read the hot rate is %.2f/min, want %.2f", got, want)
+	}
+}
