@@ -273,12 +273,9 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 				if a.coldBusy {
 					continue // its turn comes when the read in flight answers
 				}
-				// A run a period after the last is the periodic one; the
-				// others (re-reads after an action, hints, retries) are
-				// paid for apart and not planned with.
-				periodic := c.last.IsZero() || now.Sub(c.last) >= a.period(t)
+				prev := c.last
 				c.last, c.next = now, now.Add(a.period(t))
-				e.runCold(ctx, a, t, periodic)
+				e.runCold(ctx, a, t, prev)
 			}
 			next = earliest(next, c.next)
 		}
@@ -407,12 +404,22 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line, pe
 	})
 }
 
-// runCold runs a periodic read in a worker. Its requests yield to hot
-// reads: each waits until the bucket keeps what a hot read needs.
-func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, periodic bool) {
+// runCold runs a periodic read in a worker; prev is when the task last
+// ran (zero: never). Its requests yield to hot reads: each waits until the
+// bucket keeps what a hot read needs. The first run does not: at the start
+// nothing is known, and yielding to the hot reads of the lines just listed
+// left the leases and jobs off the screen for 20 s.
+func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Time) {
 	a.coldBusy = true
 	started := e.now()
-	keep := math.Ceil(a.hotCost)
+	// A run a period after the last is the periodic one; the others
+	// (re-reads after an action, hints, retries) are paid for apart and
+	// not planned with (pollRate).
+	periodic := prev.IsZero() || started.Sub(prev) >= a.period(t)
+	cctx := backend.Yielding(ctx, math.Ceil(a.hotCost))
+	if prev.IsZero() {
+		cctx = ctx
+	}
 	var known []backend.Job
 	if t == taskJobs {
 		for _, j := range a.jobs {
@@ -421,7 +428,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, periodic bool
 	}
 	e.spawn(func() {
 		var n atomic.Int64
-		cctx, cancel := context.WithTimeout(backend.Yielding(backend.WithCounter(ctx, &n), keep), 2*a.callTimeout())
+		cctx, cancel := context.WithTimeout(backend.WithCounter(cctx, &n), 2*a.callTimeout())
 		defer cancel()
 		var apply func()
 		var err error

@@ -315,3 +315,91 @@ func TestHotReadsArePlannedWithTheColdRequestsSpentLately(t *testing.T) {
 		t.Errorf("after an action's re-read the hot rate is %.2f/min, want %.2f", got, want)
 	}
 }
+
+// pagedLists lists leases in three pages and jobs in two, and remembers
+// when each listing first answered.
+type pagedLists struct {
+	*fakeProvider
+	mu    sync.Mutex
+	first map[string]time.Time
+}
+
+func (p *pagedLists) answered(what string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.first[what]; !ok {
+		p.first[what] = p.clock.Now()
+	}
+}
+
+func (p *pagedLists) pages(ctx context.Context, n int) error {
+	for range n {
+		if err := p.wait(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *pagedLists) Leases(ctx context.Context) ([]backend.Lease, error) {
+	if err := p.pages(ctx, 3); err != nil {
+		return nil, err
+	}
+	p.answered("leases")
+	return nil, nil
+}
+
+func (p *pagedLists) Jobs(ctx context.Context, _ []backend.Job) ([]backend.Job, error) {
+	if err := p.pages(ctx, 2); err != nil {
+		return nil, err
+	}
+	p.answered("jobs")
+	return nil, nil
+}
+
+func (p *pagedLists) Lines(ctx context.Context) ([]backend.Line, []backend.Message, error) {
+	lines, msgs, err := p.fakeProvider.Lines(ctx)
+	p.answered("lines")
+	return lines, msgs, err
+}
+
+// At the start nothing is known: an account's first listings (lines,
+// leases, jobs) do not yield to the hot reads of the lines just listed, so
+// the first screen fills within seconds. (Yielding, the leases and jobs
+// of four accounts at 60 requests a minute came 10–20 s after the start.)
+func TestFirstListingsDoNotWaitForHotReads(t *testing.T) {
+	t.Parallel()
+	var specs []AccountSpec
+	var provs []*pagedLists
+	var clock *fakeProvider
+	for i := range 4 {
+		f := newFake(backend.Market, string(rune('a'+i)), false, 60) // per-line reads: a bucket of 3
+		if clock == nil {
+			clock = f
+		} else {
+			clock.shareClock(f)
+		}
+		for j := range 10 {
+			f.addLine(string(rune('0'+j)), backend.LineWaiting, 0)
+		}
+		p := &pagedLists{fakeProvider: f, first: map[string]time.Time{}}
+		provs = append(provs, p)
+		specs = append(specs, AccountSpec{Provider: p, Budget: f.budget})
+	}
+	startEngine(t, newMemStore(), specs...)
+	const within = 8 * time.Second
+	sleepFake(t, clock.clock, within)
+	for _, p := range provs {
+		p.mu.Lock()
+		for _, what := range []string{"lines", "leases", "jobs"} {
+			at, ok := p.first[what]
+			switch {
+			case !ok:
+				t.Errorf("account %s: no %s listing within %v of the start", p.account, what, within)
+			case at.Sub(testStart) > within:
+				t.Errorf("account %s: first %s listing %v after the start", p.account, what, at.Sub(testStart))
+			}
+		}
+		p.mu.Unlock()
+	}
+}
