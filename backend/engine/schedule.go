@@ -5,8 +5,8 @@ import (
 
 	"container/heap"
 	"context"
+	"log/slog"
 	"math"
-	"math/rand/v2"
 	"sync/atomic"
 	"time"
 )
@@ -103,6 +103,7 @@ type acct struct {
 	coldCost coldSpend           // what periodic cold reads spent lately (coldspend.go)
 	failures int                 // calls failed in a row
 	failing  [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
+	errKind  backend.ErrKind     // the kind of info.LastError (backoff.go)
 	backoff  time.Time
 	goodRun  bool // a poll succeeded this run
 	// announcedGood is the LastGood the UI last heard of, at announcedAt.
@@ -263,6 +264,9 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 			next = earliest(next, a.backoff)
 			continue
 		}
+		if a.probing() {
+			continue // the call in flight answers first
+		}
 		e.hintReads(ctx, a, now)
 		for t := range taskCount {
 			c := &a.cold[t]
@@ -278,6 +282,9 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 				e.runCold(ctx, a, t, prev)
 			}
 			next = earliest(next, c.next)
+		}
+		if a.probing() {
+			continue
 		}
 		if t, ok := e.hot(ctx, a, now); ok {
 			next = earliest(next, t)
@@ -495,6 +502,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Tim
 func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 	now := e.now()
 	before := a.info
+	wasFailing := a.isFailing()
 	switch {
 	case err == nil:
 		a.failures = 0
@@ -504,7 +512,7 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 		a.failing[t] = false
 	case backend.KindOf(err) == backend.ErrRateLimited:
 		a.failing[t] = true
-		a.info.LastError = err.Error()
+		a.noteError(err, wasFailing)
 	case errorsIsCanceled(err):
 		return false
 	default:
@@ -515,20 +523,15 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 		}
 		a.failing[t] = true
 		a.lastFailAt = now
-		a.info.LastError = err.Error()
-		d := min(time.Second<<min(a.failures, 8), 2*time.Minute)
-		if backend.KindOf(err) == backend.ErrAuth {
-			d = 5 * time.Minute
+		a.backoff = later(a.backoff, now.Add(backoffAfter(a.failures, backend.KindOf(err))))
+		level := slog.LevelDebug // the same trouble again: logged once
+		if a.noteError(err, wasFailing) {
+			level = slog.LevelWarn
 		}
-		a.backoff = later(a.backoff, now.Add(d/2+time.Duration(rand.Int64N(int64(d)/2+1))))
-		e.log.Warn("poll failed", "account", a.info.Name, "read", t.String(), "err", err.Error())
-	}
-	failing := false
-	for _, f := range a.failing {
-		failing = failing || f
+		e.log.Log(context.Background(), level, "poll failed", "account", a.info.Name, "read", t.String(), "err", err.Error())
 	}
 	switch {
-	case !failing:
+	case !a.isFailing():
 		a.info.Health, a.info.LastError = backend.HealthOK, ""
 	case a.failures >= 3 && (!a.goodRun || now.Sub(a.info.LastGood) > 2*time.Minute):
 		a.info.Health = backend.HealthFailing
@@ -536,9 +539,9 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 		a.info.Health = backend.HealthDegraded
 	}
 	// "synced 3s ago" may lag a little: a good poll alone re-announces the
-	// account at most every few seconds, and so does a new error text in
-	// the same trouble (each failing read words it differently), so a
-	// busy or failing account does not make the UI redraw on every read.
+	// account at most every few seconds, and so does a new error (of
+	// another kind: noteError), so a busy or failing account does not
+	// make the UI redraw on every read.
 	changed := before.Health != a.info.Health || !before.PausedUntil.Equal(a.budget.PausedUntil())
 	due := now.Sub(a.announcedAt) >= syncAnnounce
 	if changed || (due && (before.LastError != a.info.LastError || a.info.LastGood.Sub(a.announcedGood) >= syncAnnounce)) {
@@ -547,6 +550,16 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 		e.accountChanged(a)
 	}
 	return err == nil
+}
+
+// isFailing reports whether the last call of any kind of read failed.
+func (a *acct) isFailing() bool {
+	for _, f := range a.failing {
+		if f {
+			return true
+		}
+	}
+	return false
 }
 
 // refreshNow makes every cold read of an account (or all) due now and
