@@ -182,7 +182,7 @@ func (e *Engine) hintReads(ctx context.Context, a *acct, now time.Time) {
 	if len(h.lines) == 0 && len(h.tasks) == 0 {
 		return
 	}
-	h.limit.SetLimitAt(now, rate.Limit(HintShare*a.pollRate(e.opts.Headroom)/60))
+	h.limit.SetLimitAt(now, rate.Limit(HintShare*a.pollRate(now, e.opts.Headroom)/60))
 	var ready []*lineState
 	for id := range h.lines {
 		switch l := a.lines[id]; {
@@ -240,7 +240,7 @@ func (e *Engine) takeHintRead(a *acct, now time.Time, cost float64) bool {
 		return false
 	}
 	a.hint.reads.Add(1)
-	per := float64(time.Minute) / a.pollRate(e.opts.Headroom)
+	per := float64(time.Minute) / a.pollRate(now, e.opts.Headroom)
 	a.nextSlot = later(a.nextSlot, now).Add(time.Duration(math.Max(cost, 1) * per))
 	return true
 }

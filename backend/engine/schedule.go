@@ -5,8 +5,8 @@ import (
 
 	"container/heap"
 	"context"
+	"log/slog"
 	"math"
-	"math/rand/v2"
 	"sync/atomic"
 	"time"
 )
@@ -42,8 +42,9 @@ func (t coldTask) String() string {
 
 type coldState struct {
 	next  time.Time
-	cost  float64 // requests per run (moving average)
-	fails int     // runs failed in a row
+	last  time.Time // when the last run started
+	cost  float64   // requests per run (moving average)
+	fails int       // runs failed in a row
 }
 
 // lineState is a line plus what the scheduler knows about reading it.
@@ -99,8 +100,10 @@ type acct struct {
 	hotCost  float64   // requests per hot read, averaged over the last seconds (costMemory)
 	costAt   time.Time // when hotCost last took a read
 	cold     [taskCount]coldState
+	coldCost coldSpend           // what periodic cold reads spent lately (coldspend.go)
 	failures int                 // calls failed in a row
 	failing  [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
+	errKind  backend.ErrKind     // the kind of info.LastError (backoff.go)
 	backoff  time.Time
 	goodRun  bool // a poll succeeded this run
 	// announcedGood is the LastGood the UI last heard of, at announcedAt.
@@ -158,11 +161,15 @@ func (a *acct) period(t coldTask) time.Duration {
 	return time.Minute
 }
 
-// pollRate is requests per minute the scheduler may spend on hot reads.
-func (a *acct) pollRate(headroom float64) float64 {
-	cold := 0.0
-	for t := range taskCount {
-		cold += a.cold[t].cost / a.period(t).Minutes()
+// pollRate is requests per minute the scheduler may spend on hot reads:
+// what cold reads spent over the last minute is set aside, or, in the
+// account's first minute, what each task costs over its period.
+func (a *acct) pollRate(now time.Time, headroom float64) float64 {
+	cold, ok := a.coldCost.perMinute(now)
+	if !ok {
+		for t := range taskCount {
+			cold += a.cold[t].cost / a.period(t).Minutes()
+		}
 	}
 	return HotRate(a.budget.PerMinute(), headroom, cold)
 }
@@ -257,6 +264,9 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 			next = earliest(next, a.backoff)
 			continue
 		}
+		if a.probing() {
+			continue // the call in flight answers first
+		}
 		e.hintReads(ctx, a, now)
 		for t := range taskCount {
 			c := &a.cold[t]
@@ -267,10 +277,14 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 				if a.coldBusy {
 					continue // its turn comes when the read in flight answers
 				}
-				c.next = now.Add(a.period(t))
-				e.runCold(ctx, a, t)
+				prev := c.last
+				c.last, c.next = now, now.Add(a.period(t))
+				e.runCold(ctx, a, t, prev)
 			}
 			next = earliest(next, c.next)
+		}
+		if a.probing() {
+			continue
 		}
 		if t, ok := e.hot(ctx, a, now); ok {
 			next = earliest(next, t)
@@ -300,7 +314,7 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 		return now.Add(wait), true
 	}
 	var batch []*lineState
-	per := time.Duration(float64(time.Minute) / a.pollRate(e.opts.Headroom)) // a request's share
+	per := time.Duration(float64(time.Minute) / a.pollRate(now, e.opts.Headroom)) // a request's share
 	if a.traits.BatchCheck {
 		// Every line in one read, as often as the heaviest one needs.
 		batch = a.takeAllDue()
@@ -397,12 +411,22 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line, pe
 	})
 }
 
-// runCold runs a periodic read in a worker. Its requests yield to hot
-// reads: each waits until the bucket keeps what a hot read needs.
-func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
+// runCold runs a periodic read in a worker; prev is when the task last
+// ran (zero: never). Its requests yield to hot reads: each waits until the
+// bucket keeps what a hot read needs. The first run does not: at the start
+// nothing is known, and yielding to the hot reads of the lines just listed
+// left the leases and jobs off the screen for 20 s.
+func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Time) {
 	a.coldBusy = true
 	started := e.now()
-	keep := math.Ceil(a.hotCost)
+	// A run a period after the last is the periodic one; the others
+	// (re-reads after an action, hints, retries) are paid for apart and
+	// not planned with (pollRate).
+	periodic := prev.IsZero() || started.Sub(prev) >= a.period(t)
+	cctx := backend.Yielding(ctx, math.Ceil(a.hotCost))
+	if prev.IsZero() {
+		cctx = ctx
+	}
 	var known []backend.Job
 	if t == taskJobs {
 		for _, j := range a.jobs {
@@ -411,7 +435,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 	}
 	e.spawn(func() {
 		var n atomic.Int64
-		cctx, cancel := context.WithTimeout(backend.Yielding(backend.WithCounter(ctx, &n), keep), 2*a.callTimeout())
+		cctx, cancel := context.WithTimeout(backend.WithCounter(cctx, &n), 2*a.callTimeout())
 		defer cancel()
 		var apply func()
 		var err error
@@ -444,6 +468,9 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 			a.coldBusy = false
 			c := &a.cold[t]
 			c.cost = 0.7*c.cost + 0.3*float64(n.Load())
+			if periodic {
+				a.coldCost.add(e.now(), float64(n.Load()))
+			}
 			if err == nil && n.Load() == 0 {
 				// Nothing was asked of the provider (it has no such
 				// listing): no news about the account's health.
@@ -475,6 +502,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask) {
 func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 	now := e.now()
 	before := a.info
+	wasFailing := a.isFailing()
 	switch {
 	case err == nil:
 		a.failures = 0
@@ -484,7 +512,7 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 		a.failing[t] = false
 	case backend.KindOf(err) == backend.ErrRateLimited:
 		a.failing[t] = true
-		a.info.LastError = err.Error()
+		a.noteError(err, wasFailing)
 	case errorsIsCanceled(err):
 		return false
 	default:
@@ -495,20 +523,15 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 		}
 		a.failing[t] = true
 		a.lastFailAt = now
-		a.info.LastError = err.Error()
-		d := min(time.Second<<min(a.failures, 8), 2*time.Minute)
-		if backend.KindOf(err) == backend.ErrAuth {
-			d = 5 * time.Minute
+		a.backoff = later(a.backoff, now.Add(backoffAfter(a.failures, backend.KindOf(err))))
+		level := slog.LevelDebug // the same trouble again: logged once
+		if a.noteError(err, wasFailing) {
+			level = slog.LevelWarn
 		}
-		a.backoff = later(a.backoff, now.Add(d/2+time.Duration(rand.Int64N(int64(d)/2+1))))
-		e.log.Warn("poll failed", "account", a.info.Name, "read", t.String(), "err", err.Error())
-	}
-	failing := false
-	for _, f := range a.failing {
-		failing = failing || f
+		e.log.Log(context.Background(), level, "poll failed", "account", a.info.Name, "read", t.String(), "err", err.Error())
 	}
 	switch {
-	case !failing:
+	case !a.isFailing():
 		a.info.Health, a.info.LastError = backend.HealthOK, ""
 	case a.failures >= 3 && (!a.goodRun || now.Sub(a.info.LastGood) > 2*time.Minute):
 		a.info.Health = backend.HealthFailing
@@ -516,9 +539,9 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 		a.info.Health = backend.HealthDegraded
 	}
 	// "synced 3s ago" may lag a little: a good poll alone re-announces the
-	// account at most every few seconds, and so does a new error text in
-	// the same trouble (each failing read words it differently), so a
-	// busy or failing account does not make the UI redraw on every read.
+	// account at most every few seconds, and so does a new error (of
+	// another kind: noteError), so a busy or failing account does not
+	// make the UI redraw on every read.
 	changed := before.Health != a.info.Health || !before.PausedUntil.Equal(a.budget.PausedUntil())
 	due := now.Sub(a.announcedAt) >= syncAnnounce
 	if changed || (due && (before.LastError != a.info.LastError || a.info.LastGood.Sub(a.announcedGood) >= syncAnnounce)) {
@@ -527,6 +550,16 @@ func (e *Engine) callDone(a *acct, t coldTask, err error) bool {
 		e.accountChanged(a)
 	}
 	return err == nil
+}
+
+// isFailing reports whether the last call of any kind of read failed.
+func (a *acct) isFailing() bool {
+	for _, f := range a.failing {
+		if f {
+			return true
+		}
+	}
+	return false
 }
 
 // refreshNow makes every cold read of an account (or all) due now and

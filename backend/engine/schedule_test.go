@@ -250,3 +250,156 @@ func TestAWaitForTokensDoesNotPushLaterSlots(t *testing.T) {
 			start.Sub(slot1), next.Sub(t0), want.Sub(t0))
 	}
 }
+
+// dearBalance reads the balance in five requests and its lines for
+// free, so the cold requests an account spends are the balance reads.
+type dearBalance struct{ *fakeProvider }
+
+func (d dearBalance) Balance(ctx context.Context) (backend.Account, error) {
+	for range 5 {
+		if err := d.budget.Wait(ctx); err != nil {
+			return backend.Account{}, err
+		}
+	}
+	return backend.Account{}, nil
+}
+func (d dearBalance) Lines(context.Context) ([]backend.Line, []backend.Message, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []backend.Line
+	for _, l := range d.lines {
+		out = append(out, l)
+	}
+	return out, nil, nil
+}
+func (dearBalance) Leases(context.Context) ([]backend.Lease, error)            { return nil, nil }
+func (dearBalance) Jobs(context.Context, []backend.Job) ([]backend.Job, error) { return nil, nil }
+
+// pollRateNow asks the running engine for an account's hot rate.
+func pollRateNow(t *testing.T, e *Engine, account string) float64 {
+	t.Helper()
+	got := make(chan float64, 1)
+	e.post(func() { got <- e.accts[account].pollRate(e.now(), e.opts.Headroom) })
+	select {
+	case r := <-got:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatal("the engine did not answer")
+		return 0
+	}
+}
+
+// Hot reads are planned with the cold requests actually spent over the
+// last minute (here a balance read of 5 requests every minute), not with
+// a slow average of each task's cost over its period, which lagged and
+// left part of the hot share unspent. The re-read after an action is the
+// action's, paid from the operator's headroom: it does not cut the hot
+// share for a minute.
+func TestHotReadsArePlannedWithTheColdRequestsSpentLately(t *testing.T) {
+	t.Parallel()
+	f := newFake(backend.PivDay, "piv", false, 60)
+	l := f.addLine("1", backend.LineActive, backend.Allow(backend.ActRenew))
+	e, c := startEngine(t, newMemStore(), AccountSpec{Provider: dearBalance{f}, Budget: f.budget})
+	sleepFake(t, f.clock, 150*time.Second) // balance read at 0, 60 and 120 s
+	want := HotRate(60, e.opts.Headroom, 5)
+	if got := pollRateNow(t, e, "piv"); math.Abs(got-want) > 0.01 {
+		t.Errorf("hot rate %.2f/min with 5 cold requests spent in the last minute, want %.2f", got, want)
+	}
+	e.Submit(backend.Action{ID: "renew-1", Kind: backend.ActRenew, Account: "piv", Target: l.Key})
+	c.waitFor(t, 5*time.Second, hasNotice("renew"))
+	sleepFake(t, f.clock, 15*time.Second) // the balance is read again
+	if got := f.calls(); got != 1 {
+		t.Fatalf("%d renewals sent, want 1", got)
+	}
+	if got := pollRateNow(t, e, "piv"); math.Abs(got-want) > 0.01 {
+		t.Errorf("after an action's re-read the hot rate is %.2f/min, want %.2f", got, want)
+	}
+}
+
+// pagedLists lists leases in three pages and jobs in two, and remembers
+// when each listing first answered.
+type pagedLists struct {
+	*fakeProvider
+	mu    sync.Mutex
+	first map[string]time.Time
+}
+
+func (p *pagedLists) answered(what string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.first[what]; !ok {
+		p.first[what] = p.clock.Now()
+	}
+}
+
+func (p *pagedLists) pages(ctx context.Context, n int) error {
+	for range n {
+		if err := p.wait(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *pagedLists) Leases(ctx context.Context) ([]backend.Lease, error) {
+	if err := p.pages(ctx, 3); err != nil {
+		return nil, err
+	}
+	p.answered("leases")
+	return nil, nil
+}
+
+func (p *pagedLists) Jobs(ctx context.Context, _ []backend.Job) ([]backend.Job, error) {
+	if err := p.pages(ctx, 2); err != nil {
+		return nil, err
+	}
+	p.answered("jobs")
+	return nil, nil
+}
+
+func (p *pagedLists) Lines(ctx context.Context) ([]backend.Line, []backend.Message, error) {
+	lines, msgs, err := p.fakeProvider.Lines(ctx)
+	p.answered("lines")
+	return lines, msgs, err
+}
+
+// At the start nothing is known: an account's first listings (lines,
+// leases, jobs) do not yield to the hot reads of the lines just listed, so
+// the first screen fills within seconds. (Yielding, the leases and jobs
+// of four accounts at 60 requests a minute came 10–20 s after the start.)
+func TestFirstListingsDoNotWaitForHotReads(t *testing.T) {
+	t.Parallel()
+	var specs []AccountSpec
+	var provs []*pagedLists
+	var clock *fakeProvider
+	for i := range 4 {
+		f := newFake(backend.Market, string(rune('a'+i)), false, 60) // per-line reads: a bucket of 3
+		if clock == nil {
+			clock = f
+		} else {
+			clock.shareClock(f)
+		}
+		for j := range 10 {
+			f.addLine(string(rune('0'+j)), backend.LineWaiting, 0)
+		}
+		p := &pagedLists{fakeProvider: f, first: map[string]time.Time{}}
+		provs = append(provs, p)
+		specs = append(specs, AccountSpec{Provider: p, Budget: f.budget})
+	}
+	startEngine(t, newMemStore(), specs...)
+	const within = 8 * time.Second
+	sleepFake(t, clock.clock, within)
+	for _, p := range provs {
+		p.mu.Lock()
+		for _, what := range []string{"lines", "leases", "jobs"} {
+			at, ok := p.first[what]
+			switch {
+			case !ok:
+				t.Errorf("account %s: no %s listing within %v of the start", p.account, what, within)
+			case at.Sub(testStart) > within:
+				t.Errorf("account %s: first %s listing %v after the start", p.account, what, at.Sub(testStart))
+			}
+		}
+		p.mu.Unlock()
+	}
+}
