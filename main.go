@@ -30,6 +30,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/atotto/clipboard"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/term"
 
 	"switchboard/backend"
 	"switchboard/backend/engine"
@@ -39,6 +41,7 @@ import (
 	"switchboard/ctl"
 	"switchboard/hub"
 	"switchboard/keymap"
+	display "switchboard/serve/screen"
 	"switchboard/stack"
 	"switchboard/ui"
 	"switchboard/views"
@@ -131,7 +134,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sub, initial := fanout.Subscribe(engine.LocalOperator)
 	model := newModel(initial)
 	settleMemory()
-	p := tea.NewProgram(model, tea.WithContext(ctx), tea.WithFPS(fps))
+	// The terminal is drawn by a screen that sleeps while nothing
+	// changes (Bubble Tea's renderer compares the frame 30 times a
+	// second: most of an idle dashboard's CPU). Without its renderer
+	// Bubble Tea leaves the terminal as it is: raw mode and the window's
+	// size are set up here.
+	scr, w, h, restore, err := localScreen()
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard:", err)
+		return 1
+	}
+	defer restore()
+	p := tea.NewProgram(display.Drawn{Model: model, Screen: scr}, tea.WithContext(ctx), tea.WithoutRenderer(),
+		tea.WithFPS(1), tea.WithWindowSize(w, h),
+		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg { return scr.Filter(msg) }))
+	stopResizes := followResizes(p)
+	defer stopResizes()
 	// Quitting is cancel → wait for the engine (and its workers) → close
 	// the store: app.stack.Stop, deferred here before app.close runs it
 	// again (a no-op) and removes the rest. SIGTERM first drains: no new
@@ -161,17 +179,59 @@ func run(args []string, stdout, stderr io.Writer) int {
 		<-relayDone
 		stopSocket()
 	}()
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+	_, err = p.Run()
+	scr.Close() // the last frame, then the terminal's modes as they were
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
 	}
 	return 0
 }
 
-// fps is how often the terminal is redrawn at most: a dashboard gains
-// nothing from 60 a second, and each check for a change costs a compare
-// of the whole screen.
+// fps is how often the terminal is redrawn at most, while it changes: a
+// dashboard gains nothing from 60 a second.
 const fps = 30
+
+// localScreen draws on this process's terminal, its input in raw mode
+// until restore.
+func localScreen() (scr *display.Screen, w, h int, restore func(), err error) {
+	w, h, err = term.GetSize(os.Stdout.Fd())
+	if err != nil || w <= 0 || h <= 0 {
+		w, h = 80, 24
+	}
+	restore = func() {}
+	if term.IsTerminal(os.Stdin.Fd()) {
+		was, err := term.MakeRaw(os.Stdin.Fd())
+		if err != nil {
+			return nil, 0, 0, nil, fmt.Errorf("cannot set the terminal up: %w", err)
+		}
+		restore = func() { _ = term.Restore(os.Stdin.Fd(), was) }
+	}
+	env := os.Environ()
+	scr = display.New(os.Stdout, display.Options{Env: env, Profile: colorprofile.Detect(os.Stdout, env),
+		Width: w, Height: h, Frame: time.Second / fps, Local: true})
+	return scr, w, h, restore, nil
+}
+
+// followResizes tells the program the terminal's new size on SIGWINCH.
+func followResizes(p *tea.Program) (stop func()) {
+	winch := make(chan os.Signal, 1)
+	signal.Notify(winch, syscall.SIGWINCH)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-winch:
+				if w, h, err := term.GetSize(os.Stdout.Fd()); err == nil && w > 0 && h > 0 {
+					p.Send(tea.WindowSizeMsg{Width: w, Height: h})
+				}
+			}
+		}
+	}()
+	return func() { signal.Stop(winch); close(done) }
+}
 
 // settleMemory sets the memory policy once the state is loaded. No fixed
 // limit: a cap below the live heap (the 48 MiB cap was reached at

@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,7 +24,6 @@ import (
 	"charm.land/wish/v2"
 	bm "charm.land/wish/v2/bubbletea"
 	"github.com/charmbracelet/colorprofile"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/jonboulle/clockwork"
 	gossh "golang.org/x/crypto/ssh"
 
@@ -292,7 +290,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	opts := append(bm.MakeOptions(sess), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithoutRenderer(),
 		tea.WithFPS(1), tea.WithOutput(d.out), tea.WithWindowSize(w, h),
 		tea.WithFilter(d.filter)) // in place of wish's, which it includes
-	p := tea.NewProgram(drawn{Model: ui.New(o), screen: d.screen}, opts...)
+	p := tea.NewProgram(screen.Drawn{Model: ui.New(o), Screen: d.screen}, opts...)
 	s.mu.Lock()
 	s.dash[sess] = d
 	s.mu.Unlock()
@@ -336,50 +334,8 @@ func (d *dashboard) filter(_ tea.Model, msg tea.Msg) tea.Msg {
 		if m.Width <= 0 || m.Height <= 0 {
 			return tea.WindowSizeMsg{Width: fallbackWidth, Height: fallbackHeight}
 		}
-	case tea.RawMsg:
-		d.screen.Send(fmt.Sprint(m.Msg))
-		return nil
-	case tea.ModeReportMsg: // the screen's question on its first frame
-		if m.Mode == ansi.ModeSynchronizedOutput && m.Value == ansi.ModeReset {
-			d.screen.Synchronize()
-		}
 	}
-	switch reflect.TypeOf(msg) {
-	case setClipboard:
-		d.screen.Send(ansi.SetSystemClipboard(reflect.ValueOf(msg).String()))
-		return nil
-	case setPrimaryClipboard:
-		d.screen.Send(ansi.SetPrimaryClipboard(reflect.ValueOf(msg).String()))
-		return nil
-	}
-	return msg
-}
-
-// The clipboard writes' types are unexported: known by an example.
-var (
-	setClipboard        = reflect.TypeOf(tea.SetClipboard("")())
-	setPrimaryClipboard = reflect.TypeOf(tea.SetPrimaryClipboard("")())
-)
-
-// drawn is a session's dashboard drawn by its screen: each view the
-// program asks for is handed to it (Bubble Tea's renderer is off).
-type drawn struct {
-	tea.Model
-	screen *screen.Screen
-}
-
-func (d drawn) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if m, ok := msg.(tea.WindowSizeMsg); ok {
-		d.screen.Resize(m.Width, m.Height)
-	}
-	m, cmd := d.Model.Update(msg)
-	return drawn{Model: m, screen: d.screen}, cmd
-}
-
-func (d drawn) View() tea.View {
-	v := d.Model.View()
-	d.screen.Show(v)
-	return v
+	return d.screen.Filter(msg)
 }
 
 // cleanup runs when a dashboard's program has returned: it ends the relay

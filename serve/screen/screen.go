@@ -28,6 +28,10 @@ type Options struct {
 	Width, Height int
 	Frame         time.Duration // the shortest time between two frames
 	Clock         clockwork.Clock
+	// Local: the program's own terminal, which Bubble Tea puts in raw
+	// mode (a newline is not a carriage return too, as it is in an SSH
+	// session's emulated terminal).
+	Local bool
 }
 
 // Screen is one terminal's display. Show, Resize and Send never wait for
@@ -65,8 +69,8 @@ func New(out io.Writer, o Options) *Screen {
 	term.SetRelativeCursor(true) // inline until the first view says otherwise
 	term.SetTabStops(-1)
 	// An SSH session's emulated terminal turns \n into \r\n (as Bubble
-	// Tea assumes there too).
-	term.SetMapNewline(true)
+	// Tea assumes there too); a local one in raw mode does not.
+	term.SetMapNewline(!o.Local)
 	term.SetScrollOptim(true)
 	term.Resize(o.Width, o.Height)
 	s := &Screen{out: out, frame: o.Frame, clock: o.Clock, w: o.Width, h: o.Height, term: term, cursor: true,
