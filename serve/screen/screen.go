@@ -1,5 +1,5 @@
-// Package screen draws a dashboard's views on a remote terminal only when
-// they change. Bubble Tea's own renderer wakes on a frame ticker in every
+// Package screen draws a dashboard's views on a terminal (an SSH
+// session's, or the local one) only when they change. Bubble Tea's own renderer wakes on a frame ticker in every
 // program, even while nothing changes (50 SSH sessions: 1,500 wake-ups a
 // second); a Screen's goroutine sleeps until a new view, a resize or a raw
 // sequence arrives, then draws at most once a frame interval, the latest
