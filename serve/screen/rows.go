@@ -15,7 +15,9 @@ import (
 var rows = rowCache{cur: map[rowKey]uv.Line{}}
 
 // maxRowCells bounds the cells the cache holds in each of its two
-// generations (112 bytes a cell: 7 MB).
+// generations (112 bytes a cell: 7 MB). With few screens open it holds
+// less: twice the cells they show (one local dashboard at 160×48: 1.7 MB),
+// enough for every row of their frames and the next.
 const maxRowCells = 1 << 16
 
 type rowKey struct {
@@ -29,7 +31,18 @@ type rowCache struct {
 	mu       sync.Mutex
 	cur, old map[rowKey]uv.Line
 	cells    int
+	shown    int // the cells of every open screen
 }
+
+// show counts a screen's cells in (or, negative, out of) what the cache
+// is sized for.
+func (c *rowCache) show(cells int) {
+	c.mu.Lock()
+	c.shown += cells
+	c.mu.Unlock()
+}
+
+func (c *rowCache) limit() int { return min(maxRowCells, max(2*c.shown, 1<<12)) }
 
 // line returns the cells of row text at width w, to be copied, not
 // changed. The row must begin with no style or link left open.
@@ -56,7 +69,7 @@ func (c *rowCache) line(text string, w int) uv.Line {
 }
 
 func (c *rowCache) put(k rowKey, l uv.Line) {
-	if c.cells+len(l) > maxRowCells {
+	if c.cells+len(l) > c.limit() {
 		c.old, c.cur, c.cells = c.cur, map[rowKey]uv.Line{}, 0
 	}
 	c.cur[k] = l

@@ -78,6 +78,7 @@ func New(out io.Writer, o Options) *Screen {
 	if s.clock == nil {
 		s.clock = clockwork.NewRealClock()
 	}
+	rows.show(o.Width * o.Height)
 	go s.run()
 	return s
 }
@@ -103,6 +104,7 @@ func (s *Screen) Resize(w, h int) {
 		s.mu.Unlock()
 		return
 	}
+	rows.show(w*h - s.w*s.h)
 	s.w, s.h, s.resized = w, h, true
 	s.mu.Unlock()
 	s.signal()
@@ -130,6 +132,9 @@ func (s *Screen) Synchronize() {
 // returns once all of it is written.
 func (s *Screen) Close() {
 	s.mu.Lock()
+	if !s.closed {
+		rows.show(-s.w * s.h)
+	}
 	s.closed = true
 	s.mu.Unlock()
 	s.signal()

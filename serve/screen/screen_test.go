@@ -268,3 +268,35 @@ func TestSynchronizedFrames(t *testing.T) {
 		t.Fatalf("a frame after: %q", got)
 	}
 }
+
+// TestRowCacheIsSizedByTheScreensOpen: the shared row cache holds twice
+// the cells of the screens open, so one local dashboard does not keep
+// the 7 MB fifty SSH sessions use; it follows resizes and closes.
+func TestRowCacheIsSizedByTheScreensOpen(t *testing.T) {
+	rows.mu.Lock()
+	base := rows.shown
+	rows.mu.Unlock()
+	s, term, clock := newScreen(t) // 40×10
+	limit := func() int { rows.mu.Lock(); defer rows.mu.Unlock(); return rows.limit() }
+	if got, want := limit(), min(maxRowCells, max(2*(base+400), 1<<12)); got != want {
+		t.Fatalf("limit with a 40×10 screen open: %d cells, want %d", got, want)
+	}
+	s.Resize(200, 50)
+	if got, want := limit(), min(maxRowCells, max(2*(base+10000), 1<<12)); got != want {
+		t.Fatalf("limit after a resize to 200×50: %d cells, want %d", got, want)
+	}
+	frame(t, s, term, clock, dashboard("1"))
+	for i := range 200 { // 200 new rows of 200 cells: twice the limit
+		rows.line(fmt.Sprintf("row %d", i), 200)
+	}
+	rows.mu.Lock()
+	held := rows.cells
+	rows.mu.Unlock()
+	if held > limit() {
+		t.Fatalf("the cache holds %d cells, over its limit of %d", held, limit())
+	}
+	s.Close()
+	if got, want := limit(), min(maxRowCells, max(2*base, 1<<12)); got != want {
+		t.Fatalf("limit after the screen closed: %d cells, want %d", got, want)
+	}
+}
