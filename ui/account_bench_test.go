@@ -1,0 +1,57 @@
+package ui_test
+
+import (
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/shopspring/decimal"
+
+	"switchboard/backend"
+	"switchboard/keymap"
+	"switchboard/ui"
+	"switchboard/views"
+)
+
+// manyAccounts is the cluster's scale: 200 accounts over 10,000 lines.
+const manyAccounts = 200
+
+// accountModel is the dashboard at 200×50 (an SSH dashboard of the
+// cluster benchmark) over 10,000 lines and 200 accounts, on a running
+// clock; it returns the accounts for events to change.
+func accountModel(b *testing.B) (*ui.Model, *benchClock, []backend.Account) {
+	b.Helper()
+	base := time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
+	ev, names := bigStateOf(base, lines10k, manyAccounts)
+	c := &benchClock{base: base, start: time.Now()}
+	m := ui.New(ui.Options{Backend: &nullBackend{}, Initial: ev, Accounts: names, Theme: "dark", Keys: keymap.Default(),
+		Thresholds: views.Thresholds{Warn: 7 * 24 * time.Hour, Urgent: 24 * time.Hour, Critical: time.Hour},
+		Now:        c.now, Started: base.Add(-time.Hour)})
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
+	_ = m.View()
+	m.Update(ui.Indexed())
+	_ = m.View()
+	return m, c, ev.Accounts
+}
+
+// BenchmarkAccountEvent is one account's event and the frame, as the
+// engine sends them tens of times a second at 200 accounts: "synced"
+// moves on (most accounts' rows are off screen), or the balance changes.
+func BenchmarkAccountEvent(b *testing.B) {
+	for _, kind := range []string{"synced", "balance"} {
+		b.Run(kind, func(b *testing.B) {
+			m, c, accounts := accountModel(b)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				a := accounts[(i*7919)%len(accounts)]
+				a.Version += uint64(1_000_000 + i)
+				a.LastGood = c.now()
+				if kind == "balance" {
+					a.Balance = backend.NewMoney(decimal.NewFromInt(int64(i%1000)), "USD")
+				}
+				m.Update(ui.EventMsg{Event: backend.Event{Accounts: []backend.Account{a}}})
+				_ = m.View()
+			}
+		})
+	}
+}
