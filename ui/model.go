@@ -138,7 +138,7 @@ type Model struct {
 	followed   backend.Key
 	followedAt time.Time
 
-	accountsSeen uint64  // counts account changes (the status bar shows their health)
+	accountsSeen uint64  // counts moves of accounts' health and stale marks (the status bar shows them)
 	bar          barMemo // the status bar as last drawn
 	frameLen     int     // the last frame's length (the next is about as long)
 
@@ -280,10 +280,10 @@ func (m *Model) apply(ev backend.Event) {
 	ch := m.data.Apply(ev)
 	now := m.clock()
 	if ch.Accounts {
-		m.accountsSeen++
-		m.bal.SetData(m.data)
+		m.bal.Update(m.data, ev.Accounts)
 	}
 	if ch.Stale {
+		m.accountsSeen++ // the status bar's health summary moves
 		// Rows show stale marks: redraw them, without re-sorting.
 		m.lines.Redraw()
 		m.exp.Redraw()

@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ type Balances struct {
 	// the widest name and balance held: their columns fit them, so a
 	// balance is never cut and the amounts line up
 	nameW, balW int
+	balWs       map[string]int // each account's balance width, so one event need not measure all
 }
 
 // accountRef is an account's place: its position in the config.
@@ -81,14 +83,57 @@ func (p *Balances) SetData(d *Data) {
 		}
 	}
 	p.list.Set(items)
-	nameW, balW := 0, 0
+	nameW := 0
+	p.balWs = make(map[string]int, len(d.Accounts))
 	for _, a := range d.Accounts {
-		nameW, balW = max(nameW, Width(a.Name)), max(balW, Width(a.Balance.String()))
+		nameW, p.balWs[a.Name] = max(nameW, Width(a.Name)), Width(a.Balance.String())
 	}
+	p.fit(nameW, maxOf(p.balWs))
+}
+
+// Update applies changed accounts: a row reads its account from d, so
+// only an account new to the list is placed, and only the changed
+// balances are measured (at 200 accounts and tens of events a second,
+// re-listing them all was most of a session's work).
+func (p *Balances) Update(d *Data, changed []backend.Account) {
+	p.data = d
+	var put []accountRef
+	nameW, balW, shrank := p.nameW, p.balW, false
+	for _, a := range changed {
+		if _, ok := p.list.Get(backend.Key(a.Name)); !ok {
+			if at := slices.Index(d.Order, a.Name); at >= 0 {
+				put = append(put, accountRef{a.Name, at})
+			}
+		}
+		was, w := p.balWs[a.Name], Width(a.Balance.String())
+		p.balWs[a.Name] = w
+		nameW, balW = max(nameW, Width(a.Name)), max(balW, w)
+		shrank = shrank || (was == p.balW && w < was)
+	}
+	if shrank { // the widest balance may have narrowed
+		balW = maxOf(p.balWs)
+	}
+	if len(put) > 0 {
+		p.list.Update(put, nil)
+	}
+	p.fit(nameW, balW)
+}
+
+// fit sizes the name and balance columns, redrawing the rows when
+// they change.
+func (p *Balances) fit(nameW, balW int) {
 	if nameW != p.nameW || balW != p.balW {
 		p.nameW, p.balW = nameW, balW
 		p.cache.reset()
 	}
+}
+
+func maxOf(ws map[string]int) int {
+	m := 0
+	for _, w := range ws {
+		m = max(m, w)
+	}
+	return m
 }
 
 // NextChange: "synced 12s ago" counts up, "resumes in 40s" down.

@@ -55,3 +55,37 @@ func BenchmarkAccountEvent(b *testing.B) {
 		})
 	}
 }
+
+// TestAccountEventCostsWhatChanged: an account's "synced" event for an
+// account off screen costs a session the same at 200 accounts as at 20
+// (it re-listed and re-measured every account, and redrew the status
+// bar, at tens of events a second), and leaves the frame as it was, so
+// the screen sends nothing.
+func TestAccountEventCostsWhatChanged(t *testing.T) {
+	now := time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
+	cost := func(accounts int) float64 {
+		ev, names := bigStateOf(now, 2000, accounts)
+		m := ui.New(ui.Options{Backend: &nullBackend{}, Initial: ev, Accounts: names, Theme: "dark", Keys: keymap.Default(),
+			Now: func() time.Time { return now }, Started: now.Add(-time.Hour)})
+		m.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
+		m.Update(ui.Indexed())
+		before := m.View().Content
+		a := ev.Accounts[accounts-1] // below the balances pane's rows
+		allocs := testing.AllocsPerRun(50, func() {
+			a.Version++
+			m.Update(ui.EventMsg{Event: backend.Event{Accounts: []backend.Account{a}}})
+			if after := m.View().Content; after != before {
+				t.Fatalf("%d accounts: an account off screen synced, and the frame changed", accounts)
+			}
+		})
+		return allocs
+	}
+	few, many := cost(20), cost(manyAccounts)
+	if many > few+20 {
+		t.Fatalf("an account event allocates %.0f times at %d accounts, %.0f at 20: it works through every account", many, manyAccounts, few)
+	}
+	// The frame alone is about 60; the status bar drawn again, 150 more.
+	if many > 100 {
+		t.Fatalf("an account event off screen allocates %.0f times: it draws more than the frame", many)
+	}
+}
