@@ -694,6 +694,12 @@ const tickGap = time.Minute
 // ensureTick asks for a tick when the screen next changes: on the whole
 // second, so every countdown steps together, and never for nothing.
 func (m *Model) ensureTick() tea.Cmd {
+	// Ticks fall on whole seconds and what changes, changes after now: a
+	// tick due by the next whole second is the soonest, so the screen
+	// need not be asked again at each of tens of events a second.
+	if m.ticking && !m.tickAt.After(m.now.Truncate(time.Second).Add(time.Second)) {
+		return nil
+	}
 	next := m.nextChange(m.now)
 	if next.IsZero() {
 		return nil
