@@ -22,7 +22,26 @@ type Balances struct {
 	// the widest name and balance held: their columns fit them, so a
 	// balance is never cut and the amounts line up
 	nameW, balW int
-	balWs       map[string]int // each account's balance width, so one event need not measure all
+	// what each account's row adds to the columns and counts, so one
+	// account's event need not read all of them again
+	held        map[string]heldAccount
+	low, failed int
+}
+
+type heldAccount struct {
+	balW        int
+	low, failed bool
+}
+
+// hold notes what account a adds to the columns and counts, returning
+// its balance's width before and now.
+func (p *Balances) hold(a backend.Account) (was, now int) {
+	h := heldAccount{balW: Width(a.Balance.String()), low: a.Low(), failed: a.Health == backend.HealthFailing}
+	prev := p.held[a.Name]
+	p.held[a.Name] = h
+	p.low += boolInt(h.low) - boolInt(prev.low)
+	p.failed += boolInt(h.failed) - boolInt(prev.failed)
+	return prev.balW, h.balW
 }
 
 // accountRef is an account's place: its position in the config.
@@ -44,15 +63,7 @@ func NewBalances(t themes.Theme) *Balances {
 
 func (p *Balances) Title() string { return "Balances" }
 func (p *Balances) Info() string {
-	low, bad := 0, 0
-	for _, a := range p.data.Accounts {
-		if a.Low() {
-			low++
-		}
-		if a.Health == backend.HealthFailing {
-			bad++
-		}
-	}
+	low, bad := p.low, p.failed
 	var parts []string
 	parts = append(parts, fmt.Sprintf("%d accounts", p.list.Total()))
 	if bad > 0 {
@@ -84,11 +95,12 @@ func (p *Balances) SetData(d *Data) {
 	}
 	p.list.Set(items)
 	nameW := 0
-	p.balWs = make(map[string]int, len(d.Accounts))
+	p.held, p.low, p.failed = make(map[string]heldAccount, len(d.Accounts)), 0, 0
 	for _, a := range d.Accounts {
-		nameW, p.balWs[a.Name] = max(nameW, Width(a.Name)), Width(a.Balance.String())
+		nameW = max(nameW, Width(a.Name))
+		p.hold(a)
 	}
-	p.fit(nameW, maxOf(p.balWs))
+	p.fit(nameW, p.widestBalance())
 }
 
 // Update applies changed accounts: a row reads its account from d, so
@@ -105,13 +117,12 @@ func (p *Balances) Update(d *Data, changed []backend.Account) {
 				put = append(put, accountRef{a.Name, at})
 			}
 		}
-		was, w := p.balWs[a.Name], Width(a.Balance.String())
-		p.balWs[a.Name] = w
+		was, w := p.hold(a)
 		nameW, balW = max(nameW, Width(a.Name)), max(balW, w)
 		shrank = shrank || (was == p.balW && w < was)
 	}
 	if shrank { // the widest balance may have narrowed
-		balW = maxOf(p.balWs)
+		balW = p.widestBalance()
 	}
 	if len(put) > 0 {
 		p.list.Update(put, nil)
@@ -128,12 +139,12 @@ func (p *Balances) fit(nameW, balW int) {
 	}
 }
 
-func maxOf(ws map[string]int) int {
-	m := 0
-	for _, w := range ws {
-		m = max(m, w)
+func (p *Balances) widestBalance() int {
+	w := 0
+	for _, h := range p.held {
+		w = max(w, h.balW)
 	}
-	return m
+	return w
 }
 
 // NextChange: "synced 12s ago" counts up, "resumes in 40s" down.
@@ -246,6 +257,8 @@ func shortErr(s string) string {
 	}
 	return s
 }
+
+func boolInt(b bool) int { return int(boolBit(b)) }
 
 func boolBit(b bool) uint64 {
 	if b {

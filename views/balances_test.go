@@ -31,6 +31,8 @@ func TestBalancesFollowAccountEvents(t *testing.T) {
 
 	failing := acc("a1", 11)
 	failing.Health, failing.LastError = backend.HealthFailing, "5sim: bad key"
+	low := acc("a4", 5)
+	low.HasLow, low.LowBalance = true, decimal.NewFromInt(10)
 	steps := []struct {
 		what string
 		ev   []backend.Account
@@ -43,6 +45,9 @@ func TestBalancesFollowAccountEvents(t *testing.T) {
 		{"two at once, one new", []backend.Account{acc("a4", 4), acc("a2", 2)}, "7 accounts"},
 		{"the widest narrows", []backend.Account{acc("a3", 3)}, "7 accounts"},
 		{"an account fails", []backend.Account{failing}, "7 accounts · 1 failing"},
+		{"one runs low", []backend.Account{low}, "7 accounts · 1 failing · 1 low"},
+		{"the failed one recovers", []backend.Account{acc("a1", 12)}, "7 accounts · 1 low"},
+		{"the low one is topped up", []backend.Account{acc("a4", 400)}, "7 accounts"},
 	}
 	for _, s := range steps {
 		d.Apply(backend.Event{Accounts: s.ev})
