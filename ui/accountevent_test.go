@@ -1,8 +1,10 @@
 package ui_test
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/shopspring/decimal"
@@ -60,7 +62,7 @@ func BenchmarkAccountEvent(b *testing.B) {
 // account off screen costs a session the same at 200 accounts as at 20
 // (it re-listed and re-measured every account, and redrew the status
 // bar, at tens of events a second), and leaves the frame as it was, so
-// the screen sends nothing.
+// the screen sends nothing; the frame is not even written again.
 func TestAccountEventCostsWhatChanged(t *testing.T) {
 	now := time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
 	cost := func(accounts int) float64 {
@@ -74,8 +76,12 @@ func TestAccountEventCostsWhatChanged(t *testing.T) {
 		allocs := testing.AllocsPerRun(50, func() {
 			a.Version++
 			m.Update(ui.EventMsg{Event: backend.Event{Accounts: []backend.Account{a}}})
-			if after := m.View().Content; after != before {
+			after := m.View().Content
+			if after != before {
 				t.Fatalf("%d accounts: an account off screen synced, and the frame changed", accounts)
+			}
+			if unsafe.StringData(after) != unsafe.StringData(before) {
+				t.Fatalf("%d accounts: an account off screen synced, and the same frame was written again", accounts)
 			}
 		})
 		return allocs
@@ -87,5 +93,23 @@ func TestAccountEventCostsWhatChanged(t *testing.T) {
 	// The frame alone is about 60; the status bar drawn again, 150 more.
 	if many > 100 {
 		t.Fatalf("an account event off screen allocates %.0f times: it draws more than the frame", many)
+	}
+}
+
+// TestAnAccountOnScreenIsDrawn: the frame kept for events off screen is
+// drawn again for an account whose row shows.
+func TestAnAccountOnScreenIsDrawn(t *testing.T) {
+	now := time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC)
+	ev, names := bigStateOf(now, 2000, manyAccounts)
+	m := ui.New(ui.Options{Backend: &nullBackend{}, Initial: ev, Accounts: names, Theme: "dark", Keys: keymap.Default(),
+		Now: func() time.Time { return now }, Started: now.Add(-time.Hour)})
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
+	_ = m.View()
+	a := ev.Accounts[1]
+	a.Version++
+	a.Balance = backend.NewMoney(decimal.RequireFromString("98765.43"), "USD")
+	m.Update(ui.EventMsg{Event: backend.Event{Accounts: []backend.Account{a}}})
+	if f := m.View().Content; !strings.Contains(f, "98,765.43") {
+		t.Fatalf("the new balance is not drawn:\n%s", f)
 	}
 }

@@ -141,6 +141,7 @@ type Model struct {
 	accountsSeen uint64  // counts moves of accounts' health and stale marks (the status bar shows them)
 	bar          barMemo // the status bar as last drawn
 	frameLen     int     // the last frame's length (the next is about as long)
+	frame        frameMemo
 
 	exports     map[string]exportDest // export action id → where its content goes
 	pending     []tea.Cmd             // commands an event asked for (exports to deliver)

@@ -2,6 +2,7 @@ package views
 
 import (
 	"cmp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -268,6 +269,11 @@ func Box(t themes.Theme, title, info string, body []string, w, h int, focused bo
 	}
 	pen.WriteTo(&b, e.rule(max(inner-1-headW, 0)), e.topRight)
 	return Boxed{top: b.String(), e: e, body: body, inner: inner, h: h}
+}
+
+// Same reports whether x draws what y does.
+func (x Boxed) Same(y Boxed) bool {
+	return x.top == y.top && x.e == y.e && x.inner == y.inner && x.h == y.h && slices.Equal(x.body, y.body)
 }
 
 // Height is the box's height in lines.
