@@ -93,7 +93,7 @@ func (m *Model) render() string {
 	top := ""
 	switch {
 	case m.showDet:
-		boxes = append(boxes, placed{0, m.h - 1, views.Box(m.theme, m.detail.Title(), keymap.First(m.keys.Back)+" back", m.detail.View(now), m.w, m.h-1, true)})
+		boxes = append(boxes, placed{0, m.h - 1, views.Box(&m.theme, m.detail.Title(), keymap.First(m.keys.Back)+" back", m.detail.View(now), m.w, m.h-1, true)})
 	default:
 		if m.narrow() {
 			top = m.tabs()
@@ -105,7 +105,7 @@ func (m *Model) render() string {
 				continue
 			}
 			p := m.panes[i]
-			boxes = append(boxes, placed{r.y, r.h, views.Box(m.theme, p.Title(), p.Info(), p.View(now), r.w, r.h, i == m.focus)})
+			boxes = append(boxes, placed{r.y, r.h, views.Box(&m.theme, p.Title(), p.Info(), p.View(now), r.w, r.h, i == m.focus)})
 		}
 	}
 	status := m.statusLine()

@@ -238,8 +238,9 @@ type Boxed struct {
 }
 
 // Box draws a titled border around body (lines already w-2 wide; missing
-// lines are blank).
-func Box(t themes.Theme, title, info string, body []string, w, h int, focused bool) Boxed {
+// lines are blank). The theme is pointed to: it is kilobytes of styles,
+// and every frame draws four boxes.
+func Box(t *themes.Theme, title, info string, body []string, w, h int, focused bool) Boxed {
 	if w < 4 || h < 2 {
 		return Boxed{}
 	}
@@ -321,7 +322,7 @@ type edgeKey struct {
 
 var edgeCache sync.Map // edgeKey → *edges
 
-func edgesOf(t themes.Theme, w int, focused bool) *edges {
+func edgesOf(t *themes.Theme, w int, focused bool) *edges {
 	k := edgeKey{t.Name, w, focused}
 	if e, ok := edgeCache.Load(k); ok {
 		return e.(*edges)
