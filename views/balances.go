@@ -166,7 +166,7 @@ func (p *Balances) rows(now time.Time) ([]string, time.Time) {
 
 func (p *Balances) View(now time.Time) []string {
 	if p.list.Len() == 0 {
-		return empty(p.t, "no accounts", p.w, p.h)
+		return empty(&p.t, "no accounts", p.w, p.h)
 	}
 	rows, _ := p.rows(now)
 	return pad(rows, p.h)
@@ -202,7 +202,7 @@ func (p *Balances) row(a backend.Account, sel bool, c *rowClock) string {
 		extra = append(extra, "read-only")
 	}
 	statusText, statusInk := p.status(a, stale, c)
-	dot, dotInk := healthDot(p.t, a, stale)
+	dot, dotInk := healthDot(&p.t, a, stale)
 	cells := []cell{
 		{text: dot, ink: dotInk, w: 1},
 		{text: a.Provider.Label(), ink: p.t.Ink.Muted, w: 7},
@@ -211,11 +211,11 @@ func (p *Balances) row(a backend.Account, sel bool, c *rowClock) string {
 		{text: strings.Join(extra, " · "), ink: p.t.Ink.Muted},
 		{text: statusText, ink: statusInk, w: min(max(Width(statusText), 14), p.w/2), right: true},
 	}
-	return renderRow(p.t, cells, p.w, sel)
+	return renderRow(&p.t, cells, p.w, sel)
 }
 
 // healthDot is an account's health as a glyph and ink.
-func healthDot(t themes.Theme, a backend.Account, stale bool) (string, themes.Ink) {
+func healthDot(t *themes.Theme, a backend.Account, stale bool) (string, themes.Ink) {
 	switch {
 	case a.Health == backend.HealthFailing:
 		return "●", t.Ink.Bad
@@ -228,7 +228,7 @@ func healthDot(t themes.Theme, a backend.Account, stale bool) (string, themes.In
 }
 
 // HealthDot renders an account's health dot.
-func HealthDot(t themes.Theme, a backend.Account, stale bool) string {
+func HealthDot(t *themes.Theme, a backend.Account, stale bool) string {
 	s, ink := healthDot(t, a, stale)
 	return ink.Paint(s)
 }

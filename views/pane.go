@@ -362,7 +362,7 @@ func pad(lines []string, h int) []string {
 }
 
 // empty is a centred hint for a pane with nothing to show.
-func empty(t themes.Theme, msg string, w, h int) []string {
+func empty(t *themes.Theme, msg string, w, h int) []string {
 	lines := make([]string, h)
 	if h > 0 {
 		mid := h / 2
