@@ -226,7 +226,7 @@ func (m *Model) statusLine() string {
 // selection does: the item, or the line behind it.
 func (m *Model) selectedVersion() uint64 {
 	k := m.selectedKey()
-	v := m.data.Line(k).Version + m.data.Leases[k].Version + m.data.Jobs[k].Version + m.data.Accounts[string(k)].Version
+	v := m.data.LineVersion(k) + m.data.Leases[k].Version + m.data.Jobs[k].Version + m.data.Accounts[string(k)].Version
 	if l, ok := m.selectedLine(); ok && l.Key != k {
 		v += l.Version << 32
 	}

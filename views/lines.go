@@ -517,7 +517,7 @@ func (p *Lines) NextChange(now time.Time) time.Time {
 func (p *Lines) rows(now time.Time) ([]string, time.Time) {
 	return visibleRows(p.list, &p.cache, p.w, now, rowSpec[lineRef]{
 		key:    func(r lineRef) backend.Key { return r.key() },
-		ver:    func(r lineRef) uint64 { return p.line(r).Version },
+		ver:    func(r lineRef) uint64 { return p.data.LineVersion(r.key()) },
 		render: func(r lineRef, sel bool, c *rowClock) string { return p.row(p.line(r), sel, c) },
 	})
 }

@@ -179,7 +179,7 @@ func (p *Queues) rows(now time.Time) ([]string, time.Time) {
 		key: func(r queueRef) backend.Key { return r.key },
 		ver: func(r queueRef) uint64 {
 			if r.line {
-				return p.data.Line(r.key).Version
+				return p.data.LineVersion(r.key)
 			}
 			return p.data.Jobs[r.key].Version
 		},
