@@ -48,10 +48,14 @@ func (s scale) String() string { return fmt.Sprintf("lines=%dk", int(s)/1000) }
 // bigState is the benchmark's account size: n lines, n/10 leases and n/10
 // jobs over n/500 accounts (10k: 1,000 leases, 1,000 jobs, 20 accounts).
 func bigState(now time.Time, n scale) (backend.Event, []string) {
+	return bigStateOf(now, n, max(int(n)/500, 1))
+}
+
+// bigStateOf is bigState over the given number of accounts.
+func bigStateOf(now time.Time, n scale, accounts int) (backend.Event, []string) {
 	var ev backend.Event
 	var names []string
 	kinds := backend.Kinds()
-	accounts := max(int(n)/500, 1)
 	for i := range accounts {
 		k := kinds[i%4]
 		name := fmt.Sprintf("%s-%02d", k, i)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -88,15 +89,11 @@ func (m *Model) render() string {
 	}
 	now := m.now
 	// The boxes, left column first so right-column boxes follow it.
-	type placed struct {
-		y, h int
-		box  views.Boxed
-	}
 	var boxes []placed
 	top := ""
 	switch {
 	case m.showDet:
-		boxes = append(boxes, placed{0, m.h - 1, views.Box(m.theme, m.detail.Title(), keymap.First(m.keys.Back)+" back", m.detail.View(now), m.w, m.h-1, true)})
+		boxes = append(boxes, placed{0, m.h - 1, views.Box(&m.theme, m.detail.Title(), keymap.First(m.keys.Back)+" back", m.detail.View(now), m.w, m.h-1, true)})
 	default:
 		if m.narrow() {
 			top = m.tabs()
@@ -108,13 +105,14 @@ func (m *Model) render() string {
 				continue
 			}
 			p := m.panes[i]
-			boxes = append(boxes, placed{r.y, r.h, views.Box(m.theme, p.Title(), p.Info(), p.View(now), r.w, r.h, i == m.focus)})
+			boxes = append(boxes, placed{r.y, r.h, views.Box(&m.theme, p.Title(), p.Info(), p.View(now), r.w, r.h, i == m.focus)})
 		}
 	}
+	status := m.statusLine()
 	writeLine := func(b *strings.Builder, y int) {
 		switch {
 		case y == m.h-1:
-			b.WriteString(m.statusLine())
+			b.WriteString(status)
 		case y == 0 && top != "":
 			b.WriteString(top)
 		default:
@@ -126,7 +124,13 @@ func (m *Model) render() string {
 		}
 	}
 	if m.help == nil && m.dialog == nil {
-		// Nothing drawn over the panes: write the frame once.
+		// Nothing drawn over the panes: write the frame once, unless it
+		// is drawn from what the last was (an account's event off
+		// screen, tens a second at 200 accounts).
+		f := frameMemo{h: m.h, top: top, status: status, boxes: boxes}
+		if f.same(m.frame) {
+			return m.frame.drawn
+		}
 		var b strings.Builder
 		b.Grow(m.frameLen + m.frameLen/8)
 		for y := range m.h {
@@ -136,8 +140,11 @@ func (m *Model) render() string {
 			writeLine(&b, y)
 		}
 		m.frameLen = b.Len()
-		return b.String()
+		f.drawn = b.String()
+		m.frame = f
+		return f.drawn
 	}
+	m.frame = frameMemo{}
 	lines := make([]string, m.h)
 	for y := range lines {
 		var b strings.Builder
@@ -154,6 +161,27 @@ func (m *Model) render() string {
 		overlay(lines, box, (m.w-bw)/2, max((m.h-bh)/2-1, 0))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// placed is a pane's box and where it goes.
+type placed struct {
+	y, h int
+	box  views.Boxed
+}
+
+// frameMemo is a frame and what it was drawn from.
+type frameMemo struct {
+	h           int
+	top, status string
+	boxes       []placed
+	drawn       string
+}
+
+// same reports whether f draws the frame m drew (rows are compared as
+// the panes' cached strings: the same row is the same string).
+func (f frameMemo) same(m frameMemo) bool {
+	return m.drawn != "" && f.h == m.h && f.top == m.top && f.status == m.status &&
+		slices.EqualFunc(f.boxes, m.boxes, func(a, b placed) bool { return a.y == b.y && a.h == b.h && a.box.Same(b.box) })
 }
 
 // tooSmall says, wrapped to the terminal, that it is too small.
@@ -198,7 +226,7 @@ func (m *Model) statusLine() string {
 // selection does: the item, or the line behind it.
 func (m *Model) selectedVersion() uint64 {
 	k := m.selectedKey()
-	v := m.data.Line(k).Version + m.data.Leases[k].Version + m.data.Jobs[k].Version + m.data.Accounts[string(k)].Version
+	v := m.data.LineVersion(k) + m.data.Leases[k].Version + m.data.Jobs[k].Version + m.data.Accounts[string(k)].Version
 	if l, ok := m.selectedLine(); ok && l.Key != k {
 		v += l.Version << 32
 	}

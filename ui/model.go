@@ -138,9 +138,10 @@ type Model struct {
 	followed   backend.Key
 	followedAt time.Time
 
-	accountsSeen uint64  // counts account changes (the status bar shows their health)
+	accountsSeen uint64  // counts moves of accounts' health and stale marks (the status bar shows them)
 	bar          barMemo // the status bar as last drawn
 	frameLen     int     // the last frame's length (the next is about as long)
+	frame        frameMemo
 
 	exports     map[string]exportDest // export action id → where its content goes
 	pending     []tea.Cmd             // commands an event asked for (exports to deliver)
@@ -280,10 +281,10 @@ func (m *Model) apply(ev backend.Event) {
 	ch := m.data.Apply(ev)
 	now := m.clock()
 	if ch.Accounts {
-		m.accountsSeen++
-		m.bal.SetData(m.data)
+		m.bal.Update(m.data, ev.Accounts)
 	}
 	if ch.Stale {
+		m.accountsSeen++ // the status bar's health summary moves
 		// Rows show stale marks: redraw them, without re-sorting.
 		m.lines.Redraw()
 		m.exp.Redraw()
@@ -694,6 +695,12 @@ const tickGap = time.Minute
 // ensureTick asks for a tick when the screen next changes: on the whole
 // second, so every countdown steps together, and never for nothing.
 func (m *Model) ensureTick() tea.Cmd {
+	// Ticks fall on whole seconds and what changes, changes after now: a
+	// tick due by the next whole second is the soonest, so the screen
+	// need not be asked again at each of tens of events a second.
+	if m.ticking && !m.tickAt.After(m.now.Truncate(time.Second).Add(time.Second)) {
+		return nil
+	}
 	next := m.nextChange(m.now)
 	if next.IsZero() {
 		return nil

@@ -134,7 +134,7 @@ func wrapText(s string, w, maxLines int) []string {
 // takes their room (it says what just happened); hints take at most
 // half the bar from them.
 func (m *Model) statusBar() string {
-	t := m.theme
+	t := &m.theme
 	var left []string
 	if m.o.Demo {
 		left = append(left, t.Badge.Render("DEMO"))
@@ -175,7 +175,7 @@ func (m *Model) statusBar() string {
 // healthSummary is one dot per account, or counts when there are many
 // (or when compact).
 func (m *Model) healthSummary(compact bool) string {
-	t := m.theme
+	t := &m.theme
 	if len(m.data.Order) <= 6 && !compact {
 		var parts []string
 		for _, n := range m.data.Order {
@@ -249,7 +249,7 @@ func (m *Model) hints(width int) string {
 
 // hintLine renders hints: "c copy code · x cancel · ? help".
 func (m *Model) hintLine(hs []keymap.Hint) string {
-	t := m.theme
+	t := &m.theme
 	parts := make([]string, len(hs))
 	for i, h := range hs {
 		parts[i] = t.Key.Render(h.Key) + " " + t.KeyDesc.Render(h.Desc)

@@ -9,6 +9,7 @@ import (
 
 	"switchboard/backend"
 	"switchboard/keymap"
+	"switchboard/views"
 )
 
 // quietModel is a wide dashboard whose accounts fail (no sync times) and
@@ -97,5 +98,40 @@ func TestAnOvertakenTickStartsNoSecondClock(t *testing.T) {
 	m.Update(tickMsg{m.tickAt}) // the spinner's tick: the next is asked for
 	if _, cmd := m.Update(tickMsg{later}); cmd != nil || !m.ticking {
 		t.Fatalf("the overtaken tick asked for another (%v) or stopped the clock (ticking %v)", cmd != nil, m.ticking)
+	}
+}
+
+// askedPane counts how often the clock asks a pane when it next changes.
+type askedPane struct {
+	views.Pane
+	asked *int
+}
+
+func (p askedPane) NextChange(now time.Time) time.Time { *p.asked++; return p.Pane.NextChange(now) }
+
+// TestEventsDoNotAskThePanesWhileASecondTickIsDue: with a spinner on
+// screen the tick is due at the next second, and nothing can be sooner;
+// account events (tens a second at 200 accounts) do not make every
+// visible pane work out its next change again. The tick does.
+func TestEventsDoNotAskThePanesWhileASecondTickIsDue(t *testing.T) {
+	m, now := quietModel(t, func(ev *backend.Event) {
+		ev.Lines[0].State, ev.Lines[0].Code = backend.LineWaiting, ""
+		ev.Lines[0].CreatedAt = backend.InstantOf(time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC))
+	})
+	asked := 0
+	for i, p := range m.panes {
+		m.panes[i] = askedPane{p, &asked}
+	}
+	for i := range 10 {
+		a := m.data.Accounts[m.data.Order[i%4]]
+		a.Version++
+		m.Update(EventMsg{Event: backend.Event{Accounts: []backend.Account{a}}})
+	}
+	if asked != 0 {
+		t.Fatalf("10 account events asked the panes %d times with a tick due at the next second", asked)
+	}
+	m.Update(tickMsg{m.tickAt})
+	if asked == 0 || !m.ticking || !m.tickAt.After(now) {
+		t.Fatalf("after the tick: asked %d, ticking %v at %v", asked, m.ticking, m.tickAt)
 	}
 }

@@ -132,6 +132,16 @@ func (d *Data) Line(k backend.Key) backend.Line {
 	return backend.Line{}
 }
 
+// LineVersion is the version of the line with key k (0 when there is
+// none), read without copying the line: every visible row asks it at
+// every frame.
+func (d *Data) LineVersion(k backend.Key) uint64 {
+	if l := d.Lines[k]; l != nil {
+		return l.Version
+	}
+	return 0
+}
+
 // Stale reports whether an account has had no good poll this run.
 func (d *Data) Stale(account string) bool {
 	a, ok := d.Accounts[account]

@@ -120,7 +120,7 @@ func (d *Detail) View(now time.Time) []string {
 			}
 		}
 	}
-	t := d.t
+	t := &d.t
 	if l, ok := d.data.Lines[d.key]; ok {
 		if len(l.Candidates) > 0 {
 			add(" "+t.Warn.Render(chooseMark(d.keys, *l))+"  "+candidatesOn(t, *l), " ")

@@ -163,16 +163,16 @@ func (p *Expiries) rows(now time.Time) ([]string, time.Time) {
 func (p *Expiries) View(now time.Time) []string {
 	if p.list.Total() == 0 {
 		if p.data.LeasesLoading() {
-			return empty(p.t, "loading…", p.w, p.h)
+			return empty(&p.t, "loading…", p.w, p.h)
 		}
-		return empty(p.t, "nothing expires", p.w, p.h)
+		return empty(&p.t, "nothing expires", p.w, p.h)
 	}
 	rows, _ := p.rows(now)
 	return pad(append(p.noMatch("lease"), rows...), p.h)
 }
 
 func (p *Expiries) row(l backend.Lease, sel bool, c *rowClock) string {
-	t := p.t
+	t := &p.t
 	left, leftInk := "no expiry", t.Ink.Faint
 	if e := l.ExpiresAt; !e.IsZero() {
 		switch {

@@ -517,7 +517,7 @@ func (p *Lines) NextChange(now time.Time) time.Time {
 func (p *Lines) rows(now time.Time) ([]string, time.Time) {
 	return visibleRows(p.list, &p.cache, p.w, now, rowSpec[lineRef]{
 		key:    func(r lineRef) backend.Key { return r.key() },
-		ver:    func(r lineRef) uint64 { return p.line(r).Version },
+		ver:    func(r lineRef) uint64 { return p.data.LineVersion(r.key()) },
 		render: func(r lineRef, sel bool, c *rowClock) string { return p.row(p.line(r), sel, c) },
 	})
 }
@@ -528,7 +528,7 @@ func (p *Lines) View(now time.Time) []string {
 		if k := keymap.First(p.keys.Buy); k != "" {
 			msg += " — press " + k + " to buy one"
 		}
-		return empty(p.t, msg, p.w, p.h)
+		return empty(&p.t, msg, p.w, p.h)
 	}
 	rows, _ := p.rows(now)
 	lines := pad(append(p.noMatch("line"), rows...), p.listHeight())
@@ -554,7 +554,7 @@ const notSaved = "not saved"
 
 // row renders one line.
 func (p *Lines) row(l backend.Line, sel bool, c *rowClock) string {
-	t := p.t
+	t := &p.t
 	stale := p.data.Stale(l.Account)
 	icon, iconInk := "·", t.Ink.Faint
 	switch {
@@ -626,7 +626,7 @@ func (p *Lines) stateText(l backend.Line, c *rowClock) (string, string, themes.I
 }
 
 func (p *Lines) stateWords(l backend.Line, c *rowClock) (string, themes.Ink) {
-	t := p.t
+	t := &p.t
 	left := ""
 	switch {
 	case l.ExpiresAt.IsZero() || !l.State.Open():
@@ -698,7 +698,7 @@ func (p *Lines) stripLines(now time.Time) ([]string, time.Time) {
 
 // strip is the selected line's big code and latest SMS.
 func (p *Lines) strip(l backend.Line, ok bool, c *rowClock) []string {
-	t := p.t
+	t := &p.t
 	h := p.stripHeight()
 	rule := t.Ink.Faint.Paint(strings.Repeat("─", p.w))
 	if !ok {
@@ -773,7 +773,7 @@ func (p *Lines) hint(l backend.Line) string {
 // smsLine renders one SMS on a line: time, sender, text with the code
 // marked.
 func (p *Lines) smsLine(m backend.Message, c *rowClock) string {
-	t := p.t
+	t := &p.t
 	when := m.ReceivedAt.Local().Format("15:04:05")
 	if c.after(m.ReceivedAt.Add(20 * time.Hour)) {
 		when = m.ReceivedAt.Local().Format("Jan 02")
@@ -792,7 +792,7 @@ func (p *Lines) smsLine(m backend.Message, c *rowClock) string {
 }
 
 // markCodes renders text with the first place each code appears marked.
-func markCodes(t themes.Theme, text string, codes []string, ink themes.Ink) string {
+func markCodes(t *themes.Theme, text string, codes []string, ink themes.Ink) string {
 	type span struct{ at, end int }
 	var spans []span
 	for _, c := range codes {
@@ -815,7 +815,7 @@ func markCodes(t themes.Theme, text string, codes []string, ink themes.Ink) stri
 }
 
 // candidatesOn shows an ambiguous SMS's codes highlighted, side by side.
-func candidatesOn(t themes.Theme, l backend.Line) string {
+func candidatesOn(t *themes.Theme, l backend.Line) string {
 	parts := make([]string, len(l.Candidates))
 	for i, c := range l.Candidates {
 		parts[i] = t.Ink.CodeOn.Paint(" " + c + " ")

@@ -417,7 +417,8 @@ func TestNarrowLinesTitleSaysEachNoteWhole(t *testing.T) {
 	p.SetKeys(defaultKeys())
 	top := func(w int) string {
 		p.SetSize(w-2, 20)
-		b := Box(themes.New("plain"), p.Title(), p.Info(), p.View(t0), w, 22, true)
+		plain := themes.New("plain")
+		b := Box(&plain, p.Title(), p.Info(), p.View(t0), w, 22, true)
 		var s strings.Builder
 		b.WriteLine(&s, 0)
 		return ansi.Strip(s.String())

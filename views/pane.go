@@ -2,6 +2,7 @@ package views
 
 import (
 	"cmp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -237,8 +238,9 @@ type Boxed struct {
 }
 
 // Box draws a titled border around body (lines already w-2 wide; missing
-// lines are blank).
-func Box(t themes.Theme, title, info string, body []string, w, h int, focused bool) Boxed {
+// lines are blank). The theme is pointed to: it is kilobytes of styles,
+// and every frame draws four boxes.
+func Box(t *themes.Theme, title, info string, body []string, w, h int, focused bool) Boxed {
 	if w < 4 || h < 2 {
 		return Boxed{}
 	}
@@ -268,6 +270,11 @@ func Box(t themes.Theme, title, info string, body []string, w, h int, focused bo
 	}
 	pen.WriteTo(&b, e.rule(max(inner-1-headW, 0)), e.topRight)
 	return Boxed{top: b.String(), e: e, body: body, inner: inner, h: h}
+}
+
+// Same reports whether x draws what y does.
+func (x Boxed) Same(y Boxed) bool {
+	return x.top == y.top && x.e == y.e && x.inner == y.inner && x.h == y.h && slices.Equal(x.body, y.body)
 }
 
 // Height is the box's height in lines.
@@ -315,7 +322,7 @@ type edgeKey struct {
 
 var edgeCache sync.Map // edgeKey → *edges
 
-func edgesOf(t themes.Theme, w int, focused bool) *edges {
+func edgesOf(t *themes.Theme, w int, focused bool) *edges {
 	k := edgeKey{t.Name, w, focused}
 	if e, ok := edgeCache.Load(k); ok {
 		return e.(*edges)
@@ -355,7 +362,7 @@ func pad(lines []string, h int) []string {
 }
 
 // empty is a centred hint for a pane with nothing to show.
-func empty(t themes.Theme, msg string, w, h int) []string {
+func empty(t *themes.Theme, msg string, w, h int) []string {
 	lines := make([]string, h)
 	if h > 0 {
 		mid := h / 2

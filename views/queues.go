@@ -179,7 +179,7 @@ func (p *Queues) rows(now time.Time) ([]string, time.Time) {
 		key: func(r queueRef) backend.Key { return r.key },
 		ver: func(r queueRef) uint64 {
 			if r.line {
-				return p.data.Line(r.key).Version
+				return p.data.LineVersion(r.key)
 			}
 			return p.data.Jobs[r.key].Version
 		},
@@ -189,14 +189,14 @@ func (p *Queues) rows(now time.Time) ([]string, time.Time) {
 
 func (p *Queues) View(now time.Time) []string {
 	if p.list.Total() == 0 {
-		return empty(p.t, "no orders or jobs in motion", p.w, p.h)
+		return empty(&p.t, "no orders or jobs in motion", p.w, p.h)
 	}
 	rows, _ := p.rows(now)
 	return pad(append(p.noMatch("order or job"), rows...), p.h)
 }
 
 func (p *Queues) row(q QueueItem, sel bool, c *rowClock) string {
-	t := p.t
+	t := &p.t
 	var ink themes.Ink
 	icon := "·"
 	switch {

@@ -34,7 +34,7 @@ const maxCells = 8
 // keep their widths, so rows line up, except that a growing cell takes
 // what the flexible cell leaves blank, and a cell too narrow for its text
 // says its shorter alt.
-func renderRow(t themes.Theme, cells []cell, width int, selected bool) string {
+func renderRow(t *themes.Theme, cells []cell, width int, selected bool) string {
 	var ws [maxCells]int
 	fixed := 0
 	flex := -1
