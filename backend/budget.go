@@ -56,11 +56,23 @@ func (b *Budget) SetPerMinute(perMinute float64) {
 	b.mu.Lock()
 	b.perMinute = perMinute
 	b.mu.Unlock()
-	burst := int(perMinute / 20)
-	burst = max(1, min(burst, 5))
 	now := b.now()
+	burst := bucketSize(perMinute)
 	b.lim.SetBurstAt(now, burst)
-	b.lim.SetLimitAt(now, rate.Limit(perMinute*BudgetSafety/60))
+	// A full bucket plus a minute of refill stays within perMinute.
+	b.lim.SetLimitAt(now, rate.Limit(math.Min(perMinute*BudgetSafety, perMinute-float64(burst))/60))
+}
+
+// bucketSize is how many requests may go at once: a twentieth of the
+// budget, 1 to 5 — and 2 from 20 a minute, so the token the polling's
+// headroom leaves can wait in the bucket for a webhook's read instead of
+// that read waiting for the next refill (2 s at 30 a minute).
+func bucketSize(perMinute float64) int {
+	burst := int(perMinute / 20)
+	if perMinute >= 20 {
+		burst = max(burst, 2)
+	}
+	return max(1, min(burst, 5))
 }
 
 // PerMinute is the configured budget.

@@ -71,3 +71,72 @@ func TestYieldingRequestsGiveWay(t *testing.T) {
 		t.Errorf("Ready asks for more than the bucket holds: %s", d)
 	}
 }
+
+// TestBudgetNeverCrossesItsMinute: requests sent as fast as the budget
+// grants them, from a full bucket, never number more than the budget in
+// any minute — at every size of bucket.
+func TestBudgetNeverCrossesItsMinute(t *testing.T) {
+	for _, perMinute := range []float64{6, 10, 19, 20, 30, 39, 40, 60, 100, 120, 300} {
+		clock := clockwork.NewFakeClockAt(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+		b := NewBudgetClock(perMinute, clock)
+		start := clock.Now()
+		var sent []time.Duration
+		for len(sent) < 4*int(perMinute) {
+			takeToken(clock, b)
+			sent = append(sent, clock.Since(start))
+		}
+		for i := range sent {
+			n := 0
+			for j := i; j < len(sent) && sent[j] < sent[i]+time.Minute; j++ {
+				n++
+			}
+			if float64(n) > perMinute {
+				t.Fatalf("%v a minute: %d requests in the minute from %s", perMinute, n, sent[i])
+			}
+		}
+	}
+}
+
+// TestSpareTokenWaitsForAWebhook: at 30 a minute, polling at the rate it
+// plans (the operator's headroom left: one read every 2.6 s) leaves a
+// token in the bucket for a webhook's read, instead of the read waiting
+// for the next refill.
+func TestSpareTokenWaitsForAWebhook(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	b := NewBudgetClock(30, clock)
+	const poll = 2631 * time.Millisecond // 22.8 a minute
+	waited := 0
+	for i := range 200 {
+		takeToken(clock, b) // a hot read
+		if i%6 != 0 {
+			clock.Advance(poll)
+			continue
+		}
+		// A webhook's read (a code every 16 s) at a moment between two polls.
+		at := poll * time.Duration(i%7+1) / 8
+		clock.Advance(at)
+		if b.Ready(1) > 0 {
+			waited++
+		}
+		takeToken(clock, b)
+		clock.Advance(poll - at)
+	}
+	if waited > 2 {
+		t.Fatalf("a webhook's read found no token %d times in 34", waited)
+	}
+}
+
+// takeToken takes a token as soon as the bucket has one, moving the fake
+// clock on to it.
+func takeToken(clock *clockwork.FakeClock, b *Budget) {
+	for {
+		if d := b.Ready(1); d > 0 {
+			clock.Advance(d)
+			continue
+		}
+		if b.lim.AllowN(clock.Now(), 1) {
+			return
+		}
+		clock.Advance(time.Millisecond)
+	}
+}
