@@ -71,11 +71,78 @@ func percentile(xs []time.Duration, p float64) time.Duration {
 func BenchmarkCodeOnFiftyScreens(b *testing.B) {
 	r := newRigAt(b, benchRate, realClock)
 	line := r.line(waiting5sim)
+	codes := r.codeOnScreens(b, line, 0, func(code string) error {
+		return r.sim.FiveSim.Deliver(line.ID, "Your Telegram code is "+code)
+	})
+	codes.report(b)
+}
+
+// BenchmarkCodeOnFiftyScreensByWebhook is BenchmarkCodeOnFiftyScreens
+// with the code delivered on a piv.day number whose account has its
+// webhook registered with the serve process's receiver: the simulator
+// POSTs sms.received to it, and the hint makes the engine read the
+// number at once (polling goes on as well; whichever read comes first
+// finds the code). Reported besides: simulator → receiver and receiver →
+// engine (the hub), one sample an iteration.
+func BenchmarkCodeOnFiftyScreensByWebhook(b *testing.B) {
+	r := newRigAt(b, benchRate, realClock)
+	line := r.line(livePivDay)
+	hooks := r.webhooks(line.Account)
+	deliver := func(code string) error { return r.sim.PivDay.Deliver(line.ID, "Your Telegram code is "+code) }
+	// A number with a new code moves up among the lines with codes, into
+	// a row whose old code may share digits with it (the redraw would not
+	// write it whole): one code first, untimed, puts it in its row.
+	warm := servetest.RotatingCode(5)
+	r.sim.Advance(time.Second)
+	if err := deliver(warm); err != nil {
+		b.Fatal(err)
+	}
+	eventually(b, "the first code reaching the engine", func() bool {
+		return slices.ContainsFunc(r.hub.Snapshot().Lines, func(l *backend.Line) bool { return l.Key == line.Key && l.Code == warm })
+	})
+	reads := r.eng.HintCounts(line.Account).Reads
+	// Codes a frame period apart or less would wait for the screens' frame
+	// cap (serve.Options.FPS): one code is measured, not a burst.
+	codes := r.codeOnScreens(b, line, 50*time.Millisecond, deliver)
+	var toHook, hookToEngine []time.Duration
+	for _, c := range codes.sent {
+		came, ok := hooks.came(line.ID, c.code, c.at)
+		if !ok {
+			b.Fatalf("the webhook for code %s never reached the receiver", c.code)
+		}
+		toHook = append(toHook, came.Sub(c.at))
+		hookToEngine = append(hookToEngine, c.engine.Sub(came))
+	}
+	codes.report(b)
+	b.ReportMetric(ms(percentile(toHook, 0.5)), "ms-sim-hook-p50")
+	b.ReportMetric(ms(percentile(toHook, 0.99)), "ms-sim-hook-p99")
+	b.ReportMetric(ms(percentile(hookToEngine, 0.5)), "ms-hook-engine-p50")
+	b.ReportMetric(ms(percentile(hookToEngine, 0.99)), "ms-hook-engine-p99")
+	// Hint reads an iteration: under 1, polling found some codes first.
+	b.ReportMetric(float64(r.eng.HintCounts(line.Account).Reads-reads)/float64(len(codes.sent)), "hint-reads/code")
+}
+
+// delivery is one code the simulator took, and when the engine had it.
+type delivery struct {
+	code       string
+	at, engine time.Time
+}
+
+// screenTimes is what codes took to reach 50 screens.
+type screenTimes struct {
+	sent                []delivery
+	fromSim, fromEngine []time.Duration // one sample a screen an iteration
+}
+
+// codeOnScreens opens 50 dashboards and, each iteration, has deliver put
+// a new code on line at the simulator, gap after the last one was shown,
+// and waits until every screen shows it.
+func (r *rig) codeOnScreens(b *testing.B, line backend.Line, gap time.Duration, deliver func(code string) error) screenTimes {
 	var screens []*servetest.Viewer
 	for range 50 {
 		screens = append(screens, r.viewer(b, 200, 50))
 	}
-	var fromSim, fromEngine []time.Duration
+	var st screenTimes
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		code := servetest.RotatingCode(i)
@@ -86,10 +153,11 @@ func BenchmarkCodeOnFiftyScreens(b *testing.B) {
 		// The same code comes back every ten; a second later it is another
 		// SMS, not the same one again.
 		r.sim.Advance(time.Second)
+		time.Sleep(gap)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		engine := r.engineSaw(ctx, line.Key, code)
 		sent := time.Now()
-		if err := r.sim.FiveSim.Deliver(line.ID, "Your Telegram code is "+code); err != nil {
+		if err := deliver(code); err != nil {
 			b.Fatal(err)
 		}
 		var at time.Time
@@ -101,20 +169,27 @@ func BenchmarkCodeOnFiftyScreens(b *testing.B) {
 		for _, shownAt := range seen {
 			select {
 			case shown := <-shownAt:
-				fromSim = append(fromSim, shown.Sub(sent))
-				fromEngine = append(fromEngine, shown.Sub(at))
+				st.fromSim = append(st.fromSim, shown.Sub(sent))
+				st.fromEngine = append(st.fromEngine, shown.Sub(at))
 			case <-ctx.Done():
 				b.Fatalf("a screen never showed code %s", code)
 			}
 		}
 		cancel()
+		st.sent = append(st.sent, delivery{code: code, at: sent, engine: at})
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(percentile(fromSim, 0.5))/1e6, "ms-sim-p50")
-	b.ReportMetric(float64(percentile(fromSim, 0.99))/1e6, "ms-sim-p99")
-	b.ReportMetric(float64(percentile(fromEngine, 0.5))/1e6, "ms-engine-p50")
-	b.ReportMetric(float64(percentile(fromEngine, 0.99))/1e6, "ms-engine-p99")
+	return st
 }
+
+func (st screenTimes) report(b *testing.B) {
+	b.ReportMetric(ms(percentile(st.fromSim, 0.5)), "ms-sim-p50")
+	b.ReportMetric(ms(percentile(st.fromSim, 0.99)), "ms-sim-p99")
+	b.ReportMetric(ms(percentile(st.fromEngine, 0.5)), "ms-engine-p50")
+	b.ReportMetric(ms(percentile(st.fromEngine, 0.99)), "ms-engine-p99")
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
 
 // BenchmarkIdleSessionMemory: the heap 50 idle SSH dashboards add, per
 // session, at several terminal sizes (bubbletea keeps two cell buffers

@@ -29,6 +29,7 @@ import (
 	"switchboard/stack"
 	"switchboard/ui"
 	"switchboard/views"
+	"switchboard/webhook"
 	"switchboard/wiring"
 )
 
@@ -302,4 +303,59 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// hintClock stands in the receiver's place before the engine: it notes
+// when each piv.day sms.received webhook reached the serve process
+// (number and code), then hands the body on.
+type hintClock struct {
+	engine webhook.Receiver
+	mu     sync.Mutex
+	hits   []hookHit // in the order they came
+}
+
+type hookHit struct {
+	number, code string
+	at           time.Time
+}
+
+func (h *hintClock) Hint(account string, body []byte) error {
+	hit := hookHit{at: time.Now()}
+	hit.number, hit.code = servetest.PivDaySMS(body)
+	h.mu.Lock()
+	h.hits = append(h.hits, hit)
+	h.mu.Unlock()
+	return h.engine.Hint(account, body)
+}
+
+// came says when the first webhook for code on number since a time
+// reached the receiver (codes come back: RotatingCode).
+func (h *hintClock) came(number, code string, since time.Time) (time.Time, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, hit := range h.hits {
+		if hit.number == number && hit.code == code && !hit.at.Before(since) {
+			return hit.at, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// webhooks starts the serve process's webhook receiver for a piv.day
+// account and registers its URL at the simulator, as an operator does
+// in the account's API key profile (the simulator has one URL per
+// provider: only this account's events reach it rightly).
+func (r *rig) webhooks(account string) *hintClock {
+	r.t.Helper()
+	h := &hintClock{engine: r.eng}
+	token := "token-" + account
+	srv := servetest.ListenHooks(r.t, map[string]string{account: token}, h)
+	r.sim.SetWebhook(backend.PivDay, webhook.URL("http://"+srv.Addr(), account, token))
+	return h
+}
+
+// livePivDay: a piv.day number that takes SMS (not one waiting to be
+// restored).
+func livePivDay(l backend.Line) bool {
+	return l.Provider == backend.PivDay && (l.State == backend.LineActive || l.State == backend.LineExpiring)
 }

@@ -3,7 +3,6 @@ package node
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -60,12 +59,7 @@ func (tm *team) serveScreens(m *member, viewer gossh.Signer, tokens map[string]s
 			Thresholds: views.Thresholds(config.DefaultThresholds)},
 		Log: quiet})
 	sc.addr = ln.Addr().String()
-	var err error
-	sc.hooks, err = webhook.Listen(webhook.Options{Addr: "127.0.0.1:0", Tokens: tokens, Receiver: m.eng, Log: quiet,
-		MaxConns: 64})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc.hooks = servetest.ListenHooks(t, tokens, m.eng)
 	m.screens = sc
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -136,14 +130,8 @@ func newHookFront(tm *team, accounts []string) *hookFront {
 func (f *hookFront) pass(w http.ResponseWriter, r *http.Request) {
 	at := time.Now()
 	body, _ := io.ReadAll(r.Body)
-	var ev struct {
-		Data struct {
-			Number string `json:"piv_num_id"`
-			Code   string `json:"code"`
-		} `json:"data"`
-	}
-	_ = json.Unmarshal(body, &ev)
-	account, ok := f.accountOf[ev.Data.Number]
+	number, code := servetest.PivDaySMS(body)
+	account, ok := f.accountOf[number]
 	nodes := f.tm.running()
 	if !ok || len(nodes) == 0 {
 		http.Error(w, "no node", http.StatusBadGateway)
@@ -160,7 +148,7 @@ func (f *hookFront) pass(w http.ResponseWriter, r *http.Request) {
 	}
 	resp.Body.Close()
 	f.mu.Lock()
-	f.hits[ev.Data.Number+" "+ev.Data.Code] = hookHit{node: m.name, owner: owner, at: at}
+	f.hits[number+" "+code] = hookHit{node: m.name, owner: owner, at: at}
 	f.mu.Unlock()
 	w.WriteHeader(resp.StatusCode)
 }

@@ -1,13 +1,15 @@
 // Package servetest is what tests and benchmarks of `switchboard serve`
 // share, in serve's own package and in a team cluster's: SSH keys, a
-// client login, and a dashboard session watched from the client side for
-// the texts (codes) a benchmark awaits.
+// client login, a dashboard session watched from the client side for
+// the texts (codes) a benchmark awaits, and the webhook receiver.
 package servetest
 
 import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -17,6 +19,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"switchboard/serve"
+	"switchboard/webhook"
 )
 
 // NewKey is a fresh ed25519 key, for a host or an operator.
@@ -147,4 +150,32 @@ func Listen(t testing.TB, o serve.Options) (*serve.Server, net.Listener) {
 		t.Fatal(err)
 	}
 	return srv, ln
+}
+
+// ListenHooks starts a webhook receiver on a loopback port for the
+// accounts in tokens (account → secret token), handing bodies to rcv, as
+// `switchboard serve` runs it; it closes when the test ends.
+func ListenHooks(t testing.TB, tokens map[string]string, rcv webhook.Receiver) *webhook.Server {
+	t.Helper()
+	srv, err := webhook.Listen(webhook.Options{Addr: "127.0.0.1:0", Tokens: tokens, Receiver: rcv,
+		Log: slog.New(slog.DiscardHandler), MaxConns: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// PivDaySMS reads the number and code a piv.day sms.received webhook
+// names ("" for what it does not name), so a benchmark can tell which
+// delivery a webhook carried.
+func PivDaySMS(body []byte) (number, code string) {
+	var ev struct {
+		Data struct {
+			Number string `json:"piv_num_id"`
+			Code   string `json:"code"`
+		} `json:"data"`
+	}
+	_ = json.Unmarshal(body, &ev)
+	return ev.Data.Number, ev.Data.Code
 }
