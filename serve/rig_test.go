@@ -113,7 +113,10 @@ func newRigAt(t testing.TB, rate int, tweak func(*serve.Options)) *rig {
 	return r
 }
 
-// polled waits until every account has had a good poll.
+// polled waits until every account has had a good poll and the leases
+// are listed (a screen looking at a number looks at its lease too; the
+// leases' first listing can come seconds after the first polls under
+// -race).
 func (r *rig) polled() {
 	r.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -123,7 +126,7 @@ func (r *rig) polled() {
 		for _, a := range snap.Accounts {
 			ok = ok && a.Health == backend.HealthOK
 		}
-		if ok && len(snap.Lines) > 0 {
+		if ok && len(snap.Lines) > 0 && len(snap.Leases) > 0 {
 			return
 		}
 		if time.Now().After(deadline) {
