@@ -147,13 +147,6 @@ func TestCodeWaitOverSSH(t *testing.T) {
 // on the other's screen, which is looking at that number; the viewer is
 // refused a cancel.
 func TestTwoSessionsSeeTheSameCodesAndEachOthersActions(t *testing.T) {
-	if raceOn {
-		// Under the race detector alice's Enter on the command line is
-		// sometimes never run (the line stays open; 5 runs in 8 since the
-		// engine's first listings stopped yielding); not yet understood,
-		// and not seen without it. .ci/run runs this test without -race.
-		t.Skip("flaky under -race: see the comment")
-	}
 	r := newRig(t, nil)
 	waiting, number := r.line(waiting5sim), r.line(renewable)
 	alice, vic := r.dashboard("alice"), r.dashboard("vic")

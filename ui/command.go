@@ -367,6 +367,9 @@ func (m *Model) itemsNamed(q string) []named {
 			allowed: l.Allowed, texts: nonEmpty(l.Number, l.Name, l.Service)})
 	}
 	for _, l := range m.data.Leases {
+		if _, ok := m.data.Lines[l.Line]; ok && l.Line != "" {
+			continue // a number's lease is its line: one item, not two to choose from
+		}
 		all = append(all, named{key: l.Key, pane: paneExpiries, label: l.Name,
 			detail: strings.Join(nonEmpty(string(l.Kind), l.Account, naming.Word(l.State)), " · "), allowed: l.Allowed, texts: []string{l.Name}})
 	}

@@ -84,3 +84,27 @@ func TestRenewAsksWhichWhenSeveralMatch(t *testing.T) {
 		t.Fatal("a question stayed open")
 	}
 }
+
+// :renew naming a rented number renews it at once: its line and its
+// lease are the same number, not two items to choose between.
+func TestRenewNumberIsOneItemNotItsLineAndLease(t *testing.T) {
+	ev := world(t0)
+	number := backend.Line{Key: backend.MakeKey(backend.PivDay, "piv", backend.ItemLine, "n1"), Account: "piv",
+		Provider: backend.PivDay, ID: "n1", Number: "+4915072750992", Kind: "rental", State: backend.LineActive,
+		Price: money("4.00", "USD"), ExpiresAt: backend.InstantOf(t0.Add(15 * 24 * time.Hour)),
+		Allowed: backend.Allow(backend.ActRenew), Version: 1}
+	ev.Lines = append(ev.Lines, &number)
+	ev.Leases = append(ev.Leases, backend.Lease{Key: backend.MakeKey(backend.PivDay, "piv", backend.ItemLease, "number/n1"),
+		Account: "piv", Provider: backend.PivDay, ID: "number/n1", Kind: backend.LeaseNumber, Name: "+4915072750992",
+		Line: number.Key, State: "active", ExpiresAt: t0.Add(15 * 24 * time.Hour), RenewPrice: money("4.00", "USD"),
+		Allowed: backend.Allow(backend.ActRenew), Version: 1})
+	b := newBoardWith(t, 160, 48, ev, nil)
+	b.press(":", "renew +4915072750992", "enter")
+	b.lacks("Renew which?")
+	b.shows("y confirm")
+	b.later(time.Second)
+	b.press("y")
+	if len(b.be.submitted) != 1 || b.be.submitted[0].Target != number.Key {
+		t.Fatalf("sent %+v", b.be.submitted)
+	}
+}
