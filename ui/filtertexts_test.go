@@ -16,11 +16,7 @@ import (
 // the first keystroke. Reading them as soon as the dashboard was up made
 // that keystroke cheap and every screen that never filters pay.
 func TestFilterTextsWaitForTheFirstFilter(t *testing.T) {
-	m := firstFrameModel(lines10k, false)
-	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
-	_ = m.View()
-	m.Update(ui.Indexed())
-	_ = m.View()
+	m := runningModel()
 	m.Update(keyPress('/'))
 	if n := mallocs(func() { m.Update(keyPress('7')) }); n < uint64(lines10k) {
 		t.Fatalf("the first filter keystroke allocated %d times among %d lines: their texts were read before anyone filtered", n, int(lines10k))
@@ -30,16 +26,23 @@ func TestFilterTextsWaitForTheFirstFilter(t *testing.T) {
 	}
 }
 
-// TestFilterPromptReadsTextsBetweenKeys: opening the prompt reads the
-// filter texts a slice at a time, each slice a message of its own that
-// keys can come between, so the first letter typed finds them read
-// instead of reading all 100,000 (60–95 ms) itself.
-func TestFilterPromptReadsTextsBetweenKeys(t *testing.T) {
+// runningModel is a dashboard of 10,000 lines that has drawn its first
+// frame and placed every item.
+func runningModel() *ui.Model {
 	m := firstFrameModel(lines10k, false)
 	m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
 	_ = m.View()
 	m.Update(ui.Indexed())
 	_ = m.View()
+	return m
+}
+
+// TestFilterPromptReadsTextsBetweenKeys: opening the prompt reads the
+// filter texts a slice at a time, each slice a message of its own that
+// keys can come between, so the first letter typed finds them read
+// instead of reading all 100,000 (60–95 ms) itself.
+func TestFilterPromptReadsTextsBetweenKeys(t *testing.T) {
+	m := runningModel()
 	_, cmd := m.Update(keyPress('/'))
 	msg := awaitFilterTexts(t, cmd)
 	slices := 0
