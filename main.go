@@ -139,15 +139,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// second: most of an idle dashboard's CPU). Without its renderer
 	// Bubble Tea leaves the terminal as it is: raw mode and the window's
 	// size are set up here.
-	scr, w, h, restore, err := localScreen()
+	scr, opts, restore, err := localScreen()
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
 	}
 	defer restore()
-	p := tea.NewProgram(display.Drawn{Model: model, Screen: scr}, tea.WithContext(ctx), tea.WithoutRenderer(),
-		tea.WithFPS(1), tea.WithWindowSize(w, h),
-		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg { return scr.Filter(msg) }))
+	opts = append(opts, tea.WithContext(ctx), tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg { return scr.Filter(msg) }))
+	p := tea.NewProgram(display.Drawn{Model: model, Screen: scr}, opts...)
 	stopResizes := followResizes(p)
 	defer stopResizes()
 	// Quitting is cancel → wait for the engine (and its workers) → close
@@ -193,9 +192,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 const fps = 30
 
 // localScreen draws on this process's terminal, its input in raw mode
-// until restore.
-func localScreen() (scr *display.Screen, w, h int, restore func(), err error) {
-	w, h, err = term.GetSize(os.Stdout.Fd())
+// until restore; opts are the program's options for it (its size and
+// colours as the screen found them).
+func localScreen() (scr *display.Screen, opts []tea.ProgramOption, restore func(), err error) {
+	w, h, err := term.GetSize(os.Stdout.Fd())
 	if err != nil || w <= 0 || h <= 0 {
 		w, h = 80, 24
 	}
@@ -203,14 +203,16 @@ func localScreen() (scr *display.Screen, w, h int, restore func(), err error) {
 	if term.IsTerminal(os.Stdin.Fd()) {
 		was, err := term.MakeRaw(os.Stdin.Fd())
 		if err != nil {
-			return nil, 0, 0, nil, fmt.Errorf("cannot set the terminal up: %w", err)
+			return nil, nil, nil, fmt.Errorf("cannot set the terminal up: %w", err)
 		}
 		restore = func() { _ = term.Restore(os.Stdin.Fd(), was) }
 	}
 	env := os.Environ()
-	scr = display.New(os.Stdout, display.Options{Env: env, Profile: colorprofile.Detect(os.Stdout, env),
-		Width: w, Height: h, Frame: time.Second / fps, Local: true})
-	return scr, w, h, restore, nil
+	profile := colorprofile.Detect(os.Stdout, env)
+	scr = display.New(os.Stdout, display.Options{Env: env, Profile: profile, Width: w, Height: h,
+		Frame: time.Second / fps, Local: true})
+	opts = append(display.ProgramOptions(), tea.WithWindowSize(w, h), tea.WithColorProfile(profile))
+	return scr, opts, restore, nil
 }
 
 // followResizes tells the program the terminal's new size on SIGWINCH.

@@ -287,8 +287,8 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		Frame: time.Second / time.Duration(s.o.FPS), Clock: s.clock})
 	// The program runs without its renderer (see drawn); its frame ticker
 	// still runs, at its slowest, flushing nothing (see filter).
-	opts := append(bm.MakeOptions(sess), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithoutRenderer(),
-		tea.WithFPS(1), tea.WithOutput(d.out), tea.WithWindowSize(w, h),
+	opts := append(append(bm.MakeOptions(sess), screen.ProgramOptions()...), tea.WithContext(ctx), tea.WithoutSignalHandler(),
+		tea.WithOutput(d.out), tea.WithWindowSize(w, h),
 		tea.WithFilter(d.filter)) // in place of wish's, which it includes
 	p := tea.NewProgram(screen.Drawn{Model: ui.New(o), Screen: d.screen}, opts...)
 	s.mu.Lock()

@@ -8,10 +8,16 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
+// ProgramOptions are what the program of a Drawn model runs with: no
+// renderer of its own, and its frame ticker (which runs all the same)
+// at its slowest, since it flushes nothing. Its tea.WithFilter must call
+// Filter.
+func ProgramOptions() []tea.ProgramOption {
+	return []tea.ProgramOption{tea.WithoutRenderer(), tea.WithFPS(1)}
+}
+
 // Drawn is a model drawn by a Screen: each view the program asks for is
-// handed to it. Its program runs with tea.WithoutRenderer (and
-// tea.WithFPS(1): the program's frame ticker still runs, flushing
-// nothing) and tea.WithFilter calling Filter.
+// handed to it. Its program runs with ProgramOptions.
 type Drawn struct {
 	tea.Model
 	Screen *Screen
