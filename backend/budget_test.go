@@ -72,27 +72,13 @@ func TestYieldingRequestsGiveWay(t *testing.T) {
 	}
 }
 
-// TestBudgetNeverCrossesItsMinute: requests sent as fast as the budget
-// grants them, from a full bucket, never number more than the budget in
-// any minute — at every size of bucket.
+// TestBudgetNeverCrossesItsMinute: a full bucket sent at once plus a
+// minute of refill stays within the budget, at every size of bucket.
 func TestBudgetNeverCrossesItsMinute(t *testing.T) {
 	for _, perMinute := range []float64{6, 10, 19, 20, 30, 39, 40, 60, 100, 120, 300} {
-		clock := clockwork.NewFakeClockAt(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
-		b := NewBudgetClock(perMinute, clock)
-		start := clock.Now()
-		var sent []time.Duration
-		for len(sent) < 4*int(perMinute) {
-			takeToken(clock, b)
-			sent = append(sent, clock.Since(start))
-		}
-		for i := range sent {
-			n := 0
-			for j := i; j < len(sent) && sent[j] < sent[i]+time.Minute; j++ {
-				n++
-			}
-			if float64(n) > perMinute {
-				t.Fatalf("%v a minute: %d requests in the minute from %s", perMinute, n, sent[i])
-			}
+		b := NewBudgetClock(perMinute, clockwork.NewFakeClock())
+		if worst := float64(b.lim.Burst()) + float64(b.lim.Limit())*60; worst > perMinute+1e-9 {
+			t.Errorf("%v a minute: a bucket of %d plus a minute's refill is %.2f requests", perMinute, b.lim.Burst(), worst)
 		}
 	}
 }
