@@ -171,8 +171,15 @@ func (s *Sim) ClearFaults(k backend.ProviderKind) { s.core.ClearFaults(k) }
 // connection until SetDown(k, false).
 func (s *Sim) SetDown(k backend.ProviderKind, down bool) { s.core.SetDown(k, down) }
 
-// SetWebhook makes provider k POST its events to url ("" turns it off).
+// SetWebhook makes provider k POST the events of every account without a
+// URL of its own to url ("" turns it off).
 func (s *Sim) SetWebhook(k backend.ProviderKind, url string) { s.core.SetWebhook(k, url) }
+
+// SetAccountWebhook makes provider k POST one account's events to url, as
+// a piv.day API key's profile does ("" falls back to SetWebhook's URL).
+func (s *Sim) SetAccountWebhook(k backend.ProviderKind, account, url string) {
+	s.core.SetAccountWebhook(k, account, url)
+}
 
 // ForgeWebhook POSTs body to provider k's webhook URL at once, as anyone
 // who learned the URL could: a forged event (see simcore.Core.ForgeWebhook).

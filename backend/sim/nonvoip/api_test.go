@@ -254,3 +254,37 @@ func TestNonVoipSaveURL(t *testing.T) {
 		t.Fatalf("callback %v", m)
 	}
 }
+
+// TestNonVoipCallbackURLIsTheUsers: saveurl keeps a callback URL per
+// user, so one user's saved URL never receives another user's messages
+// (before, the last URL saved took every account's callbacks).
+func TestNonVoipCallbackURLIsTheUsers(t *testing.T) {
+	s := newNV(t, simcore.Options{Seed: 1, Quiet: true, Accounts: 2})
+	main, alt := newNVHooks(t, s), &nvHooks{ch: make(chan map[string]any, 8)}
+	alt.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		json.NewDecoder(r.Body).Decode(&m)
+		alt.ch <- m
+	}))
+	defer alt.srv.Close()
+	// main's events go to the URL every account without its own uses.
+	uid := s.NonVoip.UserID("nonvoip-alt")
+	if r := nvPost(t, s, "/api/saveurl", map[string]any{"url": alt.srv.URL, "userId": uid}); r.status != 200 {
+		t.Fatalf("saveurl %s", r.body)
+	}
+	s.NonVoip.Deliver(s.NonVoip.OrderIDs("nonvoip-main")[0], "code 1111")
+	s.NonVoip.Deliver(s.NonVoip.OrderIDs("nonvoip-alt")[0], "code 2222")
+	if m := main.next(t, "incoming_message"); m["message"].(map[string]any)["code"] != "1111" {
+		t.Fatalf("main's callback %v", m)
+	}
+	if m := alt.next(t, "incoming_message"); m["message"].(map[string]any)["code"] != "2222" {
+		t.Fatalf("alt's callback %v", m)
+	}
+	select {
+	case m := <-main.ch:
+		t.Fatalf("main's URL got another callback: %v", m)
+	case m := <-alt.ch:
+		t.Fatalf("alt's URL got another callback: %v", m)
+	case <-time.After(200 * time.Millisecond):
+	}
+}

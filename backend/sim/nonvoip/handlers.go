@@ -178,7 +178,7 @@ func (p *NonVoip) orderShort(a *nvAccount, pr *nvProduct, q nvReq, auction int, 
 	o.plan = p.s.PlanSMS(now)
 	a.purchases++
 	if premium {
-		p.s.FireWebhook(backend.NonVoip, nvWebhookUA, map[string]any{"event": "auction_wining",
+		p.s.FireWebhook(backend.NonVoip, a.name, nvWebhookUA, map[string]any{"event": "auction_wining",
 			"message": []nvWinning{{OrderID: nvIDValue(o.id), Number: o.number, Service: o.service, Expiration: nvSeconds(nvShortLife)}}})
 	}
 	return nvSuccess([]nvShortJSON{{OrderID: nvIDValue(o.id), Status: o.status, Number: o.number, Service: o.service,
@@ -395,6 +395,6 @@ func (p *NonVoip) saveURL(q nvReq) (int, any) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nvFail(http.StatusBadRequest, "The url must be a valid URL.")
 	}
-	p.s.SetWebhookLocked(backend.NonVoip, u.String())
+	p.s.SetAccountWebhookLocked(backend.NonVoip, a.name, u.String()) // the user's own callback
 	return nvSuccess("Callback URL saved successfully")
 }

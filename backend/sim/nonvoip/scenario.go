@@ -40,7 +40,7 @@ func (p *NonVoip) addSMS(o *nvOrder, m simcore.SMS, at time.Time) {
 	if o.rental() {
 		typ = "ltr"
 	}
-	p.s.FireWebhook(backend.NonVoip, nvWebhookUA, map[string]any{"event": "incoming_message",
+	p.s.FireWebhook(backend.NonVoip, o.acct.name, nvWebhookUA, map[string]any{"event": "incoming_message",
 		"message": nvIncoming{OrderID: nvIDValue(o.id), Number: o.number, Service: o.service, Sender: sender,
 			SMS: m.Text, Code: pin, Type: typ}})
 }

@@ -35,14 +35,14 @@ func (p *PivDay) Deliver(numberID, text string) error {
 func (p *PivDay) DeliverAt(numberID, text string, at time.Time) error {
 	p.s.Mu.Lock()
 	defer p.s.Mu.Unlock()
-	_, n := p.findNumber(numberID)
+	a, n := p.findNumber(numberID)
 	if n == nil {
 		return errPivUnknown
 	}
 	if at.IsZero() {
 		at = p.s.Clock()
 	}
-	p.inbound(n, "+14155551234", text, pivDetectCode(text), at.UTC())
+	p.inbound(a, n, "+14155551234", text, pivDetectCode(text), at.UTC())
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/backend"
 	"switchboard/backend/sim/simcore"
 )
 
@@ -534,5 +535,33 @@ func TestPivDaySeedNumbers(t *testing.T) {
 	n := p.ok("GET", "/numbers?limit=50", nil)
 	if got := len(objs(n["numbers"])); got != before+12 {
 		t.Errorf("%d numbers listed, want %d", got, before+12)
+	}
+}
+
+// TestWebhookURLIsTheKeys: the webhook URL is set in each API key's
+// profile, so an account's events go to its own URL, and only there.
+func TestWebhookURLIsTheKeys(t *testing.T) {
+	p := newPivT(t, simcore.Options{Seed: 1, Quiet: true, Accounts: 2})
+	mine := p.hooks()
+	others := p.hooks() // every account without a URL of its own
+	p.s.SetAccountWebhook(backend.PivDay, "piv-main", mine.srv.URL)
+	mainID, altID := p.s.PivDay.NumberIDs("piv-main")[0], p.s.PivDay.NumberIDs("piv-alt")[0]
+	if err := p.s.PivDay.Deliver(mainID, "code 111111"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.s.PivDay.Deliver(altID, "code 222222"); err != nil {
+		t.Fatal(err)
+	}
+	mine.wait(t, "sms.received", func(d map[string]any) bool { return d["code"] == "111111" })
+	others.wait(t, "sms.received", func(d map[string]any) bool { return d["code"] == "222222" })
+	time.Sleep(100 * time.Millisecond) // anything misdirected arrives by now
+	for h, wrong := range map[*pivHooks]string{mine: "222222", others: "111111"} {
+		h.mu.Lock()
+		for _, m := range h.got {
+			if d, _ := m["data"].(map[string]any); d["code"] == wrong {
+				t.Errorf("code %s reached another account's URL", wrong)
+			}
+		}
+		h.mu.Unlock()
 	}
 }

@@ -56,12 +56,12 @@ func (p *PivDay) tickNumbers(a *pivAccount, now time.Time) {
 		if !n.plan.First.IsZero() && !n.firstDone && !now.Before(n.plan.First) {
 			n.firstDone = true
 			m := p.s.CodeSMS(n.service)
-			p.inbound(n, m.Sender, m.Text, m.Code, n.plan.First)
+			p.inbound(a, n, m.Sender, m.Text, m.Code, n.plan.First)
 		}
 		if !n.plan.Second.IsZero() && !n.secondDone && !now.Before(n.plan.Second) {
 			n.secondDone = true
 			m := p.s.FollowUpSMS(n.service)
-			p.inbound(n, m.Sender, m.Text, "", n.plan.Second)
+			p.inbound(a, n, m.Sender, m.Text, "", n.plan.Second)
 		}
 		if !p.s.Opts.Lively || p.s.Opts.Quiet {
 			continue
@@ -80,13 +80,13 @@ func (p *PivDay) tickNumbers(a *pivAccount, now time.Time) {
 
 // inbound stores an SMS received at `at` and fires sms.received, stamped
 // now, with the detected code.
-func (p *PivDay) inbound(n *pivNumber, from, text, code string, at time.Time) *pivSMS {
+func (p *PivDay) inbound(a *pivAccount, n *pivNumber, from, text, code string, at time.Time) *pivSMS {
 	m := p.addSMS(n, from, n.phone, text, "inbound", "received", at)
 	var c any
 	if code != "" {
 		c = code
 	}
-	p.webhook("sms.received", p.s.Clock(), map[string]any{"piv_num_id": n.id, "text": text, "code": c,
+	p.webhook(a, "sms.received", p.s.Clock(), map[string]any{"piv_num_id": n.id, "text": text, "code": c,
 		"country": n.country, "received_at": pivTS(at)})
 	return m
 }
@@ -120,7 +120,7 @@ func (p *PivDay) tickRestores(a *pivAccount, now time.Time) {
 			p.startCycle(n, now)
 			restored = append(restored, map[string]any{"piv_num_id": n.id, "phone_number": n.phone, "country": n.country})
 		}
-		p.webhook("number.restore_completed", now, map[string]any{"restored": restored, "failed": failed,
+		p.webhook(a, "number.restore_completed", now, map[string]any{"restored": restored, "failed": failed,
 			"total_restored": len(restored), "total_failed": len(failed), "total_refunded": simcore.Money(refunded)})
 	}
 	a.restores = kept
@@ -137,7 +137,7 @@ func (p *PivDay) tickProxies(a *pivAccount, now time.Time) {
 		}
 		if o.expiresAt.Sub(now) <= pivProxyWarn && !o.warnedFor.Equal(o.expiresAt) {
 			o.warnedFor = o.expiresAt
-			p.webhook("proxy.expires_soon", now, map[string]any{"order_id": o.id, "country": o.country,
+			p.webhook(a, "proxy.expires_soon", now, map[string]any{"order_id": o.id, "country": o.country,
 				"quantity": o.quantity, "expires_at": pivTS(o.expiresAt)})
 		}
 	}
@@ -165,7 +165,7 @@ func (p *PivDay) tickDomains(a *pivAccount, now time.Time) {
 		}
 		if d.expiresAt.Sub(now) <= pivDomainWarn && !d.warnedFor.Equal(d.expiresAt) {
 			d.warnedFor = d.expiresAt
-			p.webhook("domain.expires_soon", now, map[string]any{"domain_id": d.id, "domain_name": d.name,
+			p.webhook(a, "domain.expires_soon", now, map[string]any{"domain_id": d.id, "domain_name": d.name,
 				"expires_at": pivTS(d.expiresAt), "auto_renew": d.autoRenew})
 		}
 	}
@@ -187,7 +187,7 @@ func (p *PivDay) tickQueue(a *pivAccount, now time.Time) {
 			}
 			a.balance = simcore.Money(a.balance + q.cost)
 			p.removeDomain(a, q.domainID)
-			p.webhook("domain.failed", now, map[string]any{"domain_id": q.domainID, "domain_name": q.domainName, "error": q.fail})
+			p.webhook(a, "domain.failed", now, map[string]any{"domain_id": q.domainID, "domain_name": q.domainName, "error": q.fail})
 			continue
 		}
 		q.status = "completed"
@@ -202,7 +202,7 @@ func (p *PivDay) tickQueue(a *pivAccount, now time.Time) {
 				d.sslExpiresAt = now.Add(90 * 24 * time.Hour)
 				d.dns = []pivDNS{{id: p.uuid("rec-"), typ: "A", name: "@", content: "185.199.108.153", ttl: 1, proxied: true}}
 			}
-			p.webhook("domain.registered", now, map[string]any{"domain_id": d.id, "domain_name": d.name,
+			p.webhook(a, "domain.registered", now, map[string]any{"domain_id": d.id, "domain_name": d.name,
 				"registered_at": pivTS(d.registeredAt), "expires_at": pivTS(d.expiresAt), "cloudflare_enabled": d.cloudflare})
 		}
 		card := *d
@@ -221,16 +221,17 @@ func (p *PivDay) tickWhites(a *pivAccount, now time.Time) {
 		if w.fail != "" {
 			w.status = pivWhiteFailed
 			a.balance = simcore.Money(a.balance + w.cost) // "funds are refunded to the balance"
-			p.webhook("white.failed", now, map[string]any{"job_id": w.id, "name": w.name, "error": w.fail})
+			p.webhook(a, "white.failed", now, map[string]any{"job_id": w.id, "name": w.name, "error": w.fail})
 			continue
 		}
 		w.status = pivWhiteDone
-		p.webhook("white.completed", now, map[string]any{"job_id": w.id, "name": w.name, "tier_key": w.tier, "country": w.country})
+		p.webhook(a, "white.completed", now, map[string]any{"job_id": w.id, "name": w.name, "tier_key": w.tier, "country": w.country})
 	}
 }
 
-func (p *PivDay) webhook(event string, at time.Time, data any) {
-	p.s.FireWebhook(backend.PivDay, pivUA, map[string]any{"event_type": event, "timestamp": pivTS(at), "data": data})
+// webhook sends an event to the URL of the account's API key profile.
+func (p *PivDay) webhook(a *pivAccount, event string, at time.Time, data any) {
+	p.s.FireWebhook(backend.PivDay, a.name, pivUA, map[string]any{"event_type": event, "timestamp": pivTS(at), "data": data})
 }
 
 // --- lookups (s.Mu held) --------------------------------------------------------

@@ -99,7 +99,7 @@ type Core struct {
 	down      map[backend.ProviderKind]bool
 	hits      map[backend.ProviderKind]int
 	limited   map[backend.ProviderKind]int
-	webhooks  map[backend.ProviderKind]string
+	webhooks  map[hookTarget]string // an account's own URL, or every account's (account "")
 	hookq     chan hook
 
 	servers map[backend.ProviderKind]*server
@@ -133,7 +133,7 @@ func New(opts Options) *Core {
 		down:     map[backend.ProviderKind]bool{},
 		hits:     map[backend.ProviderKind]int{},
 		limited:  map[backend.ProviderKind]int{},
-		webhooks: map[backend.ProviderKind]string{},
+		webhooks: map[hookTarget]string{},
 		hookq:    make(chan hook, 256),
 		servers:  map[backend.ProviderKind]*server{},
 		stop:     make(chan struct{}),

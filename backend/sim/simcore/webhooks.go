@@ -18,22 +18,51 @@ type hook struct {
 	ua   string
 }
 
-// SetWebhook makes provider k POST its events to url ("" turns it off).
+// hookTarget is where a provider's events for one account go: each
+// account (an API key's profile at piv.day, a user's saved callback at
+// NonVoip) has its own URL; account "" is the URL of every account
+// without one.
+type hookTarget struct {
+	kind    backend.ProviderKind
+	account string
+}
+
+// SetWebhook makes provider k POST the events of every account that has
+// no URL of its own to url ("" turns it off).
 func (c *Core) SetWebhook(k backend.ProviderKind, url string) {
+	c.SetAccountWebhook(k, "", url)
+}
+
+// SetAccountWebhook makes provider k POST one account's events to url
+// ("" falls back to the provider's URL for every account).
+func (c *Core) SetAccountWebhook(k backend.ProviderKind, account, url string) {
 	c.Mu.Lock()
 	defer c.Mu.Unlock()
-	c.SetWebhookLocked(k, url)
+	c.SetAccountWebhookLocked(k, account, url)
 }
 
-// SetWebhookLocked is SetWebhook with Mu held (a provider's own "save my
-// callback URL" call).
-func (c *Core) SetWebhookLocked(k backend.ProviderKind, url string) {
-	c.webhooks[k] = url
+// SetAccountWebhookLocked is SetAccountWebhook with Mu held (a provider's
+// own "save my callback URL" call).
+func (c *Core) SetAccountWebhookLocked(k backend.ProviderKind, account, url string) {
+	t := hookTarget{k, account}
+	if url == "" {
+		delete(c.webhooks, t)
+		return
+	}
+	c.webhooks[t] = url
 }
 
-// FireWebhook queues an event for provider k (Mu held).
-func (c *Core) FireWebhook(k backend.ProviderKind, ua string, payload any) {
-	url := c.webhooks[k]
+// webhookURL is where provider k sends an account's events (Mu held).
+func (c *Core) webhookURL(k backend.ProviderKind, account string) string {
+	if u, ok := c.webhooks[hookTarget{k, account}]; ok {
+		return u
+	}
+	return c.webhooks[hookTarget{k, ""}]
+}
+
+// FireWebhook queues an event of one account of provider k (Mu held).
+func (c *Core) FireWebhook(k backend.ProviderKind, account, ua string, payload any) {
+	url := c.webhookURL(k, account)
 	if url == "" {
 		return
 	}
@@ -53,7 +82,7 @@ func (c *Core) FireWebhook(k backend.ProviderKind, ua string, payload any) {
 // does not have. It returns the receiver's status code.
 func (c *Core) ForgeWebhook(k backend.ProviderKind, body []byte) (int, error) {
 	c.Mu.Lock()
-	url := c.webhooks[k]
+	url := c.webhookURL(k, "")
 	c.Mu.Unlock()
 	if url == "" {
 		return 0, fmt.Errorf("simcore: no webhook URL set for %s", k)
