@@ -167,7 +167,7 @@ func takeMessage(l *lineState, m backend.Message) {
 	if m.Code != "" {
 		v.Candidates = nil
 	}
-	v.CodeAt, l.codeSeen, l.codeFrom = backend.InstantOf(arrived(m.SeenAt, m.ReceivedAt)), m.SeenAt, m.ID
+	v.CodeAt, l.codeSeen, l.codeFrom = backend.InstantOf(arrived(m.SeenAt, m.ReceivedAt)), backend.InstantOf(m.SeenAt), m.ID
 }
 
 // listedCode takes the code a listing names when the line has none and no
@@ -175,7 +175,7 @@ func takeMessage(l *lineState, m backend.Message) {
 func listedCode(l *lineState, listed backend.Line, now time.Time) {
 	if listed.Code != "" && l.Code == "" && len(l.Candidates) == 0 && l.WindowAt.IsZero() {
 		v := l.edit()
-		v.Code, v.CodeAt, l.codeSeen, l.codeFrom = listed.Code, backend.InstantOf(arrived(now, listed.CodeAt.Time())), now, ""
+		v.Code, v.CodeAt, l.codeSeen, l.codeFrom = listed.Code, backend.InstantOf(arrived(now, listed.CodeAt.Time())), backend.InstantOf(now), ""
 	}
 }
 

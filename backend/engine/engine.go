@@ -455,7 +455,7 @@ func (e *Engine) mergeLines(ac *acct, lines []backend.Line, msgs []backend.Messa
 		}
 		if l.NewWindow {
 			cur.autoTried = false // the auto-cancel policy starts over with the window
-			cur.codeSeen, cur.codeFrom = time.Time{}, ""
+			cur.codeSeen, cur.codeFrom = 0, ""
 		}
 		if inPlace {
 			settle(cur, before, wasShared, l)

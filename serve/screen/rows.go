@@ -16,8 +16,10 @@ var rows = rowCache{cur: map[rowKey]uv.Line{}}
 
 // maxRowCells bounds the cells the cache holds in each of its two
 // generations (112 bytes a cell: 7 MB). With few screens open it holds
-// less: twice the cells they show (one local dashboard at 160×48: 1.7 MB),
-// enough for every row of their frames and the next.
+// less: the cells they show in each generation (one local dashboard at
+// 160×48: 0.9 MB), enough for every row of their frames: a generation
+// turns at most once between a row's use and its next, so the row is in
+// one of the two.
 const maxRowCells = 1 << 16
 
 type rowKey struct {
@@ -42,7 +44,7 @@ func (c *rowCache) show(cells int) {
 	c.mu.Unlock()
 }
 
-func (c *rowCache) limit() int { return min(maxRowCells, max(2*c.shown, 1<<12)) }
+func (c *rowCache) limit() int { return min(maxRowCells, max(c.shown, 1<<12)) }
 
 // line returns the cells of row text at width w, to be copied, not
 // changed. The row must begin with no style or link left open.

@@ -269,24 +269,25 @@ func TestSynchronizedFrames(t *testing.T) {
 	}
 }
 
-// TestRowCacheIsSizedByTheScreensOpen: the shared row cache holds twice
-// the cells of the screens open, so one local dashboard does not keep
-// the 7 MB fifty SSH sessions use; it follows resizes and closes.
+// TestRowCacheIsSizedByTheScreensOpen: each of the shared row cache's
+// generations holds the cells of the screens open, so one local dashboard
+// does not keep the 7 MB fifty SSH sessions use (nor the twice its cells
+// that held 2.7 MB more at 200×60); it follows resizes and closes.
 func TestRowCacheIsSizedByTheScreensOpen(t *testing.T) {
 	rows.mu.Lock()
 	base := rows.shown
 	rows.mu.Unlock()
 	s, term, clock := newScreen(t) // 40×10
 	limit := func() int { rows.mu.Lock(); defer rows.mu.Unlock(); return rows.limit() }
-	if got, want := limit(), min(maxRowCells, max(2*(base+400), 1<<12)); got != want {
+	if got, want := limit(), min(maxRowCells, max(base+400, 1<<12)); got != want {
 		t.Fatalf("limit with a 40×10 screen open: %d cells, want %d", got, want)
 	}
 	s.Resize(200, 50)
-	if got, want := limit(), min(maxRowCells, max(2*(base+10000), 1<<12)); got != want {
+	if got, want := limit(), min(maxRowCells, max(base+10000, 1<<12)); got != want {
 		t.Fatalf("limit after a resize to 200×50: %d cells, want %d", got, want)
 	}
 	frame(t, s, term, clock, dashboard("1"))
-	for i := range 200 { // 200 new rows of 200 cells: twice the limit
+	for i := range 100 { // 100 new rows of 200 cells: twice the limit
 		rows.line(fmt.Sprintf("row %d", i), 200)
 	}
 	rows.mu.Lock()
@@ -296,7 +297,37 @@ func TestRowCacheIsSizedByTheScreensOpen(t *testing.T) {
 		t.Fatalf("the cache holds %d cells, over its limit of %d", held, limit())
 	}
 	s.Close()
-	if got, want := limit(), min(maxRowCells, max(2*base, 1<<12)); got != want {
+	if got, want := limit(), min(maxRowCells, max(base, 1<<12)); got != want {
 		t.Fatalf("limit after the screen closed: %d cells, want %d", got, want)
+	}
+}
+
+// TestRowCacheKeepsTheLastFrame: with a generation the size of the one
+// screen open, a row of the last frame is still cached when the next
+// frame draws it again, however many frames of new rows came before; and
+// the cache holds no more than twice the screen's cells.
+func TestRowCacheKeepsTheLastFrame(t *testing.T) {
+	c := rowCache{cur: map[rowKey]uv.Line{}}
+	const w, h = 100, 50
+	c.show(w * h)
+	row := func(f, y int) rowKey { // a third of the rows change each frame
+		if y%3 == 0 {
+			return rowKey{fmt.Sprintf("frame %d row %d", f, y), w}
+		}
+		return rowKey{fmt.Sprintf("row %d", y), w}
+	}
+	for f := range 20 {
+		for y := range h {
+			k := row(f, y)
+			_, inCur := c.cur[k]
+			_, inOld := c.old[k]
+			if f > 0 && k == row(f-1, y) && !inCur && !inOld {
+				t.Fatalf("frame %d: row %d, drawn in the frame before, is no longer cached", f, y)
+			}
+			c.line(k.text, w)
+		}
+		if held := c.cells + len(c.old)*w; held > 2*w*h {
+			t.Fatalf("frame %d: %d cells held, over twice the screen's %d", f, held, w*h)
+		}
 	}
 }
