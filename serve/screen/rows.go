@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
@@ -46,36 +47,57 @@ func (c *rowCache) show(cells int) {
 
 func (c *rowCache) limit() int { return min(maxRowCells, max(c.shown, 1<<12)) }
 
-// line returns the cells of row text at width w, to be copied, not
-// changed. The row must begin with no style or link left open.
-func (c *rowCache) line(text string, w int) uv.Line {
+// draw puts row text into buf's row y. Its cells are kept from the
+// second time a screen draws it: a countdown's row is new every second
+// and drawn once, so it goes straight into the frame and only its text is
+// remembered; a row that stays, or one fifty screens show, becomes cells
+// once and is copied after. The row must begin with no style or link
+// left open.
+func (c *rowCache) draw(buf *uv.ScreenBuffer, y int, text string) {
+	w := buf.Width()
 	k := rowKey{text, w}
 	c.mu.Lock()
-	l, ok := c.cur[k]
-	if !ok {
-		if l, ok = c.old[k]; ok {
+	l, seen := c.cur[k]
+	if !seen {
+		if l, seen = c.old[k]; seen {
 			c.put(k, l)
 		}
 	}
 	c.mu.Unlock()
-	if ok {
-		return l
+	if l != nil {
+		copy(buf.Lines[y], l)
+		return
 	}
-	buf := uv.NewScreenBuffer(w, 1)
-	uv.NewStyledString(text).Draw(buf, buf.Bounds())
-	l = buf.Line(0)
+	uv.NewStyledString(text).Draw(buf, uv.Rect(0, y, w, 1))
+	var keep uv.Line // none the first time
+	if seen {
+		keep = slices.Clone(buf.Lines[y])
+	}
 	c.mu.Lock()
-	c.put(k, l)
+	c.put(k, keep)
 	c.mu.Unlock()
-	return l
 }
 
+// put keeps a row's cells, or (nil) that it was seen, in the current
+// generation, which turns first if that would fill it.
 func (c *rowCache) put(k rowKey, l uv.Line) {
-	if c.cells+len(l) > c.limit() {
+	if was, ok := c.cur[k]; ok {
+		c.cells -= weight(k, was)
+	}
+	if c.cells+weight(k, l) > c.limit() {
 		c.old, c.cur, c.cells = c.cur, map[rowKey]uv.Line{}, 0
 	}
 	c.cur[k] = l
-	c.cells += len(l)
+	c.cells += weight(k, l)
+}
+
+// weight is what an entry counts for in cells: its cells, or for a row
+// seen once its text (a cell is 112 bytes).
+func weight(k rowKey, l uv.Line) int {
+	if l != nil {
+		return len(l)
+	}
+	return 1 + len(k.text)/112
 }
 
 // drawRows draws content's rows into buf from the cache; false (nothing
@@ -89,13 +111,12 @@ func drawRows(buf *uv.ScreenBuffer, content string) bool {
 			return false
 		}
 	}
-	w := buf.Width()
 	for y := range buf.Height() {
 		row := ""
 		if y < len(text) {
 			row = text[y]
 		}
-		copy(buf.Lines[y], rows.line(row, w))
+		rows.draw(buf, y, row)
 	}
 	return true
 }

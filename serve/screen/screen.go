@@ -197,7 +197,38 @@ func (s *Screen) run() {
 // scratch holds the cell buffers frames are drawn into: the terminal
 // renderer keeps its own model of the screen, so a session at rest needs
 // no second buffer of its size.
-var scratch = sync.Pool{New: func() any { b := uv.NewScreenBuffer(0, 0); return &b }}
+var scratch = buffers{keep: 2}
+
+// buffers is a free list of cell buffers that keeps up to keep of them
+// (as many as frames are drawn at once on a small machine). Not a
+// sync.Pool: the collector empties that, and the buffer was made again
+// after every other collection (0.6 MB a second with countdowns on
+// screen).
+type buffers struct {
+	mu   sync.Mutex
+	free []*uv.ScreenBuffer
+	keep int
+}
+
+func (l *buffers) get() *uv.ScreenBuffer {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.free); n > 0 {
+		b := l.free[n-1]
+		l.free = l.free[:n-1]
+		return b
+	}
+	b := uv.NewScreenBuffer(0, 0)
+	return &b
+}
+
+func (l *buffers) put(b *uv.ScreenBuffer) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.free) < l.keep {
+		l.free = append(l.free, b)
+	}
+}
 
 // draw renders v as the terminal's next frame (w×h cells).
 func (s *Screen) draw(v tea.View, w, h int, resized bool) {
@@ -229,8 +260,8 @@ func (s *Screen) draw(v tea.View, w, h int, resized bool) {
 		s.cursor = false
 	}
 
-	buf := scratch.Get().(*uv.ScreenBuffer)
-	defer scratch.Put(buf)
+	buf := scratch.get()
+	defer scratch.put(buf)
 	content := uv.NewStyledString(v.Content)
 	frameH := h
 	if !v.AltScreen { // an inline frame is as tall as its content (its first h lines)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -288,7 +289,8 @@ func TestRowCacheIsSizedByTheScreensOpen(t *testing.T) {
 	}
 	frame(t, s, term, clock, dashboard("1"))
 	for i := range 100 { // 100 new rows of 200 cells: twice the limit
-		rows.line(fmt.Sprintf("row %d", i), 200)
+		drawRow(&rows, fmt.Sprintf("row %d", i), 200)
+		drawRow(&rows, fmt.Sprintf("row %d", i), 200) // kept from the second time
 	}
 	rows.mu.Lock()
 	held := rows.cells
@@ -324,10 +326,86 @@ func TestRowCacheKeepsTheLastFrame(t *testing.T) {
 			if f > 0 && k == row(f-1, y) && !inCur && !inOld {
 				t.Fatalf("frame %d: row %d, drawn in the frame before, is no longer cached", f, y)
 			}
-			c.line(k.text, w)
+			drawRow(&c, k.text, w)
 		}
-		if held := c.cells + len(c.old)*w; held > 2*w*h {
+		if held := c.cells + heldCells(c.old); held > 2*w*h {
 			t.Fatalf("frame %d: %d cells held, over twice the screen's %d", f, held, w*h)
 		}
+	}
+}
+
+// drawRow draws one row through the cache c, as a frame does.
+func drawRow(c *rowCache, text string, w int) uv.Line {
+	buf := uv.NewScreenBuffer(w, 1)
+	c.draw(&buf, 0, text)
+	return buf.Line(0)
+}
+
+// heldCells counts the cells of a generation's rows.
+func heldCells(gen map[rowKey]uv.Line) int {
+	n := 0
+	for k, l := range gen {
+		n += weight(k, l)
+	}
+	return n
+}
+
+// TestRowsDrawnOnceKeepNoCells: a row drawn once (a countdown's, new each
+// second) costs the cache its text only; from its second drawing its
+// cells are kept and copied, and come out the same as drawn.
+func TestRowsDrawnOnceKeepNoCells(t *testing.T) {
+	c := rowCache{cur: map[rowKey]uv.Line{}}
+	c.show(80 * 24)
+	const text = "\x1b[1mcode\x1b[0m 123456 · 4m 59s left"
+	first := drawRow(&c, text, 80)
+	if l := c.cur[rowKey{text, 80}]; l != nil || c.cells > 1 {
+		t.Fatalf("a row drawn once holds %d cells (%d counted)", len(l), c.cells)
+	}
+	second := drawRow(&c, text, 80)
+	if l := c.cur[rowKey{text, 80}]; len(l) != 80 {
+		t.Fatalf("a row drawn twice holds %d cells, want 80", len(l))
+	}
+	third := drawRow(&c, text, 80)
+	for x := range 80 {
+		if !first[x].Equal(&second[x]) || !first[x].Equal(&third[x]) {
+			t.Fatalf("cell %d: %v, %v, %v", x, first[x], second[x], third[x])
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	buf := uv.NewScreenBuffer(80, 1)
+	texts := make([]string, 1000)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("%d left", i)
+	}
+	for _, s := range texts {
+		c.draw(&buf, 0, s)
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / 1000; per > 80*112/4 {
+		t.Errorf("a row drawn once allocates %d bytes; its cells are %d", per, 80*112)
+	}
+	if held := c.cells + heldCells(c.old); held > 2*c.limit() {
+		t.Fatalf("1000 rows drawn once: %d cells held, over twice the limit of %d", held, c.limit())
+	}
+}
+
+// TestScratchBuffersOutliveCollections: the buffer a frame is drawn into
+// is the same one after a collection (a sync.Pool made it again), and no
+// more than keep are held.
+func TestScratchBuffersOutliveCollections(t *testing.T) {
+	l := buffers{keep: 2}
+	a, b, c := l.get(), l.get(), l.get()
+	a.Resize(200, 50)
+	l.put(a)
+	l.put(b)
+	l.put(c)
+	if len(l.free) != 2 {
+		t.Fatalf("%d buffers held, want 2", len(l.free))
+	}
+	runtime.GC()
+	runtime.GC()
+	if got := l.get(); got != b && got != a {
+		t.Fatal("a buffer put back was made again after a collection")
 	}
 }
