@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"strings"
@@ -71,7 +72,10 @@ func percentile(xs []time.Duration, p float64) time.Duration {
 func BenchmarkCodeOnFiftyScreens(b *testing.B) {
 	r := newRigAt(b, benchRate, realClock)
 	line := r.line(waiting5sim)
-	codes := r.codeOnScreens(b, line, 0, func(code string) error {
+	// Each code waits a random part of a read interval first: sent as soon
+	// as the last was shown, it would come just after a read and wait a
+	// whole interval for the next.
+	codes := r.codeOnScreens(b, line, 0, readPhase, func(code string) error {
 		return r.sim.FiveSim.Deliver(line.ID, "Your Telegram code is "+code)
 	})
 	codes.report(b)
@@ -103,7 +107,7 @@ func BenchmarkCodeOnFiftyScreensByWebhook(b *testing.B) {
 	reads := r.eng.HintCounts(line.Account).Reads
 	// Codes a frame period apart or less would wait for the screens' frame
 	// cap (serve.Options.FPS): one code is measured, not a burst.
-	codes := r.codeOnScreens(b, line, 50*time.Millisecond, deliver)
+	codes := r.codeOnScreens(b, line, 50*time.Millisecond, 0, deliver)
 	var toHook, hookToEngine []time.Duration
 	for _, c := range codes.sent {
 		came, ok := hooks.came(line.ID, c.code, c.at)
@@ -134,10 +138,14 @@ type screenTimes struct {
 	fromSim, fromEngine []time.Duration // one sample a screen an iteration
 }
 
+// readPhase spans the engine's reads of the waiting line at benchRate
+// (about one each 50 ms).
+const readPhase = 100 * time.Millisecond
+
 // codeOnScreens opens 50 dashboards and, each iteration, has deliver put
-// a new code on line at the simulator, gap after the last one was shown,
-// and waits until every screen shows it.
-func (r *rig) codeOnScreens(b *testing.B, line backend.Line, gap time.Duration, deliver func(code string) error) screenTimes {
+// a new code on line at the simulator, gap and a random part of phase
+// after the last one was shown, and waits until every screen shows it.
+func (r *rig) codeOnScreens(b *testing.B, line backend.Line, gap, phase time.Duration, deliver func(code string) error) screenTimes {
 	var screens []*servetest.Viewer
 	for range 50 {
 		screens = append(screens, r.viewer(b, 200, 50))
@@ -153,7 +161,11 @@ func (r *rig) codeOnScreens(b *testing.B, line backend.Line, gap time.Duration, 
 		// The same code comes back every ten; a second later it is another
 		// SMS, not the same one again.
 		r.sim.Advance(time.Second)
-		time.Sleep(gap)
+		wait := gap
+		if phase > 0 {
+			wait += rand.N(phase)
+		}
+		time.Sleep(wait)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		engine := r.engineSaw(ctx, line.Key, code)
 		sent := time.Now()
@@ -182,7 +194,16 @@ func (r *rig) codeOnScreens(b *testing.B, line backend.Line, gap time.Duration, 
 	return st
 }
 
+// report gives both spans over every screen, and the poll's share (the
+// simulator to the engine, one sample an iteration): the tail of the
+// first is the two others' added.
 func (st screenTimes) report(b *testing.B) {
+	var poll []time.Duration
+	for _, d := range st.sent {
+		poll = append(poll, d.engine.Sub(d.at))
+	}
+	b.ReportMetric(ms(percentile(poll, 0.5)), "ms-poll-p50")
+	b.ReportMetric(ms(slices.Max(poll)), "ms-poll-max")
 	b.ReportMetric(ms(percentile(st.fromSim, 0.5)), "ms-sim-p50")
 	b.ReportMetric(ms(percentile(st.fromSim, 0.99)), "ms-sim-p99")
 	b.ReportMetric(ms(percentile(st.fromEngine, 0.5)), "ms-engine-p50")

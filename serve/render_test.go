@@ -65,7 +65,8 @@ func TestIdleDashboardsSleep(t *testing.T) {
 	t.Logf("goroutines scheduled (sampled) in %v: %d without sessions, %d with 20", idle, alone, with)
 	// A 60 Hz frame ticker is 7.5 sampled a session a second; what is left
 	// (Bubble Tea's ticker at 1 Hz, the engine's reads reaching each
-	// model) is 1–1.5.
+	// model, and each model's tick once a second: under the simulator's
+	// frozen clock the change it waits for never comes) is 1–1.5.
 	if perSession := float64(with-min(with, alone)) / 20 / idle.Seconds(); perSession > 4 {
 		t.Errorf("idle sessions woke about %.0f goroutines a second each", perSession*8)
 	}
