@@ -117,6 +117,9 @@ func (b *Budget) Wait(ctx context.Context) error {
 	for c, _ := ctx.Value(counterKey{}).(*counter); c != nil; c = c.outer {
 		c.n.Add(1)
 	}
+	if granted, ok := ctx.Value(grantKey{}).(func()); ok {
+		granted()
+	}
 	return nil
 }
 
@@ -177,6 +180,15 @@ func (b *Budget) sleep(ctx context.Context, d time.Duration) error {
 	case <-t.Chan():
 		return nil
 	}
+}
+
+type grantKey struct{}
+
+// OnGrant returns a context whose requests call granted as the budget
+// lets each go, so a benchmark can tell a read's wait for its token from
+// the provider's answer.
+func OnGrant(ctx context.Context, granted func()) context.Context {
+	return context.WithValue(ctx, grantKey{}, granted)
 }
 
 type counterKey struct{}

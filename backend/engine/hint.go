@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +43,36 @@ type HintCounts struct {
 	Coalesced int64 // items already waiting for a read
 	Limited   int64 // items over the per-minute cap: left to polling
 	Reads     int64 // targeted reads made
+}
+
+// ReadStep is one step of a line's read or of a webhook hint about it
+// (Options.Trace).
+type ReadStep struct {
+	Account, Line string // the line's provider id
+	Step          Step
+	At            time.Time
+	News          bool // StepAnswer: the read found a message new to the ledger
+}
+
+// Step is what happened to a line.
+type Step int
+
+const (
+	StepHint      Step = iota // a hint named it: a read is due
+	StepHintWaits             // a hint named it while a read of it was queued or in the air
+	StepCoalesced             // a hint named it while a hint read was already due
+	StepLimited               // its hint read was over the cap
+	StepHintRead              // a read for a hint started
+	StepPollRead              // a scheduled (hot) read started
+	StepGranted               // the read's first request got its token
+	StepAnswer                // the read's answer came back to the engine
+)
+
+// trace tells Options.Trace of a step (any goroutine).
+func (e *Engine) trace(a *acct, line string, step Step, news bool) {
+	if e.opts.Trace != nil {
+		e.opts.Trace(ReadStep{Account: a.info.Name, Line: line, Step: step, At: e.now(), News: news})
+	}
 }
 
 // hintState is one account's pending hints (engine goroutine) and its
@@ -133,8 +165,14 @@ func (e *Engine) noteHint(a *acct, ref hintRef) {
 			e.ignoreHint(a, k)
 		case h.lines[l.ID]:
 			h.coalesced.Add(1)
+			e.trace(a, l.ID, StepCoalesced, false)
 		default:
 			h.lines[l.ID] = true
+			step := StepHint
+			if l.checking {
+				step = StepHintWaits
+			}
+			e.trace(a, l.ID, step, false)
 		}
 	}
 	for _, k := range ref.leases {
@@ -207,10 +245,14 @@ func (e *Engine) hintReads(ctx context.Context, a *acct, now time.Time) {
 		}
 		if !e.takeHintRead(a, now, a.hotCost) {
 			h.limited.Add(int64(len(g)))
+			for _, l := range g {
+				e.trace(a, l.ID, StepLimited, false)
+			}
 			continue
 		}
 		lines := make([]backend.Line, len(g))
 		for i, l := range g {
+			e.trace(a, l.ID, StepHintRead, false)
 			l.checking = true
 			a.queue(l)
 			h.reading[l.ID] = true
@@ -256,5 +298,32 @@ func (e *Engine) checkDone(a *acct, lines []backend.Line, news bool) {
 	}
 	if hinted && news {
 		h.credit = min(h.credit+1, HintBurst)
+	}
+}
+
+// traceGrants makes a read's first token a StepGranted of its lines.
+func (e *Engine) traceGrants(ctx context.Context, a *acct, lines []backend.Line) context.Context {
+	if e.opts.Trace == nil {
+		return ctx
+	}
+	var once sync.Once
+	return backend.OnGrant(ctx, func() {
+		once.Do(func() {
+			for _, l := range lines {
+				e.trace(a, l.ID, StepGranted, false)
+			}
+		})
+	})
+}
+
+// traceAnswer tells of a read's answer, line by line, with whether it
+// brought the line news.
+func (e *Engine) traceAnswer(a *acct, lines []backend.Line, fresh []backend.Message) {
+	if e.opts.Trace == nil {
+		return
+	}
+	for _, l := range lines {
+		news := slices.ContainsFunc(fresh, func(m backend.Message) bool { return m.Line == l.Key })
+		e.trace(a, l.ID, StepAnswer, news)
 	}
 }

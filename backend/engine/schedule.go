@@ -343,6 +343,7 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 	}
 	lines := make([]backend.Line, len(batch))
 	for i, l := range batch {
+		e.trace(a, l.ID, StepPollRead, false)
 		l.checking = true
 		lines[i] = *l.Line
 	}
@@ -384,7 +385,7 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line, pe
 	a.inflight++
 	e.spawn(func() {
 		var n atomic.Int64
-		cctx, cancel := context.WithTimeout(backend.WithCounter(ctx, &n), a.callTimeout())
+		cctx, cancel := context.WithTimeout(backend.WithCounter(e.traceGrants(ctx, a, lines), &n), a.callTimeout())
 		got, msgs, err := a.p.Check(cctx, lines)
 		cancel()
 		var fresh []backend.Message
@@ -404,6 +405,7 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line, pe
 				a.nextSlot = from.Add(time.Duration(a.hotCost * float64(per)))
 			}
 			e.checkDone(a, lines, len(fresh) > 0)
+			e.traceAnswer(a, lines, fresh)
 			if e.callDone(a, taskHot, err) {
 				e.mergeLines(a, got, fresh)
 			}
