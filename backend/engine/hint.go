@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"math"
@@ -51,7 +52,8 @@ type ReadStep struct {
 	Account, Line string // the line's provider id
 	Step          Step
 	At            time.Time
-	News          bool // StepAnswer: the read found a message new to the ledger
+	News          bool          // StepAnswer: the read found a message new to the ledger
+	Ready         time.Duration // the budget's wait for a token then (Budget.Ready)
 }
 
 // Step is what happened to a line.
@@ -66,12 +68,13 @@ const (
 	StepPollRead              // a scheduled (hot) read started
 	StepGranted               // the read's first request got its token
 	StepAnswer                // the read's answer came back to the engine
+	StepColdRead              // a periodic listing started (Line names it)
 )
 
 // trace tells Options.Trace of a step (any goroutine).
 func (e *Engine) trace(a *acct, line string, step Step, news bool) {
 	if e.opts.Trace != nil {
-		e.opts.Trace(ReadStep{Account: a.info.Name, Line: line, Step: step, At: e.now(), News: news})
+		e.opts.Trace(ReadStep{Account: a.info.Name, Line: line, Step: step, At: e.now(), News: news, Ready: a.budget.Ready(1)})
 	}
 }
 
@@ -83,6 +86,7 @@ type hintState struct {
 	reading map[string]bool   // line ids a hint read is reading
 	limit   *rate.Limiter     // hint reads; its rate follows the poll rate
 	credit  int               // hint reads earned back by finding news
+	last    time.Time         // the last hint about a line
 
 	hints, unknown, coalesced, limited, reads atomic.Int64
 }
@@ -158,6 +162,9 @@ func (e *Engine) HintCounts(account string) HintCounts {
 // schedule pass that follows reads them.
 func (e *Engine) noteHint(a *acct, ref hintRef) {
 	h := a.hint
+	if len(ref.lines) > 0 {
+		h.last = e.now()
+	}
 	for _, k := range ref.lines {
 		l := a.lineByKey(k)
 		switch {
@@ -247,6 +254,7 @@ func (e *Engine) hintReads(ctx context.Context, a *acct, now time.Time) {
 			h.limited.Add(int64(len(g)))
 			for _, l := range g {
 				e.trace(a, l.ID, StepLimited, false)
+				a.pollNext(l)
 			}
 			continue
 		}
@@ -270,6 +278,34 @@ func (e *Engine) hintReads(ctx context.Context, a *acct, now time.Time) {
 	}
 }
 
+// hintsLately is how long after a hint about a line polling keeps a
+// token in the bucket for the next hint's read.
+const hintsLately = 10 * time.Minute
+
+// spareForHints is how many tokens an account's polling leaves in the
+// bucket (engine goroutine): one while the account takes webhooks, so a
+// hint's read finds it at once instead of waiting for the next refill
+// (2 s at 30 a minute) or queueing behind a poll that reserved it. An
+// adapter that parses webhooks keeps it from the start, for the first
+// hint; it goes after hintsLately without one.
+func (a *acct) spareForHints(now time.Time) float64 {
+	if _, ok := a.p.(backend.WebhookParser); ok && a.hint.last.IsZero() {
+		a.hint.last = now
+	}
+	if last := a.hint.last; !last.IsZero() && now.Sub(last) < hintsLately {
+		return 1
+	}
+	return 0
+}
+
+// yieldToHints makes a poll's requests leave the spare token to hints.
+func (a *acct) yieldToHints(ctx context.Context, now time.Time) context.Context {
+	if keep := a.spareForHints(now); keep > 0 {
+		return backend.Yielding(ctx, keep)
+	}
+	return ctx
+}
+
 // takeHintRead spends one hint read (an earned one first) if the cap
 // allows, and moves the next poll back by what the read costs, so hint
 // reads come out of the poll share and the operator's headroom stays
@@ -285,6 +321,17 @@ func (e *Engine) takeHintRead(a *acct, now time.Time, cost float64) bool {
 	per := float64(time.Minute) / a.pollRate(now, e.opts.Headroom)
 	a.nextSlot = later(a.nextSlot, now).Add(time.Duration(math.Max(cost, 1) * per))
 	return true
+}
+
+// pollNext makes a line the next one hot reads pick: a hint over the
+// cap still brings its read forward to the next poll slot, which costs
+// nothing, instead of leaving the code to the line's turn (up to a round
+// of all the account's lines, a minute at 30 requests a minute).
+func (a *acct) pollNext(l *lineState) {
+	l.pass = math.Nextafter(a.floor, math.Inf(-1))
+	if l.slot >= 0 {
+		heap.Fix(&a.due, l.slot)
+	}
 }
 
 // checkDone is told of every line read's end (engine goroutine): a hint

@@ -310,7 +310,7 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 	// stays where it was, so the next read comes a spacing after it, not
 	// after the wait: a wait that pushed every later slot back left part
 	// of the hot share unspent.
-	if wait := a.budget.Ready(max(1, math.Round(a.hotCost))); wait > 0 {
+	if wait := a.budget.Ready(max(1, math.Round(a.hotCost)) + a.spareForHints(now)); wait > 0 {
 		return now.Add(wait), true
 	}
 	var batch []*lineState
@@ -347,7 +347,7 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 		l.checking = true
 		lines[i] = *l.Line
 	}
-	e.runCheck(ctx, a, lines, per)
+	e.runCheck(a.yieldToHints(ctx, now), a, lines, per)
 	return a.nextSlot, true
 }
 
@@ -415,11 +415,13 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line, pe
 
 // runCold runs a periodic read in a worker; prev is when the task last
 // ran (zero: never). Its requests yield to hot reads: each waits until the
-// bucket keeps what a hot read needs. The first run does not: at the start
-// nothing is known, and yielding to the hot reads of the lines just listed
-// left the leases and jobs off the screen for 20 s.
+// bucket keeps what a hot read needs. The first run does not yield to
+// them (at the start nothing is known, and yielding to the hot reads of
+// the lines just listed left the leases and jobs off the screen for
+// 20 s); it only keeps the token webhooks' reads want (yieldToHints).
 func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Time) {
 	a.coldBusy = true
+	e.trace(a, t.String(), StepColdRead, false)
 	started := e.now()
 	// A run a period after the last is the periodic one; the others
 	// (re-reads after an action, hints, retries) are paid for apart and
@@ -427,7 +429,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Tim
 	periodic := prev.IsZero() || started.Sub(prev) >= a.period(t)
 	cctx := backend.Yielding(ctx, math.Ceil(a.hotCost))
 	if prev.IsZero() {
-		cctx = ctx
+		cctx = a.yieldToHints(ctx, started)
 	}
 	var known []backend.Job
 	if t == taskJobs {

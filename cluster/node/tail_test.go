@@ -3,6 +3,7 @@ package node
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,7 +71,7 @@ var shareNames = []string{
 }
 
 // webhookTail splits every hooked piv.day code of codes.
-func (tm *team) webhookTail(codes []*sent, front *hookFront, r run) tail {
+func (tm *team) webhookTail(b *testing.B, codes []*sent, front *hookFront, r run) tail {
 	tl := tail{shares: map[string][]time.Duration{}, cases: map[string]map[string]int{}}
 	count := func(class, c string) {
 		if tl.cases[class] == nil {
@@ -141,6 +142,10 @@ func (tm *team) webhookTail(codes []*sent, front *hookFront, r run) tail {
 			}
 			return s.At
 		}
+		if start != nil && granted != nil && granted.At.Sub(start.At) > time.Second {
+			b.Logf("slow token: %s %s: budget wait at the read's start %v; the account's reads before it: %s", c.line.Account, c.line.ID,
+				start.Ready.Round(time.Millisecond), tm.steps.around(c.line.Account, start.At))
+		}
 		add(0, hit.at, at(hint))
 		if start != nil && hint != nil && start.At.After(hint.At) {
 			add(1, hint.At, start.At)
@@ -179,4 +184,24 @@ func (tl tail) log(b *testing.B) {
 	for _, class := range []string{"≤ 1 s", "> 1 s", "not within 20 s"} {
 		b.Logf("webhook codes whose slowest dashboard was %s: %s", class, fmt.Sprint(tl.cases[class]))
 	}
+}
+
+// around lists the account's steps in the 6 s before at, for the log.
+func (s *stepLog) around(account string, at time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []nodeStep
+	for _, steps := range s.steps {
+		for _, st := range steps {
+			if st.Account == account && st.At.After(at.Add(-6*time.Second)) && !st.At.After(at) {
+				out = append(out, st)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b nodeStep) int { return a.At.Compare(b.At) })
+	var sb strings.Builder
+	for _, st := range out {
+		fmt.Fprintf(&sb, " %s:%s:%d@-%v(ready %v)", st.node, st.Line, st.Step, at.Sub(st.At).Round(time.Millisecond), st.Ready.Round(time.Millisecond))
+	}
+	return sb.String()
 }
