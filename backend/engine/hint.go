@@ -335,17 +335,29 @@ func (a *acct) pollNext(l *lineState) {
 }
 
 // checkDone is told of every line read's end (engine goroutine): a hint
-// read that found news earns its place under the cap back.
-func (e *Engine) checkDone(a *acct, lines []backend.Line, news bool) {
+// read that found news earns its place under the cap back; a hint that
+// came while the read was out needs no read after it when the read found
+// the line's news (its line is polled next, in case that news was an
+// earlier SMS).
+func (e *Engine) checkDone(a *acct, lines []backend.Line, fresh []backend.Message) {
 	h := a.hint
 	hinted := false
 	for _, l := range lines {
 		hinted = hinted || h.reading[l.ID]
 		delete(h.reading, l.ID)
+		if s := a.lines[l.ID]; s != nil && h.lines[l.ID] && newsFor(fresh, l.Key) {
+			delete(h.lines, l.ID)
+			a.pollNext(s)
+		}
 	}
-	if hinted && news {
+	if hinted && len(fresh) > 0 {
 		h.credit = min(h.credit+1, HintBurst)
 	}
+}
+
+// newsFor reports whether fresh holds a message of the line.
+func newsFor(fresh []backend.Message, line backend.Key) bool {
+	return slices.ContainsFunc(fresh, func(m backend.Message) bool { return m.Line == line })
 }
 
 // traceGrants makes a read's first token a StepGranted of its lines.
@@ -370,7 +382,6 @@ func (e *Engine) traceAnswer(a *acct, lines []backend.Line, fresh []backend.Mess
 		return
 	}
 	for _, l := range lines {
-		news := slices.ContainsFunc(fresh, func(m backend.Message) bool { return m.Line == l.Key })
-		e.trace(a, l.ID, StepAnswer, news)
+		e.trace(a, l.ID, StepAnswer, newsFor(fresh, l.Key))
 	}
 }

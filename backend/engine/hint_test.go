@@ -432,3 +432,35 @@ func TestLimitedHintBringsThePollForward(t *testing.T) {
 		t.Fatalf("the code of a limited hint took %v (fake): it waited for the line's turn", took)
 	}
 }
+
+// settle waits until the engine goroutine has handled what was posted so
+// far and the schedule pass after it.
+func settle(e *Engine) {
+	for range 2 {
+		done := make(chan struct{})
+		e.post(func() { close(done) })
+		<-done
+	}
+}
+
+// TestHintDuringAReadThatFindsTheCode: a hint that comes while the line's
+// read is out waits for that read; when the read brings the line's news,
+// no second read follows (it would spend the token the next hint wants).
+func TestHintDuringAReadThatFindsTheCode(t *testing.T) {
+	f := newFake(backend.PivDay, "piv", false, 60)
+	f.addLine("1", backend.LineWaiting, 0)
+	f.deliver("1", "246810") // the first poll takes it, and is held
+	h := &hookFake{fakeProvider: f, gate: make(chan struct{})}
+	e, c := startFrozen(t, h, newMemStore())
+	waitChecks(t, f, "1", 1)
+	if err := e.Hint("piv", hookBody(fakeHook{Line: "1"})); err != nil {
+		t.Fatal(err)
+	}
+	settle(e)
+	close(h.gate)
+	c.waitFor(t, 5*time.Second, hasCode("246810"))
+	settle(e)
+	if n, got := f.checkCounts()["1"], e.HintCounts("piv"); n != 1 || got.Reads != 0 {
+		t.Fatalf("line read %d times, hint counts %+v: want the poll that found the code alone", n, got)
+	}
+}

@@ -404,7 +404,7 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line, pe
 			if per > 0 && a.slotFrom.Equal(from) {
 				a.nextSlot = from.Add(time.Duration(a.hotCost * float64(per)))
 			}
-			e.checkDone(a, lines, len(fresh) > 0)
+			e.checkDone(a, lines, fresh)
 			e.traceAnswer(a, lines, fresh)
 			if e.callDone(a, taskHot, err) {
 				e.mergeLines(a, got, fresh)
