@@ -69,6 +69,7 @@ const (
 	StepGranted               // the read's first request got its token
 	StepAnswer                // the read's answer came back to the engine
 	StepColdRead              // a periodic listing started (Line names it)
+	StepRide                  // a hint named it while its poll waited for a token: the poll went at once
 )
 
 // trace tells Options.Trace of a step (any goroutine).
@@ -81,19 +82,20 @@ func (e *Engine) trace(a *acct, line string, step Step, news bool) {
 // hintState is one account's pending hints (engine goroutine) and its
 // counters (read from any goroutine).
 type hintState struct {
-	lines   map[string]bool   // line ids to read
-	tasks   map[coldTask]bool // listings (leases, jobs) to bring forward
-	reading map[string]bool   // line ids a hint read is reading
-	limit   *rate.Limiter     // hint reads; its rate follows the poll rate
-	credit  int               // hint reads earned back by finding news
-	last    time.Time         // the last hint about a line
+	lines   map[string]bool             // line ids to read
+	tasks   map[coldTask]bool           // listings (leases, jobs) to bring forward
+	reading map[string]bool             // line ids a hint read is reading
+	polls   map[string]*backend.Urgency // line ids a poll is reading: a hint may hurry it
+	limit   *rate.Limiter               // hint reads; its rate follows the poll rate
+	credit  int                         // hint reads earned back by finding news
+	last    time.Time                   // the last hint about a line
 
 	hints, unknown, coalesced, limited, reads atomic.Int64
 }
 
 func newHintState() *hintState {
 	return &hintState{lines: map[string]bool{}, tasks: map[coldTask]bool{}, reading: map[string]bool{},
-		limit: rate.NewLimiter(0, HintBurst)}
+		polls: map[string]*backend.Urgency{}, limit: rate.NewLimiter(0, HintBurst)}
 }
 
 // hintRef is what a webhook body is about, and nothing else of it.
@@ -173,6 +175,11 @@ func (e *Engine) noteHint(a *acct, ref hintRef) {
 		case h.lines[l.ID]:
 			h.coalesced.Add(1)
 			e.trace(a, l.ID, StepCoalesced, false)
+		case l.checking && h.polls[l.ID] != nil && h.polls[l.ID].Hurry():
+			// The line's poll has sent nothing yet: hurried, it reads
+			// the news itself.
+			h.coalesced.Add(1)
+			e.trace(a, l.ID, StepRide, false)
 		default:
 			h.lines[l.ID] = true
 			step := StepHint
@@ -306,6 +313,21 @@ func (a *acct) yieldToHints(ctx context.Context, now time.Time) context.Context 
 	return ctx
 }
 
+// pollCtx is the context of a poll of lines: it yields to hints
+// (yieldToHints), and a hint about one of the lines before its first
+// request goes can hurry it (noteHint).
+func (a *acct) pollCtx(ctx context.Context, now time.Time, lines []backend.Line) context.Context {
+	ctx = a.yieldToHints(ctx, now)
+	if _, ok := a.p.(backend.WebhookParser); !ok {
+		return ctx
+	}
+	u := backend.NewUrgency()
+	for _, l := range lines {
+		a.hint.polls[l.ID] = u
+	}
+	return backend.WithUrgency(ctx, u)
+}
+
 // takeHintRead spends one hint read (an earned one first) if the cap
 // allows, and moves the next poll back by what the read costs, so hint
 // reads come out of the poll share and the operator's headroom stays
@@ -345,6 +367,7 @@ func (e *Engine) checkDone(a *acct, lines []backend.Line, fresh []backend.Messag
 	for _, l := range lines {
 		hinted = hinted || h.reading[l.ID]
 		delete(h.reading, l.ID)
+		delete(h.polls, l.ID)
 		if s := a.lines[l.ID]; s != nil && h.lines[l.ID] && newsFor(fresh, l.Key) {
 			delete(h.lines, l.ID)
 			a.pollNext(s)

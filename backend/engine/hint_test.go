@@ -464,3 +464,36 @@ func TestHintDuringAReadThatFindsTheCode(t *testing.T) {
 		t.Fatalf("line read %d times, hint counts %+v: want the poll that found the code alone", n, got)
 	}
 }
+
+// TestHintRidesOnAQueuedPoll: a hint about a line whose poll is still
+// waiting for its token (yielding the spare) hurries that poll, which
+// then reads the news itself: no wait for the refill, no read after it.
+func TestHintRidesOnAQueuedPoll(t *testing.T) {
+	f := newFake(backend.PivDay, "piv", false, 30) // a new bucket holds 1 of 2; the clock stands
+	l := f.addLine("1", backend.LineWaiting, 0)
+	a := newAcct(AccountSpec{Provider: &hookFake{fakeProvider: f}, Budget: f.budget}, false)
+	s := newLineState(&l)
+	s.checking = true
+	a.lines[l.ID] = s
+	poll := a.pollCtx(context.Background(), f.clock.Now(), []backend.Line{l})
+	sent := make(chan error, 1)
+	go func() { sent <- f.budget.Wait(poll) }()
+	select {
+	case <-sent:
+		t.Fatal("the poll took the spare token")
+	case <-time.After(50 * time.Millisecond):
+	}
+	e := &Engine{clock: f.clock}
+	e.noteHint(a, hintRef{lines: []backend.Key{l.Key}})
+	select {
+	case err := <-sent:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the hint did not hurry the poll")
+	}
+	if a.hint.lines[l.ID] {
+		t.Fatal("a hint read is still due after the poll that reads the news")
+	}
+}

@@ -347,7 +347,7 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 		l.checking = true
 		lines[i] = *l.Line
 	}
-	e.runCheck(a.yieldToHints(ctx, now), a, lines, per)
+	e.runCheck(a.pollCtx(ctx, now, lines), a, lines, per)
 	return a.nextSlot, true
 }
 

@@ -95,12 +95,12 @@ func (tm *team) webhookTail(b *testing.B, codes []*sent, front *hookFront, r run
 				break
 			}
 			switch s.Step {
-			case engine.StepHint, engine.StepHintWaits, engine.StepCoalesced, engine.StepLimited:
+			case engine.StepHint, engine.StepHintWaits, engine.StepCoalesced, engine.StepLimited, engine.StepRide:
 				if hint == nil && s.Step != engine.StepLimited {
 					hint = s
 					what = map[engine.Step]string{engine.StepHint: "hint read at once",
 						engine.StepHintWaits: "line's read queued or in the air at the hint",
-						engine.StepCoalesced: "hint coalesced"}[s.Step]
+						engine.StepCoalesced: "hint coalesced", engine.StepRide: "hint rode on the line's queued poll"}[s.Step]
 				}
 				if s.Step == engine.StepLimited {
 					what += ", limited"
