@@ -370,6 +370,7 @@ func (e *Engine) checkDone(a *acct, lines []backend.Line, fresh []backend.Messag
 		delete(h.polls, l.ID)
 		if s := a.lines[l.ID]; s != nil && h.lines[l.ID] && newsFor(fresh, l.Key) {
 			delete(h.lines, l.ID)
+			h.coalesced.Add(1) // into the read that was out
 			a.pollNext(s)
 		}
 	}

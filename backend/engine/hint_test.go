@@ -460,7 +460,7 @@ func TestHintDuringAReadThatFindsTheCode(t *testing.T) {
 	close(h.gate)
 	c.waitFor(t, 5*time.Second, hasCode("246810"))
 	settle(e)
-	if n, got := f.checkCounts()["1"], e.HintCounts("piv"); n != 1 || got.Reads != 0 {
+	if n, got := f.checkCounts()["1"], e.HintCounts("piv"); n != 1 || got.Reads != 0 || got.Coalesced != 1 {
 		t.Fatalf("line read %d times, hint counts %+v: want the poll that found the code alone", n, got)
 	}
 }
