@@ -415,10 +415,9 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line, pe
 
 // runCold runs a periodic read in a worker; prev is when the task last
 // ran (zero: never). Its requests yield to hot reads: each waits until the
-// bucket keeps what a hot read needs. The first run does not yield to
-// them (at the start nothing is known, and yielding to the hot reads of
-// the lines just listed left the leases and jobs off the screen for
-// 20 s); it only keeps the token webhooks' reads want (yieldToHints).
+// bucket keeps what a hot read needs. The first run does not: at the start
+// nothing is known, and yielding to the hot reads of the lines just listed
+// left the leases and jobs off the screen for 20 s.
 func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Time) {
 	a.coldBusy = true
 	e.trace(a, t.String(), StepColdRead, false)
@@ -429,7 +428,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Tim
 	periodic := prev.IsZero() || started.Sub(prev) >= a.period(t)
 	cctx := backend.Yielding(ctx, math.Ceil(a.hotCost))
 	if prev.IsZero() {
-		cctx = a.yieldToHints(ctx, started)
+		cctx = ctx
 	}
 	var known []backend.Job
 	if t == taskJobs {
