@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"switchboard/backend/engine"
+	"switchboard/cluster/etcdtest"
 )
 
 // stepLog keeps what every node's engine said about its line reads and
@@ -204,4 +205,26 @@ func (s *stepLog) around(account string, at time.Time) string {
 		fmt.Fprintf(&sb, " %s:%s:%d@-%v(ready %v)", st.node, st.Line, st.Step, at.Sub(st.At).Round(time.Millisecond), st.Ready.Round(time.Millisecond))
 	}
 	return sb.String()
+}
+
+// firstListings waits until the owner of every account has started its
+// last first listing (jobs, after balance, lines and leases), and that
+// one's requests have had a few seconds.
+func (tm *team) firstListings(b *testing.B, accounts []string) {
+	owners := map[string]string{}
+	for _, a := range accounts {
+		owners[a] = tm.owner(a).name
+	}
+	etcdtest.Wait(b, time.Minute, "every owner's first listings", func() bool {
+		tm.steps.mu.Lock()
+		defer tm.steps.mu.Unlock()
+		listed := map[string]bool{}
+		for _, st := range tm.steps.steps["jobs"] { // a cold read's step names its task
+			if st.node == owners[st.Account] {
+				listed[st.Account] = true
+			}
+		}
+		return len(listed) == len(accounts)
+	})
+	time.Sleep(5 * time.Second)
 }
