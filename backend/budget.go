@@ -96,9 +96,15 @@ func (b *Budget) Wait(ctx context.Context) error {
 			return err
 		}
 	}
-	if keep, ok := ctx.Value(yieldKey{}).(float64); ok {
-		if err := b.yield(ctx, keep); err != nil {
+	u, _ := ctx.Value(urgencyKey{}).(*Urgency)
+	keep, yielding := ctx.Value(yieldKey{}).(float64)
+	if yielding {
+		yielding, err := b.yield(ctx, keep, u)
+		if err != nil {
 			return err
+		}
+		if !yielding {
+			return b.Wait(context.WithValue(ctx, yieldKey{}, nil)) // hurried: the token at once, in turn
 		}
 	} else {
 		now := b.now()
@@ -111,35 +117,79 @@ func (b *Budget) Wait(ctx context.Context) error {
 			return err
 		}
 	}
+	if u != nil {
+		u.sent.Store(true)
+	}
 	b.mu.Lock()
 	b.used++
 	b.mu.Unlock()
 	for c, _ := ctx.Value(counterKey{}).(*counter); c != nil; c = c.outer {
 		c.n.Add(1)
 	}
+	if granted, ok := ctx.Value(grantKey{}).(func()); ok {
+		granted()
+	}
 	return nil
 }
 
 // yield takes a token only while keep more stay in the bucket (at most
 // what it can hold besides this one). It holds no reservation while it
-// waits, so requests that do not yield never queue behind it.
-func (b *Budget) yield(ctx context.Context, keep float64) error {
+// waits, so requests that do not yield never queue behind it. It returns
+// false, taking nothing, when u is hurried meanwhile.
+func (b *Budget) yield(ctx context.Context, keep float64, u *Urgency) (bool, error) {
+	var hurry <-chan struct{}
+	if u != nil {
+		hurry = u.hurry
+	}
 	for {
 		now := b.now()
 		need := 1 + min(keep, float64(b.lim.Burst()-1))
 		tokens := b.lim.TokensAt(now)
 		if tokens >= need && b.lim.AllowN(now, 1) {
-			return nil
+			return true, nil
 		}
 		perSecond := float64(b.lim.Limit())
 		if perSecond <= 0 {
-			return errors.New("budget: no token can ever be granted")
+			return true, errors.New("budget: no token can ever be granted")
 		}
 		wait := time.Duration(math.Max(need-tokens, 0.01) / perSecond * float64(time.Second))
-		if err := b.sleep(ctx, max(wait, time.Millisecond)); err != nil {
-			return err
+		t := b.clock.NewTimer(max(wait, time.Millisecond))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return true, ctx.Err()
+		case <-hurry:
+			t.Stop()
+			return false, nil
+		case <-t.Chan():
 		}
 	}
+}
+
+// Urgency lets a read that yields stop yielding: a webhook's hint about a
+// line whose poll waits for its token rides on that poll.
+type Urgency struct {
+	sent  atomic.Bool // a request of the read got its token
+	hurry chan struct{}
+	once  sync.Once
+}
+
+// NewUrgency makes an Urgency for one read.
+func NewUrgency() *Urgency { return &Urgency{hurry: make(chan struct{})} }
+
+type urgencyKey struct{}
+
+// WithUrgency returns a context whose requests u can hurry.
+func WithUrgency(ctx context.Context, u *Urgency) context.Context {
+	return context.WithValue(ctx, urgencyKey{}, u)
+}
+
+// Hurry makes the read's requests stop yielding and reports whether none
+// of them had got its token yet: then every one goes after this call,
+// and the read sees what happened before it.
+func (u *Urgency) Hurry() bool {
+	u.once.Do(func() { close(u.hurry) })
+	return !u.sent.Load()
 }
 
 // Ready is how long until n requests (at most what the bucket holds) may
@@ -177,6 +227,15 @@ func (b *Budget) sleep(ctx context.Context, d time.Duration) error {
 	case <-t.Chan():
 		return nil
 	}
+}
+
+type grantKey struct{}
+
+// OnGrant returns a context whose requests call granted as the budget
+// lets each go, so a benchmark can tell a read's wait for its token from
+// the provider's answer.
+func OnGrant(ctx context.Context, granted func()) context.Context {
+	return context.WithValue(ctx, grantKey{}, granted)
 }
 
 type counterKey struct{}

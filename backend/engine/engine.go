@@ -56,6 +56,10 @@ type Options struct {
 	// Forwarder hands actions and webhooks for accounts owned elsewhere
 	// to their owner.
 	Forwarder Forwarder
+	// Trace, when set, hears each step of every line read and webhook
+	// hint (hint.go), so a benchmark can tell where a code's time went.
+	// It is called from the engine goroutine and from workers.
+	Trace func(ReadStep)
 	// Still builds an engine only to hand over its Initial event and read
 	// the store (--print): it keeps no polling state for the cached lines
 	// and must not Run.

@@ -1,11 +1,14 @@
 package engine
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -43,21 +46,56 @@ type HintCounts struct {
 	Reads     int64 // targeted reads made
 }
 
+// ReadStep is one step of a line's read or of a webhook hint about it
+// (Options.Trace).
+type ReadStep struct {
+	Account, Line string // the line's provider id
+	Step          Step
+	At            time.Time
+	News          bool          // StepAnswer: the read found a message new to the ledger
+	Ready         time.Duration // the budget's wait for a token then (Budget.Ready)
+}
+
+// Step is what happened to a line.
+type Step int
+
+const (
+	StepHint      Step = iota // a hint named it: a read is due
+	StepHintWaits             // a hint named it while a read of it was queued or in the air
+	StepCoalesced             // a hint named it while a hint read was already due
+	StepLimited               // its hint read was over the cap
+	StepHintRead              // a read for a hint started
+	StepPollRead              // a scheduled (hot) read started
+	StepGranted               // the read's first request got its token
+	StepAnswer                // the read's answer came back to the engine
+	StepColdRead              // a periodic listing started (Line names it)
+	StepRide                  // a hint named it while its poll waited for a token: the poll went at once
+)
+
+// trace tells Options.Trace of a step (any goroutine).
+func (e *Engine) trace(a *acct, line string, step Step, news bool) {
+	if e.opts.Trace != nil {
+		e.opts.Trace(ReadStep{Account: a.info.Name, Line: line, Step: step, At: e.now(), News: news, Ready: a.budget.Ready(1)})
+	}
+}
+
 // hintState is one account's pending hints (engine goroutine) and its
 // counters (read from any goroutine).
 type hintState struct {
-	lines   map[string]bool   // line ids to read
-	tasks   map[coldTask]bool // listings (leases, jobs) to bring forward
-	reading map[string]bool   // line ids a hint read is reading
-	limit   *rate.Limiter     // hint reads; its rate follows the poll rate
-	credit  int               // hint reads earned back by finding news
+	lines   map[string]bool             // line ids to read
+	tasks   map[coldTask]bool           // listings (leases, jobs) to bring forward
+	reading map[string]bool             // line ids a hint read is reading
+	polls   map[string]*backend.Urgency // line ids a poll is reading: a hint may hurry it
+	limit   *rate.Limiter               // hint reads; its rate follows the poll rate
+	credit  int                         // hint reads earned back by finding news
+	last    time.Time                   // the last hint about a line
 
 	hints, unknown, coalesced, limited, reads atomic.Int64
 }
 
 func newHintState() *hintState {
 	return &hintState{lines: map[string]bool{}, tasks: map[coldTask]bool{}, reading: map[string]bool{},
-		limit: rate.NewLimiter(0, HintBurst)}
+		polls: map[string]*backend.Urgency{}, limit: rate.NewLimiter(0, HintBurst)}
 }
 
 // hintRef is what a webhook body is about, and nothing else of it.
@@ -126,6 +164,9 @@ func (e *Engine) HintCounts(account string) HintCounts {
 // schedule pass that follows reads them.
 func (e *Engine) noteHint(a *acct, ref hintRef) {
 	h := a.hint
+	if len(ref.lines) > 0 {
+		h.last = e.now()
+	}
 	for _, k := range ref.lines {
 		l := a.lineByKey(k)
 		switch {
@@ -133,8 +174,19 @@ func (e *Engine) noteHint(a *acct, ref hintRef) {
 			e.ignoreHint(a, k)
 		case h.lines[l.ID]:
 			h.coalesced.Add(1)
+			e.trace(a, l.ID, StepCoalesced, false)
+		case l.checking && h.polls[l.ID] != nil && h.polls[l.ID].Hurry():
+			// The line's poll has sent nothing yet: hurried, it reads
+			// the news itself.
+			h.coalesced.Add(1)
+			e.trace(a, l.ID, StepRide, false)
 		default:
 			h.lines[l.ID] = true
+			step := StepHint
+			if l.checking {
+				step = StepHintWaits
+			}
+			e.trace(a, l.ID, step, false)
 		}
 	}
 	for _, k := range ref.leases {
@@ -207,10 +259,15 @@ func (e *Engine) hintReads(ctx context.Context, a *acct, now time.Time) {
 		}
 		if !e.takeHintRead(a, now, a.hotCost) {
 			h.limited.Add(int64(len(g)))
+			for _, l := range g {
+				e.trace(a, l.ID, StepLimited, false)
+				a.pollNext(l)
+			}
 			continue
 		}
 		lines := make([]backend.Line, len(g))
 		for i, l := range g {
+			e.trace(a, l.ID, StepHintRead, false)
 			l.checking = true
 			a.queue(l)
 			h.reading[l.ID] = true
@@ -226,6 +283,49 @@ func (e *Engine) hintReads(ctx context.Context, a *acct, now time.Time) {
 		}
 		a.cold[t].next = now
 	}
+}
+
+// hintsLately is how long after a hint about a line polling keeps a
+// token in the bucket for the next hint's read.
+const hintsLately = 10 * time.Minute
+
+// spareForHints is how many tokens an account's polling leaves in the
+// bucket (engine goroutine): one while the account takes webhooks, so a
+// hint's read finds it at once instead of waiting for the next refill
+// (2 s at 30 a minute) or queueing behind a poll that reserved it. An
+// adapter that parses webhooks keeps it from the start, for the first
+// hint; it goes after hintsLately without one.
+func (a *acct) spareForHints(now time.Time) float64 {
+	if _, ok := a.p.(backend.WebhookParser); ok && a.hint.last.IsZero() {
+		a.hint.last = now
+	}
+	if last := a.hint.last; !last.IsZero() && now.Sub(last) < hintsLately {
+		return 1
+	}
+	return 0
+}
+
+// yieldToHints makes a poll's requests leave the spare token to hints.
+func (a *acct) yieldToHints(ctx context.Context, now time.Time) context.Context {
+	if keep := a.spareForHints(now); keep > 0 {
+		return backend.Yielding(ctx, keep)
+	}
+	return ctx
+}
+
+// pollCtx is the context of a poll of lines: it yields to hints
+// (yieldToHints), and a hint about one of the lines before its first
+// request goes can hurry it (noteHint).
+func (a *acct) pollCtx(ctx context.Context, now time.Time, lines []backend.Line) context.Context {
+	ctx = a.yieldToHints(ctx, now)
+	if _, ok := a.p.(backend.WebhookParser); !ok {
+		return ctx
+	}
+	u := backend.NewUrgency()
+	for _, l := range lines {
+		a.hint.polls[l.ID] = u
+	}
+	return backend.WithUrgency(ctx, u)
 }
 
 // takeHintRead spends one hint read (an earned one first) if the cap
@@ -245,16 +345,67 @@ func (e *Engine) takeHintRead(a *acct, now time.Time, cost float64) bool {
 	return true
 }
 
+// pollNext makes a line the next one hot reads pick: a hint over the
+// cap still brings its read forward to the next poll slot, which costs
+// nothing, instead of leaving the code to the line's turn (up to a round
+// of all the account's lines, a minute at 30 requests a minute).
+func (a *acct) pollNext(l *lineState) {
+	l.pass = math.Nextafter(a.floor, math.Inf(-1))
+	if l.slot >= 0 {
+		heap.Fix(&a.due, l.slot)
+	}
+}
+
 // checkDone is told of every line read's end (engine goroutine): a hint
-// read that found news earns its place under the cap back.
-func (e *Engine) checkDone(a *acct, lines []backend.Line, news bool) {
+// read that found news earns its place under the cap back; a hint that
+// came while the read was out needs no read after it when the read found
+// the line's news (its line is polled next, in case that news was an
+// earlier SMS).
+func (e *Engine) checkDone(a *acct, lines []backend.Line, fresh []backend.Message) {
 	h := a.hint
 	hinted := false
 	for _, l := range lines {
 		hinted = hinted || h.reading[l.ID]
 		delete(h.reading, l.ID)
+		delete(h.polls, l.ID)
+		if s := a.lines[l.ID]; s != nil && h.lines[l.ID] && newsFor(fresh, l.Key) {
+			delete(h.lines, l.ID)
+			h.coalesced.Add(1) // into the read that was out
+			a.pollNext(s)
+		}
 	}
-	if hinted && news {
+	if hinted && len(fresh) > 0 {
 		h.credit = min(h.credit+1, HintBurst)
+	}
+}
+
+// newsFor reports whether fresh holds a message of the line.
+func newsFor(fresh []backend.Message, line backend.Key) bool {
+	return slices.ContainsFunc(fresh, func(m backend.Message) bool { return m.Line == line })
+}
+
+// traceGrants makes a read's first token a StepGranted of its lines.
+func (e *Engine) traceGrants(ctx context.Context, a *acct, lines []backend.Line) context.Context {
+	if e.opts.Trace == nil {
+		return ctx
+	}
+	var once sync.Once
+	return backend.OnGrant(ctx, func() {
+		once.Do(func() {
+			for _, l := range lines {
+				e.trace(a, l.ID, StepGranted, false)
+			}
+		})
+	})
+}
+
+// traceAnswer tells of a read's answer, line by line, with whether it
+// brought the line news.
+func (e *Engine) traceAnswer(a *acct, lines []backend.Line, fresh []backend.Message) {
+	if e.opts.Trace == nil {
+		return
+	}
+	for _, l := range lines {
+		e.trace(a, l.ID, StepAnswer, newsFor(fresh, l.Key))
 	}
 }

@@ -77,6 +77,7 @@ func startFrozen(t *testing.T, h *hookFake, store backend.Store) (*Engine, *coll
 	f := h.fakeProvider
 	spec := AccountSpec{Provider: h, Budget: f.budget}
 	f.budget = backend.NewBudget(6000)
+	f.clock.Advance(5 * time.Second) // the spec's bucket full, as a running account's is
 	e, c, ctx := runEngine(t, []AccountSpec{spec}, Options{Store: store, Clock: f.clock})
 	// Past every start-up read's stagger; from here on the clock stands.
 	f.clock.BlockUntilContext(ctx, 1)
@@ -311,5 +312,188 @@ func TestNewsEarnsHintReadsBack(t *testing.T) {
 	got := e.HintCounts("piv")
 	if forged := got.Reads - 3*HintBurst; forged > HintBurst+1 || got.Limited+got.Coalesced < 3*HintBurst-1 {
 		t.Fatalf("forged hints: %d read, counts %+v; want at most the burst and the earned reads", forged, got)
+	}
+}
+
+// hintWaits runs a piv.day-like account of 20 waiting lines at 30
+// requests a minute, polled as usual, and hints a code on the next line
+// every hintEvery (fake time) for a few minutes; it returns how long each
+// hint's read waited from the hint to its first token.
+func hintWaits(t *testing.T, hintEvery time.Duration, headroom float64) []time.Duration {
+	f := newFake(backend.PivDay, "piv", false, 30)
+	for i := range 20 {
+		f.addLine(fmt.Sprint(i), backend.LineWaiting, 0)
+	}
+	var mu sync.Mutex
+	hinted := map[string]time.Time{}
+	var waits []time.Duration
+	trace := func(s ReadStep) {
+		mu.Lock()
+		defer mu.Unlock()
+		if at, ok := hinted[s.Line]; ok && s.Step == StepGranted {
+			waits = append(waits, s.At.Sub(at))
+			delete(hinted, s.Line)
+		}
+	}
+	e, _ := startEngineWith(t, Options{Store: newMemStore(), Trace: trace, Headroom: headroom}, AccountSpec{Provider: &hookFake{fakeProvider: f}, Budget: f.budget})
+	sleepFake(t, f.clock, 30*time.Second) // start-up reads done
+	for i := range int(3 * time.Minute / hintEvery) {
+		id := fmt.Sprint(i % 20)
+		f.deliver(id, fmt.Sprintf("%06d", 700000+i))
+		mu.Lock()
+		hinted[id] = f.clock.Now()
+		mu.Unlock()
+		if err := e.Hint("piv", hookBody(fakeHook{Line: id})); err != nil {
+			t.Fatal(err)
+		}
+		sleepFake(t, f.clock, hintEvery)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return waits
+}
+
+// TestHintReadFindsATokenWhilePolling: on an account polled at its full
+// share, a webhook's read finds a token at once — polling leaves one in
+// the bucket once the account takes webhooks — instead of waiting ~2 s
+// for a refill or behind a poll's reservation.
+func TestHintReadFindsATokenWhilePolling(t *testing.T) {
+	t.Parallel()
+	waits := hintWaits(t, 7*time.Second, 0.02) // polling takes nearly all the refill
+	slow := 0
+	for _, w := range waits {
+		if w > 500*time.Millisecond {
+			slow++
+		}
+	}
+	t.Logf("waits %v", waits)
+	if len(waits) < 20 || slow > 0 {
+		t.Fatalf("%d of %d hint reads waited over 500 ms for a token: %v", slow, len(waits), waits)
+	}
+}
+
+// steps passes an engine's read steps to a test (Options.Trace).
+type steps chan ReadStep
+
+func (s steps) trace(st ReadStep) {
+	select {
+	case s <- st:
+	default: // the test is not listening: polling goes on
+	}
+}
+
+// await reads steps until one of line is step, and returns it.
+func (s steps) await(t *testing.T, line string, step Step) ReadStep {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case st := <-s:
+			if st.Line == line && st.Step == step {
+				return st
+			}
+		case <-deadline:
+			t.Fatalf("line %s: no step %d within 10 s", line, step)
+		}
+	}
+}
+
+// TestLimitedHintBringsThePollForward: a hint over the cap is not read,
+// but its line becomes the next one polled, so the code comes within a
+// poll slot or two instead of at the line's turn a round of 20 lines
+// later.
+func TestLimitedHintBringsThePollForward(t *testing.T) {
+	t.Parallel()
+	f := newFake(backend.PivDay, "piv", false, 30)
+	for i := range 20 {
+		f.addLine(fmt.Sprintf("%02d", i), backend.LineWaiting, 0)
+	}
+	s := make(steps, 4096)
+	e, c := startEngineWith(t, Options{Store: newMemStore(), Trace: s.trace}, AccountSpec{Provider: &hookFake{fakeProvider: f}, Budget: f.budget})
+	sleepFake(t, f.clock, 30*time.Second) // start-up reads done
+	// Right after the line's poll, hints that find nothing spend the cap;
+	// then a code and its hint, over the cap.
+	for st := s.await(t, "05", StepPollRead); st.At.Before(f.clock.Now().Add(-time.Second)); st = s.await(t, "05", StepPollRead) {
+	}
+	s.await(t, "05", StepAnswer)
+	body := hookBody(fakeHook{Line: "05"})
+	for limited := e.HintCounts("piv").Limited; e.HintCounts("piv").Limited == limited; time.Sleep(time.Millisecond) {
+		if err := e.Hint("piv", body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.deliver("05", "313131")
+	if err := e.Hint("piv", body); err != nil {
+		t.Fatal(err)
+	}
+	at := f.clock.Now()
+	c.waitFor(t, 10*time.Second, hasCode("313131"))
+	if took := f.clock.Now().Sub(at); took > 8*time.Second {
+		t.Fatalf("the code of a limited hint took %v (fake): it waited for the line's turn", took)
+	}
+}
+
+// settle waits until the engine goroutine has handled what was posted so
+// far and the schedule pass after it.
+func settle(e *Engine) {
+	for range 2 {
+		done := make(chan struct{})
+		e.post(func() { close(done) })
+		<-done
+	}
+}
+
+// TestHintDuringAReadThatFindsTheCode: a hint that comes while the line's
+// read is out waits for that read; when the read brings the line's news,
+// no second read follows (it would spend the token the next hint wants).
+func TestHintDuringAReadThatFindsTheCode(t *testing.T) {
+	f := newFake(backend.PivDay, "piv", false, 60)
+	f.addLine("1", backend.LineWaiting, 0)
+	f.deliver("1", "246810") // the first poll takes it, and is held
+	h := &hookFake{fakeProvider: f, gate: make(chan struct{})}
+	e, c := startFrozen(t, h, newMemStore())
+	waitChecks(t, f, "1", 1)
+	if err := e.Hint("piv", hookBody(fakeHook{Line: "1"})); err != nil {
+		t.Fatal(err)
+	}
+	settle(e)
+	close(h.gate)
+	c.waitFor(t, 5*time.Second, hasCode("246810"))
+	settle(e)
+	if n, got := f.checkCounts()["1"], e.HintCounts("piv"); n != 1 || got.Reads != 0 || got.Coalesced != 1 {
+		t.Fatalf("line read %d times, hint counts %+v: want the poll that found the code alone", n, got)
+	}
+}
+
+// TestHintRidesOnAQueuedPoll: a hint about a line whose poll is still
+// waiting for its token (yielding the spare) hurries that poll, which
+// then reads the news itself: no wait for the refill, no read after it.
+func TestHintRidesOnAQueuedPoll(t *testing.T) {
+	f := newFake(backend.PivDay, "piv", false, 30) // a new bucket holds 1 of 2; the clock stands
+	l := f.addLine("1", backend.LineWaiting, 0)
+	a := newAcct(AccountSpec{Provider: &hookFake{fakeProvider: f}, Budget: f.budget}, false)
+	s := newLineState(&l)
+	s.checking = true
+	a.lines[l.ID] = s
+	poll := a.pollCtx(context.Background(), f.clock.Now(), []backend.Line{l})
+	sent := make(chan error, 1)
+	go func() { sent <- f.budget.Wait(poll) }()
+	select {
+	case <-sent:
+		t.Fatal("the poll took the spare token")
+	case <-time.After(50 * time.Millisecond):
+	}
+	e := &Engine{clock: f.clock}
+	e.noteHint(a, hintRef{lines: []backend.Key{l.Key}})
+	select {
+	case err := <-sent:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the hint did not hurry the poll")
+	}
+	if a.hint.lines[l.ID] {
+		t.Fatal("a hint read is still due after the poll that reads the news")
 	}
 }

@@ -314,7 +314,7 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 	// stays where it was, so the next read comes a spacing after it, not
 	// after the wait: a wait that pushed every later slot back left part
 	// of the hot share unspent.
-	if wait := a.budget.Ready(max(1, math.Round(a.hotCost))); wait > 0 {
+	if wait := a.budget.Ready(max(1, math.Round(a.hotCost)) + a.spareForHints(now)); wait > 0 {
 		return now.Add(wait), true
 	}
 	var batch []*lineState
@@ -347,10 +347,11 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 	}
 	lines := make([]backend.Line, len(batch))
 	for i, l := range batch {
+		e.trace(a, l.ID, StepPollRead, false)
 		l.checking = true
 		lines[i] = *l.Line
 	}
-	e.runCheck(ctx, a, lines, per)
+	e.runCheck(a.pollCtx(ctx, now, lines), a, lines, per)
 	return a.nextSlot, true
 }
 
@@ -388,7 +389,7 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line, pe
 	a.inflight++
 	e.spawn(func() {
 		var n atomic.Int64
-		cctx, cancel := context.WithTimeout(backend.WithCounter(ctx, &n), a.callTimeout())
+		cctx, cancel := context.WithTimeout(backend.WithCounter(e.traceGrants(ctx, a, lines), &n), a.callTimeout())
 		got, msgs, err := a.p.Check(cctx, lines)
 		cancel()
 		var fresh []backend.Message
@@ -407,7 +408,8 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line, pe
 			if per > 0 && a.slotFrom.Equal(from) {
 				a.nextSlot = from.Add(time.Duration(a.hotCost * float64(per)))
 			}
-			e.checkDone(a, lines, len(fresh) > 0)
+			e.checkDone(a, lines, fresh)
+			e.traceAnswer(a, lines, fresh)
 			if e.callDone(a, taskHot, err) {
 				e.mergeLines(a, got, fresh)
 			}
@@ -422,6 +424,7 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line, pe
 // left the leases and jobs off the screen for 20 s.
 func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Time) {
 	a.coldBusy = true
+	e.trace(a, t.String(), StepColdRead, false)
 	started := e.now()
 	// A run a period after the last is the periodic one; the others
 	// (re-reads after an action, hints, retries) are paid for apart and

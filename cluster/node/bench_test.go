@@ -62,6 +62,7 @@ const drain = 20 * time.Second
 func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Duration, sessions int) {
 	tm := newTeamOf(b, max(accounts/2, 1), rate, backend.PivDay, backend.FiveSim)
 	tm.screens = true
+	tm.steps = newStepLog()
 	fives, pivs := tm.accounts(backend.FiveSim), tm.accounts(backend.PivDay)
 	for _, a := range fives {
 		if err := tm.sim.FiveSim.SeedWaiting(a, linesPerAccount-tm.sim.FiveSim.Orders(a)); err != nil {
@@ -90,6 +91,12 @@ func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Durat
 		tm.owner(acct)
 		d.targets[acct] = tm.nodes[nodeNames[0]].linesOf(codeTarget(acct))
 	}
+	// The steady phase starts once the accounts have spread and each
+	// owner's first listings have started (they go before polls and
+	// hints: the screen fills first), so a move's first seconds are the
+	// failover's, measured apart.
+	tm.balanced()
+	tm.firstListings(b, all)
 	b.Logf("%d accounts (%d 5sim, %d piv.day), %d lines, 3 nodes: all owned and shown on every node after %v",
 		len(all), len(fives), len(pivs), tm.nodes[nodeNames[0]].lineCount(), time.Since(started).Round(time.Millisecond))
 	opened := time.Now()
@@ -117,6 +124,7 @@ func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Durat
 	steadyRun := tm.measure(codes, front)
 	b.Logf("steady phase %v: %d codes, each to 3 nodes and %d dashboards", elapsed.Round(time.Second), len(codes), sessions)
 	steadyRun.log(b, "")
+	tm.webhookTail(b, codes, front, steadyRun).log(b)
 
 	// Failover: kill the node that owns most accounts.
 	var victim *member
@@ -276,6 +284,12 @@ type run struct {
 	// engine, for webhooks that reached the owner and those forwarded;
 	// the owner's engine → every dashboard.
 	toFront, direct, forwarded, ownerToScreens []time.Duration
+	spreadWebhook                              []time.Duration // spread, of webhook codes
+
+	// By code, in the order measured: its slowest dashboard (or engine,
+	// without dashboards), and whether one never showed it.
+	slowest []time.Duration
+	late    []bool
 }
 
 // measure reads what the running nodes and their dashboards made of
@@ -284,6 +298,7 @@ func (tm *team) measure(codes []*sent, front *hookFront) run {
 	r := run{engine: map[backend.ProviderKind][]time.Duration{}, screens: map[backend.ProviderKind][]time.Duration{}}
 	for _, c := range codes {
 		k := string(c.line.Key) + " " + c.code
+		slowest, late := time.Duration(0), false
 		var seen []time.Time
 		for _, m := range tm.running() {
 			m.mu.Lock()
@@ -291,9 +306,11 @@ func (tm *team) measure(codes []*sent, front *hookFront) run {
 			m.mu.Unlock()
 			if !ok {
 				r.lost++
+				late = true
 				continue
 			}
 			seen = append(seen, t)
+			slowest = max(slowest, t.Sub(c.at))
 			r.engine[c.line.Provider] = append(r.engine[c.line.Provider], t.Sub(c.at))
 		}
 		first := time.Time{}
@@ -307,6 +324,11 @@ func (tm *team) measure(codes []*sent, front *hookFront) run {
 		}
 		hit, hooked := front.hit(c.line.ID, c.code)
 		if hooked && !first.IsZero() {
+			for _, t := range seen {
+				if !t.Equal(first) {
+					r.spreadWebhook = append(r.spreadWebhook, t.Sub(first))
+				}
+			}
 			r.toFront = append(r.toFront, hit.at.Sub(c.at))
 			if hit.owner {
 				r.direct = append(r.direct, first.Sub(hit.at))
@@ -314,9 +336,13 @@ func (tm *team) measure(codes []*sent, front *hookFront) run {
 				r.forwarded = append(r.forwarded, first.Sub(hit.at))
 			}
 		}
+		if len(c.shown) > 0 {
+			slowest = 0
+		}
 		for _, shown := range c.shown {
 			select {
 			case t := <-shown:
+				slowest = max(slowest, t.Sub(c.at))
 				r.shown++
 				r.screens[c.line.Provider] = append(r.screens[c.line.Provider], t.Sub(c.at))
 				if hooked && !first.IsZero() {
@@ -324,8 +350,10 @@ func (tm *team) measure(codes []*sent, front *hookFront) run {
 				}
 			default:
 				r.missed++
+				late = true
 			}
 		}
+		r.slowest, r.late = append(r.slowest, slowest), append(r.late, late)
 	}
 	return r
 }

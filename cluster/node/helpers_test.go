@@ -42,6 +42,8 @@ type team struct {
 	// screens makes each node's engine events also feed a hub (the
 	// benchmark's SSH dashboards): see member.feed.
 	screens bool
+	// steps, when set, keeps every engine's read steps (tail_test.go).
+	steps *stepLog
 
 	mu  sync.Mutex
 	all []*member // every node started, killed ones included
@@ -128,7 +130,7 @@ func (tm *team) start(name string) *member {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(specs, engine.Options{Store: nd.Store(), Ownership: nd, Forwarder: nd})
+	eng, err := engine.New(specs, engine.Options{Store: nd.Store(), Ownership: nd, Forwarder: nd, Trace: tm.steps.tracer(name)})
 	if err != nil {
 		t.Fatal(err)
 	}
