@@ -96,8 +96,8 @@ func (b *Budget) Wait(ctx context.Context) error {
 			return err
 		}
 	}
-	if keep, ok := ctx.Value(yieldKey{}).(float64); ok {
-		if err := b.yield(ctx, keep); err != nil {
+	if y, ok := ctx.Value(yieldKey{}).(yielding); ok {
+		if err := b.yield(ctx, y); err != nil {
 			return err
 		}
 	} else {
@@ -120,22 +120,43 @@ func (b *Budget) Wait(ctx context.Context) error {
 	return nil
 }
 
-// yield takes a token only while keep more stay in the bucket (at most
-// what it can hold besides this one). It holds no reservation while it
-// waits, so requests that do not yield never queue behind it.
-func (b *Budget) yield(ctx context.Context, keep float64) error {
+// yield takes a token only while y.keep more stay in the bucket (at most
+// what it can hold besides this one), and while the read planned next
+// (y.next) would still find what it needs when it starts. It holds no
+// reservation while it waits, so requests that do not yield never queue
+// behind it.
+func (b *Budget) yield(ctx context.Context, y yielding) error {
 	for {
 		now := b.now()
-		need := 1 + min(keep, float64(b.lim.Burst()-1))
-		tokens := b.lim.TokensAt(now)
-		if tokens >= need && b.lim.AllowN(now, 1) {
-			return nil
-		}
+		burst := float64(b.lim.Burst())
 		perSecond := float64(b.lim.Limit())
 		if perSecond <= 0 {
 			return errors.New("budget: no token can ever be granted")
 		}
-		wait := time.Duration(math.Max(need-tokens, 0.01) / perSecond * float64(time.Second))
+		need := 1 + min(y.keep, burst-1)
+		var until time.Time // when the planned read stops holding this one back
+		if y.next != nil {
+			// A token taken now is one fewer when the planned read starts,
+			// less the refill until then. A read overdue by more than a
+			// full bucket's refill is not waiting for tokens (the account
+			// is paused or failing): it holds nothing back.
+			n, at := y.next()
+			if late := now.Sub(at).Seconds(); n > 0 && late < burst/perSecond {
+				if ahead := 1 + min(n, burst) - perSecond*max(-late, 0); ahead > need {
+					need, until = ahead, at
+				}
+			}
+		}
+		tokens := b.lim.TokensAt(now)
+		if need <= burst && tokens >= need && b.lim.AllowN(now, 1) {
+			return nil
+		}
+		wait := time.Duration(math.Max(min(need, burst)-tokens, 0.01) / perSecond * float64(time.Second))
+		if !until.IsZero() {
+			// The refill that would cover it counts against it as well:
+			// look again once the planned read has started.
+			wait = max(wait, until.Sub(now), time.Duration(float64(time.Second)/perSecond/8))
+		}
 		if err := b.sleep(ctx, max(wait, time.Millisecond)); err != nil {
 			return err
 		}
@@ -161,7 +182,22 @@ type yieldKey struct{}
 // that should not wait (the engine's hot reads) find them. The engine's
 // periodic listings use it.
 func Yielding(ctx context.Context, keep float64) context.Context {
-	return context.WithValue(ctx, yieldKey{}, keep)
+	return context.WithValue(ctx, yieldKey{}, yielding{keep: keep})
+}
+
+// YieldingAhead is Yielding that also gives way to the read planned next:
+// next tells how many requests it needs and when it starts (need 0: none
+// planned). A request waits while taking a token would leave the bucket
+// short of them then. (Keeping a bucketful could not protect a read that
+// costs a bucketful: a cold request took the token that refilled just
+// before it, and the read came a token late.)
+func YieldingAhead(ctx context.Context, keep float64, next func() (need float64, at time.Time)) context.Context {
+	return context.WithValue(ctx, yieldKey{}, yielding{keep: keep, next: next})
+}
+
+type yielding struct {
+	keep float64
+	next func() (float64, time.Time)
 }
 
 // sleep waits d on the budget's clock, or until ctx ends.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -101,6 +102,7 @@ type acct struct {
 	hotCosts spendLog  // what each hot read cost lately
 	cold     [taskCount]coldState
 	coldCost spendLog            // what periodic cold reads spent lately (coldspend.go)
+	plan     hotPlan             // the next hot read, for cold reads to give way to
 	failures int                 // calls failed in a row
 	failing  [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
 	errKind  backend.ErrKind     // the kind of info.LastError (backoff.go)
@@ -299,6 +301,11 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 // slot is set again when the read answers, with its cost counted.
 func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bool) {
 	next := a.nextDue()
+	if next == nil {
+		a.plan.set(0, time.Time{})
+	} else {
+		defer func() { a.plan.set(max(1, math.Round(a.hotCost)), a.nextSlot) }()
+	}
 	if next == nil || a.inflight >= maxInflight {
 		return time.Time{}, false // a line queued or a read answering wakes the loop
 	}
@@ -362,6 +369,27 @@ func (a *acct) costTook(now time.Time, cost float64) {
 	a.hotCost, _ = a.hotCosts.mean(now)
 }
 
+// hotPlan is the hot read planned next as the account's cold reads see
+// it, from their own goroutines: what it needs and when it starts (need
+// 0: none planned). They give way to it (backend.YieldingAhead).
+type hotPlan struct {
+	mu   sync.Mutex
+	need float64
+	at   time.Time
+}
+
+func (p *hotPlan) set(need float64, at time.Time) {
+	p.mu.Lock()
+	p.need, p.at = need, at
+	p.mu.Unlock()
+}
+
+func (p *hotPlan) next() (float64, time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.need, p.at
+}
+
 // callTimeout bounds one poll.
 func (a *acct) callTimeout() time.Duration {
 	if a.traits.CheckTimeout > 0 {
@@ -418,7 +446,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Tim
 	// (re-reads after an action, hints, retries) are paid for apart and
 	// not planned with (pollRate).
 	periodic := prev.IsZero() || started.Sub(prev) >= a.period(t)
-	cctx := backend.Yielding(ctx, math.Ceil(a.hotCost))
+	cctx := backend.YieldingAhead(ctx, math.Ceil(a.hotCost), a.plan.next)
 	if prev.IsZero() {
 		cctx = ctx
 	}

@@ -5,6 +5,7 @@ import (
 
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -112,5 +113,98 @@ func TestReadsOfVaryingCostStayEvenlySpaced(t *testing.T) {
 	}
 	if spent < 0.98 || spent > 1.02 {
 		t.Errorf("hot reads spent %.3f of their share, want 1 ± 0.02", spent)
+	}
+}
+
+// dearEverything reads its lines in three requests, as a marketplace read
+// that asks for two codes does, and its balance and listing in two each.
+// It notes when each hot read answers.
+type dearEverything struct {
+	*fakeProvider
+	mu       sync.Mutex
+	answered []time.Time
+}
+
+func (d *dearEverything) spend(ctx context.Context, n int) error {
+	for range n {
+		if err := d.budget.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *dearEverything) Check(ctx context.Context, lines []backend.Line) ([]backend.Line, []backend.Message, error) {
+	if err := d.spend(ctx, 3); err != nil {
+		return nil, nil, err
+	}
+	d.mu.Lock()
+	d.answered = append(d.answered, d.clock.Now())
+	d.mu.Unlock()
+	return lines, nil, nil
+}
+
+func (d *dearEverything) Balance(ctx context.Context) (backend.Account, error) {
+	return backend.Account{}, d.spend(ctx, 2)
+}
+
+func (d *dearEverything) Lines(ctx context.Context) ([]backend.Line, []backend.Message, error) {
+	if err := d.spend(ctx, 2); err != nil {
+		return nil, nil, err
+	}
+	d.fakeProvider.mu.Lock()
+	defer d.fakeProvider.mu.Unlock()
+	var out []backend.Line
+	for _, l := range d.lines {
+		out = append(out, l)
+	}
+	return out, nil, nil
+}
+
+func (d *dearEverything) Leases(context.Context) ([]backend.Lease, error) { return nil, nil }
+func (d *dearEverything) Jobs(context.Context, []backend.Job) ([]backend.Job, error) {
+	return nil, nil
+}
+
+// A hot read that costs what the bucket holds waited for a full bucket
+// before it started, and a cold read yielding for the same token took it
+// as often as not: the hot read then waited a whole token more (a second
+// at 60 a minute), and the codes it found with it. It starts at its slot
+// once its first request can go; the others queue for their tokens, ahead
+// of the yielding cold reads.
+func TestColdReadsDoNotTakeTheTokensOfADueHotRead(t *testing.T) {
+	t.Parallel()
+	f := newFake(backend.Market, "m", true, 60) // a bucket of 3, a token every 1.05 s
+	f.addLine("1", backend.LineWaiting, 0)
+	d := &dearEverything{fakeProvider: f}
+	startEngine(t, newMemStore(), AccountSpec{Provider: d, Budget: f.budget})
+	for range 5 {
+		sleepFake(t, f.clock, time.Minute)
+	}
+	d.mu.Lock()
+	answered := append([]time.Time(nil), d.answered...)
+	d.mu.Unlock()
+
+	// The spacing: the gaps' median, after the first minute's learning.
+	var gaps []time.Duration
+	for i := 1; i < len(answered); i++ {
+		if answered[i].Sub(answered[0]) > time.Minute {
+			gaps = append(gaps, answered[i].Sub(answered[i-1]))
+		}
+	}
+	if len(gaps) < 40 {
+		t.Fatalf("%d hot reads after the first minute, want 40 or more", len(gaps))
+	}
+	sorted := append([]time.Duration(nil), gaps...)
+	slices.Sort(sorted)
+	spacing := sorted[len(sorted)/2]
+	late := 0
+	for _, g := range gaps {
+		if g > spacing+700*time.Millisecond {
+			late++
+		}
+	}
+	if late > 0 {
+		t.Errorf("%d of %d hot reads answered a token late (gap over %v, spacing %v)", late, len(gaps), spacing+700*time.Millisecond, spacing)
 	}
 }
