@@ -6,19 +6,13 @@ import "time"
 // to plan hot reads.
 const coldWindow = time.Minute
 
-// costWindow is how far back hot reads' costs are averaged to space them
-// (see acct.costTook).
-const costWindow = 20 * time.Second
-
-// spendLog keeps the requests spent by some kind of read over the last
-// span. Periodic cold reads are summed with it (coldWindow) rather than
-// taking each task's cost over its nominal period: cold reads run one at
-// a time and yield, jobs stop running, so the nominal figure ran a few
-// percent high and left that much of the hot share unspent. Hot reads'
-// costs are averaged with it (costWindow).
-type spendLog struct {
-	span  time.Duration
-	first time.Time // the first record: the log is full span after it
+// coldSpend sums the requests an account's periodic cold reads spent over
+// the last coldWindow. Hot reads are planned with it rather than with each
+// task's cost over its nominal period: cold reads run one at a time and
+// yield, jobs stop running, so the nominal figure ran a few percent high
+// and left that much of the hot share unspent.
+type coldSpend struct {
+	first time.Time // the first record: the window is full coldWindow after it
 	spent []spent   // oldest first
 	sum   float64
 }
@@ -28,7 +22,7 @@ type spent struct {
 	n  float64
 }
 
-func (w *spendLog) add(at time.Time, n float64) {
+func (w *coldSpend) add(at time.Time, n float64) {
 	if w.first.IsZero() {
 		w.first = at
 	}
@@ -36,31 +30,15 @@ func (w *spendLog) add(at time.Time, n float64) {
 	w.sum += n
 }
 
-// perMinute is the requests spent over the last span, per minute; false
-// until the log has been full once (at the start every cold task runs at
-// once, and the sum would not be a rate yet).
-func (w *spendLog) perMinute(now time.Time) (float64, bool) {
-	if w.first.IsZero() || now.Sub(w.first) < w.span {
+// perMinute is the requests spent over the last coldWindow, per minute;
+// false until the window has been full once (at the start every task runs
+// at once, and the sum would not be a rate yet).
+func (w *coldSpend) perMinute(now time.Time) (float64, bool) {
+	if w.first.IsZero() || now.Sub(w.first) < coldWindow {
 		return 0, false
 	}
-	w.forget(now)
-	return w.sum / w.span.Minutes(), true
-}
-
-// mean is the requests per read over the last span; false when no read
-// is that recent.
-func (w *spendLog) mean(now time.Time) (float64, bool) {
-	w.forget(now)
-	if len(w.spent) == 0 {
-		return 0, false
-	}
-	return w.sum / float64(len(w.spent)), true
-}
-
-// forget drops the records older than span.
-func (w *spendLog) forget(now time.Time) {
 	drop := 0
-	for drop < len(w.spent) && now.Sub(w.spent[drop].at) >= w.span {
+	for drop < len(w.spent) && now.Sub(w.spent[drop].at) >= coldWindow {
 		w.sum -= w.spent[drop].n
 		drop++
 	}
@@ -70,4 +48,5 @@ func (w *spendLog) forget(now time.Time) {
 			w.sum = 0 // no drift from adding and taking away floats
 		}
 	}
+	return w.sum / coldWindow.Minutes(), true
 }

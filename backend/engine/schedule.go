@@ -98,10 +98,10 @@ type acct struct {
 	due      dueLines  // lines hot reads may pick (due.go)
 	floor    float64   // the pass of the line hot reads picked last
 	merges   uint64    // merges so far (mergeLines)
-	hotCost  float64   // requests per hot read over the last costWindow (costTook)
-	hotCosts spendLog  // what each hot read cost lately
+	hotCost  float64   // requests per hot read, averaged over the last seconds (costMemory)
+	costAt   time.Time // when hotCost last took a read
 	cold     [taskCount]coldState
-	coldCost spendLog            // what periodic cold reads spent lately (coldspend.go)
+	coldCost coldSpend           // what periodic cold reads spent lately (coldspend.go)
 	plan     hotPlan             // the next hot read, for cold reads to give way to
 	failures int                 // calls failed in a row
 	failing  [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
@@ -128,7 +128,7 @@ func newAcct(s AccountSpec, demo bool) *acct {
 	a := &acct{
 		spec: s, p: s.Provider, traits: s.Provider.Traits(), budget: s.Budget,
 		lines: map[string]*lineState{}, leases: map[backend.Key]backend.Lease{}, jobs: map[backend.Key]backend.Job{},
-		hotCost: 1, hotCosts: spendLog{span: costWindow}, coldCost: spendLog{span: coldWindow}, hint: newHintState(),
+		hotCost: 1, hint: newHintState(),
 	}
 	a.info = backend.Account{Name: s.Provider.Account(), Provider: s.Provider.Kind(), ReadOnly: s.ReadOnly, Demo: demo}
 	if s.LowBalance != nil {
@@ -296,7 +296,7 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 }
 
 // hot launches a hot read when a slot is due; it returns the next slot.
-// Slots are spaced by what reads cost (hotCost, the mean over the last
+// Slots are spaced by what reads cost (hotCost, an average over the last
 // seconds), so the gaps stay even when some reads cost more; the next
 // slot is set again when the read answers, with its cost counted.
 func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bool) {
@@ -357,16 +357,21 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 	return a.nextSlot, true
 }
 
-// costTook counts a hot read's cost into hotCost, the mean per read over
-// the last costWindow. Slots are spaced by that mean, so they stay even
-// when some reads cost more (a marketplace read that asked for codes). A
-// cost averaged over 4 s stretched the gaps after each dear read and
-// shrank the others: codes waited longer, and more than the hot share
-// went (TestReadsOfVaryingCostStayEvenlySpaced). The window is short
-// enough to follow the cost as the lines' needs change.
+// costMemory is how long a hot read's cost weighs in hotCost: long enough
+// that a read which cost more (a marketplace read that asked for codes)
+// stretches the following gaps evenly, short enough that the gaps shrink
+// within seconds once reads are cheap again.
+const costMemory = 4 * time.Second
+
+// costTook averages a hot read's cost into hotCost, weighted by the time
+// since the last one, so the average follows time whatever the read rate.
 func (a *acct) costTook(now time.Time, cost float64) {
-	a.hotCosts.add(now, cost)
-	a.hotCost, _ = a.hotCosts.mean(now)
+	w := 1.0
+	if !a.costAt.IsZero() {
+		w = 1 - math.Exp(-float64(now.Sub(a.costAt))/float64(costMemory))
+	}
+	a.hotCost += w * (cost - a.hotCost)
+	a.costAt = now
 }
 
 // hotPlan is the hot read planned next as the account's cold reads see
