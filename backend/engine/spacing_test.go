@@ -46,13 +46,7 @@ func (d *dearEverything) Lines(ctx context.Context) ([]backend.Line, []backend.M
 	if err := d.spend(ctx, 2); err != nil {
 		return nil, nil, err
 	}
-	d.fakeProvider.mu.Lock()
-	defer d.fakeProvider.mu.Unlock()
-	var out []backend.Line
-	for _, l := range d.lines {
-		out = append(out, l)
-	}
-	return out, nil, nil
+	return (&costly{fakeProvider: d.fakeProvider}).Lines(ctx)
 }
 
 func (d *dearEverything) Leases(context.Context) ([]backend.Lease, error) { return nil, nil }
@@ -60,12 +54,11 @@ func (d *dearEverything) Jobs(context.Context, []backend.Job) ([]backend.Job, er
 	return nil, nil
 }
 
-// A hot read that costs what the bucket holds waited for a full bucket
-// before it started, and a cold read yielding for the same token took it
-// as often as not: the hot read then waited a whole token more (a second
-// at 60 a minute), and the codes it found with it. It starts at its slot
-// once its first request can go; the others queue for their tokens, ahead
-// of the yielding cold reads.
+// A hot read that costs a bucketful needs a full bucket at its slot.
+// Cold reads, which yield by keeping all but one token, took the tokens
+// that refilled just before it (two requests in one gap), and the read,
+// with the codes it found, came a token later: a second at 60 a minute.
+// They give way to the read planned next (backend.YieldingAhead).
 func TestColdReadsDoNotTakeTheTokensOfADueHotRead(t *testing.T) {
 	t.Parallel()
 	f := newFake(backend.Market, "m", true, 60) // a bucket of 3, a token every 1.05 s
