@@ -301,11 +301,7 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 // slot is set again when the read answers, with its cost counted.
 func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bool) {
 	next := a.nextDue()
-	if next == nil {
-		a.plan.set(0, time.Time{})
-	} else {
-		defer func() { a.plan.set(max(1, math.Round(a.hotCost)), a.nextSlot) }()
-	}
+	defer a.publishPlan(next != nil)
 	if next == nil || a.inflight >= maxInflight {
 		return time.Time{}, false // a line queued or a read answering wakes the loop
 	}
@@ -381,6 +377,22 @@ type hotPlan struct {
 	mu   sync.Mutex
 	need float64
 	at   time.Time
+}
+
+// publishPlan tells the cold reads which hot read to give way to: the
+// one in flight until it answers (its requests may still be taking their
+// tokens: moving on to the next slot at its start let a cold request take
+// one of them), else the next slot if a line is due (due).
+func (a *acct) publishPlan(due bool) {
+	need := max(1, math.Round(a.hotCost))
+	switch {
+	case a.inflight > 0:
+		a.plan.set(need, a.slotFrom)
+	case due:
+		a.plan.set(need, a.nextSlot)
+	default:
+		a.plan.set(0, time.Time{})
+	}
 }
 
 func (p *hotPlan) set(need float64, at time.Time) {
