@@ -180,7 +180,7 @@ type yieldKey struct{}
 // Yielding returns a context whose requests give way to the others: each
 // waits until the bucket would still hold keep tokens after it, so reads
 // that should not wait (the engine's hot reads) find them. The engine's
-// periodic listings use it.
+// periodic listings use YieldingAhead.
 func Yielding(ctx context.Context, keep float64) context.Context {
 	return context.WithValue(ctx, yieldKey{}, yielding{keep: keep})
 }

@@ -72,6 +72,43 @@ func TestYieldingRequestsGiveWay(t *testing.T) {
 	}
 }
 
+// A request yielding ahead waits while its token would leave the read
+// planned next short when it starts, even with a full bucket (keeping all
+// but one token cannot protect a read of a bucketful), and goes once that
+// read has taken its tokens and the next one is a refill away.
+func TestYieldingAheadKeepsThePlannedReadsTokens(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	b := NewBudgetClock(60, clock) // a bucket of 3, 0.95 a second
+	ctx := context.Background()
+	clock.Advance(5 * time.Second) // a full bucket
+	var plan atomic.Pointer[time.Time]
+	at := clock.Now().Add(500 * time.Millisecond)
+	plan.Store(&at)
+	next := func() (float64, time.Time) { return 3, *plan.Load() }
+	done := make(chan error, 1)
+	go func() { done <- b.Wait(YieldingAhead(ctx, 1, next)) }()
+	if err := clock.BlockUntilContext(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the yielding request took a token the planned read needs (%v)", err)
+	default:
+	}
+	clock.Advance(500 * time.Millisecond) // the planned read: three requests
+	for range 3 {
+		if err := b.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later := clock.Now().Add(5 * time.Second)
+	plan.Store(&later)
+	clock.Advance(3200 * time.Millisecond) // a full bucket again, the next read 1.8 s away
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestBudgetNeverCrossesItsMinute: a full bucket sent at once plus a
 // minute of refill stays within the budget, at every size of bucket.
 func TestBudgetNeverCrossesItsMinute(t *testing.T) {
