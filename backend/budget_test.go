@@ -47,16 +47,7 @@ func TestYieldingRequestsGiveWay(t *testing.T) {
 	if d := b.Ready(2); d < time.Second || d > 1100*time.Millisecond {
 		t.Fatalf("Ready(2) with one token = %s, want about 1.05s", d)
 	}
-	done := make(chan error, 1)
-	go func() { done <- b.Wait(Yielding(ctx, 1)) }() // needs 2: takes one, keeps one
-	if err := clock.BlockUntilContext(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		t.Fatalf("a yielding request took the last token (%v)", err)
-	default:
-	}
+	done := waitHeld(t, clock, b, Yielding(ctx, 1), "a yielding request took the last token") // needs 2: takes one, keeps one
 	if err := b.Wait(ctx); err != nil || b.Ready(1) == 0 {
 		t.Fatalf("the request that does not yield did not take the token at once: %v, %s", err, b.Ready(1))
 	}
@@ -85,16 +76,7 @@ func TestYieldingAheadKeepsThePlannedReadsTokens(t *testing.T) {
 	at := clock.Now().Add(500 * time.Millisecond)
 	plan.Store(&at)
 	next := func() (float64, time.Time) { return 3, *plan.Load() }
-	done := make(chan error, 1)
-	go func() { done <- b.Wait(YieldingAhead(ctx, 1, next)) }()
-	if err := clock.BlockUntilContext(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		t.Fatalf("the yielding request took a token the planned read needs (%v)", err)
-	default:
-	}
+	done := waitHeld(t, clock, b, YieldingAhead(ctx, 1, next), "the yielding request took a token the planned read needs")
 	clock.Advance(500 * time.Millisecond) // the planned read: three requests
 	for range 3 {
 		if err := b.Wait(ctx); err != nil {
@@ -107,6 +89,24 @@ func TestYieldingAheadKeepsThePlannedReadsTokens(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// waitHeld starts a request on ctx and checks that it waits on the clock
+// instead of taking a token (why says what taking one would mean); the
+// channel gives its result.
+func waitHeld(t *testing.T, clock *clockwork.FakeClock, b *Budget, ctx context.Context, why string) chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- b.Wait(ctx) }()
+	if err := clock.BlockUntilContext(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("%s (%v)", why, err)
+	default:
+	}
+	return done
 }
 
 // TestBudgetNeverCrossesItsMinute: a full bucket sent at once plus a
