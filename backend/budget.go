@@ -97,13 +97,12 @@ func (b *Budget) Wait(ctx context.Context) error {
 		}
 	}
 	u, _ := ctx.Value(urgencyKey{}).(*Urgency)
-	keep, yielding := ctx.Value(yieldKey{}).(float64)
-	if yielding {
-		yielding, err := b.yield(ctx, keep, u)
+	if y, ok := ctx.Value(yieldKey{}).(yielding); ok {
+		yielded, err := b.yield(ctx, y, u)
 		if err != nil {
 			return err
 		}
-		if !yielding {
+		if !yielded {
 			return b.Wait(context.WithValue(ctx, yieldKey{}, nil)) // hurried: the token at once, in turn
 		}
 	} else {
@@ -132,27 +131,48 @@ func (b *Budget) Wait(ctx context.Context) error {
 	return nil
 }
 
-// yield takes a token only while keep more stay in the bucket (at most
-// what it can hold besides this one). It holds no reservation while it
-// waits, so requests that do not yield never queue behind it. It returns
-// false, taking nothing, when u is hurried meanwhile.
-func (b *Budget) yield(ctx context.Context, keep float64, u *Urgency) (bool, error) {
+// yield takes a token only while y.keep more stay in the bucket (at most
+// what it can hold besides this one), and while the read planned next
+// (y.next) would still find what it needs when it starts. It holds no
+// reservation while it waits, so requests that do not yield never queue
+// behind it. It returns false, taking nothing, when u is hurried
+// meanwhile.
+func (b *Budget) yield(ctx context.Context, y yielding, u *Urgency) (bool, error) {
 	var hurry <-chan struct{}
 	if u != nil {
 		hurry = u.hurry
 	}
 	for {
 		now := b.now()
-		need := 1 + min(keep, float64(b.lim.Burst()-1))
-		tokens := b.lim.TokensAt(now)
-		if tokens >= need && b.lim.AllowN(now, 1) {
-			return true, nil
-		}
+		burst := float64(b.lim.Burst())
 		perSecond := float64(b.lim.Limit())
 		if perSecond <= 0 {
 			return true, errors.New("budget: no token can ever be granted")
 		}
-		wait := time.Duration(math.Max(need-tokens, 0.01) / perSecond * float64(time.Second))
+		need := 1 + min(y.keep, burst-1)
+		var until time.Time // when the planned read stops holding this one back
+		if y.next != nil {
+			// A token taken now is one fewer when the planned read starts,
+			// less the refill until then. A read overdue by more than a
+			// full bucket's refill is not waiting for tokens (the account
+			// is paused or failing): it holds nothing back.
+			n, at := y.next()
+			if late := now.Sub(at).Seconds(); n > 0 && late < burst/perSecond {
+				if ahead := 1 + min(n, burst) - perSecond*max(-late, 0); ahead > need {
+					need, until = ahead, at
+				}
+			}
+		}
+		tokens := b.lim.TokensAt(now)
+		if need <= burst && tokens >= need && b.lim.AllowN(now, 1) {
+			return true, nil
+		}
+		wait := time.Duration(math.Max(min(need, burst)-tokens, 0.01) / perSecond * float64(time.Second))
+		if !until.IsZero() {
+			// The refill that would cover it counts against it as well:
+			// look again once the planned read has started.
+			wait = max(wait, until.Sub(now), time.Duration(float64(time.Second)/perSecond/8))
+		}
 		t := b.clock.NewTimer(max(wait, time.Millisecond))
 		select {
 		case <-ctx.Done():
@@ -209,9 +229,24 @@ type yieldKey struct{}
 // Yielding returns a context whose requests give way to the others: each
 // waits until the bucket would still hold keep tokens after it, so reads
 // that should not wait (the engine's hot reads) find them. The engine's
-// periodic listings use it.
+// periodic listings use YieldingAhead.
 func Yielding(ctx context.Context, keep float64) context.Context {
-	return context.WithValue(ctx, yieldKey{}, keep)
+	return context.WithValue(ctx, yieldKey{}, yielding{keep: keep})
+}
+
+// YieldingAhead is Yielding that also gives way to the read planned next:
+// next tells how many requests it needs and when it starts (need 0: none
+// planned). A request waits while taking a token would leave the bucket
+// short of them then. (Keeping a bucketful could not protect a read that
+// costs a bucketful: a cold request took the token that refilled just
+// before it, and the read came a token late.)
+func YieldingAhead(ctx context.Context, keep float64, next func() (need float64, at time.Time)) context.Context {
+	return context.WithValue(ctx, yieldKey{}, yielding{keep: keep, next: next})
+}
+
+type yielding struct {
+	keep float64
+	next func() (float64, time.Time)
 }
 
 // sleep waits d on the budget's clock, or until ctx ends.

@@ -47,16 +47,7 @@ func TestYieldingRequestsGiveWay(t *testing.T) {
 	if d := b.Ready(2); d < time.Second || d > 1100*time.Millisecond {
 		t.Fatalf("Ready(2) with one token = %s, want about 1.05s", d)
 	}
-	done := make(chan error, 1)
-	go func() { done <- b.Wait(Yielding(ctx, 1)) }() // needs 2: takes one, keeps one
-	if err := clock.BlockUntilContext(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		t.Fatalf("a yielding request took the last token (%v)", err)
-	default:
-	}
+	done := waitHeld(t, clock, b, Yielding(ctx, 1), "a yielding request took the last token") // needs 2: takes one, keeps one
 	if err := b.Wait(ctx); err != nil || b.Ready(1) == 0 {
 		t.Fatalf("the request that does not yield did not take the token at once: %v, %s", err, b.Ready(1))
 	}
@@ -70,6 +61,52 @@ func TestYieldingRequestsGiveWay(t *testing.T) {
 	if d := b.Ready(10); d > 4*time.Second {
 		t.Errorf("Ready asks for more than the bucket holds: %s", d)
 	}
+}
+
+// A request yielding ahead waits while its token would leave the read
+// planned next short when it starts, even with a full bucket (keeping all
+// but one token cannot protect a read of a bucketful), and goes once that
+// read has taken its tokens and the next one is a refill away.
+func TestYieldingAheadKeepsThePlannedReadsTokens(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	b := NewBudgetClock(60, clock) // a bucket of 3, 0.95 a second
+	ctx := context.Background()
+	clock.Advance(5 * time.Second) // a full bucket
+	var plan atomic.Pointer[time.Time]
+	at := clock.Now().Add(500 * time.Millisecond)
+	plan.Store(&at)
+	next := func() (float64, time.Time) { return 3, *plan.Load() }
+	done := waitHeld(t, clock, b, YieldingAhead(ctx, 1, next), "the yielding request took a token the planned read needs")
+	clock.Advance(500 * time.Millisecond) // the planned read: three requests
+	for range 3 {
+		if err := b.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later := clock.Now().Add(5 * time.Second)
+	plan.Store(&later)
+	clock.Advance(3200 * time.Millisecond) // a full bucket again, the next read 1.8 s away
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitHeld starts a request on ctx and checks that it waits on the clock
+// instead of taking a token (why says what taking one would mean); the
+// channel gives its result.
+func waitHeld(t *testing.T, clock *clockwork.FakeClock, b *Budget, ctx context.Context, why string) chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- b.Wait(ctx) }()
+	if err := clock.BlockUntilContext(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("%s (%v)", why, err)
+	default:
+	}
+	return done
 }
 
 // TestBudgetNeverCrossesItsMinute: a full bucket sent at once plus a

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -105,6 +106,7 @@ type acct struct {
 	costAt   time.Time // when hotCost last took a read
 	cold     [taskCount]coldState
 	coldCost coldSpend           // what periodic cold reads spent lately (coldspend.go)
+	plan     hotPlan             // the next hot read, for cold reads to give way to
 	failures int                 // calls failed in a row
 	failing  [taskCount + 1]bool // per kind of read (cold tasks, then hot): last call failed
 	errKind  backend.ErrKind     // the kind of info.LastError (backoff.go)
@@ -303,6 +305,7 @@ func (e *Engine) schedule(ctx context.Context, now time.Time) time.Time {
 // slot is set again when the read answers, with its cost counted.
 func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bool) {
 	next := a.nextDue()
+	defer a.publishPlan(next != nil)
 	if next == nil || a.inflight >= maxInflight {
 		return time.Time{}, false // a line queued or a read answering wakes the loop
 	}
@@ -372,6 +375,43 @@ func (a *acct) costTook(now time.Time, cost float64) {
 	a.costAt = now
 }
 
+// hotPlan is the hot read planned next as the account's cold reads see
+// it, from their own goroutines: what it needs and when it starts (need
+// 0: none planned). They give way to it (backend.YieldingAhead).
+type hotPlan struct {
+	mu   sync.Mutex
+	need float64
+	at   time.Time
+}
+
+// publishPlan tells the cold reads which hot read to give way to: the
+// one in flight until it answers (its requests may still be taking their
+// tokens: moving on to the next slot at its start let a cold request take
+// one of them), else the next slot if a line is due (due).
+func (a *acct) publishPlan(due bool) {
+	need := max(1, math.Round(a.hotCost))
+	switch {
+	case a.inflight > 0:
+		a.plan.set(need, a.slotFrom)
+	case due:
+		a.plan.set(need, a.nextSlot)
+	default:
+		a.plan.set(0, time.Time{})
+	}
+}
+
+func (p *hotPlan) set(need float64, at time.Time) {
+	p.mu.Lock()
+	p.need, p.at = need, at
+	p.mu.Unlock()
+}
+
+func (p *hotPlan) next() (float64, time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.need, p.at
+}
+
 // callTimeout bounds one poll.
 func (a *acct) callTimeout() time.Duration {
 	if a.traits.CheckTimeout > 0 {
@@ -430,7 +470,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Tim
 	// (re-reads after an action, hints, retries) are paid for apart and
 	// not planned with (pollRate).
 	periodic := prev.IsZero() || started.Sub(prev) >= a.period(t)
-	cctx := backend.Yielding(ctx, math.Ceil(a.hotCost))
+	cctx := backend.YieldingAhead(ctx, math.Ceil(a.hotCost), a.plan.next)
 	if prev.IsZero() {
 		cctx = ctx
 	}
