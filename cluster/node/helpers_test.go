@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"switchboard/backend"
 	"switchboard/backend/engine"
 	"switchboard/backend/sim"
@@ -44,6 +46,8 @@ type team struct {
 	screens bool
 	// steps, when set, keeps every engine's read steps (tail_test.go).
 	steps *stepLog
+	// wrapKV, when set, stands between each node started and etcd.
+	wrapKV func(clientv3.KV) clientv3.KV
 
 	mu  sync.Mutex
 	all []*member // every node started, killed ones included
@@ -113,6 +117,9 @@ func (tm *team) start(name string) *member {
 	t := tm.t
 	t.Helper()
 	link := etcd.Link(t)
+	if tm.wrapKV != nil {
+		link.Client.KV = tm.wrapKV(link.Client.KV)
+	}
 	var specs []engine.AccountSpec
 	var names []string
 	budgets := map[string]*backend.Budget{}

@@ -145,9 +145,10 @@ func (n *Node) scan(ctx context.Context, account string) (int64, error) {
 	return rev, nil
 }
 
-// take runs one request or hint if this node owns its account: deleted
-// first (fenced on the election key, and only if unchanged), then handed
-// to the engine; one that waited too long is refused, never run late.
+// take runs one request or hint if this node owns its account: a request
+// deleted first (fenced on the election key, and only if unchanged), then
+// handed to the engine; a hint handed over first, then deleted. One that
+// waited too long is refused, never run late.
 func (n *Node) take(ctx context.Context, key, value []byte, modRev int64) {
 	section, parts, ok := n.layout.Split(string(key))
 	if !ok || len(parts) != 2 || (section != cluster.Requests && section != cluster.Hints) {
@@ -164,14 +165,22 @@ func (n *Node) take(ctx context.Context, key, value []byte, modRev int64) {
 		n.delete(ctx, string(key), fence, frev, modRev)
 		return
 	}
+	late := time.Since(req.At) > n.opts.RequestTTL
+	eng := n.engine()
+	if section == cluster.Hints {
+		// A hint is never news and harmless twice (one more read, under
+		// the hint cap), so the engine has it before the key is taken:
+		// the fenced delete's round trip is not in a code's way.
+		if !late {
+			_ = eng.Hint(account, req.Body)
+		}
+		n.delete(ctx, string(key), fence, frev, modRev)
+		return
+	}
 	if !n.delete(ctx, string(key), fence, frev, modRev) {
 		return // another owner took it, or this node lost the account meanwhile
 	}
-	late := time.Since(req.At) > n.opts.RequestTTL
-	eng := n.engine()
 	switch {
-	case section == cluster.Hints && !late:
-		_ = eng.Hint(account, req.Body)
 	case section == cluster.Requests && req.Action != nil && req.Action.Account == account && req.Action.ID == parts[1]:
 		if late {
 			n.refuseLate(*req.Action, req.From, time.Since(req.At))
