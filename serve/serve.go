@@ -94,7 +94,14 @@ func New(o Options) (*Server, error) {
 	// wish logs through charm's default logger: into ours, one record a line.
 	charmlog.SetReportTimestamp(false)
 	charmlog.SetOutput(writerFunc(func(p []byte) (int, error) {
-		o.Log.Warn("ssh: " + strings.TrimSpace(string(p)))
+		line := strings.TrimSpace(string(p))
+		if strings.Contains(line, "program was killed: context canceled") {
+			// A client that went away (a closed laptop, a dropped link)
+			// ends its program this way: nothing went wrong here.
+			o.Log.Info("ssh: session ended: the client went away")
+			return len(p), nil
+		}
+		o.Log.Warn("ssh: " + line)
 		return len(p), nil
 	}))
 	srv, err := wish.NewServer(

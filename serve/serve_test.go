@@ -203,6 +203,13 @@ func TestDisconnectMidConfirmationSendsNothing(t *testing.T) {
 	if es, _ := r.store.RecentJournal(0); len(es) != 0 {
 		t.Fatalf("journaled: %+v", es)
 	}
+	// A client going away is no error in the log.
+	eventually(t, "the session's end logged", func() bool {
+		return strings.Contains(r.logs.String(), "session ended: the client went away")
+	})
+	if logs := r.logs.String(); strings.Contains(logs, "level=WARN") && strings.Contains(logs, "program was killed") {
+		t.Fatalf("a client going away logged as a warning:\n%s", logs)
+	}
 }
 
 // A session that stops reading is closed once its writes stall; it never
