@@ -167,7 +167,9 @@ func (b *Budget) yield(ctx context.Context, y yielding, u *Urgency) (bool, error
 		if need <= burst && tokens >= need && b.lim.AllowN(now, 1) {
 			return true, nil
 		}
-		wait := time.Duration(math.Max(min(need, burst)-tokens, 0.01) / perSecond * float64(time.Second))
+		// Rounded up: a wait a nanosecond short finds the token a hair
+		// under whole, and waited again.
+		wait := time.Duration(math.Ceil(max(min(need, burst)-tokens, 0) / perSecond * float64(time.Second)))
 		if !until.IsZero() {
 			// The refill that would cover it counts against it as well:
 			// look again once the planned read has started.
@@ -221,7 +223,7 @@ func (b *Budget) Ready(n float64) time.Duration {
 	if short <= 0 || perSecond <= 0 {
 		return 0
 	}
-	return time.Duration(short / perSecond * float64(time.Second))
+	return time.Duration(math.Ceil(short / perSecond * float64(time.Second))) // up: by then they may
 }
 
 type yieldKey struct{}

@@ -163,3 +163,34 @@ func takeToken(clock *clockwork.FakeClock, b *Budget) {
 		clock.Advance(time.Millisecond)
 	}
 }
+
+// TestYieldingTakesTheTokenTheMomentItIsWhole: a request yielding with
+// nothing to keep, on a drained bucket, goes the moment a token is
+// whole, as a reserved one would: its wait rounded down left the token a
+// hair short, and it waited again (21 ms at 30 a minute, each request of
+// a first listing).
+func TestYieldingTakesTheTokenTheMomentItIsWhole(t *testing.T) {
+	for _, perMinute := range []float64{30, 60, 100, 300} {
+		clock := clockwork.NewFakeClockAt(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+		b := NewBudgetClock(perMinute, clock)
+		ctx := context.Background()
+		for range 5 {
+			takeToken(clock, b)
+			d := b.Ready(1)
+			done := waitHeld(t, clock, b, Yielding(ctx, 0), "a yielding request took a token the bucket did not hold")
+			clock.Advance(d - time.Nanosecond) // where a wait rounded down woke
+			if err := clock.BlockUntilContext(ctx, 1); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Nanosecond)
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(5 * time.Second): // the clock stands: it never comes
+				t.Fatalf("%v a minute: the request still waits %v after the bucket was empty, when a token is whole", perMinute, d)
+			}
+		}
+	}
+}
