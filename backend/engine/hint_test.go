@@ -497,3 +497,46 @@ func TestHintRidesOnAQueuedPoll(t *testing.T) {
 		t.Fatal("a hint read is still due after the poll that reads the news")
 	}
 }
+
+// hookedPages is pagedLists (leases of three pages, jobs of two) taking
+// webhooks.
+type hookedPages struct{ *pagedLists }
+
+func (h hookedPages) ParseWebhook(body []byte) ([]backend.Line, []backend.Message, []backend.Lease, []backend.Job, error) {
+	return (&hookFake{fakeProvider: h.fakeProvider}).ParseWebhook(body)
+}
+
+// TestHintReadGoesBeforeFirstListings: an account just started lists
+// everything once (balance, lines, then leases and jobs of several pages),
+// its requests taking every token as it comes. A hint that arrives
+// meanwhile has its line read with the first token that frees, not after
+// the listing's request already waiting for it (reservations are first
+// come, first served: a refill more, 2 s at 30 a minute — a moved
+// account's codes took 3 s after a failover). The listings still fill
+// the screen as fast as the tokens come.
+func TestHintReadGoesBeforeFirstListings(t *testing.T) {
+	t.Parallel()
+	f := newFake(backend.PivDay, "piv", false, 30) // a bucket of 2, holding 1 when new
+	f.addLine("1", backend.LineWaiting, 0)
+	p := hookedPages{&pagedLists{fakeProvider: f, first: map[string]time.Time{}}}
+	s := make(steps, 4096)
+	e, _ := startEngineWith(t, Options{Store: newMemStore(), Trace: s.trace}, AccountSpec{Provider: p, Budget: f.budget})
+	s.await(t, "leases", StepColdRead) // the line is known; the leases' first page waits for a token
+	if err := e.Hint("piv", hookBody(fakeHook{Line: "1"})); err != nil {
+		t.Fatal(err)
+	}
+	read := s.await(t, "1", StepHintRead)
+	granted := s.await(t, "1", StepGranted)
+	refill := time.Minute / (30 - 2) // a token (BudgetSafety: 30 a minute less the bucket)
+	if wait := granted.At.Sub(read.At); wait > refill+300*time.Millisecond {
+		t.Errorf("the hint's read waited %v for its token, over a refill (%v): it queued behind a listing", wait, refill)
+	}
+	// Balance, lines, 3 pages of leases, 2 of jobs and the hint's read:
+	// 8 requests from one token are 7 refills.
+	sleepFake(t, f.clock, 7*refill+time.Second)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if at, ok := p.first["jobs"]; !ok || at.Sub(testStart) > 7*refill+500*time.Millisecond {
+		t.Errorf("jobs listed %v after the start (ok %v), want by %v: the first listings waited for more than tokens", at.Sub(testStart), ok, 7*refill)
+	}
+}

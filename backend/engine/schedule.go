@@ -118,6 +118,7 @@ type acct struct {
 	lastFailAt    time.Time
 	hint          *hintState // webhook hints waiting for a read (hint.go)
 	leasesListed  bool       // a full lease listing was merged this run (listed.go)
+	firstListing  bool       // the cold read in flight is its task's first: hot reads let it go first
 }
 
 // syncAnnounce is how stale "synced … ago" may get before a good poll is
@@ -316,8 +317,15 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 	// read whose requests wait for tokens shows its codes late. The slot
 	// stays where it was, so the next read comes a spacing after it, not
 	// after the wait: a wait that pushed every later slot back left part
-	// of the hot share unspent.
-	if wait := a.budget.Ready(max(1, math.Round(a.hotCost)) + a.spareForHints(now)); wait > 0 {
+	// of the hot share unspent. While a first listing runs, the token its
+	// next request takes stays out of reach too: its requests yield (to a
+	// hint's read), and a poll that reserved the token first would leave
+	// the screen a refill emptier.
+	need := max(1, math.Round(a.hotCost)) + a.spareForHints(now)
+	if a.firstListing {
+		need++
+	}
+	if wait := a.budget.Ready(need); wait > 0 {
 		return now.Add(wait), true
 	}
 	var batch []*lineState
@@ -459,11 +467,13 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line, pe
 
 // runCold runs a periodic read in a worker; prev is when the task last
 // ran (zero: never). Its requests yield to hot reads: each waits until the
-// bucket keeps what a hot read needs. The first run does not: at the start
-// nothing is known, and yielding to the hot reads of the lines just listed
-// left the leases and jobs off the screen for 20 s.
+// bucket keeps what a hot read needs. The first run keeps nothing (at the
+// start nothing is known, and yielding to the hot reads of the lines just
+// listed left the leases and jobs off the screen for 20 s): its requests
+// take each token as it comes, but not one a hint's read already waits
+// for — reserving, they queued ahead of it, a refill more.
 func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Time) {
-	a.coldBusy = true
+	a.coldBusy, a.firstListing = true, prev.IsZero()
 	e.trace(a, t.String(), StepColdRead, false)
 	started := e.now()
 	// A run a period after the last is the periodic one; the others
@@ -472,7 +482,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Tim
 	periodic := prev.IsZero() || started.Sub(prev) >= a.period(t)
 	cctx := backend.YieldingAhead(ctx, math.Ceil(a.hotCost), a.plan.next)
 	if prev.IsZero() {
-		cctx = ctx
+		cctx = backend.Yielding(ctx, 0)
 	}
 	var known []backend.Job
 	if t == taskJobs {
@@ -512,7 +522,7 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Tim
 			apply = func() { e.setJobs(a, jobs, true) }
 		}
 		e.post(func() {
-			a.coldBusy = false
+			a.coldBusy, a.firstListing = false, false
 			c := &a.cold[t]
 			c.cost = 0.7*c.cost + 0.3*float64(n.Load())
 			if periodic {
