@@ -150,6 +150,8 @@ func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Durat
 
 	b.Logf("failover after killing %s (%d accounts, TTL %v): %s", victim.name, len(moving), ttl, summary(moves))
 	afterKill.log(b, "after the kill, on moved accounts, to the nodes left: ")
+	b.Logf("after the kill, the moved accounts' webhook codes (the new owner's first listings run meanwhile):")
+	tm.webhookTail(b, moved, front, afterKill).log(b)
 	b.Logf("requests per account and minute, summed over the nodes: worst %.0f of a budget of %.0f; minutes over budget: %d", worst, rate, over)
 	revs := after.rev - before.rev
 	b.Logf("etcd: %d revisions (writes) in %v = %.1f/s; %.0f/hour", revs, elapsed.Round(time.Second),
