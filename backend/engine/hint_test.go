@@ -506,37 +506,65 @@ func (h hookedPages) ParseWebhook(body []byte) ([]backend.Line, []backend.Messag
 	return (&hookFake{fakeProvider: h.fakeProvider}).ParseWebhook(body)
 }
 
-// TestHintReadGoesBeforeFirstListings: an account just started lists
-// everything once (balance, lines, then leases and jobs of several pages),
-// its requests taking every token as it comes. A hint that arrives
-// meanwhile has its line read with the first token that frees, not after
-// the listing's request already waiting for it (reservations are first
-// come, first served: a refill more, 2 s at 30 a minute — a moved
-// account's codes took 3 s after a failover). The listings still fill
-// the screen as fast as the tokens come.
+// TestHintReadGoesBeforeFirstListings: an account just taken over (its
+// line known from the store, its bucket full) lists everything once:
+// balance, lines, then leases and jobs of several pages, its requests
+// taking every token as it comes, and no poll taking one before them. A
+// hint that arrives meanwhile has its line read with the first token
+// that frees, not after the listing's request already waiting for it
+// (reservations are first come, first served: a refill more, 2 s at 30 a
+// minute — what a moved account's codes met after a failover). The
+// listings still fill the screen as fast as the tokens come.
 func TestHintReadGoesBeforeFirstListings(t *testing.T) {
 	t.Parallel()
-	f := newFake(backend.PivDay, "piv", false, 30) // a bucket of 2, holding 1 when new
-	f.addLine("1", backend.LineWaiting, 0)
+	f := newFake(backend.PivDay, "piv", false, 30) // a bucket of 2
+	store := newMemStore()
+	store.snap.Lines = []backend.Line{f.addLine("1", backend.LineWaiting, 0)}
 	p := hookedPages{&pagedLists{fakeProvider: f, first: map[string]time.Time{}}}
+	f.clock.Advance(5 * time.Second) // a full bucket
+	start := f.clock.Now()
 	s := make(steps, 4096)
-	e, _ := startEngineWith(t, Options{Store: newMemStore(), Trace: s.trace}, AccountSpec{Provider: p, Budget: f.budget})
-	s.await(t, "leases", StepColdRead) // the line is known; the leases' first page waits for a token
+	e, _ := startEngineWith(t, Options{Store: store, Trace: s.trace}, AccountSpec{Provider: p, Budget: f.budget})
+	var read, granted ReadStep
+	until := func(task string) { // reads the steps up to the start of a listing
+		t.Helper()
+		for {
+			var st ReadStep
+			select {
+			case st = <-s:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no %s listing within 10 s", task)
+			}
+			switch {
+			case st.Line == task:
+				return
+			case st.Step == StepPollRead:
+				t.Errorf("a poll started %v after the start, before the first listings were done", st.At.Sub(start))
+			case st.Step == StepHintRead:
+				read = st
+			case st.Step == StepGranted && read.Line == st.Line && granted.At.IsZero():
+				granted = st
+			}
+		}
+	}
+	until("leases") // balance and lines took the bucket; the leases' first page waits
 	if err := e.Hint("piv", hookBody(fakeHook{Line: "1"})); err != nil {
 		t.Fatal(err)
 	}
-	read := s.await(t, "1", StepHintRead)
-	granted := s.await(t, "1", StepGranted)
-	refill := time.Minute / (30 - 2) // a token (BudgetSafety: 30 a minute less the bucket)
+	until("jobs")
+	refill := time.Minute / (30 - 2) // a token (30 a minute less the bucket: BudgetSafety)
+	if read.At.IsZero() || granted.At.IsZero() {
+		t.Fatalf("the hint's read started at %v, got its token at %v: not before the jobs listing", read.At, granted.At)
+	}
 	if wait := granted.At.Sub(read.At); wait > refill+300*time.Millisecond {
 		t.Errorf("the hint's read waited %v for its token, over a refill (%v): it queued behind a listing", wait, refill)
 	}
-	// Balance, lines, 3 pages of leases, 2 of jobs and the hint's read:
-	// 8 requests from one token are 7 refills.
-	sleepFake(t, f.clock, 7*refill+time.Second)
+	// Balance and lines at once, then 3 pages of leases, the hint's read
+	// and 2 pages of jobs: 6 refills.
+	sleepFake(t, f.clock, 6*refill+time.Second)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if at, ok := p.first["jobs"]; !ok || at.Sub(testStart) > 7*refill+500*time.Millisecond {
-		t.Errorf("jobs listed %v after the start (ok %v), want by %v: the first listings waited for more than tokens", at.Sub(testStart), ok, 7*refill)
+	if at, ok := p.first["jobs"]; !ok || at.Sub(start) > 6*refill+500*time.Millisecond {
+		t.Errorf("jobs listed %v after the start (ok %v), want by %v: the first listings waited for more than tokens", at.Sub(start), ok, 6*refill)
 	}
 }

@@ -310,6 +310,11 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 	if next == nil || a.inflight >= maxInflight {
 		return time.Time{}, false // a line queued or a read answering wakes the loop
 	}
+	if a.firstListing {
+		// The screen fills first: the listing's requests yield (to a
+		// hint's read), and a poll would take the tokens they wait for.
+		return time.Time{}, false // its answer wakes the loop
+	}
 	if now.Before(a.nextSlot) {
 		return a.nextSlot, true
 	}
@@ -317,15 +322,8 @@ func (e *Engine) hot(ctx context.Context, a *acct, now time.Time) (time.Time, bo
 	// read whose requests wait for tokens shows its codes late. The slot
 	// stays where it was, so the next read comes a spacing after it, not
 	// after the wait: a wait that pushed every later slot back left part
-	// of the hot share unspent. While a first listing runs, the token its
-	// next request takes stays out of reach too: its requests yield (to a
-	// hint's read), and a poll that reserved the token first would leave
-	// the screen a refill emptier.
-	need := max(1, math.Round(a.hotCost)) + a.spareForHints(now)
-	if a.firstListing {
-		need++
-	}
-	if wait := a.budget.Ready(need); wait > 0 {
+	// of the hot share unspent.
+	if wait := a.budget.Ready(max(1, math.Round(a.hotCost)) + a.spareForHints(now)); wait > 0 {
 		return now.Add(wait), true
 	}
 	var batch []*lineState
