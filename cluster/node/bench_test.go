@@ -92,9 +92,9 @@ func runClusterBench(b *testing.B, accounts int, rate float64, steady time.Durat
 		d.targets[acct] = tm.nodes[nodeNames[0]].linesOf(codeTarget(acct))
 	}
 	// The steady phase starts once the accounts have spread and each
-	// owner's first listings have started (they go before polls and
-	// hints: the screen fills first), so a move's first seconds are the
-	// failover's, measured apart.
+	// owner has polled after its first listings (they go before polls and
+	// take every token: the screen fills first), so a move's first
+	// seconds are the failover's, measured apart.
 	tm.balanced()
 	tm.firstListings(b, all)
 	b.Logf("%d accounts (%d 5sim, %d piv.day), %d lines, 3 nodes: all owned and shown on every node after %v",
