@@ -208,10 +208,13 @@ func WithUrgency(ctx context.Context, u *Urgency) context.Context {
 
 // Hurry makes the read's requests stop yielding and reports whether none
 // of them had got its token yet: then every one goes after this call,
-// and the read sees what happened before it.
+// and the read sees what happened before it. (It looks before letting
+// them go: looking after, a request freed by the hurry that took its
+// token at once counted as one gone before it.)
 func (u *Urgency) Hurry() bool {
+	unsent := !u.sent.Load()
 	u.once.Do(func() { close(u.hurry) })
-	return !u.sent.Load()
+	return unsent
 }
 
 // Ready is how long until n requests (at most what the bucket holds) may

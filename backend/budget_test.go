@@ -194,3 +194,31 @@ func TestYieldingTakesTheTokenTheMomentItIsWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestHurryReportsARequestGrantedAfterIt: a read hurried before any of
+// its requests had its token is told so, even when one takes it the
+// moment the hurry frees it. (Hurry looked after letting it go, and said
+// the read might have gone before the news: the hint read again.)
+func TestHurryReportsARequestGrantedAfterIt(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	b := NewBudgetClock(6000, clock) // a full bucket of 5; the clock stands
+	clock.Advance(time.Second)
+	late := 0
+	for range 2000 {
+		if err := b.Wait(context.Background()); err != nil { // 4 left: the yielding request waits
+			t.Fatal(err)
+		}
+		u := NewUrgency()
+		done := waitHeld(t, clock, b, WithUrgency(Yielding(context.Background(), 5), u), "a request took a token it should keep")
+		if !u.Hurry() {
+			late++
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Second) // the bucket full again
+	}
+	if late > 0 {
+		t.Fatalf("%d of 2000 hurried reads were told a request of theirs had its token before the hurry", late)
+	}
+}
