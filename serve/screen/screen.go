@@ -71,7 +71,10 @@ func New(out io.Writer, o Options) *Screen {
 	// An SSH session's emulated terminal turns \n into \r\n (as Bubble
 	// Tea assumes there too); a local one in raw mode does not.
 	term.SetMapNewline(!o.Local)
-	term.SetScrollOptim(true)
+	// No scrolling regions: the panes sit side by side, so a whole-width
+	// scroll seldom matches, and looking for one reads every row of every
+	// frame, which drawing only the changed rows must not have to fill.
+	term.SetScrollOptim(false)
 	term.Resize(o.Width, o.Height)
 	s := &Screen{out: out, frame: o.Frame, clock: o.Clock, w: o.Width, h: o.Height, term: term, cursor: true,
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
@@ -271,14 +274,23 @@ func (s *Screen) draw(v tea.View, w, h int, resized bool) {
 		frameH = 0
 	}
 	buf.Resize(w, frameH)
-	if !drawRows(buf, v.Content) {
-		content.Draw(buf, uv.Rect(0, 0, w, max(content.Height(), frameH))) // every cell: it blanks them first
-	}
-	for y := range frameH { // every row counts as changed (the buffer held another frame)
-		buf.TouchLine(0, y, w)
-	}
+	// The rows the terminal shows already are neither drawn nor compared
+	// (a new code changes a few rows of fifty): the buffer holds another
+	// frame's cells there, which the renderer does not read.
+	var shown []bool
 	if size := uv.Rect(0, 0, w, frameH); size == s.size && !resized && !first && was.AltScreen == v.AltScreen {
-		untouchSame(buf.RenderBuffer, was.Content, v.Content)
+		shown = sameRows(was.Content, v.Content, frameH)
+	}
+	if !drawRows(buf, v.Content, shown) {
+		content.Draw(buf, uv.Rect(0, 0, w, max(content.Height(), frameH))) // every cell: it blanks them first
+		shown = nil
+	}
+	for y := range frameH {
+		if y < len(shown) && shown[y] {
+			buf.Touched[y] = nil
+		} else {
+			buf.TouchLine(0, y, w) // changed, or the buffer held another frame
+		}
 	}
 	s.size = uv.Rect(0, 0, w, frameH)
 	s.term.Render(buf.RenderBuffer)
