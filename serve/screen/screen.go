@@ -9,6 +9,7 @@ package screen
 
 import (
 	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -172,6 +173,7 @@ func (s *Screen) run() {
 		s.fresh, s.resized, closed = false, false, s.closed
 		s.raw.Reset()
 		s.mu.Unlock()
+		drawing <- struct{}{}
 		_, _ = s.term.WriteString(raw)
 		if resized {
 			s.term.Resize(w, h)
@@ -190,12 +192,22 @@ func (s *Screen) run() {
 		if closed {
 			s.restore(h)
 		}
+		<-drawing
 		_ = s.term.Flush() // the writer never blocks; a stalled client is cut by it
 		if closed {
 			return
 		}
 	}
 }
+
+// drawing bounds how many of the process's dashboards make (View) and
+// draw frames at once: one fewer than the processors. However many are
+// open, the engine, its webhooks and etcd find a processor free, so a
+// code's way to the screens does not queue behind fifty screens' frames
+// (at 200 accounts the provider's answer waited up to 0.4 s for a
+// processor). A frame waits its turn instead; it is the latest view when
+// it is drawn.
+var drawing = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
 
 // scratch holds the cell buffers frames are drawn into: the terminal
 // renderer keeps its own model of the screen, so a session at rest needs

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -433,8 +434,7 @@ func TestFramesOfChangedRowsShowTheWhole(t *testing.T) {
 	sides := make([]*side, 2)
 	for i := range sides {
 		emu := vt.NewEmulator(w, h)
-		go func() { _, _ = io.Copy(io.Discard, emu) }() // its answers to the first frame's questions
-		t.Cleanup(func() { _ = emu.Close() })
+		go func() { _, _ = io.Copy(io.Discard, emu) }() // its answers to the first frame's questions (Close races with Read: left open)
 		s := &Screen{term: uv.NewTerminalRenderer(emu, []string{"TERM=xterm-256color"})}
 		s.term.SetColorProfile(colorprofile.TrueColor)
 		s.term.SetTabStops(-1)
@@ -492,4 +492,41 @@ func styleOf(c *uv.Cell) *uv.Style {
 		return &uv.Style{}
 	}
 	return &c.Style
+}
+
+// counting is a model whose View notes how many views are being made at
+// once.
+type counting struct {
+	now, most *atomic.Int32
+}
+
+func (c counting) Init() tea.Cmd                       { return nil }
+func (c counting) Update(tea.Msg) (tea.Model, tea.Cmd) { return c, nil }
+func (c counting) View() tea.View {
+	n := c.now.Add(1)
+	for m := c.most.Load(); n > m && !c.most.CompareAndSwap(m, n); m = c.most.Load() {
+	}
+	time.Sleep(time.Millisecond)
+	c.now.Add(-1)
+	return tea.NewView("x")
+}
+
+// Dashboards make their views in turns, one fewer at once than the
+// processors (at least one), so a processor stays free for the engine.
+func TestViewsAreMadeInTurns(t *testing.T) {
+	var now, most atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		s, _, _ := newScreen(t)
+		d := Drawn{Model: counting{&now, &most}, Screen: s}
+		wg.Go(func() {
+			for range 20 {
+				d.View()
+			}
+		})
+	}
+	wg.Wait()
+	if want := int32(max(1, runtime.GOMAXPROCS(0)-1)); most.Load() != want {
+		t.Fatalf("%d views made at once, want %d", most.Load(), want)
+	}
 }
