@@ -69,6 +69,7 @@ type Server struct {
 	conns    atomic.Int32
 	sessions atomic.Int32
 	stopping atomic.Bool
+	opened   atomic.Int64 // dashboards opened so far: each ticks at its own phase
 
 	mu       sync.Mutex
 	dash     map[ssh.Session]*dashboard
@@ -275,6 +276,13 @@ type dashboard struct {
 	ended   atomic.Bool   // the engine stopped
 }
 
+// tickPhase spreads the n-th dashboard's ticks over the second (by the
+// golden ratio: any number of them lands evenly), so that fifty sessions'
+// countdowns are drawn one after another, not fifty at once.
+func tickPhase(n int64) time.Duration {
+	return time.Duration(n*618_034%1_000_000) * time.Microsecond
+}
+
 // program builds a session's dashboard: its own model on its own hub
 // subscription, acting through its operator's door.
 func (s *Server) program(sess ssh.Session) *tea.Program {
@@ -282,6 +290,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	stream, snap := s.o.Live.Subscribe(op.Name)
 	o := s.o.UI
 	o.Backend, o.Initial, o.Operator, o.Role = s.o.Door(op.Name), snap, op.Name, op.Role
+	o.TickPhase = tickPhase(s.opened.Add(1))
 	ctx, cancel := context.WithCancel(sess.Context())
 	pty, resizes, _ := sess.Pty()
 	d := &dashboard{out: s.outbox(sess, sess), resizes: resizes, cancel: cancel, relay: make(chan struct{})}

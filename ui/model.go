@@ -62,6 +62,11 @@ type Options struct {
 	// poll since is shown stale); default: now. A session that joins a
 	// running engine passes the engine's.
 	Started time.Time
+	// TickPhase is where in each second the clock ticks (0: on the whole
+	// second). The sessions of one server tick at different phases, so
+	// their countdowns are not all drawn in the same instant, in front
+	// of a code's way to the screens.
+	TickPhase time.Duration
 }
 
 // EventMsg carries an engine event into the program.
@@ -675,7 +680,7 @@ func (m *Model) nextChange(now time.Time) time.Time {
 		soon(t.until)
 	}
 	if m.showDet {
-		soon(now.Truncate(time.Second).Add(time.Second)) // every time on the page counts
+		soon(m.secondAfter(now)) // every time on the page counts
 	}
 	for i, p := range m.panes {
 		if m.visible(i) {
@@ -692,24 +697,29 @@ func (m *Model) nextChange(now time.Time) time.Time {
 // caught up soon.
 const tickGap = time.Minute
 
-// ensureTick asks for a tick when the screen next changes: on the whole
-// second, so every countdown steps together, and never for nothing.
+// secondAfter is the first tick after t: the next whole second, moved by
+// the session's TickPhase.
+func (m *Model) secondAfter(t time.Time) time.Time {
+	p := m.o.TickPhase
+	return t.Add(-p).Truncate(time.Second).Add(time.Second + p)
+}
+
+// ensureTick asks for a tick when the screen next changes: once a second
+// at the session's phase, so every countdown steps together, and never
+// for nothing.
 func (m *Model) ensureTick() tea.Cmd {
-	// Ticks fall on whole seconds and what changes, changes after now: a
-	// tick due by the next whole second is the soonest, so the screen
-	// need not be asked again at each of tens of events a second.
-	if m.ticking && !m.tickAt.After(m.now.Truncate(time.Second).Add(time.Second)) {
+	// Ticks fall on their second and what changes, changes after now: a
+	// tick due by the next one is the soonest, so the screen need not be
+	// asked again at each of tens of events a second.
+	if m.ticking && !m.tickAt.After(m.secondAfter(m.now)) {
 		return nil
 	}
 	next := m.nextChange(m.now)
 	if next.IsZero() {
 		return nil
 	}
-	at := next.Truncate(time.Second)
-	if at.Before(next) {
-		at = at.Add(time.Second)
-	}
-	if cap := m.now.Truncate(time.Second).Add(tickGap); at.After(cap) {
+	at := m.secondAfter(next.Add(-time.Nanosecond)) // next itself when it is on a tick
+	if cap := m.secondAfter(m.now).Add(tickGap - time.Second); at.After(cap) {
 		at = cap
 	}
 	if m.ticking && !at.Before(m.tickAt) {

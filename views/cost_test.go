@@ -182,3 +182,27 @@ func TestAgingCodesMoveAlone(t *testing.T) {
 		t.Fatal("after the regroup the order differs from a fresh sort")
 	}
 }
+
+// A box's top line is drawn once for what it shows: the frames after
+// find it (an underlined title is a lipgloss Render, rune by rune), and
+// it is what drawing it anew makes.
+func TestBoxTopIsDrawnOnce(t *testing.T) {
+	th := themes.New("plain")
+	body := []string{"one", "two"}
+	first := Box(&th, "Lines & codes", " · 2/3700 · 1035 waiting", body, 120, 4, true)
+	if allocs := testing.AllocsPerRun(100, func() {
+		Box(&th, "Lines & codes", " · 2/3700 · 1035 waiting", body, 120, 4, true)
+	}); allocs > 0 {
+		t.Errorf("a box drawn again as it was allocates %v times", allocs)
+	}
+	clear(tops.m)
+	if again := Box(&th, "Lines & codes", " · 2/3700 · 1035 waiting", body, 120, 4, true); again.top != first.top {
+		t.Fatalf("the kept top line %q is not the one drawn anew, %q", first.top, again.top)
+	}
+	for i := range 3 * maxTops {
+		Box(&th, "Queues", fmt.Sprintf(" · %d in motion", i), body, 80, 4, false)
+	}
+	if n := len(tops.m); n > maxTops {
+		t.Fatalf("%d top lines kept, at most %d", n, maxTops)
+	}
+}

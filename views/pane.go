@@ -245,6 +245,10 @@ func Box(t *themes.Theme, title, info string, body []string, w, h int, focused b
 		return Boxed{}
 	}
 	e := edgesOf(t, w, focused)
+	k := topKey{t.Name, title, info, w, focused}
+	if top, ok := tops.get(k); ok {
+		return Boxed{top: top, e: e, body: body, inner: w - 2, h: h}
+	}
 	pen, ts := t.Ink.Border, t.Ink.Title
 	if focused {
 		pen, ts = t.Ink.BorderFocused, t.Ink.TitleFocused
@@ -269,7 +273,44 @@ func Box(t *themes.Theme, title, info string, body []string, w, h int, focused b
 		pen.WriteTo(&b, e.rule(headW))
 	}
 	pen.WriteTo(&b, e.rule(max(inner-1-headW, 0)), e.topRight)
+	tops.put(k, b.String())
 	return Boxed{top: b.String(), e: e, body: body, inner: inner, h: h}
+}
+
+// tops holds the boxes' top lines by what they are drawn from: a title
+// changes with its counts, far less often than frames are drawn, and
+// every dashboard shows the same ones, while drawing one is a lipgloss
+// Render (an underlined title is painted rune by rune).
+var tops = topLines{m: map[topKey]string{}}
+
+type topKey struct {
+	theme, title, info string
+	w                  int
+	focused            bool
+}
+
+type topLines struct {
+	mu sync.Mutex
+	m  map[topKey]string
+}
+
+// maxTops bounds the cache: titles whose counts keep changing come and go.
+const maxTops = 512
+
+func (c *topLines) get(k topKey) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[k]
+	return s, ok
+}
+
+func (c *topLines) put(k topKey, s string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxTops {
+		clear(c.m)
+	}
+	c.m[k] = s
 }
 
 // Same reports whether x draws what y does.

@@ -31,8 +31,12 @@ func (d Drawn) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return Drawn{Model: m, Screen: d.Screen}, cmd
 }
 
+// View makes the model's view in its turn (see drawing) and hands it to
+// the screen.
 func (d Drawn) View() tea.View {
+	drawing <- struct{}{}
 	v := d.Model.View()
+	<-drawing
 	d.Screen.Show(v)
 	return v
 }

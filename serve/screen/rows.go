@@ -100,10 +100,11 @@ func weight(k rowKey, l uv.Line) int {
 	return 1 + len(k.text)/112
 }
 
-// drawRows draws content's rows into buf from the cache; false (nothing
+// drawRows draws content's rows into buf from the cache, but for the
+// rows shown marks (the terminal shows them already); false (nothing
 // drawn) when a row begins with a style or link left open by the rows
 // above, which only drawing the whole content renders right.
-func drawRows(buf *uv.ScreenBuffer, content string) bool {
+func drawRows(buf *uv.ScreenBuffer, content string, shown []bool) bool {
 	text := strings.Split(content, "\n")
 	clean := true
 	for _, row := range text[:min(len(text), buf.Height())] {
@@ -112,6 +113,9 @@ func drawRows(buf *uv.ScreenBuffer, content string) bool {
 		}
 	}
 	for y := range buf.Height() {
+		if y < len(shown) && shown[y] {
+			continue
+		}
 		row := ""
 		if y < len(text) {
 			row = text[y]
@@ -121,20 +125,26 @@ func drawRows(buf *uv.ScreenBuffer, content string) bool {
 	return true
 }
 
-// untouchSame marks the rows of a frame that are as the terminal shows
-// them already, so the renderer does not compare them cell by cell (a new
-// code changes a row or two of a screen of fifty). A row is the same when
-// its text is and it starts with no style or link left open by the rows
-// above, in both frames.
-func untouchSame(buf *uv.RenderBuffer, was, now string) {
+// sameRows marks the rows of a frame of h rows that are as the terminal
+// shows them already: their text is the same and starts with no style or
+// link left open by the rows above, in both frames. The last rows up to
+// one that shows a character are never marked: the renderer reads them
+// to find blank rows it can erase at once.
+func sameRows(was, now string, h int) []bool {
 	old, cur := strings.Split(was, "\n"), strings.Split(now, "\n")
+	same := make([]bool, h)
 	oldClean, curClean := true, true
-	for y := 0; y < len(old) && y < len(cur) && y < len(buf.Touched); y++ {
-		if oldClean && curClean && old[y] == cur[y] {
-			buf.Touched[y] = nil
-		}
+	for y := 0; y < len(old) && y < len(cur) && y < h; y++ {
+		same[y] = oldClean && curClean && old[y] == cur[y]
 		oldClean, curClean = endsClean(old[y], oldClean), endsClean(cur[y], curClean)
 	}
+	for y := h - 1; y >= 0; y-- {
+		same[y] = false
+		if y < len(cur) && strings.TrimSpace(ansi.Strip(cur[y])) != "" {
+			break
+		}
+	}
+	return same
 }
 
 // endsClean says whether a row that starts clean (no style or link open)

@@ -9,6 +9,7 @@ package screen
 
 import (
 	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,7 +72,10 @@ func New(out io.Writer, o Options) *Screen {
 	// An SSH session's emulated terminal turns \n into \r\n (as Bubble
 	// Tea assumes there too); a local one in raw mode does not.
 	term.SetMapNewline(!o.Local)
-	term.SetScrollOptim(true)
+	// No scrolling regions: the panes sit side by side, so a whole-width
+	// scroll seldom matches, and looking for one reads every row of every
+	// frame, which drawing only the changed rows must not have to fill.
+	term.SetScrollOptim(false)
 	term.Resize(o.Width, o.Height)
 	s := &Screen{out: out, frame: o.Frame, clock: o.Clock, w: o.Width, h: o.Height, term: term, cursor: true,
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
@@ -169,6 +173,7 @@ func (s *Screen) run() {
 		s.fresh, s.resized, closed = false, false, s.closed
 		s.raw.Reset()
 		s.mu.Unlock()
+		drawing <- struct{}{}
 		_, _ = s.term.WriteString(raw)
 		if resized {
 			s.term.Resize(w, h)
@@ -187,12 +192,22 @@ func (s *Screen) run() {
 		if closed {
 			s.restore(h)
 		}
+		<-drawing
 		_ = s.term.Flush() // the writer never blocks; a stalled client is cut by it
 		if closed {
 			return
 		}
 	}
 }
+
+// drawing bounds how many of the process's dashboards make (View) and
+// draw frames at once: one fewer than the processors. However many are
+// open, the engine, its webhooks and etcd find a processor free, so a
+// code's way to the screens does not queue behind fifty screens' frames
+// (at 200 accounts the provider's answer waited up to 0.4 s for a
+// processor). A frame waits its turn instead; it is the latest view when
+// it is drawn.
+var drawing = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
 
 // scratch holds the cell buffers frames are drawn into: the terminal
 // renderer keeps its own model of the screen, so a session at rest needs
@@ -271,14 +286,23 @@ func (s *Screen) draw(v tea.View, w, h int, resized bool) {
 		frameH = 0
 	}
 	buf.Resize(w, frameH)
-	if !drawRows(buf, v.Content) {
-		content.Draw(buf, uv.Rect(0, 0, w, max(content.Height(), frameH))) // every cell: it blanks them first
-	}
-	for y := range frameH { // every row counts as changed (the buffer held another frame)
-		buf.TouchLine(0, y, w)
-	}
+	// The rows the terminal shows already are neither drawn nor compared
+	// (a new code changes a few rows of fifty): the buffer holds another
+	// frame's cells there, which the renderer does not read.
+	var shown []bool
 	if size := uv.Rect(0, 0, w, frameH); size == s.size && !resized && !first && was.AltScreen == v.AltScreen {
-		untouchSame(buf.RenderBuffer, was.Content, v.Content)
+		shown = sameRows(was.Content, v.Content, frameH)
+	}
+	if !drawRows(buf, v.Content, shown) {
+		content.Draw(buf, uv.Rect(0, 0, w, max(content.Height(), frameH))) // every cell: it blanks them first
+		shown = nil
+	}
+	for y := range frameH {
+		if y < len(shown) && shown[y] {
+			buf.Touched[y] = nil
+		} else {
+			buf.TouchLine(0, y, w) // changed, or the buffer held another frame
+		}
 	}
 	s.size = uv.Rect(0, 0, w, frameH)
 	s.term.Render(buf.RenderBuffer)

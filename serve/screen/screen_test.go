@@ -5,9 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	uv "github.com/charmbracelet/ultraviolet"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/vt"
 	"github.com/jonboulle/clockwork"
 )
 
@@ -221,7 +224,7 @@ func TestRowsDrawAsTheWholeDoes(t *testing.T) {
 	}, "\n")
 	whole, rowwise := uv.NewScreenBuffer(60, 8), uv.NewScreenBuffer(60, 8)
 	uv.NewStyledString(content).Draw(whole, whole.Bounds())
-	if !drawRows(&rowwise, content) {
+	if !drawRows(&rowwise, content, nil) {
 		t.Fatal("clean rows were not drawn from the cache")
 	}
 	for y := range 8 {
@@ -241,7 +244,7 @@ func TestOpenStyleIsNotCut(t *testing.T) {
 			t.Errorf("%q ends clean", row)
 		}
 		buf := uv.NewScreenBuffer(20, 2)
-		if drawRows(&buf, row+"\nnext") {
+		if drawRows(&buf, row+"\nnext", nil) {
 			t.Errorf("%q then a row: drawn row by row", row)
 		}
 	}
@@ -406,5 +409,124 @@ func TestScratchBuffersOutliveCollections(t *testing.T) {
 	runtime.GC()
 	if got := l.get(); got != b && got != a {
 		t.Fatal("a buffer put back was made again after a collection")
+	}
+}
+
+// Rows drawn from earlier frames are not drawn again: the terminal holds
+// them. Two screens take turns with the shared scratch buffers, so the
+// rows a frame skips hold the other screen's cells; what each terminal
+// shows after every frame is still that frame, cell for cell. Frames
+// shift, change and blank rows, the last rows among them.
+func TestFramesOfChangedRowsShowTheWhole(t *testing.T) {
+	const w, h = 48, 12
+	pool := []string{
+		"", "   ", "plain row", "\x1b[1;31m965929\x1b[m +12642381097 \x1b[2mAds US\x1b[m",
+		"✓ 73642 Instagram 日本語 café", "\x1b[7m selected \x1b[m" + strings.Repeat("·", 30),
+		"\x1b[38;5;210;48;5;23;1m4\x1b[m countdown 7m 02s", strings.Repeat("wide 語", 12),
+		"\x1b[94m│\x1b[m boxed \x1b[94m│\x1b[m", "\x1b[2msynced 2s ago\x1b[m",
+	}
+	rng := rand.New(rand.NewPCG(7, 13))
+	type side struct {
+		s    *Screen
+		emu  *vt.Emulator
+		rows []string
+	}
+	sides := make([]*side, 2)
+	for i := range sides {
+		emu := vt.NewEmulator(w, h)
+		go func() { _, _ = io.Copy(io.Discard, emu) }() // its answers to the first frame's questions (Close races with Read: left open)
+		s := &Screen{term: uv.NewTerminalRenderer(emu, []string{"TERM=xterm-256color"})}
+		s.term.SetColorProfile(colorprofile.TrueColor)
+		s.term.SetTabStops(-1)
+		s.term.SetScrollOptim(false)
+		s.term.Resize(w, h)
+		rows := make([]string, h)
+		for y := range rows {
+			rows[y] = pool[rng.IntN(len(pool))]
+		}
+		sides[i] = &side{s: s, emu: emu, rows: rows}
+	}
+	for n := range 400 {
+		sd := sides[n%2]
+		switch rng.IntN(4) {
+		case 0: // a new row on top, the rest shifted down (a new code)
+			copy(sd.rows[1:], sd.rows[:h-1])
+			sd.rows[0] = pool[rng.IntN(len(pool))]
+		case 1: // the last rows blank or not
+			sd.rows[h-1-rng.IntN(3)] = pool[rng.IntN(3)]
+		default: // a few rows change in place
+			for range 1 + rng.IntN(3) {
+				sd.rows[rng.IntN(h)] = pool[rng.IntN(len(pool))]
+			}
+		}
+		content := strings.Join(sd.rows, "\n")
+		sd.s.draw(view(content), w, h, false)
+		_ = sd.s.term.Flush()
+		want := uv.NewScreenBuffer(w, h)
+		uv.NewStyledString(content).Draw(want, want.Bounds())
+		for y := range h {
+			for x := range w {
+				if got, c := sd.emu.CellAt(x, y), want.CellAt(x, y); !cellsAlike(got, c) {
+					t.Fatalf("frame %d, cell %d,%d: the terminal shows %q, the frame %q\nframe:\n%s", n, x, y, cellText(got), cellText(c), content)
+				}
+			}
+		}
+	}
+}
+
+// cellsAlike compares what a terminal shows: the text and its style (an
+// emulator's blank cell may be empty where a drawn one is a space).
+func cellsAlike(a, b *uv.Cell) bool {
+	return cellText(a) == cellText(b) && styleOf(a).Equal(styleOf(b))
+}
+
+func cellText(c *uv.Cell) string {
+	if c == nil || c.Content == "" {
+		return " "
+	}
+	return c.Content
+}
+
+func styleOf(c *uv.Cell) *uv.Style {
+	if c == nil {
+		return &uv.Style{}
+	}
+	return &c.Style
+}
+
+// counting is a model whose View notes how many views are being made at
+// once.
+type counting struct {
+	now, most *atomic.Int32
+}
+
+func (c counting) Init() tea.Cmd                       { return nil }
+func (c counting) Update(tea.Msg) (tea.Model, tea.Cmd) { return c, nil }
+func (c counting) View() tea.View {
+	n := c.now.Add(1)
+	for m := c.most.Load(); n > m && !c.most.CompareAndSwap(m, n); m = c.most.Load() {
+	}
+	time.Sleep(time.Millisecond)
+	c.now.Add(-1)
+	return tea.NewView("x")
+}
+
+// Dashboards make their views in turns, one fewer at once than the
+// processors (at least one), so a processor stays free for the engine.
+func TestViewsAreMadeInTurns(t *testing.T) {
+	var now, most atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		s, _, _ := newScreen(t)
+		d := Drawn{Model: counting{&now, &most}, Screen: s}
+		wg.Go(func() {
+			for range 20 {
+				d.View()
+			}
+		})
+	}
+	wg.Wait()
+	if want := int32(max(1, runtime.GOMAXPROCS(0)-1)); most.Load() != want {
+		t.Fatalf("%d views made at once, want %d", most.Load(), want)
 	}
 }
