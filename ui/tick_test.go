@@ -54,22 +54,25 @@ func TestNothingChangingOnScreenMeansNoTick(t *testing.T) {
 
 // TestTheClockTicksWhenTheScreenChanges: the tick comes when the first
 // thing on screen changes — at the next second for a spinner, at the
-// minute for an age in minutes, hourly at most a minute apart.
+// minute for an age in minutes, hourly at most a minute apart; a session
+// with a phase (serve spreads its dashboards' ticks over the second)
+// ticks at its phase of those seconds.
 func TestTheClockTicksWhenTheScreenChanges(t *testing.T) {
+	const phase = 300 * time.Millisecond
 	for _, tc := range []struct {
-		name  string
-		tweak func(ev *backend.Event, now time.Time)
-		want  time.Duration
+		name         string
+		tweak        func(ev *backend.Event, now time.Time)
+		want, phased time.Duration
 	}{
 		{"spinner", func(ev *backend.Event, now time.Time) {
 			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CreatedAt = backend.LineWaiting, "", backend.InstantOf(now)
-		}, time.Second},
+		}, time.Second, time.Second + phase},
 		{"code 5m ago", func(ev *backend.Event, now time.Time) {
 			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CodeAt = backend.LineReceived, "123456", backend.InstantOf(now.Add(-5*time.Minute-20*time.Second))
-		}, 40 * time.Second},
+		}, 40 * time.Second, 40*time.Second + phase},
 		{"code 3h ago", func(ev *backend.Event, now time.Time) {
 			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CodeAt = backend.LineReceived, "123456", backend.InstantOf(now.Add(-3*time.Hour))
-		}, tickGap},
+		}, tickGap, tickGap - time.Second + phase},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, _ := quietModel(t, func(ev *backend.Event) {
@@ -77,6 +80,11 @@ func TestTheClockTicksWhenTheScreenChanges(t *testing.T) {
 			})
 			if !m.ticking || m.tickAt.Sub(m.now) != tc.want {
 				t.Fatalf("ticking %v, next tick in %v, want %v", m.ticking, m.tickAt.Sub(m.now), tc.want)
+			}
+			m.o.TickPhase, m.ticking = phase, false
+			m.ensureTick()
+			if !m.ticking || m.tickAt.Sub(m.now) != tc.phased {
+				t.Fatalf("at a phase of %v: ticking %v, next tick in %v, want %v", phase, m.ticking, m.tickAt.Sub(m.now), tc.phased)
 			}
 		})
 	}
@@ -133,38 +141,5 @@ func TestEventsDoNotAskThePanesWhileASecondTickIsDue(t *testing.T) {
 	m.Update(tickMsg{m.tickAt})
 	if asked == 0 || !m.ticking || !m.tickAt.After(now) {
 		t.Fatalf("after the tick: asked %d, ticking %v at %v", asked, m.ticking, m.tickAt)
-	}
-}
-
-// TestSessionsTickAtTheirPhase: a session's ticks come at its phase of
-// the second (serve spreads its dashboards' ticks over the second), still
-// no earlier than what changes.
-func TestSessionsTickAtTheirPhase(t *testing.T) {
-	const phase = 300 * time.Millisecond
-	for _, tc := range []struct {
-		name  string
-		tweak func(ev *backend.Event, now time.Time)
-		want  time.Duration
-	}{
-		{"spinner", func(ev *backend.Event, now time.Time) {
-			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CreatedAt = backend.LineWaiting, "", backend.InstantOf(now)
-		}, time.Second + phase},
-		{"code 5m ago", func(ev *backend.Event, now time.Time) {
-			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CodeAt = backend.LineReceived, "123456", backend.InstantOf(now.Add(-5*time.Minute-20*time.Second))
-		}, 40*time.Second + phase},
-		{"code 3h ago", func(ev *backend.Event, now time.Time) {
-			ev.Lines[0].State, ev.Lines[0].Code, ev.Lines[0].CodeAt = backend.LineReceived, "123456", backend.InstantOf(now.Add(-3*time.Hour))
-		}, tickGap - time.Second + phase},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			m, _ := quietModel(t, func(ev *backend.Event) {
-				tc.tweak(ev, time.Date(2026, 5, 22, 12, 0, 0, 0, time.UTC))
-			})
-			m.o.TickPhase, m.ticking = phase, false
-			m.ensureTick()
-			if !m.ticking || m.tickAt.Sub(m.now) != tc.want {
-				t.Fatalf("ticking %v, next tick in %v, want %v", m.ticking, m.tickAt.Sub(m.now), tc.want)
-			}
-		})
 	}
 }
