@@ -343,20 +343,26 @@ func (tm *team) measure(codes []*sent, front *hookFront) run {
 		if len(c.shown) > 0 {
 			slowest = 0
 		}
+		showedOn := map[*member]int{} // by node: its dashboards that showed c
+		var missedOn []*member
 		for _, sh := range c.shown {
 			select {
 			case t := <-sh.seen:
 				slowest = max(slowest, t.Sub(c.at))
 				r.shown++
+				showedOn[sh.node]++
 				r.screens[c.line.Provider] = append(r.screens[c.line.Provider], t.Sub(c.at))
 				if hooked && !first.IsZero() {
 					r.ownerToScreens = append(r.ownerToScreens, t.Sub(first))
 				}
 			default:
 				r.missed++
-				r.why.add(c, sh.node, codes)
+				missedOn = append(missedOn, sh.node)
 				late = true
 			}
+		}
+		for _, m := range missedOn {
+			r.why.add(c, m, codes, showedOn[m])
 		}
 		r.slowest, r.late = append(r.slowest, slowest), append(r.late, late)
 	}
@@ -369,7 +375,7 @@ func (r run) log(b *testing.B, prefix string) {
 	b.Logf("%scode, simulator → every dashboard: 5sim (polled) %s; piv.day (webhooks) %s; %d of %d never showed it (%s)", prefix,
 		summary(r.screens[backend.FiveSim]), summary(r.screens[backend.PivDay]), r.missed, r.missed+r.shown, r.why)
 	for _, e := range r.why.examples {
-		b.Logf("%s  not explained: %s", prefix, e)
+		b.Logf("%s  among the top rows, not shown: %s", prefix, e)
 	}
 	b.Logf("%scode, owner's engine → the other nodes' engines: %s", prefix, summary(r.spread))
 	b.Logf("%spiv.day webhook: simulator → the front %s; → the owner's engine, webhook at the owner %s, forwarded %s; owner's engine → dashboards %s",
@@ -390,19 +396,22 @@ const drawnWithin = 250 * time.Millisecond
 // pane (views/lines.go) puts fresh codes first, newest code first (the
 // provider's time, here the order sent): a code that reaches an engine
 // late sorts below the newer ones already there, and each newer code
-// arriving pushes it down a row.
+// arriving pushes it down a row. (The cursor goes to the newest code of
+// each event the dashboard takes, scrolling the pane to it, and its toast
+// names that code: a code below the rows shows when it is that one.)
 type misses struct {
 	engine   int      // its node's engine never had the code
-	below    int      // on arrival, paneRows newer codes were above it: never among the rows
-	pushed   int      // among the rows, pushed off within drawnWithin
-	other    int      // among the rows longer: a loss between engine and screen
-	examples []string // the first few of other
+	below    int      // on arrival, paneRows newer codes were above it: never among the top rows
+	pushed   int      // among the top rows, pushed off within drawnWithin
+	unshown  int      // among the top rows longer, passed on by its node's hub: the dashboard's model had it
+	lost     int      // among the top rows longer, never passed on by its node's hub: lost on the way
+	examples []string // the first few of unshown and lost
 }
 
-// add sorts the showing of c that m's dashboard never made, against
-// codes (the run's: each line gets at most one, so a newer code is on
-// another line).
-func (w *misses) add(c *sent, m *member, codes []*sent) {
+// add sorts the showing of c that a dashboard of m never made (showed:
+// how many of m's other dashboards did), against codes (the run's: each
+// line gets at most one, so a newer code is on another line).
+func (w *misses) add(c *sent, m *member, codes []*sent, showed int) {
 	arrived, ok := m.codeAt(c)
 	if !ok {
 		w.engine++
@@ -431,16 +440,24 @@ func (w *misses) add(c *sent, m *member, codes []*sent) {
 		w.pushed++
 		return
 	}
-	w.other++
-	if len(w.examples) < 5 {
-		w.examples = append(w.examples, fmt.Sprintf("%s on %s (%s), %v old at node %s's engine, row %d, among the rows %v",
-			c.code, c.line.Key, c.line.Provider, arrived.Sub(c.at).Round(time.Millisecond), m.name, row+1, stayed.Round(time.Millisecond)))
+	hub := "never passed on by its hub"
+	if passed, ok := m.screens.hubPassed(c); ok {
+		w.unshown++
+		hub = fmt.Sprintf("passed on by its hub %v after", passed.Sub(arrived).Round(time.Millisecond))
+	} else {
+		w.lost++
+	}
+	e := fmt.Sprintf("%s on %s, %v old at node %s's engine, %s, row %d, among the top rows %v; %d of the node's %d dashboards showed it",
+		c.code, c.line.Key, arrived.Sub(c.at).Round(time.Millisecond), m.name, hub, row+1, stayed.Round(time.Millisecond), showed, len(m.screens.viewers))
+	if len(w.examples) < 5 && !slices.Contains(w.examples, e) {
+		w.examples = append(w.examples, e)
 	}
 }
 
 func (w misses) String() string {
-	return fmt.Sprintf("%d never reached its node's engine, %d arrived below the pane's %d rows, %d pushed off them within %v, %d not explained",
-		w.engine, w.below, paneRows, w.pushed, drawnWithin, w.other)
+	return fmt.Sprintf("%d never reached its node's engine, %d arrived below the pane's top %d rows, %d pushed off them within %v, "+
+		"%d among them longer, passed on by the node's hub yet not drawn, %d among them longer and never passed on by the hub (lost)",
+		w.engine, w.below, paneRows, w.pushed, drawnWithin, w.unshown, w.lost)
 }
 
 // codeAt is when m's engine first had c.
