@@ -47,12 +47,13 @@ func Dial(addr string, host gossh.PublicKey, key gossh.Signer) (*gossh.Client, e
 type Viewer struct {
 	Client *gossh.Client
 
-	mu    sync.Mutex
-	want  map[string]chan time.Time // awaited text → when it showed
-	term  *vt.Emulator              // the client's terminal (80×24 until Open sizes it)
-	keep  int                       // cells searched either side of a change: the longest text awaited
-	row   []byte                    // the cells searched, reused
-	reads int                       // the server's writes read (about one a frame)
+	mu     sync.Mutex
+	want   map[string]chan time.Time // awaited text → when it showed
+	term   *vt.Emulator              // the client's terminal (80×24 until Open sizes it)
+	keep   int                       // cells searched either side of a change: the longest text awaited
+	row    []byte                    // the cells searched, reused
+	reads  int                       // the server's writes read (about one a frame)
+	forgot bool                      // Forget was called: writes are counted, not drawn
 }
 
 // Writes counts the server's writes read so far (about one a frame).
@@ -87,9 +88,7 @@ func Open(t testing.TB, c *gossh.Client, w, h int) *Viewer {
 				v.read(buf[:n])
 			}
 			if err != nil {
-				v.mu.Lock()
-				_ = v.term.Close() // ends newTerm's reader
-				v.mu.Unlock()
+				v.Forget()
 				return
 			}
 		}
@@ -126,12 +125,28 @@ func oneScreen(params ansi.Params) bool {
 	return len(params) == 1 && (mode == ansi.ModeAltScreenSaveCursor.Mode() || mode == ansi.ModeAltScreen.Mode())
 }
 
+// Forget drops the viewer's terminal (6.4 MB at 200×50, most of it the
+// emulator's 4 MiB parser buffer) and from then on only counts the
+// session's writes, so a benchmark of the server's memory does not count
+// the client's screens. Nothing awaited shows after it.
+func (v *Viewer) Forget() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.term != nil {
+		_ = v.term.Close() // ends newTerm's reader
+	}
+	v.term, v.want, v.forgot = nil, map[string]chan time.Time{}, true
+}
+
 // Expect starts watching for text: the channel receives the moment a
 // write after this call leaves text on a screen row the write changed.
 func (v *Viewer) Expect(text string) <-chan time.Time {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	seen := make(chan time.Time, 1)
+	if v.forgot {
+		return seen
+	}
 	v.want[text] = seen
 	v.keep = max(v.keep, len(text))
 	return seen
@@ -142,6 +157,9 @@ func (v *Viewer) read(p []byte) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.reads++
+	if v.forgot {
+		return
+	}
 	if v.term == nil {
 		v.term = newTerm(80, 24)
 	}

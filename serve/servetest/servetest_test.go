@@ -127,3 +127,20 @@ func BenchmarkViewerRead(b *testing.B) {
 		v.read(frames[i%len(frames)])
 	}
 }
+
+// A forgotten viewer holds no terminal and goes on counting writes.
+func TestForgottenViewerKeepsNoScreen(t *testing.T) {
+	v := &Viewer{want: map[string]chan time.Time{}}
+	v.read([]byte("12345678"))
+	v.Forget()
+	seen := v.Expect("87654321")
+	v.read([]byte("87654321"))
+	select {
+	case <-seen:
+		t.Error("a forgotten viewer saw a text")
+	default:
+	}
+	if v.term != nil || v.Writes() != 2 {
+		t.Errorf("terminal kept %v, %d writes counted (want 2)", v.term != nil, v.Writes())
+	}
+}
