@@ -133,7 +133,8 @@ func (v *Viewer) Forget() {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.term != nil {
-		_ = v.term.Close() // ends newTerm's reader
+		// Ends newTerm's reader (Emulator.Close would race with its Read).
+		_ = v.term.InputPipe().(io.Closer).Close()
 	}
 	v.term, v.want, v.forgot = nil, map[string]chan time.Time{}, true
 }
