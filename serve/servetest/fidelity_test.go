@@ -23,18 +23,7 @@ func TestViewerScreenIsTheServersFrame(t *testing.T) {
 	const w, h = 120, 40
 	pr, pw := io.Pipe()
 	v := &Viewer{want: map[string]chan time.Time{}, term: newTerm(w, h)}
-	go func() {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := pr.Read(buf)
-			if n > 0 {
-				v.read(buf[:n])
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
+	go v.follow(pr)
 	s := screen.New(pw, screen.Options{Env: []string{"TERM=xterm-256color"}, Profile: colorprofile.ANSI256, Width: w, Height: h, Frame: time.Millisecond, Local: true})
 	rng := rand.New(rand.NewPCG(1, 2))
 	var list []string

@@ -80,25 +80,29 @@ func Open(t testing.TB, c *gossh.Client, w, h int) *Viewer {
 	}
 	v := &Viewer{Client: c, want: map[string]chan time.Time{}, term: newTerm(w, h)}
 	drawn := v.Expect("filter") // the status bar
-	go func() {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := out.Read(buf)
-			if n > 0 {
-				v.read(buf[:n])
-			}
-			if err != nil {
-				v.Forget()
-				return
-			}
-		}
-	}()
+	go v.follow(out)
 	select {
 	case <-drawn:
 	case <-time.After(20 * time.Second):
 		t.Fatal("a dashboard never drew")
 	}
 	return v
+}
+
+// follow reads what the server writes until the stream ends, then
+// forgets the screen.
+func (v *Viewer) follow(out io.Reader) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := out.Read(buf)
+		if n > 0 {
+			v.read(buf[:n])
+		}
+		if err != nil {
+			v.Forget()
+			return
+		}
+	}
 }
 
 // newTerm is a w×h terminal with one screen and no scrollback: the
