@@ -217,7 +217,13 @@ type sent struct {
 	line  backend.Line
 	code  string
 	at    time.Time
-	shown []<-chan time.Time // one for every dashboard of the nodes running then
+	shown []showing // one for every dashboard of the nodes running then
+}
+
+// showing is a dashboard awaiting a code, and its node.
+type showing struct {
+	node *member
+	seen <-chan time.Time
 }
 
 // run delivers a code every 200 ms on a random account of among (each
@@ -237,7 +243,7 @@ func (d *deliverer) run(b *testing.B, until time.Time, among []string) []*sent {
 		d.next[acct]++
 		for _, m := range d.tm.running() {
 			for _, v := range m.screens.viewers {
-				c.shown = append(c.shown, v.Expect(c.code))
+				c.shown = append(c.shown, showing{m, v.Expect(c.code)})
 			}
 		}
 		c.at = time.Now()
@@ -279,6 +285,7 @@ type run struct {
 	screens map[backend.ProviderKind][]time.Duration // simulator → each dashboard
 	lost    int                                      // nodes that never showed a code (by the end of the wait)
 	missed  int                                      // dashboards that never showed a code
+	why     misses                                   // why they did not
 	shown   int
 	spread  []time.Duration // owner's engine → the other nodes' engines
 
@@ -299,13 +306,10 @@ type run struct {
 func (tm *team) measure(codes []*sent, front *hookFront) run {
 	r := run{engine: map[backend.ProviderKind][]time.Duration{}, screens: map[backend.ProviderKind][]time.Duration{}}
 	for _, c := range codes {
-		k := string(c.line.Key) + " " + c.code
 		slowest, late := time.Duration(0), false
 		var seen []time.Time
 		for _, m := range tm.running() {
-			m.mu.Lock()
-			t, ok := m.codes[k]
-			m.mu.Unlock()
+			t, ok := m.codeAt(c)
 			if !ok {
 				r.lost++
 				late = true
@@ -341,19 +345,26 @@ func (tm *team) measure(codes []*sent, front *hookFront) run {
 		if len(c.shown) > 0 {
 			slowest = 0
 		}
-		for _, shown := range c.shown {
+		showedOn := map[*member]int{} // by node: its dashboards that showed c
+		var missedOn []*member
+		for _, sh := range c.shown {
 			select {
-			case t := <-shown:
+			case t := <-sh.seen:
 				slowest = max(slowest, t.Sub(c.at))
 				r.shown++
+				showedOn[sh.node]++
 				r.screens[c.line.Provider] = append(r.screens[c.line.Provider], t.Sub(c.at))
 				if hooked && !first.IsZero() {
 					r.ownerToScreens = append(r.ownerToScreens, t.Sub(first))
 				}
 			default:
 				r.missed++
+				missedOn = append(missedOn, sh.node)
 				late = true
 			}
+		}
+		for _, m := range missedOn {
+			r.why.add(c, m, codes, showedOn[m])
 		}
 		r.slowest, r.late = append(r.slowest, slowest), append(r.late, late)
 	}
@@ -363,11 +374,100 @@ func (tm *team) measure(codes []*sent, front *hookFront) run {
 func (r run) log(b *testing.B, prefix string) {
 	b.Logf("%scode, simulator → every node's engine: 5sim (polled) %s; piv.day (webhooks) %s; %d never reached a node", prefix,
 		summary(r.engine[backend.FiveSim]), summary(r.engine[backend.PivDay]), r.lost)
-	b.Logf("%scode, simulator → every dashboard: 5sim (polled) %s; piv.day (webhooks) %s; %d of %d never showed it", prefix,
-		summary(r.screens[backend.FiveSim]), summary(r.screens[backend.PivDay]), r.missed, r.missed+r.shown)
+	b.Logf("%scode, simulator → every dashboard: 5sim (polled) %s; piv.day (webhooks) %s; %d of %d never showed it (%s)", prefix,
+		summary(r.screens[backend.FiveSim]), summary(r.screens[backend.PivDay]), r.missed, r.missed+r.shown, r.why)
+	for _, e := range r.why.examples {
+		b.Logf("%s  among the top rows, not shown: %s", prefix, e)
+	}
 	b.Logf("%scode, owner's engine → the other nodes' engines: %s", prefix, summary(r.spread))
 	b.Logf("%spiv.day webhook: simulator → the front %s; → the owner's engine, webhook at the owner %s, forwarded %s; owner's engine → dashboards %s",
 		prefix, summary(r.toFront), summary(r.direct), summary(r.forwarded), summary(r.ownerToScreens))
+}
+
+// paneRows is how many lines the Lines pane of a 200×50 dashboard
+// shows.
+const paneRows = 23
+
+// drawnWithin is how long a line stays among the pane's rows before a
+// dashboard that drew it would have shown it: a few frames (a dashboard
+// draws about 13 a second) and the way from the engine to the screen
+// (owner's engine → dashboards p99 ~0.1 s).
+const drawnWithin = 250 * time.Millisecond
+
+// misses sorts the showings a dashboard never made by cause. The Lines
+// pane (views/lines.go) puts fresh codes first, newest code first (the
+// provider's time, here the order sent): a code that reaches an engine
+// late sorts below the newer ones already there, and each newer code
+// arriving pushes it down a row. (The cursor goes to the newest code of
+// each event the dashboard takes, scrolling the pane to it, and its toast
+// names that code: a code below the rows shows when it is that one.)
+type misses struct {
+	engine   int      // its node's engine never had the code
+	below    int      // on arrival, paneRows newer codes were above it: never among the top rows
+	pushed   int      // among the top rows, pushed off within drawnWithin
+	unshown  int      // among the top rows longer, passed on by its node's hub: the dashboard's model had it
+	lost     int      // among the top rows longer, never passed on by its node's hub: lost on the way
+	examples []string // the first few of unshown and lost
+}
+
+// add sorts the showing of c that a dashboard of m never made (showed:
+// how many of m's other dashboards did), against codes (the run's: each
+// line gets at most one, so a newer code is on another line).
+func (w *misses) add(c *sent, m *member, codes []*sent, showed int) {
+	arrived, ok := m.codeAt(c)
+	if !ok {
+		w.engine++
+		return
+	}
+	var newer []time.Time // when the codes newer than c reached m
+	for _, d := range codes {
+		if t, ok := m.codeAt(d); ok && d.at.After(c.at) {
+			newer = append(newer, t)
+		}
+	}
+	slices.SortFunc(newer, func(a, b time.Time) int { return a.Compare(b) })
+	row := 0
+	for row < len(newer) && !newer[row].After(arrived) {
+		row++
+	}
+	if row >= paneRows {
+		w.below++
+		return
+	}
+	stayed := time.Duration(-1) // among the rows to the end
+	if len(newer) >= paneRows {
+		stayed = newer[paneRows-1].Sub(arrived)
+	}
+	if stayed >= 0 && stayed < drawnWithin {
+		w.pushed++
+		return
+	}
+	hub := "never passed on by its hub"
+	if passed, ok := m.screens.hubPassed(c); ok {
+		w.unshown++
+		hub = fmt.Sprintf("passed on by its hub %v after", passed.Sub(arrived).Round(time.Millisecond))
+	} else {
+		w.lost++
+	}
+	e := fmt.Sprintf("%s on %s, %v old at node %s's engine, %s, row %d, among the top rows %v; %d of the node's %d dashboards showed it",
+		c.code, c.line.Key, arrived.Sub(c.at).Round(time.Millisecond), m.name, hub, row+1, stayed.Round(time.Millisecond), showed, len(m.screens.viewers))
+	if len(w.examples) < 5 && !slices.Contains(w.examples, e) {
+		w.examples = append(w.examples, e)
+	}
+}
+
+func (w misses) String() string {
+	return fmt.Sprintf("%d never reached its node's engine, %d arrived below the pane's top %d rows, %d pushed off them within %v, "+
+		"%d among them longer, passed on by the node's hub yet not drawn, %d among them longer and never passed on by the hub (lost)",
+		w.engine, w.below, paneRows, w.pushed, drawnWithin, w.unshown, w.lost)
+}
+
+// codeAt is when m's engine first had c.
+func (m *member) codeAt(c *sent) (time.Time, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.codes[string(c.line.Key)+" "+c.code]
+	return t, ok
 }
 
 // meter samples, every second, what each account spent summed over the

@@ -40,6 +40,9 @@ type screens struct {
 	host    gossh.Signer
 	hooks   *webhook.Server
 	viewers []*servetest.Viewer
+
+	mu     sync.Mutex
+	passed map[string]time.Time // "<line key> <code>": when the hub, the dashboards' source, first passed it on
 }
 
 // serveScreens starts m's hub, SSH server and webhook receiver (tokens:
@@ -50,7 +53,8 @@ func (tm *team) serveScreens(m *member, viewer gossh.Signer, tokens map[string]s
 	t.Helper()
 	quiet := slog.New(slog.DiscardHandler)
 	fanout := hub.New(m, hub.Options{})
-	sc := &screens{host: servetest.NewKey()}
+	sc := &screens{host: servetest.NewKey(), passed: map[string]time.Time{}}
+	probe, _ := fanout.Subscribe("probe") // subscribed before any event: it misses none
 	srv, ln := servetest.Listen(t, serve.Options{HostKey: sc.host,
 		Operators: []config.Operator{{Name: "vic", Role: backend.RoleViewer, Key: viewer.PublicKey()}},
 		Live:      ctl.Local{Hub: fanout, Engine: m.eng},
@@ -62,8 +66,9 @@ func (tm *team) serveScreens(m *member, viewer gossh.Signer, tokens map[string]s
 	sc.hooks = servetest.ListenHooks(t, tokens, m.eng)
 	m.screens = sc
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); fanout.Run(context.Background()) }() // ends when the engine's events do
+	go func() { defer wg.Done(); sc.watch(probe) }()
 	go func() { defer wg.Done(); _ = srv.Serve(ln) }()
 	stopNode := m.stop
 	m.stop = sync.OnceFunc(func() {
@@ -75,6 +80,33 @@ func (tm *team) serveScreens(m *member, viewer gossh.Signer, tokens map[string]s
 		wg.Wait()
 	})
 	return sc
+}
+
+// watch notes when the hub first passes on each line's code, as it does
+// to every dashboard; it ends with the hub.
+func (sc *screens) watch(sub *hub.Sub) {
+	for {
+		ev, ok := sub.Next(context.Background())
+		if !ok {
+			return
+		}
+		now := time.Now()
+		sc.mu.Lock()
+		for _, l := range ev.Lines {
+			if k := string(l.Key) + " " + l.Code; l.Code != "" && sc.passed[k].IsZero() {
+				sc.passed[k] = now
+			}
+		}
+		sc.mu.Unlock()
+	}
+}
+
+// hubPassed is when the hub passed c on to the dashboards.
+func (sc *screens) hubPassed(c *sent) (time.Time, bool) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	t, ok := sc.passed[string(c.line.Key)+" "+c.code]
+	return t, ok
 }
 
 // open starts n dashboards of 200×50 cells on the node.

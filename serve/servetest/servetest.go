@@ -9,6 +9,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -16,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
 
 	"switchboard/serve"
@@ -35,20 +38,22 @@ func Dial(addr string, host gossh.PublicKey, key gossh.Signer) (*gossh.Client, e
 		HostKeyCallback: gossh.FixedHostKey(host), Timeout: 10 * time.Second})
 }
 
-// Viewer is one SSH dashboard as a benchmark watches it: it reads
-// everything the server writes and notes when each awaited text first
-// shows. It reads the byte stream, not a terminal's screen, so a text
-// counts once it is written whole: a redraw that rewrites only the cells
-// that changed writes a code whole only if it differs at every place
-// from what the cells held (see RotatingCode).
+// Viewer is one SSH dashboard as a benchmark watches it: it feeds
+// everything the server writes to a terminal emulator and notes when
+// each awaited text first shows on the emulated screen. A redraw that
+// rewrites only the cells that changed shows a code as a terminal does,
+// though its bytes hold only the digits that differ from what the cells
+// held.
 type Viewer struct {
 	Client *gossh.Client
 
-	mu    sync.Mutex
-	want  map[string]chan time.Time // awaited text → when it showed
-	keep  int                       // bytes kept between reads: the longest text awaited
-	tail  []byte                    // the last bytes, for a text split across two reads
-	reads int                       // the server's writes read (about one a frame)
+	mu     sync.Mutex
+	want   map[string]chan time.Time // awaited text → when it showed
+	term   *vt.Emulator              // the client's terminal (80×24 until Open sizes it)
+	keep   int                       // cells searched either side of a change: the longest text awaited
+	row    []byte                    // the cells searched, reused
+	reads  int                       // the server's writes read (about one a frame)
+	forgot bool                      // Forget was called: writes are counted, not drawn
 }
 
 // Writes counts the server's writes read so far (about one a frame).
@@ -73,20 +78,9 @@ func Open(t testing.TB, c *gossh.Client, w, h int) *Viewer {
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
 	}
-	v := &Viewer{Client: c, want: map[string]chan time.Time{}}
-	drawn := v.Expect("filter") // the status bar (its last word is cut by a wrap-off sequence)
-	go func() {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := out.Read(buf)
-			if n > 0 {
-				v.read(buf[:n])
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
+	v := &Viewer{Client: c, want: map[string]chan time.Time{}, term: newTerm(w, h)}
+	drawn := v.Expect("filter") // the status bar
+	go v.follow(out)
 	select {
 	case <-drawn:
 	case <-time.After(20 * time.Second):
@@ -95,12 +89,69 @@ func Open(t testing.TB, c *gossh.Client, w, h int) *Viewer {
 	return v
 }
 
-// Expect starts watching for text: the channel receives the moment the
-// session first writes it from now on.
+// follow reads what the server writes until the stream ends, then
+// forgets the screen.
+func (v *Viewer) follow(out io.Reader) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := out.Read(buf)
+		if n > 0 {
+			v.read(buf[:n])
+		}
+		if err != nil {
+			v.Forget()
+			return
+		}
+	}
+}
+
+// newTerm is a w×h terminal with one screen and no scrollback: the
+// emulator would copy every row a scroll region drops, or a clear
+// erases, into up to 10,000 lines of history no benchmark reads, and
+// this version cannot turn the alternate screen's off, so a switch to
+// the alternate screen keeps the one screen (the program clears it).
+// The terminal's answers to the server's queries are read and dropped,
+// as the byte-stream viewer before it never answered either.
+func newTerm(w, h int) *vt.Emulator {
+	term := vt.NewEmulator(w, h)
+	*term.Scrollback() = vt.Scrollback{} // holds no line
+	term.RegisterCsiHandler(ansi.Command('?', 0, 'h'), oneScreen)
+	term.RegisterCsiHandler(ansi.Command('?', 0, 'l'), oneScreen)
+	go func() { _, _ = io.Copy(io.Discard, term) }()
+	return term
+}
+
+// oneScreen takes a set or reset of the alternate screen alone (what
+// Bubble Tea sends) and does nothing; any other mode goes on to the
+// emulator's own handler.
+func oneScreen(params ansi.Params) bool {
+	mode, _, _ := params.Param(0, 0)
+	return len(params) == 1 && (mode == ansi.ModeAltScreenSaveCursor.Mode() || mode == ansi.ModeAltScreen.Mode())
+}
+
+// Forget drops the viewer's terminal (6.4 MB at 200×50, most of it the
+// emulator's 4 MiB parser buffer) and from then on only counts the
+// session's writes, so a benchmark of the server's memory does not count
+// the client's screens. Nothing awaited shows after it.
+func (v *Viewer) Forget() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.term != nil {
+		// Ends newTerm's reader (Emulator.Close would race with its Read).
+		_ = v.term.InputPipe().(io.Closer).Close()
+	}
+	v.term, v.want, v.forgot = nil, map[string]chan time.Time{}, true
+}
+
+// Expect starts watching for text: the channel receives the moment a
+// write after this call leaves text on a screen row the write changed.
 func (v *Viewer) Expect(text string) <-chan time.Time {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	seen := make(chan time.Time, 1)
+	if v.forgot {
+		return seen
+	}
 	v.want[text] = seen
 	v.keep = max(v.keep, len(text))
 	return seen
@@ -111,16 +162,46 @@ func (v *Viewer) read(p []byte) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.reads++
-	v.tail = append(v.tail, p...)
-	for text, seen := range v.want {
-		if bytes.Contains(v.tail, []byte(text)) {
-			seen <- now
-			delete(v.want, text)
+	if v.forgot {
+		return
+	}
+	if v.term == nil {
+		v.term = newTerm(80, 24)
+	}
+	_, _ = v.term.Write(p)
+	// Only the cells a write touched can complete a new text: each
+	// touched row is searched around them, and its mark is reset in
+	// place (a nil one would be allocated anew on every touch).
+	w := v.term.Width()
+	for y, touched := range v.term.Touched() {
+		if touched == nil || touched.LastCell < 0 || y >= v.term.Height() {
+			continue
+		}
+		from, to := max(touched.FirstCell-v.keep, 0), min(touched.LastCell+v.keep, w)
+		touched.FirstCell, touched.LastCell = w, -1
+		if len(v.want) == 0 {
+			continue
+		}
+		cells := v.cells(y, from, to)
+		for text, seen := range v.want {
+			if bytes.Contains(cells, []byte(text)) {
+				seen <- now
+				delete(v.want, text)
+			}
 		}
 	}
-	if keep := v.keep + 64; len(v.tail) > keep {
-		v.tail = append(v.tail[:0], v.tail[len(v.tail)-keep:]...)
+}
+
+// cells is what row y of the screen reads from cell from to cell to (a
+// wide character's trailing cell adds nothing).
+func (v *Viewer) cells(y, from, to int) []byte {
+	v.row = v.row[:0]
+	for x := from; x < to; x++ {
+		if c := v.term.CellAt(x, y); c != nil {
+			v.row = append(v.row, c.Content...)
+		}
 	}
+	return v.row
 }
 
 // RotatingCode is the i-th of a series of codes in which every digit
