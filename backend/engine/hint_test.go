@@ -517,46 +517,18 @@ func (h hookedPages) ParseWebhook(body []byte) ([]backend.Line, []backend.Messag
 // listings still fill the screen as fast as the tokens come.
 func TestHintReadGoesBeforeFirstListings(t *testing.T) {
 	t.Parallel()
-	f := newFake(backend.PivDay, "piv", false, 30) // a bucket of 2
-	store := newMemStore()
-	store.snap.Lines = []backend.Line{f.addLine("1", backend.LineWaiting, 0)}
-	p := hookedPages{&pagedLists{fakeProvider: f, first: map[string]time.Time{}}}
+	f, store, p := pagedPiv()
 	f.clock.Advance(5 * time.Second) // a full bucket
 	start := f.clock.Now()
-	s := make(steps, 4096)
-	e, _ := startEngineWith(t, Options{Store: store, Trace: s.trace}, AccountSpec{Provider: p, Budget: f.budget})
-	var read, granted ReadStep
-	until := func(task string) { // reads the steps up to the start of a listing
-		t.Helper()
-		for {
-			var st ReadStep
-			select {
-			case st = <-s:
-			case <-time.After(10 * time.Second):
-				t.Fatalf("no %s listing within 10 s", task)
-			}
-			switch {
-			case st.Line == task:
-				return
-			case st.Step == StepPollRead:
-				t.Errorf("a poll started %v after the start, before the first listings were done", st.At.Sub(start))
-			case st.Step == StepHintRead:
-				read = st
-			case st.Step == StepGranted && read.Line == st.Line && granted.At.IsZero():
-				granted = st
-			}
-		}
-	}
-	until("leases") // balance and lines took the bucket; the leases' first page waits
+	w := listingWatch{t: t, s: make(steps, 4096), start: start}
+	e, _ := startEngineWith(t, Options{Store: store, Trace: w.s.trace}, AccountSpec{Provider: p, Budget: f.budget})
+	w.until("leases") // balance and lines took the bucket; the leases' first page waits
 	if err := e.Hint("piv", hookBody(fakeHook{Line: "1"})); err != nil {
 		t.Fatal(err)
 	}
-	until("jobs")
+	w.until("jobs")
 	refill := time.Minute / (30 - 2) // a token (30 a minute less the bucket: BudgetSafety)
-	if read.At.IsZero() || granted.At.IsZero() {
-		t.Fatalf("the hint's read started at %v, got its token at %v: not before the jobs listing", read.At, granted.At)
-	}
-	if wait := granted.At.Sub(read.At); wait > refill+300*time.Millisecond {
+	if wait := w.hintWait(); wait > refill+300*time.Millisecond {
 		t.Errorf("the hint's read waited %v for its token, over a refill (%v): it queued behind a listing", wait, refill)
 	}
 	// Balance and lines at once, then 3 pages of leases, the hint's read
@@ -567,4 +539,78 @@ func TestHintReadGoesBeforeFirstListings(t *testing.T) {
 	if at, ok := p.first["jobs"]; !ok || at.Sub(start) > 6*refill+500*time.Millisecond {
 		t.Errorf("jobs listed %v after the start (ok %v), want by %v: the first listings waited for more than tokens", at.Sub(start), ok, 6*refill)
 	}
+}
+
+// An account taken over from another node has its state on screen
+// already: its first listings keep the hints' spare token, so a hint
+// that comes while they run is read at once, not a refill later.
+func TestTakenOverAccountKeepsATokenForHints(t *testing.T) {
+	t.Parallel()
+	f, store, p := pagedPiv()
+	own := newStubOwnership()
+	w := listingWatch{t: t, s: make(steps, 4096)}
+	e, _ := startEngineWith(t, Options{Store: store, Ownership: own, Trace: w.s.trace}, AccountSpec{Provider: p, Budget: f.budget})
+	sleepFake(t, f.clock, 5*time.Second) // a full bucket, nothing spent: another node polled it
+	w.start = f.clock.Now()
+	own.set("piv", true)
+	e.Gained("piv")
+	w.until("leases") // balance and lines have run
+	if err := e.Hint("piv", hookBody(fakeHook{Line: "1"})); err != nil {
+		t.Fatal(err)
+	}
+	w.until("jobs")
+	if wait := w.hintWait(); wait > 300*time.Millisecond {
+		t.Errorf("the hint's read waited %v for its token: the taken-over account's first listings left none", wait)
+	}
+}
+
+// pagedPiv is a piv.day account at 30 requests a minute (a bucket of 2)
+// whose listings come in pages, with a waiting line in the store.
+func pagedPiv() (*fakeProvider, *memStore, hookedPages) {
+	f := newFake(backend.PivDay, "piv", false, 30)
+	store := newMemStore()
+	store.snap.Lines = []backend.Line{f.addLine("1", backend.LineWaiting, 0)}
+	return f, store, hookedPages{&pagedLists{fakeProvider: f, first: map[string]time.Time{}}}
+}
+
+// listingWatch follows an account's first listings in the engine's read
+// steps, noting a hint's read and its first token, and that no poll
+// starts before the listings are done.
+type listingWatch struct {
+	t             *testing.T
+	s             steps
+	start         time.Time
+	read, granted ReadStep
+}
+
+// until reads the steps up to the start of a listing.
+func (w *listingWatch) until(task string) {
+	w.t.Helper()
+	for {
+		var st ReadStep
+		select {
+		case st = <-w.s:
+		case <-time.After(10 * time.Second):
+			w.t.Fatalf("no %s listing within 10 s", task)
+		}
+		switch {
+		case st.Line == task:
+			return
+		case st.Step == StepPollRead:
+			w.t.Errorf("a poll started %v after the start, before the first listings were done", st.At.Sub(w.start))
+		case st.Step == StepHintRead:
+			w.read = st
+		case st.Step == StepGranted && w.read.Line == st.Line && w.granted.At.IsZero():
+			w.granted = st
+		}
+	}
+}
+
+// hintWait is how long the hint's read waited for its first token.
+func (w *listingWatch) hintWait() time.Duration {
+	w.t.Helper()
+	if w.read.At.IsZero() || w.granted.At.IsZero() {
+		w.t.Fatalf("the hint's read started at %v, got its token at %v: not before the jobs listing", w.read.At, w.granted.At)
+	}
+	return w.granted.At.Sub(w.read.At)
 }

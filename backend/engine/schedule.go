@@ -119,6 +119,7 @@ type acct struct {
 	hint          *hintState // webhook hints waiting for a read (hint.go)
 	leasesListed  bool       // a full lease listing was merged this run (listed.go)
 	firstListing  bool       // the cold read in flight is its task's first: hot reads let it go first
+	takenOver     bool       // owned since another node held it: its state was on screen already
 }
 
 // syncAnnounce is how stale "synced … ago" may get before a good poll is
@@ -469,7 +470,8 @@ func (e *Engine) runCheck(ctx context.Context, a *acct, lines []backend.Line, pe
 // start nothing is known, and yielding to the hot reads of the lines just
 // listed left the leases and jobs off the screen for 20 s): its requests
 // take each token as it comes, but not one a hint's read already waits
-// for — reserving, they queued ahead of it, a refill more.
+// for — reserving, they queued ahead of it, a refill more. After a
+// takeover they keep the hints' spare token as polls do.
 func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Time) {
 	a.coldBusy, a.firstListing = true, prev.IsZero()
 	e.trace(a, t.String(), StepColdRead, false)
@@ -480,7 +482,14 @@ func (e *Engine) runCold(ctx context.Context, a *acct, t coldTask, prev time.Tim
 	periodic := prev.IsZero() || started.Sub(prev) >= a.period(t)
 	cctx := backend.YieldingAhead(ctx, math.Ceil(a.hotCost), a.plan.next)
 	if prev.IsZero() {
-		cctx = backend.Yielding(ctx, 0)
+		keep := 0.0
+		if a.takenOver {
+			// Its state is on every screen already (the store's): a
+			// hint's read finds the spare token rather than waiting a
+			// refill behind the listings.
+			keep = a.spareForHints(started)
+		}
+		cctx = backend.Yielding(ctx, keep)
 	}
 	var known []backend.Job
 	if t == taskJobs {
