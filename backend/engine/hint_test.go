@@ -541,12 +541,15 @@ func TestHintReadGoesBeforeFirstListings(t *testing.T) {
 	}
 }
 
-// An account taken over from another node has its state on screen
-// already: its first listings keep the hints' spare token, so a hint
-// that comes while they run is read at once, not a refill later.
+// An account taken over from another node that polled it has its state
+// on screen already: its first listings keep the hints' spare token, so
+// a hint that comes while they run is read at once, not a refill later.
+// (One never polled lists as fast as the tokens come: the screen fills
+// first; without the account's last good poll in the store this fails.)
 func TestTakenOverAccountKeepsATokenForHints(t *testing.T) {
 	t.Parallel()
 	f, store, p := pagedPiv()
+	store.snap.Accounts = []backend.Account{{Name: "piv", Provider: backend.PivDay, LastGood: f.clock.Now(), Health: backend.HealthOK}}
 	own := newStubOwnership()
 	w := listingWatch{t: t, s: make(steps, 4096)}
 	e, _ := startEngineWith(t, Options{Store: store, Ownership: own, Trace: w.s.trace}, AccountSpec{Provider: p, Budget: f.budget})

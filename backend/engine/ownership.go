@@ -212,7 +212,7 @@ func (e *Engine) gainLoaded(ctx context.Context, batch map[string]uint64, snap b
 func (e *Engine) takeOver(ctx context.Context, a *acct, snap backend.Snapshot, pending, journal []backend.JournalEntry) {
 	name := a.info.Name
 	e.replaceState(a, snap, true)
-	a.takenOver = true
+	a.takenOver = !a.info.LastGood.IsZero() // polled before, by whichever node: its state is on screen
 	for _, j := range journal {
 		if j.Action.Account == name {
 			e.claims.hold(name, j.Action.ID, j.Claimed)

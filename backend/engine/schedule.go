@@ -119,7 +119,7 @@ type acct struct {
 	hint          *hintState // webhook hints waiting for a read (hint.go)
 	leasesListed  bool       // a full lease listing was merged this run (listed.go)
 	firstListing  bool       // the cold read in flight is its task's first: hot reads let it go first
-	takenOver     bool       // owned since another node held it: its state was on screen already
+	takenOver     bool       // taken over with a state polled before (on screen already): see runCold
 }
 
 // syncAnnounce is how stale "synced … ago" may get before a good poll is
