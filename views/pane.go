@@ -273,8 +273,9 @@ func Box(t *themes.Theme, title, info string, body []string, w, h int, focused b
 		pen.WriteTo(&b, e.rule(headW))
 	}
 	pen.WriteTo(&b, e.rule(max(inner-1-headW, 0)), e.topRight)
-	tops.put(k, b.String())
-	return Boxed{top: b.String(), e: e, body: body, inner: inner, h: h}
+	top := b.String()
+	tops.put(k, top)
+	return Boxed{top: top, e: e, body: body, inner: inner, h: h}
 }
 
 // tops holds the boxes' top lines by what they are drawn from: a title

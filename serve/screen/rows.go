@@ -100,18 +100,23 @@ func weight(k rowKey, l uv.Line) int {
 	return 1 + len(k.text)/112
 }
 
-// drawRows draws content's rows into buf from the cache, but for the
-// rows shown marks (the terminal shows them already); false (nothing
-// drawn) when a row begins with a style or link left open by the rows
-// above, which only drawing the whole content renders right.
-func drawRows(buf *uv.ScreenBuffer, content string, shown []bool) bool {
+// cleanRows splits content into rows; false when one of its first h
+// begins with a style or link left open by the rows above, which only
+// drawing the whole content renders right.
+func cleanRows(content string, h int) ([]string, bool) {
 	text := strings.Split(content, "\n")
 	clean := true
-	for _, row := range text[:min(len(text), buf.Height())] {
+	for _, row := range text[:min(len(text), h)] {
 		if clean = endsClean(row, clean); !clean {
-			return false
+			return nil, false
 		}
 	}
+	return text, true
+}
+
+// drawRows draws clean rows (cleanRows) into buf from the cache, but for
+// the rows shown marks (the terminal shows them already).
+func drawRows(buf *uv.ScreenBuffer, text []string, shown []bool) {
 	for y := range buf.Height() {
 		if y < len(shown) && shown[y] {
 			continue
@@ -122,25 +127,21 @@ func drawRows(buf *uv.ScreenBuffer, content string, shown []bool) bool {
 		}
 		rows.draw(buf, y, row)
 	}
-	return true
 }
 
-// sameRows marks the rows of a frame of h rows that are as the terminal
-// shows them already: their text is the same and starts with no style or
-// link left open by the rows above, in both frames. The last rows up to
-// one that shows a character are never marked: the renderer reads them
-// to find blank rows it can erase at once.
-func sameRows(was, now string, h int) []bool {
-	old, cur := strings.Split(was, "\n"), strings.Split(now, "\n")
+// sameRows marks the rows of a frame of h clean rows that are as the
+// terminal shows them already (was, the clean rows drawn last): their
+// text is the same. The last rows up to one that shows a character are
+// never marked: the renderer reads them to find blank rows it can erase
+// at once.
+func sameRows(was, now []string, h int) []bool {
 	same := make([]bool, h)
-	oldClean, curClean := true, true
-	for y := 0; y < len(old) && y < len(cur) && y < h; y++ {
-		same[y] = oldClean && curClean && old[y] == cur[y]
-		oldClean, curClean = endsClean(old[y], oldClean), endsClean(cur[y], curClean)
+	for y := 0; y < len(was) && y < len(now) && y < h; y++ {
+		same[y] = was[y] == now[y]
 	}
 	for y := h - 1; y >= 0; y-- {
 		same[y] = false
-		if y < len(cur) && strings.TrimSpace(ansi.Strip(cur[y])) != "" {
+		if y < len(now) && strings.TrimSpace(ansi.Strip(now[y])) != "" {
 			break
 		}
 	}

@@ -60,6 +60,7 @@ type Screen struct {
 	shown  *tea.View    // the last view drawn (nil: none yet)
 	last   time.Time    // when it was drawn
 	size   uv.Rectangle // its frame
+	rows   []string     // its rows, when all began clean (cleanRows)
 	cursor bool         // the terminal's cursor is visible
 }
 
@@ -289,14 +290,17 @@ func (s *Screen) draw(v tea.View, w, h int, resized bool) {
 	// The rows the terminal shows already are neither drawn nor compared
 	// (a new code changes a few rows of fifty): the buffer holds another
 	// frame's cells there, which the renderer does not read.
+	text, clean := cleanRows(v.Content, frameH)
 	var shown []bool
-	if size := uv.Rect(0, 0, w, frameH); size == s.size && !resized && !first && was.AltScreen == v.AltScreen {
-		shown = sameRows(was.Content, v.Content, frameH)
+	if size := uv.Rect(0, 0, w, frameH); clean && s.rows != nil && size == s.size && !resized && !first && was.AltScreen == v.AltScreen {
+		shown = sameRows(s.rows, text, frameH)
 	}
-	if !drawRows(buf, v.Content, shown) {
+	if clean {
+		drawRows(buf, text, shown)
+	} else {
 		content.Draw(buf, uv.Rect(0, 0, w, max(content.Height(), frameH))) // every cell: it blanks them first
-		shown = nil
 	}
+	s.rows = text // nil when not clean: the next frame draws every row
 	for y := range frameH {
 		if y < len(shown) && shown[y] {
 			buf.Touched[y] = nil

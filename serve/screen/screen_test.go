@@ -224,9 +224,11 @@ func TestRowsDrawAsTheWholeDoes(t *testing.T) {
 	}, "\n")
 	whole, rowwise := uv.NewScreenBuffer(60, 8), uv.NewScreenBuffer(60, 8)
 	uv.NewStyledString(content).Draw(whole, whole.Bounds())
-	if !drawRows(&rowwise, content, nil) {
+	text, clean := cleanRows(content, 8)
+	if !clean {
 		t.Fatal("clean rows were not drawn from the cache")
 	}
+	drawRows(&rowwise, text, nil)
 	for y := range 8 {
 		for x := range 60 {
 			if a, b := whole.CellAt(x, y), rowwise.CellAt(x, y); !a.Equal(b) {
@@ -243,8 +245,7 @@ func TestOpenStyleIsNotCut(t *testing.T) {
 		if endsClean(row, true) {
 			t.Errorf("%q ends clean", row)
 		}
-		buf := uv.NewScreenBuffer(20, 2)
-		if drawRows(&buf, row+"\nnext", nil) {
+		if _, clean := cleanRows(row+"\nnext", 2); clean {
 			t.Errorf("%q then a row: drawn row by row", row)
 		}
 	}
